@@ -1,0 +1,1 @@
+//! Database access: connection options, introspection, doctor checks and the private server launcher.
