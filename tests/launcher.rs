@@ -1,0 +1,180 @@
+//! The private MariaDB server launcher (`lightning_tables::db::server`).
+
+use std::time::Instant;
+
+use lightning_tables::db::server::{PrivateServer, ServerOptions};
+use mysql::prelude::Queryable;
+
+fn count(srv: &PrivateServer, db: &str) -> i64 {
+    let mut c = mysql::Conn::new(srv.opts_for_db(db)).expect("connect");
+    c.query_first("SELECT COUNT(*) FROM t").unwrap().unwrap()
+}
+
+fn pid_exists(pid: u32) -> bool {
+    // SAFETY: signal 0 only checks for existence.
+    unsafe { libc::kill(pid as libc::pid_t, 0) == 0 }
+}
+
+#[test]
+fn start_query_stop_restart_keeps_data() {
+    let t0 = Instant::now();
+    let mut srv = PrivateServer::start().expect("start");
+    eprintln!("start took {:?}, version {}", t0.elapsed(), srv.version());
+    assert!(srv.version().contains("MariaDB"), "{}", srv.version());
+    assert!(srv.port() > 0);
+    assert!(srv.socket().exists());
+    assert!(srv.url().starts_with("mysql://root@127.0.0.1:"));
+
+    let mut c = srv.conn().unwrap();
+    c.query_drop("CREATE DATABASE d1").unwrap();
+    c.query_drop("CREATE TABLE d1.t (id INT PRIMARY KEY, v VARCHAR(10)) ENGINE=InnoDB")
+        .unwrap();
+    c.query_drop("INSERT INTO d1.t VALUES (1,'a'),(2,'b'),(3,'ü')")
+        .unwrap();
+    // TCP as root@127.0.0.1, and the socket as root@localhost, without password.
+    let who: String = c.query_first("SELECT CURRENT_USER()").unwrap().unwrap();
+    assert_eq!(who, "root@127.0.0.1");
+    let cs: String = c
+        .query_first("SELECT @@character_set_server")
+        .unwrap()
+        .unwrap();
+    assert_eq!(cs, "utf8mb4");
+    drop(c);
+    let mut s = mysql::Conn::new(srv.socket_opts()).unwrap();
+    let who: String = s.query_first("SELECT CURRENT_USER()").unwrap().unwrap();
+    assert_eq!(who, "root@localhost");
+    drop(s);
+    // The URL works too.
+    let mut u = mysql::Conn::new(mysql::Opts::from_url(&srv.url()).unwrap()).unwrap();
+    u.query_drop("SELECT 1").unwrap();
+    drop(u);
+
+    let port = srv.port();
+    let old_pid = srv.pid().unwrap();
+    srv.stop().unwrap();
+    assert!(srv.pid().is_none());
+    assert!(!srv.is_running());
+    assert!(!pid_exists(old_pid));
+    srv.restart().unwrap();
+    assert_eq!(srv.port(), port);
+    assert_eq!(count(&srv, "d1"), 3);
+
+    // restart() of a running server stops it first.
+    srv.restart().unwrap();
+    assert_eq!(count(&srv, "d1"), 3);
+}
+
+#[test]
+fn kill_and_restart_recovers_committed_data() {
+    let mut srv = PrivateServer::start().expect("start");
+    let mut c = srv.conn().unwrap();
+    c.query_drop("CREATE DATABASE d2").unwrap();
+    c.query_drop("CREATE TABLE d2.t (id INT PRIMARY KEY AUTO_INCREMENT, v INT) ENGINE=InnoDB")
+        .unwrap();
+    for i in 0..50 {
+        c.exec_drop("INSERT INTO d2.t (v) VALUES (?)", (i,))
+            .unwrap();
+    }
+    // An uncommitted transaction must be rolled back by recovery.
+    c.query_drop("START TRANSACTION").unwrap();
+    c.query_drop("INSERT INTO d2.t (v) VALUES (999)").unwrap();
+    // flush_log_at_trx_commit=2 writes the redo log to the OS at commit, so a
+    // process kill (not a machine crash) loses nothing committed.
+    let pid = srv.pid().unwrap();
+    srv.kill().unwrap();
+    assert!(!pid_exists(pid));
+    assert!(srv.kill().is_err(), "kill of a dead server is an error");
+    drop(c);
+    srv.restart().unwrap();
+    assert_eq!(count(&srv, "d2"), 50);
+}
+
+#[test]
+fn two_servers_at_once() {
+    let a = PrivateServer::start().expect("start a");
+    let b = PrivateServer::start().expect("start b");
+    assert_ne!(a.port(), b.port());
+    assert_ne!(a.socket(), b.socket());
+    assert_ne!(a.data_dir(), b.data_dir());
+    a.conn()
+        .unwrap()
+        .query_drop("CREATE DATABASE only_a")
+        .unwrap();
+    let dbs: Vec<String> = b.conn().unwrap().query("SHOW DATABASES").unwrap();
+    assert!(!dbs.iter().any(|d| d == "only_a"), "{dbs:?}");
+}
+
+#[test]
+fn drop_stops_process_and_removes_directory() {
+    let srv = PrivateServer::start().expect("start");
+    let pid = srv.pid().unwrap();
+    let data = srv.data_dir().to_path_buf();
+    let base = srv.base_dir().to_path_buf();
+    assert!(pid_exists(pid));
+    assert!(data.join("mysql").is_dir());
+    drop(srv);
+    assert!(!pid_exists(pid), "mariadbd {pid} still running");
+    assert!(!data.exists(), "{} still exists", data.display());
+    assert!(!base.exists(), "{} still exists", base.display());
+}
+
+#[test]
+fn keep_data_keeps_directory_and_data_dir_can_be_reused() {
+    let srv = PrivateServer::start_with(ServerOptions {
+        keep_data: true,
+        ..Default::default()
+    })
+    .expect("start");
+    srv.conn()
+        .unwrap()
+        .query_drop("CREATE DATABASE kept")
+        .unwrap();
+    let data = srv.data_dir().to_path_buf();
+    let base = srv.base_dir().to_path_buf();
+    drop(srv);
+    assert!(data.join("kept").is_dir());
+
+    // Start a new server on the kept data directory.
+    let srv = PrivateServer::start_with(ServerOptions {
+        data_dir: Some(data.clone()),
+        ..Default::default()
+    })
+    .expect("start on existing data dir");
+    let dbs: Vec<String> = srv.conn().unwrap().query("SHOW DATABASES").unwrap();
+    assert!(dbs.iter().any(|d| d == "kept"), "{dbs:?}");
+    drop(srv);
+    // A caller-provided data directory is never deleted.
+    assert!(data.join("kept").is_dir());
+    std::fs::remove_dir_all(&base).unwrap();
+}
+
+#[test]
+fn extra_args_are_applied() {
+    let srv = PrivateServer::start_with(ServerOptions {
+        extra_args: vec!["--max-connections=77".into()],
+        ..Default::default()
+    })
+    .expect("start");
+    let n: u64 = srv
+        .conn()
+        .unwrap()
+        .query_first("SELECT @@max_connections")
+        .unwrap()
+        .unwrap();
+    assert_eq!(n, 77);
+}
+
+#[test]
+fn sigstop_and_sigcont() {
+    let srv = PrivateServer::start().expect("start");
+    let mut c = srv.conn().unwrap();
+    srv.sigstop().unwrap();
+    // A frozen server does not answer: a connect with a short timeout fails.
+    let opts: mysql::Opts = mysql::OptsBuilder::from_opts(srv.opts())
+        .tcp_connect_timeout(Some(std::time::Duration::from_millis(300)))
+        .read_timeout(Some(std::time::Duration::from_millis(300)))
+        .into();
+    assert!(mysql::Conn::new(opts).is_err());
+    srv.sigcont().unwrap();
+    c.query_drop("SELECT 1").unwrap();
+}
