@@ -1,1 +1,12 @@
 //! The engine: query analysis, SQL generation (pure) and the summary lifecycle (touches the database).
+
+pub mod analyze;
+pub mod codegen;
+pub mod error;
+pub mod functions;
+pub mod ident;
+pub mod meta;
+pub mod parse;
+pub mod plan;
+
+pub use error::{EngineError, Pos};

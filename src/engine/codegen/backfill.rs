@@ -1,0 +1,192 @@
+//! SQL for filling the state from the base table: per-chunk aggregation (read inside a consistent
+//! snapshot) and the upsert that adds a chunk's partial aggregates into backfill slot 0.
+
+use super::state::{key_col, key_null_col, zero_literal};
+use super::Gen;
+use crate::engine::ident::quote;
+
+/// The slot reserved for backfilled rows; triggers use slots 1..=N.
+pub const BACKFILL_SLOT: u16 = 0;
+
+impl Gen<'_> {
+    /// Group-key select items for a state row: stored key value and NULL flag.
+    fn key_items(&self) -> Vec<String> {
+        let mut items = Vec::new();
+        for (i, k) in self.analysis.keys.iter().enumerate() {
+            if self.key_nullable(i) {
+                items.push(format!(
+                    "COALESCE({}, {}) AS {}",
+                    k.expr,
+                    zero_literal(&self.types.keys[i]),
+                    quote(&key_col(i))
+                ));
+                items.push(format!("({}) IS NULL AS {}", k.expr, quote(&key_null_col(i))));
+            } else {
+                items.push(format!("{} AS {}", k.expr, quote(&key_col(i))));
+            }
+        }
+        items
+    }
+
+    fn key_count(&self) -> usize {
+        (0..self.types.keys.len())
+            .map(|i| if self.key_nullable(i) { 2 } else { 1 })
+            .sum()
+    }
+
+    fn filtered(&self, range: Option<&str>) -> String {
+        let mut conds = Vec::new();
+        if let Some(r) = range {
+            conds.push(format!("({r})"));
+        }
+        if let Some(f) = &self.analysis.filter {
+            conds.push(format!("({f})"));
+        }
+        if conds.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", conds.join(" AND "))
+        }
+    }
+
+    fn group_by_positions(&self, n: usize) -> String {
+        if n == 0 {
+            String::new()
+        } else {
+            let pos: Vec<String> = (1..=n).map(|i| i.to_string()).collect();
+            format!(" GROUP BY {}", pos.join(", "))
+        }
+    }
+
+    /// Columns of the state table a chunk fills, in the order [`Gen::chunk_state_sql`] returns them.
+    pub fn state_columns(&self) -> Vec<String> {
+        let mut cols = Vec::new();
+        for i in 0..self.types.keys.len() {
+            cols.push(quote(&key_col(i)));
+            if self.key_nullable(i) {
+                cols.push(quote(&key_null_col(i)));
+            }
+        }
+        cols.push("`cnt`".into());
+        for (i, n) in self.layout.nums.iter().enumerate() {
+            cols.push(format!("`nn{i}`"));
+            if n.needs_sum {
+                cols.push(format!("`s{i}`"));
+            }
+        }
+        cols
+    }
+
+    /// Per-group partial aggregates of the base rows matching `range` (a predicate over the
+    /// primary key with `?` parameters, or `None` for the whole table).
+    pub fn chunk_state_sql(&self, range: Option<&str>) -> String {
+        let mut items = self.key_items();
+        items.push("COUNT(*) AS `cnt`".into());
+        for (i, n) in self.layout.nums.iter().enumerate() {
+            items.push(format!("SUM(({}) IS NOT NULL) AS `nn{i}`", n.arg));
+            if n.needs_sum {
+                let t = self.sum_type(i);
+                let cast = if t == "double" { "DOUBLE".to_string() } else { t.to_uppercase() };
+                items.push(format!("SUM(CAST(COALESCE({}, 0) AS {cast})) AS `s{i}`", n.arg));
+            }
+        }
+        format!(
+            "SELECT {} FROM {}{}{}",
+            items.join(", "),
+            self.base,
+            self.filtered(range),
+            self.group_by_positions(self.key_count())
+        )
+    }
+
+    /// `(value, multiplicity)` per group of MIN/MAX input `j` over the rows matching `range`.
+    pub fn chunk_minmax_sql(&self, j: usize, range: Option<&str>) -> String {
+        let mut items = self.key_items();
+        let v = &self.layout.minmax[j];
+        items.push(format!("{v} AS `v`"));
+        items.push("COUNT(*) AS `mult`".into());
+        let mut sql = format!("SELECT {} FROM {}", items.join(", "), self.base);
+        let filtered = self.filtered(range);
+        if filtered.is_empty() {
+            sql.push_str(&format!(" WHERE ({v}) IS NOT NULL"));
+        } else {
+            sql.push_str(&format!("{filtered} AND ({v}) IS NOT NULL"));
+        }
+        sql.push_str(&self.group_by_positions(self.key_count() + 1));
+        sql
+    }
+
+    /// Multi-row upsert of `rows` chunk results into the state's backfill slot.
+    pub fn state_upsert_sql(&self, rows: usize) -> String {
+        let cols = self.state_columns();
+        let mut insert_cols = cols.clone();
+        insert_cols.push("`slot`".into());
+        let one = format!("({}, {BACKFILL_SLOT})", vec!["?"; cols.len()].join(", "));
+        let updates: Vec<String> = cols
+            .iter()
+            .skip(self.key_count())
+            .map(|c| format!("{c} = {c} + VALUES({c})"))
+            .collect();
+        format!(
+            "INSERT INTO {} ({}) VALUES {} ON DUPLICATE KEY UPDATE {}",
+            self.qualified(&self.names.state),
+            insert_cols.join(", "),
+            vec![one; rows.max(1)].join(", "),
+            updates.join(", ")
+        )
+    }
+
+    /// Multi-row upsert of `rows` multiset results of input `j` into the backfill slot.
+    pub fn minmax_upsert_sql(&self, j: usize, rows: usize) -> String {
+        let mut cols = Vec::new();
+        for i in 0..self.types.keys.len() {
+            cols.push(quote(&key_col(i)));
+            if self.key_nullable(i) {
+                cols.push(quote(&key_null_col(i)));
+            }
+        }
+        cols.push("`v`".into());
+        cols.push("`mult`".into());
+        let n = cols.len();
+        cols.push("`slot`".into());
+        let one = format!("({}, {BACKFILL_SLOT})", vec!["?"; n].join(", "));
+        format!(
+            "INSERT INTO {} ({}) VALUES {} ON DUPLICATE KEY UPDATE `mult` = `mult` + VALUES(`mult`)",
+            self.qualified(&self.names.minmax[j]),
+            cols.join(", "),
+            vec![one; rows.max(1)].join(", ")
+        )
+    }
+
+    /// Fills the state from the whole table in single statements (offline initialisation, used
+    /// when the table cannot change meanwhile, e.g. under a table lock or in tests).
+    pub fn initial_fill_sql(&self) -> Vec<String> {
+        let mut cols = self.state_columns();
+        cols.push("`slot`".into());
+        let mut out = vec![format!(
+            "INSERT INTO {} ({}) SELECT *, {BACKFILL_SLOT} FROM ({}) AS `_lt_chunk`",
+            self.qualified(&self.names.state),
+            cols.join(", "),
+            self.chunk_state_sql(None)
+        )];
+        for j in 0..self.layout.minmax.len() {
+            let mut cols = Vec::new();
+            for i in 0..self.types.keys.len() {
+                cols.push(quote(&key_col(i)));
+                if self.key_nullable(i) {
+                    cols.push(quote(&key_null_col(i)));
+                }
+            }
+            cols.push("`v`".into());
+            cols.push("`mult`".into());
+            cols.push("`slot`".into());
+            out.push(format!(
+                "INSERT INTO {} ({}) SELECT *, {BACKFILL_SLOT} FROM ({}) AS `_lt_chunk`",
+                self.qualified(&self.names.minmax[j]),
+                cols.join(", "),
+                self.chunk_minmax_sql(j, None)
+            ));
+        }
+        out
+    }
+}

@@ -1,0 +1,191 @@
+//! The state layout: which inputs the state table and the MIN/MAX multisets keep for an analysis.
+
+use crate::engine::error::EngineError;
+use crate::engine::meta::SqlType;
+use crate::engine::plan::{AggKind, Analysis};
+use serde::Serialize;
+use sqlparser::ast::Expr;
+
+/// A numeric input (argument of COUNT/SUM/AVG): the state keeps its non-NULL count and, for
+/// SUM/AVG, its sum.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NumInput {
+    /// Normalized argument.
+    #[serde(serialize_with = "ser")]
+    pub arg: Expr,
+    /// Whether a sum column is needed (SUM or AVG use it; COUNT alone does not).
+    pub needs_sum: bool,
+}
+
+/// Where each aggregate of the query reads its value from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum AggSource {
+    /// `COUNT(*)`: the row count.
+    Rows,
+    /// `COUNT(x)`: non-NULL count of numeric input i.
+    NonNull(usize),
+    /// `SUM(x)`: sum of input i (NULL when no non-NULL input).
+    Sum(usize),
+    /// `AVG(x)`: sum / non-NULL count of input i.
+    Avg(usize),
+    /// `MIN(x)` over multiset j.
+    Min(usize),
+    /// `MAX(x)` over multiset j.
+    Max(usize),
+}
+
+/// The inputs an analysis needs maintained.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Layout {
+    /// Numeric inputs (state columns `nn<i>`, `s<i>`).
+    pub nums: Vec<NumInput>,
+    /// MIN/MAX inputs (multiset table `mm<j>` each).
+    #[serde(serialize_with = "ser_vec")]
+    pub minmax: Vec<Expr>,
+    /// Source of aggregate `i` (`__a<i>`).
+    pub sources: Vec<AggSource>,
+}
+
+/// Storage types of the key and input expressions, as the server infers them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExprTypes {
+    /// Type of each group key.
+    pub keys: Vec<SqlType>,
+    /// Type of `SUM(input)` for each numeric input that needs a sum (None otherwise).
+    pub sums: Vec<Option<SqlType>>,
+    /// Type of each MIN/MAX input.
+    pub minmax: Vec<SqlType>,
+}
+
+impl Layout {
+    /// Derives the layout of `analysis`, sharing inputs between aggregates of the same argument.
+    pub fn of(analysis: &Analysis) -> Layout {
+        let mut nums: Vec<NumInput> = Vec::new();
+        let mut minmax: Vec<Expr> = Vec::new();
+        let mut sources = Vec::new();
+        for agg in &analysis.aggregates {
+            let arg = match (&agg.kind, &agg.arg) {
+                (AggKind::CountStar, _) | (_, None) => {
+                    sources.push(AggSource::Rows);
+                    continue;
+                }
+                (_, Some(a)) => a,
+            };
+            let text = arg.to_string();
+            match agg.kind {
+                AggKind::Min | AggKind::Max => {
+                    let j = match minmax.iter().position(|m| m.to_string() == text) {
+                        Some(j) => j,
+                        None => {
+                            minmax.push(arg.clone());
+                            minmax.len() - 1
+                        }
+                    };
+                    sources.push(if agg.kind == AggKind::Min {
+                        AggSource::Min(j)
+                    } else {
+                        AggSource::Max(j)
+                    });
+                }
+                _ => {
+                    let needs_sum = matches!(agg.kind, AggKind::Sum | AggKind::Avg);
+                    let i = match nums.iter().position(|n| n.arg.to_string() == text) {
+                        Some(i) => {
+                            nums[i].needs_sum |= needs_sum;
+                            i
+                        }
+                        None => {
+                            nums.push(NumInput {
+                                arg: arg.clone(),
+                                needs_sum,
+                            });
+                            nums.len() - 1
+                        }
+                    };
+                    sources.push(match agg.kind {
+                        AggKind::Count => AggSource::NonNull(i),
+                        AggKind::Sum => AggSource::Sum(i),
+                        _ => AggSource::Avg(i),
+                    });
+                }
+            }
+        }
+        Layout {
+            nums,
+            minmax,
+            sources,
+        }
+    }
+
+    /// The `SELECT`s whose result types a `CREATE TEMPORARY TABLE ... AS` probe reveals:
+    /// `(key and MIN/MAX input types, SUM types)`, each `None` when there is nothing to probe.
+    pub fn type_probes(&self, analysis: &Analysis, base: &str) -> (Option<String>, Option<String>) {
+        let mut cols = Vec::new();
+        for (i, k) in analysis.keys.iter().enumerate() {
+            cols.push(format!("{} AS `k{i}`", k.expr));
+        }
+        for (j, m) in self.minmax.iter().enumerate() {
+            cols.push(format!("{m} AS `m{j}`"));
+        }
+        let first = (!cols.is_empty()).then(|| format!("SELECT {} FROM {base} LIMIT 0", cols.join(", ")));
+        let sums: Vec<String> = self
+            .nums
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| n.needs_sum)
+            .map(|(i, n)| format!("SUM({}) AS `s{i}`", n.arg))
+            .collect();
+        let second = (!sums.is_empty()).then(|| format!("SELECT {} FROM {base} LIMIT 0", sums.join(", ")));
+        (first, second)
+    }
+
+    /// Checks that `types` matches this layout and that every type can be stored.
+    pub fn check_types(&self, analysis: &Analysis, types: &ExprTypes) -> Result<(), EngineError> {
+        let mismatch = |what: &str| EngineError::Type {
+            what: what.to_string(),
+            reason: "type information does not match the query".into(),
+        };
+        if types.keys.len() != analysis.keys.len() {
+            return Err(mismatch("group keys"));
+        }
+        if types.minmax.len() != self.minmax.len() {
+            return Err(mismatch("MIN/MAX inputs"));
+        }
+        if types.sums.len() != self.nums.len() {
+            return Err(mismatch("SUM/AVG inputs"));
+        }
+        for (k, t) in analysis.keys.iter().zip(&types.keys) {
+            if t.is_blob_like() {
+                return Err(EngineError::Type {
+                    what: format!("GROUP BY {}", k.expr),
+                    reason: format!(
+                        "its type {} cannot be part of a key; GROUP BY a CAST(... AS CHAR(n)) or LEFT(..., n) instead",
+                        t.column_type
+                    ),
+                });
+            }
+        }
+        for (m, t) in self.minmax.iter().zip(&types.minmax) {
+            if t.is_blob_like() {
+                return Err(EngineError::Type {
+                    what: format!("MIN/MAX({m})"),
+                    reason: format!("values of type {} cannot be indexed", t.column_type),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+fn ser<S: serde::Serializer>(e: &Expr, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&e.to_string())
+}
+
+fn ser_vec<S: serde::Serializer>(v: &[Expr], s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeSeq;
+    let mut seq = s.serialize_seq(Some(v.len()))?;
+    for e in v {
+        seq.serialize_element(&e.to_string())?;
+    }
+    seq.end()
+}

@@ -1,0 +1,112 @@
+//! Deterministic, namespaced object names within MariaDB's 64-character limit.
+
+use crate::engine::error::EngineError;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// MariaDB's identifier length limit.
+pub const MAX_IDENT: usize = 64;
+
+/// The catalog table every database with summaries carries.
+pub const CATALOG_TABLE: &str = "_lightning_catalog";
+
+/// The names of every object one summary generation owns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Names {
+    /// Schema of the base table; all objects live there (triggers must).
+    pub schema: String,
+    /// The view, named as the user chose.
+    pub view: String,
+    /// State table of this generation.
+    pub state: String,
+    /// Multiset tables for MIN/MAX inputs, by input index.
+    pub minmax: Vec<String>,
+    /// AFTER INSERT trigger.
+    pub trigger_insert: String,
+    /// AFTER UPDATE trigger.
+    pub trigger_update: String,
+    /// AFTER DELETE trigger.
+    pub trigger_delete: String,
+}
+
+/// Checks a summary name chosen by the user.
+pub fn validate_name(name: &str) -> Result<(), EngineError> {
+    let bad = |reason: &str| {
+        Err(EngineError::Name {
+            name: name.to_string(),
+            reason: reason.to_string(),
+        })
+    };
+    if name.is_empty() {
+        return bad("it is empty");
+    }
+    if name.chars().count() > MAX_IDENT {
+        return bad("MariaDB names are at most 64 characters");
+    }
+    if name.ends_with(' ') {
+        return bad("MariaDB names cannot end with a space");
+    }
+    if name.contains('\0') || name.contains('/') || name.contains('\\') || name.contains('.') {
+        return bad("it contains '.', '/', '\\' or NUL");
+    }
+    if name.starts_with("_lt_") || name == CATALOG_TABLE {
+        return bad("names starting with _lt_ are reserved for LightningTables' own objects");
+    }
+    Ok(())
+}
+
+/// The common prefix of a summary's internal objects: `_lt_<name>`, shortened with a hash when
+/// the longest derived name would pass 64 characters.
+pub fn prefix(name: &str) -> String {
+    // Longest suffix we append: "_g9999_mm99" plus a trigger suffix fits in 16.
+    let budget = MAX_IDENT - 16;
+    let full = format!("_lt_{name}");
+    if full.chars().count() <= budget {
+        return full;
+    }
+    let digest = Sha256::digest(name.as_bytes());
+    let hash: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    let keep: String = name.chars().take(budget - 4 - 1 - hash.len()).collect();
+    format!("_lt_{keep}_{hash}")
+}
+
+impl Names {
+    /// Names for summary `name` on `schema`, generation `generation` (a rebuild uses the next one),
+    /// with `minmax_inputs` MIN/MAX multiset tables.
+    pub fn new(schema: &str, name: &str, generation: u32, minmax_inputs: usize) -> Names {
+        let p = prefix(name);
+        let state = format!("{p}_g{generation}");
+        Names {
+            schema: schema.to_string(),
+            view: name.to_string(),
+            minmax: (0..minmax_inputs).map(|i| format!("{state}_mm{i}")).collect(),
+            state,
+            trigger_insert: format!("{p}_ins"),
+            trigger_update: format!("{p}_upd"),
+            trigger_delete: format!("{p}_del"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_names_are_hashed_within_the_limit() {
+        let long = "x".repeat(64);
+        let n = Names::new("db", &long, 12, 3);
+        for obj in [&n.state, &n.minmax[2], &n.trigger_update] {
+            assert!(obj.chars().count() <= MAX_IDENT, "{obj}");
+        }
+        assert_ne!(prefix(&long), prefix(&"x".repeat(63)));
+    }
+
+    #[test]
+    fn reserved_and_invalid_names_are_refused() {
+        assert!(validate_name("_lt_x").is_err());
+        assert!(validate_name("").is_err());
+        assert!(validate_name("a.b").is_err());
+        assert!(validate_name("daily totals").is_ok());
+    }
+}

@@ -1,0 +1,164 @@
+//! State tables: one row per (group, slot) with counts and sums, and one multiset table per
+//! MIN/MAX input holding (group, value, slot, multiplicity).
+
+use super::Gen;
+use crate::engine::ident::{quote, quote_qualified, string_literal};
+use crate::engine::meta::SqlType;
+
+/// The literal a NULL group key is stored as (next to its NULL flag, since InnoDB primary keys
+/// cannot hold NULL). Any valid value of the type works: the flag keeps the groups apart.
+pub fn zero_literal(t: &SqlType) -> String {
+    match t.base().as_str() {
+        "char" | "varchar" | "binary" | "varbinary" | "set" => "''".into(),
+        "date" => "'1000-01-01'".into(),
+        "datetime" => "'1000-01-01 00:00:00'".into(),
+        "timestamp" => "'1970-01-01 00:00:01'".into(),
+        "time" => "'00:00:00'".into(),
+        "uuid" => "'00000000-0000-0000-0000-000000000000'".into(),
+        "inet6" => "'::'".into(),
+        "inet4" => "'0.0.0.0'".into(),
+        "enum" => first_enum_value(&t.column_type)
+            .map(|v| string_literal(&v))
+            .unwrap_or_else(|| "''".into()),
+        _ => "0".into(),
+    }
+}
+
+fn first_enum_value(column_type: &str) -> Option<String> {
+    let open = column_type.find("('")?;
+    let rest = &column_type[open + 2..];
+    let mut out = String::new();
+    let mut chars = rest.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\'' {
+            if chars.peek() == Some(&'\'') {
+                chars.next();
+                out.push('\'');
+            } else {
+                return Some(out);
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    None
+}
+
+/// The storage type of a running sum: exact sums stay DECIMAL with the widest precision (so a
+/// trigger can never overflow where the query would not), inexact ones DOUBLE.
+pub fn sum_storage(t: &SqlType) -> String {
+    if t.base() == "decimal" || t.is_exact_numeric() {
+        format!("decimal(65,{})", t.scale().min(30))
+    } else {
+        "double".into()
+    }
+}
+
+/// Column name of group key `i` in state and multiset tables.
+pub fn key_col(i: usize) -> String {
+    format!("k{i}")
+}
+
+/// Column name of the NULL flag of group key `i`.
+pub fn key_null_col(i: usize) -> String {
+    format!("k{i}_null")
+}
+
+impl Gen<'_> {
+    /// Whether key `i` needs a NULL flag column.
+    pub fn key_nullable(&self, i: usize) -> bool {
+        self.types.keys[i].nullable
+    }
+
+    /// Key column definitions (and their names, in primary-key order).
+    fn key_columns(&self) -> (Vec<String>, Vec<String>) {
+        let mut defs = Vec::new();
+        let mut names = Vec::new();
+        for (i, t) in self.types.keys.iter().enumerate() {
+            defs.push(format!("{} {} NOT NULL", quote(&key_col(i)), t.ddl()));
+            names.push(quote(&key_col(i)));
+            if t.nullable {
+                defs.push(format!("{} TINYINT NOT NULL", quote(&key_null_col(i))));
+                names.push(quote(&key_null_col(i)));
+            }
+        }
+        (defs, names)
+    }
+
+    /// `CREATE TABLE` for the state table and every multiset table.
+    pub fn state_ddl(&self) -> Vec<String> {
+        let (key_defs, key_names) = self.key_columns();
+        let mut cols = key_defs.clone();
+        cols.push("`slot` SMALLINT UNSIGNED NOT NULL".into());
+        cols.push("`cnt` BIGINT NOT NULL DEFAULT 0".into());
+        for (i, n) in self.layout.nums.iter().enumerate() {
+            cols.push(format!("`nn{i}` BIGINT NOT NULL DEFAULT 0"));
+            if n.needs_sum {
+                let t = self.sum_type(i);
+                cols.push(format!("`s{i}` {t} NOT NULL DEFAULT 0"));
+            }
+        }
+        let mut pk = key_names.clone();
+        pk.push("`slot`".into());
+        let mut out = vec![format!(
+            "CREATE TABLE {} (\n  {},\n  PRIMARY KEY ({})\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT={}",
+            self.qualified(&self.names.state),
+            cols.join(",\n  "),
+            pk.join(", "),
+            string_literal(&format!("LightningTables state of summary {}", self.names.view)),
+        )];
+        for (j, t) in self.types.minmax.iter().enumerate() {
+            let mut cols = key_defs.clone();
+            cols.push(format!("`v` {} NOT NULL", t.ddl()));
+            cols.push("`slot` SMALLINT UNSIGNED NOT NULL".into());
+            cols.push("`mult` BIGINT NOT NULL".into());
+            let mut pk = key_names.clone();
+            pk.push("`v`".into());
+            pk.push("`slot`".into());
+            out.push(format!(
+                "CREATE TABLE {} (\n  {},\n  PRIMARY KEY ({})\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT={}",
+                self.qualified(&self.names.minmax[j]),
+                cols.join(",\n  "),
+                pk.join(", "),
+                string_literal(&format!(
+                    "LightningTables MIN/MAX multiset of summary {}",
+                    self.names.view
+                )),
+            ));
+        }
+        out
+    }
+
+    /// Storage type of the sum of numeric input `i`.
+    pub fn sum_type(&self, i: usize) -> String {
+        match &self.types.sums[i] {
+            Some(t) => sum_storage(t),
+            None => "double".into(),
+        }
+    }
+
+    /// Schema-qualified, quoted name of one of our objects.
+    pub fn qualified(&self, name: &str) -> String {
+        quote_qualified(&self.names.schema, name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn null_keys_are_stored_as_a_valid_value_of_the_type() {
+        assert_eq!(zero_literal(&SqlType::plain("int(11)")), "0");
+        assert_eq!(zero_literal(&SqlType::plain("date")), "'1000-01-01'");
+        assert_eq!(zero_literal(&SqlType::plain("enum('it''s','b')")), "'it''s'");
+        assert_eq!(zero_literal(&SqlType::text("varchar(5)", "utf8mb4_general_ci")), "''");
+    }
+
+    #[test]
+    fn exact_sums_are_wide_decimals() {
+        assert_eq!(sum_storage(&SqlType::plain("decimal(42,2)")), "decimal(65,2)");
+        assert_eq!(sum_storage(&SqlType::plain("bigint(20)")), "decimal(65,0)");
+        assert_eq!(sum_storage(&SqlType::plain("double")), "double");
+    }
+}

@@ -1,0 +1,293 @@
+//! AFTER INSERT / UPDATE / DELETE triggers. Each applies only what changed: one upsert into the
+//! state row of the affected group (and one per MIN/MAX multiset), never a scan of the base table.
+//! Values are added into a slot row (`slot` >= 1); slot 0 belongs to the backfill, so a backfill
+//! chunk and a trigger never lock the same state row.
+
+use super::row::render;
+use super::state::{key_col, key_null_col, zero_literal};
+use super::Gen;
+use crate::engine::ident::quote;
+use serde::Serialize;
+
+/// One generated trigger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TriggerSql {
+    /// Trigger name.
+    pub name: String,
+    /// `INSERT`, `UPDATE` or `DELETE`.
+    pub event: String,
+    /// The full `CREATE TRIGGER` statement.
+    pub sql: String,
+}
+
+/// Which row image a delta reads, and with which sign it is applied.
+#[derive(Clone, Copy)]
+struct RowImage {
+    qualifier: &'static str,
+    sign: i8,
+}
+
+const NEW_PLUS: RowImage = RowImage {
+    qualifier: "NEW",
+    sign: 1,
+};
+const OLD_MINUS: RowImage = RowImage {
+    qualifier: "OLD",
+    sign: -1,
+};
+
+impl Gen<'_> {
+    /// The slot a writer's deltas go to: spreading one hot group over several rows lets
+    /// concurrent writers avoid waiting on one row lock.
+    fn slot_expr(&self) -> String {
+        if self.slots <= 1 {
+            "1".into()
+        } else {
+            format!("1 + CONNECTION_ID() % {}", self.slots)
+        }
+    }
+
+    /// Key column values for a row image: (column names, value expressions).
+    fn key_values(&self, q: &str) -> (Vec<String>, Vec<String>) {
+        let mut cols = Vec::new();
+        let mut vals = Vec::new();
+        for (i, k) in self.analysis.keys.iter().enumerate() {
+            let e = render(&k.expr, Some(q));
+            cols.push(quote(&key_col(i)));
+            if self.key_nullable(i) {
+                vals.push(format!("COALESCE({e}, {})", zero_literal(&self.types.keys[i])));
+                cols.push(quote(&key_null_col(i)));
+                vals.push(format!("({e}) IS NULL"));
+            } else {
+                vals.push(e);
+            }
+        }
+        (cols, vals)
+    }
+
+    /// `WHERE`-clause predicate over a row image, if the query filters.
+    fn filter_on(&self, q: &str) -> Option<String> {
+        self.analysis.filter.as_ref().map(|f| render(f, Some(q)))
+    }
+
+    /// The exact value added to sum `i` for one row, cast so that negation can never overflow an
+    /// UNSIGNED type (which would make the user's write fail).
+    fn sum_input(&self, i: usize, q: &str) -> String {
+        let arg = render(&self.layout.nums[i].arg, Some(q));
+        let t = self.sum_type(i);
+        let cast = if t == "double" { "DOUBLE".to_string() } else { t.to_uppercase() };
+        format!("CAST(COALESCE({arg}, 0) AS {cast})")
+    }
+
+    fn nonnull_input(&self, i: usize, q: &str) -> String {
+        format!("(({}) IS NOT NULL)", render(&self.layout.nums[i].arg, Some(q)))
+    }
+
+    /// Upsert of one row's contribution (sign +1 or -1) into the state.
+    fn state_delta(&self, row: RowImage, indent: &str) -> String {
+        let (mut cols, mut vals) = self.key_values(row.qualifier);
+        let neg = if row.sign < 0 { "-" } else { "" };
+        cols.push("`slot`".into());
+        vals.push(self.slot_expr());
+        cols.push("`cnt`".into());
+        vals.push(format!("{}", row.sign));
+        let mut updates = vec!["`cnt` = `cnt` + VALUES(`cnt`)".to_string()];
+        for (i, n) in self.layout.nums.iter().enumerate() {
+            cols.push(format!("`nn{i}`"));
+            vals.push(format!("{neg}{}", self.nonnull_input(i, row.qualifier)));
+            updates.push(format!("`nn{i}` = `nn{i}` + VALUES(`nn{i}`)"));
+            if n.needs_sum {
+                cols.push(format!("`s{i}`"));
+                vals.push(format!("{neg}{}", self.sum_input(i, row.qualifier)));
+                updates.push(format!("`s{i}` = `s{i}` + VALUES(`s{i}`)"));
+            }
+        }
+        format!(
+            "{indent}INSERT INTO {} ({}) VALUES ({})\n{indent}  ON DUPLICATE KEY UPDATE {};",
+            self.qualified(&self.names.state),
+            cols.join(", "),
+            vals.join(", "),
+            updates.join(", ")
+        )
+    }
+
+    /// Upsert of the difference NEW - OLD into the state, for an update that stays in its group.
+    fn state_same_group_delta(&self, indent: &str) -> String {
+        let (mut cols, mut vals) = self.key_values("NEW");
+        cols.push("`slot`".into());
+        vals.push(self.slot_expr());
+        cols.push("`cnt`".into());
+        vals.push("0".into());
+        let mut updates = Vec::new();
+        for (i, n) in self.layout.nums.iter().enumerate() {
+            cols.push(format!("`nn{i}`"));
+            vals.push(format!(
+                "{} - {}",
+                self.nonnull_input(i, "NEW"),
+                self.nonnull_input(i, "OLD")
+            ));
+            updates.push(format!("`nn{i}` = `nn{i}` + VALUES(`nn{i}`)"));
+            if n.needs_sum {
+                cols.push(format!("`s{i}`"));
+                vals.push(format!("{} - {}", self.sum_input(i, "NEW"), self.sum_input(i, "OLD")));
+                updates.push(format!("`s{i}` = `s{i}` + VALUES(`s{i}`)"));
+            }
+        }
+        if updates.is_empty() {
+            return String::new();
+        }
+        format!(
+            "{indent}INSERT INTO {} ({}) VALUES ({})\n{indent}  ON DUPLICATE KEY UPDATE {};\n",
+            self.qualified(&self.names.state),
+            cols.join(", "),
+            vals.join(", "),
+            updates.join(", ")
+        )
+    }
+
+    /// Multiset maintenance of MIN/MAX input `j` for one row image.
+    fn minmax_delta(&self, j: usize, row: RowImage, indent: &str) -> String {
+        let v = render(&self.layout.minmax[j], Some(row.qualifier));
+        let (mut cols, mut vals) = self.key_values(row.qualifier);
+        let mut cond = Vec::new();
+        for (c, val) in cols.iter().zip(&vals) {
+            cond.push(format!("{c} = {val}"));
+        }
+        cols.push("`v`".into());
+        vals.push(v.clone());
+        cols.push("`slot`".into());
+        vals.push(self.slot_expr());
+        cols.push("`mult`".into());
+        vals.push(format!("{}", row.sign));
+        let table = self.qualified(&self.names.minmax[j]);
+        let mut out = format!(
+            "{indent}IF ({v}) IS NOT NULL THEN\n{indent}  INSERT INTO {table} ({}) VALUES ({})\n{indent}    ON DUPLICATE KEY UPDATE `mult` = `mult` + VALUES(`mult`);\n",
+            cols.join(", "),
+            vals.join(", ")
+        );
+        if row.sign < 0 {
+            // A slot row that nets to zero contributes nothing: removing it keeps probes short.
+            cond.push(format!("`v` = {v}"));
+            cond.push(format!("`slot` = {}", self.slot_expr()));
+            cond.push("`mult` = 0".into());
+            out.push_str(&format!(
+                "{indent}  DELETE FROM {table} WHERE {};\n",
+                cond.join(" AND ")
+            ));
+        }
+        out.push_str(&format!("{indent}END IF;\n"));
+        out
+    }
+
+    /// All deltas of one row image, guarded by the query's WHERE.
+    fn row_block(&self, row: RowImage, indent: &str) -> String {
+        let inner_indent = if self.filter_on(row.qualifier).is_some() {
+            format!("{indent}  ")
+        } else {
+            indent.to_string()
+        };
+        let mut body = self.state_delta(row, &inner_indent);
+        body.push('\n');
+        for j in 0..self.layout.minmax.len() {
+            body.push_str(&self.minmax_delta(j, row, &inner_indent));
+        }
+        match self.filter_on(row.qualifier) {
+            Some(f) => format!("{indent}IF {f} THEN\n{body}{indent}END IF;\n"),
+            None => body,
+        }
+    }
+
+    fn trigger(&self, name: &str, event: &str, body: String) -> TriggerSql {
+        TriggerSql {
+            name: name.to_string(),
+            event: event.to_string(),
+            sql: format!(
+                "CREATE TRIGGER {} AFTER {event} ON {} FOR EACH ROW\nBEGIN\n{body}END",
+                self.qualified(name),
+                self.base
+            ),
+        }
+    }
+
+    /// Whether an UPDATE left every column the summary reads byte-for-byte unchanged.
+    fn unchanged(&self) -> String {
+        let mut conds = Vec::new();
+        for c in &self.analysis.columns_read {
+            let col = quote(c);
+            let textual = self
+                .table
+                .column(c)
+                .map(|m| m.collation.is_some())
+                .unwrap_or(true);
+            if textual {
+                // Collation equality would hide 'a' -> 'A' or trailing-space changes.
+                conds.push(format!("BINARY OLD.{col} <=> BINARY NEW.{col}"));
+            } else {
+                conds.push(format!("OLD.{col} <=> NEW.{col}"));
+            }
+        }
+        if conds.is_empty() {
+            "TRUE".into()
+        } else {
+            conds.join(" AND ")
+        }
+    }
+
+    /// The three triggers.
+    pub fn triggers(&self) -> Vec<TriggerSql> {
+        let n = &self.names;
+        let insert = self.trigger(&n.trigger_insert, "INSERT", self.row_block(NEW_PLUS, "  "));
+        let delete = self.trigger(&n.trigger_delete, "DELETE", self.row_block(OLD_MINUS, "  "));
+
+        let mut same = Vec::new();
+        if let Some(f) = self.filter_on("OLD") {
+            same.push(f);
+        }
+        if let Some(f) = self.filter_on("NEW") {
+            same.push(f);
+        }
+        for k in &self.analysis.keys {
+            same.push(format!(
+                "({}) <=> ({})",
+                render(&k.expr, Some("OLD")),
+                render(&k.expr, Some("NEW"))
+            ));
+        }
+        let mut same_body = self.state_same_group_delta("      ");
+        for j in 0..self.layout.minmax.len() {
+            let (o, nw) = (
+                render(&self.layout.minmax[j], Some("OLD")),
+                render(&self.layout.minmax[j], Some("NEW")),
+            );
+            same_body.push_str(&format!("      IF NOT (({o}) <=> ({nw})) THEN\n"));
+            same_body.push_str(&self.minmax_delta(j, OLD_MINUS, "        "));
+            same_body.push_str(&self.minmax_delta(j, NEW_PLUS, "        "));
+            same_body.push_str("      END IF;\n");
+        }
+        let moved = format!(
+            "{}{}",
+            self.row_block(OLD_MINUS, "      "),
+            self.row_block(NEW_PLUS, "      ")
+        );
+        let same_cond = if same.is_empty() {
+            "TRUE".to_string()
+        } else {
+            same.join(" AND ")
+        };
+        let update_body = if same_body.is_empty() {
+            // Nothing to adjust within a group: only moves between groups (or in/out of the
+            // WHERE) matter. IS NOT TRUE treats a NULL condition as "not the same group".
+            format!(
+                "  IF NOT ({}) AND ({same_cond}) IS NOT TRUE THEN\n{moved}  END IF;\n",
+                self.unchanged()
+            )
+        } else {
+            format!(
+                "  IF NOT ({}) THEN\n    IF {same_cond} THEN\n{same_body}    ELSE\n{moved}    END IF;\n  END IF;\n",
+                self.unchanged()
+            )
+        };
+        let update = self.trigger(&n.trigger_update, "UPDATE", update_body);
+        vec![insert, update, delete]
+    }
+}

@@ -1,0 +1,177 @@
+//! The read side: the per-group values over the state (inner query) and the view named as the
+//! user chose, which applies the select list, HAVING, ORDER BY and LIMIT on top.
+
+use super::layout::AggSource;
+use super::state::{key_col, key_null_col};
+use super::Gen;
+use crate::engine::ident::quote;
+use crate::engine::plan::{agg_placeholder, key_placeholder};
+
+impl Gen<'_> {
+    /// The group-key expression of key `i` as stored in table alias `t`.
+    fn stored_key(&self, t: &str, i: usize) -> String {
+        if self.key_nullable(i) {
+            format!(
+                "IF(`{t}`.{}, NULL, `{t}`.{})",
+                quote(&key_null_col(i)),
+                quote(&key_col(i))
+            )
+        } else {
+            format!("`{t}`.{}", quote(&key_col(i)))
+        }
+    }
+
+    /// Equality of the group of multiset alias `m` with state alias `s`.
+    fn same_group(&self, m: &str, s: &str) -> Vec<String> {
+        let mut conds = Vec::new();
+        for i in 0..self.types.keys.len() {
+            conds.push(format!("`{m}`.{c} = `{s}`.{c}", c = quote(&key_col(i))));
+            if self.key_nullable(i) {
+                conds.push(format!("`{m}`.{c} = `{s}`.{c}", c = quote(&key_null_col(i))));
+            }
+        }
+        conds
+    }
+
+    fn minmax_probe(&self, j: usize, order: &str) -> String {
+        let conds = self.same_group("m", "s");
+        let where_ = if conds.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", conds.join(" AND "))
+        };
+        format!(
+            "(SELECT `m`.`v` FROM {} AS `m`{where_} GROUP BY `m`.`v` HAVING SUM(`m`.`mult`) > 0 ORDER BY `m`.`v` {order} LIMIT 1)",
+            self.qualified(&self.names.minmax[j])
+        )
+    }
+
+    /// The value of aggregate `i` over the state rows of one group (alias `s`).
+    fn aggregate_value(&self, source: AggSource) -> String {
+        match source {
+            AggSource::Rows => "CAST(COALESCE(SUM(`s`.`cnt`), 0) AS SIGNED)".into(),
+            AggSource::NonNull(i) => format!("CAST(COALESCE(SUM(`s`.`nn{i}`), 0) AS SIGNED)"),
+            AggSource::Sum(i) => {
+                format!("IF(COALESCE(SUM(`s`.`nn{i}`), 0) = 0, NULL, SUM(`s`.`s{i}`))")
+            }
+            AggSource::Avg(i) => format!("SUM(`s`.`s{i}`) / NULLIF(SUM(`s`.`nn{i}`), 0)"),
+            AggSource::Min(j) => self.minmax_probe(j, "ASC"),
+            AggSource::Max(j) => self.minmax_probe(j, "DESC"),
+        }
+    }
+
+    /// One row per live group: `__k<i>` keys and `__a<i>` aggregate values.
+    pub fn groups_sql(&self) -> String {
+        let mut cols = Vec::new();
+        for i in 0..self.types.keys.len() {
+            cols.push(format!("{} AS {}", self.stored_key("s", i), quote(&key_placeholder(i))));
+        }
+        for (i, src) in self.layout.sources.iter().enumerate() {
+            cols.push(format!("{} AS {}", self.aggregate_value(*src), quote(&agg_placeholder(i))));
+        }
+        let mut sql = format!(
+            "SELECT {} FROM {} AS `s`",
+            cols.join(", "),
+            self.qualified(&self.names.state)
+        );
+        if !self.types.keys.is_empty() {
+            let mut group = Vec::new();
+            for i in 0..self.types.keys.len() {
+                group.push(format!("`s`.{}", quote(&key_col(i))));
+                if self.key_nullable(i) {
+                    group.push(format!("`s`.{}", quote(&key_null_col(i))));
+                }
+            }
+            // Rows of slots that net to zero rows are not a group (a group exists while it has rows).
+            sql.push_str(&format!(
+                " GROUP BY {} HAVING SUM(`s`.`cnt`) > 0",
+                group.join(", ")
+            ));
+        }
+        sql
+    }
+
+    /// The body of the user's view: the select list over [`Gen::groups_sql`].
+    pub fn view_select(&self) -> String {
+        let a = self.analysis;
+        let cols: Vec<String> = a
+            .outputs
+            .iter()
+            .map(|o| format!("{} AS {}", o.expr, quote(&o.name)))
+            .collect();
+        let mut sql = format!("SELECT {} FROM ({}) AS `_lt`", cols.join(", "), self.groups_sql());
+        if let Some(h) = &a.having {
+            sql.push_str(&format!(" HAVING {h}"));
+        }
+        if !a.order_by.is_empty() {
+            let items: Vec<String> = a
+                .order_by
+                .iter()
+                .map(|o| match o.asc {
+                    Some(true) => format!("{} ASC", o.expr),
+                    Some(false) => format!("{} DESC", o.expr),
+                    None => o.expr.to_string(),
+                })
+                .collect();
+            sql.push_str(&format!(" ORDER BY {}", items.join(", ")));
+        }
+        if let Some(l) = &a.limit {
+            sql.push_str(&format!(" LIMIT {l}"));
+            if let Some(o) = &a.offset {
+                sql.push_str(&format!(" OFFSET {o}"));
+            }
+        }
+        sql
+    }
+
+    /// `CREATE OR REPLACE VIEW` for the user's view.
+    pub fn view_ddl(&self) -> String {
+        format!(
+            "CREATE OR REPLACE SQL SECURITY INVOKER VIEW {} AS {}",
+            self.qualified(&self.names.view),
+            self.view_select()
+        )
+    }
+
+    /// The query's groups computed from the base table, with the same columns as
+    /// [`Gen::groups_sql`]: validation compares the two.
+    pub fn truth_groups_sql(&self) -> String {
+        let a = self.analysis;
+        let mut cols = Vec::new();
+        for (i, k) in a.keys.iter().enumerate() {
+            cols.push(format!("{} AS {}", k.expr, quote(&key_placeholder(i))));
+        }
+        for (i, agg) in a.aggregates.iter().enumerate() {
+            let call = match &agg.arg {
+                None => "COUNT(*)".to_string(),
+                Some(arg) => format!("{}({arg})", agg.kind.sql_name()),
+            };
+            cols.push(format!("{call} AS {}", quote(&agg_placeholder(i))));
+        }
+        let mut sql = format!("SELECT {} FROM {}", cols.join(", "), self.base);
+        if let Some(f) = &a.filter {
+            sql.push_str(&format!(" WHERE {f}"));
+        }
+        if !a.keys.is_empty() {
+            let keys: Vec<String> = a.keys.iter().map(|k| k.expr.to_string()).collect();
+            sql.push_str(&format!(" GROUP BY {}", keys.join(", ")));
+        }
+        sql
+    }
+
+    /// The user's query, re-rendered from the AST against the base table (what the view must equal).
+    pub fn original_sql(&self) -> String {
+        let a = self.analysis;
+        let truth = self.truth_groups_sql();
+        let cols: Vec<String> = a
+            .outputs
+            .iter()
+            .map(|o| format!("{} AS {}", o.expr, quote(&o.name)))
+            .collect();
+        let mut sql = format!("SELECT {} FROM ({truth}) AS `_lt`", cols.join(", "));
+        if let Some(h) = &a.having {
+            sql.push_str(&format!(" HAVING {h}"));
+        }
+        sql
+    }
+}

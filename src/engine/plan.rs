@@ -1,0 +1,133 @@
+//! The analysed form of a summary query: what the generated objects must maintain and how it is read.
+
+use serde::Serialize;
+use sqlparser::ast::Expr;
+
+/// The base table as the query names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TableRef {
+    /// Schema when the query qualifies the table.
+    pub schema: Option<String>,
+    /// Table name as written.
+    pub name: String,
+    /// Alias, when given.
+    pub alias: Option<String>,
+}
+
+/// The aggregate functions of tier 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum AggKind {
+    /// `COUNT(*)`
+    CountStar,
+    /// `COUNT(expr)`: non-NULL inputs.
+    Count,
+    /// `SUM(expr)`
+    Sum,
+    /// `AVG(expr)`
+    Avg,
+    /// `MIN(expr)`
+    Min,
+    /// `MAX(expr)`
+    Max,
+}
+
+impl AggKind {
+    /// The SQL function name.
+    pub fn sql_name(self) -> &'static str {
+        match self {
+            AggKind::CountStar | AggKind::Count => "COUNT",
+            AggKind::Sum => "SUM",
+            AggKind::Avg => "AVG",
+            AggKind::Min => "MIN",
+            AggKind::Max => "MAX",
+        }
+    }
+}
+
+/// A `GROUP BY` expression over base-table columns.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupKey {
+    /// Normalized expression (columns as quoted bare identifiers).
+    #[serde(serialize_with = "ser_expr")]
+    pub expr: Expr,
+}
+
+/// One distinct aggregate call of the query.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Aggregate {
+    /// Which function.
+    pub kind: AggKind,
+    /// Its normalized argument (`None` for `COUNT(*)`).
+    #[serde(serialize_with = "ser_opt_expr")]
+    pub arg: Option<Expr>,
+}
+
+/// One column of the result, as the view will expose it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OutputColumn {
+    /// Column name exactly as MariaDB names it for the query (alias, or the expression's text).
+    pub name: String,
+    /// The expression over placeholders `__k<i>` (group keys) and `__a<i>` (aggregates).
+    #[serde(serialize_with = "ser_expr")]
+    pub expr: Expr,
+}
+
+/// One `ORDER BY` item, rewritten over placeholders and output names.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OrderItem {
+    /// The sort expression.
+    #[serde(serialize_with = "ser_expr")]
+    pub expr: Expr,
+    /// `Some(true)` ASC, `Some(false)` DESC, `None` unspecified.
+    pub asc: Option<bool>,
+}
+
+/// The analysed query: everything codegen needs, independent of any server.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Analysis {
+    /// The query as the user gave it.
+    pub sql: String,
+    /// The base table.
+    pub table: TableRef,
+    /// Normalized `WHERE`.
+    #[serde(serialize_with = "ser_opt_expr")]
+    pub filter: Option<Expr>,
+    /// Group keys in `GROUP BY` order (empty: one global row).
+    pub keys: Vec<GroupKey>,
+    /// Distinct aggregates; placeholder `__a<i>` is `aggregates[i]`.
+    pub aggregates: Vec<Aggregate>,
+    /// Result columns.
+    pub outputs: Vec<OutputColumn>,
+    /// `HAVING`, rewritten.
+    #[serde(serialize_with = "ser_opt_expr")]
+    pub having: Option<Expr>,
+    /// `ORDER BY`, rewritten.
+    pub order_by: Vec<OrderItem>,
+    /// `LIMIT` row count, rendered.
+    pub limit: Option<String>,
+    /// `OFFSET`, rendered.
+    pub offset: Option<String>,
+    /// Base-table columns the summary reads (an UPDATE touching none of them does no work).
+    pub columns_read: Vec<String>,
+}
+
+/// Placeholder name for group key `i`.
+pub fn key_placeholder(i: usize) -> String {
+    format!("__k{i}")
+}
+
+/// Placeholder name for aggregate `i`.
+pub fn agg_placeholder(i: usize) -> String {
+    format!("__a{i}")
+}
+
+fn ser_expr<S: serde::Serializer>(e: &Expr, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&e.to_string())
+}
+
+fn ser_opt_expr<S: serde::Serializer>(e: &Option<Expr>, s: S) -> Result<S::Ok, S::Error> {
+    match e {
+        Some(e) => s.serialize_some(&e.to_string()),
+        None => s.serialize_none(),
+    }
+}
