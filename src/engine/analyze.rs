@@ -82,14 +82,28 @@ pub fn analyze(parsed: &ParsedQuery, table: &TableMeta) -> Result<Analysis, Engi
         clause: Clause::Select,
         error: None,
     };
-    let mut outputs = Vec::new();
+    // Normalize every item first, so an unsupported construct is reported before a column
+    // that merely is not grouped.
+    let mut normalized_items = Vec::new();
     for item in &select.projection {
         let (expr, name) = match item {
             SelectItem::UnnamedExpr(e) => (e, output_name(parsed, e)),
             SelectItem::ExprWithAlias { expr, alias } => (expr, alias.value.clone()),
             _ => continue,
         };
-        let normalized = ctx.normalize(expr, Clause::Select)?;
+        normalized_items.push((name, ctx.normalize(expr, Clause::Select)?));
+    }
+    let has_aggregate = normalized_items.iter().any(|(_, e)| contains_aggregate(e))
+        || select.having.as_ref().is_some_and(contains_aggregate);
+    if keys.is_empty() && !has_aggregate {
+        return Err(EngineError::unsupported_hint(
+            "a query without aggregates or GROUP BY",
+            span_pos(select.select_token.0.span),
+            "a summary needs COUNT/SUM/AVG/MIN/MAX or a GROUP BY",
+        ));
+    }
+    let mut outputs = Vec::new();
+    for (name, normalized) in normalized_items {
         let rewritten = rewriter.rewrite(normalized, Clause::Select)?;
         outputs.push(OutputColumn {
             name,
@@ -336,7 +350,11 @@ impl Normalizer<'_, '_> {
         }
         match self.ctx.table.column(&ident.value) {
             Some(col) => {
-                *expr = Expr::Identifier(Ident::with_quote('`', col.name.clone()));
+                *expr = Expr::Identifier(Ident {
+                    value: col.name.clone(),
+                    quote_style: Some('`'),
+                    span: ident.span,
+                });
                 ControlFlow::Continue(())
             }
             None => {
@@ -598,6 +616,22 @@ impl VisitorMut for Rewriter<'_> {
         }
         ControlFlow::Continue(())
     }
+}
+
+fn contains_aggregate(e: &Expr) -> bool {
+    use sqlparser::ast::Visit;
+    struct A;
+    impl sqlparser::ast::Visitor for A {
+        type Break = ();
+        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+            if is_aggregate_call(e) {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        }
+    }
+    e.visit(&mut A).is_break()
 }
 
 fn collect_columns(e: &Expr, out: &mut BTreeSet<String>) {

@@ -57,7 +57,7 @@ impl Gen<'_> {
             if self.key_nullable(i) {
                 vals.push(format!("COALESCE({e}, {})", zero_literal(&self.types.keys[i])));
                 cols.push(quote(&key_null_col(i)));
-                vals.push(format!("({e}) IS NULL"));
+                vals.push(format!("(({e}) IS NULL)"));
             } else {
                 vals.push(e);
             }

@@ -1,0 +1,202 @@
+//! Introspection: table metadata from `information_schema`, expression types from the server, and
+//! the one-call path from query text to generated SQL that the CLI and the TUI share.
+
+use crate::engine::analyze::analyze;
+use crate::engine::codegen::{ExprTypes, GenOptions, Gen, Generated, Layout};
+use crate::engine::ident::quote;
+use crate::engine::meta::{ColumnMeta, SqlType, TableMeta};
+use crate::engine::parse::parse;
+use crate::engine::plan::Analysis;
+use crate::engine::EngineError;
+use mysql::prelude::Queryable;
+use mysql::Conn;
+
+/// Failures of introspection: the query's fault (engine) or the server's.
+#[derive(Debug, thiserror::Error)]
+pub enum IntrospectError {
+    /// The query cannot become a summary.
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    /// The server refused or failed.
+    #[error("{context}: {source}")]
+    Server {
+        /// What we were doing.
+        context: String,
+        /// The server's error.
+        source: mysql::Error,
+    },
+    /// The base table does not exist.
+    #[error("table {schema}.{table} does not exist")]
+    NoSuchTable {
+        /// Schema searched.
+        schema: String,
+        /// Table name.
+        table: String,
+    },
+    /// No schema given and no default database selected.
+    #[error("no database selected: qualify the table (db.table) or pass -D/--database")]
+    NoDatabase,
+}
+
+/// Adds context to a server error.
+pub fn ctx<T>(r: Result<T, mysql::Error>, context: &str) -> Result<T, IntrospectError> {
+    r.map_err(|source| IntrospectError::Server {
+        context: context.to_string(),
+        source,
+    })
+}
+
+/// Reads a table's columns, primary key and engine.
+pub fn table_meta(conn: &mut Conn, schema: &str, table: &str) -> Result<TableMeta, IntrospectError> {
+    let engine: Option<(String, Option<String>)> = ctx(
+        conn.exec_first(
+            "SELECT TABLE_NAME, ENGINE FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND TABLE_TYPE = 'BASE TABLE'",
+            (schema, table),
+        ),
+        "reading table metadata",
+    )?;
+    let (name, engine) = match engine {
+        Some((n, e)) => (n, e.unwrap_or_default()),
+        None => {
+            return Err(IntrospectError::NoSuchTable {
+                schema: schema.to_string(),
+                table: table.to_string(),
+            })
+        }
+    };
+    let columns: Vec<(String, String, Option<String>, String)> = ctx(
+        conn.exec(
+            "SELECT COLUMN_NAME, COLUMN_TYPE, COLLATION_NAME, IS_NULLABLE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
+            (schema, &name),
+        ),
+        "reading columns",
+    )?;
+    let primary_key: Vec<String> = ctx(
+        conn.exec(
+            "SELECT COLUMN_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX",
+            (schema, &name),
+        ),
+        "reading the primary key",
+    )?;
+    Ok(TableMeta {
+        schema: schema.to_string(),
+        name,
+        engine,
+        columns: columns
+            .into_iter()
+            .map(|(name, column_type, collation, nullable)| ColumnMeta {
+                name,
+                column_type,
+                collation,
+                nullable: nullable == "YES",
+            })
+            .collect(),
+        primary_key,
+    })
+}
+
+/// Runs `select` into a temporary table and reads back the column types MariaDB inferred.
+fn probe_types(conn: &mut Conn, select: &str) -> Result<Vec<(String, SqlType)>, IntrospectError> {
+    ctx(conn.query_drop("DROP TEMPORARY TABLE IF EXISTS `_lt_probe`"), "type probe")?;
+    ctx(
+        conn.query_drop(format!("CREATE TEMPORARY TABLE `_lt_probe` ENGINE=InnoDB AS {select}")),
+        "inferring expression types",
+    )?;
+    let rows: Vec<mysql::Row> = ctx(conn.query("SHOW FULL COLUMNS FROM `_lt_probe`"), "type probe")?;
+    ctx(conn.query_drop("DROP TEMPORARY TABLE IF EXISTS `_lt_probe`"), "type probe")?;
+    let mut out = Vec::new();
+    for row in rows {
+        let field: String = row.get("Field").unwrap_or_default();
+        let column_type: String = row.get("Type").unwrap_or_default();
+        let collation: Option<String> = row.get::<Option<String>, _>("Collation").flatten();
+        let null: String = row.get("Null").unwrap_or_default();
+        out.push((
+            field,
+            SqlType {
+                column_type,
+                collation,
+                nullable: null == "YES",
+            },
+        ));
+    }
+    Ok(out)
+}
+
+/// Infers the storage types of the keys, sums and MIN/MAX inputs of `analysis`.
+pub fn infer_types(
+    conn: &mut Conn,
+    analysis: &Analysis,
+    table: &TableMeta,
+) -> Result<ExprTypes, IntrospectError> {
+    let layout = Layout::of(analysis);
+    let base = format!("{}.{}", quote(&table.schema), quote(&table.name));
+    let (first, second) = layout.type_probes(analysis, &base);
+    let mut types = ExprTypes {
+        keys: Vec::new(),
+        sums: vec![None; layout.nums.len()],
+        minmax: Vec::new(),
+    };
+    if let Some(sql) = first {
+        for (field, t) in probe_types(conn, &sql)? {
+            if field.starts_with('k') {
+                types.keys.push(t);
+            } else {
+                types.minmax.push(t);
+            }
+        }
+    }
+    if let Some(sql) = second {
+        for (field, t) in probe_types(conn, &sql)? {
+            if let Some(i) = field.strip_prefix('s').and_then(|n| n.parse::<usize>().ok()) {
+                if let Some(slot) = types.sums.get_mut(i) {
+                    *slot = Some(t);
+                }
+            }
+        }
+    }
+    Ok(types)
+}
+
+/// The default database of the connection, if any.
+pub fn current_database(conn: &mut Conn) -> Result<Option<String>, IntrospectError> {
+    let db: Option<Option<String>> = ctx(conn.query_first("SELECT DATABASE()"), "reading the current database")?;
+    Ok(db.flatten())
+}
+
+/// Everything known about a summary before it is created.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// The analysed query.
+    pub analysis: Analysis,
+    /// The base table.
+    pub table: TableMeta,
+    /// Inferred types.
+    pub types: ExprTypes,
+    /// Generated SQL.
+    pub generated: Generated,
+}
+
+/// From query text to generated SQL: parse, read the base table, analyse, infer types, generate.
+/// Changes nothing in the database (the type probe uses a temporary table).
+pub fn prepare(
+    conn: &mut Conn,
+    sql: &str,
+    name: &str,
+    options: GenOptions,
+) -> Result<Prepared, IntrospectError> {
+    let parsed = parse(sql)?;
+    let schema = match &parsed.table.schema {
+        Some(s) => s.clone(),
+        None => current_database(conn)?.ok_or(IntrospectError::NoDatabase)?,
+    };
+    let table = table_meta(conn, &schema, &parsed.table.name)?;
+    let analysis = analyze(&parsed, &table)?;
+    let types = infer_types(conn, &analysis, &table)?;
+    let generated = Gen::new(&analysis, &table, &types, name, options)?.generate(options);
+    Ok(Prepared {
+        analysis,
+        table,
+        types,
+        generated,
+    })
+}

@@ -1,0 +1,99 @@
+//! Queries a summary cannot be made of: each is refused with an error naming the construct and,
+//! where it has one, its position.
+
+mod support;
+use support::fixtures::analyse;
+
+/// (query, text the error must contain, expected "line:column" or "" when none is required).
+const CORPUS: &[(&str, &str, &str)] = &[
+    ("SELECT user_id, COUNT(*) FROM transactions t JOIN users u ON u.id = t.user_id GROUP BY user_id", "JOIN", "1:51"),
+    ("SELECT user_id, COUNT(*) FROM transactions, users GROUP BY user_id", "several tables", "1:45"),
+    ("SELECT user_id, COUNT(*) FROM transactions t LEFT JOIN users u ON u.id = t.user_id GROUP BY user_id", "JOIN", ""),
+    ("SELECT x, COUNT(*) FROM (SELECT user_id AS x FROM transactions) d GROUP BY x", "subquery in FROM", "1:26"),
+    ("SELECT user_id, COUNT(*) FROM transactions WHERE user_id IN (SELECT id FROM users) GROUP BY user_id", "subquery", ""),
+    ("SELECT user_id, COUNT(*) FROM transactions WHERE EXISTS (SELECT 1) GROUP BY user_id", "subquery", ""),
+    ("SELECT user_id, (SELECT 1) FROM transactions GROUP BY user_id", "subquery", ""),
+    ("SELECT user_id, COUNT(DISTINCT kind) FROM transactions GROUP BY user_id", "COUNT(DISTINCT ...)", "1:17"),
+    ("SELECT user_id, SUM(DISTINCT cost) FROM transactions GROUP BY user_id", "SUM(DISTINCT ...)", "1:17"),
+    ("SELECT user_id, SUM(cost) OVER (PARTITION BY kind) FROM transactions", "window function", "1:17"),
+    ("SELECT user_id, ROW_NUMBER() OVER () FROM transactions", "ROW_NUMBER", ""),
+    ("SELECT user_id FROM transactions UNION SELECT user_id FROM transactions", "UNION", ""),
+    ("SELECT user_id, COUNT(*) FROM transactions GROUP BY user_id WITH ROLLUP", "WITH ROLLUP", ""),
+    ("SELECT user_id, GROUP_CONCAT(kind) FROM transactions GROUP BY user_id", "GROUP_CONCAT", "1:17"),
+    ("SELECT user_id, STDDEV(cost) FROM transactions GROUP BY user_id", "STDDEV", ""),
+    ("SELECT user_id, VARIANCE(cost) FROM transactions GROUP BY user_id", "VARIANCE", ""),
+    ("SELECT user_id, BIT_OR(qty) FROM transactions GROUP BY user_id", "BIT_OR", ""),
+    ("SELECT user_id, JSON_ARRAYAGG(kind) FROM transactions GROUP BY user_id", "JSON_ARRAYAGG", ""),
+    ("SELECT user_id, COUNT(*) FROM transactions WHERE created_at > NOW() GROUP BY user_id", "NOW()", "1:63"),
+    ("SELECT user_id, SUM(cost * RAND()) FROM transactions GROUP BY user_id", "RAND()", ""),
+    ("SELECT UUID(), COUNT(*) FROM transactions", "UUID()", ""),
+    ("SELECT user_id, COUNT(*) FROM transactions WHERE kind = CURRENT_USER() GROUP BY user_id", "CURRENT_USER()", ""),
+    ("SELECT user_id, COUNT(*) FROM transactions WHERE created_at < SYSDATE() GROUP BY user_id", "SYSDATE()", ""),
+    ("SELECT user_id, COUNT(*) FROM transactions WHERE created_at < CURRENT_TIMESTAMP GROUP BY user_id", "CURRENT_TIMESTAMP", ""),
+    ("SELECT user_id, COUNT(*) FROM transactions WHERE user_id = @uid GROUP BY user_id", "variable @uid", "1:60"),
+    ("SELECT user_id, kind, COUNT(*) FROM transactions GROUP BY user_id", "kind", "1:17"),
+    ("SELECT user_id, cost FROM transactions GROUP BY user_id", "neither in GROUP BY", ""),
+    ("SELECT user_id, COUNT(*) FROM transactions GROUP BY user_id HAVING cost > 1", "cost", ""),
+    ("UPDATE transactions SET cost = 1", "UPDATE statement", "1:1"),
+    ("DELETE FROM transactions", "DELETE statement", ""),
+    ("SELECT COUNT(*) FROM transactions; SELECT 1", "more than one statement", ""),
+    ("SELECT user_id, COUNT(*) FROM transactions GROUP BY nope", "unknown column nope", "1:53"),
+    ("SELECT user_id, SUM(missing) FROM transactions GROUP BY user_id", "unknown column missing", "1:21"),
+    ("SELECT user_id, COUNT(*) FROM transactions WHERE zz = 1 GROUP BY user_id", "unknown column zz", ""),
+    ("SELECT DISTINCT user_id FROM transactions", "SELECT DISTINCT", ""),
+    ("SELECT * FROM transactions", "SELECT *", ""),
+    ("SELECT user_id FROM transactions", "without aggregates", ""),
+    ("SELECT 1 + 1", "without FROM", ""),
+    ("WITH x AS (SELECT 1) SELECT COUNT(*) FROM transactions", "WITH", ""),
+    ("SELECT user_id, SUM(COUNT(*)) FROM transactions GROUP BY user_id", "nested aggregate", ""),
+    ("SELECT user_id, COUNT(*) FROM transactions WHERE SUM(cost) > 0 GROUP BY user_id", "aggregate SUM() in WHERE", ""),
+    ("SELECT COUNT(*) FROM transactions GROUP BY SUM(cost)", "in GROUP BY", ""),
+    ("SELECT u.id, COUNT(*) FROM transactions t GROUP BY u.id", "reference to table u", ""),
+    ("SELECT user_id, COUNT(*) FROM transactions GROUP BY user_id FOR UPDATE", "locking clause", ""),
+    ("SELECT user_id, COUNT(*) FROM transactions WHERE user_id = ? GROUP BY user_id", "placeholder", ""),
+    ("SELECT user_id, mydb.myfunc(cost) FROM transactions GROUP BY user_id", "stored function", ""),
+    ("SELECT user_id, COUNT(*) FROM transactions GROUP BY 5", "position 5", ""),
+    ("SELECT user_id, COUNT(*) FROM transactions GROUP BY user_id LIMIT @n", "LIMIT", ""),
+    ("SELEC user_id FROM transactions", "syntax error", "1:1"),
+    ("SELECT user_id, COUNT(*) FROM transactions WHERE (", "syntax error", ""),
+    ("SELECT user_id, LAST_INSERT_ID() FROM transactions GROUP BY user_id", "LAST_INSERT_ID()", ""),
+    ("SELECT user_id, COUNT(*) FROM transactions WHERE kind = CONNECTION_ID() GROUP BY user_id", "CONNECTION_ID()", ""),
+    ("SELECT user_id,\n  COUNT(DISTINCT kind)\nFROM transactions GROUP BY user_id", "COUNT(DISTINCT ...)", "2:3"),
+];
+
+#[test]
+fn every_rejected_query_names_its_construct_and_position() {
+    assert!(CORPUS.len() >= 40, "the corpus must stay at 40 queries or more");
+    let mut failures = Vec::new();
+    for (sql, needle, pos) in CORPUS {
+        match analyse(sql) {
+            Ok(_) => failures.push(format!("accepted: {sql}")),
+            Err(e) => {
+                let msg = e.to_string();
+                if !msg.contains(needle) {
+                    failures.push(format!("{sql}\n   error {msg:?} does not name {needle:?}"));
+                }
+                if !pos.is_empty() {
+                    let got = e.pos().map(|p| p.to_string()).unwrap_or_default();
+                    if got != *pos {
+                        failures.push(format!("{sql}\n   position {got:?}, expected {pos:?} ({msg})"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn tables_without_primary_key_or_innodb_are_refused() {
+    use lightning_tables::engine::{analyze::analyze, parse::parse};
+    let mut t = support::fixtures::transactions();
+    t.primary_key.clear();
+    let e = analyze(&parse("SELECT COUNT(*) FROM transactions").unwrap(), &t).unwrap_err();
+    assert!(e.to_string().contains("PRIMARY KEY"), "{e}");
+    let mut t = support::fixtures::transactions();
+    t.engine = "MyISAM".into();
+    let e = analyze(&parse("SELECT COUNT(*) FROM transactions").unwrap(), &t).unwrap_err();
+    assert!(e.to_string().contains("MyISAM"), "{e}");
+}

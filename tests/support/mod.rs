@@ -1,0 +1,2 @@
+//! Shared helpers for server-free tests.
+pub mod fixtures;
