@@ -1,2 +1,6 @@
 //! Database access: connection options, introspection, doctor checks and the private server launcher.
 pub mod server;
+
+pub mod connect;
+pub mod doctor;
+pub mod options;
