@@ -1,6 +1,8 @@
 //! The engine: query analysis, SQL generation (pure) and the summary lifecycle (touches the database).
 
 pub mod analyze;
+pub mod catalog;
+pub mod lifecycle;
 pub mod codegen;
 pub mod error;
 pub mod functions;

@@ -197,18 +197,6 @@ impl Gen<'_> {
         }
     }
 
-    fn trigger(&self, name: &str, event: &str, body: String) -> TriggerSql {
-        TriggerSql {
-            name: name.to_string(),
-            event: event.to_string(),
-            sql: format!(
-                "CREATE TRIGGER {} AFTER {event} ON {} FOR EACH ROW\nBEGIN\n{body}END",
-                self.qualified(name),
-                self.base
-            ),
-        }
-    }
-
     /// Whether an UPDATE left every column the summary reads byte-for-byte unchanged.
     fn unchanged(&self) -> String {
         let mut conds = Vec::new();
@@ -233,11 +221,10 @@ impl Gen<'_> {
         }
     }
 
-    /// The three triggers.
-    pub fn triggers(&self) -> Vec<TriggerSql> {
-        let n = &self.names;
-        let insert = self.trigger(&n.trigger_insert, "INSERT", self.row_block(NEW_PLUS, "  "));
-        let delete = self.trigger(&n.trigger_delete, "DELETE", self.row_block(OLD_MINUS, "  "));
+    /// Trigger bodies for INSERT, UPDATE and DELETE (statements between BEGIN and END).
+    pub fn trigger_bodies(&self) -> [String; 3] {
+        let insert = self.row_block(NEW_PLUS, "  ");
+        let delete = self.row_block(OLD_MINUS, "  ");
 
         let mut same = Vec::new();
         if let Some(f) = self.filter_on("OLD") {
@@ -287,7 +274,42 @@ impl Gen<'_> {
                 self.unchanged()
             )
         };
-        let update = self.trigger(&n.trigger_update, "UPDATE", update_body);
-        vec![insert, update, delete]
+        [insert, update_body, delete]
     }
+
+    /// The three triggers.
+    pub fn triggers(&self) -> Vec<TriggerSql> {
+        combined_triggers(&[self])
+    }
+}
+
+/// Triggers that maintain every generation in `gens` (the first names the triggers): during a
+/// rebuild the old and the new state are both kept current, so readers never see a stale summary.
+pub fn combined_triggers(gens: &[&Gen<'_>]) -> Vec<TriggerSql> {
+    let Some(first) = gens.first() else {
+        return Vec::new();
+    };
+    let bodies: Vec<[String; 3]> = gens.iter().map(|g| g.trigger_bodies()).collect();
+    let n = &first.names;
+    let events = [
+        (&n.trigger_insert, "INSERT"),
+        (&n.trigger_update, "UPDATE"),
+        (&n.trigger_delete, "DELETE"),
+    ];
+    events
+        .iter()
+        .enumerate()
+        .map(|(i, (name, event))| {
+            let body: String = bodies.iter().map(|b| b[i].clone()).collect();
+            TriggerSql {
+                name: name.to_string(),
+                event: event.to_string(),
+                sql: format!(
+                    "CREATE TRIGGER {} AFTER {event} ON {} FOR EACH ROW\nBEGIN\n{body}END",
+                    first.qualified(name),
+                    first.base
+                ),
+            }
+        })
+        .collect()
 }

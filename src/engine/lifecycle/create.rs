@@ -1,0 +1,320 @@
+//! `create` and `resume`.
+
+use super::backfill;
+use super::lock::{run_locked, LockOutcome, LockPlan};
+use super::session::{connection_alive, fingerprint, object_exists, open, trigger_exists};
+use super::{sql, Control, CreateOptions, Event, LifecycleError};
+use crate::db::introspect::{prepare, Prepared};
+use crate::engine::catalog::{self, status};
+use crate::engine::codegen::{drop_state_sql, drop_triggers_sql, Gen, GenOptions};
+use crate::engine::ident::quote_qualified;
+use mysql::prelude::Queryable;
+use mysql::{Conn, Opts};
+use serde::Serialize;
+
+/// The outcome of `create`/`resume`/`rebuild`.
+#[derive(Debug, Clone, Serialize)]
+pub struct CreateReport {
+    /// Schema of the summary.
+    pub schema: String,
+    /// Summary name.
+    pub name: String,
+    /// Writers' pause and lock wait.
+    pub lock: LockOutcome,
+    /// Rows backfilled.
+    pub rows: u64,
+    /// Seconds spent backfilling.
+    pub backfill_secs: f64,
+}
+
+/// Slots default: a view without GROUP BY funnels every writer into one row, so spread it.
+pub(crate) fn slots_for(prepared_keys: usize, requested: Option<u16>) -> u16 {
+    requested.unwrap_or(if prepared_keys == 0 { 16 } else { 1 }).max(1)
+}
+
+/// Statements creating the state tables of `gen`.
+pub(crate) fn table_statements(gen: &Gen<'_>) -> Vec<String> {
+    gen.state_ddl()
+}
+
+/// Sets the session `sql_mode` so triggers are created with ours (a trigger keeps the mode it
+/// was created with).
+fn trigger_statements(gen_triggers: &[crate::engine::codegen::TriggerSql]) -> Vec<String> {
+    gen_triggers.iter().map(|t| t.sql.clone()).collect()
+}
+
+/// Creates summary `name` for `query` online on the database `opts` points at.
+pub fn create(
+    opts: &Opts,
+    name: &str,
+    query: &str,
+    options: &CreateOptions,
+    control: &Control,
+    on_event: &mut dyn FnMut(Event),
+) -> Result<CreateReport, LifecycleError> {
+    let mut admin = open(opts)?;
+    // Analyse first with the slots we will use (they only change the trigger text).
+    let probe = prepare(&mut admin, query, name, GenOptions::default())?;
+    let slots = slots_for(probe.analysis.keys.len(), options.slots);
+    let gen_options = GenOptions {
+        generation: 1,
+        slots,
+    };
+    let prepared = prepare(&mut admin, query, name, gen_options)?;
+    let gen = Gen::new(
+        &prepared.analysis,
+        &prepared.table,
+        &prepared.types,
+        name,
+        gen_options,
+    )?;
+    let schema = gen.names.schema.clone();
+    check_collisions(&mut admin, &gen, name)?;
+
+    let mut statements = table_statements(&gen);
+    statements.push(gen.view_ddl());
+    statements.extend(trigger_statements(&gen.triggers()));
+    on_event(Event::Prepared { statements });
+
+    sql(
+        catalog::insert(
+            &mut admin,
+            &schema,
+            name,
+            &prepared.table.name,
+            query,
+            1,
+            slots,
+            &fingerprint(&prepared.table),
+        ),
+        "recording the summary in the catalog",
+    )?;
+    let result = create_objects(&mut admin, opts, &gen, &prepared, name, options, control, on_event);
+    match result {
+        Ok(report) => Ok(report),
+        Err(LifecycleError::Cancelled(n)) => Err(LifecycleError::Cancelled(n)),
+        Err(e) => {
+            // Triggers may be live (backfill failed after the lock): then keep the summary for
+            // `resume`; otherwise remove everything we created.
+            let triggers_live = trigger_exists(&mut admin, &schema, &gen.names.trigger_insert).unwrap_or(false);
+            if triggers_live {
+                let _ = catalog::set_status(&mut admin, &schema, name, status::BACKFILLING, Some(&e.to_string()));
+            } else {
+                cleanup(&mut admin, &gen, name);
+            }
+            Err(e)
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn create_objects(
+    admin: &mut Conn,
+    opts: &Opts,
+    gen: &Gen<'_>,
+    prepared: &Prepared,
+    name: &str,
+    options: &CreateOptions,
+    control: &Control,
+    on_event: &mut dyn FnMut(Event),
+) -> Result<CreateReport, LifecycleError> {
+    let schema = gen.names.schema.clone();
+    for ddl in table_statements(gen) {
+        sql(admin.query_drop(&ddl), "creating the state table")?;
+    }
+    sql(admin.query_drop(gen.view_ddl()), "creating the view")?;
+    let mut snapshot = open(opts)?;
+    let plan = LockPlan {
+        base: gen.base.clone(),
+        base_label: format!("{}.{}", prepared.table.schema, prepared.table.name),
+        tables: state_tables(gen),
+        statements: trigger_statements(&gen.triggers()),
+        undo: drop_triggers_sql(&gen.names),
+    };
+    let lock = run_locked(admin, Some(&mut snapshot), &plan, options, on_event)?;
+    on_event(Event::Locked {
+        lock_ms: lock.lock_ms,
+        wait_ms: lock.wait_ms,
+    });
+    sql(
+        catalog::update(
+            admin,
+            &schema,
+            name,
+            &[
+                ("status", status::BACKFILLING.into()),
+                ("lock_ms", lock.lock_ms.into()),
+                ("lock_wait_ms", lock.wait_ms.into()),
+            ],
+        ),
+        "recording the lock",
+    )?;
+    finish_backfill(gen, &mut snapshot, opts, name, lock, options, control, on_event, status::READY)
+}
+
+/// Runs the backfill on an open snapshot and marks the summary `final_status`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn finish_backfill(
+    gen: &Gen<'_>,
+    snapshot: &mut Conn,
+    opts: &Opts,
+    name: &str,
+    lock: LockOutcome,
+    options: &CreateOptions,
+    control: &Control,
+    on_event: &mut dyn FnMut(Event),
+    final_status: &str,
+) -> Result<CreateReport, LifecycleError> {
+    let schema = gen.names.schema.clone();
+    let mut writer = open(opts)?;
+    let owner = connection_id(&mut writer)?;
+    sql(
+        catalog::update(&mut writer, &schema, name, &[("owner", owner.into())]),
+        "recording the backfill owner",
+    )?;
+    let started = std::time::Instant::now();
+    let rows = backfill::run(gen, snapshot, &mut writer, name, options, control, on_event)?;
+    let backfill_secs = started.elapsed().as_secs_f64();
+    sql(
+        writer.exec_drop(
+            format!(
+                "UPDATE {} SET `status` = ?, `ready_at` = CURRENT_TIMESTAMP(6), `updated_at` = CURRENT_TIMESTAMP(6), `owner` = NULL, `error` = NULL WHERE `name` = ?",
+                quote_qualified(&schema, catalog_table())
+            ),
+            (final_status, name),
+        ),
+        "marking the summary ready",
+    )?;
+    Ok(CreateReport {
+        schema,
+        name: name.to_string(),
+        lock,
+        rows,
+        backfill_secs,
+    })
+}
+
+fn catalog_table() -> &'static str {
+    crate::engine::codegen::names::CATALOG_TABLE
+}
+
+fn connection_id(conn: &mut Conn) -> Result<u64, LifecycleError> {
+    Ok(sql(conn.query_first("SELECT CONNECTION_ID()"), "reading the connection id")?.unwrap_or(0))
+}
+
+/// Quoted state and multiset tables of `gen`.
+pub(crate) fn state_tables(gen: &Gen<'_>) -> Vec<String> {
+    std::iter::once(&gen.names.state)
+        .chain(gen.names.minmax.iter())
+        .map(|t| gen.qualified(t))
+        .collect()
+}
+
+fn check_collisions(conn: &mut Conn, gen: &Gen<'_>, name: &str) -> Result<(), LifecycleError> {
+    let schema = &gen.names.schema;
+    if sql(catalog::get(conn, schema, name), "reading the catalog")?.is_some() {
+        return Err(LifecycleError::Exists(format!("summary {schema}.{name}")));
+    }
+    if object_exists(conn, schema, name)? {
+        return Err(LifecycleError::Exists(format!("a table or view {schema}.{name}")));
+    }
+    for t in std::iter::once(&gen.names.state).chain(gen.names.minmax.iter()) {
+        if object_exists(conn, schema, t)? {
+            return Err(LifecycleError::Exists(format!("table {schema}.{t}")));
+        }
+    }
+    for t in [&gen.names.trigger_insert, &gen.names.trigger_update, &gen.names.trigger_delete] {
+        if trigger_exists(conn, schema, t)? {
+            return Err(LifecycleError::Exists(format!("trigger {schema}.{t}")));
+        }
+    }
+    Ok(())
+}
+
+/// Best-effort removal of everything `create` made (used when creation fails before triggers
+/// went live).
+fn cleanup(conn: &mut Conn, gen: &Gen<'_>, name: &str) {
+    let _ = conn.query_drop("UNLOCK TABLES");
+    for s in drop_triggers_sql(&gen.names) {
+        let _ = conn.query_drop(s);
+    }
+    // Only drop the view if it is ours (the collision check guaranteed it did not exist).
+    let _ = conn.query_drop(crate::engine::codegen::drop_view_sql(&gen.names));
+    for s in drop_state_sql(&gen.names) {
+        let _ = conn.query_drop(s);
+    }
+    let _ = catalog::remove(conn, &gen.names.schema, name);
+}
+
+/// Continues an interrupted backfill: under a new brief lock the state is emptied and a new
+/// snapshot opened, then the backfill runs again from the start (the snapshot of an interrupted
+/// run is gone, and the triggers kept every write since then, so restarting is what stays exact).
+pub fn resume(
+    opts: &Opts,
+    schema: &str,
+    name: &str,
+    options: &CreateOptions,
+    control: &Control,
+    on_event: &mut dyn FnMut(Event),
+) -> Result<CreateReport, LifecycleError> {
+    let mut admin = open(opts)?;
+    sql(admin.query_drop(format!("USE {}", crate::engine::ident::quote(schema))), "selecting the database")?;
+    let entry = sql(catalog::get(&mut admin, schema, name), "reading the catalog")?
+        .ok_or_else(|| LifecycleError::NotFound(name.to_string()))?;
+    if entry.status == status::READY {
+        return Err(LifecycleError::State(format!("{name} is ready; nothing to resume")));
+    }
+    if let Some(owner) = entry.owner {
+        if connection_alive(&mut admin, owner)? {
+            return Err(LifecycleError::State(format!(
+                "{name} is being backfilled by connection {owner}; wait for it or kill it first"
+            )));
+        }
+    }
+    let gen_options = GenOptions {
+        generation: entry.generation,
+        slots: entry.slots,
+    };
+    let prepared = prepare(&mut admin, &entry.query, name, gen_options)?;
+    let gen = Gen::new(&prepared.analysis, &prepared.table, &prepared.types, name, gen_options)?;
+    // Objects may be missing if creation died before the lock: (re)create what is absent.
+    for (ddl, table) in gen
+        .state_ddl()
+        .into_iter()
+        .zip(std::iter::once(&gen.names.state).chain(gen.names.minmax.iter()))
+    {
+        if !object_exists(&mut admin, schema, table)? {
+            sql(admin.query_drop(ddl), "re-creating a state table")?;
+        }
+    }
+    sql(admin.query_drop(gen.view_ddl()), "re-creating the view")?;
+    let mut statements: Vec<String> = state_tables(&gen)
+        .iter()
+        .map(|t| format!("DELETE FROM {t}"))
+        .collect();
+    statements.extend(drop_triggers_sql(&gen.names));
+    statements.extend(trigger_statements(&gen.triggers()));
+    let mut snapshot = open(opts)?;
+    let plan = LockPlan {
+        base: gen.base.clone(),
+        base_label: format!("{}.{}", prepared.table.schema, prepared.table.name),
+        tables: state_tables(&gen),
+        statements,
+        undo: Vec::new(),
+    };
+    let lock = run_locked(&mut admin, Some(&mut snapshot), &plan, options, on_event)?;
+    on_event(Event::Locked {
+        lock_ms: lock.lock_ms,
+        wait_ms: lock.wait_ms,
+    });
+    sql(
+        catalog::update(
+            &mut admin,
+            schema,
+            name,
+            &[("status", status::BACKFILLING.into()), ("error", mysql::Value::NULL)],
+        ),
+        "recording the resume",
+    )?;
+    finish_backfill(&gen, &mut snapshot, opts, name, lock, options, control, on_event, status::READY)
+}

@@ -1,0 +1,172 @@
+//! The online lifecycle of a summary: create (brief lock, consistent snapshot, batched backfill),
+//! resume, validate, rebuild, drop, list and status. See `docs/correctness.md` for why creation is
+//! exact under concurrent writes.
+
+mod backfill;
+mod create;
+mod drop;
+mod lock;
+mod rebuild;
+mod session;
+mod status;
+mod validate;
+
+pub use backfill::{ChunkPolicy, Progress};
+pub use create::{create, resume, CreateReport};
+pub use drop::{drop_summary, DropReport};
+pub use rebuild::rebuild;
+pub use status::{list, locate, status, StatusReport};
+pub use validate::{validate, Difference, ValidationReport};
+
+use crate::db::introspect::IntrospectError;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Failures of lifecycle operations.
+#[derive(Debug, thiserror::Error)]
+pub enum LifecycleError {
+    /// The query or table cannot become a summary.
+    #[error(transparent)]
+    Prepare(#[from] IntrospectError),
+    /// The generation step refused the summary.
+    #[error(transparent)]
+    Engine(#[from] crate::engine::EngineError),
+    /// A statement failed.
+    #[error("{context}: {source}")]
+    Server {
+        /// What we were doing.
+        context: String,
+        /// The server's error.
+        source: mysql::Error,
+    },
+    /// No such summary.
+    #[error("no summary named {0}")]
+    NotFound(String),
+    /// The name is taken.
+    #[error("{0} already exists; choose another name (nothing was created)")]
+    Exists(String),
+    /// The table lock could not be had in time.
+    #[error("could not lock table {table} for {attempts} attempt(s) of {wait_secs} s each (long-running transactions hold it); nothing was left behind — retry later or raise --max-lock-wait")]
+    LockTimeout {
+        /// The base table.
+        table: String,
+        /// Attempts made.
+        attempts: u32,
+        /// Wait per attempt.
+        wait_secs: u64,
+    },
+    /// Cancelled by the user; the summary stays `backfilling` and `resume` continues it.
+    #[error("cancelled; run `lightning resume {0}` to finish the backfill")]
+    Cancelled(String),
+    /// The operation does not apply in the summary's current state.
+    #[error("{0}")]
+    State(String),
+}
+
+/// Adds context to a server error.
+pub(crate) fn sql<T>(r: Result<T, mysql::Error>, context: &str) -> Result<T, LifecycleError> {
+    r.map_err(|source| LifecycleError::Server {
+        context: context.to_string(),
+        source,
+    })
+}
+
+/// Options of `create`, `resume` and `rebuild`.
+#[derive(Debug, Clone)]
+pub struct CreateOptions {
+    /// Longest wait for the table lock per attempt, seconds.
+    pub max_lock_wait_secs: u64,
+    /// Lock attempts before giving up.
+    pub lock_attempts: u32,
+    /// Chunk sizing.
+    pub chunk: ChunkPolicy,
+    /// Pause the backfill while `SHOW GLOBAL STATUS` variable exceeds the value (e.g. Threads_running=50).
+    pub max_load: Option<(String, u64)>,
+    /// Slot rows per group for writers (1 = none; views without GROUP BY default to 16).
+    pub slots: Option<u16>,
+}
+
+impl Default for CreateOptions {
+    fn default() -> Self {
+        CreateOptions {
+            max_lock_wait_secs: 2,
+            lock_attempts: 5,
+            chunk: ChunkPolicy::Adaptive {
+                target: Duration::from_millis(200),
+                initial: 1000,
+            },
+            max_load: None,
+            slots: None,
+        }
+    }
+}
+
+/// What happens during a lifecycle operation, for progress displays.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// Objects are about to be created.
+    Prepared {
+        /// Statements that will run, in order.
+        statements: Vec<String>,
+    },
+    /// Waiting for the table lock failed once; retrying.
+    LockRetry {
+        /// Attempt that failed.
+        attempt: u32,
+    },
+    /// Triggers are live; writers were paused for `lock_ms`.
+    Locked {
+        /// Writers' pause, ms.
+        lock_ms: f64,
+        /// Time spent waiting for the lock, ms.
+        wait_ms: f64,
+    },
+    /// Backfill progress after a chunk.
+    Progress(Progress),
+    /// Backfill paused because the server is loaded.
+    Throttled {
+        /// Variable checked.
+        variable: String,
+        /// Its value.
+        value: u64,
+    },
+    /// Backfill finished.
+    Done {
+        /// Rows read.
+        rows: u64,
+        /// Seconds spent backfilling.
+        seconds: f64,
+    },
+}
+
+/// Shared switches to pause or cancel a running backfill from another thread.
+#[derive(Debug, Clone, Default)]
+pub struct Control {
+    cancel: Arc<AtomicBool>,
+    pause: Arc<AtomicBool>,
+}
+
+impl Control {
+    /// A fresh control.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Requests cancellation (the backfill stops after the current chunk).
+    pub fn cancel(&self) {
+        self.cancel.store(true, Ordering::SeqCst);
+    }
+    /// Whether cancellation was requested.
+    pub fn is_cancelled(&self) -> bool {
+        self.cancel.load(Ordering::SeqCst)
+    }
+    /// Pauses or resumes the backfill.
+    pub fn set_paused(&self, paused: bool) {
+        self.pause.store(paused, Ordering::SeqCst);
+    }
+    /// Whether the backfill is paused.
+    pub fn is_paused(&self) -> bool {
+        self.pause.load(Ordering::SeqCst)
+    }
+}

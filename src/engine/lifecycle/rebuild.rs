@@ -1,0 +1,152 @@
+//! `rebuild`: recompute a summary online into a new generation while readers keep reading the
+//! current one, which the triggers keep maintaining until the switch.
+
+use super::create::{finish_backfill, state_tables, CreateReport};
+use super::lock::{run_locked, LockPlan};
+use super::session::{fingerprint, open};
+use super::{sql, Control, CreateOptions, Event, LifecycleError};
+use crate::db::introspect::prepare;
+use crate::engine::catalog::{self, status};
+use crate::engine::codegen::triggers::combined_triggers;
+use crate::engine::codegen::{drop_state_sql, drop_triggers_sql, Gen, GenOptions, Names};
+use crate::engine::ident::quote;
+use mysql::prelude::Queryable;
+use mysql::Opts;
+
+/// Rebuilds summary `name` in `schema`.
+pub fn rebuild(
+    opts: &Opts,
+    schema: &str,
+    name: &str,
+    options: &CreateOptions,
+    control: &Control,
+    on_event: &mut dyn FnMut(Event),
+) -> Result<CreateReport, LifecycleError> {
+    let mut admin = open(opts)?;
+    sql(admin.query_drop(format!("USE {}", quote(schema))), "selecting the database")?;
+    let entry = sql(catalog::get(&mut admin, schema, name), "reading the catalog")?
+        .ok_or_else(|| LifecycleError::NotFound(name.to_string()))?;
+    if entry.status != status::READY && entry.status != status::FAILED {
+        return Err(LifecycleError::State(format!(
+            "{name} is {}; rebuild applies to a ready summary (use resume for an interrupted one)",
+            entry.status
+        )));
+    }
+    let old_options = GenOptions {
+        generation: entry.generation,
+        slots: entry.slots,
+    };
+    let new_options = GenOptions {
+        generation: entry.generation + 1,
+        slots: entry.slots,
+    };
+    let old = prepare(&mut admin, &entry.query, name, old_options)?;
+    let new = prepare(&mut admin, &entry.query, name, new_options)?;
+    let old_gen = Gen::new(&old.analysis, &old.table, &old.types, name, old_options)?;
+    let new_gen = Gen::new(&new.analysis, &new.table, &new.types, name, new_options)?;
+    // A leftover of an interrupted rebuild would collide: remove it first.
+    for s in drop_state_sql(&new_gen.names) {
+        sql(admin.query_drop(s), "removing a leftover generation")?;
+    }
+    for ddl in new_gen.state_ddl() {
+        sql(admin.query_drop(ddl), "creating the new state table")?;
+    }
+    sql(
+        catalog::set_status(&mut admin, schema, name, status::REBUILDING, None),
+        "recording the rebuild",
+    )?;
+    // Phase 1: triggers maintain both generations; the snapshot starts the new one's backfill.
+    let mut tables = state_tables(&old_gen);
+    tables.extend(state_tables(&new_gen));
+    let mut statements = drop_triggers_sql(&old_gen.names);
+    statements.extend(combined_triggers(&[&old_gen, &new_gen]).into_iter().map(|t| t.sql));
+    let mut undo = drop_triggers_sql(&old_gen.names);
+    undo.extend(old_gen.triggers().into_iter().map(|t| t.sql));
+    let mut snapshot = open(opts)?;
+    let plan = LockPlan {
+        base: old_gen.base.clone(),
+        base_label: format!("{schema}.{}", old.table.name),
+        tables: tables.clone(),
+        statements,
+        undo,
+    };
+    let lock = match run_locked(&mut admin, Some(&mut snapshot), &plan, options, on_event) {
+        Ok(l) => l,
+        Err(e) => {
+            abandon(&mut admin, schema, name, &new_gen.names);
+            return Err(e);
+        }
+    };
+    on_event(Event::Locked {
+        lock_ms: lock.lock_ms,
+        wait_ms: lock.wait_ms,
+    });
+    let report = finish_backfill(
+        &new_gen,
+        &mut snapshot,
+        opts,
+        name,
+        lock,
+        options,
+        control,
+        on_event,
+        status::REBUILDING,
+    );
+    let report = match report {
+        Ok(r) => r,
+        Err(e) => {
+            // Back to the old generation alone; it stayed exact throughout.
+            let plan = LockPlan {
+                base: old_gen.base.clone(),
+                base_label: format!("{schema}.{}", old.table.name),
+                tables,
+                statements: {
+                    let mut s = drop_triggers_sql(&old_gen.names);
+                    s.extend(old_gen.triggers().into_iter().map(|t| t.sql));
+                    s
+                },
+                undo: Vec::new(),
+            };
+            let _ = run_locked(&mut admin, None, &plan, options, &mut |_| {});
+            abandon(&mut admin, schema, name, &new_gen.names);
+            return Err(e);
+        }
+    };
+    // Phase 2: switch readers and triggers to the new generation.
+    let mut statements = drop_triggers_sql(&new_gen.names);
+    statements.extend(new_gen.triggers().into_iter().map(|t| t.sql));
+    statements.push(new_gen.view_ddl());
+    let plan = LockPlan {
+        base: new_gen.base.clone(),
+        base_label: format!("{schema}.{}", new.table.name),
+        tables,
+        statements,
+        undo: Vec::new(),
+    };
+    let switch = run_locked(&mut admin, None, &plan, options, on_event)?;
+    for s in drop_state_sql(&old_gen.names) {
+        sql(admin.query_drop(s), "dropping the old generation")?;
+    }
+    sql(
+        catalog::update(
+            &mut admin,
+            schema,
+            name,
+            &[
+                ("status", status::READY.into()),
+                ("generation", new_options.generation.into()),
+                ("base_fingerprint", fingerprint(&new.table).into()),
+                ("lock_ms", report.lock.lock_ms.max(switch.lock_ms).into()),
+            ],
+        ),
+        "recording the new generation",
+    )?;
+    Ok(report)
+}
+
+fn abandon(conn: &mut mysql::Conn, schema: &str, name: &str, names: &Names) {
+    for s in drop_state_sql(names) {
+        let _ = conn.query_drop(s);
+    }
+    let _ = catalog::set_status(conn, schema, name, status::READY, Some("rebuild abandoned"));
+}

@@ -1,0 +1,73 @@
+//! Connections the lifecycle opens, with the session settings its statements rely on.
+
+use super::{sql, LifecycleError};
+use crate::engine::meta::TableMeta;
+use mysql::prelude::Queryable;
+use mysql::{Conn, Opts};
+use sha2::{Digest, Sha256};
+
+/// The `sql_mode` our triggers are created with and our own statements run under. Not strict: a
+/// value that does not fit is clamped with a warning instead of failing the user's write (our
+/// columns are sized so that this cannot happen, this is the second line of defence).
+pub const SQL_MODE: &str = "NO_ENGINE_SUBSTITUTION";
+
+/// Opens a connection for lifecycle work.
+pub fn open(opts: &Opts) -> Result<Conn, LifecycleError> {
+    let mut conn = sql(Conn::new(opts.clone()), "connecting")?;
+    sql(
+        conn.query_drop(format!(
+            "SET SESSION sql_mode = '{SQL_MODE}', SESSION transaction_isolation = 'REPEATABLE-READ'"
+        )),
+        "setting up the session",
+    )?;
+    Ok(conn)
+}
+
+/// A fingerprint of the base table's definition; `status`/`validate` compare it to detect ALTER.
+pub fn fingerprint(table: &TableMeta) -> String {
+    let mut h = Sha256::new();
+    for c in &table.columns {
+        h.update(format!(
+            "{}\u{1}{}\u{1}{:?}\u{1}{}\u{2}",
+            c.name, c.column_type, c.collation, c.nullable
+        ));
+    }
+    h.update(table.primary_key.join("\u{1}"));
+    h.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Whether the connection with id `id` is still alive (a live owner means a backfill is running).
+pub fn connection_alive(conn: &mut Conn, id: u64) -> Result<bool, LifecycleError> {
+    let n: Option<u64> = sql(
+        conn.exec_first(
+            "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = ?",
+            (id,),
+        ),
+        "checking the backfill owner",
+    )?;
+    Ok(n.unwrap_or(0) > 0)
+}
+
+/// Objects in `schema` with exactly this name (tables, views), for collision checks.
+pub fn object_exists(conn: &mut Conn, schema: &str, name: &str) -> Result<bool, LifecycleError> {
+    let n: Option<u64> = sql(
+        conn.exec_first(
+            "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+            (schema, name),
+        ),
+        "checking for name collisions",
+    )?;
+    Ok(n.unwrap_or(0) > 0)
+}
+
+/// Triggers in `schema` with this name.
+pub fn trigger_exists(conn: &mut Conn, schema: &str, name: &str) -> Result<bool, LifecycleError> {
+    let n: Option<u64> = sql(
+        conn.exec_first(
+            "SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? AND TRIGGER_NAME = ?",
+            (schema, name),
+        ),
+        "checking for trigger collisions",
+    )?;
+    Ok(n.unwrap_or(0) > 0)
+}

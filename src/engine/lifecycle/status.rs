@@ -1,0 +1,140 @@
+//! `list` and `status`: what exists, in which state, how far along.
+
+use super::session::{connection_alive, fingerprint, open, trigger_exists};
+use super::{sql, LifecycleError};
+use crate::db::introspect::table_meta;
+use crate::engine::catalog::{self, status as st, Entry};
+use crate::engine::codegen::names::prefix;
+use mysql::prelude::Queryable;
+use mysql::Opts;
+use serde::Serialize;
+
+/// A catalog entry with what was checked live.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusReport {
+    /// The catalog row.
+    #[serde(flatten)]
+    pub entry: Entry,
+    /// Whether all three triggers exist.
+    pub triggers_present: bool,
+    /// Whether the backfill owner connection is alive (a backfill is running now).
+    pub backfill_running: bool,
+    /// Whether the base table's definition changed since creation.
+    pub base_altered: bool,
+    /// Groups in the summary.
+    pub groups: Option<u64>,
+    /// Bytes used by state tables (data + indexes).
+    pub size_bytes: u64,
+    /// Human verdict.
+    pub summary: String,
+}
+
+/// Finds the schema of summary `name` (`db.name`, or the connection's database, or the only
+/// catalog that has it).
+pub fn locate(opts: &Opts, name: &str) -> Result<(String, String), LifecycleError> {
+    let mut conn = open(opts)?;
+    if let Some((schema, n)) = name.split_once('.') {
+        return Ok((schema.to_string(), n.to_string()));
+    }
+    let current: Option<Option<String>> = sql(conn.query_first("SELECT DATABASE()"), "reading the database")?;
+    if let Some(Some(db)) = &current {
+        if sql(catalog::get(&mut conn, db, name), "reading the catalog")?.is_some() {
+            return Ok((db.clone(), name.to_string()));
+        }
+    }
+    let mut found = Vec::new();
+    for schema in sql(catalog::schemas(&mut conn), "listing catalogs")? {
+        if sql(catalog::get(&mut conn, &schema, name), "reading the catalog")?.is_some() {
+            found.push(schema);
+        }
+    }
+    match found.len() {
+        0 => match current {
+            Some(Some(db)) => Ok((db, name.to_string())),
+            _ => Err(LifecycleError::NotFound(name.to_string())),
+        },
+        1 => Ok((found.remove(0), name.to_string())),
+        _ => Err(LifecycleError::State(format!(
+            "{name} exists in several databases ({}); write db.{name}",
+            found.join(", ")
+        ))),
+    }
+}
+
+/// All summaries: of the connection's database, or of every database when none is selected.
+pub fn list(opts: &Opts) -> Result<Vec<StatusReport>, LifecycleError> {
+    let mut conn = open(opts)?;
+    let current: Option<Option<String>> = sql(conn.query_first("SELECT DATABASE()"), "reading the database")?;
+    let schemas = match current.flatten() {
+        Some(db) => vec![db],
+        None => sql(catalog::schemas(&mut conn), "listing catalogs")?,
+    };
+    let mut out = Vec::new();
+    for schema in schemas {
+        for entry in sql(catalog::list_schema(&mut conn, &schema), "reading the catalog")? {
+            out.push(inspect(&mut conn, entry, false)?);
+        }
+    }
+    Ok(out)
+}
+
+/// Status of one summary.
+pub fn status(opts: &Opts, schema: &str, name: &str) -> Result<StatusReport, LifecycleError> {
+    let mut conn = open(opts)?;
+    let entry = sql(catalog::get(&mut conn, schema, name), "reading the catalog")?
+        .ok_or_else(|| LifecycleError::NotFound(name.to_string()))?;
+    inspect(&mut conn, entry, true)
+}
+
+fn inspect(conn: &mut mysql::Conn, entry: Entry, count_groups: bool) -> Result<StatusReport, LifecycleError> {
+    let p = prefix(&entry.name);
+    let mut triggers_present = true;
+    for s in ["_ins", "_upd", "_del"] {
+        triggers_present &= trigger_exists(conn, &entry.schema, &format!("{p}{s}"))?;
+    }
+    let backfill_running = match entry.owner {
+        Some(id) => connection_alive(conn, id)?,
+        None => false,
+    };
+    let base_altered = match table_meta(conn, &entry.schema, &entry.base_table) {
+        Ok(t) => fingerprint(&t) != entry.base_fingerprint,
+        Err(_) => true,
+    };
+    let state = format!("{p}_g{}", entry.generation);
+    let size: Option<u64> = sql(
+        conn.exec_first(
+            "SELECT CAST(COALESCE(SUM(DATA_LENGTH + INDEX_LENGTH), 0) AS UNSIGNED) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND (TABLE_NAME = ? OR TABLE_NAME LIKE CONCAT(?, '\\_mm%'))",
+            (&entry.schema, &state, &state),
+        ),
+        "measuring state size",
+    )?;
+    let groups = if count_groups {
+        let q = format!(
+            "SELECT COUNT(*) FROM {}",
+            crate::engine::ident::quote_qualified(&entry.schema, &entry.name)
+        );
+        conn.query_first::<u64, _>(q).ok().flatten()
+    } else {
+        None
+    };
+    let summary = if !triggers_present {
+        "BROKEN: triggers missing, the summary is not maintained; drop and create again".to_string()
+    } else if base_altered {
+        "STALE: the base table was altered; run rebuild".to_string()
+    } else if entry.status == st::READY {
+        "ready: exact and maintained".to_string()
+    } else if entry.status == st::BACKFILLING && !backfill_running {
+        "incomplete: the backfill was interrupted; run resume".to_string()
+    } else {
+        format!("{}: {:.1}% backfilled", entry.status, if entry.rows_total == 0 { 0.0 } else { entry.rows_done as f64 * 100.0 / entry.rows_total as f64 })
+    };
+    Ok(StatusReport {
+        entry,
+        triggers_present,
+        backfill_running,
+        base_altered,
+        groups,
+        size_bytes: size.unwrap_or(0),
+        summary,
+    })
+}

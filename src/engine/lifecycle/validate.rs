@@ -1,0 +1,179 @@
+//! `validate`: recompute the query's groups from the base table and compare them with the
+//! summary's, in one statement (one consistent read of both), group by group under the key's
+//! collation.
+
+use super::session::{fingerprint, open};
+use super::{sql, LifecycleError};
+use crate::db::introspect::{prepare, table_meta};
+use crate::engine::catalog::{self, status};
+use crate::engine::codegen::{AggSource, Gen, GenOptions};
+use crate::engine::ident::quote;
+use crate::engine::plan::{agg_placeholder, key_placeholder};
+use mysql::prelude::Queryable;
+use mysql::{Opts, Value};
+use serde::Serialize;
+
+/// One group that differs.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Difference {
+    /// Group key values, rendered.
+    pub key: Vec<String>,
+    /// Rows of this group in the base table (query) / in the summary.
+    pub presence: String,
+    /// `(aggregate index, query value, summary value)` for aggregates that differ.
+    pub values: Vec<(usize, String, String)>,
+}
+
+/// The result of a validation.
+#[derive(Debug, Clone, Serialize)]
+pub struct ValidationReport {
+    /// Schema.
+    pub schema: String,
+    /// Summary.
+    pub name: String,
+    /// True when every group matches.
+    pub exact: bool,
+    /// Number of differing groups.
+    pub differing_groups: u64,
+    /// The first differing groups (bounded).
+    pub differences: Vec<Difference>,
+    /// Groups compared.
+    pub groups: u64,
+    /// Problems found besides data (base table altered, triggers missing, incomplete backfill).
+    pub problems: Vec<String>,
+}
+
+fn render(v: &Value) -> String {
+    match v {
+        Value::NULL => "NULL".into(),
+        Value::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
+        other => other.as_sql(true).trim_matches('\'').to_string(),
+    }
+}
+
+/// Validates summary `name` in `schema`, listing at most `max_diffs` differing groups.
+pub fn validate(opts: &Opts, schema: &str, name: &str, max_diffs: usize) -> Result<ValidationReport, LifecycleError> {
+    let mut conn = open(opts)?;
+    sql(conn.query_drop(format!("USE {}", quote(schema))), "selecting the database")?;
+    let entry = sql(catalog::get(&mut conn, schema, name), "reading the catalog")?
+        .ok_or_else(|| LifecycleError::NotFound(name.to_string()))?;
+    let mut problems = Vec::new();
+    let table = table_meta(&mut conn, schema, &entry.base_table)?;
+    if fingerprint(&table) != entry.base_fingerprint {
+        problems.push(format!(
+            "the base table {} was altered since the summary was built; run `lightning rebuild {name}`",
+            entry.base_table
+        ));
+    }
+    if entry.status != status::READY {
+        problems.push(format!("the summary is {} (backfill not complete)", entry.status));
+    }
+    let gen_options = GenOptions {
+        generation: entry.generation,
+        slots: entry.slots,
+    };
+    let prepared = prepare(&mut conn, &entry.query, name, gen_options)?;
+    let gen = Gen::new(&prepared.analysis, &prepared.table, &prepared.types, name, gen_options)?;
+    for t in [&gen.names.trigger_insert, &gen.names.trigger_update, &gen.names.trigger_delete] {
+        if !super::session::trigger_exists(&mut conn, schema, t)? {
+            problems.push(format!("trigger {t} is missing: the summary is no longer maintained"));
+        }
+    }
+    let nkeys = prepared.analysis.keys.len();
+    let naggs = prepared.analysis.aggregates.len();
+    let keys: Vec<String> = (0..nkeys).map(|i| quote(&key_placeholder(i))).collect();
+    let inexact: Vec<bool> = gen
+        .layout
+        .sources
+        .iter()
+        .map(|s| match s {
+            AggSource::Sum(i) | AggSource::Avg(i) => gen.sum_type(*i) == "double",
+            _ => false,
+        })
+        .collect();
+    let mut checks = vec!["SUM(`_side` = 1) <> 1".to_string(), "SUM(`_side` = 2) <> 1".to_string()];
+    let mut picks = Vec::new();
+    for i in 0..naggs {
+        let a = quote(&agg_placeholder(i));
+        let q = format!("MAX(IF(`_side` = 1, {a}, NULL))");
+        let s = format!("MAX(IF(`_side` = 2, {a}, NULL))");
+        checks.push(format!("(COUNT({a}) NOT IN (0, 2))"));
+        if inexact[i] {
+            checks.push(format!(
+                "(ABS(MAX({a}) - MIN({a})) > 1e-9 * GREATEST(1, ABS(MAX({a}))))"
+            ));
+        } else {
+            checks.push(format!("NOT (MAX({a}) <=> MIN({a}))"));
+        }
+        picks.push(format!("CAST({q} AS CHAR)"));
+        picks.push(format!("CAST({s} AS CHAR)"));
+    }
+    let mut select = vec![
+        "CAST(SUM(`_side` = 1) AS SIGNED)".to_string(),
+        "CAST(SUM(`_side` = 2) AS SIGNED)".to_string(),
+    ];
+    select.extend(keys.iter().map(|k| format!("CAST(MIN({k}) AS CHAR)")));
+    select.extend(picks);
+    let group_by = if keys.is_empty() {
+        String::new()
+    } else {
+        format!(" GROUP BY {}", keys.join(", "))
+    };
+    let diff_sql = format!(
+        "SELECT {} FROM (SELECT 1 AS `_side`, `t`.* FROM ({}) AS `t` UNION ALL SELECT 2 AS `_side`, `s`.* FROM ({}) AS `s`) AS `u`{group_by} HAVING {}",
+        select.join(", "),
+        gen.truth_groups_sql(),
+        gen.groups_sql(),
+        checks.join(" OR ")
+    );
+    let count_sql = format!("SELECT COUNT(*) FROM ({}) AS `g`", gen.groups_sql());
+    sql(conn.query_drop("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"), "opening a snapshot")?;
+    let rows: Vec<mysql::Row> = sql(conn.query(&diff_sql), "comparing the summary with the query")?;
+    let groups: u64 = sql(conn.query_first(&count_sql), "counting groups")?.unwrap_or(0);
+    sql(conn.query_drop("COMMIT"), "closing the snapshot")?;
+    let mut differences = Vec::new();
+    for row in rows.iter().take(max_diffs) {
+        let vals: Vec<Value> = row.clone().unwrap();
+        let q_rows = render(&vals[0]);
+        let s_rows = render(&vals[1]);
+        let key = vals[2..2 + nkeys].iter().map(render).collect();
+        let mut values = Vec::new();
+        for i in 0..naggs {
+            let q = render(&vals[2 + nkeys + 2 * i]);
+            let s = render(&vals[2 + nkeys + 2 * i + 1]);
+            if q != s {
+                values.push((i, q, s));
+            }
+        }
+        differences.push(Difference {
+            key,
+            presence: format!("query rows {q_rows}, summary rows {s_rows}"),
+            values,
+        });
+    }
+    let exact = rows.is_empty();
+    let verdict = if exact {
+        "exact".to_string()
+    } else {
+        format!("{} differing groups", rows.len())
+    };
+    let _ = sql(
+        conn.exec_drop(
+            format!(
+                "UPDATE {} SET `last_validated_at` = CURRENT_TIMESTAMP(6), `last_validation` = ? WHERE `name` = ?",
+                crate::engine::ident::quote_qualified(schema, crate::engine::codegen::names::CATALOG_TABLE)
+            ),
+            (verdict, name),
+        ),
+        "recording the validation",
+    );
+    Ok(ValidationReport {
+        schema: schema.to_string(),
+        name: name.to_string(),
+        exact: exact && problems.iter().all(|p| !p.contains("missing")),
+        differing_groups: rows.len() as u64,
+        differences,
+        groups,
+        problems,
+    })
+}
