@@ -92,6 +92,26 @@ impl<'a> Ctx<'a> {
         Ok(connect(config)?)
     }
 
+    /// Driver options for code that opens its own connections (e.g. the
+    /// engine's lifecycle functions). Prefer [`Ctx::connect`] where possible:
+    /// it bounds the wait and explains failures.
+    pub fn opts(&self) -> anyhow::Result<mysql::Opts> {
+        Ok(self.config()?.to_opts())
+    }
+
+    /// The `-D` database, or a usage error (exit code 2) saying to give one.
+    pub fn require_database(&self) -> anyhow::Result<&str> {
+        match self.config()?.database.as_deref() {
+            Some(db) => Ok(db),
+            None => Err(output::Failure::new("this command needs a database")
+                .with_hint(
+                    "give one with -D NAME (or --url mysql://.../NAME, or database= in ~/.my.cnf)",
+                )
+                .with_code(exit::USAGE)
+                .into()),
+        }
+    }
+
     /// Replaces every password this run knows about with `****`.
     pub fn redact(&self, text: &str) -> String {
         let mut out = text.to_string();
