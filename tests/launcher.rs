@@ -10,9 +10,23 @@ fn count(srv: &PrivateServer, db: &str) -> i64 {
     c.query_first("SELECT COUNT(*) FROM t").unwrap().unwrap()
 }
 
+/// Whether a process exists and is not a zombie (a killed orphan may linger as a
+/// zombie until its new parent reaps it).
 fn pid_exists(pid: u32) -> bool {
-    // SAFETY: signal 0 only checks for existence.
-    unsafe { libc::kill(pid as libc::pid_t, 0) == 0 }
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state follows the parenthesised command name.
+        Ok(stat) => !matches!(
+            stat.rsplit_once(')')
+                .map(|(_, rest)| rest.trim_start().chars().next()),
+            Some(Some('Z' | 'X'))
+        ),
+        // No procfs (not Linux): fall back to signal 0.
+        Err(_) if !std::path::Path::new("/proc/self").exists() => {
+            // SAFETY: signal 0 only checks for existence.
+            unsafe { libc::kill(pid as libc::pid_t, 0) == 0 }
+        }
+        Err(_) => false,
+    }
 }
 
 #[test]
@@ -177,4 +191,90 @@ fn sigstop_and_sigcont() {
     assert!(mysql::Conn::new(opts).is_err());
     srv.sigcont().unwrap();
     c.query_drop("SELECT 1").unwrap();
+}
+
+/// In a child copy of this test binary (see `child_mode`): start a server, report
+/// its pid and directory, then either hang (to be killed) or exit normally with
+/// the server still alive in a static.
+fn child_mode() -> bool {
+    let Ok(mode) = std::env::var("LT_LAUNCHER_CHILD") else {
+        return false;
+    };
+    static KEEP: std::sync::OnceLock<PrivateServer> = std::sync::OnceLock::new();
+    // Start from a short-lived thread: the server must outlive that thread.
+    std::thread::spawn(|| {
+        KEEP.get_or_init(|| PrivateServer::start().expect("start"));
+    })
+    .join()
+    .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let srv = KEEP.get().unwrap();
+    srv.conn()
+        .expect("server survives the thread that started it");
+    println!("CHILD {} {}", srv.pid().unwrap(), srv.base_dir().display());
+    use std::io::Write;
+    std::io::stdout().flush().unwrap();
+    if mode == "hang" {
+        loop {
+            std::thread::sleep(std::time::Duration::from_secs(1));
+        }
+    }
+    std::process::exit(0);
+}
+
+fn run_child(mode: &str, test: &str) -> (std::process::Child, u32, std::path::PathBuf) {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([test, "--exact", "--nocapture", "--test-threads=1"])
+        .env("LT_LAUNCHER_CHILD", mode)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = std::io::BufReader::new(child.stdout.take().unwrap());
+    for line in out.lines() {
+        let line = line.unwrap();
+        // libtest may print "test name ... " on the same line.
+        if let Some(rest) = line.find("CHILD ").map(|i| &line[i + 6..]) {
+            let (pid, dir) = rest.split_once(' ').unwrap();
+            return (child, pid.parse().unwrap(), dir.into());
+        }
+    }
+    panic!("child did not report a server");
+}
+
+fn wait_gone(pid: u32) -> bool {
+    let deadline = Instant::now() + std::time::Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if !pid_exists(pid) {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    false
+}
+
+#[test]
+fn server_dies_when_parent_is_killed() {
+    if child_mode() {
+        return;
+    }
+    let (mut child, pid, dir) = run_child("hang", "server_dies_when_parent_is_killed");
+    assert!(pid_exists(pid));
+    child.kill().unwrap(); // SIGKILL: no destructors, no atexit
+    child.wait().unwrap();
+    // mariadbd was reparented to init (or a subreaper), which reaps it.
+    assert!(wait_gone(pid), "mariadbd {pid} survived its parent");
+    // The directory is swept by a later start in another process; remove it here.
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn server_in_static_is_cleaned_up_at_exit() {
+    if child_mode() {
+        return;
+    }
+    let (mut child, pid, dir) = run_child("exit", "server_in_static_is_cleaned_up_at_exit");
+    assert!(child.wait().unwrap().success());
+    assert!(wait_gone(pid), "mariadbd {pid} survived process exit");
+    assert!(!dir.exists(), "{} was not removed at exit", dir.display());
 }
