@@ -1,0 +1,797 @@
+//! Key bindings: ONE table ([`DEFAULT_BINDINGS`]) drives key resolution, the
+//! footer and the `?` help overlay. Users override it with a TOML file in the
+//! configuration directory (see [`Keymap::load`]):
+//!
+//! ```toml
+//! [summaries]
+//! drop = "D"            # one key
+//! [global]
+//! quit = ["q", "ctrl-q"] # or several
+//! ```
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::strings;
+
+/// Where a binding applies. Resolution tries the focused pane, then
+/// [`Context::Navigation`] (not in the editor), then [`Context::Global`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Context {
+    /// Everywhere (plain letters are skipped while typing).
+    Global,
+    /// Moving in lists and scrollable text.
+    Navigation,
+    /// The schema browser.
+    Schema,
+    /// The query editor.
+    Editor,
+    /// The generated-SQL preview.
+    Preview,
+    /// The summaries list.
+    Summaries,
+    /// The compare pane.
+    Compare,
+    /// Confirmation and message popups.
+    Popup,
+}
+
+impl Context {
+    /// Every context, in help order.
+    pub const ALL: [Context; 8] = [
+        Context::Global,
+        Context::Navigation,
+        Context::Schema,
+        Context::Editor,
+        Context::Preview,
+        Context::Summaries,
+        Context::Compare,
+        Context::Popup,
+    ];
+
+    /// The name used in the configuration file.
+    pub fn config_name(self) -> &'static str {
+        match self {
+            Context::Global => "global",
+            Context::Navigation => "navigation",
+            Context::Schema => "schema",
+            Context::Editor => "editor",
+            Context::Preview => "preview",
+            Context::Summaries => "summaries",
+            Context::Compare => "compare",
+            Context::Popup => "popup",
+        }
+    }
+}
+
+/// Everything a key can do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Action {
+    /// Leave the program.
+    Quit,
+    /// Focus the next pane.
+    NextPane,
+    /// Focus the previous pane.
+    PrevPane,
+    /// Show the key help.
+    Help,
+    /// Cancel the running request, close a popup or clear a filter.
+    Cancel,
+    /// Move up.
+    Up,
+    /// Move down.
+    Down,
+    /// Move a page up.
+    PageUp,
+    /// Move a page down.
+    PageDown,
+    /// Go to the top.
+    Top,
+    /// Go to the bottom.
+    Bottom,
+    /// Open the selected tree node.
+    Expand,
+    /// Close the selected tree node (or go to its parent).
+    Collapse,
+    /// Open or close the selected tree node.
+    Toggle,
+    /// Start filtering the schema tree.
+    Filter,
+    /// Insert the selected table or column name into the query.
+    InsertName,
+    /// Replace the query with a template for the selected table.
+    Template,
+    /// Reload from the server.
+    Refresh,
+    /// Preview now (editor) or run the comparison (compare pane).
+    Run,
+    /// Edit the query in `$EDITOR`.
+    ExternalEditor,
+    /// Undo an edit.
+    Undo,
+    /// Redo an edit.
+    Redo,
+    /// Older query from the history.
+    HistoryPrev,
+    /// Newer query from the history.
+    HistoryNext,
+    /// Set the summary's name.
+    Rename,
+    /// Create the summary (after confirmation).
+    Create,
+    /// Validate the selected summary.
+    Validate,
+    /// Rebuild the selected summary.
+    Rebuild,
+    /// Drop the selected summary (after confirmation).
+    Drop,
+    /// Pause or continue a running backfill.
+    PauseResume,
+    /// Resume an interrupted backfill.
+    ResumeBackfill,
+    /// Stop a running backfill (it can be resumed later).
+    CancelJob,
+    /// Compare the selected summary with its query.
+    Compare,
+    /// Answer yes.
+    Confirm,
+    /// Answer no.
+    Deny,
+}
+
+/// Every action with its configuration name.
+pub const ACTION_NAMES: &[(&str, Action)] = &[
+    ("quit", Action::Quit),
+    ("next_pane", Action::NextPane),
+    ("prev_pane", Action::PrevPane),
+    ("help", Action::Help),
+    ("cancel", Action::Cancel),
+    ("up", Action::Up),
+    ("down", Action::Down),
+    ("page_up", Action::PageUp),
+    ("page_down", Action::PageDown),
+    ("top", Action::Top),
+    ("bottom", Action::Bottom),
+    ("expand", Action::Expand),
+    ("collapse", Action::Collapse),
+    ("toggle", Action::Toggle),
+    ("filter", Action::Filter),
+    ("insert_name", Action::InsertName),
+    ("template", Action::Template),
+    ("refresh", Action::Refresh),
+    ("run", Action::Run),
+    ("external_editor", Action::ExternalEditor),
+    ("undo", Action::Undo),
+    ("redo", Action::Redo),
+    ("history_prev", Action::HistoryPrev),
+    ("history_next", Action::HistoryNext),
+    ("rename", Action::Rename),
+    ("create", Action::Create),
+    ("validate", Action::Validate),
+    ("rebuild", Action::Rebuild),
+    ("drop", Action::Drop),
+    ("pause_resume", Action::PauseResume),
+    ("resume_backfill", Action::ResumeBackfill),
+    ("cancel_job", Action::CancelJob),
+    ("compare", Action::Compare),
+    ("confirm", Action::Confirm),
+    ("deny", Action::Deny),
+];
+
+/// One row of the table: in `context`, `key` does `action`; `footer` says
+/// whether the footer lists it when that context has focus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DefaultBinding {
+    /// Where it applies.
+    pub context: Context,
+    /// The key, in the configuration syntax (see [`parse_key`]).
+    pub key: &'static str,
+    /// What it does.
+    pub action: Action,
+    /// Listed in the footer.
+    pub footer: bool,
+}
+
+const fn b(context: Context, key: &'static str, action: Action, footer: bool) -> DefaultBinding {
+    DefaultBinding {
+        context,
+        key,
+        action,
+        footer,
+    }
+}
+
+use Action as A;
+use Context as C;
+
+/// The default bindings: the one table behind resolution, footer and help.
+pub const DEFAULT_BINDINGS: &[DefaultBinding] = &[
+    b(C::Global, "tab", A::NextPane, true),
+    b(C::Global, "backtab", A::PrevPane, false),
+    b(C::Global, "?", A::Help, true),
+    b(C::Global, "f1", A::Help, false),
+    b(C::Global, "q", A::Quit, true),
+    b(C::Global, "ctrl-c", A::Quit, false),
+    b(C::Global, "esc", A::Cancel, false),
+    b(C::Global, "f5", A::Run, false),
+    b(C::Global, "ctrl-j", A::Run, false),
+    b(C::Global, "ctrl-e", A::ExternalEditor, false),
+    b(C::Navigation, "up", A::Up, false),
+    b(C::Navigation, "k", A::Up, false),
+    b(C::Navigation, "down", A::Down, false),
+    b(C::Navigation, "j", A::Down, false),
+    b(C::Navigation, "pageup", A::PageUp, false),
+    b(C::Navigation, "ctrl-u", A::PageUp, false),
+    b(C::Navigation, "pagedown", A::PageDown, false),
+    b(C::Navigation, "ctrl-d", A::PageDown, false),
+    b(C::Navigation, "home", A::Top, false),
+    b(C::Navigation, "g", A::Top, false),
+    b(C::Navigation, "end", A::Bottom, false),
+    b(C::Navigation, "G", A::Bottom, false),
+    b(C::Schema, "enter", A::Toggle, true),
+    b(C::Schema, "right", A::Expand, false),
+    b(C::Schema, "l", A::Expand, false),
+    b(C::Schema, "left", A::Collapse, false),
+    b(C::Schema, "h", A::Collapse, false),
+    b(C::Schema, "/", A::Filter, true),
+    b(C::Schema, "i", A::InsertName, true),
+    b(C::Schema, "t", A::Template, true),
+    b(C::Schema, "r", A::Refresh, false),
+    b(C::Editor, "f5", A::Run, true),
+    b(C::Editor, "ctrl-s", A::Create, true),
+    b(C::Editor, "f2", A::Rename, true),
+    b(C::Editor, "ctrl-z", A::Undo, true),
+    b(C::Editor, "ctrl-y", A::Redo, false),
+    b(C::Editor, "ctrl-p", A::HistoryPrev, false),
+    b(C::Editor, "ctrl-n", A::HistoryNext, false),
+    b(C::Editor, "ctrl-e", A::ExternalEditor, true),
+    b(C::Preview, "c", A::Create, true),
+    b(C::Preview, "f2", A::Rename, true),
+    b(C::Preview, "f5", A::Run, false),
+    b(C::Summaries, "c", A::Create, true),
+    b(C::Summaries, "v", A::Validate, true),
+    b(C::Summaries, "b", A::Rebuild, true),
+    b(C::Summaries, "d", A::Drop, true),
+    b(C::Summaries, "p", A::PauseResume, true),
+    b(C::Summaries, "u", A::ResumeBackfill, false),
+    b(C::Summaries, "x", A::CancelJob, false),
+    b(C::Summaries, "enter", A::Compare, true),
+    b(C::Summaries, "r", A::Refresh, false),
+    b(C::Compare, "enter", A::Run, true),
+    b(C::Compare, "f5", A::Run, false),
+    b(C::Popup, "y", A::Confirm, false),
+    b(C::Popup, "enter", A::Confirm, false),
+    b(C::Popup, "n", A::Deny, false),
+    b(C::Popup, "esc", A::Deny, false),
+    b(C::Popup, "q", A::Deny, false),
+    b(C::Popup, "up", A::Up, false),
+    b(C::Popup, "k", A::Up, false),
+    b(C::Popup, "down", A::Down, false),
+    b(C::Popup, "j", A::Down, false),
+    b(C::Popup, "pageup", A::PageUp, false),
+    b(C::Popup, "pagedown", A::PageDown, false),
+];
+
+/// A key with its modifiers (only Ctrl and Alt matter; Shift is in the character).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Key {
+    /// The key.
+    pub code: KeyCodeRepr,
+    /// Ctrl held.
+    pub ctrl: bool,
+    /// Alt held.
+    pub alt: bool,
+}
+
+/// The subset of key codes bindings use (ordered, so keys sort stably).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum KeyCodeRepr {
+    /// A character.
+    Char(char),
+    /// A function key.
+    F(u8),
+    /// Enter.
+    Enter,
+    /// Escape.
+    Esc,
+    /// Tab.
+    Tab,
+    /// Shift-Tab.
+    BackTab,
+    /// Backspace.
+    Backspace,
+    /// Delete.
+    Delete,
+    /// Arrow up.
+    Up,
+    /// Arrow down.
+    Down,
+    /// Arrow left.
+    Left,
+    /// Arrow right.
+    Right,
+    /// Home.
+    Home,
+    /// End.
+    End,
+    /// Page up.
+    PageUp,
+    /// Page down.
+    PageDown,
+}
+
+impl Key {
+    /// The key of a terminal event, or `None` for keys no binding can use.
+    pub fn from_event(event: &KeyEvent) -> Option<Key> {
+        let code = match event.code {
+            KeyCode::Char(c) => KeyCodeRepr::Char(c),
+            KeyCode::F(n) => KeyCodeRepr::F(n),
+            KeyCode::Enter => KeyCodeRepr::Enter,
+            KeyCode::Esc => KeyCodeRepr::Esc,
+            KeyCode::Tab => KeyCodeRepr::Tab,
+            KeyCode::BackTab => KeyCodeRepr::BackTab,
+            KeyCode::Backspace => KeyCodeRepr::Backspace,
+            KeyCode::Delete => KeyCodeRepr::Delete,
+            KeyCode::Up => KeyCodeRepr::Up,
+            KeyCode::Down => KeyCodeRepr::Down,
+            KeyCode::Left => KeyCodeRepr::Left,
+            KeyCode::Right => KeyCodeRepr::Right,
+            KeyCode::Home => KeyCodeRepr::Home,
+            KeyCode::End => KeyCodeRepr::End,
+            KeyCode::PageUp => KeyCodeRepr::PageUp,
+            KeyCode::PageDown => KeyCodeRepr::PageDown,
+            _ => return None,
+        };
+        let ctrl = event.modifiers.contains(KeyModifiers::CONTROL);
+        // Ctrl-J arrives as Ctrl-J from crossterm, but some terminals send it as a bare '\n'.
+        let (code, ctrl) = match code {
+            KeyCodeRepr::Char('\n') => (KeyCodeRepr::Char('j'), true),
+            KeyCodeRepr::Char(c) if ctrl => (KeyCodeRepr::Char(c.to_ascii_lowercase()), true),
+            other => (other, ctrl),
+        };
+        Some(Key {
+            code,
+            ctrl,
+            alt: event.modifiers.contains(KeyModifiers::ALT),
+        })
+    }
+
+    /// Whether typing this key inserts text (a character without Ctrl/Alt).
+    pub fn is_text(&self) -> bool {
+        matches!(self.code, KeyCodeRepr::Char(_)) && !self.ctrl && !self.alt
+    }
+
+    /// Short label for the footer and help, e.g. `^C`, `F5`, `S-Tab`, `↑`.
+    pub fn label(&self) -> String {
+        let base = match self.code {
+            KeyCodeRepr::Char(' ') => "Space".to_string(),
+            KeyCodeRepr::Char(c) => c.to_string(),
+            KeyCodeRepr::F(n) => format!("F{n}"),
+            KeyCodeRepr::Enter => "Enter".into(),
+            KeyCodeRepr::Esc => "Esc".into(),
+            KeyCodeRepr::Tab => "Tab".into(),
+            KeyCodeRepr::BackTab => "S-Tab".into(),
+            KeyCodeRepr::Backspace => "Bksp".into(),
+            KeyCodeRepr::Delete => "Del".into(),
+            KeyCodeRepr::Up => "↑".into(),
+            KeyCodeRepr::Down => "↓".into(),
+            KeyCodeRepr::Left => "←".into(),
+            KeyCodeRepr::Right => "→".into(),
+            KeyCodeRepr::Home => "Home".into(),
+            KeyCodeRepr::End => "End".into(),
+            KeyCodeRepr::PageUp => "PgUp".into(),
+            KeyCodeRepr::PageDown => "PgDn".into(),
+        };
+        let mut out = String::new();
+        if self.alt {
+            out.push_str("M-");
+        }
+        if self.ctrl {
+            out.push('^');
+            return out + &base.to_uppercase();
+        }
+        out + &base
+    }
+}
+
+/// Errors of the key configuration file.
+#[derive(Debug, thiserror::Error)]
+pub enum KeymapError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML of the expected shape.
+    #[error("{path}: {message}")]
+    Syntax {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A key name is not understood.
+    #[error(
+        "unknown key {0:?} (examples: \"q\", \"ctrl-c\", \"f5\", \"shift-tab\", \"pagedown\")"
+    )]
+    BadKey(String),
+    /// A section name is not a context.
+    #[error("unknown section [{0}]")]
+    BadContext(String),
+    /// An action name is not known.
+    #[error("unknown action {0:?} in [{1}]")]
+    BadAction(String, String),
+}
+
+/// Parses a key in the configuration syntax: `q`, `G`, `?`, `ctrl-c`,
+/// `alt-x`, `f5`, `enter`, `esc`, `tab`, `shift-tab`/`backtab`, `up`,
+/// `pageup`/`pgup`, `space`, ...
+pub fn parse_key(spec: &str) -> Result<Key, KeymapError> {
+    let bad = || KeymapError::BadKey(spec.to_string());
+    let mut ctrl = false;
+    let mut alt = false;
+    let mut rest = spec;
+    loop {
+        let lower = rest.to_ascii_lowercase();
+        if let Some(r) = lower
+            .strip_prefix("ctrl-")
+            .or_else(|| lower.strip_prefix("c-"))
+        {
+            ctrl = true;
+            rest = &rest[rest.len() - r.len()..];
+        } else if let Some(r) = lower
+            .strip_prefix("alt-")
+            .or_else(|| lower.strip_prefix("m-"))
+        {
+            alt = true;
+            rest = &rest[rest.len() - r.len()..];
+        } else {
+            break;
+        }
+    }
+    let mut chars = rest.chars();
+    let code = match (chars.next(), chars.next()) {
+        (Some(c), None) => KeyCodeRepr::Char(if ctrl { c.to_ascii_lowercase() } else { c }),
+        _ => match rest.to_ascii_lowercase().as_str() {
+            "enter" | "return" => KeyCodeRepr::Enter,
+            "esc" | "escape" => KeyCodeRepr::Esc,
+            "tab" => KeyCodeRepr::Tab,
+            "backtab" | "shift-tab" | "s-tab" => KeyCodeRepr::BackTab,
+            "backspace" => KeyCodeRepr::Backspace,
+            "delete" | "del" => KeyCodeRepr::Delete,
+            "up" => KeyCodeRepr::Up,
+            "down" => KeyCodeRepr::Down,
+            "left" => KeyCodeRepr::Left,
+            "right" => KeyCodeRepr::Right,
+            "home" => KeyCodeRepr::Home,
+            "end" => KeyCodeRepr::End,
+            "pageup" | "pgup" => KeyCodeRepr::PageUp,
+            "pagedown" | "pgdn" => KeyCodeRepr::PageDown,
+            "space" => KeyCodeRepr::Char(' '),
+            f if f.starts_with('f') => {
+                let n: u8 = f[1..].parse().map_err(|_| bad())?;
+                if !(1..=24).contains(&n) {
+                    return Err(bad());
+                }
+                KeyCodeRepr::F(n)
+            }
+            _ => return Err(bad()),
+        },
+    };
+    Ok(Key { code, ctrl, alt })
+}
+
+/// One effective binding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binding {
+    /// Where it applies.
+    pub context: Context,
+    /// The key.
+    pub key: Key,
+    /// What it does.
+    pub action: Action,
+    /// Listed in the footer.
+    pub footer: bool,
+}
+
+/// The effective bindings: the defaults with the user's overrides applied.
+#[derive(Debug, Clone)]
+pub struct Keymap {
+    bindings: Vec<Binding>,
+}
+
+impl Default for Keymap {
+    fn default() -> Self {
+        let bindings = DEFAULT_BINDINGS
+            .iter()
+            .filter_map(|d| {
+                parse_key(d.key).ok().map(|key| Binding {
+                    context: d.context,
+                    key,
+                    action: d.action,
+                    footer: d.footer,
+                })
+            })
+            .collect();
+        Keymap { bindings }
+    }
+}
+
+impl Keymap {
+    /// The defaults with overrides from `path` applied; a missing file means
+    /// the defaults. Errors leave nothing half-applied.
+    pub fn load(path: &Path) -> Result<Keymap, KeymapError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Keymap::default()
+                .with_overrides(&text)
+                .map_err(|e| match e {
+                    KeymapError::Syntax { message, .. } => KeymapError::Syntax {
+                        path: path.display().to_string(),
+                        message,
+                    },
+                    other => other,
+                }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Keymap::default()),
+            Err(source) => Err(KeymapError::Read {
+                path: path.display().to_string(),
+                source,
+            }),
+        }
+    }
+
+    /// Applies overrides given as TOML text: each `[context]` section maps
+    /// action names to a key or a list of keys, replacing that action's
+    /// default keys in that context.
+    pub fn with_overrides(mut self, text: &str) -> Result<Keymap, KeymapError> {
+        let syntax = |message: String| KeymapError::Syntax {
+            path: String::new(),
+            message,
+        };
+        let table: BTreeMap<String, BTreeMap<String, toml::Value>> =
+            toml::from_str(text).map_err(|e| syntax(e.to_string()))?;
+        for (section, actions) in table {
+            let context = Context::ALL
+                .into_iter()
+                .find(|c| c.config_name() == section)
+                .ok_or_else(|| KeymapError::BadContext(section.clone()))?;
+            for (name, value) in actions {
+                let action = ACTION_NAMES
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, a)| *a)
+                    .ok_or_else(|| KeymapError::BadAction(name.clone(), section.clone()))?;
+                let specs: Vec<String> = match value {
+                    toml::Value::String(s) => vec![s],
+                    toml::Value::Array(items) => items
+                        .into_iter()
+                        .map(|v| match v {
+                            toml::Value::String(s) => Ok(s),
+                            other => {
+                                Err(syntax(format!("{name}: expected key names, got {other}")))
+                            }
+                        })
+                        .collect::<Result<_, _>>()?,
+                    other => {
+                        return Err(syntax(format!("{name}: expected a key name, got {other}")))
+                    }
+                };
+                let keys = specs
+                    .iter()
+                    .map(|s| parse_key(s))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let footer = self
+                    .bindings
+                    .iter()
+                    .any(|b| b.context == context && b.action == action && b.footer);
+                self.bindings
+                    .retain(|b| !(b.context == context && b.action == action));
+                // A key now bound here to this action is no longer bound to another one.
+                self.bindings
+                    .retain(|b| !(b.context == context && keys.contains(&b.key)));
+                for (i, key) in keys.into_iter().enumerate() {
+                    self.bindings.push(Binding {
+                        context,
+                        key,
+                        action,
+                        footer: footer && i == 0,
+                    });
+                }
+            }
+        }
+        Ok(self)
+    }
+
+    /// The action of `key` in `context` alone.
+    pub fn lookup(&self, context: Context, key: &Key) -> Option<Action> {
+        self.bindings
+            .iter()
+            .find(|b| b.context == context && b.key == *key)
+            .map(|b| b.action)
+    }
+
+    /// Resolves `key` for the focused `pane` context. While `typing`, plain
+    /// characters are left to the text input (the pane's own bindings
+    /// still apply, so the editor's table must use only non-text keys).
+    pub fn resolve(&self, pane: Context, key: &Key, typing: bool) -> Option<Action> {
+        if let Some(a) = self.lookup(pane, key) {
+            if !(typing && key.is_text()) {
+                return Some(a);
+            }
+        }
+        if typing && key.is_text() {
+            return None;
+        }
+        if !typing && pane != Context::Popup {
+            if let Some(a) = self.lookup(Context::Navigation, key) {
+                return Some(a);
+            }
+        }
+        if pane == Context::Popup {
+            // Popups take every key; only quitting with Ctrl-C gets through.
+            return self
+                .lookup(Context::Global, key)
+                .filter(|a| *a == Action::Quit && key.ctrl);
+        }
+        self.lookup(Context::Global, key)
+    }
+
+    /// The footer entries of a focused pane: its own listed keys, then the
+    /// listed global ones; one entry per action, first key wins.
+    pub fn footer(&self, pane: Context) -> Vec<(String, &'static str)> {
+        let mut out: Vec<(String, &'static str)> = Vec::new();
+        let mut seen = Vec::new();
+        for context in [pane, Context::Global] {
+            for b in self
+                .bindings
+                .iter()
+                .filter(|b| b.context == context && b.footer)
+            {
+                if seen.contains(&b.action) {
+                    continue;
+                }
+                if pane == Context::Editor && context == Context::Global && b.key.is_text() {
+                    continue;
+                }
+                seen.push(b.action);
+                out.push((b.key.label(), strings::action_label(b.action)));
+            }
+        }
+        out
+    }
+
+    /// The help overlay: for each context, its actions with all their keys.
+    pub fn help(&self) -> Vec<(Context, Vec<(String, &'static str)>)> {
+        let mut out = Vec::new();
+        for context in Context::ALL {
+            let mut rows: Vec<(Action, Vec<String>)> = Vec::new();
+            for b in self.bindings.iter().filter(|b| b.context == context) {
+                match rows.iter_mut().find(|(a, _)| *a == b.action) {
+                    Some((_, keys)) => keys.push(b.key.label()),
+                    None => rows.push((b.action, vec![b.key.label()])),
+                }
+            }
+            if !rows.is_empty() {
+                out.push((
+                    context,
+                    rows.into_iter()
+                        .map(|(a, keys)| (keys.join("/"), strings::action_label(a)))
+                        .collect(),
+                ));
+            }
+        }
+        out
+    }
+}
+
+/// Where the key configuration file lives (`keys.toml` in the config dir).
+pub fn config_path() -> Option<std::path::PathBuf> {
+    directories::ProjectDirs::from("", "", "lightning-tables")
+        .map(|d| d.config_dir().join("keys.toml"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(spec: &str) -> Key {
+        match parse_key(spec) {
+            Ok(k) => k,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
+    fn every_default_key_parses() {
+        for d in DEFAULT_BINDINGS {
+            assert!(parse_key(d.key).is_ok(), "{}", d.key);
+        }
+        assert_eq!(Keymap::default().bindings.len(), DEFAULT_BINDINGS.len());
+    }
+
+    #[test]
+    fn resolution_order_and_typing() {
+        let km = Keymap::default();
+        assert_eq!(
+            km.resolve(Context::Schema, &key("q"), false),
+            Some(Action::Quit)
+        );
+        assert_eq!(km.resolve(Context::Editor, &key("q"), true), None);
+        assert_eq!(
+            km.resolve(Context::Editor, &key("ctrl-c"), true),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            km.resolve(Context::Editor, &key("f5"), true),
+            Some(Action::Run)
+        );
+        assert_eq!(km.resolve(Context::Editor, &key("j"), true), None);
+        assert_eq!(
+            km.resolve(Context::Schema, &key("j"), false),
+            Some(Action::Down)
+        );
+        assert_eq!(
+            km.resolve(Context::Summaries, &key("d"), false),
+            Some(Action::Drop)
+        );
+        assert_eq!(
+            km.resolve(Context::Popup, &key("q"), false),
+            Some(Action::Deny)
+        );
+        assert_eq!(km.resolve(Context::Popup, &key("tab"), false), None);
+        assert_eq!(
+            km.resolve(Context::Popup, &key("ctrl-c"), false),
+            Some(Action::Quit)
+        );
+    }
+
+    #[test]
+    fn overrides_replace_keys_and_reject_nonsense() {
+        let km = match Keymap::default()
+            .with_overrides("[summaries]\ndrop = \"D\"\n[global]\nquit = [\"ctrl-q\"]\n")
+        {
+            Ok(k) => k,
+            Err(e) => panic!("{e}"),
+        };
+        assert_eq!(
+            km.resolve(Context::Summaries, &key("D"), false),
+            Some(Action::Drop)
+        );
+        assert_eq!(km.resolve(Context::Summaries, &key("d"), false), None);
+        assert_eq!(km.resolve(Context::Schema, &key("q"), false), None);
+        assert_eq!(
+            km.resolve(Context::Schema, &key("ctrl-q"), false),
+            Some(Action::Quit)
+        );
+        assert!(km.footer(Context::Summaries).iter().any(|(k, _)| k == "D"));
+        assert!(Keymap::default()
+            .with_overrides("[nope]\nquit='q'")
+            .is_err());
+        assert!(Keymap::default()
+            .with_overrides("[global]\nfly='q'")
+            .is_err());
+        assert!(Keymap::default()
+            .with_overrides("[global]\nquit='ctrl-'")
+            .is_err());
+        assert!(Keymap::default().with_overrides("not toml [").is_err());
+    }
+
+    #[test]
+    fn labels() {
+        assert_eq!(key("ctrl-c").label(), "^C");
+        assert_eq!(key("shift-tab").label(), "S-Tab");
+        assert_eq!(key("f5").label(), "F5");
+        assert_eq!(key("G").label(), "G");
+    }
+
+    #[test]
+    fn help_lists_every_context_with_merged_keys() {
+        let help = Keymap::default().help();
+        assert_eq!(help.len(), Context::ALL.len());
+        let nav = &help[1].1;
+        assert!(nav.iter().any(|(k, a)| k == "↑/k" && *a == "up"), "{nav:?}");
+    }
+}

@@ -1,0 +1,269 @@
+//! Every user-visible string of the terminal UI, in one place.
+//!
+//! Titles, labels, messages and the descriptions of key bindings live here
+//! so wording stays consistent and can be reviewed (or translated) at once.
+
+use super::keymap::{Action, Context};
+
+/// Name shown in the title bar.
+pub const APP_NAME: &str = "⚡ LightningTables";
+/// Title of the schema browser.
+pub const SCHEMA_TITLE: &str = "Schema";
+/// Title of the query editor.
+pub const EDITOR_TITLE: &str = "Query";
+/// Title of the preview pane.
+pub const PREVIEW_TITLE: &str = "Preview";
+/// Title of the summaries pane.
+pub const SUMMARIES_TITLE: &str = "Summaries";
+/// Title of the compare pane.
+pub const COMPARE_TITLE: &str = "Compare";
+/// Title of the help overlay.
+pub const HELP_TITLE: &str = "Keys";
+/// Placeholder in an empty editor.
+pub const EDITOR_PLACEHOLDER: &str =
+    "Type an aggregate query, or pick a table and press t for a template";
+/// Schema browser: nothing loaded yet.
+pub const SCHEMA_LOADING: &str = "Loading databases…";
+/// Schema browser: the server has no user databases.
+pub const SCHEMA_EMPTY: &str = "No databases";
+/// Schema browser: the filter hides everything.
+pub const SCHEMA_NO_MATCH: &str = "Nothing matches the filter";
+/// Schema browser: prompt of the filter line.
+pub const FILTER_PROMPT: &str = "filter: ";
+/// Schema browser: marker of a table that has summaries.
+pub const SUMMARY_MARK: &str = "⚡";
+/// Preview: the editor is empty.
+pub const PREVIEW_EMPTY: &str = "The generated tables, view and triggers appear here as you type.";
+/// Preview: waiting for the worker.
+pub const PREVIEW_WAITING: &str = "Generating…";
+/// Preview: header of the warnings section.
+pub const PREVIEW_WARNINGS: &str = "-- Warnings";
+/// Preview: heading of a rejected query.
+pub const PREVIEW_REJECTED: &str = "This query cannot become a summary:";
+/// Summaries pane: nothing exists yet.
+pub const SUMMARIES_EMPTY: &str = "No summaries yet. Write a query and press c to create one.";
+/// Compare pane: nothing run yet.
+pub const COMPARE_EMPTY: &str =
+    "Select a summary and press Enter (or F5) to run its query and the summary side by side.";
+/// Compare pane: heading of the original query column.
+pub const COMPARE_QUERY: &str = "Original query";
+/// Compare pane: heading of the summary column.
+pub const COMPARE_SUMMARY: &str = "Summary";
+/// Compare pane: the results are equal.
+pub const COMPARE_MATCH: &str = "results match";
+/// Compare pane: running.
+pub const COMPARE_RUNNING: &str = "Running both queries…";
+/// Status: connecting.
+pub const CONNECTING: &str = "Connecting…";
+/// Status: an operation was cancelled.
+pub const CANCELLED: &str = "Cancelled.";
+/// Status: nothing to cancel.
+pub const NOTHING_TO_CANCEL: &str = "Nothing to cancel.";
+/// Status: the editor is empty.
+pub const NO_QUERY: &str = "Write a query first.";
+/// Status: a summary must be selected.
+pub const NO_SUMMARY_SELECTED: &str = "Select a summary first.";
+/// Status: a table must be selected.
+pub const NO_TABLE_SELECTED: &str = "Select a table (or one of its columns) first.";
+/// Status: the query is rejected, creation impossible.
+pub const FIX_QUERY_FIRST: &str = "Fix the query first: the preview shows why it is rejected.";
+/// Status: the preview is not ready yet.
+pub const PREVIEW_NOT_READY: &str = "Wait for the preview before creating.";
+/// Status: no backfill of this session is running for the selection.
+pub const NO_RUNNING_BACKFILL: &str = "No backfill started from this window is running for it.";
+/// Status: history is empty / at its end.
+pub const HISTORY_END: &str = "No more history.";
+/// Popup: title of the create confirmation.
+pub const CONFIRM_CREATE_TITLE: &str = "Create summary";
+/// Popup: title of the drop confirmation.
+pub const CONFIRM_DROP_TITLE: &str = "Drop summary";
+/// Popup: title of the rebuild confirmation.
+pub const CONFIRM_REBUILD_TITLE: &str = "Rebuild summary";
+/// Popup: title of error popups.
+pub const ERROR_TITLE: &str = "Error";
+/// Popup: title of the validation result.
+pub const VALIDATION_TITLE: &str = "Validation";
+/// Popup: title of the rename popup.
+pub const RENAME_TITLE: &str = "Summary name";
+/// Popup: hint of confirmation popups.
+pub const CONFIRM_HINT: &str = " y/Enter: yes   n/Esc: no   ↑↓: scroll ";
+/// Popup: hint of message popups.
+pub const CLOSE_HINT: &str = " Esc/Enter: close ";
+/// Popup: hint of the rename popup.
+pub const RENAME_HINT: &str = " Enter: keep   Esc: cancel ";
+/// Create confirmation: the text above the statements.
+pub const CREATE_INTRO: &str = "These statements will run, in order (plus bookkeeping in _lightning_catalog).\nWriters to the base table pause only while the triggers are installed; the backfill then runs in batches.";
+/// Drop confirmation text.
+pub const DROP_INTRO: &str =
+    "This removes the summary's triggers, view and state tables. The base table is not touched.";
+/// Rebuild confirmation text.
+pub const REBUILD_INTRO: &str = "The summary is recomputed online into a new generation; readers keep reading the current one until the switch.";
+/// Footer separator between key hints.
+pub const FOOTER_SEP: &str = "  ";
+/// External editor: the program used when neither $VISUAL nor $EDITOR is set.
+pub const DEFAULT_EDITOR: &str = "vi";
+
+/// Human name of a pane or binding group.
+pub fn context_name(context: Context) -> &'static str {
+    match context {
+        Context::Global => "Everywhere",
+        Context::Navigation => "Lists and text views",
+        Context::Schema => "Schema browser",
+        Context::Editor => "Query editor",
+        Context::Preview => "Preview",
+        Context::Summaries => "Summaries",
+        Context::Compare => "Compare",
+        Context::Popup => "Confirmation and message popups",
+    }
+}
+
+/// What an action does, as listed in the footer (short) and the help overlay.
+pub fn action_label(action: Action) -> &'static str {
+    match action {
+        Action::Quit => "quit",
+        Action::NextPane => "next pane",
+        Action::PrevPane => "previous pane",
+        Action::Help => "help",
+        Action::Cancel => "cancel / close",
+        Action::Up => "up",
+        Action::Down => "down",
+        Action::PageUp => "page up",
+        Action::PageDown => "page down",
+        Action::Top => "top",
+        Action::Bottom => "bottom",
+        Action::Expand => "expand",
+        Action::Collapse => "collapse",
+        Action::Toggle => "open/close",
+        Action::Filter => "filter",
+        Action::InsertName => "insert name",
+        Action::Template => "template query",
+        Action::Refresh => "refresh",
+        Action::Run => "preview / run",
+        Action::ExternalEditor => "edit in $EDITOR",
+        Action::Undo => "undo",
+        Action::Redo => "redo",
+        Action::HistoryPrev => "older query",
+        Action::HistoryNext => "newer query",
+        Action::Rename => "name",
+        Action::Create => "create",
+        Action::Validate => "validate",
+        Action::Rebuild => "rebuild",
+        Action::Drop => "drop",
+        Action::PauseResume => "pause/continue",
+        Action::ResumeBackfill => "resume interrupted",
+        Action::CancelJob => "stop backfill",
+        Action::Compare => "compare",
+        Action::Confirm => "yes",
+        Action::Deny => "no",
+    }
+}
+
+/// Status message after a summary was created (or resumed, or rebuilt).
+pub fn job_finished(verb: &str, name: &str, rows: u64, secs: f64, lock_ms: f64) -> String {
+    format!("{name} {verb}: {rows} rows backfilled in {secs:.1} s; writers paused {lock_ms:.1} ms.")
+}
+
+/// Status message after a summary was dropped.
+pub fn dropped(name: &str, objects: usize) -> String {
+    format!("{name} dropped ({objects} objects removed).")
+}
+
+/// Status message while requests are pending for a long time.
+pub fn slow_server(what: &str, secs: u64) -> String {
+    format!("The server has not answered for {secs} s ({what}). Esc cancels.")
+}
+
+/// Status message while a request is pending.
+pub fn waiting(what: &str) -> String {
+    format!("{what}…")
+}
+
+/// Summary of a validation.
+pub fn validation_verdict(name: &str, exact: bool, groups: u64, differing: u64) -> String {
+    if exact {
+        format!("{name} is exact: {groups} groups match the query.")
+    } else {
+        format!("{name} differs from its query in {differing} group(s).")
+    }
+}
+
+/// Title-bar text of the connection.
+pub fn connected_to(label: &str, version: Option<&str>) -> String {
+    match version {
+        Some(v) => format!("{label} · {v}"),
+        None => format!("{label} · {CONNECTING}"),
+    }
+}
+
+/// Description of a rejected query's position.
+pub fn at_position(line: u64, column: u64) -> String {
+    format!("at line {line}, column {column}")
+}
+
+/// Compare pane: the results differ.
+pub fn compare_differ(query_rows: usize, summary_rows: usize) -> String {
+    format!("results DIFFER ({query_rows} vs {summary_rows} rows)")
+}
+
+/// Compare pane: timing of one side.
+pub fn compare_timing(rows: usize, ms: f64) -> String {
+    format!("{rows} rows in {ms:.1} ms")
+}
+
+/// Compare pane: how much faster the summary was.
+pub fn speedup(query_ms: f64, summary_ms: f64) -> String {
+    if summary_ms > 0.0 {
+        format!("summary is {:.1}× faster", query_ms / summary_ms)
+    } else {
+        String::new()
+    }
+}
+
+/// Summaries pane: writers' pause.
+pub fn writers_paused(ms: f64) -> String {
+    format!("writers paused {ms:.1} ms")
+}
+
+/// Summaries pane: gauge label.
+pub fn gauge_label(done: u64, total: u64, percent: f64) -> String {
+    format!("{done}/{total} rows · {percent:.0}%")
+}
+
+/// Summaries pane: rate, ETA and chunk size of a running backfill.
+pub fn backfill_details(rate: f64, eta_secs: f64, chunk: u64, paused: bool) -> String {
+    let state = if paused { " · PAUSED" } else { "" };
+    format!("{rate:.0} rows/s · ETA {eta_secs:.0} s · chunk {chunk}{state}")
+}
+
+/// The external editor failed.
+pub fn editor_failed(reason: &str) -> String {
+    format!("The external editor failed: {reason}")
+}
+
+/// Request descriptions used by the spinner and slow-server message.
+pub mod work {
+    /// Connecting to the server.
+    pub const CONNECT: &str = "connecting";
+    /// Listing databases.
+    pub const DATABASES: &str = "listing databases";
+    /// Listing tables.
+    pub const TABLES: &str = "listing tables";
+    /// Reading columns.
+    pub const COLUMNS: &str = "reading columns";
+    /// Generating the preview.
+    pub const PREVIEW: &str = "generating the preview";
+    /// Listing summaries.
+    pub const SUMMARIES: &str = "listing summaries";
+    /// Validating.
+    pub const VALIDATE: &str = "validating";
+    /// Dropping.
+    pub const DROP: &str = "dropping";
+    /// Comparing.
+    pub const COMPARE: &str = "running the comparison";
+    /// Creating.
+    pub const CREATE: &str = "creating";
+    /// Rebuilding.
+    pub const REBUILD: &str = "rebuilding";
+    /// Resuming.
+    pub const RESUME: &str = "resuming";
+}

@@ -1,0 +1,306 @@
+//! The messages between the UI and the worker: requests go one way,
+//! responses the other, both tagged with the request's id.
+
+use crate::engine::lifecycle::{CreateReport, DropReport, Event, StatusReport, ValidationReport};
+use crate::engine::Pos;
+
+/// Identifies a request; its responses carry the same id.
+pub type RequestId = u64;
+
+/// A request to the worker.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    /// Chosen by the UI, unique per session.
+    pub id: RequestId,
+    /// What to do.
+    pub kind: RequestKind,
+}
+
+/// What the worker is asked to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RequestKind {
+    /// Connect and report the server version and default database.
+    Connect,
+    /// List the user databases.
+    Databases,
+    /// List the tables of a database, with summaries marked.
+    Tables {
+        /// The database.
+        database: String,
+    },
+    /// Read the columns of a table.
+    Columns {
+        /// The database.
+        database: String,
+        /// The table.
+        table: String,
+    },
+    /// Generate the DDL and triggers for a query (changes nothing).
+    Preview {
+        /// Database the query's unqualified table lives in.
+        database: Option<String>,
+        /// The query.
+        sql: String,
+        /// The summary name.
+        name: String,
+    },
+    /// List every summary with its state.
+    Summaries,
+    /// Create a summary online.
+    Create {
+        /// Database the query's unqualified table lives in.
+        database: Option<String>,
+        /// The summary name.
+        name: String,
+        /// The query.
+        sql: String,
+    },
+    /// Resume an interrupted backfill.
+    Resume {
+        /// The summary's database.
+        schema: String,
+        /// The summary.
+        name: String,
+    },
+    /// Rebuild a summary online.
+    Rebuild {
+        /// The summary's database.
+        schema: String,
+        /// The summary.
+        name: String,
+    },
+    /// Compare a summary with its query.
+    Validate {
+        /// The summary's database.
+        schema: String,
+        /// The summary.
+        name: String,
+    },
+    /// Drop a summary.
+    Drop {
+        /// The summary's database.
+        schema: String,
+        /// The summary.
+        name: String,
+    },
+    /// Run the original query and `SELECT * FROM` the summary, timed.
+    Compare {
+        /// The summary's database.
+        schema: String,
+        /// The summary.
+        name: String,
+        /// The original query.
+        query: String,
+    },
+    /// Pause or continue the backfill of request `target`.
+    Pause {
+        /// The create/resume/rebuild request.
+        target: RequestId,
+        /// Pause (true) or continue (false).
+        paused: bool,
+    },
+    /// Stop request `target`: `KILL QUERY` its statement, cancel its backfill.
+    Cancel {
+        /// The request to stop.
+        target: RequestId,
+    },
+}
+
+/// A response of the worker.
+#[derive(Debug, Clone)]
+pub struct Response {
+    /// The request this answers.
+    pub id: RequestId,
+    /// The answer.
+    pub kind: ResponseKind,
+}
+
+/// The answers.
+#[derive(Debug, Clone)]
+pub enum ResponseKind {
+    /// Connected.
+    Connected {
+        /// `SELECT VERSION()`.
+        version: String,
+        /// The connection's default database.
+        database: Option<String>,
+    },
+    /// The user databases.
+    Databases(Vec<String>),
+    /// Tables of a database.
+    Tables {
+        /// The database.
+        database: String,
+        /// Its tables and views.
+        tables: Vec<TableInfo>,
+    },
+    /// Columns of a table.
+    Columns {
+        /// The database.
+        database: String,
+        /// The table.
+        table: String,
+        /// Its columns.
+        columns: Vec<ColumnInfo>,
+    },
+    /// The preview of a query.
+    Preview(Result<PreviewDoc, Rejection>),
+    /// Every summary.
+    Summaries(Vec<StatusReport>),
+    /// Progress of a create/resume/rebuild (more responses follow).
+    Progress(Event),
+    /// A lifecycle operation finished.
+    Finished(JobOutcome),
+    /// A comparison finished.
+    Compared(CompareResult),
+    /// The request failed; the text is for people.
+    Failed(String),
+    /// The request was cancelled.
+    Cancelled,
+}
+
+impl ResponseKind {
+    /// Whether more responses will follow for the same request.
+    pub fn is_intermediate(&self) -> bool {
+        matches!(self, ResponseKind::Progress(_))
+    }
+}
+
+/// What kind of object a schema entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableKind {
+    /// A base table.
+    Table,
+    /// A view that is not a summary.
+    View,
+    /// A LightningTables summary (a view over state tables).
+    Summary,
+}
+
+/// A table in the schema browser.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableInfo {
+    /// Name.
+    pub name: String,
+    /// Table, view or summary.
+    pub kind: TableKind,
+    /// `information_schema.TABLES.TABLE_ROWS` (an estimate for InnoDB).
+    pub rows_estimate: Option<u64>,
+    /// Summaries built on this table.
+    pub summaries: Vec<String>,
+}
+
+/// A column in the schema browser.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnInfo {
+    /// Name.
+    pub name: String,
+    /// Full type, e.g. `decimal(10,2)`.
+    pub column_type: String,
+    /// NULL allowed.
+    pub nullable: bool,
+    /// `PRI`, `UNI`, `MUL` or empty.
+    pub key: String,
+}
+
+/// One generated statement of the preview.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    /// What it creates, e.g. `state table` or `trigger AFTER INSERT`.
+    pub title: String,
+    /// The SQL, exactly as `create` runs it.
+    pub sql: String,
+}
+
+/// A successful preview.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreviewDoc {
+    /// Database of the summary.
+    pub schema: String,
+    /// The summary name.
+    pub name: String,
+    /// The base table.
+    pub base_table: String,
+    /// Statements, in the order `create` runs them.
+    pub statements: Vec<Statement>,
+    /// Warnings for the user.
+    pub warnings: Vec<String>,
+}
+
+/// Why a query cannot become a summary (or could not be checked).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    /// Plain-words message.
+    pub message: String,
+    /// Where in the query, when known.
+    pub pos: Option<Pos>,
+}
+
+/// The result of a finished lifecycle operation.
+#[derive(Debug, Clone)]
+pub enum JobOutcome {
+    /// Created, resumed or rebuilt.
+    Built(BuiltReport),
+    /// Validated.
+    Validated(ValidationReport),
+    /// Dropped.
+    Dropped {
+        /// The summary.
+        name: String,
+        /// What was removed.
+        report: DropReport,
+    },
+}
+
+/// Create/resume/rebuild report in the UI's terms.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BuiltReport {
+    /// Database.
+    pub schema: String,
+    /// Summary.
+    pub name: String,
+    /// Rows backfilled.
+    pub rows: u64,
+    /// Seconds backfilling.
+    pub backfill_secs: f64,
+    /// Writers' pause, ms.
+    pub lock_ms: f64,
+}
+
+impl From<CreateReport> for BuiltReport {
+    fn from(r: CreateReport) -> Self {
+        BuiltReport {
+            schema: r.schema,
+            name: r.name,
+            rows: r.rows,
+            backfill_secs: r.backfill_secs,
+            lock_ms: r.lock.lock_ms,
+        }
+    }
+}
+
+/// One side of a comparison.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ResultSet {
+    /// Column names.
+    pub columns: Vec<String>,
+    /// Rows, values rendered as text (`NULL` for NULL).
+    pub rows: Vec<Vec<String>>,
+    /// Wall-clock time, microseconds.
+    pub micros: u64,
+}
+
+/// The two result sets of a comparison and the verdict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompareResult {
+    /// Database.
+    pub schema: String,
+    /// Summary.
+    pub name: String,
+    /// The original query's result.
+    pub query: ResultSet,
+    /// `SELECT * FROM` the summary.
+    pub summary: ResultSet,
+    /// Whether both hold the same rows (in any order).
+    pub matches: bool,
+}

@@ -1,0 +1,305 @@
+//! The session thread: one connection for metadata and previews, served in
+//! order. A preview that a newer one has superseded is skipped.
+
+use super::protocol::*;
+use super::{register, reply, unregister, Registry, Running};
+use crate::db::introspect::{prepare, IntrospectError, Prepared};
+use crate::engine::catalog;
+use crate::engine::codegen::names::CATALOG_TABLE;
+use crate::engine::codegen::{Gen, GenOptions};
+use crate::engine::lifecycle;
+use crate::tui::errors;
+use mysql::prelude::Queryable;
+use mysql::{Conn, Opts};
+use std::collections::VecDeque;
+use std::sync::mpsc::{Receiver, Sender};
+
+/// Databases the browser does not list.
+const SYSTEM_DATABASES: &[&str] = &["information_schema", "performance_schema", "mysql", "sys"];
+
+/// Prefix of LightningTables' own objects, hidden in the browser.
+const INTERNAL_PREFIX: &str = "_lt_";
+
+/// The session: its connection (opened on demand) and current database.
+struct Session {
+    opts: Opts,
+    conn: Option<Conn>,
+    database: Option<String>,
+}
+
+/// Serves `requests` until the channel closes.
+pub fn run(opts: Opts, requests: Receiver<Request>, out: Sender<Response>, registry: Registry) {
+    let mut session = Session {
+        opts,
+        conn: None,
+        database: None,
+    };
+    let mut queue: VecDeque<Request> = VecDeque::new();
+    loop {
+        if queue.is_empty() {
+            match requests.recv() {
+                Ok(r) => queue.push_back(r),
+                Err(_) => return,
+            }
+        }
+        queue.extend(requests.try_iter());
+        let Some(request) = queue.pop_front() else {
+            continue;
+        };
+        let superseded = matches!(request.kind, RequestKind::Preview { .. })
+            && queue
+                .iter()
+                .any(|r| matches!(r.kind, RequestKind::Preview { .. }));
+        if superseded {
+            reply(&out, request.id, ResponseKind::Cancelled);
+            continue;
+        }
+        let kind = session.serve(&request, &registry);
+        unregister(&registry, request.id);
+        reply(&out, request.id, kind);
+    }
+}
+
+impl Session {
+    /// The connection, opened if needed.
+    fn conn(&mut self) -> Result<&mut Conn, String> {
+        if self.conn.is_none() {
+            let conn = Conn::new(self.opts.clone()).map_err(|e| errors::mysql_error(&e))?;
+            self.database = self.opts.get_db_name().map(str::to_string);
+            self.conn = Some(conn);
+        }
+        self.conn
+            .as_mut()
+            .ok_or_else(|| "no connection".to_string())
+    }
+
+    /// Forgets a connection that failed at the transport level.
+    fn check(&mut self, err: &mysql::Error) {
+        if matches!(err, mysql::Error::IoError(_) | mysql::Error::DriverError(_)) {
+            self.conn = None;
+        }
+    }
+
+    fn serve(&mut self, request: &Request, registry: &Registry) -> ResponseKind {
+        // Record the connection running this request so Cancel can kill it.
+        let id = match self.conn() {
+            Ok(conn) => conn.connection_id() as u64,
+            Err(message) => return ResponseKind::Failed(message),
+        };
+        register(
+            registry,
+            request.id,
+            Running {
+                connection_id: Some(id),
+                control: None,
+            },
+        );
+        let result = match &request.kind {
+            RequestKind::Connect => self.connect(),
+            RequestKind::Databases => self.databases().map(ResponseKind::Databases),
+            RequestKind::Tables { database } => self.tables(database),
+            RequestKind::Columns { database, table } => self.columns(database, table),
+            RequestKind::Preview {
+                database,
+                sql,
+                name,
+            } => return ResponseKind::Preview(self.preview(database.as_deref(), sql, name)),
+            RequestKind::Summaries => {
+                let opts = mysql::OptsBuilder::from_opts(self.opts.clone()).db_name(None::<String>);
+                return match lifecycle::list(&opts.into()) {
+                    Ok(list) => ResponseKind::Summaries(list),
+                    Err(e) => ResponseKind::Failed(errors::lifecycle_error(&e)),
+                };
+            }
+            _ => return ResponseKind::Failed("not a session request".into()),
+        };
+        match result {
+            Ok(kind) => kind,
+            Err(e) => {
+                self.check(&e);
+                if errors::is_interrupted(&e) {
+                    ResponseKind::Cancelled
+                } else {
+                    ResponseKind::Failed(errors::mysql_error(&e))
+                }
+            }
+        }
+    }
+
+    fn with_conn<T>(
+        &mut self,
+        f: impl FnOnce(&mut Conn) -> Result<T, mysql::Error>,
+    ) -> Result<T, mysql::Error> {
+        match self.conn.as_mut() {
+            Some(conn) => f(conn),
+            None => Err(mysql::Error::DriverError(
+                mysql::DriverError::ConnectTimeout,
+            )),
+        }
+    }
+
+    fn connect(&mut self) -> Result<ResponseKind, mysql::Error> {
+        let (version, database) = self.with_conn(|c| {
+            let v: Option<String> = c.query_first("SELECT VERSION()")?;
+            let d: Option<Option<String>> = c.query_first("SELECT DATABASE()")?;
+            Ok((v.unwrap_or_default(), d.flatten()))
+        })?;
+        self.database = database.clone();
+        Ok(ResponseKind::Connected { version, database })
+    }
+
+    fn databases(&mut self) -> Result<Vec<String>, mysql::Error> {
+        let all: Vec<String> = self.with_conn(|c| {
+            c.query("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA ORDER BY SCHEMA_NAME")
+        })?;
+        Ok(all
+            .into_iter()
+            .filter(|d| !SYSTEM_DATABASES.contains(&d.to_ascii_lowercase().as_str()))
+            .collect())
+    }
+
+    fn tables(&mut self, database: &str) -> Result<ResponseKind, mysql::Error> {
+        let rows: Vec<(String, String, Option<u64>)> = self.with_conn(|c| {
+            c.exec(
+                "SELECT TABLE_NAME, TABLE_TYPE, TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME",
+                (database,),
+            )
+        })?;
+        let entries = self.with_conn(|c| catalog::list_schema(c, database))?;
+        let tables = rows
+            .into_iter()
+            .filter(|(name, _, _)| !name.starts_with(INTERNAL_PREFIX) && name != CATALOG_TABLE)
+            .map(|(name, kind, rows)| {
+                let summaries: Vec<String> = entries
+                    .iter()
+                    .filter(|e| e.base_table.eq_ignore_ascii_case(&name))
+                    .map(|e| e.name.clone())
+                    .collect();
+                let kind = if entries.iter().any(|e| e.name == name) {
+                    TableKind::Summary
+                } else if kind.contains("VIEW") {
+                    TableKind::View
+                } else {
+                    TableKind::Table
+                };
+                TableInfo {
+                    rows_estimate: if kind == TableKind::Table { rows } else { None },
+                    name,
+                    kind,
+                    summaries,
+                }
+            })
+            .collect();
+        Ok(ResponseKind::Tables {
+            database: database.to_string(),
+            tables,
+        })
+    }
+
+    fn columns(&mut self, database: &str, table: &str) -> Result<ResponseKind, mysql::Error> {
+        let rows: Vec<(String, String, String, String)> = self.with_conn(|c| {
+            c.exec(
+                "SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_KEY FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
+                (database, table),
+            )
+        })?;
+        Ok(ResponseKind::Columns {
+            database: database.to_string(),
+            table: table.to_string(),
+            columns: rows
+                .into_iter()
+                .map(|(name, column_type, nullable, key)| ColumnInfo {
+                    name,
+                    column_type,
+                    nullable: nullable == "YES",
+                    key,
+                })
+                .collect(),
+        })
+    }
+
+    fn preview(
+        &mut self,
+        database: Option<&str>,
+        sql: &str,
+        name: &str,
+    ) -> Result<PreviewDoc, Rejection> {
+        let plain = |message: String| Rejection { message, pos: None };
+        if let Some(db) = database {
+            if self.database.as_deref() != Some(db) {
+                let use_db = format!("USE {}", crate::engine::ident::quote(db));
+                self.with_conn(|c| c.query_drop(use_db)).map_err(|e| {
+                    self.check(&e);
+                    plain(errors::mysql_error(&e))
+                })?;
+                self.database = Some(db.to_string());
+            }
+        }
+        let conn = self
+            .conn
+            .as_mut()
+            .ok_or_else(|| plain("no connection".into()))?;
+        let prepared = prepare(conn, sql, name, GenOptions::default()).map_err(|e| match e {
+            IntrospectError::Engine(e) => Rejection {
+                message: e.to_string(),
+                pos: e.pos(),
+            },
+            other => plain(errors::introspect_error(&other)),
+        })?;
+        document(&prepared, name).map_err(|e| Rejection {
+            message: e.to_string(),
+            pos: e.pos(),
+        })
+    }
+}
+
+/// The statements `create` runs for `prepared`, with the slots it would use
+/// (a summary without GROUP BY spreads writers over 16 slot rows).
+pub fn document(prepared: &Prepared, name: &str) -> Result<PreviewDoc, crate::engine::EngineError> {
+    let slots = if prepared.analysis.keys.is_empty() {
+        16
+    } else {
+        1
+    };
+    let options = GenOptions {
+        generation: 1,
+        slots,
+    };
+    let generated = Gen::new(
+        &prepared.analysis,
+        &prepared.table,
+        &prepared.types,
+        name,
+        options,
+    )?
+    .generate(options);
+    let mut statements = Vec::new();
+    for (i, sql) in generated.tables.iter().enumerate() {
+        let title = if i == 0 {
+            "state table".to_string()
+        } else {
+            format!("MIN/MAX multiset {i}")
+        };
+        statements.push(Statement {
+            title,
+            sql: sql.clone(),
+        });
+    }
+    statements.push(Statement {
+        title: "view".into(),
+        sql: generated.view.clone(),
+    });
+    for t in &generated.triggers {
+        statements.push(Statement {
+            title: format!("trigger {} ({})", t.name, t.event),
+            sql: t.sql.clone(),
+        });
+    }
+    Ok(PreviewDoc {
+        schema: prepared.table.schema.clone(),
+        name: name.to_string(),
+        base_table: prepared.table.name.clone(),
+        statements,
+        warnings: generated.warnings,
+    })
+}
