@@ -1,5 +1,7 @@
 //! The private MariaDB server launcher (`lightning_tables::db::server`).
 
+mod common;
+
 use std::time::Instant;
 
 use lightning_tables::db::server::{PrivateServer, ServerOptions};
@@ -239,6 +241,8 @@ fn run_child(mode: &str, test: &str) -> (std::process::Child, u32, std::path::Pa
             return (child, pid.parse().unwrap(), dir.into());
         }
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("child did not report a server");
 }
 
@@ -277,4 +281,72 @@ fn server_in_static_is_cleaned_up_at_exit() {
     assert!(child.wait().unwrap().success());
     assert!(wait_gone(pid), "mariadbd {pid} survived process exit");
     assert!(!dir.exists(), "{} was not removed at exit", dir.display());
+}
+
+#[test]
+fn harness_url_with_db_replaces_the_path() {
+    use common::url_with_db;
+    assert_eq!(
+        url_with_db("mysql://root:pw@127.0.0.1:3306/", "d"),
+        "mysql://root:pw@127.0.0.1:3306/d"
+    );
+    assert_eq!(url_with_db("mysql://root@h:1", "d"), "mysql://root@h:1/d");
+    assert_eq!(
+        url_with_db("mysql://root@h:1/old?prefer_socket=false", "d"),
+        "mysql://root@h:1/d?prefer_socket=false"
+    );
+    assert_eq!(url_with_db("mysql://root@h:1/old", ""), "mysql://root@h:1/");
+}
+
+#[test]
+fn harness_fresh_db_is_isolated_and_dropped() {
+    let a = common::fresh_db("Some hint-with/odd chars and a very long tail that must be cut off");
+    let b = common::fresh_db("Some hint-with/odd chars and a very long tail that must be cut off");
+    assert_ne!(a.name, b.name);
+    assert!(a.name.len() <= 64, "{}", a.name);
+    assert!(
+        a.name.starts_with("t_some_hint_with_odd_chars"),
+        "{}",
+        a.name
+    );
+
+    let mut c = a.conn();
+    let cur: Option<String> = c.query_first("SELECT DATABASE()").unwrap();
+    assert_eq!(cur.as_deref(), Some(a.name.as_str()));
+    c.query_drop("CREATE TABLE t (id INT PRIMARY KEY)").unwrap();
+    c.query_drop("INSERT INTO t VALUES (1)").unwrap();
+    drop(c);
+
+    // The URL names the database.
+    assert!(a.url().ends_with(&format!("/{}", a.name)), "{}", a.url());
+    let mut u = mysql::Conn::new(mysql::Opts::from_url(&a.url()).unwrap()).unwrap();
+    let n: i64 = u.query_first("SELECT COUNT(*) FROM t").unwrap().unwrap();
+    assert_eq!(n, 1);
+    drop(u);
+
+    let mut s = mysql::Conn::new(a.server_opts()).unwrap();
+    let cur: Option<Option<String>> = s.query_first("SELECT DATABASE()").unwrap();
+    assert_eq!(cur, Some(None));
+    let in_b: i64 = s
+        .exec_first(
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = ?",
+            (b.name.as_str(),),
+        )
+        .unwrap()
+        .unwrap();
+    assert_eq!(in_b, 0);
+
+    let name = a.name.clone();
+    drop(a);
+    let left: i64 = s
+        .exec_first(
+            "SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = ?",
+            (name.as_str(),),
+        )
+        .unwrap()
+        .unwrap();
+    assert_eq!(left, 0, "{name} was not dropped");
+    if std::env::var_os(common::TEST_URL_ENV).is_none() {
+        assert!(common::private_server().is_some());
+    }
 }
