@@ -79,6 +79,7 @@ pub fn analyze(parsed: &ParsedQuery, table: &TableMeta) -> Result<Analysis, Engi
         keys: keys.iter().map(|k| k.expr.to_string()).collect(),
         aggregates: Vec::new(),
         aliases: &alias_names,
+        outputs: Vec::new(),
         clause: Clause::Select,
         error: None,
     };
@@ -110,6 +111,10 @@ pub fn analyze(parsed: &ParsedQuery, table: &TableMeta) -> Result<Analysis, Engi
             expr: rewritten,
         });
     }
+    rewriter.outputs = outputs
+        .iter()
+        .map(|o| (o.name.clone(), o.expr.clone()))
+        .collect();
     let having = match &select.having {
         Some(e) => {
             let normalized = ctx.normalize(e, Clause::Having)?;
@@ -528,6 +533,8 @@ struct Rewriter<'a> {
     keys: Vec<String>,
     aggregates: Vec<Aggregate>,
     aliases: &'a [String],
+    /// Result columns by name: a HAVING reference to an alias becomes its expression.
+    outputs: Vec<(String, Expr)>,
     clause: Clause,
     error: Option<EngineError>,
 }
@@ -603,6 +610,17 @@ impl VisitorMut for Rewriter<'_> {
             }
         }
         if let Expr::Identifier(id) = expr {
+            if self.clause == Clause::Having {
+                let found = self
+                    .outputs
+                    .iter()
+                    .find(|(n, _)| n.eq_ignore_ascii_case(&id.value))
+                    .map(|(_, e)| e.clone());
+                if let Some(e) = found {
+                    *expr = Expr::Nested(Box::new(e));
+                    return ControlFlow::Continue(());
+                }
+            }
             let is_placeholder = id.value.starts_with("__k") || id.value.starts_with("__a");
             let is_alias = matches!(self.clause, Clause::Having | Clause::OrderBy)
                 && self.aliases.iter().any(|a| a.eq_ignore_ascii_case(&id.value));

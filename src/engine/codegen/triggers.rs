@@ -67,7 +67,11 @@ impl Gen<'_> {
 
     /// `WHERE`-clause predicate over a row image, if the query filters.
     fn filter_on(&self, q: &str) -> Option<String> {
-        self.analysis.filter.as_ref().map(|f| render(f, Some(q)))
+        // Parenthesized: the filter is combined with AND below (`a OR b AND c` would bind wrong).
+        self.analysis
+            .filter
+            .as_ref()
+            .map(|f| format!("({})", render(f, Some(q))))
     }
 
     /// The exact value added to sum `i` for one row, cast so that negation can never overflow an

@@ -100,8 +100,9 @@ impl Gen<'_> {
             .map(|o| format!("{} AS {}", o.expr, quote(&o.name)))
             .collect();
         let mut sql = format!("SELECT {} FROM ({}) AS `_lt`", cols.join(", "), self.groups_sql());
+        // HAVING was rewritten over the per-group columns, so it filters the derived rows.
         if let Some(h) = &a.having {
-            sql.push_str(&format!(" HAVING {h}"));
+            sql.push_str(&format!(" WHERE {h}"));
         }
         if !a.order_by.is_empty() {
             let items: Vec<String> = a
@@ -170,7 +171,7 @@ impl Gen<'_> {
             .collect();
         let mut sql = format!("SELECT {} FROM ({truth}) AS `_lt`", cols.join(", "));
         if let Some(h) = &a.having {
-            sql.push_str(&format!(" HAVING {h}"));
+            sql.push_str(&format!(" WHERE {h}"));
         }
         sql
     }

@@ -112,10 +112,11 @@ pub fn rebuild(
             return Err(e);
         }
     };
-    // Phase 2: switch readers and triggers to the new generation.
+    // Phase 2: readers switch to the new generation while the triggers still maintain both
+    // (so either is exact at the switch), then the triggers drop the old one.
+    sql(admin.query_drop(new_gen.view_ddl()), "switching the view to the new generation")?;
     let mut statements = drop_triggers_sql(&new_gen.names);
     statements.extend(new_gen.triggers().into_iter().map(|t| t.sql));
-    statements.push(new_gen.view_ddl());
     let plan = LockPlan {
         base: new_gen.base.clone(),
         base_label: format!("{schema}.{}", new.table.name),

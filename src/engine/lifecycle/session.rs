@@ -15,9 +15,12 @@ pub const SQL_MODE: &str = "NO_ENGINE_SUBSTITUTION";
 pub fn open(opts: &Opts) -> Result<Conn, LifecycleError> {
     let mut conn = sql(Conn::new(opts.clone()), "connecting")?;
     sql(
-        conn.query_drop(format!(
-            "SET SESSION sql_mode = '{SQL_MODE}', SESSION transaction_isolation = 'REPEATABLE-READ'"
-        )),
+        conn.query_drop(format!("SET SESSION sql_mode = '{SQL_MODE}'")),
+        "setting up the session",
+    )?;
+    // The snapshot and the gap locks of our reads rely on REPEATABLE READ, whatever the default.
+    sql(
+        conn.query_drop("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ"),
         "setting up the session",
     )?;
     Ok(conn)
