@@ -13,8 +13,13 @@
 //! exit code); the edge prints them as `error: ...` lines.
 
 pub mod args;
+pub mod create;
 pub mod doctor;
+pub mod highlight;
 pub mod output;
+pub mod preview;
+pub mod progress;
+pub mod summaries;
 
 use std::cell::OnceCell;
 
@@ -43,12 +48,37 @@ pub enum Command {
     /// Check that the server and this account are ready for summary tables
     #[command(after_help = doctor::AFTER_HELP)]
     Doctor(doctor::DoctorArgs),
+    /// Show everything a summary of a query would create, without changing anything
+    Preview(preview::PreviewArgs),
+    /// Create a summary online: brief lock, then a chunked backfill
+    #[command(after_help = create::CREATE_AFTER_HELP)]
+    Create(create::CreateArgs),
+    /// Finish the backfill of an interrupted summary
+    Resume(create::ResumeArgs),
+    /// List the summaries of the database (or of all databases without -D)
+    List(summaries::ListArgs),
+    /// Show a summary's state and backfill progress
+    Status(summaries::StatusArgs),
+    /// Compare a summary with its query, group by group (exit 1 on any difference)
+    Validate(summaries::ValidateArgs),
+    /// Recompute a summary online into a new generation
+    Rebuild(summaries::RebuildArgs),
+    /// Remove a summary's view, triggers and state tables (a missing one is fine)
+    Drop(summaries::DropArgs),
 }
 
 /// Runs one subcommand; one arm per [`Command`] variant.
 pub fn dispatch(ctx: &Ctx, command: &Command) -> anyhow::Result<i32> {
     match command {
         Command::Doctor(args) => doctor::run(ctx, args),
+        Command::Preview(args) => preview::run(ctx, args),
+        Command::Create(args) => create::run_create(ctx, args),
+        Command::Resume(args) => create::run_resume(ctx, args),
+        Command::List(args) => summaries::run_list(ctx, args),
+        Command::Status(args) => summaries::run_status(ctx, args),
+        Command::Validate(args) => summaries::run_validate(ctx, args),
+        Command::Rebuild(args) => summaries::run_rebuild(ctx, args),
+        Command::Drop(args) => summaries::run_drop(ctx, args),
     }
 }
 

@@ -1,0 +1,267 @@
+//! `lightning create` and `lightning resume`, plus what every long-running
+//! summary operation shares (also used by `rebuild`): the tuning flags, the
+//! progress display with Ctrl-C cancellation, and the final report.
+
+use serde::Serialize;
+
+use super::output::Failure;
+use super::preview::{engine_error, report_rejection, QuerySource};
+use super::progress::{cancel_on_interrupt, json_line, ms, Mode, ProgressView};
+use super::{exit, Ctx};
+use crate::engine::lifecycle::{
+    self, ChunkPolicy, Control, CreateOptions, CreateReport, Event, LifecycleError,
+};
+
+/// User-visible texts of this module.
+mod msg {
+    pub const MAX_LOAD_FORMAT: &str = "expected VARIABLE=N, e.g. Threads_running=50";
+    pub const NOT_FOUND_HINT: &str = "`lightning list` shows the summaries; write db.name when the database is not selected with -D";
+}
+
+/// Lock and backfill tuning shared by `create`, `resume` and `rebuild`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TuningArgs {
+    /// Longest wait for the brief table lock, per attempt, in seconds
+    #[arg(long, value_name = "SECS", default_value_t = 2,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub max_lock_wait: u64,
+
+    /// Lock attempts before giving up (nothing is left behind then)
+    #[arg(long, value_name = "N", default_value_t = 5,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub lock_attempts: u32,
+
+    /// Backfill this many rows per chunk [default: adaptive, about 200 ms per chunk]
+    #[arg(long, value_name = "N", conflicts_with = "chunk_time",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub chunk_size: Option<u64>,
+
+    /// Size chunks adaptively so that each takes about MS milliseconds
+    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..=600_000))]
+    pub chunk_time: Option<u64>,
+
+    /// Pause the backfill while a global status variable is above N, e.g. Threads_running=50
+    #[arg(long, value_name = "VAR=N", value_parser = parse_max_load)]
+    pub max_load: Option<(String, u64)>,
+}
+
+impl TuningArgs {
+    /// The lifecycle options these flags describe (`slots` as given).
+    pub fn options(&self, slots: Option<u16>) -> CreateOptions {
+        let defaults = CreateOptions::default();
+        let chunk = match (self.chunk_size, self.chunk_time, defaults.chunk) {
+            (Some(n), _, _) => ChunkPolicy::Fixed(n),
+            (None, Some(t), ChunkPolicy::Adaptive { initial, .. }) => ChunkPolicy::Adaptive {
+                target: std::time::Duration::from_millis(t),
+                initial,
+            },
+            (None, Some(t), ChunkPolicy::Fixed(_)) => ChunkPolicy::Adaptive {
+                target: std::time::Duration::from_millis(t),
+                initial: 1000,
+            },
+            (None, None, chunk) => chunk,
+        };
+        CreateOptions {
+            max_lock_wait_secs: self.max_lock_wait,
+            lock_attempts: self.lock_attempts,
+            chunk,
+            max_load: self.max_load.clone(),
+            slots,
+        }
+    }
+}
+
+/// Parses `Threads_running=50`.
+fn parse_max_load(text: &str) -> Result<(String, u64), String> {
+    let (var, n) = text
+        .split_once('=')
+        .ok_or_else(|| msg::MAX_LOAD_FORMAT.to_string())?;
+    let var = var.trim();
+    let valid = !var.is_empty() && var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid {
+        return Err(msg::MAX_LOAD_FORMAT.to_string());
+    }
+    let n = n
+        .trim()
+        .parse::<u64>()
+        .map_err(|_| msg::MAX_LOAD_FORMAT.to_string())?;
+    Ok((var.to_string(), n))
+}
+
+/// Arguments of `lightning create`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CreateArgs {
+    /// Name of the summary (a view in the base table's database)
+    #[arg(value_name = "NAME")]
+    pub name: String,
+
+    /// The query.
+    #[command(flatten)]
+    pub source: QuerySource,
+
+    /// Lock and backfill tuning.
+    #[command(flatten)]
+    pub tuning: TuningArgs,
+
+    /// State rows per group that concurrent writers spread over [default: 1, or 16 without GROUP BY]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub slots: Option<u16>,
+}
+
+/// Arguments of `lightning resume`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ResumeArgs {
+    /// The interrupted summary (NAME or DB.NAME)
+    #[arg(value_name = "NAME")]
+    pub name: String,
+
+    /// Lock and backfill tuning.
+    #[command(flatten)]
+    pub tuning: TuningArgs,
+}
+
+/// Details at the end of `lightning create --help`.
+pub const CREATE_AFTER_HELP: &str = "\
+Writers to the base table wait only for a brief lock while the triggers are
+installed (reported as \"writes were paused for N ms\"); the existing rows are
+then added in chunks from a consistent snapshot. Ctrl-C stops after the current
+chunk and keeps the summary resumable: `lightning resume NAME` finishes it.";
+
+/// Runs `lightning create`.
+pub fn run_create(ctx: &Ctx, args: &CreateArgs) -> anyhow::Result<i32> {
+    let query = args.source.read()?;
+    let opts = connection_opts(ctx)?;
+    let options = args.tuning.options(args.slots);
+    let result = with_progress(ctx, |control, on_event| {
+        lifecycle::create(&opts, &args.name, &query, &options, control, on_event)
+    });
+    match result {
+        Ok(report) => finish(ctx, &report, "created"),
+        Err(e) => match engine_error(&e) {
+            Some(engine) => Ok(report_rejection(&query, engine)),
+            None => Err(failure(e)),
+        },
+    }
+}
+
+/// Runs `lightning resume`.
+pub fn run_resume(ctx: &Ctx, args: &ResumeArgs) -> anyhow::Result<i32> {
+    let opts = connection_opts(ctx)?;
+    let (schema, name) = lifecycle::locate(&opts, &args.name).map_err(failure)?;
+    let options = args.tuning.options(None);
+    let report = with_progress(ctx, |control, on_event| {
+        lifecycle::resume(&opts, &schema, &name, &options, control, on_event)
+    })
+    .map_err(failure)?;
+    finish(ctx, &report, "resumed")
+}
+
+/// Connects once with the resolved settings, so that connection problems are
+/// reported (exit code 2) before any work starts, and returns the driver
+/// options the lifecycle opens its own connections with.
+pub fn connection_opts(ctx: &Ctx) -> anyhow::Result<mysql::Opts> {
+    drop(ctx.connect()?);
+    ctx.opts()
+}
+
+/// Runs a long operation with the progress display and Ctrl-C cancellation.
+pub fn with_progress<F>(ctx: &Ctx, operation: F) -> Result<CreateReport, LifecycleError>
+where
+    F: FnOnce(&Control, &mut dyn FnMut(Event)) -> Result<CreateReport, LifecycleError>,
+{
+    let control = Control::new();
+    let mut view = ProgressView::new(Mode::detect(ctx.json()));
+    let guard = cancel_on_interrupt(&control, view.notifier());
+    let result = operation(&control, &mut |event| view.on_event(event));
+    drop(guard);
+    view.finish();
+    result
+}
+
+/// The final line of `--json` output.
+#[derive(Serialize)]
+struct Outcome<'a> {
+    /// Always `"result"`, after the event lines.
+    event: &'static str,
+    /// What happened: `created`, `resumed`, `rebuilt`.
+    outcome: &'a str,
+    #[serde(flatten)]
+    report: &'a CreateReport,
+}
+
+/// Prints the outcome of a finished operation (`what`: created / resumed /
+/// rebuilt) and returns exit code 0.
+pub fn finish(ctx: &Ctx, report: &CreateReport, what: &str) -> anyhow::Result<i32> {
+    if ctx.json() {
+        json_line(&Outcome {
+            event: "result",
+            outcome: what,
+            report,
+        });
+    } else {
+        println!(
+            "Summary {}.{} {what} and ready: {} rows backfilled in {:.1} s; writes were paused for {}.",
+            report.schema,
+            report.name,
+            report.rows,
+            report.backfill_secs,
+            ms(report.lock.lock_ms)
+        );
+    }
+    Ok(exit::OK)
+}
+
+/// A lifecycle error as the user sees it, with a hint where one helps.
+pub fn failure(err: LifecycleError) -> anyhow::Error {
+    let hint = match &err {
+        LifecycleError::NotFound(_) => Some(msg::NOT_FOUND_HINT),
+        _ => None,
+    };
+    let failure = Failure::new(err.to_string());
+    match hint {
+        Some(h) => failure.with_hint(h).into(),
+        None => failure.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn max_load_parses() {
+        assert_eq!(
+            parse_max_load("Threads_running=50"),
+            Ok(("Threads_running".to_string(), 50))
+        );
+        assert!(parse_max_load("Threads_running").is_err());
+        assert!(parse_max_load("x y=1").is_err());
+        assert!(parse_max_load("T=-1").is_err());
+    }
+
+    #[test]
+    fn chunk_flags_choose_the_policy() {
+        let t = TuningArgs {
+            max_lock_wait: 3,
+            lock_attempts: 2,
+            chunk_size: Some(50),
+            chunk_time: None,
+            max_load: None,
+        };
+        let o = t.options(Some(4));
+        assert_eq!(o.chunk, ChunkPolicy::Fixed(50));
+        assert_eq!(
+            (o.max_lock_wait_secs, o.lock_attempts, o.slots),
+            (3, 2, Some(4))
+        );
+        let t = TuningArgs {
+            chunk_size: None,
+            chunk_time: Some(500),
+            ..t
+        };
+        assert!(matches!(
+            t.options(None).chunk,
+            ChunkPolicy::Adaptive { target, .. } if target.as_millis() == 500
+        ));
+    }
+}

@@ -1,0 +1,381 @@
+//! `lightning preview`: shows every object a summary would consist of, without
+//! changing anything. Also home of what `preview` and `create` share: where
+//! the query comes from, and how a rejected query is shown (the error, then
+//! the offending line with a caret under the column).
+
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use super::highlight::SqlHighlighter;
+use super::output::{print_json, stdout_colours, Failure};
+use super::{exit, Ctx};
+use crate::db::introspect::{prepare, IntrospectError, Prepared};
+use crate::engine::catalog::catalog_ddl;
+use crate::engine::codegen::names::CATALOG_TABLE;
+use crate::engine::codegen::{GenOptions, Layout};
+use crate::engine::lifecycle::LifecycleError;
+use crate::engine::plan::Analysis;
+use crate::engine::EngineError;
+
+/// Where the summary's query comes from: exactly one of `--query`, `--file`.
+#[derive(Debug, Clone, clap::Args)]
+#[group(id = "source", required = true, multiple = false)]
+pub struct QuerySource {
+    /// The aggregate query, e.g. "SELECT day, SUM(amount) FROM orders GROUP BY day"
+    #[arg(long, value_name = "SQL")]
+    pub query: Option<String>,
+
+    /// Read the query from FILE ("-" reads standard input)
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
+
+impl QuerySource {
+    /// The query text, with trailing whitespace and one trailing `;` removed
+    /// (a query saved from the mariadb client usually ends with one).
+    pub fn read(&self) -> anyhow::Result<String> {
+        let text = match (&self.query, &self.file) {
+            (Some(q), _) => q.clone(),
+            (None, Some(path)) if path.as_os_str() == "-" => {
+                let mut text = String::new();
+                std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map_err(|e| {
+                    Failure::new(format!("cannot read the query from standard input: {e}"))
+                })?;
+                text
+            }
+            (None, Some(path)) => std::fs::read_to_string(path).map_err(|e| {
+                Failure::new(format!(
+                    "cannot read the query from {}: {e}",
+                    path.display()
+                ))
+            })?,
+            // clap's group makes one of them required; keep a typed error anyway.
+            (None, None) => return Err(Failure::new(msg::NO_QUERY).into()),
+        };
+        let trimmed = text.trim_end();
+        let trimmed = trimmed.strip_suffix(';').unwrap_or(trimmed).trim_end();
+        if trimmed.trim().is_empty() {
+            return Err(Failure::new(msg::NO_QUERY).into());
+        }
+        Ok(trimmed.to_string())
+    }
+}
+
+/// Arguments of `lightning preview`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PreviewArgs {
+    /// The query.
+    #[command(flatten)]
+    pub source: QuerySource,
+
+    /// Summary name to preview with [default: <table>_summary]
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// Writer slots per group, as `create --slots` would use [default: 1, or 16 without GROUP BY]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub slots: Option<u16>,
+}
+
+/// User-visible texts of this module.
+mod msg {
+    pub const NO_QUERY: &str = "the query is empty; give it with --query SQL or --file FILE";
+    pub const CATALOG: &str =
+        "catalog of the summaries in this database (created if missing; one row per summary)";
+    pub const STATE: &str =
+        "state table: partial aggregates per group and writer slot; the view adds the slots up";
+    pub const MINMAX: &str = "multiset table for MIN/MAX input";
+    pub const VIEW: &str = "the summary itself: a view over the state, read it like the query";
+    pub const NOTE: &str = "Preview only: nothing was changed. `lightning create` runs these online (brief lock, consistent backfill); running them by hand gives an empty summary.";
+}
+
+/// A statement of the plan, with what it creates.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanStatement {
+    /// `catalog`, `state_table`, `minmax_table`, `view` or `trigger`.
+    pub kind: &'static str,
+    /// The object it creates.
+    pub object: String,
+    /// What the object is for.
+    pub comment: String,
+    /// The statement.
+    pub sql: String,
+}
+
+/// Names of the objects a summary consists of.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanObjects {
+    /// The catalog table (shared by all summaries of the database).
+    pub catalog: String,
+    /// State tables: the main one, then MIN/MAX multisets.
+    pub state_tables: Vec<String>,
+    /// The view users read.
+    pub view: String,
+    /// The three triggers on the base table.
+    pub triggers: Vec<String>,
+}
+
+/// The machine-readable preview (`--json`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan<'a> {
+    /// Database holding the base table and every object.
+    pub schema: &'a str,
+    /// Summary name.
+    pub name: &'a str,
+    /// The base table.
+    pub base_table: &'a str,
+    /// Objects, by kind.
+    pub objects: PlanObjects,
+    /// Statements in the order `create` runs them.
+    pub statements: Vec<PlanStatement>,
+    /// The analysed query: group keys, aggregates, outputs.
+    pub analysis: &'a Analysis,
+    /// How the aggregates are kept in the state.
+    pub layout: &'a Layout,
+    /// Generation options (generation, slots).
+    pub options: GenOptions,
+    /// Things the user should know.
+    pub warnings: &'a [String],
+}
+
+/// Builds the plan of `prepared`.
+pub fn plan<'a>(prepared: &'a Prepared) -> Plan<'a> {
+    let g = &prepared.generated;
+    let schema = g.names.schema.as_str();
+    let mut statements = vec![PlanStatement {
+        kind: "catalog",
+        object: CATALOG_TABLE.to_string(),
+        comment: msg::CATALOG.to_string(),
+        sql: catalog_ddl(schema),
+    }];
+    let tables: Vec<&String> = std::iter::once(&g.names.state)
+        .chain(g.names.minmax.iter())
+        .collect();
+    for (i, (table, ddl)) in tables.iter().zip(&g.tables).enumerate() {
+        let (kind, comment) = match i {
+            0 => ("state_table", msg::STATE.to_string()),
+            _ => match g.layout.minmax.get(i - 1) {
+                Some(expr) => ("minmax_table", format!("{} {expr}: how many rows hold each value, so a delete finds the next extreme", msg::MINMAX)),
+                None => ("minmax_table", msg::MINMAX.to_string()),
+            },
+        };
+        statements.push(PlanStatement {
+            kind,
+            object: (*table).clone(),
+            comment,
+            sql: ddl.clone(),
+        });
+    }
+    statements.push(PlanStatement {
+        kind: "view",
+        object: g.names.view.clone(),
+        comment: msg::VIEW.to_string(),
+        sql: g.view.clone(),
+    });
+    for t in &g.triggers {
+        statements.push(PlanStatement {
+            kind: "trigger",
+            object: t.name.clone(),
+            comment: format!(
+                "AFTER {} trigger on {}: applies each change to its group's state",
+                t.event, prepared.table.name
+            ),
+            sql: t.sql.clone(),
+        });
+    }
+    Plan {
+        schema,
+        name: &g.names.view,
+        base_table: &prepared.table.name,
+        objects: PlanObjects {
+            catalog: CATALOG_TABLE.to_string(),
+            state_tables: tables.into_iter().cloned().collect(),
+            view: g.names.view.clone(),
+            triggers: g.triggers.iter().map(|t| t.name.clone()).collect(),
+        },
+        statements,
+        analysis: &prepared.analysis,
+        layout: &g.layout,
+        options: g.options,
+        warnings: &g.warnings,
+    }
+}
+
+/// The plan as SQL text with `-- comments`, pasteable into the mariadb client
+/// (triggers are wrapped in `DELIMITER $$`, since their bodies contain `;`).
+pub fn render(plan: &Plan<'_>, hl: &SqlHighlighter) -> String {
+    let mut out = String::new();
+    let header = format!(
+        "Summary `{}`.`{}` of table `{}`: {} group key(s), {} aggregate(s)",
+        plan.schema,
+        plan.name,
+        plan.base_table,
+        plan.analysis.keys.len(),
+        plan.analysis.aggregates.len()
+    );
+    out.push_str(&hl.comment(&header));
+    out.push('\n');
+    out.push_str(&hl.comment(msg::NOTE));
+    out.push('\n');
+    for w in plan.warnings {
+        out.push_str(&hl.comment(&format!("warning: {w}")));
+        out.push('\n');
+    }
+    let mut in_delimiter = false;
+    for s in &plan.statements {
+        let trigger = s.kind == "trigger";
+        if trigger && !in_delimiter {
+            out.push_str("\nDELIMITER $$\n");
+            in_delimiter = true;
+        }
+        out.push('\n');
+        out.push_str(&hl.comment(&s.comment));
+        out.push('\n');
+        out.push_str(&hl.sql(s.sql.trim_end_matches(';')));
+        out.push_str(if trigger { "$$\n" } else { ";\n" });
+    }
+    if in_delimiter {
+        out.push_str("\nDELIMITER ;\n");
+    }
+    out
+}
+
+/// The summary name `preview` uses when none is given: `<table>_summary`.
+fn default_name(query: &str) -> Result<String, EngineError> {
+    let parsed = crate::engine::parse::parse(query)?;
+    Ok(format!("{}_summary", parsed.table.name))
+}
+
+/// Runs `lightning preview`.
+pub fn run(ctx: &Ctx, args: &PreviewArgs) -> anyhow::Result<i32> {
+    let query = args.source.read()?;
+    let name = match &args.name {
+        Some(n) => n.clone(),
+        None => match default_name(&query) {
+            Ok(n) => n,
+            Err(e) => return Ok(report_rejection(&query, &e)),
+        },
+    };
+    let mut conn = ctx.connect()?;
+    let prepared = match prepare_like_create(&mut conn, &query, &name, args.slots) {
+        Ok(p) => p,
+        Err(IntrospectError::Engine(e)) => return Ok(report_rejection(&query, &e)),
+        Err(e) => return Err(e.into()),
+    };
+    let plan = plan(&prepared);
+    if ctx.json() {
+        print_json(&plan)?;
+    } else {
+        let hl = SqlHighlighter::new(stdout_colours());
+        print!("{}", render(&plan, &hl));
+    }
+    Ok(exit::OK)
+}
+
+/// Prepares with the slots `create` would use: without GROUP BY every writer
+/// hits one group, so create spreads it over 16 slots unless told otherwise.
+fn prepare_like_create(
+    conn: &mut mysql::Conn,
+    query: &str,
+    name: &str,
+    slots: Option<u16>,
+) -> Result<Prepared, IntrospectError> {
+    let first = prepare(
+        conn,
+        query,
+        name,
+        GenOptions {
+            generation: 1,
+            slots: slots.unwrap_or(1),
+        },
+    )?;
+    if slots.is_some() || !first.analysis.keys.is_empty() {
+        return Ok(first);
+    }
+    prepare(
+        conn,
+        query,
+        name,
+        GenOptions {
+            generation: 1,
+            slots: 16,
+        },
+    )
+}
+
+/// The query's own fault inside a lifecycle error, if that is what it is.
+pub fn engine_error(err: &LifecycleError) -> Option<&EngineError> {
+    match err {
+        LifecycleError::Engine(e) | LifecycleError::Prepare(IntrospectError::Engine(e)) => Some(e),
+        _ => None,
+    }
+}
+
+/// Prints `error: <message>` and, when the error has a position, the query
+/// line with a caret under the column, to stderr; returns the exit code.
+pub fn report_rejection(query: &str, err: &EngineError) -> i32 {
+    let mut stderr = std::io::stderr().lock();
+    // If stderr is gone nobody can read it; the exit code still tells.
+    let _ = writeln!(
+        stderr,
+        "error: {}",
+        super::output::one_line(&err.to_string())
+    );
+    if let Some(pos) = err.pos() {
+        let _ = write!(stderr, "{}", excerpt(query, pos.line, pos.column));
+    }
+    exit::FAILURE
+}
+
+/// ` 3 | <line>` and a caret line under column `column` (1-based, in
+/// characters). Tabs before the column are repeated so the caret lines up.
+pub fn excerpt(query: &str, line: u64, column: u64) -> String {
+    let Some(text) = usize::try_from(line)
+        .ok()
+        .and_then(|l| l.checked_sub(1))
+        .and_then(|i| query.lines().nth(i))
+    else {
+        return String::new();
+    };
+    let gutter = line.to_string();
+    let pad: String = text
+        .chars()
+        .take(usize::try_from(column.saturating_sub(1)).unwrap_or(0))
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
+    format!(
+        " {gutter} | {text}\n {} | {pad}^\n",
+        " ".repeat(gutter.len())
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn caret_under_the_column() {
+        let q = "SELECT a, COUNT(*)\nFROM t JOIN u ON t.id = u.id\nGROUP BY a";
+        let e = excerpt(q, 2, 8);
+        assert_eq!(e, " 2 | FROM t JOIN u ON t.id = u.id\n   |        ^\n");
+        let e = excerpt("\tSELECT x", 1, 3);
+        assert_eq!(e, " 1 | \tSELECT x\n   | \t ^\n");
+        assert_eq!(excerpt(q, 9, 1), "");
+    }
+
+    #[test]
+    fn query_text_is_trimmed() {
+        let s = QuerySource {
+            query: Some("SELECT 1 ;\n\n".into()),
+            file: None,
+        };
+        assert_eq!(s.read().ok().as_deref(), Some("SELECT 1"));
+        let s = QuerySource {
+            query: Some("  ; ".into()),
+            file: None,
+        };
+        assert!(s.read().is_err());
+    }
+}

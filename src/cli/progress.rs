@@ -1,0 +1,364 @@
+//! Showing a running create / resume / rebuild: lifecycle [`Event`]s become an
+//! indicatif bar on a terminal, JSON lines with `--json`, or plain periodic
+//! lines otherwise; and Ctrl-C becomes a clean [`Control::cancel`].
+//!
+//! Ctrl-C uses a plain `libc::signal` handler that only sets a flag (the one
+//! thing a handler may safely do); a watcher thread turns the flag into
+//! `Control::cancel`, so the backfill stops between chunks with every chunk
+//! either committed or not, and the summary stays resumable. A second Ctrl-C
+//! exits at once (the server rolls back the open chunk when the connection
+//! drops, so even that leaves a resumable summary).
+
+use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::engine::lifecycle::{Control, Event, Progress};
+
+/// User-visible texts of this module.
+mod msg {
+    pub const BAR: &str = "{spinner} [{wide_bar}] {pos}/{len} rows {percent:>3}% {msg}";
+    pub const SPINNER: &str = "{spinner} {msg}";
+    pub const PREPARING: &str = "waiting for the table lock…";
+    pub const STARTING: &str = "starting the backfill…";
+    pub const CANCELLING: &str =
+        "cancelling after the current chunk… (press Ctrl-C again to quit at once)";
+}
+
+/// Exit status of a process killed by SIGINT, by shell convention.
+const SIGINT_EXIT: i32 = 130;
+/// Minimum time between two plain progress lines.
+const LINE_EVERY: Duration = Duration::from_secs(2);
+/// Minimum time between two "throttled" notes (the backfill re-checks every 250 ms).
+const THROTTLE_EVERY: Duration = Duration::from_secs(5);
+
+/// How progress is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// An indicatif bar on stderr.
+    Bar,
+    /// One JSON object per event on stdout.
+    Json,
+    /// A plain line on stderr now and then.
+    Lines,
+}
+
+impl Mode {
+    /// `--json` wins; otherwise a bar when stderr is a terminal.
+    pub fn detect(json: bool) -> Mode {
+        if json {
+            Mode::Json
+        } else if std::io::stderr().is_terminal() {
+            Mode::Bar
+        } else {
+            Mode::Lines
+        }
+    }
+}
+
+/// Renders the events of one operation.
+pub struct ProgressView {
+    mode: Mode,
+    bar: Option<ProgressBar>,
+    last_line: Option<Instant>,
+    /// Rows reported by the last plain line (the backfill may report the end twice).
+    last_rows: Option<u64>,
+    last_throttle: Option<Instant>,
+}
+
+impl ProgressView {
+    /// A view in `mode`; in bar mode a spinner shows until progress starts.
+    pub fn new(mode: Mode) -> Self {
+        let bar = (mode == Mode::Bar).then(|| {
+            let bar = ProgressBar::new_spinner();
+            if let Ok(style) = ProgressStyle::with_template(msg::SPINNER) {
+                bar.set_style(style);
+            }
+            bar.set_message(msg::PREPARING);
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        });
+        ProgressView {
+            mode,
+            bar,
+            last_line: None,
+            last_rows: None,
+            last_throttle: None,
+        }
+    }
+
+    /// A thread-safe way to print a note without garbling the bar (used by
+    /// the Ctrl-C watcher).
+    pub fn notifier(&self) -> impl Fn(&str) + Send + 'static {
+        let bar = self.bar.clone();
+        let mode = self.mode;
+        move |text: &str| match (&bar, mode) {
+            (Some(bar), _) => bar.println(text),
+            // JSON consumers read stdout; notes go to stderr so they never break it.
+            _ => eprintln!("{text}"),
+        }
+    }
+
+    /// Prints a note above the bar, or on stderr.
+    pub fn note(&self, text: &str) {
+        match &self.bar {
+            Some(bar) => bar.println(text),
+            None => eprintln!("{text}"),
+        }
+    }
+
+    /// Handles one event.
+    pub fn on_event(&mut self, event: Event) {
+        if self.mode == Mode::Json {
+            if let Event::Throttled { .. } = event {
+                if !self.throttle_due() {
+                    return;
+                }
+            }
+            json_line(&event);
+            return;
+        }
+        match event {
+            Event::Prepared { statements } => {
+                self.note(&format!("Creating {} objects…", statements.len()));
+            }
+            Event::LockRetry { attempt } => self.note(&format!(
+                "Lock attempt {attempt} timed out (a long transaction holds the table); retrying…"
+            )),
+            Event::Locked { lock_ms, wait_ms } => {
+                self.note(&format!(
+                    "Triggers are live: writes were paused for {} (after waiting {} for the lock).",
+                    ms(lock_ms),
+                    ms(wait_ms)
+                ));
+                if let Some(bar) = &self.bar {
+                    bar.set_message(msg::STARTING);
+                }
+            }
+            Event::Progress(p) => self.progress(&p),
+            Event::Throttled { variable, value } => {
+                if self.throttle_due() {
+                    self.note(&format!(
+                        "Backfill paused: {variable} = {value} is above --max-load; waiting…"
+                    ));
+                }
+            }
+            Event::Done { rows, seconds } => {
+                if let Some(bar) = self.bar.take() {
+                    bar.finish_and_clear();
+                }
+                self.note(&format!("Backfilled {rows} rows in {seconds:.1} s."));
+            }
+        }
+    }
+
+    fn throttle_due(&mut self) -> bool {
+        let due = self
+            .last_throttle
+            .is_none_or(|t| t.elapsed() >= THROTTLE_EVERY);
+        if due {
+            self.last_throttle = Some(Instant::now());
+        }
+        due
+    }
+
+    fn progress(&mut self, p: &Progress) {
+        let detail = format!(
+            "{}/s ETA {} chunk {}",
+            human_count(p.rate),
+            clock(p.eta_secs),
+            p.chunk_size
+        );
+        if let Some(bar) = &self.bar {
+            if bar.length().is_none() {
+                if let Ok(style) = ProgressStyle::with_template(msg::BAR) {
+                    bar.set_style(style.progress_chars("=> "));
+                }
+            }
+            bar.set_length(p.rows_total);
+            bar.set_position(p.rows_done.min(p.rows_total));
+            bar.set_message(detail);
+            return;
+        }
+        if self.last_rows == Some(p.rows_done) {
+            return;
+        }
+        let last = p.rows_done >= p.rows_total;
+        let due = self.last_line.is_none_or(|t| t.elapsed() >= LINE_EVERY);
+        if due || last {
+            self.last_line = Some(Instant::now());
+            self.last_rows = Some(p.rows_done);
+            eprintln!(
+                "backfill: {}/{} rows ({:.1}%), {detail}",
+                p.rows_done, p.rows_total, p.percent
+            );
+        }
+    }
+
+    /// Removes the bar (call before printing the outcome, success or not).
+    pub fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl Drop for ProgressView {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}
+
+/// Prints `value` as one compact JSON line on stdout and flushes, so readers
+/// see each event as it happens.
+pub fn json_line<T: serde::Serialize>(value: &T) {
+    let mut out = std::io::stdout().lock();
+    // A closed stdout ends the process through SIGPIPE; other errors cannot be reported anywhere.
+    if serde_json::to_writer(&mut out, value).is_ok() {
+        let _ = writeln!(out);
+        let _ = out.flush();
+    }
+}
+
+/// `14 ms`, `2.3 s`.
+pub fn ms(ms: f64) -> String {
+    if ms < 1000.0 {
+        format!("{ms:.0} ms")
+    } else {
+        format!("{:.1} s", ms / 1000.0)
+    }
+}
+
+/// `950`, `12.3k`, `4.1M`.
+fn human_count(n: f64) -> String {
+    if n >= 1e6 {
+        format!("{:.1}M", n / 1e6)
+    } else if n >= 1e4 {
+        format!("{:.1}k", n / 1e3)
+    } else {
+        format!("{n:.0}")
+    }
+}
+
+/// `m:ss` or `h:mm:ss`.
+fn clock(secs: f64) -> String {
+    let s = if secs.is_finite() {
+        secs.max(0.0).round() as u64
+    } else {
+        0
+    };
+    match s {
+        0..3600 => format!("{}:{:02}", s / 60, s % 60),
+        _ => format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60),
+    }
+}
+
+/// Set by the SIGINT handler.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_sigint(_signal: libc::c_int) {
+    // Only async-signal-safe work here: an atomic swap and `_exit`.
+    if INTERRUPTED.swap(true, Ordering::SeqCst) {
+        // SAFETY: `_exit` is async-signal-safe and ends the process at once.
+        unsafe { libc::_exit(SIGINT_EXIT) };
+    }
+}
+
+/// While alive, Ctrl-C cancels `control` instead of killing the process.
+/// Dropping it restores the previous SIGINT disposition.
+pub struct InterruptGuard {
+    stop: Arc<AtomicBool>,
+    watcher: Option<std::thread::JoinHandle<()>>,
+    previous: libc::sighandler_t,
+}
+
+/// Makes Ctrl-C call `control.cancel()` (and `notify` the user) until the
+/// guard is dropped.
+pub fn cancel_on_interrupt(
+    control: &Control,
+    notify: impl Fn(&str) + Send + 'static,
+) -> InterruptGuard {
+    INTERRUPTED.store(false, Ordering::SeqCst);
+    let handler: extern "C" fn(libc::c_int) = on_sigint;
+    // SAFETY: installs a handler that only touches an atomic and calls `_exit`.
+    let previous = unsafe { libc::signal(libc::SIGINT, handler as libc::sighandler_t) };
+    let stop = Arc::new(AtomicBool::new(false));
+    let watcher = {
+        let stop = stop.clone();
+        let control = control.clone();
+        std::thread::Builder::new()
+            .name("lightning-ctrl-c".into())
+            .spawn(move || {
+                while !stop.load(Ordering::SeqCst) {
+                    if INTERRUPTED.load(Ordering::SeqCst) {
+                        control.cancel();
+                        notify(msg::CANCELLING);
+                        return;
+                    }
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            })
+            // Without the watcher Ctrl-C would do nothing at all: keep the default then.
+            .ok()
+    };
+    if watcher.is_none() {
+        // SAFETY: restoring the disposition that was in place.
+        unsafe { libc::signal(libc::SIGINT, previous) };
+    }
+    InterruptGuard {
+        stop,
+        watcher,
+        previous,
+    }
+}
+
+impl InterruptGuard {
+    /// Whether Ctrl-C was pressed while the guard was active.
+    pub fn interrupted(&self) -> bool {
+        INTERRUPTED.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for InterruptGuard {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(w) = self.watcher.take() {
+            let _ = w.join();
+            // SAFETY: restoring the disposition that was in place before.
+            unsafe { libc::signal(libc::SIGINT, self.previous) };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(ms(14.2), "14 ms");
+        assert_eq!(ms(2300.0), "2.3 s");
+        assert_eq!(clock(75.0), "1:15");
+        assert_eq!(clock(3725.0), "1:02:05");
+        assert_eq!(clock(f64::INFINITY), "0:00");
+        assert_eq!(human_count(950.0), "950");
+        assert_eq!(human_count(12_345.0), "12.3k");
+    }
+
+    #[test]
+    fn sigint_cancels_the_control() {
+        let control = Control::new();
+        let guard = cancel_on_interrupt(&control, |_| {});
+        // SAFETY: raising SIGINT in-process runs our handler, which only sets a flag.
+        unsafe { libc::raise(libc::SIGINT) };
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !control.is_cancelled() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(control.is_cancelled());
+        assert!(guard.interrupted());
+    }
+}

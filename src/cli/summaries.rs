@@ -1,0 +1,522 @@
+//! Commands on existing summaries: `list`, `status [--watch]`, `validate`,
+//! `rebuild` and `drop`.
+
+use std::fmt::Write as _;
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use mysql::prelude::Queryable;
+use serde::Serialize;
+
+use super::create::{connection_opts, failure, finish, with_progress, TuningArgs};
+use super::output::{paint, print_json, stdout_colours, Colour};
+use super::progress::{json_line, ms};
+use super::{exit, Ctx};
+use crate::db::introspect::prepare;
+use crate::engine::catalog::{self, status as st};
+use crate::engine::codegen::GenOptions;
+use crate::engine::ident::quote;
+use crate::engine::lifecycle::{self, LifecycleError, StatusReport, ValidationReport};
+use crate::engine::plan::AggKind;
+
+/// User-visible texts of this module.
+mod msg {
+    pub const NO_SUMMARIES: &str =
+        "No summaries. Create one with `lightning create NAME --query SQL`.";
+    pub const NEVER: &str = "never";
+    pub const CLEAR_SCREEN: &str = "\x1b[H\x1b[2J";
+}
+
+/// How often `status --watch` refreshes.
+const WATCH_EVERY: Duration = Duration::from_secs(1);
+
+/// Arguments of `lightning list`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ListArgs {}
+
+/// Arguments of `lightning status`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct StatusArgs {
+    /// The summary (NAME or DB.NAME)
+    #[arg(value_name = "NAME")]
+    pub name: String,
+
+    /// Refresh every second until the summary is ready (or Ctrl-C)
+    #[arg(long)]
+    pub watch: bool,
+}
+
+/// Arguments of `lightning validate`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ValidateArgs {
+    /// The summary (NAME or DB.NAME)
+    #[arg(value_name = "NAME")]
+    pub name: String,
+
+    /// Show at most N differing groups
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub max_diffs: usize,
+}
+
+/// Arguments of `lightning rebuild`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RebuildArgs {
+    /// The summary (NAME or DB.NAME)
+    #[arg(value_name = "NAME")]
+    pub name: String,
+
+    /// Lock and backfill tuning.
+    #[command(flatten)]
+    pub tuning: TuningArgs,
+}
+
+/// Arguments of `lightning drop`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DropArgs {
+    /// The summary (NAME or DB.NAME)
+    #[arg(value_name = "NAME")]
+    pub name: String,
+}
+
+/// Runs `lightning list`.
+pub fn run_list(ctx: &Ctx, _args: &ListArgs) -> anyhow::Result<i32> {
+    let opts = connection_opts(ctx)?;
+    let reports = lifecycle::list(&opts).map_err(failure)?;
+    if ctx.json() {
+        print_json(&reports)?;
+    } else if reports.is_empty() {
+        println!("{}", msg::NO_SUMMARIES);
+    } else {
+        print!("{}", render_list(&reports));
+    }
+    Ok(exit::OK)
+}
+
+/// The `list` table. Names are qualified only when several databases show.
+pub fn render_list(reports: &[StatusReport]) -> String {
+    let qualify = reports
+        .iter()
+        .any(|r| r.entry.schema != reports[0].entry.schema);
+    let mut rows = vec![[
+        "NAME",
+        "TABLE",
+        "STATUS",
+        "PROGRESS",
+        "ROWS",
+        "LOCK",
+        "LAST VALIDATED",
+    ]
+    .map(String::from)];
+    for r in reports {
+        let e = &r.entry;
+        let name = if qualify {
+            format!("{}.{}", e.schema, e.name)
+        } else {
+            e.name.clone()
+        };
+        rows.push([
+            name,
+            e.base_table.clone(),
+            short_status(r),
+            format!("{:.0}%", percent(r)),
+            e.rows_total.to_string(),
+            e.lock_ms.map_or_else(|| "-".to_string(), ms),
+            validated(r),
+        ]);
+    }
+    let mut widths = [0usize; 7];
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in &rows {
+        let line: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
+        let _ = writeln!(out, "{}", line.join("  ").trim_end());
+    }
+    out
+}
+
+/// Status word with what needs attention.
+fn short_status(r: &StatusReport) -> String {
+    if !r.triggers_present {
+        "BROKEN".into()
+    } else if r.base_altered {
+        "STALE".into()
+    } else if r.entry.status == st::BACKFILLING && !r.backfill_running {
+        "interrupted".into()
+    } else {
+        r.entry.status.clone()
+    }
+}
+
+fn percent(r: &StatusReport) -> f64 {
+    let e = &r.entry;
+    if e.status == st::READY {
+        100.0
+    } else if e.rows_total == 0 {
+        0.0
+    } else {
+        (e.rows_done as f64 * 100.0 / e.rows_total as f64).min(100.0)
+    }
+}
+
+/// `2024-05-01 10:00:00 (exact)` or `never`.
+fn validated(r: &StatusReport) -> String {
+    match (&r.entry.last_validated_at, &r.entry.last_validation) {
+        (Some(at), Some(v)) => format!("{} ({v})", seconds(at)),
+        (Some(at), None) => seconds(at),
+        _ => msg::NEVER.into(),
+    }
+}
+
+/// Drops the microseconds of a DATETIME(6) rendering.
+fn seconds(ts: &str) -> String {
+    ts.split('.').next().unwrap_or(ts).to_string()
+}
+
+/// Runs `lightning status`.
+pub fn run_status(ctx: &Ctx, args: &StatusArgs) -> anyhow::Result<i32> {
+    let opts = connection_opts(ctx)?;
+    let (schema, name) = lifecycle::locate(&opts, &args.name).map_err(failure)?;
+    let redraw = args.watch && !ctx.json() && std::io::stdout().is_terminal();
+    loop {
+        let report = lifecycle::status(&opts, &schema, &name).map_err(failure)?;
+        if ctx.json() && args.watch {
+            // One line per refresh so a reader can follow along.
+            json_line(&report);
+        } else if ctx.json() {
+            print_json(&report)?;
+        } else {
+            if redraw {
+                print!("{}", msg::CLEAR_SCREEN);
+            }
+            print!("{}", render_status(&report, stdout_colours()));
+        }
+        if !args.watch || settled(&report) {
+            return Ok(exit::OK);
+        }
+        if !redraw && !ctx.json() {
+            println!();
+        }
+        std::thread::sleep(WATCH_EVERY);
+    }
+}
+
+/// Whether watching can stop: nothing is running that would change the status.
+fn settled(r: &StatusReport) -> bool {
+    r.entry.status == st::READY || r.entry.status == st::FAILED || !r.backfill_running
+}
+
+/// Every field of a status report in plain words.
+pub fn render_status(r: &StatusReport, colour: bool) -> String {
+    let e = &r.entry;
+    let tint = if r.summary.starts_with("ready") {
+        Colour::Green
+    } else if r.summary.starts_with("BROKEN") || r.summary.starts_with("STALE") {
+        Colour::Red
+    } else {
+        Colour::Yellow
+    };
+    let yes_no = |b: bool| if b { "yes" } else { "no" };
+    let mut lines: Vec<(&str, String)> = vec![
+        ("Summary", format!("{}.{}", e.schema, e.name)),
+        ("Verdict", paint(&r.summary, tint, colour)),
+        ("Base table", format!("{}.{}", e.schema, e.base_table)),
+        ("Query", super::output::one_line(&e.query)),
+        (
+            "Status",
+            format!(
+                "{} (generation {}, {} writer slot{})",
+                e.status,
+                e.generation,
+                e.slots,
+                if e.slots == 1 { "" } else { "s" }
+            ),
+        ),
+        (
+            "Backfill",
+            format!(
+                "{} of {} rows ({:.1}%), {:.0} rows/s, last chunk size {}",
+                e.rows_done,
+                e.rows_total,
+                percent(r),
+                e.rate,
+                e.chunk_size
+            ),
+        ),
+        ("Backfill running now", yes_no(r.backfill_running).into()),
+        (
+            "Triggers",
+            if r.triggers_present {
+                "all three present".into()
+            } else {
+                "MISSING: changes to the base table are not applied".into()
+            },
+        ),
+        ("Base table altered", yes_no(r.base_altered).into()),
+        (
+            "Groups",
+            r.groups.map_or_else(|| "unknown".into(), |g| g.to_string()),
+        ),
+        ("State size", bytes(r.size_bytes)),
+        (
+            "Writers' pause",
+            match (e.lock_ms, e.lock_wait_ms) {
+                (Some(l), Some(w)) => format!("{} (after waiting {} for the lock)", ms(l), ms(w)),
+                (Some(l), None) => ms(l),
+                _ => "not locked yet".into(),
+            },
+        ),
+        ("Created", seconds(&e.created_at)),
+        ("Updated", seconds(&e.updated_at)),
+        (
+            "Ready since",
+            e.ready_at.as_deref().map_or_else(|| "-".into(), seconds),
+        ),
+        ("Last validated", validated(r)),
+    ];
+    if let Some(owner) = e.owner {
+        lines.push(("Backfill connection", owner.to_string()));
+    }
+    if let Some(err) = &e.error {
+        lines.push(("Last error", super::output::one_line(err)));
+    }
+    let width = lines.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for (k, v) in lines {
+        let _ = writeln!(out, "{k:<width$}  {v}");
+    }
+    out
+}
+
+/// `512 B`, `64.0 KiB`, `3.2 MiB`.
+fn bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut v = n as f64 / 1024.0;
+    let mut unit = 0;
+    while v >= 1024.0 && unit + 1 < UNITS.len() {
+        v /= 1024.0;
+        unit += 1;
+    }
+    format!("{v:.1} {}", UNITS[unit])
+}
+
+/// Runs `lightning validate`; exit 1 on any difference or problem.
+pub fn run_validate(ctx: &Ctx, args: &ValidateArgs) -> anyhow::Result<i32> {
+    let opts = connection_opts(ctx)?;
+    let (schema, name) = lifecycle::locate(&opts, &args.name).map_err(failure)?;
+    let report = lifecycle::validate(&opts, &schema, &name, args.max_diffs).map_err(failure)?;
+    let good = report.exact && report.problems.is_empty();
+    if ctx.json() {
+        print_json(&report)?;
+    } else {
+        let labels = labels(ctx, &schema, &name);
+        print!("{}", render_validation(&report, &labels, stdout_colours()));
+    }
+    Ok(if good { exit::OK } else { exit::FAILURE })
+}
+
+/// Names of the group keys and aggregates, to label differences.
+#[derive(Debug, Default)]
+pub struct Labels {
+    /// Group key expressions.
+    pub keys: Vec<String>,
+    /// Aggregate calls, e.g. `SUM(amount)`.
+    pub aggregates: Vec<String>,
+}
+
+/// Best effort: re-analyses the summary's query; on any failure differences
+/// are labelled by position instead.
+fn labels(ctx: &Ctx, schema: &str, name: &str) -> Labels {
+    let Ok(mut conn) = ctx.connect() else {
+        return Labels::default();
+    };
+    let Ok(Some(entry)) = catalog::get(&mut conn, schema, name) else {
+        return Labels::default();
+    };
+    // The query may name its table unqualified: read it in the summary's database.
+    if conn.query_drop(format!("USE {}", quote(schema))).is_err() {
+        return Labels::default();
+    }
+    let Ok(prepared) = prepare(&mut conn, &entry.query, name, GenOptions::default()) else {
+        return Labels::default();
+    };
+    let a = &prepared.analysis;
+    Labels {
+        keys: a.keys.iter().map(|k| k.expr.to_string()).collect(),
+        aggregates: a
+            .aggregates
+            .iter()
+            .map(|g| match (&g.kind, &g.arg) {
+                (AggKind::CountStar, _) | (_, None) => "COUNT(*)".to_string(),
+                (kind, Some(arg)) => format!("{}({arg})", kind.sql_name()),
+            })
+            .collect(),
+    }
+}
+
+/// The validation verdict, differing groups and problems.
+pub fn render_validation(r: &ValidationReport, labels: &Labels, colour: bool) -> String {
+    let mut out = String::new();
+    let what = format!("{}.{}", r.schema, r.name);
+    if r.differing_groups == 0 {
+        let _ = writeln!(
+            out,
+            "{}",
+            paint(
+                &format!("{what} is exact: {} groups match the query.", r.groups),
+                Colour::Green,
+                colour
+            )
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "{}",
+            paint(
+                &format!(
+                    "{what} differs from its query in {} group(s) ({} groups in the summary):",
+                    r.differing_groups, r.groups
+                ),
+                Colour::Red,
+                colour
+            )
+        );
+    }
+    for d in &r.differences {
+        let key = if d.key.is_empty() {
+            "the single group".to_string()
+        } else {
+            let parts: Vec<String> = d
+                .key
+                .iter()
+                .enumerate()
+                .map(|(i, v)| match labels.keys.get(i) {
+                    Some(k) => format!("{k} = {v}"),
+                    None => v.clone(),
+                })
+                .collect();
+            format!("group {}", parts.join(", "))
+        };
+        let _ = writeln!(out, "  {key}: {}", presence(&d.presence));
+        for (i, q, s) in &d.values {
+            let agg = labels
+                .aggregates
+                .get(*i)
+                .cloned()
+                .unwrap_or_else(|| format!("aggregate #{}", i + 1));
+            let _ = writeln!(out, "      {agg}: query {q}, summary {s}");
+        }
+    }
+    let shown = r.differences.len() as u64;
+    if r.differing_groups > shown {
+        let _ = writeln!(
+            out,
+            "  … and {} more (raise --max-diffs to see them)",
+            r.differing_groups - shown
+        );
+    }
+    for p in &r.problems {
+        let _ = writeln!(out, "{} {p}", paint("problem:", Colour::Red, colour));
+    }
+    if r.differing_groups > 0 {
+        let _ = writeln!(
+            out,
+            "Run `lightning rebuild {}` to recompute it online.",
+            r.name
+        );
+    }
+    out
+}
+
+/// Words for a difference's presence. The engine reports how many sides
+/// (query / summary) have the group as `query rows Q, summary rows S`; a
+/// missing side is what the user needs to hear, so that case is translated
+/// and anything else is shown as given.
+fn presence(raw: &str) -> String {
+    match raw {
+        "query rows 1, summary rows 0" => "missing from the summary".into(),
+        "query rows 0, summary rows 1" => "in the summary but not in the query's result".into(),
+        "query rows 1, summary rows 1" => "values differ".into(),
+        other => other.into(),
+    }
+}
+
+/// Runs `lightning rebuild`.
+pub fn run_rebuild(ctx: &Ctx, args: &RebuildArgs) -> anyhow::Result<i32> {
+    let opts = connection_opts(ctx)?;
+    let (schema, name) = lifecycle::locate(&opts, &args.name).map_err(failure)?;
+    let options = args.tuning.options(None);
+    let report = with_progress(ctx, |control, on_event| {
+        lifecycle::rebuild(&opts, &schema, &name, &options, control, on_event)
+    })
+    .map_err(failure)?;
+    finish(ctx, &report, "rebuilt")
+}
+
+/// `drop --json` output.
+#[derive(Debug, Serialize)]
+struct Dropped {
+    schema: Option<String>,
+    name: String,
+    /// Whether anything of the summary existed.
+    existed: bool,
+    dropped: Vec<String>,
+}
+
+/// Runs `lightning drop`; dropping a missing summary is not an error.
+pub fn run_drop(ctx: &Ctx, args: &DropArgs) -> anyhow::Result<i32> {
+    let opts = connection_opts(ctx)?;
+    let (schema, name) = match lifecycle::locate(&opts, &args.name) {
+        Ok((s, n)) => (Some(s), n),
+        Err(LifecycleError::NotFound(n)) => (None, n),
+        Err(e) => return Err(failure(e)),
+    };
+    let dropped = match &schema {
+        Some(s) => {
+            lifecycle::drop_summary(&opts, s, &name)
+                .map_err(failure)?
+                .dropped
+        }
+        None => Vec::new(),
+    };
+    let out = Dropped {
+        existed: !dropped.is_empty(),
+        schema,
+        name,
+        dropped,
+    };
+    let what = match &out.schema {
+        Some(s) => format!("{s}.{}", out.name),
+        None => out.name.clone(),
+    };
+    if ctx.json() {
+        print_json(&out)?;
+    } else if out.existed {
+        println!("Dropped {what}: {}.", out.dropped.join(", "));
+    } else {
+        println!("No summary {what}; nothing to drop.");
+    }
+    Ok(exit::OK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_times() {
+        assert_eq!(bytes(512), "512 B");
+        assert_eq!(bytes(65536), "64.0 KiB");
+        assert_eq!(seconds("2024-05-01 10:00:00.123456"), "2024-05-01 10:00:00");
+    }
+}
