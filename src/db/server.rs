@@ -301,6 +301,33 @@ fn tail_of_file(path: &Path, lines: usize) -> String {
     all[all.len().saturating_sub(lines)..].join("\n")
 }
 
+/// The lines of an install log that explain a failure: mariadb-install-db ends
+/// with a long generic advice text, so its `[ERROR]`/`[Warning]` lines and the
+/// lines just before the advice are what matter.
+fn install_log_summary(path: &Path) -> String {
+    let text = fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    let advice = lines
+        .iter()
+        .position(|l| l.contains("Installation of system tables failed"))
+        .unwrap_or(lines.len());
+    let mut out: Vec<&str> = lines[..advice]
+        .iter()
+        .filter(|l| l.contains("[ERROR]") || l.contains("ERROR") || l.contains("[Warning]"))
+        .copied()
+        .collect();
+    let before = &lines[advice.saturating_sub(15)..advice];
+    for l in before {
+        if !out.contains(l) {
+            out.push(l);
+        }
+    }
+    if out.is_empty() {
+        return tail_of_file(path, 30);
+    }
+    out.join("\n")
+}
+
 fn copy_dir_all(src: &Path, dst: &Path) -> io::Result<()> {
     fs::create_dir_all(dst)?;
     for entry in fs::read_dir(src)? {
@@ -566,7 +593,11 @@ fn build_template(bins: &Binaries, work: &Path) -> Result<(), ServerError> {
     let log_file2 = log_file
         .try_clone()
         .map_err(io_err("cloning install.log"))?;
+    // Own tmpdir for the bootstrap server: see the `--tmpdir` note in `args`.
+    let tmp = work.join("tmp");
+    fs::create_dir_all(&tmp).map_err(io_err("creating the bootstrap tmpdir"))?;
     let mut cmd = Command::new(&bins.install_db);
+    cmd.env("TMPDIR", &tmp);
     cmd.arg("--no-defaults")
         .arg(format!("--datadir={}", data.display()))
         .arg("--auth-root-authentication-method=normal")
@@ -593,7 +624,7 @@ fn build_template(bins: &Binaries, work: &Path) -> Result<(), ServerError> {
     if !status.success() {
         return Err(ServerError::InitFailed {
             message: format!("{} exited with {status}", bins.install_db.display()),
-            log_tail: tail_of_file(&log, 30),
+            log_tail: install_log_summary(&log),
         });
     }
 
@@ -738,6 +769,8 @@ impl PrivateServer {
                 log_tail: String::new(),
             });
         }
+        fs::create_dir_all(server.base_dir.join("tmp"))
+            .map_err(io_err("creating the server tmpdir"))?;
         if let Some(template) = template {
             let empty = fs::read_dir(&server.data_dir)
                 .map(|mut d| d.next().is_none())
@@ -784,6 +817,10 @@ impl PrivateServer {
         push("--bind-address=127.0.0.1".into());
         push(format!("--pid-file={}", self.pid_file.display()));
         push(format!("--log-error={}", self.log_file.display()));
+        // A private tmpdir: at startup mariadbd deletes every `#sql*` file in its
+        // tmpdir, which would destroy the temporary tables of other servers
+        // sharing it (seen as "Unknown table" errors under parallel tests).
+        push(format!("--tmpdir={}", self.base_dir.join("tmp").display()));
         if is_root() {
             push("--user=root".into());
         }
