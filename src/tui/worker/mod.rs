@@ -18,7 +18,7 @@ pub use protocol::*;
 use crate::engine::lifecycle::Control;
 use mysql::prelude::Queryable;
 use std::collections::HashMap;
-use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -89,10 +89,7 @@ impl Worker {
 
     /// The next response, if one is ready.
     pub fn try_recv(&self) -> Option<Response> {
-        match self.responses.try_recv() {
-            Ok(r) => Some(r),
-            Err(TryRecvError::Empty | TryRecvError::Disconnected) => None,
-        }
+        self.responses.try_recv().ok()
     }
 
     /// Waits up to `timeout` for the next response.

@@ -1,0 +1,132 @@
+//! The preview: the generated tables, view and triggers for the query, or
+//! why the query is rejected.
+
+use super::highlight::highlight_sql;
+use crate::tui::keymap::Action;
+use crate::tui::strings;
+use crate::tui::theme::Theme;
+use crate::tui::worker::{PreviewDoc, Rejection};
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::Frame;
+
+/// What the preview shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum PreviewContent {
+    /// No query.
+    #[default]
+    Empty,
+    /// Generated SQL.
+    Ready(PreviewDoc),
+    /// The query cannot become a summary.
+    Rejected(Rejection),
+}
+
+/// State of the preview pane.
+#[derive(Debug, Clone, Default)]
+pub struct PreviewState {
+    /// The last answer.
+    pub content: PreviewContent,
+    /// Editor revision the content belongs to.
+    pub revision: u64,
+    /// A newer preview was requested.
+    pub waiting: bool,
+    /// First line shown.
+    pub scroll: usize,
+}
+
+impl PreviewState {
+    /// The text lines of the content (used for drawing and scrolling).
+    pub fn lines(&self, theme: &Theme) -> Vec<Line<'static>> {
+        match &self.content {
+            PreviewContent::Empty => vec![Line::styled(strings::PREVIEW_EMPTY, theme.dim)],
+            PreviewContent::Rejected(r) => {
+                let mut out = vec![
+                    Line::styled(strings::PREVIEW_REJECTED, theme.error),
+                    Line::raw(""),
+                ];
+                out.push(Line::raw(r.message.clone()));
+                if let Some(pos) = r.pos {
+                    out.push(Line::raw(""));
+                    out.push(Line::styled(
+                        strings::at_position(pos.line, pos.column),
+                        theme.warn,
+                    ));
+                }
+                out
+            }
+            PreviewContent::Ready(doc) => {
+                let mut out = Vec::new();
+                if !doc.warnings.is_empty() {
+                    out.push(Line::styled(strings::PREVIEW_WARNINGS, theme.warn));
+                    for w in &doc.warnings {
+                        out.push(Line::styled(format!("-- {w}"), theme.warn));
+                    }
+                    out.push(Line::raw(""));
+                }
+                for st in &doc.statements {
+                    out.push(Line::styled(format!("-- {}", st.title), theme.dim));
+                    let sql: Vec<String> =
+                        format!("{};", st.sql).lines().map(str::to_string).collect();
+                    for pieces in highlight_sql(&sql) {
+                        out.push(Line::from(
+                            pieces
+                                .into_iter()
+                                .map(|(s, t)| Span::styled(t, s))
+                                .collect::<Vec<_>>(),
+                        ));
+                    }
+                    out.push(Line::raw(""));
+                }
+                out
+            }
+        }
+    }
+
+    /// Scrolls.
+    pub fn handle(&mut self, action: Action, page: usize, total: usize) {
+        let max = total.saturating_sub(1);
+        self.scroll = match action {
+            Action::Up => self.scroll.saturating_sub(1),
+            Action::Down => (self.scroll + 1).min(max),
+            Action::PageUp => self.scroll.saturating_sub(page.max(1)),
+            Action::PageDown => (self.scroll + page.max(1)).min(max),
+            Action::Top => 0,
+            Action::Bottom => max,
+            _ => self.scroll,
+        };
+    }
+
+    /// Draws the pane; `title` may carry tab labels in the narrow layout.
+    pub fn draw(
+        &self,
+        frame: &mut Frame,
+        area: Rect,
+        theme: &Theme,
+        focused: bool,
+        title: Line<'static>,
+    ) {
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .title(title)
+            .border_style(if focused {
+                theme.focused_border
+            } else {
+                theme.border
+            });
+        let mut lines = self.lines(theme);
+        if self.waiting {
+            lines.insert(0, Line::styled(strings::PREVIEW_WAITING, theme.dim));
+        }
+        let scroll = u16::try_from(self.scroll).unwrap_or(u16::MAX);
+        let mut paragraph = Paragraph::new(lines).block(block).scroll((scroll, 0));
+        if matches!(
+            self.content,
+            PreviewContent::Rejected(_) | PreviewContent::Empty
+        ) {
+            paragraph = paragraph.wrap(Wrap { trim: false });
+        }
+        frame.render_widget(paragraph, area);
+    }
+}

@@ -1,0 +1,386 @@
+//! The summaries pane: every summary with its state, and running backfills
+//! as gauges (rows done/total, %, rate, ETA, chunk size, writers' pause).
+
+use crate::engine::catalog::status;
+use crate::engine::lifecycle::{Event, Progress, StatusReport};
+use crate::tui::keymap::Action;
+use crate::tui::strings;
+use crate::tui::theme::Theme;
+use crate::tui::worker::RequestId;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Gauge, Paragraph, Wrap};
+use ratatui::Frame;
+
+/// What a job does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobKind {
+    /// Creating.
+    Create,
+    /// Resuming an interrupted backfill.
+    Resume,
+    /// Rebuilding.
+    Rebuild,
+}
+
+/// A create/resume/rebuild started from this window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobView {
+    /// The request.
+    pub id: RequestId,
+    /// What it does.
+    pub kind: JobKind,
+    /// Database, when known.
+    pub schema: Option<String>,
+    /// Summary name.
+    pub name: String,
+    /// Last progress.
+    pub progress: Option<Progress>,
+    /// Writers' pause, once the triggers are live.
+    pub lock_ms: Option<f64>,
+    /// Paused by the user.
+    pub paused: bool,
+    /// Finished (successfully or not).
+    pub done: bool,
+    /// What it is doing now, when not backfilling.
+    pub phase: String,
+}
+
+impl JobView {
+    /// Applies a progress event.
+    pub fn apply(&mut self, event: &Event) {
+        match event {
+            Event::Prepared { .. } => self.phase = "installing triggers".into(),
+            Event::LockRetry { attempt } => {
+                self.phase = format!("waiting for the table lock (attempt {attempt})")
+            }
+            Event::Locked { lock_ms, .. } => {
+                self.lock_ms = Some(*lock_ms);
+                self.phase = "backfilling".into();
+            }
+            Event::Progress(p) => self.progress = Some(p.clone()),
+            Event::Throttled { variable, value } => {
+                self.phase = format!("throttled: {variable} = {value}");
+            }
+            Event::Done { .. } => {
+                self.phase = "done".into();
+                if let Some(p) = &mut self.progress {
+                    p.rows_done = p.rows_total;
+                    p.percent = 100.0;
+                }
+            }
+        }
+    }
+}
+
+/// One row of the pane: a catalog entry, a job, or both.
+#[derive(Debug, Clone)]
+pub struct Item<'a> {
+    /// Database.
+    pub schema: Option<&'a str>,
+    /// Summary name.
+    pub name: &'a str,
+    /// Catalog report, once listed.
+    pub report: Option<&'a StatusReport>,
+    /// Local job, if one runs (or ran) for it.
+    pub job: Option<&'a JobView>,
+}
+
+/// State of the summaries pane.
+#[derive(Debug, Clone, Default)]
+pub struct SummariesState {
+    /// The catalog, once listed.
+    pub list: Option<Vec<StatusReport>>,
+    /// Jobs started from this window.
+    pub jobs: Vec<JobView>,
+    /// Selected item index.
+    pub selected: usize,
+    /// Last listing error.
+    pub error: Option<String>,
+}
+
+impl SummariesState {
+    /// Items: catalog entries (with their job) then jobs not yet listed.
+    pub fn items(&self) -> Vec<Item<'_>> {
+        let mut out: Vec<Item> = Vec::new();
+        for r in self.list.iter().flatten() {
+            let job = self.jobs.iter().rev().find(|j| {
+                j.name == r.entry.name && j.schema.as_deref().is_none_or(|s| s == r.entry.schema)
+            });
+            out.push(Item {
+                schema: Some(&r.entry.schema),
+                name: &r.entry.name,
+                report: Some(r),
+                job,
+            });
+        }
+        for j in &self.jobs {
+            let listed = out
+                .iter()
+                .any(|i| i.name == j.name && i.job.is_some_and(|x| x.id == j.id));
+            if !listed && !j.done {
+                out.insert(
+                    0,
+                    Item {
+                        schema: j.schema.as_deref(),
+                        name: &j.name,
+                        report: None,
+                        job: Some(j),
+                    },
+                );
+            }
+        }
+        out
+    }
+
+    /// The selected item.
+    pub fn selected_item(&self) -> Option<Item<'_>> {
+        let items = self.items();
+        let i = self.selected.min(items.len().saturating_sub(1));
+        items.into_iter().nth(i)
+    }
+
+    /// The job with request `id`.
+    pub fn job_mut(&mut self, id: RequestId) -> Option<&mut JobView> {
+        self.jobs.iter_mut().find(|j| j.id == id)
+    }
+
+    /// Whether a backfill is running (here or, per the catalog, elsewhere).
+    pub fn busy(&self) -> bool {
+        self.jobs.iter().any(|j| !j.done)
+            || self.list.iter().flatten().any(|r| {
+                r.backfill_running
+                    || r.entry.status == status::CREATING
+                    || r.entry.status == status::REBUILDING
+            })
+    }
+
+    /// Moves the selection.
+    pub fn handle(&mut self, action: Action, page: usize) {
+        let n = self.items().len();
+        let max = n.saturating_sub(1);
+        self.selected = match action {
+            Action::Up => self.selected.saturating_sub(1),
+            Action::Down => (self.selected + 1).min(max),
+            Action::PageUp => self.selected.saturating_sub(page.max(1)),
+            Action::PageDown => (self.selected + page.max(1)).min(max),
+            Action::Top => 0,
+            Action::Bottom => max,
+            _ => self.selected,
+        }
+        .min(max);
+    }
+
+    /// Rows an item takes on screen.
+    pub fn item_height(item: &Item) -> u16 {
+        if running(item).is_some() {
+            3
+        } else {
+            2
+        }
+    }
+
+    /// Draws the pane; `title` may carry tab labels in the narrow layout.
+    pub fn draw(
+        &self,
+        frame: &mut Frame,
+        area: Rect,
+        theme: &Theme,
+        focused: bool,
+        title: Line<'static>,
+    ) {
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .title(title)
+            .border_style(if focused {
+                theme.focused_border
+            } else {
+                theme.border
+            });
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        let items = self.items();
+        if items.is_empty() {
+            let text = match (&self.error, &self.list) {
+                (Some(e), _) => Span::styled(e.clone(), theme.error),
+                (None, None) => Span::styled(strings::waiting(strings::work::SUMMARIES), theme.dim),
+                (None, Some(_)) => Span::styled(strings::SUMMARIES_EMPTY, theme.dim),
+            };
+            frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), inner);
+            return;
+        }
+        let selected = self.selected.min(items.len() - 1);
+        // First item shown: the latest start that still shows the selection.
+        let mut first = selected;
+        let mut used = Self::item_height(&items[selected]);
+        while first > 0 {
+            let h = Self::item_height(&items[first - 1]);
+            if used + h > inner.height {
+                break;
+            }
+            used += h;
+            first -= 1;
+        }
+        let mut y = inner.y;
+        for (i, item) in items.iter().enumerate().skip(first) {
+            let h = Self::item_height(item);
+            if y + h > inner.y + inner.height {
+                break;
+            }
+            let rect = Rect {
+                x: inner.x,
+                y,
+                width: inner.width,
+                height: h,
+            };
+            draw_item(frame, rect, item, theme, i == selected, focused);
+            y += h;
+        }
+    }
+}
+
+/// Progress and pause state of a running backfill, from the local job or the catalog.
+fn running(item: &Item) -> Option<(Progress, bool)> {
+    if let Some(j) = item.job.filter(|j| !j.done) {
+        let p = j.progress.clone().unwrap_or(Progress {
+            rows_done: 0,
+            rows_total: 0,
+            percent: 0.0,
+            rate: 0.0,
+            eta_secs: 0.0,
+            chunk_size: 0,
+            chunks: 0,
+        });
+        return Some((p, j.paused));
+    }
+    let r = item.report?;
+    if r.backfill_running && r.entry.status != status::READY {
+        let e = &r.entry;
+        let percent = if e.rows_total == 0 {
+            0.0
+        } else {
+            e.rows_done as f64 * 100.0 / e.rows_total as f64
+        };
+        let eta = if e.rate > 0.0 {
+            e.rows_total.saturating_sub(e.rows_done) as f64 / e.rate
+        } else {
+            0.0
+        };
+        return Some((
+            Progress {
+                rows_done: e.rows_done,
+                rows_total: e.rows_total,
+                percent,
+                rate: e.rate,
+                eta_secs: eta,
+                chunk_size: e.chunk_size,
+                chunks: 0,
+            },
+            e.status == status::PAUSED,
+        ));
+    }
+    None
+}
+
+fn state_style(theme: &Theme, state: &str) -> ratatui::style::Style {
+    match state {
+        status::READY => theme.ok,
+        status::FAILED => theme.error,
+        _ => theme.warn,
+    }
+}
+
+fn draw_item(
+    frame: &mut Frame,
+    rect: Rect,
+    item: &Item,
+    theme: &Theme,
+    selected: bool,
+    focused: bool,
+) {
+    let state: String = match (item.report, item.job) {
+        (_, Some(j)) if !j.done => match j.kind {
+            JobKind::Create => "creating".into(),
+            JobKind::Resume => "resuming".into(),
+            JobKind::Rebuild => "rebuilding".into(),
+        },
+        (Some(r), _) if !r.triggers_present => "BROKEN".into(),
+        (Some(r), _) if r.base_altered => "STALE".into(),
+        (Some(r), _) if r.entry.status == status::BACKFILLING && !r.backfill_running => {
+            "interrupted".into()
+        }
+        (Some(r), _) => r.entry.status.clone(),
+        (None, _) => String::new(),
+    };
+    let marker = if selected { "▶ " } else { "  " };
+    let name_style = if selected && focused {
+        theme.selected
+    } else if selected {
+        theme.selected_unfocused
+    } else {
+        theme.text
+    };
+    let mut head = vec![
+        Span::styled(format!("{marker}{}", item.name), name_style),
+        Span::raw(" "),
+        Span::styled(state.clone(), state_style(theme, &state)),
+    ];
+    if let Some(r) = item.report {
+        head.push(Span::styled(
+            format!(" {}.{}", r.entry.schema, r.entry.base_table),
+            theme.dim,
+        ));
+    } else if let Some(s) = item.schema {
+        head.push(Span::styled(format!(" {s}"), theme.dim));
+    }
+    frame.render_widget(Paragraph::new(Line::from(head)), Rect { height: 1, ..rect });
+    let lock_ms = item
+        .job
+        .and_then(|j| j.lock_ms)
+        .or(item.report.and_then(|r| r.entry.lock_ms));
+    let detail_rect = Rect {
+        x: rect.x + 2,
+        y: rect.y + 1,
+        width: rect.width.saturating_sub(2),
+        height: 1,
+    };
+    if let Some((p, paused)) = running(item) {
+        let ratio = (p.percent / 100.0).clamp(0.0, 1.0);
+        let gauge = Gauge::default()
+            .gauge_style(theme.accent)
+            .ratio(ratio)
+            .label(strings::gauge_label(p.rows_done, p.rows_total, p.percent));
+        frame.render_widget(gauge, detail_rect);
+        let mut details = strings::backfill_details(p.rate, p.eta_secs, p.chunk_size, paused);
+        if let Some(ms) = lock_ms {
+            details = format!("{details} · {}", strings::writers_paused(ms));
+        }
+        frame.render_widget(
+            Paragraph::new(Span::styled(details, theme.dim)),
+            Rect {
+                y: rect.y + 2,
+                ..detail_rect
+            },
+        );
+        return;
+    }
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(j) = item.job.filter(|j| !j.phase.is_empty() && !j.done) {
+        parts.push(j.phase.clone());
+    }
+    if let Some(ms) = lock_ms {
+        parts.push(strings::writers_paused(ms));
+    }
+    if let Some(r) = item.report {
+        if let Some(v) = &r.entry.last_validation {
+            parts.push(format!("validated: {v}"));
+        }
+        if let Some(e) = &r.entry.error {
+            parts.push(e.clone());
+        }
+    }
+    frame.render_widget(
+        Paragraph::new(Span::styled(parts.join(" · "), theme.dim)),
+        detail_rect,
+    );
+}

@@ -1,0 +1,205 @@
+//! Popups over the main screen: confirmations (showing exactly what will
+//! run), messages and errors, the rename prompt and the `?` help overlay.
+
+use super::keymap::{Action, Keymap};
+use super::strings;
+use super::theme::Theme;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::Frame;
+
+/// What a confirmation confirms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Confirm {
+    /// Create a summary.
+    Create {
+        /// Database of the query's unqualified table.
+        database: Option<String>,
+        /// Database the summary will live in.
+        schema: String,
+        /// Summary name.
+        name: String,
+        /// The query.
+        sql: String,
+    },
+    /// Drop a summary.
+    Drop {
+        /// Database.
+        schema: String,
+        /// Summary.
+        name: String,
+    },
+    /// Rebuild a summary.
+    Rebuild {
+        /// Database.
+        schema: String,
+        /// Summary.
+        name: String,
+    },
+}
+
+/// The open popup.
+#[derive(Debug, Clone)]
+pub enum Popup {
+    /// The key help.
+    Help {
+        /// First line shown.
+        scroll: usize,
+    },
+    /// A yes/no question.
+    Confirm {
+        /// What yes does.
+        what: Confirm,
+        /// Title.
+        title: String,
+        /// Body lines.
+        body: Vec<String>,
+        /// First line shown.
+        scroll: usize,
+    },
+    /// A message (an error when `error`).
+    Message {
+        /// Title.
+        title: String,
+        /// Text.
+        body: Vec<String>,
+        /// Shown as an error.
+        error: bool,
+        /// First line shown.
+        scroll: usize,
+    },
+    /// Typing the summary's name.
+    Rename {
+        /// The name being typed.
+        text: String,
+    },
+}
+
+impl Popup {
+    /// An error popup.
+    pub fn error(text: impl Into<String>) -> Popup {
+        Popup::Message {
+            title: strings::ERROR_TITLE.into(),
+            body: text.into().lines().map(str::to_string).collect(),
+            error: true,
+            scroll: 0,
+        }
+    }
+
+    /// Scrolls the popup.
+    pub fn scroll(&mut self, action: Action, page: usize) {
+        let s = match self {
+            Popup::Help { scroll }
+            | Popup::Confirm { scroll, .. }
+            | Popup::Message { scroll, .. } => scroll,
+            Popup::Rename { .. } => return,
+        };
+        *s = match action {
+            Action::Up => s.saturating_sub(1),
+            Action::Down => *s + 1,
+            Action::PageUp => s.saturating_sub(page),
+            Action::PageDown => *s + page,
+            _ => *s,
+        };
+    }
+
+    /// Draws the popup centred in `area`.
+    pub fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme, keymap: &Keymap) {
+        let (title, lines, hint, style, scroll) = match self {
+            Popup::Help { scroll } => (
+                strings::HELP_TITLE.to_string(),
+                help_lines(keymap, theme),
+                strings::CLOSE_HINT,
+                theme.focused_border,
+                *scroll,
+            ),
+            Popup::Confirm {
+                title,
+                body,
+                scroll,
+                ..
+            } => (
+                title.clone(),
+                body.iter().map(|l| Line::raw(l.clone())).collect(),
+                strings::CONFIRM_HINT,
+                theme.warn,
+                *scroll,
+            ),
+            Popup::Message {
+                title,
+                body,
+                error,
+                scroll,
+            } => (
+                title.clone(),
+                body.iter().map(|l| Line::raw(l.clone())).collect(),
+                strings::CLOSE_HINT,
+                if *error {
+                    theme.error
+                } else {
+                    theme.focused_border
+                },
+                *scroll,
+            ),
+            Popup::Rename { text } => (
+                strings::RENAME_TITLE.to_string(),
+                vec![Line::from(vec![
+                    Span::raw(text.clone()),
+                    Span::styled(" ", theme.cursor),
+                ])],
+                strings::RENAME_HINT,
+                theme.focused_border,
+                0,
+            ),
+        };
+        let width = area
+            .width
+            .saturating_sub(4)
+            .min(100)
+            .max(20.min(area.width));
+        let wanted = u16::try_from(lines.len())
+            .unwrap_or(u16::MAX)
+            .saturating_add(2);
+        let height = if matches!(self, Popup::Rename { .. }) {
+            3
+        } else {
+            wanted.clamp(5, area.height.saturating_sub(2).max(3))
+        };
+        let rect = Rect {
+            x: area.x + (area.width.saturating_sub(width)) / 2,
+            y: area.y + (area.height.saturating_sub(height)) / 2,
+            width,
+            height: height.min(area.height),
+        };
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(style)
+            .title(format!(" {title} "))
+            .title_bottom(Line::styled(hint, theme.dim));
+        frame.render_widget(Clear, rect);
+        let paragraph = Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0));
+        frame.render_widget(paragraph, rect);
+    }
+}
+
+fn help_lines(keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    for (context, rows) in keymap.help() {
+        out.push(Line::styled(
+            strings::context_name(context),
+            theme.focused_border,
+        ));
+        for (keys, label) in rows {
+            out.push(Line::from(vec![
+                Span::styled(format!("  {keys:<18}"), theme.key),
+                Span::raw(label),
+            ]));
+        }
+        out.push(Line::raw(""));
+    }
+    out
+}

@@ -1,0 +1,268 @@
+//! How the application state takes the worker's answers.
+
+use super::app::{App, PendingKind, StatusKind};
+use super::panes::preview::PreviewContent;
+use super::panes::schema::Load;
+use super::popup::Popup;
+use super::strings;
+use super::worker::{JobOutcome, Response, ResponseKind};
+
+impl App {
+    /// Applies a worker response.
+    pub(super) fn on_response(&mut self, response: Response) {
+        let Response { id, kind } = response;
+        if let ResponseKind::Progress(event) = &kind {
+            if let Some(job) = self.summaries.job_mut(id) {
+                job.apply(event);
+            }
+            return;
+        }
+        // Answers to requests nobody waits for any more (cancelled, superseded) are dropped.
+        let Some(pending) = self.pending.remove(&id) else {
+            return;
+        };
+        match kind {
+            ResponseKind::Connected { version, database } => {
+                self.version = Some(version);
+                if self.database.is_none() {
+                    self.database = database.clone();
+                }
+                if let Some(db) = database {
+                    self.expand_on_load = Some(db);
+                    self.expand_default();
+                }
+            }
+            ResponseKind::Databases(list) => {
+                self.schema.set_databases(list);
+                self.expand_default();
+            }
+            ResponseKind::Tables { database, tables } => {
+                self.schema.set_tables(&database, Ok(tables))
+            }
+            ResponseKind::Columns {
+                database,
+                table,
+                columns,
+            } => {
+                self.schema.set_columns(&database, &table, Ok(columns));
+                if self.template_after_columns.as_ref() == Some(&(database, table)) {
+                    self.template_after_columns = None;
+                    self.apply(super::keymap::Action::Template);
+                }
+            }
+            ResponseKind::Preview(result) => {
+                let Some((_, revision)) = self.preview_request.filter(|(p, _)| *p == id) else {
+                    return;
+                };
+                self.preview_request = None;
+                self.preview.waiting = false;
+                self.preview.revision = revision;
+                let current = revision == self.editor.revision;
+                match result {
+                    Ok(doc) => {
+                        self.preview.content = PreviewContent::Ready(doc.clone());
+                        if self.create_after_preview && current {
+                            self.create_after_preview = false;
+                            self.status = None;
+                            self.confirm_create(&doc);
+                        }
+                    }
+                    Err(rejection) => {
+                        if current {
+                            self.editor.error_pos = rejection.pos;
+                        }
+                        self.preview.content = PreviewContent::Rejected(rejection);
+                        if self.create_after_preview {
+                            self.create_after_preview = false;
+                            self.set_status(StatusKind::Error, strings::FIX_QUERY_FIRST);
+                        }
+                    }
+                }
+                let total = self.preview.lines(&self.theme).len();
+                self.preview.scroll = self.preview.scroll.min(total.saturating_sub(1));
+            }
+            ResponseKind::Summaries(list) => {
+                self.summaries.list = Some(list);
+                self.summaries.error = None;
+                // Finished jobs the catalog now shows need no row of their own.
+                let listed: Vec<String> = self
+                    .summaries
+                    .list
+                    .iter()
+                    .flatten()
+                    .map(|r| r.entry.name.clone())
+                    .collect();
+                self.summaries
+                    .jobs
+                    .retain(|j| !j.done || listed.contains(&j.name));
+                let n = self.summaries.items().len();
+                self.summaries.selected = self.summaries.selected.min(n.saturating_sub(1));
+            }
+            ResponseKind::Progress(_) => {}
+            ResponseKind::Finished(outcome) => self.finished(outcome, &pending.kind),
+            ResponseKind::Compared(result) => {
+                self.compare.running = None;
+                self.compare.result = Some(result);
+                self.compare.scroll = 0;
+            }
+            ResponseKind::Failed(message) => self.failed(id, &pending.kind, message),
+            ResponseKind::Cancelled => match pending.kind {
+                PendingKind::Job => {
+                    if let Some(job) = self.summaries.job_mut(id) {
+                        job.done = true;
+                        let name = job.name.clone();
+                        self.set_status(
+                            StatusKind::Info,
+                            format!("{name}: backfill stopped; select it and press u to resume."),
+                        );
+                    }
+                    self.refresh_summaries();
+                }
+                PendingKind::Compare => self.compare.running = None,
+                _ => {}
+            },
+        }
+    }
+
+    fn expand_default(&mut self) {
+        let Some(db) = self.expand_on_load.clone() else {
+            return;
+        };
+        if let Load::Loaded(_) = self.schema.databases {
+            self.expand_on_load = None;
+            let need = self.schema.expand_database(&db);
+            if self.schema.db(&db).is_some() {
+                self.schema.selected = Some(super::panes::schema::NodePath {
+                    database: db,
+                    table: None,
+                    column: None,
+                });
+            }
+            self.load(need);
+        }
+    }
+
+    fn finished(&mut self, outcome: JobOutcome, kind: &PendingKind) {
+        match outcome {
+            JobOutcome::Built(report) => {
+                let verb = match self
+                    .summaries
+                    .jobs
+                    .iter()
+                    .find(|j| j.name == report.name && !j.done)
+                {
+                    Some(j) => match j.kind {
+                        super::panes::summaries::JobKind::Create => "created",
+                        super::panes::summaries::JobKind::Resume => "resumed",
+                        super::panes::summaries::JobKind::Rebuild => "rebuilt",
+                    },
+                    None => "built",
+                };
+                for job in self
+                    .summaries
+                    .jobs
+                    .iter_mut()
+                    .filter(|j| j.name == report.name && !j.done)
+                {
+                    job.done = true;
+                    job.phase.clear();
+                }
+                self.set_status(
+                    StatusKind::Ok,
+                    strings::job_finished(
+                        verb,
+                        &report.name,
+                        report.rows,
+                        report.backfill_secs,
+                        report.lock_ms,
+                    ),
+                );
+                self.refresh_summaries();
+                self.load(Some(super::panes::schema::Need::Tables(report.schema)));
+            }
+            JobOutcome::Validated(r) => {
+                let mut body = vec![strings::validation_verdict(
+                    &r.name,
+                    r.exact,
+                    r.groups,
+                    r.differing_groups,
+                )];
+                body.extend(r.problems.iter().map(|p| format!("• {p}")));
+                for d in &r.differences {
+                    body.push(format!("group ({}): {}", d.key.join(", "), d.presence));
+                    for (i, q, s) in &d.values {
+                        body.push(format!("  value {i}: query {q}, summary {s}"));
+                    }
+                }
+                self.set_status(
+                    if r.exact {
+                        StatusKind::Ok
+                    } else {
+                        StatusKind::Error
+                    },
+                    strings::validation_verdict(&r.name, r.exact, r.groups, r.differing_groups),
+                );
+                self.popup = Some(Popup::Message {
+                    title: format!("{} {}.{}", strings::VALIDATION_TITLE, r.schema, r.name),
+                    body,
+                    error: !r.exact,
+                    scroll: 0,
+                });
+                self.refresh_summaries();
+            }
+            JobOutcome::Dropped { name, report } => {
+                self.set_status(
+                    StatusKind::Ok,
+                    strings::dropped(&name, report.dropped.len()),
+                );
+                self.summaries.jobs.retain(|j| j.name != name);
+                self.refresh_summaries();
+                if let PendingKind::Drop(schema) = kind {
+                    self.load(Some(super::panes::schema::Need::Tables(schema.clone())));
+                }
+            }
+        }
+    }
+
+    fn failed(&mut self, id: super::worker::RequestId, kind: &PendingKind, message: String) {
+        match kind {
+            PendingKind::Connect | PendingKind::Databases => {
+                if !matches!(self.schema.databases, Load::Loaded(_)) {
+                    self.schema.databases = Load::Failed(message.clone());
+                }
+                self.set_status(StatusKind::Error, message);
+            }
+            PendingKind::Tables(db) => self.schema.set_tables(db, Err(message)),
+            PendingKind::Columns(db, t) => {
+                self.schema.set_columns(db, t, Err(message.clone()));
+                self.set_status(StatusKind::Error, message);
+            }
+            PendingKind::Preview => {
+                if self.preview_request.is_some_and(|(p, _)| p == id) {
+                    self.preview_request = None;
+                    self.preview.waiting = false;
+                    self.preview.content =
+                        PreviewContent::Rejected(super::worker::Rejection { message, pos: None });
+                    self.create_after_preview = false;
+                }
+            }
+            PendingKind::Summaries => self.summaries.error = Some(message),
+            PendingKind::Job => {
+                if let Some(job) = self.summaries.job_mut(id) {
+                    job.done = true;
+                }
+                self.popup = Some(Popup::error(message.clone()));
+                self.set_status(StatusKind::Error, message);
+                self.refresh_summaries();
+            }
+            PendingKind::Validate | PendingKind::Drop(_) => {
+                self.popup = Some(Popup::error(message.clone()));
+                self.set_status(StatusKind::Error, message);
+            }
+            PendingKind::Compare => {
+                self.compare.running = None;
+                self.compare.error = Some(message);
+            }
+        }
+    }
+}

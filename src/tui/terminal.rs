@@ -1,0 +1,99 @@
+//! The real terminal: raw mode and the alternate screen on entry, restored
+//! on exit, on panic and around `$EDITOR`.
+
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
+use crossterm::terminal::{
+    disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen,
+};
+use crossterm::ExecutableCommand;
+use ratatui::backend::CrosstermBackend;
+use ratatui::Terminal;
+use std::io::{self, Stdout};
+use std::sync::Once;
+
+/// The terminal type the UI draws on.
+pub type Term = Terminal<CrosstermBackend<Stdout>>;
+
+/// Puts the terminal into UI mode.
+pub fn enter() -> io::Result<Term> {
+    install_panic_hook();
+    enable_raw_mode()?;
+    let mut out = io::stdout();
+    let prepared = out
+        .execute(EnterAlternateScreen)
+        .and_then(|o| o.execute(EnableMouseCapture))
+        .and_then(|o| o.execute(EnableBracketedPaste))
+        .map(|_| ());
+    if let Err(e) = prepared {
+        restore();
+        return Err(e);
+    }
+    match Terminal::new(CrosstermBackend::new(out)) {
+        Ok(t) => Ok(t),
+        Err(e) => {
+            restore();
+            Err(e)
+        }
+    }
+}
+
+/// Gives the terminal back (idempotent, best effort: nothing else can be done).
+pub fn restore() {
+    let mut out = io::stdout();
+    let _ = out.execute(DisableBracketedPaste);
+    let _ = out.execute(DisableMouseCapture);
+    let _ = out.execute(LeaveAlternateScreen);
+    let _ = out.execute(crossterm::cursor::Show);
+    let _ = disable_raw_mode();
+}
+
+/// Restores the terminal before the previous panic hook prints, so the
+/// message is readable and the shell usable.
+fn install_panic_hook() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            restore();
+            previous(info);
+        }));
+    });
+}
+
+/// Runs `$VISUAL`/`$EDITOR` (default `vi`) on `text` with the terminal
+/// given back, then re-enters UI mode; returns the edited text.
+pub fn edit_externally(terminal: &mut Term, text: &str) -> Result<String, String> {
+    let editor = std::env::var("VISUAL")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .or_else(|| {
+            std::env::var("EDITOR")
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+        })
+        .unwrap_or_else(|| super::strings::DEFAULT_EDITOR.to_string());
+    let file = tempfile::Builder::new()
+        .prefix("lightning-query-")
+        .suffix(".sql")
+        .tempfile()
+        .map_err(|e| e.to_string())?;
+    std::fs::write(file.path(), text).map_err(|e| e.to_string())?;
+    restore();
+    // The editor may be "code -w" or "vim -u NONE": split off its arguments.
+    let mut words = editor.split_whitespace();
+    let program = words.next().unwrap_or(super::strings::DEFAULT_EDITOR);
+    let status = std::process::Command::new(program)
+        .args(words)
+        .arg(file.path())
+        .status();
+    let back = enter().map(|t| *terminal = t);
+    let _ = terminal.clear();
+    back.map_err(|e| e.to_string())?;
+    match status {
+        Ok(s) if s.success() => std::fs::read_to_string(file.path()).map_err(|e| e.to_string()),
+        Ok(s) => Err(format!("{program} exited with {s}")),
+        Err(e) => Err(format!("{program}: {e}")),
+    }
+}

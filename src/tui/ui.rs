@@ -1,0 +1,163 @@
+//! Drawing the main screen: a pure function of the application state.
+
+use super::app::{App, StatusKind, SLOW_AFTER};
+use super::layout::Areas;
+use super::panes::PaneId;
+use super::strings;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+/// Spinner frames.
+const SPINNER: [&str; 8] = ["⠋", "⠙", "⠸", "⠴", "⠦", "⠇", "⠏", "⠛"];
+
+/// Tabs of the shared area, in order.
+const TABS: [PaneId; 3] = [PaneId::Preview, PaneId::Summaries, PaneId::Compare];
+
+/// Draws the whole screen for `app`.
+pub fn draw(frame: &mut Frame, app: &App) {
+    let areas = super::layout::areas(frame.area(), app.tab);
+    draw_title(frame, app, areas.title);
+    app.schema
+        .draw(frame, areas.schema, &app.theme, app.focus == PaneId::Schema);
+    app.editor.draw(
+        frame,
+        areas.editor,
+        &app.theme,
+        app.focus == PaneId::Editor && app.popup.is_none(),
+        app.database.as_deref(),
+    );
+    if let Some(r) = areas.preview {
+        let title = pane_title(app, &areas, PaneId::Preview);
+        app.preview
+            .draw(frame, r, &app.theme, app.focus == PaneId::Preview, title);
+    }
+    if let Some(r) = areas.summaries {
+        let title = pane_title(app, &areas, PaneId::Summaries);
+        app.summaries
+            .draw(frame, r, &app.theme, app.focus == PaneId::Summaries, title);
+    }
+    if let Some(r) = areas.compare {
+        let title = pane_title(app, &areas, PaneId::Compare);
+        app.compare
+            .draw(frame, r, &app.theme, app.focus == PaneId::Compare, title);
+    }
+    draw_status(frame, app, areas.status);
+    draw_footer(frame, app, areas.footer);
+    if let Some(popup) = &app.popup {
+        popup.draw(frame, frame.area(), &app.theme, &app.keymap);
+    }
+}
+
+/// The title of a pane: its name, or the tab strip in the narrow layout.
+fn pane_title(app: &App, areas: &Areas, pane: PaneId) -> Line<'static> {
+    if !areas.tabbed {
+        return Line::from(format!(" {} ", pane.title()));
+    }
+    let mut spans = vec![Span::raw(" ")];
+    for (i, tab) in TABS.iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(" │ ", app.theme.dim));
+        }
+        let style = if *tab == pane {
+            app.theme.focused_border
+        } else {
+            app.theme.dim
+        };
+        spans.push(Span::styled(tab.title(), style));
+    }
+    spans.push(Span::raw(" "));
+    Line::from(spans)
+}
+
+/// The tab under column `x` of the shared area's title row (mouse clicks).
+pub fn tab_at(area: Rect, x: u16) -> Option<PaneId> {
+    // Layout of `pane_title`: border corner, a space, titles joined by " │ ".
+    let mut start = area.x + 2;
+    for tab in TABS {
+        let width = u16::try_from(tab.title().chars().count()).unwrap_or(0);
+        if x >= start && x < start + width {
+            return Some(tab);
+        }
+        start += width + 3;
+    }
+    None
+}
+
+fn draw_title(frame: &mut Frame, app: &App, area: Rect) {
+    let mut text = format!(
+        " {}  {}",
+        strings::APP_NAME,
+        strings::connected_to(&app.label, app.version.as_deref())
+    );
+    if let Some(db) = &app.database {
+        text.push_str(&format!(" · db {db}"));
+    }
+    let width = usize::from(area.width);
+    frame.render_widget(
+        Paragraph::new(format!("{text:<width$}")).style(app.theme.title_bar),
+        area,
+    );
+}
+
+/// The status line text and style (also used by tests).
+pub fn status_line(app: &App) -> (String, Style) {
+    if let Some((_, p)) = app.oldest_foreground() {
+        let waited = app.now.saturating_duration_since(p.since);
+        let spin = SPINNER[(app.ticks % SPINNER.len() as u64) as usize];
+        if waited >= SLOW_AFTER {
+            return (
+                format!("{spin} {}", strings::slow_server(p.what, waited.as_secs())),
+                app.theme.warn,
+            );
+        }
+        if app.status.is_none() {
+            return (
+                format!("{spin} {}", strings::waiting(p.what)),
+                app.theme.dim,
+            );
+        }
+    }
+    match &app.status {
+        Some((kind, text)) => {
+            let style = match kind {
+                StatusKind::Info => app.theme.text,
+                StatusKind::Ok => app.theme.ok,
+                StatusKind::Error => app.theme.error,
+            };
+            (text.clone(), style)
+        }
+        None => (String::new(), app.theme.text),
+    }
+}
+
+fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
+    let (text, style) = status_line(app);
+    frame.render_widget(
+        Paragraph::new(Span::styled(format!(" {text}"), style)),
+        area,
+    );
+}
+
+fn draw_footer(frame: &mut Frame, app: &App, area: Rect) {
+    let mut spans = Vec::new();
+    let entries: Vec<(String, &str)> =
+        if app.focus == PaneId::Schema && app.schema.filtering && app.popup.is_none() {
+            vec![
+                ("Enter".into(), "keep filter"),
+                ("Esc".into(), "clear filter"),
+            ]
+        } else if app.popup.is_some() {
+            Vec::new()
+        } else {
+            app.keymap.footer(app.context())
+        };
+    for (i, (key, label)) in entries.into_iter().enumerate() {
+        spans.push(Span::raw(if i == 0 { " " } else { strings::FOOTER_SEP }));
+        spans.push(Span::styled(key, app.theme.key));
+        spans.push(Span::raw(format!(" {label}")));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
