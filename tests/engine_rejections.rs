@@ -63,7 +63,10 @@ const CORPUS: &[(&str, &str, &str)] = &[
 
 #[test]
 fn every_rejected_query_names_its_construct_and_position() {
-    assert!(CORPUS.len() >= 40, "the corpus must stay at 40 queries or more");
+    assert!(
+        CORPUS.len() >= 40,
+        "the corpus must stay at 40 queries or more"
+    );
     let mut failures = Vec::new();
     for (sql, needle, pos) in CORPUS {
         match analyse(sql) {
@@ -76,7 +79,9 @@ fn every_rejected_query_names_its_construct_and_position() {
                 if !pos.is_empty() {
                     let got = e.pos().map(|p| p.to_string()).unwrap_or_default();
                     if got != *pos {
-                        failures.push(format!("{sql}\n   position {got:?}, expected {pos:?} ({msg})"));
+                        failures.push(format!(
+                            "{sql}\n   position {got:?}, expected {pos:?} ({msg})"
+                        ));
                     }
                 }
             }

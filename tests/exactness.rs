@@ -38,17 +38,30 @@ fn row_values(rng: &mut StdRng, id: i64) -> String {
     let g = value(rng, 15, g);
     let s = strings[rng.gen_range(0..strings.len())];
     let s = value(rng, 10, s);
-    let d = format!("{}.{:04}", rng.gen_range(-500..500), rng.gen_range(0..10000));
+    let d = format!(
+        "{}.{:04}",
+        rng.gen_range(-500..500),
+        rng.gen_range(0..10000)
+    );
     let d = value(rng, 15, d);
     let f = format!("{:.3}", rng.gen_range(-1000.0..1000.0));
     let f = value(rng, 15, f);
-    let big = [i64::MAX - rng.gen_range(0..10), i64::MIN + rng.gen_range(0..10), rng.gen_range(-5..5)];
+    let big = [
+        i64::MAX - rng.gen_range(0..10),
+        i64::MIN + rng.gen_range(0..10),
+        rng.gen_range(-5..5),
+    ];
     let b = big[rng.gen_range(0..3)];
     let b = value(rng, 10, b);
     let u = [u64::MAX - rng.gen_range(0..10), rng.gen_range(0..5)];
     let u = u[rng.gen_range(0..2)];
     let u = value(rng, 10, u);
-    let dt = format!("'{}-0{}-1{}'", rng.gen_range(2019..2024), rng.gen_range(1..9), rng.gen_range(0..9));
+    let dt = format!(
+        "'{}-0{}-1{}'",
+        rng.gen_range(2019..2024),
+        rng.gen_range(1..9),
+        rng.gen_range(0..9)
+    );
     let dt = value(rng, 10, dt);
     format!("({id}, {g}, {s}, {d}, {f}, {b}, {u}, {dt})")
 }
@@ -94,14 +107,24 @@ fn statement(rng: &mut StdRng, next_id: &mut i64) -> String {
         ),
         64..=69 => {
             let fresh = row_values(rng, 0);
-            let cols = fresh.trim_start_matches("(0, ").trim_end_matches(')').to_string();
+            let cols = fresh
+                .trim_start_matches("(0, ")
+                .trim_end_matches(')')
+                .to_string();
             let parts: Vec<&str> = cols.split(", ").collect();
             format!(
                 "UPDATE `t` SET `s` = {}, `b` = {}, `u` = {}, `dt` = {} WHERE `id` = {}",
-                parts[1], parts[4], parts[5], parts[6], id(rng)
+                parts[1],
+                parts[4],
+                parts[5],
+                parts[6],
+                id(rng)
             )
         }
-        70..=74 => format!("UPDATE `t` SET `g` = NULL WHERE `g` = {}", rng.gen_range(0..6)),
+        70..=74 => format!(
+            "UPDATE `t` SET `g` = NULL WHERE `g` = {}",
+            rng.gen_range(0..6)
+        ),
         75..=79 => "UPDATE `t` SET `id` = `id` WHERE `id` < 3".into(),
         80..=91 => format!("DELETE FROM `t` WHERE `id` = {}", id(rng)),
         92..=97 => {
@@ -124,17 +147,33 @@ fn run_shape(name: &str, query: &str, strings: Strings, seed: u64) {
             row_values(&mut rng, next_id)
         })
         .collect();
-    conn.query_drop(format!("INSERT INTO `t` VALUES {}", prefill.join(", "))).unwrap();
+    conn.query_drop(format!("INSERT INTO `t` VALUES {}", prefill.join(", ")))
+        .unwrap();
     let options = CreateOptions {
         chunk: ChunkPolicy::Fixed(7),
         ..CreateOptions::default()
     };
-    create(&db.opts(), name, query, &options, &Control::new(), &mut |_| {})
-        .unwrap_or_else(|e| panic!("{name}: create failed: {e}"));
-    assert_same(&mut conn, name, query, strings, &format!("{name} after create"));
+    create(
+        &db.opts(),
+        name,
+        query,
+        &options,
+        &Control::new(),
+        &mut |_| {},
+    )
+    .unwrap_or_else(|e| panic!("{name}: create failed: {e}"));
+    assert_same(
+        &mut conn,
+        name,
+        query,
+        strings,
+        &format!("{name} after create"),
+    );
     // Writers run in strict mode: a trigger must never make their statements fail.
-    conn.query_drop("SET SESSION sql_mode = 'STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ZERO_DATE'")
-        .unwrap();
+    conn.query_drop(
+        "SET SESSION sql_mode = 'STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ZERO_DATE'",
+    )
+    .unwrap();
     for step in 0..120 {
         let stmt = statement(&mut rng, &mut next_id);
         if let Err(e) = conn.query_drop(&stmt) {
@@ -146,7 +185,13 @@ fn run_shape(name: &str, query: &str, strings: Strings, seed: u64) {
             );
             continue;
         }
-        assert_same(&mut conn, name, query, strings, &format!("{name} step {step}: {stmt}"));
+        assert_same(
+            &mut conn,
+            name,
+            query,
+            strings,
+            &format!("{name} step {step}: {stmt}"),
+        );
     }
 }
 
@@ -214,14 +259,34 @@ fn division_by_zero_in_aggregates_and_where_never_fails_a_write() {
 fn reserved_words_and_odd_identifiers() {
     let db = common::fresh_db("odd");
     let mut conn = db.conn();
-    conn.query_drop("CREATE TABLE `select` (`from` INT PRIMARY KEY, `we``ird col` VARCHAR(5), `sum` INT)")
+    conn.query_drop(
+        "CREATE TABLE `select` (`from` INT PRIMARY KEY, `we``ird col` VARCHAR(5), `sum` INT)",
+    )
+    .unwrap();
+    conn.query_drop("INSERT INTO `select` VALUES (1, 'x', 1), (2, NULL, 2), (3, 'x', NULL)")
         .unwrap();
-    conn.query_drop("INSERT INTO `select` VALUES (1, 'x', 1), (2, NULL, 2), (3, 'x', NULL)").unwrap();
     let query = "SELECT `we``ird col`, SUM(`sum`) AS `total``s`, COUNT(*) FROM `select` GROUP BY `we``ird col`";
-    create(&db.opts(), "odd`view", query, &CreateOptions::default(), &Control::new(), &mut |_| {}).unwrap();
+    create(
+        &db.opts(),
+        "odd`view",
+        query,
+        &CreateOptions::default(),
+        &Control::new(),
+        &mut |_| {},
+    )
+    .unwrap();
     assert_same(&mut conn, "odd`view", query, Strings::Exact, "odd");
-    conn.query_drop("UPDATE `select` SET `we``ird col` = 'y' WHERE `from` = 1").unwrap();
-    conn.query_drop("DELETE FROM `select` WHERE `from` = 2").unwrap();
-    conn.query_drop("INSERT INTO `select` VALUES (4, NULL, 9)").unwrap();
-    assert_same(&mut conn, "odd`view", query, Strings::Exact, "odd after writes");
+    conn.query_drop("UPDATE `select` SET `we``ird col` = 'y' WHERE `from` = 1")
+        .unwrap();
+    conn.query_drop("DELETE FROM `select` WHERE `from` = 2")
+        .unwrap();
+    conn.query_drop("INSERT INTO `select` VALUES (4, NULL, 9)")
+        .unwrap();
+    assert_same(
+        &mut conn,
+        "odd`view",
+        query,
+        Strings::Exact,
+        "odd after writes",
+    );
 }

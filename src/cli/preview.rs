@@ -291,7 +291,8 @@ fn prepare_like_create(
             slots: slots.unwrap_or(1),
         },
     )?;
-    if slots.is_some() || !first.analysis.keys.is_empty() {
+    let chosen = lightning_tables_slots(first.analysis.keys.len(), slots);
+    if chosen == first.generated.options.slots {
         return Ok(first);
     }
     prepare(
@@ -300,9 +301,14 @@ fn prepare_like_create(
         name,
         GenOptions {
             generation: 1,
-            slots: 16,
+            slots: chosen,
         },
     )
+}
+
+/// The slot rule `create` applies (one definition, in the engine).
+fn lightning_tables_slots(keys: usize, requested: Option<u16>) -> u16 {
+    crate::engine::lifecycle::slots_for(keys, requested)
 }
 
 /// The query's own fault inside a lifecycle error, if that is what it is.

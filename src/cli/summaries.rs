@@ -407,7 +407,7 @@ pub fn render_validation(r: &ValidationReport, labels: &Labels, colour: bool) ->
                 .collect();
             format!("group {}", parts.join(", "))
         };
-        let _ = writeln!(out, "  {key}: {}", presence(&d.presence));
+        let _ = writeln!(out, "  {key}: {}", presence(d));
         for (i, q, s) in &d.values {
             let agg = labels
                 .aggregates
@@ -438,16 +438,12 @@ pub fn render_validation(r: &ValidationReport, labels: &Labels, colour: bool) ->
     out
 }
 
-/// Words for a difference's presence. The engine reports how many sides
-/// (query / summary) have the group as `query rows Q, summary rows S`; a
-/// missing side is what the user needs to hear, so that case is translated
-/// and anything else is shown as given.
-fn presence(raw: &str) -> String {
-    match raw {
-        "query rows 1, summary rows 0" => "missing from the summary".into(),
-        "query rows 0, summary rows 1" => "in the summary but not in the query's result".into(),
-        "query rows 1, summary rows 1" => "values differ".into(),
-        other => other.into(),
+/// Words for where a differing group is present.
+fn presence(d: &lifecycle::Difference) -> &'static str {
+    match (d.in_query, d.in_summary) {
+        (true, false) => "missing from the summary",
+        (false, true) => "in the summary but not in the query's result",
+        _ => "values differ",
     }
 }
 

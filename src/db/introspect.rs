@@ -2,7 +2,7 @@
 //! the one-call path from query text to generated SQL that the CLI and the TUI share.
 
 use crate::engine::analyze::analyze;
-use crate::engine::codegen::{ExprTypes, GenOptions, Gen, Generated, Layout};
+use crate::engine::codegen::{ExprTypes, Gen, GenOptions, Generated, Layout};
 use crate::engine::ident::quote;
 use crate::engine::meta::{ColumnMeta, SqlType, TableMeta};
 use crate::engine::parse::parse;
@@ -47,7 +47,11 @@ pub fn ctx<T>(r: Result<T, mysql::Error>, context: &str) -> Result<T, Introspect
 }
 
 /// Reads a table's columns, primary key and engine.
-pub fn table_meta(conn: &mut Conn, schema: &str, table: &str) -> Result<TableMeta, IntrospectError> {
+pub fn table_meta(
+    conn: &mut Conn,
+    schema: &str,
+    table: &str,
+) -> Result<TableMeta, IntrospectError> {
     let engine: Option<(String, Option<String>)> = ctx(
         conn.exec_first(
             "SELECT TABLE_NAME, ENGINE FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND TABLE_TYPE = 'BASE TABLE'",
@@ -97,13 +101,24 @@ pub fn table_meta(conn: &mut Conn, schema: &str, table: &str) -> Result<TableMet
 
 /// Runs `select` into a temporary table and reads back the column types MariaDB inferred.
 fn probe_types(conn: &mut Conn, select: &str) -> Result<Vec<(String, SqlType)>, IntrospectError> {
-    ctx(conn.query_drop("DROP TEMPORARY TABLE IF EXISTS `_lt_probe`"), "type probe")?;
     ctx(
-        conn.query_drop(format!("CREATE TEMPORARY TABLE `_lt_probe` ENGINE=InnoDB AS {select}")),
+        conn.query_drop("DROP TEMPORARY TABLE IF EXISTS `_lt_probe`"),
+        "type probe",
+    )?;
+    ctx(
+        conn.query_drop(format!(
+            "CREATE TEMPORARY TABLE `_lt_probe` ENGINE=InnoDB AS {select}"
+        )),
         "inferring expression types",
     )?;
-    let rows: Vec<mysql::Row> = ctx(conn.query("SHOW FULL COLUMNS FROM `_lt_probe`"), "type probe")?;
-    ctx(conn.query_drop("DROP TEMPORARY TABLE IF EXISTS `_lt_probe`"), "type probe")?;
+    let rows: Vec<mysql::Row> = ctx(
+        conn.query("SHOW FULL COLUMNS FROM `_lt_probe`"),
+        "type probe",
+    )?;
+    ctx(
+        conn.query_drop("DROP TEMPORARY TABLE IF EXISTS `_lt_probe`"),
+        "type probe",
+    )?;
     let mut out = Vec::new();
     for row in rows {
         let field: String = row.get("Field").unwrap_or_default();
@@ -147,7 +162,10 @@ pub fn infer_types(
     }
     if let Some(sql) = second {
         for (field, t) in probe_types(conn, &sql)? {
-            if let Some(i) = field.strip_prefix('s').and_then(|n| n.parse::<usize>().ok()) {
+            if let Some(i) = field
+                .strip_prefix('s')
+                .and_then(|n| n.parse::<usize>().ok())
+            {
                 if let Some(slot) = types.sums.get_mut(i) {
                     *slot = Some(t);
                 }
@@ -159,7 +177,10 @@ pub fn infer_types(
 
 /// The default database of the connection, if any.
 pub fn current_database(conn: &mut Conn) -> Result<Option<String>, IntrospectError> {
-    let db: Option<Option<String>> = ctx(conn.query_first("SELECT DATABASE()"), "reading the current database")?;
+    let db: Option<Option<String>> = ctx(
+        conn.query_first("SELECT DATABASE()"),
+        "reading the current database",
+    )?;
     Ok(db.flatten())
 }
 

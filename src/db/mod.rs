@@ -1,4 +1,5 @@
 //! Database access: connection options, introspection, doctor checks and the private server launcher.
+pub mod introspect;
 pub mod server;
 
 pub mod connect;

@@ -10,9 +10,9 @@ use super::plan::{
     OutputColumn,
 };
 use sqlparser::ast::{
-    Expr, Function, FunctionArg, InTarget, FunctionArgExpr, FunctionArguments, GroupByExpr, Ident,
-    LimitClause, ObjectNamePart, OrderByKind, OrderBySort, SelectItem, Spanned, Value,
-    VisitMut, VisitorMut,
+    Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr, Ident, InTarget,
+    LimitClause, ObjectNamePart, OrderByKind, OrderBySort, SelectItem, Spanned, Value, VisitMut,
+    VisitorMut,
 };
 use std::collections::BTreeSet;
 use std::ops::ControlFlow;
@@ -69,7 +69,10 @@ pub fn analyze(parsed: &ParsedQuery, table: &TableMeta) -> Result<Analysis, Engi
     if let GroupByExpr::Expressions(exprs, _) = &select.group_by {
         for e in exprs {
             let resolved = resolve_group_item(&ctx, e, &aliases, select)?;
-            if !keys.iter().any(|k| k.expr.to_string() == resolved.to_string()) {
+            if !keys
+                .iter()
+                .any(|k| k.expr.to_string() == resolved.to_string())
+            {
                 keys.push(GroupKey { expr: resolved });
             }
         }
@@ -126,7 +129,10 @@ pub fn analyze(parsed: &ParsedQuery, table: &TableMeta) -> Result<Analysis, Engi
     if let Some(ob) = &parsed.query.order_by {
         match &ob.kind {
             OrderByKind::All(_) => {
-                return Err(EngineError::unsupported("ORDER BY ALL", span_pos(ob.span())))
+                return Err(EngineError::unsupported(
+                    "ORDER BY ALL",
+                    span_pos(ob.span()),
+                ))
             }
             OrderByKind::Expressions(items) => {
                 for item in items {
@@ -147,7 +153,11 @@ pub fn analyze(parsed: &ParsedQuery, table: &TableMeta) -> Result<Analysis, Engi
                     };
                     order_by.push(OrderItem {
                         expr,
-                        asc: item.options.sort.as_ref().map(|s| matches!(s, OrderBySort::Asc)),
+                        asc: item
+                            .options
+                            .sort
+                            .as_ref()
+                            .map(|s| matches!(s, OrderBySort::Asc)),
                     });
                 }
             }
@@ -244,7 +254,9 @@ fn limit_offset(parsed: &ParsedQuery) -> Result<(Option<String>, Option<String>)
 fn output_name(parsed: &ParsedQuery, e: &Expr) -> String {
     match e {
         Expr::Identifier(i) => i.value.clone(),
-        Expr::CompoundIdentifier(parts) => parts.last().map(|i| i.value.clone()).unwrap_or_default(),
+        Expr::CompoundIdentifier(parts) => {
+            parts.last().map(|i| i.value.clone()).unwrap_or_default()
+        }
         _ => {
             let start = e.span().start;
             item_text(&parsed.sql, start).unwrap_or_else(|| e.to_string())
@@ -277,7 +289,10 @@ fn resolve_group_item(
     // GROUP BY <alias> when no column of that name exists (columns win, as in MariaDB).
     if let Expr::Identifier(id) = e {
         if ctx.table.column(&id.value).is_none() {
-            if let Some((_, aliased)) = aliases.iter().find(|(a, _)| a.eq_ignore_ascii_case(&id.value)) {
+            if let Some((_, aliased)) = aliases
+                .iter()
+                .find(|(a, _)| a.eq_ignore_ascii_case(&id.value))
+            {
                 return ctx.normalize(aliased, Clause::GroupBy);
             }
         }
@@ -326,7 +341,8 @@ impl Ctx<'_> {
             [s, q] => {
                 t.alias.is_none()
                     && q.value.eq_ignore_ascii_case(&t.name)
-                    && s.value.eq_ignore_ascii_case(t.schema.as_deref().unwrap_or(&self.table.schema))
+                    && s.value
+                        .eq_ignore_ascii_case(t.schema.as_deref().unwrap_or(&self.table.schema))
             }
             _ => false,
         }
@@ -417,7 +433,11 @@ impl Normalizer<'_, '_> {
         }
         if is_in(SUPPORTED_AGGREGATES, &upper) {
             if matches!(self.clause, Clause::Where | Clause::GroupBy) {
-                let clause = if self.clause == Clause::Where { "WHERE" } else { "GROUP BY" };
+                let clause = if self.clause == Clause::Where {
+                    "WHERE"
+                } else {
+                    "GROUP BY"
+                };
                 return self.fail(EngineError::unsupported(
                     format!("aggregate {upper}() in {clause}"),
                     pos,
@@ -458,7 +478,10 @@ impl Normalizer<'_, '_> {
                     ));
                 }
             } else {
-                return self.fail(EngineError::unsupported(format!("{upper} without arguments"), pos));
+                return self.fail(EngineError::unsupported(
+                    format!("{upper} without arguments"),
+                    pos,
+                ));
             }
             self.agg_depth += 1;
         }
@@ -506,9 +529,11 @@ impl VisitorMut for Normalizer<'_, '_> {
             | Expr::In {
                 target: InTarget::Subquery(_),
                 ..
-            } => self.fail(
-                EngineError::unsupported_hint("subquery", pos, "subqueries are planned for a later tier"),
-            ),
+            } => self.fail(EngineError::unsupported_hint(
+                "subquery",
+                pos,
+                "subqueries are planned for a later tier",
+            )),
             Expr::Value(v) if matches!(v.value, Value::Placeholder(_)) => {
                 self.fail(EngineError::unsupported("parameter placeholder", pos))
             }
@@ -596,7 +621,8 @@ impl VisitorMut for Rewriter<'_> {
                 let agg = self.aggregate(f);
                 let same = |a: &Aggregate| {
                     a.kind == agg.kind
-                        && a.arg.as_ref().map(|x| x.to_string()) == agg.arg.as_ref().map(|x| x.to_string())
+                        && a.arg.as_ref().map(|x| x.to_string())
+                            == agg.arg.as_ref().map(|x| x.to_string())
                 };
                 let i = match self.aggregates.iter().position(same) {
                     Some(i) => i,
@@ -623,7 +649,10 @@ impl VisitorMut for Rewriter<'_> {
             }
             let is_placeholder = id.value.starts_with("__k") || id.value.starts_with("__a");
             let is_alias = matches!(self.clause, Clause::Having | Clause::OrderBy)
-                && self.aliases.iter().any(|a| a.eq_ignore_ascii_case(&id.value));
+                && self
+                    .aliases
+                    .iter()
+                    .any(|a| a.eq_ignore_ascii_case(&id.value));
             if !is_placeholder && !is_alias {
                 self.error = Some(EngineError::NotGrouped {
                     column: id.value.clone(),

@@ -176,6 +176,7 @@ pub fn schemas(conn: &mut Conn) -> Result<Vec<String>, mysql::Error> {
 }
 
 /// Inserts a new entry in state `creating`.
+#[allow(clippy::too_many_arguments)]
 pub fn insert(
     conn: &mut Conn,
     schema: &str,
@@ -203,7 +204,10 @@ pub fn update(
     name: &str,
     sets: &[(&str, mysql::Value)],
 ) -> Result<(), mysql::Error> {
-    let mut assignments: Vec<String> = sets.iter().map(|(c, _)| format!("{} = ?", quote(c))).collect();
+    let mut assignments: Vec<String> = sets
+        .iter()
+        .map(|(c, _)| format!("{} = ?", quote(c)))
+        .collect();
     assignments.push("`updated_at` = CURRENT_TIMESTAMP(6)".into());
     let mut params: Vec<mysql::Value> = sets.iter().map(|(_, v)| v.clone()).collect();
     params.push(name.into());

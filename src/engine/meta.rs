@@ -78,11 +78,7 @@ impl SqlType {
     /// The base type name in lower case, e.g. `varchar` for `varchar(20)`.
     pub fn base(&self) -> String {
         let lower = self.column_type.to_ascii_lowercase();
-        lower
-            .split(|c: char| c == '(' || c == ' ')
-            .next()
-            .unwrap_or("")
-            .to_string()
+        lower.split(['(', ' ']).next().unwrap_or("").to_string()
     }
 
     /// The decimal scale for `decimal(p,s)`; 0 for integers.
@@ -104,8 +100,17 @@ impl SqlType {
     pub fn is_exact_numeric(&self) -> bool {
         matches!(
             self.base().as_str(),
-            "tinyint" | "smallint" | "mediumint" | "int" | "integer" | "bigint" | "decimal" | "bit"
-                | "year" | "bool" | "boolean"
+            "tinyint"
+                | "smallint"
+                | "mediumint"
+                | "int"
+                | "integer"
+                | "bigint"
+                | "decimal"
+                | "bit"
+                | "year"
+                | "bool"
+                | "boolean"
         )
     }
 
@@ -113,8 +118,16 @@ impl SqlType {
     pub fn is_blob_like(&self) -> bool {
         matches!(
             self.base().as_str(),
-            "tinytext" | "text" | "mediumtext" | "longtext" | "tinyblob" | "blob" | "mediumblob"
-                | "longblob" | "json" | "geometry"
+            "tinytext"
+                | "text"
+                | "mediumtext"
+                | "longtext"
+                | "tinyblob"
+                | "blob"
+                | "mediumblob"
+                | "longblob"
+                | "json"
+                | "geometry"
         )
     }
 

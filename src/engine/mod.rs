@@ -2,11 +2,11 @@
 
 pub mod analyze;
 pub mod catalog;
-pub mod lifecycle;
 pub mod codegen;
 pub mod error;
 pub mod functions;
 pub mod ident;
+pub mod lifecycle;
 pub mod meta;
 pub mod parse;
 pub mod plan;

@@ -64,7 +64,11 @@ pub fn parse(sql: &str) -> Result<ParsedQuery, EngineError> {
         Statement::Query(q) => (**q).clone(),
         other => {
             let kind = other.to_string();
-            let word = kind.split_whitespace().next().unwrap_or("this").to_uppercase();
+            let word = kind
+                .split_whitespace()
+                .next()
+                .unwrap_or("this")
+                .to_uppercase();
             return Err(EngineError::unsupported_hint(
                 format!("{word} statement"),
                 span_pos(other.span()).or(Some(Pos { line: 1, column: 1 })),
@@ -104,7 +108,10 @@ pub fn parse(sql: &str) -> Result<ParsedQuery, EngineError> {
         }
         other => {
             return Err(EngineError::unsupported(
-                format!("{} as a query", other.to_string().split_whitespace().next().unwrap_or("?")),
+                format!(
+                    "{} as a query",
+                    other.to_string().split_whitespace().next().unwrap_or("?")
+                ),
                 span_pos(other.span()),
             ))
         }
@@ -196,7 +203,10 @@ fn check_select_clauses(select: &Select) -> Result<(), EngineError> {
                 ))
             }
             SelectItem::ExprWithAliases { .. } => {
-                return Err(EngineError::unsupported("multiple aliases", span_pos(item.span())))
+                return Err(EngineError::unsupported(
+                    "multiple aliases",
+                    span_pos(item.span()),
+                ))
             }
             _ => {}
         }
@@ -282,7 +292,10 @@ fn base_table(select: &Select) -> Result<TableRef, EngineError> {
             "subqueries are planned for a later tier",
         )),
         other => Err(EngineError::unsupported(
-            format!("{} in FROM", other.to_string().split('(').next().unwrap_or("this")),
+            format!(
+                "{} in FROM",
+                other.to_string().split('(').next().unwrap_or("this")
+            ),
             span_pos(other.span()),
         )),
     }
@@ -327,7 +340,10 @@ pub fn item_text(sql: &str, start: Location) -> Option<String> {
             Token::Word(w) if depth == 0 && first.is_some() => {
                 let kw = w.value.to_ascii_uppercase();
                 if w.quote_style.is_none()
-                    && matches!(kw.as_str(), "FROM" | "WHERE" | "GROUP" | "HAVING" | "ORDER" | "LIMIT")
+                    && matches!(
+                        kw.as_str(),
+                        "FROM" | "WHERE" | "GROUP" | "HAVING" | "ORDER" | "LIMIT"
+                    )
                 {
                     break;
                 }
@@ -379,7 +395,14 @@ mod tests {
             Some("sum( cost )")
         );
         assert_eq!(
-            item_text(sql, Location { line: 1, column: 22 }).as_deref(),
+            item_text(
+                sql,
+                Location {
+                    line: 1,
+                    column: 22
+                }
+            )
+            .as_deref(),
             Some("COUNT(*)")
         );
     }

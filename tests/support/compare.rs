@@ -50,7 +50,9 @@ pub fn rows(conn: &mut Conn, sql: &str, strings: Strings) -> Vec<Vec<String>> {
 
 /// Column names of `sql`.
 pub fn columns(conn: &mut Conn, sql: &str) -> Vec<String> {
-    let result = conn.query_iter(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let result = conn
+        .query_iter(sql)
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
     let names = result
         .columns()
         .as_ref()
@@ -80,5 +82,9 @@ pub fn assert_same(conn: &mut Conn, view: &str, query: &str, strings: Strings, c
             want.len()
         );
     }
-    assert_eq!(columns(conn, &view_sql), columns(conn, query), "{context}: column names");
+    assert_eq!(
+        columns(conn, &view_sql),
+        columns(conn, query),
+        "{context}: column names"
+    );
 }

@@ -66,7 +66,11 @@ fn type_of(expr: &Expr, table: &TableMeta) -> SqlType {
 pub fn types_for(analysis: &Analysis, table: &TableMeta) -> ExprTypes {
     let layout = Layout::of(analysis);
     ExprTypes {
-        keys: analysis.keys.iter().map(|k| type_of(&k.expr, table)).collect(),
+        keys: analysis
+            .keys
+            .iter()
+            .map(|k| type_of(&k.expr, table))
+            .collect(),
         sums: layout
             .nums
             .iter()

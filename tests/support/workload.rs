@@ -147,14 +147,18 @@ impl Writers {
                         }
                         Err(e) => {
                             let _ = conn.query_drop("ROLLBACK");
-                            return Err(format!("writer {w}: {stmts:?}: {e}"));
+                            return Err(format!("writer {w} at {:?}: {stmts:?}: {e}", std::time::SystemTime::now()));
                         }
                     }
                 }
                 Ok(())
             }));
         }
-        Writers { stop, handles, stats }
+        Writers {
+            stop,
+            handles,
+            stats,
+        }
     }
 
     /// Stops the writers and reports any unexpected error.

@@ -20,7 +20,11 @@ impl Gen<'_> {
                     zero_literal(&self.types.keys[i]),
                     quote(&key_col(i))
                 ));
-                items.push(format!("({}) IS NULL AS {}", k.expr, quote(&key_null_col(i))));
+                items.push(format!(
+                    "({}) IS NULL AS {}",
+                    k.expr,
+                    quote(&key_null_col(i))
+                ));
             } else {
                 items.push(format!("{} AS {}", k.expr, quote(&key_col(i))));
             }
@@ -86,8 +90,15 @@ impl Gen<'_> {
             items.push(format!("SUM(({}) IS NOT NULL) AS `nn{i}`", n.arg));
             if n.needs_sum {
                 let t = self.sum_type(i);
-                let cast = if t == "double" { "DOUBLE".to_string() } else { t.to_uppercase() };
-                items.push(format!("SUM(CAST(COALESCE({}, 0) AS {cast})) AS `s{i}`", n.arg));
+                let cast = if t == "double" {
+                    "DOUBLE".to_string()
+                } else {
+                    t.to_uppercase()
+                };
+                items.push(format!(
+                    "SUM(CAST(COALESCE({}, 0) AS {cast})) AS `s{i}`",
+                    n.arg
+                ));
             }
         }
         format!(

@@ -127,7 +127,8 @@ impl Layout {
         for (j, m) in self.minmax.iter().enumerate() {
             cols.push(format!("{m} AS `m{j}`"));
         }
-        let first = (!cols.is_empty()).then(|| format!("SELECT {} FROM {base} LIMIT 0", cols.join(", ")));
+        let first =
+            (!cols.is_empty()).then(|| format!("SELECT {} FROM {base} LIMIT 0", cols.join(", ")));
         let sums: Vec<String> = self
             .nums
             .iter()
@@ -135,7 +136,8 @@ impl Layout {
             .filter(|(_, n)| n.needs_sum)
             .map(|(i, n)| format!("SUM({}) AS `s{i}`", n.arg))
             .collect();
-        let second = (!sums.is_empty()).then(|| format!("SELECT {} FROM {base} LIMIT 0", sums.join(", ")));
+        let second =
+            (!sums.is_empty()).then(|| format!("SELECT {} FROM {base} LIMIT 0", sums.join(", ")));
         (first, second)
     }
 

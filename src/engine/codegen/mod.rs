@@ -141,20 +141,35 @@ impl<'a> Gen<'a> {
 pub fn drop_state_sql(names: &Names) -> Vec<String> {
     let mut out = Vec::new();
     for t in names.minmax.iter().chain(std::iter::once(&names.state)) {
-        out.push(format!("DROP TABLE IF EXISTS {}", quote_qualified(&names.schema, t)));
+        out.push(format!(
+            "DROP TABLE IF EXISTS {}",
+            quote_qualified(&names.schema, t)
+        ));
     }
     out
 }
 
 /// Statements that remove a summary's triggers.
 pub fn drop_triggers_sql(names: &Names) -> Vec<String> {
-    [&names.trigger_insert, &names.trigger_update, &names.trigger_delete]
-        .iter()
-        .map(|t| format!("DROP TRIGGER IF EXISTS {}", quote_qualified(&names.schema, t)))
-        .collect()
+    [
+        &names.trigger_insert,
+        &names.trigger_update,
+        &names.trigger_delete,
+    ]
+    .iter()
+    .map(|t| {
+        format!(
+            "DROP TRIGGER IF EXISTS {}",
+            quote_qualified(&names.schema, t)
+        )
+    })
+    .collect()
 }
 
 /// Statement that removes the user's view.
 pub fn drop_view_sql(names: &Names) -> String {
-    format!("DROP VIEW IF EXISTS {}", quote_qualified(&names.schema, &names.view))
+    format!(
+        "DROP VIEW IF EXISTS {}",
+        quote_qualified(&names.schema, &names.view)
+    )
 }

@@ -79,7 +79,9 @@ impl Names {
         Names {
             schema: schema.to_string(),
             view: name.to_string(),
-            minmax: (0..minmax_inputs).map(|i| format!("{state}_mm{i}")).collect(),
+            minmax: (0..minmax_inputs)
+                .map(|i| format!("{state}_mm{i}"))
+                .collect(),
             state,
             trigger_insert: format!("{p}_ins"),
             trigger_update: format!("{p}_upd"),

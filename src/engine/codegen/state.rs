@@ -151,13 +151,22 @@ mod tests {
     fn null_keys_are_stored_as_a_valid_value_of_the_type() {
         assert_eq!(zero_literal(&SqlType::plain("int(11)")), "0");
         assert_eq!(zero_literal(&SqlType::plain("date")), "'1000-01-01'");
-        assert_eq!(zero_literal(&SqlType::plain("enum('it''s','b')")), "'it''s'");
-        assert_eq!(zero_literal(&SqlType::text("varchar(5)", "utf8mb4_general_ci")), "''");
+        assert_eq!(
+            zero_literal(&SqlType::plain("enum('it''s','b')")),
+            "'it''s'"
+        );
+        assert_eq!(
+            zero_literal(&SqlType::text("varchar(5)", "utf8mb4_general_ci")),
+            "''"
+        );
     }
 
     #[test]
     fn exact_sums_are_wide_decimals() {
-        assert_eq!(sum_storage(&SqlType::plain("decimal(42,2)")), "decimal(65,2)");
+        assert_eq!(
+            sum_storage(&SqlType::plain("decimal(42,2)")),
+            "decimal(65,2)"
+        );
         assert_eq!(sum_storage(&SqlType::plain("bigint(20)")), "decimal(65,0)");
         assert_eq!(sum_storage(&SqlType::plain("double")), "double");
     }

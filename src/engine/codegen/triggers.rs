@@ -55,7 +55,10 @@ impl Gen<'_> {
             let e = render(&k.expr, Some(q));
             cols.push(quote(&key_col(i)));
             if self.key_nullable(i) {
-                vals.push(format!("COALESCE({e}, {})", zero_literal(&self.types.keys[i])));
+                vals.push(format!(
+                    "COALESCE({e}, {})",
+                    zero_literal(&self.types.keys[i])
+                ));
                 cols.push(quote(&key_null_col(i)));
                 vals.push(format!("(({e}) IS NULL)"));
             } else {
@@ -79,12 +82,19 @@ impl Gen<'_> {
     fn sum_input(&self, i: usize, q: &str) -> String {
         let arg = render(&self.layout.nums[i].arg, Some(q));
         let t = self.sum_type(i);
-        let cast = if t == "double" { "DOUBLE".to_string() } else { t.to_uppercase() };
+        let cast = if t == "double" {
+            "DOUBLE".to_string()
+        } else {
+            t.to_uppercase()
+        };
         format!("CAST(COALESCE({arg}, 0) AS {cast})")
     }
 
     fn nonnull_input(&self, i: usize, q: &str) -> String {
-        format!("(({}) IS NOT NULL)", render(&self.layout.nums[i].arg, Some(q)))
+        format!(
+            "(({}) IS NOT NULL)",
+            render(&self.layout.nums[i].arg, Some(q))
+        )
     }
 
     /// Upsert of one row's contribution (sign +1 or -1) into the state.
@@ -133,7 +143,11 @@ impl Gen<'_> {
             updates.push(format!("`nn{i}` = `nn{i}` + VALUES(`nn{i}`)"));
             if n.needs_sum {
                 cols.push(format!("`s{i}`"));
-                vals.push(format!("{} - {}", self.sum_input(i, "NEW"), self.sum_input(i, "OLD")));
+                vals.push(format!(
+                    "{} - {}",
+                    self.sum_input(i, "NEW"),
+                    self.sum_input(i, "OLD")
+                ));
                 updates.push(format!("`s{i}` = `s{i}` + VALUES(`s{i}`)"));
             }
         }

@@ -27,7 +27,10 @@ impl Gen<'_> {
         for i in 0..self.types.keys.len() {
             conds.push(format!("`{m}`.{c} = `{s}`.{c}", c = quote(&key_col(i))));
             if self.key_nullable(i) {
-                conds.push(format!("`{m}`.{c} = `{s}`.{c}", c = quote(&key_null_col(i))));
+                conds.push(format!(
+                    "`{m}`.{c} = `{s}`.{c}",
+                    c = quote(&key_null_col(i))
+                ));
             }
         }
         conds
@@ -64,10 +67,18 @@ impl Gen<'_> {
     pub fn groups_sql(&self) -> String {
         let mut cols = Vec::new();
         for i in 0..self.types.keys.len() {
-            cols.push(format!("{} AS {}", self.stored_key("s", i), quote(&key_placeholder(i))));
+            cols.push(format!(
+                "{} AS {}",
+                self.stored_key("s", i),
+                quote(&key_placeholder(i))
+            ));
         }
         for (i, src) in self.layout.sources.iter().enumerate() {
-            cols.push(format!("{} AS {}", self.aggregate_value(*src), quote(&agg_placeholder(i))));
+            cols.push(format!(
+                "{} AS {}",
+                self.aggregate_value(*src),
+                quote(&agg_placeholder(i))
+            ));
         }
         let mut sql = format!(
             "SELECT {} FROM {} AS `s`",
@@ -99,7 +110,11 @@ impl Gen<'_> {
             .iter()
             .map(|o| format!("{} AS {}", o.expr, quote(&o.name)))
             .collect();
-        let mut sql = format!("SELECT {} FROM ({}) AS `_lt`", cols.join(", "), self.groups_sql());
+        let mut sql = format!(
+            "SELECT {} FROM ({}) AS `_lt`",
+            cols.join(", "),
+            self.groups_sql()
+        );
         // HAVING was rewritten over the per-group columns, so it filters the derived rows.
         if let Some(h) = &a.having {
             sql.push_str(&format!(" WHERE {h}"));

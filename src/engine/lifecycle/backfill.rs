@@ -51,7 +51,10 @@ const UPSERT_BATCH: usize = 500;
 fn after(pk: &[String], strict: bool) -> String {
     let mut ors = Vec::new();
     for i in 0..pk.len() {
-        let mut ands: Vec<String> = pk[..i].iter().map(|c| format!("{} = ?", quote(c))).collect();
+        let mut ands: Vec<String> = pk[..i]
+            .iter()
+            .map(|c| format!("{} = ?", quote(c)))
+            .collect();
         let last = i + 1 == pk.len();
         let op = if last && !strict { ">=" } else { ">" };
         ands.push(format!("{} {op} ?", quote(&pk[i])));
@@ -63,7 +66,10 @@ fn after(pk: &[String], strict: bool) -> String {
 fn upto(pk: &[String]) -> String {
     let mut ors = Vec::new();
     for i in 0..pk.len() {
-        let mut ands: Vec<String> = pk[..i].iter().map(|c| format!("{} = ?", quote(c))).collect();
+        let mut ands: Vec<String> = pk[..i]
+            .iter()
+            .map(|c| format!("{} = ?", quote(c)))
+            .collect();
         let last = i + 1 == pk.len();
         let op = if last { "<=" } else { "<" };
         ands.push(format!("{} {op} ?", quote(&pk[i])));
@@ -144,11 +150,17 @@ pub fn run(
         let t0 = Instant::now();
         // Upper boundary of this chunk: the chunk-th next primary key, or none for the tail.
         let hi: Option<Row> = match &lo {
-            None => sql(snapshot.exec_first(&boundary_first, (chunk - 1,)), "finding the chunk boundary")?,
+            None => sql(
+                snapshot.exec_first(&boundary_first, (chunk - 1,)),
+                "finding the chunk boundary",
+            )?,
             Some(v) => {
                 let mut p = range_params(v);
                 p.push((chunk - 1).into());
-                sql(snapshot.exec_first(&boundary_next, p), "finding the chunk boundary")?
+                sql(
+                    snapshot.exec_first(&boundary_next, p),
+                    "finding the chunk boundary",
+                )?
             }
         };
         let hi: Option<Vec<Value>> = hi.map(Row::unwrap);
@@ -162,7 +174,11 @@ pub fn run(
             preds.push(format!("({})", upto(&pk)));
             params.extend(range_params(v));
         }
-        let range = if preds.is_empty() { None } else { Some(preds.join(" AND ")) };
+        let range = if preds.is_empty() {
+            None
+        } else {
+            Some(preds.join(" AND "))
+        };
         let state_rows: Vec<Row> = sql(
             snapshot.exec(gen.chunk_state_sql(range.as_deref()), params.clone()),
             "reading a backfill chunk",
@@ -174,19 +190,25 @@ pub fn run(
                 "reading a backfill chunk (MIN/MAX)",
             )?);
         }
-        let rows_in_chunk = if hi.is_some() { chunk } else { total.saturating_sub(done) };
+        let rows_in_chunk = if hi.is_some() {
+            chunk
+        } else {
+            total.saturating_sub(done)
+        };
         done += rows_in_chunk;
         chunks += 1;
         // One short transaction per chunk: partial aggregates and progress commit together.
         sql(writer.query_drop("START TRANSACTION"), "starting a chunk")?;
         let write = (|| -> Result<(), mysql::Error> {
             for batch in state_rows.chunks(UPSERT_BATCH) {
-                let params: Vec<Value> = batch.iter().flat_map(|r| Row::unwrap(r.clone())).collect();
+                let params: Vec<Value> =
+                    batch.iter().flat_map(|r| Row::unwrap(r.clone())).collect();
                 writer.exec_drop(gen.state_upsert_sql(batch.len()), params)?;
             }
             for (j, rows) in mm_rows.iter().enumerate() {
                 for batch in rows.chunks(UPSERT_BATCH) {
-                    let params: Vec<Value> = batch.iter().flat_map(|r| Row::unwrap(r.clone())).collect();
+                    let params: Vec<Value> =
+                        batch.iter().flat_map(|r| Row::unwrap(r.clone())).collect();
                     writer.exec_drop(gen.minmax_upsert_sql(j, batch.len()), params)?;
                 }
             }
@@ -207,9 +229,17 @@ pub fn run(
         let progress = Progress {
             rows_done: done,
             rows_total: total,
-            percent: if total == 0 { 100.0 } else { (done as f64 * 100.0 / total as f64).min(100.0) },
+            percent: if total == 0 {
+                100.0
+            } else {
+                (done as f64 * 100.0 / total as f64).min(100.0)
+            },
             rate,
-            eta_secs: if rate > 0.0 { total.saturating_sub(done) as f64 / rate } else { 0.0 },
+            eta_secs: if rate > 0.0 {
+                total.saturating_sub(done) as f64 / rate
+            } else {
+                0.0
+            },
             chunk_size: chunk,
             chunks,
         };
@@ -228,7 +258,10 @@ pub fn run(
             return sql(Err(e), "recording progress");
         }
         sql(writer.query_drop("COMMIT"), "committing a chunk")?;
-        on_event(Event::Progress(progress));
+        // The tail chunk after a boundary that fell exactly on the last row is empty: no news.
+        if rows_in_chunk > 0 || chunks == 1 {
+            on_event(Event::Progress(progress));
+        }
         match hi {
             Some(v) => lo = Some(v),
             None => break,
@@ -243,7 +276,10 @@ pub fn run(
 }
 
 fn chrono_now(conn: &mut Conn) -> Result<String, LifecycleError> {
-    let now: Option<String> = sql(conn.query_first("SELECT CAST(NOW(6) AS CHAR)"), "reading the clock")?;
+    let now: Option<String> = sql(
+        conn.query_first("SELECT CAST(NOW(6) AS CHAR)"),
+        "reading the clock",
+    )?;
     Ok(now.unwrap_or_default())
 }
 

@@ -27,9 +27,13 @@ pub struct CreateReport {
     pub backfill_secs: f64,
 }
 
+/// The writer slots `create` uses: as requested, else 16 for a view without GROUP BY (every
+/// writer would otherwise update one row) and 1 otherwise.
 /// Slots default: a view without GROUP BY funnels every writer into one row, so spread it.
-pub(crate) fn slots_for(prepared_keys: usize, requested: Option<u16>) -> u16 {
-    requested.unwrap_or(if prepared_keys == 0 { 16 } else { 1 }).max(1)
+pub fn slots_for(prepared_keys: usize, requested: Option<u16>) -> u16 {
+    requested
+        .unwrap_or(if prepared_keys == 0 { 16 } else { 1 })
+        .max(1)
 }
 
 /// Statements creating the state tables of `gen`.
@@ -89,16 +93,25 @@ pub fn create(
         ),
         "recording the summary in the catalog",
     )?;
-    let result = create_objects(&mut admin, opts, &gen, &prepared, name, options, control, on_event);
+    let result = create_objects(
+        &mut admin, opts, &gen, &prepared, name, options, control, on_event,
+    );
     match result {
         Ok(report) => Ok(report),
         Err(LifecycleError::Cancelled(n)) => Err(LifecycleError::Cancelled(n)),
         Err(e) => {
             // Triggers may be live (backfill failed after the lock): then keep the summary for
             // `resume`; otherwise remove everything we created.
-            let triggers_live = trigger_exists(&mut admin, &schema, &gen.names.trigger_insert).unwrap_or(false);
+            let triggers_live =
+                trigger_exists(&mut admin, &schema, &gen.names.trigger_insert).unwrap_or(false);
             if triggers_live {
-                let _ = catalog::set_status(&mut admin, &schema, name, status::BACKFILLING, Some(&e.to_string()));
+                let _ = catalog::set_status(
+                    &mut admin,
+                    &schema,
+                    name,
+                    status::BACKFILLING,
+                    Some(&e.to_string()),
+                );
             } else {
                 cleanup(&mut admin, &gen, name);
             }
@@ -127,11 +140,17 @@ fn create_objects(
     let plan = LockPlan {
         base: gen.base.clone(),
         base_label: format!("{}.{}", prepared.table.schema, prepared.table.name),
-        tables: state_tables(gen),
         statements: trigger_statements(&gen.triggers()),
         undo: drop_triggers_sql(&gen.names),
     };
-    let lock = run_locked(admin, Some(&mut snapshot), &plan, options, on_event)?;
+    let lock = run_locked(
+        admin,
+        Some(&mut snapshot),
+        &plan,
+        options,
+        Some(control),
+        on_event,
+    )?;
     on_event(Event::Locked {
         lock_ms: lock.lock_ms,
         wait_ms: lock.wait_ms,
@@ -149,7 +168,17 @@ fn create_objects(
         ),
         "recording the lock",
     )?;
-    finish_backfill(gen, &mut snapshot, opts, name, lock, options, control, on_event, status::READY)
+    finish_backfill(
+        gen,
+        &mut snapshot,
+        opts,
+        name,
+        lock,
+        options,
+        control,
+        on_event,
+        status::READY,
+    )
 }
 
 /// Runs the backfill on an open snapshot and marks the summary `final_status`.
@@ -199,15 +228,11 @@ fn catalog_table() -> &'static str {
 }
 
 fn connection_id(conn: &mut Conn) -> Result<u64, LifecycleError> {
-    Ok(sql(conn.query_first("SELECT CONNECTION_ID()"), "reading the connection id")?.unwrap_or(0))
-}
-
-/// Quoted state and multiset tables of `gen`.
-pub(crate) fn state_tables(gen: &Gen<'_>) -> Vec<String> {
-    std::iter::once(&gen.names.state)
-        .chain(gen.names.minmax.iter())
-        .map(|t| gen.qualified(t))
-        .collect()
+    Ok(sql(
+        conn.query_first("SELECT CONNECTION_ID()"),
+        "reading the connection id",
+    )?
+    .unwrap_or(0))
 }
 
 fn check_collisions(conn: &mut Conn, gen: &Gen<'_>, name: &str) -> Result<(), LifecycleError> {
@@ -216,14 +241,20 @@ fn check_collisions(conn: &mut Conn, gen: &Gen<'_>, name: &str) -> Result<(), Li
         return Err(LifecycleError::Exists(format!("summary {schema}.{name}")));
     }
     if object_exists(conn, schema, name)? {
-        return Err(LifecycleError::Exists(format!("a table or view {schema}.{name}")));
+        return Err(LifecycleError::Exists(format!(
+            "a table or view {schema}.{name}"
+        )));
     }
     for t in std::iter::once(&gen.names.state).chain(gen.names.minmax.iter()) {
         if object_exists(conn, schema, t)? {
             return Err(LifecycleError::Exists(format!("table {schema}.{t}")));
         }
     }
-    for t in [&gen.names.trigger_insert, &gen.names.trigger_update, &gen.names.trigger_delete] {
+    for t in [
+        &gen.names.trigger_insert,
+        &gen.names.trigger_update,
+        &gen.names.trigger_delete,
+    ] {
         if trigger_exists(conn, schema, t)? {
             return Err(LifecycleError::Exists(format!("trigger {schema}.{t}")));
         }
@@ -246,9 +277,11 @@ fn cleanup(conn: &mut Conn, gen: &Gen<'_>, name: &str) {
     let _ = catalog::remove(conn, &gen.names.schema, name);
 }
 
-/// Continues an interrupted backfill: under a new brief lock the state is emptied and a new
-/// snapshot opened, then the backfill runs again from the start (the snapshot of an interrupted
-/// run is gone, and the triggers kept every write since then, so restarting is what stays exact).
+/// Continues an interrupted backfill. The snapshot of the interrupted run died with it, so the
+/// backfill starts again, into a fresh generation of state tables: under a new brief lock the
+/// triggers are switched to the new generation and a new snapshot is opened; the view follows and
+/// the partial generation is dropped. The argument of `docs/correctness.md` applies unchanged
+/// with the new lock as its moment T.
 pub fn resume(
     opts: &Opts,
     schema: &str,
@@ -258,11 +291,19 @@ pub fn resume(
     on_event: &mut dyn FnMut(Event),
 ) -> Result<CreateReport, LifecycleError> {
     let mut admin = open(opts)?;
-    sql(admin.query_drop(format!("USE {}", crate::engine::ident::quote(schema))), "selecting the database")?;
-    let entry = sql(catalog::get(&mut admin, schema, name), "reading the catalog")?
-        .ok_or_else(|| LifecycleError::NotFound(name.to_string()))?;
+    sql(
+        admin.query_drop(format!("USE {}", crate::engine::ident::quote(schema))),
+        "selecting the database",
+    )?;
+    let entry = sql(
+        catalog::get(&mut admin, schema, name),
+        "reading the catalog",
+    )?
+    .ok_or_else(|| LifecycleError::NotFound(name.to_string()))?;
     if entry.status == status::READY {
-        return Err(LifecycleError::State(format!("{name} is ready; nothing to resume")));
+        return Err(LifecycleError::State(format!(
+            "{name} is ready; nothing to resume"
+        )));
     }
     if let Some(owner) = entry.owner {
         if connection_alive(&mut admin, owner)? {
@@ -271,50 +312,95 @@ pub fn resume(
             )));
         }
     }
+    let old_names = crate::engine::codegen::Names::new(schema, name, entry.generation, 0);
     let gen_options = GenOptions {
-        generation: entry.generation,
+        generation: entry.generation + 1,
         slots: entry.slots,
     };
     let prepared = prepare(&mut admin, &entry.query, name, gen_options)?;
-    let gen = Gen::new(&prepared.analysis, &prepared.table, &prepared.types, name, gen_options)?;
-    // Objects may be missing if creation died before the lock: (re)create what is absent.
-    for (ddl, table) in gen
-        .state_ddl()
-        .into_iter()
-        .zip(std::iter::once(&gen.names.state).chain(gen.names.minmax.iter()))
-    {
-        if !object_exists(&mut admin, schema, table)? {
-            sql(admin.query_drop(ddl), "re-creating a state table")?;
-        }
+    let gen = Gen::new(
+        &prepared.analysis,
+        &prepared.table,
+        &prepared.types,
+        name,
+        gen_options,
+    )?;
+    for s in drop_state_sql(&gen.names) {
+        sql(admin.query_drop(s), "removing a leftover generation")?;
     }
-    sql(admin.query_drop(gen.view_ddl()), "re-creating the view")?;
-    let mut statements: Vec<String> = state_tables(&gen)
-        .iter()
-        .map(|t| format!("DELETE FROM {t}"))
-        .collect();
-    statements.extend(drop_triggers_sql(&gen.names));
+    for ddl in gen.state_ddl() {
+        sql(admin.query_drop(ddl), "creating the state table")?;
+    }
+    let mut statements = drop_triggers_sql(&gen.names);
     statements.extend(trigger_statements(&gen.triggers()));
     let mut snapshot = open(opts)?;
     let plan = LockPlan {
         base: gen.base.clone(),
         base_label: format!("{}.{}", prepared.table.schema, prepared.table.name),
-        tables: state_tables(&gen),
         statements,
         undo: Vec::new(),
     };
-    let lock = run_locked(&mut admin, Some(&mut snapshot), &plan, options, on_event)?;
+    let lock = match run_locked(
+        &mut admin,
+        Some(&mut snapshot),
+        &plan,
+        options,
+        Some(control),
+        on_event,
+    ) {
+        Ok(l) => l,
+        Err(e) => {
+            for s in drop_state_sql(&gen.names) {
+                let _ = admin.query_drop(s);
+            }
+            return Err(e);
+        }
+    };
     on_event(Event::Locked {
         lock_ms: lock.lock_ms,
         wait_ms: lock.wait_ms,
     });
+    sql(admin.query_drop(gen.view_ddl()), "switching the view")?;
+    // Old generation: every table of the previous state (its MIN/MAX count is not known here).
+    let tables: Vec<String> = sql(
+        admin.exec(
+            "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND (TABLE_NAME = ? OR TABLE_NAME LIKE CONCAT(?, '\\_mm%'))",
+            (schema, &old_names.state, &old_names.state),
+        ),
+        "finding the old generation",
+    )?;
+    for t in tables {
+        sql(
+            admin.query_drop(format!(
+                "DROP TABLE IF EXISTS {}",
+                quote_qualified(schema, &t)
+            )),
+            "dropping the old generation",
+        )?;
+    }
     sql(
         catalog::update(
             &mut admin,
             schema,
             name,
-            &[("status", status::BACKFILLING.into()), ("error", mysql::Value::NULL)],
+            &[
+                ("status", status::BACKFILLING.into()),
+                ("error", mysql::Value::NULL),
+                ("generation", gen_options.generation.into()),
+                ("lock_ms", lock.lock_ms.into()),
+            ],
         ),
         "recording the resume",
     )?;
-    finish_backfill(&gen, &mut snapshot, opts, name, lock, options, control, on_event, status::READY)
+    finish_backfill(
+        &gen,
+        &mut snapshot,
+        opts,
+        name,
+        lock,
+        options,
+        control,
+        on_event,
+        status::READY,
+    )
 }

@@ -48,7 +48,10 @@ pub fn drop_summary(opts: &Opts, schema: &str, name: &str) -> Result<DropReport,
         )?;
         if n.unwrap_or(0) > 0 {
             sql(
-                conn.query_drop(format!("DROP TRIGGER IF EXISTS {}", quote_qualified(schema, &trigger))),
+                conn.query_drop(format!(
+                    "DROP TRIGGER IF EXISTS {}",
+                    quote_qualified(schema, &trigger)
+                )),
                 "dropping a trigger",
             )?;
             report.dropped.push(format!("trigger {trigger}"));
@@ -65,7 +68,10 @@ pub fn drop_summary(opts: &Opts, schema: &str, name: &str) -> Result<DropReport,
     if let Some(def) = view {
         if entry.is_some() || def.contains(&format!("`{p}_g")) {
             sql(
-                conn.query_drop(format!("DROP VIEW IF EXISTS {}", quote_qualified(schema, name))),
+                conn.query_drop(format!(
+                    "DROP VIEW IF EXISTS {}",
+                    quote_qualified(schema, name)
+                )),
                 "dropping the view",
             )?;
             report.dropped.push(format!("view {name}"));
@@ -80,14 +86,22 @@ pub fn drop_summary(opts: &Opts, schema: &str, name: &str) -> Result<DropReport,
     )?;
     for t in tables.iter().filter(|t| is_state_table(&p, t)) {
         sql(
-            conn.query_drop(format!("DROP TABLE IF EXISTS {}", quote_qualified(schema, t))),
+            conn.query_drop(format!(
+                "DROP TABLE IF EXISTS {}",
+                quote_qualified(schema, t)
+            )),
             "dropping a state table",
         )?;
         report.dropped.push(format!("table {t}"));
     }
     if entry.is_some() {
-        sql(catalog::remove(&mut conn, schema, name), "removing the catalog entry")?;
-        report.dropped.push(format!("catalog entry {}", string_literal(name)));
+        sql(
+            catalog::remove(&mut conn, schema, name),
+            "removing the catalog entry",
+        )?;
+        report
+            .dropped
+            .push(format!("catalog entry {}", string_literal(name)));
     }
     Ok(report)
 }

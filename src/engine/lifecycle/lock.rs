@@ -3,7 +3,7 @@
 //! flight while the lock is held, every write either committed before the snapshot (and is in it)
 //! or runs after the triggers exist (and is applied by them) — never both, never neither.
 
-use super::{sql, CreateOptions, Event, LifecycleError};
+use super::{sql, Control, CreateOptions, Event, LifecycleError};
 use mysql::prelude::Queryable;
 use mysql::Conn;
 use std::time::{Duration, Instant};
@@ -17,8 +17,6 @@ pub struct LockPlan {
     pub base: String,
     /// Display name of the base table for errors.
     pub base_label: String,
-    /// Our tables the statements touch (locked WRITE too, as LOCK TABLES requires).
-    pub tables: Vec<String>,
     /// Statements to run while writers are held.
     pub statements: Vec<String>,
     /// Statements that restore the previous state if one of `statements` fails.
@@ -47,6 +45,7 @@ pub fn run_locked(
     mut snapshot: Option<&mut Conn>,
     plan: &LockPlan,
     opts: &CreateOptions,
+    control: Option<&Control>,
     on_event: &mut dyn FnMut(Event),
 ) -> Result<LockOutcome, LifecycleError> {
     let wait = opts.max_lock_wait_secs.max(1);
@@ -54,9 +53,10 @@ pub fn run_locked(
         admin.query_drop(format!("SET SESSION lock_wait_timeout = {wait}")),
         "setting the lock wait timeout",
     )?;
-    let mut targets = vec![format!("{} WRITE", plan.base)];
-    targets.extend(plan.tables.iter().map(|t| format!("{t} WRITE")));
-    let lock_sql = format!("LOCK TABLES {}", targets.join(", "));
+    // Only the base table: locking our state tables too made writers that queued on the lock fail
+    // with "table doesn't exist" for a state table the new triggers use (seen on 10.11). Nothing
+    // under the lock touches the state tables, so they need no lock.
+    let lock_sql = format!("LOCK TABLES {} WRITE", plan.base);
     let attempts = opts.lock_attempts.max(1);
     let started = Instant::now();
     for attempt in 1..=attempts {
@@ -64,6 +64,9 @@ pub fn run_locked(
         match admin.query_drop(&lock_sql) {
             Ok(()) => {}
             Err(e) if is_lock_timeout(&e) && attempt < attempts => {
+                if control.is_some_and(Control::is_cancelled) {
+                    return Err(LifecycleError::Cancelled(plan.base_label.clone()));
+                }
                 on_event(Event::LockRetry { attempt });
                 // Let queued writers through before asking again.
                 std::thread::sleep(Duration::from_millis(200 * u64::from(attempt)));
@@ -114,7 +117,10 @@ fn run_under_lock(
                 let _ = admin.query_drop(undo);
             }
             let what = stmt.lines().next().unwrap_or("").to_string();
-            return sql(Err(e), &format!("statement {} under the lock ({what})", i + 1));
+            return sql(
+                Err(e),
+                &format!("statement {} under the lock ({what})", i + 1),
+            );
         }
     }
     if let Some(s) = snapshot {

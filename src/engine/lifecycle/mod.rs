@@ -12,7 +12,7 @@ mod status;
 mod validate;
 
 pub use backfill::{ChunkPolicy, Progress};
-pub use create::{create, resume, CreateReport};
+pub use create::{create, resume, slots_for, CreateReport};
 pub use drop::{drop_summary, DropReport};
 pub use rebuild::rebuild;
 pub use status::{list, locate, status, StatusReport};

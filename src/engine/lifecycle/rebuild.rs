@@ -1,7 +1,7 @@
 //! `rebuild`: recompute a summary online into a new generation while readers keep reading the
 //! current one, which the triggers keep maintaining until the switch.
 
-use super::create::{finish_backfill, state_tables, CreateReport};
+use super::create::{finish_backfill, CreateReport};
 use super::lock::{run_locked, LockPlan};
 use super::session::{fingerprint, open};
 use super::{sql, Control, CreateOptions, Event, LifecycleError};
@@ -23,9 +23,15 @@ pub fn rebuild(
     on_event: &mut dyn FnMut(Event),
 ) -> Result<CreateReport, LifecycleError> {
     let mut admin = open(opts)?;
-    sql(admin.query_drop(format!("USE {}", quote(schema))), "selecting the database")?;
-    let entry = sql(catalog::get(&mut admin, schema, name), "reading the catalog")?
-        .ok_or_else(|| LifecycleError::NotFound(name.to_string()))?;
+    sql(
+        admin.query_drop(format!("USE {}", quote(schema))),
+        "selecting the database",
+    )?;
+    let entry = sql(
+        catalog::get(&mut admin, schema, name),
+        "reading the catalog",
+    )?
+    .ok_or_else(|| LifecycleError::NotFound(name.to_string()))?;
     if entry.status != status::READY && entry.status != status::FAILED {
         return Err(LifecycleError::State(format!(
             "{name} is {}; rebuild applies to a ready summary (use resume for an interrupted one)",
@@ -56,21 +62,29 @@ pub fn rebuild(
         "recording the rebuild",
     )?;
     // Phase 1: triggers maintain both generations; the snapshot starts the new one's backfill.
-    let mut tables = state_tables(&old_gen);
-    tables.extend(state_tables(&new_gen));
     let mut statements = drop_triggers_sql(&old_gen.names);
-    statements.extend(combined_triggers(&[&old_gen, &new_gen]).into_iter().map(|t| t.sql));
+    statements.extend(
+        combined_triggers(&[&old_gen, &new_gen])
+            .into_iter()
+            .map(|t| t.sql),
+    );
     let mut undo = drop_triggers_sql(&old_gen.names);
     undo.extend(old_gen.triggers().into_iter().map(|t| t.sql));
     let mut snapshot = open(opts)?;
     let plan = LockPlan {
         base: old_gen.base.clone(),
         base_label: format!("{schema}.{}", old.table.name),
-        tables: tables.clone(),
         statements,
         undo,
     };
-    let lock = match run_locked(&mut admin, Some(&mut snapshot), &plan, options, on_event) {
+    let lock = match run_locked(
+        &mut admin,
+        Some(&mut snapshot),
+        &plan,
+        options,
+        Some(control),
+        on_event,
+    ) {
         Ok(l) => l,
         Err(e) => {
             abandon(&mut admin, schema, name, &new_gen.names);
@@ -99,7 +113,6 @@ pub fn rebuild(
             let plan = LockPlan {
                 base: old_gen.base.clone(),
                 base_label: format!("{schema}.{}", old.table.name),
-                tables,
                 statements: {
                     let mut s = drop_triggers_sql(&old_gen.names);
                     s.extend(old_gen.triggers().into_iter().map(|t| t.sql));
@@ -107,24 +120,26 @@ pub fn rebuild(
                 },
                 undo: Vec::new(),
             };
-            let _ = run_locked(&mut admin, None, &plan, options, &mut |_| {});
+            let _ = run_locked(&mut admin, None, &plan, options, None, &mut |_| {});
             abandon(&mut admin, schema, name, &new_gen.names);
             return Err(e);
         }
     };
     // Phase 2: readers switch to the new generation while the triggers still maintain both
     // (so either is exact at the switch), then the triggers drop the old one.
-    sql(admin.query_drop(new_gen.view_ddl()), "switching the view to the new generation")?;
+    sql(
+        admin.query_drop(new_gen.view_ddl()),
+        "switching the view to the new generation",
+    )?;
     let mut statements = drop_triggers_sql(&new_gen.names);
     statements.extend(new_gen.triggers().into_iter().map(|t| t.sql));
     let plan = LockPlan {
         base: new_gen.base.clone(),
         base_label: format!("{schema}.{}", new.table.name),
-        tables,
         statements,
         undo: Vec::new(),
     };
-    let switch = run_locked(&mut admin, None, &plan, options, on_event)?;
+    let switch = run_locked(&mut admin, None, &plan, options, None, on_event)?;
     for s in drop_state_sql(&old_gen.names) {
         sql(admin.query_drop(s), "dropping the old generation")?;
     }
@@ -142,6 +157,11 @@ pub fn rebuild(
         ),
         "recording the new generation",
     )?;
+    // Writers were paused twice; report the longer pause.
+    let mut report = report;
+    if switch.lock_ms > report.lock.lock_ms {
+        report.lock = switch;
+    }
     Ok(report)
 }
 

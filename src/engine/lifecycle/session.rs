@@ -36,7 +36,11 @@ pub fn fingerprint(table: &TableMeta) -> String {
         ));
     }
     h.update(table.primary_key.join("\u{1}"));
-    h.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect()
+    h.finalize()
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Whether the connection with id `id` is still alive (a live owner means a backfill is running).

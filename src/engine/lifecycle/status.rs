@@ -36,7 +36,10 @@ pub fn locate(opts: &Opts, name: &str) -> Result<(String, String), LifecycleErro
     if let Some((schema, n)) = name.split_once('.') {
         return Ok((schema.to_string(), n.to_string()));
     }
-    let current: Option<Option<String>> = sql(conn.query_first("SELECT DATABASE()"), "reading the database")?;
+    let current: Option<Option<String>> = sql(
+        conn.query_first("SELECT DATABASE()"),
+        "reading the database",
+    )?;
     if let Some(Some(db)) = &current {
         if sql(catalog::get(&mut conn, db, name), "reading the catalog")?.is_some() {
             return Ok((db.clone(), name.to_string()));
@@ -44,7 +47,12 @@ pub fn locate(opts: &Opts, name: &str) -> Result<(String, String), LifecycleErro
     }
     let mut found = Vec::new();
     for schema in sql(catalog::schemas(&mut conn), "listing catalogs")? {
-        if sql(catalog::get(&mut conn, &schema, name), "reading the catalog")?.is_some() {
+        if sql(
+            catalog::get(&mut conn, &schema, name),
+            "reading the catalog",
+        )?
+        .is_some()
+        {
             found.push(schema);
         }
     }
@@ -64,14 +72,20 @@ pub fn locate(opts: &Opts, name: &str) -> Result<(String, String), LifecycleErro
 /// All summaries: of the connection's database, or of every database when none is selected.
 pub fn list(opts: &Opts) -> Result<Vec<StatusReport>, LifecycleError> {
     let mut conn = open(opts)?;
-    let current: Option<Option<String>> = sql(conn.query_first("SELECT DATABASE()"), "reading the database")?;
+    let current: Option<Option<String>> = sql(
+        conn.query_first("SELECT DATABASE()"),
+        "reading the database",
+    )?;
     let schemas = match current.flatten() {
         Some(db) => vec![db],
         None => sql(catalog::schemas(&mut conn), "listing catalogs")?,
     };
     let mut out = Vec::new();
     for schema in schemas {
-        for entry in sql(catalog::list_schema(&mut conn, &schema), "reading the catalog")? {
+        for entry in sql(
+            catalog::list_schema(&mut conn, &schema),
+            "reading the catalog",
+        )? {
             out.push(inspect(&mut conn, entry, false)?);
         }
     }
@@ -86,7 +100,11 @@ pub fn status(opts: &Opts, schema: &str, name: &str) -> Result<StatusReport, Lif
     inspect(&mut conn, entry, true)
 }
 
-fn inspect(conn: &mut mysql::Conn, entry: Entry, count_groups: bool) -> Result<StatusReport, LifecycleError> {
+fn inspect(
+    conn: &mut mysql::Conn,
+    entry: Entry,
+    count_groups: bool,
+) -> Result<StatusReport, LifecycleError> {
     let p = prefix(&entry.name);
     let mut triggers_present = true;
     for s in ["_ins", "_upd", "_del"] {
@@ -126,7 +144,15 @@ fn inspect(conn: &mut mysql::Conn, entry: Entry, count_groups: bool) -> Result<S
     } else if entry.status == st::BACKFILLING && !backfill_running {
         "incomplete: the backfill was interrupted; run resume".to_string()
     } else {
-        format!("{}: {:.1}% backfilled", entry.status, if entry.rows_total == 0 { 0.0 } else { entry.rows_done as f64 * 100.0 / entry.rows_total as f64 })
+        format!(
+            "{}: {:.1}% backfilled",
+            entry.status,
+            if entry.rows_total == 0 {
+                0.0
+            } else {
+                entry.rows_done as f64 * 100.0 / entry.rows_total as f64
+            }
+        )
     };
     Ok(StatusReport {
         entry,

@@ -18,8 +18,10 @@ use serde::Serialize;
 pub struct Difference {
     /// Group key values, rendered.
     pub key: Vec<String>,
-    /// Rows of this group in the base table (query) / in the summary.
-    pub presence: String,
+    /// Whether the query has this group.
+    pub in_query: bool,
+    /// Whether the summary has this group.
+    pub in_summary: bool,
     /// `(aggregate index, query value, summary value)` for aggregates that differ.
     pub values: Vec<(usize, String, String)>,
 }
@@ -31,7 +33,7 @@ pub struct ValidationReport {
     pub schema: String,
     /// Summary.
     pub name: String,
-    /// True when every group matches.
+    /// True when every group matches and no problem was found.
     pub exact: bool,
     /// Number of differing groups.
     pub differing_groups: u64,
@@ -52,9 +54,17 @@ fn render(v: &Value) -> String {
 }
 
 /// Validates summary `name` in `schema`, listing at most `max_diffs` differing groups.
-pub fn validate(opts: &Opts, schema: &str, name: &str, max_diffs: usize) -> Result<ValidationReport, LifecycleError> {
+pub fn validate(
+    opts: &Opts,
+    schema: &str,
+    name: &str,
+    max_diffs: usize,
+) -> Result<ValidationReport, LifecycleError> {
     let mut conn = open(opts)?;
-    sql(conn.query_drop(format!("USE {}", quote(schema))), "selecting the database")?;
+    sql(
+        conn.query_drop(format!("USE {}", quote(schema))),
+        "selecting the database",
+    )?;
     let entry = sql(catalog::get(&mut conn, schema, name), "reading the catalog")?
         .ok_or_else(|| LifecycleError::NotFound(name.to_string()))?;
     let mut problems = Vec::new();
@@ -66,17 +76,32 @@ pub fn validate(opts: &Opts, schema: &str, name: &str, max_diffs: usize) -> Resu
         ));
     }
     if entry.status != status::READY {
-        problems.push(format!("the summary is {} (backfill not complete)", entry.status));
+        problems.push(format!(
+            "the summary is {} (backfill not complete)",
+            entry.status
+        ));
     }
     let gen_options = GenOptions {
         generation: entry.generation,
         slots: entry.slots,
     };
     let prepared = prepare(&mut conn, &entry.query, name, gen_options)?;
-    let gen = Gen::new(&prepared.analysis, &prepared.table, &prepared.types, name, gen_options)?;
-    for t in [&gen.names.trigger_insert, &gen.names.trigger_update, &gen.names.trigger_delete] {
+    let gen = Gen::new(
+        &prepared.analysis,
+        &prepared.table,
+        &prepared.types,
+        name,
+        gen_options,
+    )?;
+    for t in [
+        &gen.names.trigger_insert,
+        &gen.names.trigger_update,
+        &gen.names.trigger_delete,
+    ] {
         if !super::session::trigger_exists(&mut conn, schema, t)? {
-            problems.push(format!("trigger {t} is missing: the summary is no longer maintained"));
+            problems.push(format!(
+                "trigger {t} is missing: the summary is no longer maintained"
+            ));
         }
     }
     let nkeys = prepared.analysis.keys.len();
@@ -91,14 +116,17 @@ pub fn validate(opts: &Opts, schema: &str, name: &str, max_diffs: usize) -> Resu
             _ => false,
         })
         .collect();
-    let mut checks = vec!["SUM(`_side` = 1) <> 1".to_string(), "SUM(`_side` = 2) <> 1".to_string()];
+    let mut checks = vec![
+        "SUM(`_side` = 1) <> 1".to_string(),
+        "SUM(`_side` = 2) <> 1".to_string(),
+    ];
     let mut picks = Vec::new();
-    for i in 0..naggs {
+    for (i, inexact) in inexact.iter().enumerate() {
         let a = quote(&agg_placeholder(i));
         let q = format!("MAX(IF(`_side` = 1, {a}, NULL))");
         let s = format!("MAX(IF(`_side` = 2, {a}, NULL))");
         checks.push(format!("(COUNT({a}) NOT IN (0, 2))"));
-        if inexact[i] {
+        if *inexact {
             checks.push(format!(
                 "(ABS(MAX({a}) - MIN({a})) > 1e-9 * GREATEST(1, ABS(MAX({a}))))"
             ));
@@ -127,15 +155,21 @@ pub fn validate(opts: &Opts, schema: &str, name: &str, max_diffs: usize) -> Resu
         checks.join(" OR ")
     );
     let count_sql = format!("SELECT COUNT(*) FROM ({}) AS `g`", gen.groups_sql());
-    sql(conn.query_drop("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"), "opening a snapshot")?;
-    let rows: Vec<mysql::Row> = sql(conn.query(&diff_sql), "comparing the summary with the query")?;
+    sql(
+        conn.query_drop("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"),
+        "opening a snapshot",
+    )?;
+    let rows: Vec<mysql::Row> = sql(
+        conn.query(&diff_sql),
+        "comparing the summary with the query",
+    )?;
     let groups: u64 = sql(conn.query_first(&count_sql), "counting groups")?.unwrap_or(0);
     sql(conn.query_drop("COMMIT"), "closing the snapshot")?;
     let mut differences = Vec::new();
     for row in rows.iter().take(max_diffs) {
         let vals: Vec<Value> = row.clone().unwrap();
-        let q_rows = render(&vals[0]);
-        let s_rows = render(&vals[1]);
+        let in_query = render(&vals[0]) != "0";
+        let in_summary = render(&vals[1]) != "0";
         let key = vals[2..2 + nkeys].iter().map(render).collect();
         let mut values = Vec::new();
         for i in 0..naggs {
@@ -147,7 +181,8 @@ pub fn validate(opts: &Opts, schema: &str, name: &str, max_diffs: usize) -> Resu
         }
         differences.push(Difference {
             key,
-            presence: format!("query rows {q_rows}, summary rows {s_rows}"),
+            in_query,
+            in_summary,
             values,
         });
     }
@@ -170,7 +205,7 @@ pub fn validate(opts: &Opts, schema: &str, name: &str, max_diffs: usize) -> Resu
     Ok(ValidationReport {
         schema: schema.to_string(),
         name: name.to_string(),
-        exact: exact && problems.iter().all(|p| !p.contains("missing")),
+        exact: exact && problems.is_empty(),
         differing_groups: rows.len() as u64,
         differences,
         groups,
