@@ -356,19 +356,22 @@ impl App {
             }
             _ => return false,
         }
-        // Keep a visible selection.
+        // Select the first matching table, or keep a visible selection.
         let rows = self.schema.rows();
-        if !rows
+        let filter = self.schema.filter.to_lowercase();
+        let first_match = rows.iter().find(|r| {
+            !filter.is_empty()
+                && r.path.column.is_none()
+                && r.path
+                    .table
+                    .as_ref()
+                    .is_some_and(|t| t.to_lowercase().contains(&filter))
+        });
+        let visible = rows
             .iter()
-            .any(|r| Some(&r.path) == self.schema.selected.as_ref())
-        {
-            let first_table = rows
-                .iter()
-                .find(|r| r.path.table.is_some())
-                .or(rows.first());
-            if let Some(r) = first_table {
-                self.schema.selected = Some(r.path.clone());
-            }
+            .any(|r| Some(&r.path) == self.schema.selected.as_ref());
+        if let Some(r) = first_match.or(if visible { None } else { rows.first() }) {
+            self.schema.selected = Some(r.path.clone());
         }
         true
     }

@@ -164,7 +164,11 @@ impl App {
                 self.load(need);
             }
             PaneId::Preview => {
-                let total = self.preview.lines(&self.theme).len();
+                let width = self
+                    .areas()
+                    .preview
+                    .map_or(40, |r| r.width.saturating_sub(2));
+                let total = self.preview.wrapped_len(&self.theme, width);
                 self.preview.handle(action, page, total);
             }
             PaneId::Summaries => self.summaries.handle(action, page),

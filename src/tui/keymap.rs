@@ -210,7 +210,7 @@ pub const DEFAULT_BINDINGS: &[DefaultBinding] = &[
     b(C::Global, "tab", A::NextPane, true),
     b(C::Global, "backtab", A::PrevPane, false),
     b(C::Global, "?", A::Help, true),
-    b(C::Global, "f1", A::Help, false),
+    b(C::Global, "f1", A::Help, true),
     b(C::Global, "q", A::Quit, true),
     b(C::Global, "ctrl-c", A::Quit, false),
     b(C::Global, "esc", A::Cancel, false),
@@ -639,26 +639,34 @@ impl Keymap {
         self.lookup(Context::Global, key)
     }
 
-    /// The footer entries of a focused pane: its own listed keys, then the
-    /// listed global ones; one entry per action, first key wins.
+    /// The footer entries of a focused pane: help first (so it survives
+    /// truncation), then the pane's listed keys, then the listed global
+    /// ones; one entry per action, first key wins.
     pub fn footer(&self, pane: Context) -> Vec<(String, &'static str)> {
         let mut out: Vec<(String, &'static str)> = Vec::new();
         let mut seen = Vec::new();
-        for context in [pane, Context::Global] {
-            for b in self
-                .bindings
-                .iter()
-                .filter(|b| b.context == context && b.footer)
-            {
-                if seen.contains(&b.action) {
-                    continue;
-                }
-                if pane == Context::Editor && context == Context::Global && b.key.is_text() {
-                    continue;
-                }
-                seen.push(b.action);
-                out.push((b.key.label(), strings::action_label(b.action)));
+        let listed = |b: &&Binding| {
+            b.footer
+                && !(pane == Context::Editor && b.context == Context::Global && b.key.is_text())
+        };
+        let global = self
+            .bindings
+            .iter()
+            .filter(|b| b.context == Context::Global)
+            .filter(listed);
+        let (help, rest): (Vec<&Binding>, Vec<&Binding>) =
+            global.partition(|b| b.action == Action::Help);
+        let own = self
+            .bindings
+            .iter()
+            .filter(|b| b.context == pane)
+            .filter(listed);
+        for b in help.into_iter().chain(own).chain(rest) {
+            if seen.contains(&b.action) {
+                continue;
             }
+            seen.push(b.action);
+            out.push((b.key.label(), strings::action_label_in(pane, b.action)));
         }
         out
     }
@@ -678,7 +686,7 @@ impl Keymap {
                 out.push((
                     context,
                     rows.into_iter()
-                        .map(|(a, keys)| (keys.join("/"), strings::action_label(a)))
+                        .map(|(a, keys)| (keys.join("/"), strings::action_label_in(context, a)))
                         .collect(),
                 ));
             }

@@ -164,7 +164,9 @@ impl Popup {
         let height = if matches!(self, Popup::Rename { .. }) {
             3
         } else {
-            wanted.clamp(5, area.height.saturating_sub(2).max(3))
+            wanted
+                .min(area.height.saturating_sub(2))
+                .max(5.min(area.height))
         };
         let rect = Rect {
             x: area.x + (area.width.saturating_sub(width)) / 2,

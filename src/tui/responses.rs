@@ -78,7 +78,11 @@ impl App {
                         }
                     }
                 }
-                let total = self.preview.lines(&self.theme).len();
+                let width = self
+                    .areas()
+                    .preview
+                    .map_or(40, |r| r.width.saturating_sub(2));
+                let total = self.preview.wrapped_len(&self.theme, width);
                 self.preview.scroll = self.preview.scroll.min(total.saturating_sub(1));
             }
             ResponseKind::Summaries(list) => {
@@ -189,7 +193,15 @@ impl App {
                 )];
                 body.extend(r.problems.iter().map(|p| format!("• {p}")));
                 for d in &r.differences {
-                    body.push(format!("group ({}): {}", d.key.join(", "), d.presence));
+                    body.push(format!(
+                        "group ({}): {}",
+                        d.key.join(", "),
+                        match (d.in_query, d.in_summary) {
+                            (true, false) => "missing from the summary",
+                            (false, true) => "not in the query's result",
+                            _ => "values differ",
+                        }
+                    ));
                     for (i, q, s) in &d.values {
                         body.push(format!("  value {i}: query {q}, summary {s}"));
                     }

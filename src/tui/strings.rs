@@ -46,7 +46,7 @@ pub const SUMMARIES_EMPTY: &str = "No summaries yet. Write a query and press c t
 pub const COMPARE_EMPTY: &str =
     "Select a summary and press Enter (or F5) to run its query and the summary side by side.";
 /// Compare pane: heading of the original query column.
-pub const COMPARE_QUERY: &str = "Original query";
+pub const COMPARE_QUERY: &str = "Query";
 /// Compare pane: heading of the summary column.
 pub const COMPARE_SUMMARY: &str = "Summary";
 /// Compare pane: the results are equal.
@@ -117,6 +117,15 @@ pub fn context_name(context: Context) -> &'static str {
     }
 }
 
+/// What an action does in `context`, as listed in the footer and the help overlay.
+pub fn action_label_in(context: Context, action: Action) -> &'static str {
+    match (context, action) {
+        (Context::Compare, Action::Run) => "compare",
+        (Context::Editor | Context::Preview, Action::Run) => "preview",
+        _ => action_label(action),
+    }
+}
+
 /// What an action does, as listed in the footer (short) and the help overlay.
 pub fn action_label(action: Action) -> &'static str {
     match action {
@@ -138,7 +147,7 @@ pub fn action_label(action: Action) -> &'static str {
         Action::InsertName => "insert name",
         Action::Template => "template query",
         Action::Refresh => "refresh",
-        Action::Run => "preview / run",
+        Action::Run => "preview (compare in Compare)",
         Action::ExternalEditor => "edit in $EDITOR",
         Action::Undo => "undo",
         Action::Redo => "redo",
@@ -207,7 +216,7 @@ pub fn compare_differ(query_rows: usize, summary_rows: usize) -> String {
 
 /// Compare pane: timing of one side.
 pub fn compare_timing(rows: usize, ms: f64) -> String {
-    format!("{rows} rows in {ms:.1} ms")
+    format!("{rows} rows · {ms:.1} ms")
 }
 
 /// Compare pane: how much faster the summary was.

@@ -143,8 +143,20 @@ impl CompareState {
             .border_style(theme.border);
         let inner = block.inner(area);
         frame.render_widget(block, area);
-        let n = set.columns.len().max(1);
-        let widths = vec![Constraint::Ratio(1, n as u32); n];
+        // Each column as wide as its widest value (the last ones are cut if need be).
+        let widths: Vec<Constraint> = (0..set.columns.len())
+            .map(|i| {
+                let w = set
+                    .rows
+                    .iter()
+                    .filter_map(|r| r.get(i))
+                    .chain(std::iter::once(&set.columns[i]))
+                    .map(|v| v.chars().count())
+                    .max()
+                    .unwrap_or(1);
+                Constraint::Length(u16::try_from(w).unwrap_or(u16::MAX))
+            })
+            .collect();
         let header = Row::new(set.columns.clone()).style(theme.key);
         let rows = set
             .rows

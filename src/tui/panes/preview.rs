@@ -84,6 +84,15 @@ impl PreviewState {
         }
     }
 
+    /// Screen lines of the content wrapped at `width` (for scrolling).
+    pub fn wrapped_len(&self, theme: &Theme, width: u16) -> usize {
+        let width = usize::from(width.max(1));
+        self.lines(theme)
+            .iter()
+            .map(|l| l.width().div_ceil(width).max(1))
+            .sum()
+    }
+
     /// Scrolls.
     pub fn handle(&mut self, action: Action, page: usize, total: usize) {
         let max = total.saturating_sub(1);
@@ -120,13 +129,10 @@ impl PreviewState {
             lines.insert(0, Line::styled(strings::PREVIEW_WAITING, theme.dim));
         }
         let scroll = u16::try_from(self.scroll).unwrap_or(u16::MAX);
-        let mut paragraph = Paragraph::new(lines).block(block).scroll((scroll, 0));
-        if matches!(
-            self.content,
-            PreviewContent::Rejected(_) | PreviewContent::Empty
-        ) {
-            paragraph = paragraph.wrap(Wrap { trim: false });
-        }
+        let paragraph = Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0));
         frame.render_widget(paragraph, area);
     }
 }

@@ -1,0 +1,173 @@
+//! Key screens of the TUI rendered with ratatui's `TestBackend` at 80x24 and
+//! 160x48, compared with insta snapshots.
+
+mod tui_support;
+
+use lightning_tables::engine::lifecycle::{Event, Progress};
+use lightning_tables::engine::Pos;
+use lightning_tables::tui::app::Msg;
+use lightning_tables::tui::panes::PaneId;
+use lightning_tables::tui::worker::*;
+use tui_support::*;
+
+fn is_preview(k: &RequestKind) -> bool {
+    matches!(k, RequestKind::Preview { .. })
+}
+
+/// The shop schema with `orders` open and a template in the editor, previewed.
+fn previewed() -> Harness {
+    let mut h = Harness::new();
+    h.with_shop();
+    h.keys(&["j", "j", "l"]);
+    h.reply(
+        |k| matches!(k, RequestKind::Columns { .. }),
+        ResponseKind::Columns {
+            database: "shop".into(),
+            table: "orders".into(),
+            columns: order_columns(),
+        },
+    );
+    h.key("t");
+    h.reply(is_preview, ResponseKind::Preview(Ok(preview_doc())));
+    h
+}
+
+/// A create running at 42 %.
+fn backfilling() -> Harness {
+    let mut h = previewed();
+    h.key("ctrl-s");
+    h.key("y");
+    let id = h
+        .last(|k| matches!(k, RequestKind::Create { .. }))
+        .map(|r| r.id)
+        .unwrap_or_default();
+    for kind in [
+        ResponseKind::Progress(Event::Locked {
+            lock_ms: 4.5,
+            wait_ms: 0.2,
+        }),
+        ResponseKind::Progress(Event::Progress(Progress {
+            rows_done: 630_000,
+            rows_total: 1_500_000,
+            percent: 42.0,
+            rate: 210_000.0,
+            eta_secs: 4.1,
+            chunk_size: 8000,
+            chunks: 80,
+        })),
+    ] {
+        h.msg(Msg::Worker(Response { id, kind }));
+    }
+    h
+}
+
+#[test]
+fn main_screen_80x24() {
+    let mut h = previewed();
+    insta::assert_snapshot!("main_80x24", h.render(80, 24));
+}
+
+#[test]
+fn main_screen_160x48() {
+    let mut h = backfilling();
+    h.app.focus_pane(PaneId::Compare);
+    let set = |rows: Vec<Vec<&str>>, micros| ResultSet {
+        columns: vec!["status".into(), "n".into(), "total_amount".into()],
+        rows: rows
+            .into_iter()
+            .map(|r| r.into_iter().map(String::from).collect())
+            .collect(),
+        micros,
+    };
+    h.app.compare.result = Some(CompareResult {
+        schema: "shop".into(),
+        name: "orders_by_status".into(),
+        query: set(
+            vec![
+                vec!["new", "500312", "1200311.50"],
+                vec!["paid", "999688", "3001288.25"],
+            ],
+            812_000,
+        ),
+        summary: set(
+            vec![
+                vec!["new", "500312", "1200311.50"],
+                vec!["paid", "999688", "3001288.25"],
+            ],
+            900,
+        ),
+        matches: true,
+    });
+    insta::assert_snapshot!("main_160x48", h.render(160, 48));
+}
+
+#[test]
+fn backfill_gauge_80x24() {
+    let mut h = backfilling();
+    insta::assert_snapshot!("backfill_80x24", h.render(80, 24));
+}
+
+#[test]
+fn create_confirmation_80x24() {
+    let mut h = previewed();
+    h.key("ctrl-s");
+    insta::assert_snapshot!("confirm_create_80x24", h.render(80, 24));
+}
+
+#[test]
+fn rejected_query_80x24() {
+    let mut h = Harness::new();
+    h.with_shop();
+    h.key("tab");
+    h.type_text("SELECT status, COUNT(DISTINCT customer_id)\nFROM orders GROUP BY status");
+    h.key("f5");
+    h.reply(
+        is_preview,
+        ResponseKind::Preview(Err(Rejection {
+            message: "unsupported: COUNT(DISTINCT ...) at 1:16 (a DISTINCT count cannot be maintained by adding and subtracting rows)".into(),
+            pos: Some(Pos { line: 1, column: 16 }),
+        })),
+    );
+    insta::assert_snapshot!("rejected_80x24", h.render(80, 24));
+}
+
+#[test]
+fn help_overlay_80x24() {
+    let mut h = previewed();
+    // The editor has focus: `?` types, F1 opens the help.
+    h.key("f1");
+    insta::assert_snapshot!("help_80x24", h.render(80, 24));
+}
+
+#[test]
+fn slow_server_80x24() {
+    let mut h = Harness::new();
+    h.tick(4200);
+    insta::assert_snapshot!("slow_server_80x24", h.render(80, 24));
+}
+
+#[test]
+fn any_size_renders_without_panicking() {
+    let mut h = backfilling();
+    h.key("?");
+    for (w, h_) in [
+        (1, 1),
+        (10, 3),
+        (20, 5),
+        (40, 10),
+        (79, 23),
+        (139, 30),
+        (140, 29),
+        (140, 30),
+        (250, 80),
+    ] {
+        h.render(w, h_);
+    }
+    h.key("esc");
+    for pane in PaneId::ORDER {
+        h.app.focus_pane(pane);
+        for (w, h_) in [(12, 4), (80, 24), (160, 48)] {
+            h.render(w, h_);
+        }
+    }
+}

@@ -1,0 +1,638 @@
+//! State transitions of the TUI (keys, actions, worker messages) as plain
+//! tests: no terminal, no server.
+
+mod tui_support;
+
+use lightning_tables::engine::lifecycle::{Event, Progress};
+use lightning_tables::engine::Pos;
+use lightning_tables::tui::app::Msg;
+use lightning_tables::tui::panes::preview::PreviewContent;
+use lightning_tables::tui::panes::PaneId;
+use lightning_tables::tui::popup::{Confirm, Popup};
+use lightning_tables::tui::ui::status_line;
+use lightning_tables::tui::worker::*;
+use tui_support::*;
+
+fn is_preview(k: &RequestKind) -> bool {
+    matches!(k, RequestKind::Preview { .. })
+}
+
+fn previews(h: &Harness) -> usize {
+    h.sent.iter().filter(|r| is_preview(&r.kind)).count()
+}
+
+#[test]
+fn start_up_requests_and_default_database() {
+    let mut h = Harness::new();
+    let kinds: Vec<&RequestKind> = h.sent.iter().map(|r| &r.kind).collect();
+    assert!(matches!(kinds[0], RequestKind::Connect));
+    assert!(kinds.iter().any(|k| matches!(k, RequestKind::Databases)));
+    assert!(kinds.iter().any(|k| matches!(k, RequestKind::Summaries)));
+    h.with_shop();
+    assert_eq!(h.app.database.as_deref(), Some("shop"));
+    assert_eq!(h.app.version.as_deref(), Some("11.4.2-MariaDB"));
+    // The default database is opened: its tables are visible.
+    let rows = h.app.schema.rows();
+    assert!(rows
+        .iter()
+        .any(|r| r.path.table.as_deref() == Some("orders")));
+}
+
+#[test]
+fn tab_cycles_panes_and_q_quits_except_while_typing() {
+    let mut h = Harness::new();
+    assert_eq!(h.app.focus, PaneId::Schema);
+    h.key("tab");
+    assert_eq!(h.app.focus, PaneId::Editor);
+    h.type_text("q");
+    assert!(!h.app.quit, "q types in the editor");
+    assert_eq!(h.app.editor.text(), "q");
+    h.keys(&["tab", "tab", "tab"]);
+    assert_eq!(h.app.focus, PaneId::Compare);
+    assert_eq!(h.app.tab, PaneId::Compare);
+    h.key("tab");
+    assert_eq!(h.app.focus, PaneId::Schema);
+    h.key("backtab");
+    assert_eq!(h.app.focus, PaneId::Compare);
+    h.key("q");
+    assert!(h.app.quit);
+
+    let mut h = Harness::new();
+    h.key("tab");
+    h.key("ctrl-c");
+    assert!(h.app.quit, "Ctrl-C quits from the editor");
+}
+
+#[test]
+fn schema_navigation_loads_lazily() {
+    let mut h = Harness::new();
+    h.with_shop();
+    // The default database is selected; go to `orders` and open it: its columns are requested.
+    h.keys(&["j", "j"]);
+    let sel = h.app.schema.selected.clone().unwrap_or_default();
+    assert_eq!(sel.table.as_deref(), Some("orders"), "{sel:?}");
+    h.key("l");
+    let req = h.last(|k| matches!(k, RequestKind::Columns { .. }));
+    assert!(
+        matches!(req, Some(Request { kind: RequestKind::Columns { ref table, .. }, .. }) if table == "orders")
+    );
+    h.reply(
+        |k| matches!(k, RequestKind::Columns { .. }),
+        ResponseKind::Columns {
+            database: "shop".into(),
+            table: "orders".into(),
+            columns: order_columns(),
+        },
+    );
+    h.key("j");
+    assert_eq!(
+        h.app
+            .schema
+            .selected
+            .as_ref()
+            .and_then(|s| s.column.as_deref()),
+        Some("id")
+    );
+    // h goes back to the table, h again closes it.
+    h.key("h");
+    assert_eq!(
+        h.app
+            .schema
+            .selected
+            .as_ref()
+            .and_then(|s| s.column.as_deref()),
+        None
+    );
+    h.key("h");
+    assert!(!h.app.schema.rows().iter().any(|r| r.path.column.is_some()));
+    // Opening the other database asks for its tables and makes it current.
+    h.key("g");
+    h.key("enter");
+    assert!(h
+        .last(|k| matches!(k, RequestKind::Tables { database } if database == "analytics"))
+        .is_some());
+    assert_eq!(h.app.database.as_deref(), Some("analytics"));
+}
+
+#[test]
+fn filter_by_typing() {
+    let mut h = Harness::new();
+    h.with_shop();
+    h.key("/");
+    h.type_text("cust");
+    let rows = h.app.schema.rows();
+    let tables: Vec<_> = rows.iter().filter_map(|r| r.path.table.clone()).collect();
+    assert_eq!(tables, vec!["customers".to_string()]);
+    assert_eq!(
+        h.app
+            .schema
+            .selected
+            .as_ref()
+            .and_then(|s| s.table.as_deref()),
+        Some("customers")
+    );
+    assert!(!h.app.quit);
+    h.key("enter");
+    assert!(!h.app.schema.filtering);
+    assert_eq!(h.app.schema.filter, "cust");
+    h.key("esc");
+    assert!(h.app.schema.filter.is_empty());
+}
+
+#[test]
+fn typing_is_debounced_into_one_preview() {
+    let mut h = Harness::new();
+    h.with_shop();
+    h.key("tab");
+    let before = previews(&h);
+    h.type_text("SELECT status, COUNT(*) FROM orders GROUP BY status");
+    h.tick(100);
+    assert_eq!(previews(&h), before, "no preview while typing");
+    h.tick(250);
+    assert_eq!(
+        previews(&h),
+        before + 1,
+        "one preview after 300 ms of quiet"
+    );
+    let Some(Request {
+        kind:
+            RequestKind::Preview {
+                database,
+                sql,
+                name,
+            },
+        ..
+    }) = h.last(is_preview)
+    else {
+        panic!("no preview")
+    };
+    assert_eq!(database.as_deref(), Some("shop"));
+    assert!(sql.starts_with("SELECT status"));
+    assert_eq!(name, "orders_summary");
+    h.tick(1000);
+    assert_eq!(previews(&h), before + 1, "nothing new to preview");
+    // F5 previews at once.
+    h.key("f5");
+    assert_eq!(previews(&h), before + 2);
+}
+
+#[test]
+fn rejected_query_marks_the_editor_and_stale_previews_are_ignored() {
+    let mut h = Harness::new();
+    h.with_shop();
+    h.key("tab");
+    h.type_text("SELECT nope, COUNT(*) FROM orders GROUP BY nope");
+    h.key("ctrl-j");
+    let first = h.last(is_preview).map(|r| r.id);
+    h.type_text(" ");
+    h.key("f5");
+    // The superseded answer changes nothing.
+    h.msg(Msg::Worker(Response {
+        id: first.unwrap_or_default(),
+        kind: ResponseKind::Preview(Ok(preview_doc())),
+    }));
+    assert!(h.app.preview.waiting);
+    h.reply(
+        is_preview,
+        ResponseKind::Preview(Err(Rejection {
+            message: "unknown column nope at 1:8 in table orders".into(),
+            pos: Some(Pos { line: 1, column: 8 }),
+        })),
+    );
+    assert!(!h.app.preview.waiting);
+    assert!(matches!(h.app.preview.content, PreviewContent::Rejected(_)));
+    assert_eq!(h.app.editor.error_pos, Some(Pos { line: 1, column: 8 }));
+    // Creating is refused with a reason.
+    h.key("ctrl-s");
+    assert!(h.app.popup.is_none());
+    assert!(status_line(&h.app).0.contains("Fix the query"));
+    // Editing clears the mark.
+    h.type_text("x");
+    assert_eq!(h.app.editor.error_pos, None);
+}
+
+fn created(h: &mut Harness) -> RequestId {
+    h.key("tab");
+    h.type_text("SELECT status, COUNT(*) AS n FROM orders GROUP BY status");
+    h.key("f2");
+    for _ in 0..20 {
+        h.key("backspace");
+    }
+    h.type_text("orders_by_status");
+    h.key("enter");
+    assert_eq!(h.app.editor.name, "orders_by_status");
+    h.reply(is_preview, ResponseKind::Preview(Ok(preview_doc())));
+    h.key("ctrl-s");
+    let Some(Popup::Confirm { what, body, .. }) = &h.app.popup else {
+        panic!("no confirmation: {:?}", h.app.popup)
+    };
+    assert!(matches!(what, Confirm::Create { name, .. } if name == "orders_by_status"));
+    // The popup shows exactly the statements.
+    for st in preview_doc().statements {
+        let first_line = st.sql.lines().next().unwrap_or_default().to_string();
+        assert!(
+            body.iter().any(|l| l.starts_with(&first_line)),
+            "{first_line} missing in {body:#?}"
+        );
+    }
+    h.key("y");
+    assert!(h.app.popup.is_none());
+    assert_eq!(h.app.focus, PaneId::Summaries);
+    let req = h.last(|k| matches!(k, RequestKind::Create { .. }));
+    let Some(Request {
+        id,
+        kind:
+            RequestKind::Create {
+                database,
+                name,
+                sql,
+            },
+    }) = req
+    else {
+        panic!("no create")
+    };
+    assert_eq!(
+        (database.as_deref(), name.as_str()),
+        (Some("shop"), "orders_by_status")
+    );
+    assert!(sql.contains("GROUP BY status"));
+    assert_eq!(h.app.history.entries().last(), Some(&sql));
+    id
+}
+
+#[test]
+fn create_confirm_progress_pause_and_finish() {
+    let mut h = Harness::new();
+    h.with_shop();
+    h.reply(
+        |k| matches!(k, RequestKind::Summaries),
+        ResponseKind::Summaries(vec![]),
+    );
+    let id = created(&mut h);
+    let send = |h: &mut Harness, kind| h.msg(Msg::Worker(Response { id, kind }));
+    send(
+        &mut h,
+        ResponseKind::Progress(Event::Locked {
+            lock_ms: 4.5,
+            wait_ms: 0.1,
+        }),
+    );
+    send(
+        &mut h,
+        ResponseKind::Progress(Event::Progress(Progress {
+            rows_done: 500,
+            rows_total: 1000,
+            percent: 50.0,
+            rate: 2000.0,
+            eta_secs: 0.25,
+            chunk_size: 250,
+            chunks: 2,
+        })),
+    );
+    let sel = h
+        .app
+        .selected_summary()
+        .unwrap_or_else(|| panic!("nothing selected"));
+    assert_eq!(sel.job, Some((id, false)));
+    let job = &h.app.summaries.jobs[0];
+    assert_eq!(job.lock_ms, Some(4.5));
+    assert_eq!(job.progress.as_ref().map(|p| p.percent), Some(50.0));
+    // Pause and continue go to the worker.
+    h.key("p");
+    assert_eq!(
+        h.last(|k| matches!(k, RequestKind::Pause { .. }))
+            .map(|r| r.kind),
+        Some(RequestKind::Pause {
+            target: id,
+            paused: true
+        })
+    );
+    assert!(h.app.summaries.jobs[0].paused);
+    h.key("p");
+    assert!(!h.app.summaries.jobs[0].paused);
+    send(
+        &mut h,
+        ResponseKind::Progress(Event::Done {
+            rows: 1000,
+            seconds: 0.5,
+        }),
+    );
+    assert_eq!(
+        h.app.summaries.jobs[0].progress.as_ref().map(|p| p.percent),
+        Some(100.0)
+    );
+    let refreshes = h
+        .sent
+        .iter()
+        .filter(|r| matches!(r.kind, RequestKind::Summaries))
+        .count();
+    send(
+        &mut h,
+        ResponseKind::Finished(JobOutcome::Built(BuiltReport {
+            schema: "shop".into(),
+            name: "orders_by_status".into(),
+            rows: 1000,
+            backfill_secs: 0.5,
+            lock_ms: 4.5,
+        })),
+    );
+    assert!(h.app.summaries.jobs[0].done);
+    assert!(
+        status_line(&h.app).0.contains("orders_by_status created"),
+        "{:?}",
+        status_line(&h.app)
+    );
+    assert!(
+        h.sent
+            .iter()
+            .filter(|r| matches!(r.kind, RequestKind::Summaries))
+            .count()
+            > refreshes
+    );
+    h.reply(
+        |k| matches!(k, RequestKind::Summaries),
+        ResponseKind::Summaries(vec![report("orders_by_status", "ready")]),
+    );
+    let item = h
+        .app
+        .summaries
+        .selected_item()
+        .map(|i| (i.name.to_string(), i.report.map(|r| r.entry.status.clone())));
+    assert_eq!(
+        item,
+        Some(("orders_by_status".into(), Some("ready".into())))
+    );
+}
+
+#[test]
+fn create_waits_for_a_fresh_preview() {
+    let mut h = Harness::new();
+    h.with_shop();
+    h.key("tab");
+    h.type_text("SELECT status, COUNT(*) FROM orders GROUP BY status");
+    h.key("ctrl-s");
+    assert!(h.app.popup.is_none());
+    h.reply(is_preview, ResponseKind::Preview(Ok(preview_doc())));
+    assert!(
+        matches!(h.app.popup, Some(Popup::Confirm { .. })),
+        "confirmation opens once the preview is in"
+    );
+    h.key("n");
+    assert!(h.app.popup.is_none());
+    assert!(h
+        .last(|k| matches!(k, RequestKind::Create { .. }))
+        .is_none());
+}
+
+#[test]
+fn summary_actions_validate_drop_rebuild_compare() {
+    let mut h = Harness::new();
+    h.with_shop();
+    h.app.focus_pane(PaneId::Summaries);
+    h.key("v");
+    assert!(h
+        .last(|k| matches!(k, RequestKind::Validate { name, .. } if name == "orders_by_status"))
+        .is_some());
+    h.key("d");
+    assert!(matches!(
+        h.app.popup,
+        Some(Popup::Confirm {
+            what: Confirm::Drop { .. },
+            ..
+        })
+    ));
+    h.key("esc");
+    assert!(h.app.popup.is_none());
+    assert!(h.last(|k| matches!(k, RequestKind::Drop { .. })).is_none());
+    h.key("d");
+    h.key("y");
+    assert!(h.last(|k| matches!(k, RequestKind::Drop { schema, name } if schema == "shop" && name == "orders_by_status")).is_some());
+    h.reply(
+        |k| matches!(k, RequestKind::Drop { .. }),
+        ResponseKind::Finished(JobOutcome::Dropped {
+            name: "orders_by_status".into(),
+            report: Default::default(),
+        }),
+    );
+    assert!(status_line(&h.app).0.contains("dropped"));
+    assert!(h
+        .last(|k| matches!(k, RequestKind::Tables { database } if database == "shop"))
+        .is_some());
+    h.key("b");
+    h.key("enter");
+    assert!(h
+        .last(|k| matches!(k, RequestKind::Rebuild { .. }))
+        .is_some());
+    assert_eq!(h.app.summaries.jobs.len(), 1);
+    // Compare runs the catalog's query against the summary.
+    h.app.summaries.jobs.clear();
+    h.key("enter");
+    assert_eq!(h.app.focus, PaneId::Compare);
+    let Some(Request {
+        kind: RequestKind::Compare { query, name, .. },
+        ..
+    }) = h.last(|k| matches!(k, RequestKind::Compare { .. }))
+    else {
+        panic!("no compare")
+    };
+    assert!(query.contains("GROUP BY status") && name == "orders_by_status");
+    let set = |rows: Vec<Vec<&str>>, micros| ResultSet {
+        columns: vec!["status".into(), "n".into()],
+        rows: rows
+            .into_iter()
+            .map(|r| r.into_iter().map(String::from).collect())
+            .collect(),
+        micros,
+    };
+    h.reply(
+        |k| matches!(k, RequestKind::Compare { .. }),
+        ResponseKind::Compared(CompareResult {
+            schema: "shop".into(),
+            name: "orders_by_status".into(),
+            query: set(vec![vec!["new", "3"], vec!["paid", "5"]], 900_000),
+            summary: set(vec![vec!["paid", "5"], vec!["new", "3"]], 1_000),
+            matches: true,
+        }),
+    );
+    assert!(h.app.compare.running.is_none());
+    assert!(h.app.compare.result.as_ref().is_some_and(|r| r.matches));
+}
+
+#[test]
+fn slow_server_message_and_cancel() {
+    let mut h = Harness::new();
+    h.tick(500);
+    assert!(
+        status_line(&h.app).0.contains("connecting"),
+        "{:?}",
+        status_line(&h.app)
+    );
+    h.tick(3000);
+    let (text, _) = status_line(&h.app);
+    assert!(
+        text.contains("has not answered for 3 s") && text.contains("Esc cancels"),
+        "{text}"
+    );
+    h.key("esc");
+    let Some(Request {
+        kind: RequestKind::Cancel { target },
+        ..
+    }) = h.last(|k| matches!(k, RequestKind::Cancel { .. }))
+    else {
+        panic!("no cancel")
+    };
+    assert_eq!(target, 1);
+    assert!(!h.app.pending.contains_key(&1));
+    // A late answer to a cancelled request is ignored.
+    h.msg(Msg::Worker(Response {
+        id: 1,
+        kind: ResponseKind::Failed("boom".into()),
+    }));
+    assert!(!status_line(&h.app).0.contains("boom"));
+}
+
+#[test]
+fn server_errors_are_shown_in_plain_words() {
+    let mut h = Harness::new();
+    h.reply(
+        |k| matches!(k, RequestKind::Connect),
+        ResponseKind::Failed("cannot connect to the server: Connection refused".into()),
+    );
+    assert!(status_line(&h.app).0.contains("Connection refused"));
+    h.reply(
+        |k| matches!(k, RequestKind::Summaries),
+        ResponseKind::Summaries(vec![report("orders_by_status", "ready")]),
+    );
+    h.app.focus_pane(PaneId::Summaries);
+    h.key("v");
+    h.reply(
+        |k| matches!(k, RequestKind::Validate { .. }),
+        ResponseKind::Failed(
+            "reading the catalog: SELECT command denied (MariaDB error 1142)".into(),
+        ),
+    );
+    assert!(
+        matches!(&h.app.popup, Some(Popup::Message { error: true, body, .. }) if body[0].contains("denied"))
+    );
+    h.key("enter");
+    assert!(h.app.popup.is_none());
+}
+
+#[test]
+fn help_overlay_opens_and_closes() {
+    let mut h = Harness::new();
+    h.key("?");
+    assert!(matches!(h.app.popup, Some(Popup::Help { .. })));
+    h.key("j");
+    h.key("?");
+    assert!(h.app.popup.is_none());
+    h.key("f1");
+    h.key("esc");
+    assert!(h.app.popup.is_none());
+}
+
+#[test]
+fn template_for_the_selected_table() {
+    let mut h = Harness::new();
+    h.with_shop();
+    h.keys(&["j", "j", "t"]);
+    // Columns are fetched first, then the template fills the editor.
+    h.reply(
+        |k| matches!(k, RequestKind::Columns { .. }),
+        ResponseKind::Columns {
+            database: "shop".into(),
+            table: "orders".into(),
+            columns: order_columns(),
+        },
+    );
+    assert_eq!(h.app.focus, PaneId::Editor);
+    assert_eq!(h.app.editor.name, "orders_by_status");
+    assert_eq!(
+        h.app.editor.text(),
+        "SELECT status,\n       COUNT(*) AS n,\n       SUM(amount) AS total_amount\nFROM orders\nGROUP BY status"
+    );
+    assert!(h.last(is_preview).is_some());
+    // Undo brings back the empty editor in one step.
+    h.key("ctrl-z");
+    assert_eq!(h.app.editor.text(), "");
+}
+
+#[test]
+fn insert_name_from_the_browser() {
+    let mut h = Harness::new();
+    h.with_shop();
+    h.keys(&["j", "j", "i"]);
+    assert_eq!(h.app.editor.text(), "orders");
+    assert_eq!(h.app.focus, PaneId::Schema);
+}
+
+#[test]
+fn external_editor_round_trip_and_history() {
+    let mut h = Harness::new();
+    h.with_shop();
+    h.key("tab");
+    h.type_text("SELECT 1");
+    h.key("ctrl-e");
+    assert_eq!(h.edits, vec!["SELECT 1".to_string()]);
+    h.msg(Msg::ExternalEdited(Ok(
+        "SELECT status, COUNT(*) FROM orders GROUP BY status\n".into(),
+    )));
+    assert_eq!(
+        h.app.editor.text(),
+        "SELECT status, COUNT(*) FROM orders GROUP BY status"
+    );
+    assert!(h.app.preview.waiting);
+    h.msg(Msg::ExternalEdited(Err("vi: not found".into())));
+    assert!(status_line(&h.app).0.contains("vi: not found"));
+    // History: older and newer queries, then the draft again.
+    assert!(h.app.history.push("SELECT a FROM t").is_ok());
+    h.key("ctrl-p");
+    assert_eq!(h.app.editor.text(), "SELECT a FROM t");
+    h.key("ctrl-n");
+    assert_eq!(
+        h.app.editor.text(),
+        "SELECT status, COUNT(*) FROM orders GROUP BY status"
+    );
+}
+
+#[test]
+fn mouse_click_focuses_panes_and_tabs() {
+    let mut h = Harness::new();
+    h.with_shop();
+    h.msg(Msg::Resize(80, 24));
+    let areas = h.app.areas();
+    h.click(areas.editor.x + 3, areas.editor.y + 2);
+    assert_eq!(h.app.focus, PaneId::Editor);
+    let shared = areas.preview.unwrap_or_default();
+    // The tab strip: " Preview │ Summaries │ Compare ".
+    h.click(shared.x + 2 + 10 + 1, shared.y);
+    assert_eq!(h.app.focus, PaneId::Summaries);
+    h.click(areas.schema.x + 2, areas.schema.y + 1);
+    assert_eq!(h.app.focus, PaneId::Schema);
+    assert_eq!(
+        h.app.schema.selected.as_ref().map(|s| s.database.as_str()),
+        Some("analytics")
+    );
+}
+
+#[test]
+fn footer_follows_focus() {
+    let km = lightning_tables::tui::keymap::Keymap::default();
+    let labels = |c| {
+        km.footer(c)
+            .into_iter()
+            .map(|(k, l)| format!("{k} {l}"))
+            .collect::<Vec<_>>()
+    };
+    use lightning_tables::tui::keymap::Context;
+    assert!(labels(Context::Summaries).contains(&"d drop".to_string()));
+    assert!(labels(Context::Editor).contains(&"F5 preview".to_string()));
+    assert!(
+        labels(Context::Editor).contains(&"F1 help".to_string()),
+        "{:?}",
+        labels(Context::Editor)
+    );
+    assert_eq!(labels(Context::Schema)[0], "? help");
+    assert!(!labels(Context::Editor).contains(&"q quit".to_string()));
+    assert!(labels(Context::Schema).contains(&"q quit".to_string()));
+}

@@ -1,0 +1,278 @@
+//! Shared helpers of the TUI tests: drive an `App` with keys, ticks and
+//! worker responses, without a terminal or a server.
+#![allow(dead_code)]
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use lightning_tables::engine::catalog::Entry;
+use lightning_tables::engine::lifecycle::StatusReport;
+use lightning_tables::tui::app::{App, Effect, Msg};
+use lightning_tables::tui::history::History;
+use lightning_tables::tui::keymap::Keymap;
+use lightning_tables::tui::worker::*;
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use std::time::{Duration, Instant};
+
+/// An app under test and everything it sent.
+pub struct Harness {
+    /// The app.
+    pub app: App,
+    /// Requests sent so far.
+    pub sent: Vec<Request>,
+    /// External edits asked for.
+    pub edits: Vec<String>,
+    /// The test clock.
+    pub now: Instant,
+}
+
+impl Harness {
+    /// A fresh app at 80x24.
+    pub fn new() -> Harness {
+        let now = Instant::now();
+        let app = App::new(
+            "root@127.0.0.1:3306",
+            Keymap::default(),
+            History::load(None),
+            now,
+        );
+        let mut h = Harness {
+            app,
+            sent: Vec::new(),
+            edits: Vec::new(),
+            now,
+        };
+        h.drain();
+        h
+    }
+
+    /// Moves the effects into `sent`/`edits`.
+    pub fn drain(&mut self) {
+        for e in self.app.take_effects() {
+            match e {
+                Effect::Send(r) => self.sent.push(r),
+                Effect::EditExternally(t) => self.edits.push(t),
+            }
+        }
+    }
+
+    /// Applies a message.
+    pub fn msg(&mut self, msg: Msg) {
+        self.app.update(msg);
+        self.drain();
+    }
+
+    /// Presses a key given in the keymap syntax (`q`, `ctrl-c`, `f5`, `enter`...).
+    pub fn key(&mut self, spec: &str) {
+        let (code, mods) = parse(spec);
+        self.msg(Msg::Key(KeyEvent::new(code, mods)));
+    }
+
+    /// Presses several keys.
+    pub fn keys(&mut self, specs: &[&str]) {
+        for s in specs {
+            self.key(s);
+        }
+    }
+
+    /// Types text (newlines as Enter).
+    pub fn type_text(&mut self, text: &str) {
+        for c in text.chars() {
+            let code = if c == '\n' {
+                KeyCode::Enter
+            } else {
+                KeyCode::Char(c)
+            };
+            self.msg(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+        }
+    }
+
+    /// Advances the clock.
+    pub fn tick(&mut self, ms: u64) {
+        self.now += Duration::from_millis(ms);
+        self.msg(Msg::Tick(self.now));
+    }
+
+    /// Left click at a screen position.
+    pub fn click(&mut self, x: u16, y: u16) {
+        self.msg(Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: x,
+            row: y,
+            modifiers: KeyModifiers::NONE,
+        }));
+    }
+
+    /// The last sent request matching `pred`.
+    pub fn last(&self, pred: impl Fn(&RequestKind) -> bool) -> Option<Request> {
+        self.sent.iter().rev().find(|r| pred(&r.kind)).cloned()
+    }
+
+    /// Answers the last request matching `pred` with `kind`; panics if none.
+    pub fn reply(&mut self, pred: impl Fn(&RequestKind) -> bool, kind: ResponseKind) -> RequestId {
+        let Some(r) = self.last(pred) else {
+            panic!("no such request among {:#?}", self.sent)
+        };
+        self.msg(Msg::Worker(Response { id: r.id, kind }));
+        r.id
+    }
+
+    /// Renders at `w`x`h` and returns the screen as text.
+    pub fn render(&mut self, w: u16, h: u16) -> String {
+        self.msg(Msg::Resize(w, h));
+        let mut terminal = match Terminal::new(TestBackend::new(w, h)) {
+            Ok(t) => t,
+            Err(e) => panic!("{e}"),
+        };
+        if let Err(e) = terminal.draw(|f| lightning_tables::tui::ui::draw(f, &self.app)) {
+            panic!("{e}");
+        }
+        terminal.backend().to_string()
+    }
+
+    /// Loads the demo schema: databases, tables of `shop`, columns of `orders`.
+    pub fn with_shop(&mut self) {
+        self.reply(
+            |k| matches!(k, RequestKind::Connect),
+            ResponseKind::Connected {
+                version: "11.4.2-MariaDB".into(),
+                database: Some("shop".into()),
+            },
+        );
+        self.reply(
+            |k| matches!(k, RequestKind::Databases),
+            ResponseKind::Databases(vec!["analytics".into(), "shop".into()]),
+        );
+        self.reply(
+            |k| matches!(k, RequestKind::Tables { database } if database == "shop"),
+            ResponseKind::Tables {
+                database: "shop".into(),
+                tables: shop_tables(),
+            },
+        );
+        self.reply(
+            |k| matches!(k, RequestKind::Summaries),
+            ResponseKind::Summaries(vec![report("orders_by_status", "ready")]),
+        );
+    }
+}
+
+fn parse(spec: &str) -> (KeyCode, KeyModifiers) {
+    let (mods, rest) = match spec.strip_prefix("ctrl-") {
+        Some(r) => (KeyModifiers::CONTROL, r),
+        None => (KeyModifiers::NONE, spec),
+    };
+    let code = match rest {
+        "enter" => KeyCode::Enter,
+        "esc" => KeyCode::Esc,
+        "tab" => KeyCode::Tab,
+        "backtab" => KeyCode::BackTab,
+        "backspace" => KeyCode::Backspace,
+        "up" => KeyCode::Up,
+        "down" => KeyCode::Down,
+        "left" => KeyCode::Left,
+        "right" => KeyCode::Right,
+        f if f.len() > 1 && f.starts_with('f') => KeyCode::F(f[1..].parse().unwrap_or(1)),
+        c => KeyCode::Char(c.chars().next().unwrap_or(' ')),
+    };
+    (code, mods)
+}
+
+/// Tables of the demo database.
+pub fn shop_tables() -> Vec<TableInfo> {
+    vec![
+        TableInfo {
+            name: "customers".into(),
+            kind: TableKind::Table,
+            rows_estimate: Some(1200),
+            summaries: vec![],
+        },
+        TableInfo {
+            name: "orders".into(),
+            kind: TableKind::Table,
+            rows_estimate: Some(1_500_000),
+            summaries: vec!["orders_by_status".into()],
+        },
+        TableInfo {
+            name: "orders_by_status".into(),
+            kind: TableKind::Summary,
+            rows_estimate: None,
+            summaries: vec![],
+        },
+    ]
+}
+
+/// Columns of `shop.orders`.
+pub fn order_columns() -> Vec<ColumnInfo> {
+    let col = |name: &str, t: &str, nullable: bool, key: &str| ColumnInfo {
+        name: name.into(),
+        column_type: t.into(),
+        nullable,
+        key: key.into(),
+    };
+    vec![
+        col("id", "bigint(20)", false, "PRI"),
+        col("customer_id", "int(11)", false, "MUL"),
+        col("status", "enum('new','paid','shipped')", false, ""),
+        col("amount", "decimal(10,2)", true, ""),
+        col("created_at", "datetime", false, ""),
+    ]
+}
+
+/// A catalog report for summary `name` in `shop` with `status`.
+pub fn report(name: &str, status: &str) -> StatusReport {
+    StatusReport {
+        entry: Entry {
+            schema: "shop".into(),
+            name: name.into(),
+            base_table: "orders".into(),
+            query: "SELECT status, COUNT(*) AS n FROM orders GROUP BY status".into(),
+            status: status.into(),
+            generation: 1,
+            slots: 1,
+            rows_done: 1_500_000,
+            rows_total: 1_500_000,
+            chunk_size: 5000,
+            rate: 250_000.0,
+            lock_ms: Some(3.2),
+            lock_wait_ms: Some(0.4),
+            base_fingerprint: String::new(),
+            owner: None,
+            error: None,
+            created_at: "2025-01-01 00:00:00".into(),
+            updated_at: "2025-01-01 00:00:00".into(),
+            ready_at: Some("2025-01-01 00:00:06".into()),
+            last_validated_at: None,
+            last_validation: Some("exact".into()),
+        },
+        triggers_present: true,
+        backfill_running: false,
+        base_altered: false,
+        groups: None,
+        size_bytes: 16384,
+        summary: "ready: exact and maintained".into(),
+    }
+}
+
+/// A preview document like the worker makes.
+pub fn preview_doc() -> PreviewDoc {
+    PreviewDoc {
+        schema: "shop".into(),
+        name: "orders_by_status".into(),
+        base_table: "orders".into(),
+        statements: vec![
+            Statement {
+                title: "state table".into(),
+                sql: "CREATE TABLE `shop`.`_lt_orders_by_status_g1` (\n  `k0` enum('new','paid','shipped') NOT NULL,\n  `slot` SMALLINT NOT NULL,\n  `n` BIGINT NOT NULL,\n  PRIMARY KEY (`k0`, `slot`)\n) ENGINE=InnoDB".into(),
+            },
+            Statement {
+                title: "view".into(),
+                sql: "CREATE OR REPLACE VIEW `shop`.`orders_by_status` AS SELECT `k0` AS `status`, SUM(`n`) AS `n` FROM `shop`.`_lt_orders_by_status_g1` GROUP BY `k0` HAVING SUM(`n`) > 0".into(),
+            },
+            Statement {
+                title: "trigger _lt_orders_by_status_ins (INSERT)".into(),
+                sql: "CREATE TRIGGER `shop`.`_lt_orders_by_status_ins` AFTER INSERT ON `shop`.`orders` FOR EACH ROW\nINSERT INTO `shop`.`_lt_orders_by_status_g1` (`k0`, `slot`, `n`) VALUES (NEW.`status`, 0, 1)\nON DUPLICATE KEY UPDATE `n` = `n` + 1".into(),
+            },
+        ],
+        warnings: vec![],
+    }
+}
