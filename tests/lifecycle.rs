@@ -1,0 +1,401 @@
+//! Real databases have more than one of everything: several summaries per table, the user's own
+//! triggers, name collisions, failures that must leave nothing behind, TRUNCATE and ALTER, and
+//! crashes of the tool and of the server in the middle of a backfill.
+
+mod common;
+mod support;
+
+use lightning_tables::db::server::PrivateServer;
+use lightning_tables::engine::lifecycle::{
+    create, drop_summary, rebuild, resume, status, validate, ChunkPolicy, Control, CreateOptions,
+    LifecycleError,
+};
+use mysql::prelude::Queryable;
+use mysql::Conn;
+use std::time::{Duration, Instant};
+use support::compare::{assert_same, Strings};
+use support::workload::{let_them_write, make_table, Isolation, Writers};
+
+const BY_G: &str = "SELECT g, COUNT(*) AS n, SUM(d) AS total FROM t GROUP BY g";
+const BY_S: &str = "SELECT s, MIN(d) AS lo, MAX(d) AS hi FROM t WHERE g IS NOT NULL GROUP BY s";
+
+/// Everything information_schema knows about the objects of `db`.
+fn objects(conn: &mut Conn, db: &str) -> Vec<String> {
+    let mut out: Vec<String> = conn
+        .exec(
+            "SELECT CONCAT(TABLE_TYPE, ' ', TABLE_NAME) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?",
+            (db,),
+        )
+        .unwrap();
+    let triggers: Vec<String> = conn
+        .exec(
+            "SELECT CONCAT('TRIGGER ', TRIGGER_NAME, ' ', ACTION_STATEMENT) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?",
+            (db,),
+        )
+        .unwrap();
+    out.extend(triggers);
+    out.sort();
+    out
+}
+
+fn quick() -> CreateOptions {
+    CreateOptions {
+        chunk: ChunkPolicy::Fixed(500),
+        ..CreateOptions::default()
+    }
+}
+
+#[test]
+fn several_summaries_and_the_users_own_trigger_coexist() {
+    let db = common::fresh_db("several");
+    let mut conn = db.conn();
+    make_table(&mut conn, 2000);
+    conn.query_drop("CREATE TABLE audit (n INT NOT NULL)")
+        .unwrap();
+    conn.query_drop("INSERT INTO audit VALUES (0)").unwrap();
+    conn.query_drop(
+        "CREATE TRIGGER users_own AFTER INSERT ON t FOR EACH ROW UPDATE audit SET n = n + 1",
+    )
+    .unwrap();
+    let before = objects(&mut conn, &db.name);
+    create(
+        &db.opts(),
+        "by_g",
+        BY_G,
+        &quick(),
+        &Control::new(),
+        &mut |_| {},
+    )
+    .unwrap();
+    create(
+        &db.opts(),
+        "by_s",
+        BY_S,
+        &quick(),
+        &Control::new(),
+        &mut |_| {},
+    )
+    .unwrap();
+    conn.query_drop(
+        "INSERT INTO t (id, g, s, d) VALUES (100001, 1, 'zz', 5), (100002, NULL, 'a', 7)",
+    )
+    .unwrap();
+    conn.query_drop("UPDATE t SET g = 2 WHERE id < 50").unwrap();
+    let audit: Option<i64> = conn.query_first("SELECT n FROM audit").unwrap();
+    assert_eq!(audit, Some(2), "the user's trigger still fires");
+    assert_same(&mut conn, "by_g", BY_G, Strings::Collated, "by_g");
+    assert_same(&mut conn, "by_s", BY_S, Strings::Collated, "by_s");
+    rebuild(
+        &db.opts(),
+        &db.name,
+        "by_g",
+        &quick(),
+        &Control::new(),
+        &mut |_| {},
+    )
+    .unwrap();
+    drop_summary(&db.opts(), &db.name, "by_s").unwrap();
+    conn.query_drop("DELETE FROM t WHERE id % 3 = 0").unwrap();
+    assert_same(
+        &mut conn,
+        "by_g",
+        BY_G,
+        Strings::Collated,
+        "by_g after dropping by_s",
+    );
+    drop_summary(&db.opts(), &db.name, "by_g").unwrap();
+    assert_eq!(
+        objects(&mut conn, &db.name),
+        before,
+        "drop restores information_schema"
+    );
+    // Idempotent.
+    let again = drop_summary(&db.opts(), &db.name, "by_g").unwrap();
+    assert!(again.dropped.is_empty());
+    conn.query_drop("INSERT INTO t (id, g) VALUES (100003, 1)")
+        .unwrap();
+    let audit: Option<i64> = conn.query_first("SELECT n FROM audit").unwrap();
+    assert_eq!(audit, Some(3));
+}
+
+#[test]
+fn a_name_that_collides_is_refused_before_anything_is_created() {
+    let db = common::fresh_db("collide");
+    let mut conn = db.conn();
+    make_table(&mut conn, 10);
+    conn.query_drop("CREATE TABLE taken (x INT)").unwrap();
+    let before = objects(&mut conn, &db.name);
+    let err = create(
+        &db.opts(),
+        "taken",
+        BY_G,
+        &quick(),
+        &Control::new(),
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(matches!(err, LifecycleError::Exists(_)), "{err}");
+    assert!(err.to_string().contains("taken"));
+    let err = create(
+        &db.opts(),
+        "t",
+        BY_G,
+        &quick(),
+        &Control::new(),
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(matches!(err, LifecycleError::Exists(_)), "{err}");
+    assert_eq!(objects(&mut conn, &db.name), before);
+}
+
+#[test]
+fn rejected_queries_and_lock_timeouts_leave_nothing_behind() {
+    let db = common::fresh_db("leftovers");
+    let mut conn = db.conn();
+    make_table(&mut conn, 100);
+    let before = objects(&mut conn, &db.name);
+    let err = create(
+        &db.opts(),
+        "bad",
+        "SELECT g, NOW() FROM t GROUP BY g",
+        &quick(),
+        &Control::new(),
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("NOW()"), "{err}");
+    assert_eq!(objects(&mut conn, &db.name), before);
+
+    // A transaction keeps the table busy: the lock cannot be had, create gives up cleanly.
+    let mut holder = db.conn();
+    holder.query_drop("START TRANSACTION").unwrap();
+    holder
+        .query_drop("UPDATE t SET d = d WHERE id = 1")
+        .unwrap();
+    let options = CreateOptions {
+        max_lock_wait_secs: 1,
+        lock_attempts: 2,
+        ..quick()
+    };
+    let started = Instant::now();
+    let err = create(
+        &db.opts(),
+        "busy",
+        BY_G,
+        &options,
+        &Control::new(),
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(matches!(err, LifecycleError::LockTimeout { .. }), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(30));
+    holder.query_drop("ROLLBACK").unwrap();
+    assert_eq!(
+        objects(&mut conn, &db.name),
+        before,
+        "nothing left after a lock timeout"
+    );
+    // And the table is writable again at once.
+    conn.query_drop("UPDATE t SET d = 1 WHERE id = 2").unwrap();
+}
+
+#[test]
+fn truncate_and_alter_are_detected_and_rebuild_recovers() {
+    let db = common::fresh_db("ddl");
+    let mut conn = db.conn();
+    make_table(&mut conn, 500);
+    create(
+        &db.opts(),
+        "s",
+        BY_G,
+        &quick(),
+        &Control::new(),
+        &mut |_| {},
+    )
+    .unwrap();
+    conn.query_drop("TRUNCATE TABLE t").unwrap();
+    conn.query_drop("INSERT INTO t (id, g, d) VALUES (1, 1, 1)")
+        .unwrap();
+    let v = validate(&db.opts(), &db.name, "s", 3).unwrap();
+    assert!(
+        !v.exact && v.differing_groups > 0,
+        "TRUNCATE fires no trigger: {v:?}"
+    );
+    rebuild(
+        &db.opts(),
+        &db.name,
+        "s",
+        &quick(),
+        &Control::new(),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert!(validate(&db.opts(), &db.name, "s", 3).unwrap().exact);
+
+    conn.query_drop("ALTER TABLE t ADD COLUMN extra INT NULL")
+        .unwrap();
+    let st = status(&db.opts(), &db.name, "s").unwrap();
+    assert!(st.base_altered, "{st:?}");
+    let v = validate(&db.opts(), &db.name, "s", 3).unwrap();
+    assert!(
+        !v.exact && v.problems.iter().any(|p| p.contains("altered")),
+        "{v:?}"
+    );
+    rebuild(
+        &db.opts(),
+        &db.name,
+        "s",
+        &quick(),
+        &Control::new(),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert!(!status(&db.opts(), &db.name, "s").unwrap().base_altered);
+    assert!(validate(&db.opts(), &db.name, "s", 3).unwrap().exact);
+}
+
+/// Waits until the catalog shows backfill progress.
+fn wait_for_progress(conn: &mut Conn, db: &str, name: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let done: Option<Option<u64>> = conn
+            .exec_first(
+                format!("SELECT rows_done FROM `{db}`.`_lightning_catalog` WHERE name = ?"),
+                (name,),
+            )
+            .unwrap_or(None);
+        if matches!(done, Some(Some(n)) if n > 0) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "no backfill progress");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn killing_the_create_process_mid_backfill_then_resume_is_exact() {
+    let db = common::fresh_db("killcli");
+    let mut conn = db.conn();
+    make_table(&mut conn, 40_000);
+    let writers = Writers::start(&db.opts(), 3, 21, Isolation::RepeatableRead, 40_000);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lightning"))
+        .args([
+            "--url",
+            &db.url(),
+            "create",
+            "s",
+            "--chunk-size",
+            "20",
+            "--query",
+            BY_G,
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for_progress(&mut conn, &db.name, "s");
+    child.kill().unwrap(); // SIGKILL
+    let _ = child.wait();
+    let_them_write(200);
+    let st = status(&db.opts(), &db.name, "s").unwrap();
+    assert_eq!(st.entry.status, "backfilling", "{st:?}");
+    assert!(st.triggers_present);
+    resume(
+        &db.opts(),
+        &db.name,
+        "s",
+        &quick(),
+        &Control::new(),
+        &mut |_| {},
+    )
+    .unwrap();
+    let_them_write(200);
+    writers.stop();
+    assert_same(
+        &mut conn,
+        "s",
+        BY_G,
+        Strings::Collated,
+        "after kill + resume",
+    );
+    assert!(validate(&db.opts(), &db.name, "s", 3).unwrap().exact);
+}
+
+#[test]
+fn killing_the_server_mid_backfill_loses_no_committed_write_and_resume_is_exact() {
+    let mut server = PrivateServer::start().unwrap();
+    let mut admin = server.conn().unwrap();
+    admin.query_drop("CREATE DATABASE crash").unwrap();
+    let opts = server.opts_for_db("crash");
+    let mut conn = Conn::new(opts.clone()).unwrap();
+    make_table(&mut conn, 30_000);
+    // A writer that records every insert the server acknowledged.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u64>::new()));
+    let writer = {
+        let (opts, stop, acked) = (opts.clone(), stop.clone(), acked.clone());
+        std::thread::spawn(move || {
+            let Ok(mut c) = Conn::new(opts) else { return };
+            let mut id = 10_000_000u64;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                id += 1;
+                let sql = format!(
+                    "INSERT INTO t (id, g, s, d) VALUES ({id}, {}, 'w', 1.5)",
+                    id % 40
+                );
+                match c.query_drop(sql) {
+                    Ok(()) => acked.lock().unwrap().push(id),
+                    Err(_) => return, // the server went away
+                }
+            }
+        })
+    };
+    let creator = {
+        let opts = opts.clone();
+        std::thread::spawn(move || {
+            let options = CreateOptions {
+                chunk: ChunkPolicy::Fixed(20),
+                ..CreateOptions::default()
+            };
+            create(&opts, "s", BY_G, &options, &Control::new(), &mut |_| {})
+        })
+    };
+    wait_for_progress(&mut conn, "crash", "s");
+    server.kill().unwrap();
+    assert!(
+        creator.join().unwrap().is_err(),
+        "create saw the server die"
+    );
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    writer.join().unwrap();
+    server.restart().unwrap();
+    let mut conn = Conn::new(opts.clone()).unwrap();
+    let acked = acked.lock().unwrap().clone();
+    assert!(!acked.is_empty());
+    for chunk in acked.chunks(500) {
+        let ids: Vec<String> = chunk.iter().map(|i| i.to_string()).collect();
+        let n: Option<u64> = conn
+            .query_first(format!(
+                "SELECT COUNT(*) FROM t WHERE id IN ({})",
+                ids.join(",")
+            ))
+            .unwrap();
+        assert_eq!(
+            n,
+            Some(chunk.len() as u64),
+            "an acknowledged insert was lost"
+        );
+    }
+    resume(&opts, "crash", "s", &quick(), &Control::new(), &mut |_| {}).unwrap();
+    conn.query_drop("INSERT INTO t (id, g, d) VALUES (99999999, 3, 3)")
+        .unwrap();
+    assert_same(
+        &mut conn,
+        "s",
+        BY_G,
+        Strings::Collated,
+        "after server crash + resume",
+    );
+    assert!(validate(&opts, "crash", "s", 3).unwrap().exact);
+}
