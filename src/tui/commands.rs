@@ -141,7 +141,7 @@ impl App {
                 Some((id, _)) => {
                     app.notify(RequestKind::Cancel { target: id });
                     if let Some(job) = app.summaries.job_mut(id) {
-                        job.phase = "stopping after the current chunk".into();
+                        job.phase = strings::STOPPING.into();
                     }
                 }
                 None => app.set_status(StatusKind::Info, strings::NO_RUNNING_BACKFILL),
@@ -433,6 +433,18 @@ impl App {
         });
         self.summaries.selected = 0;
         self.focus_pane(PaneId::Summaries);
+        let verb = match kind {
+            JobKind::Create => "Creating",
+            JobKind::Resume => "Resuming",
+            JobKind::Rebuild => "Rebuilding",
+        };
+        let name = self
+            .summaries
+            .jobs
+            .last()
+            .map(|j| j.name.clone())
+            .unwrap_or_default();
+        self.set_status(StatusKind::Info, strings::job_started(verb, &name));
     }
 
     /// The selected summary.

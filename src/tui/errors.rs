@@ -4,6 +4,35 @@
 use crate::db::introspect::IntrospectError;
 use crate::engine::lifecycle::LifecycleError;
 
+use std::sync::Mutex;
+
+/// The message of the last panic on a worker thread (see [`note_panic`]).
+static WORKER_PANIC: Mutex<Option<String>> = Mutex::new(None);
+
+/// Records the message of a panic on a worker thread, so the request it
+/// served can fail with it instead of printing over the screen.
+pub fn note_panic(message: String) {
+    if let Ok(mut slot) = WORKER_PANIC.lock() {
+        *slot = Some(message);
+    }
+}
+
+/// Takes the message recorded by [`note_panic`].
+pub fn take_panic() -> Option<String> {
+    WORKER_PANIC.lock().ok().and_then(|mut slot| slot.take())
+}
+
+/// Runs `f`, turning a panic into an error message for the user.
+pub fn catch<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|payload| {
+        let what = take_panic()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown cause".into());
+        super::strings::internal_error(&one_line(&what))
+    })
+}
+
 /// Folds whitespace so a message fits on one line.
 pub fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -63,6 +92,13 @@ pub fn is_interrupted(err: &mysql::Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_panic_becomes_a_message() {
+        let out: Result<u8, String> = catch(|| panic!("kaboom"));
+        assert!(matches!(&out, Err(m) if m.contains("kaboom") && m.contains("bug")), "{out:?}");
+        assert_eq!(catch(|| 7), Ok(7));
+    }
 
     #[test]
     fn server_errors_read_plainly() {

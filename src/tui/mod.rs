@@ -35,6 +35,10 @@ const TICK: Duration = Duration::from_millis(50);
 /// Returns when the user quits; the terminal is restored on every path,
 /// panics included.
 pub fn run(opts: mysql::Opts, label: String) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        anyhow::bail!(strings::NOT_A_TERMINAL);
+    }
     let keymap = match keymap::config_path() {
         Some(path) => keymap::Keymap::load(&path)?,
         None => keymap::Keymap::default(),

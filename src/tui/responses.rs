@@ -115,10 +115,7 @@ impl App {
                     if let Some(job) = self.summaries.job_mut(id) {
                         job.done = true;
                         let name = job.name.clone();
-                        self.set_status(
-                            StatusKind::Info,
-                            format!("{name}: backfill stopped; select it and press u to resume."),
-                        );
+                        self.set_status(StatusKind::Info, strings::backfill_stopped(&name));
                     }
                     self.refresh_summaries();
                 }
@@ -193,17 +190,13 @@ impl App {
                 )];
                 body.extend(r.problems.iter().map(|p| format!("• {p}")));
                 for d in &r.differences {
-                    body.push(format!(
-                        "group ({}): {}",
-                        d.key.join(", "),
-                        match (d.in_query, d.in_summary) {
-                            (true, false) => "missing from the summary",
-                            (false, true) => "not in the query's result",
-                            _ => "values differ",
-                        }
+                    body.push(strings::difference(
+                        &d.key.join(", "),
+                        d.in_query,
+                        d.in_summary,
                     ));
                     for (i, q, s) in &d.values {
-                        body.push(format!("  value {i}: query {q}, summary {s}"));
+                        body.push(strings::differing_value(*i, q, s));
                     }
                 }
                 self.set_status(

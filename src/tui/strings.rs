@@ -244,6 +244,43 @@ pub fn backfill_details(rate: f64, eta_secs: f64, chunk: u64, paused: bool) -> S
     format!("{rate:.0} rows/s · ETA {eta_secs:.0} s · chunk {chunk}{state}")
 }
 
+/// A bug surfaced as a panic on a worker thread.
+pub fn internal_error(what: &str) -> String {
+    format!("internal error: {what} (this is a bug, please report it)")
+}
+
+/// The UI needs a terminal.
+pub const NOT_A_TERMINAL: &str =
+    "the interactive UI needs a terminal; run a command instead (see `lightning --help`)";
+
+/// Status: a job was started.
+pub fn job_started(verb: &str, name: &str) -> String {
+    format!("{verb} {name}… (progress in Summaries)")
+}
+
+/// Validation popup: one differing group.
+pub fn difference(key: &str, in_query: bool, in_summary: bool) -> String {
+    let what = match (in_query, in_summary) {
+        (true, false) => "missing from the summary",
+        (false, true) => "not in the query's result",
+        _ => "values differ",
+    };
+    format!("group ({key}): {what}")
+}
+
+/// Validation popup: one differing value.
+pub fn differing_value(index: usize, query: &str, summary: &str) -> String {
+    format!("  value {index}: query {query}, summary {summary}")
+}
+
+/// Status: a backfill was stopped.
+pub fn backfill_stopped(name: &str) -> String {
+    format!("{name}: backfill stopped; select it and press u to resume.")
+}
+
+/// Summaries pane: a job is stopping.
+pub const STOPPING: &str = "stopping after the current chunk";
+
 /// The external editor failed.
 pub fn editor_failed(reason: &str) -> String {
     format!("The external editor failed: {reason}")

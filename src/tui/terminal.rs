@@ -11,13 +11,18 @@ use crossterm::ExecutableCommand;
 use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
 use std::io::{self, Stdout};
-use std::sync::Once;
+use std::sync::{Once, OnceLock};
+use std::thread::ThreadId;
+
+/// The thread that draws; only its panics end the UI.
+static UI_THREAD: OnceLock<ThreadId> = OnceLock::new();
 
 /// The terminal type the UI draws on.
 pub type Term = Terminal<CrosstermBackend<Stdout>>;
 
 /// Puts the terminal into UI mode.
 pub fn enter() -> io::Result<Term> {
+    let _ = UI_THREAD.set(std::thread::current().id());
     install_panic_hook();
     enable_raw_mode()?;
     let mut out = io::stdout();
@@ -49,15 +54,34 @@ pub fn restore() {
     let _ = disable_raw_mode();
 }
 
-/// Restores the terminal before the previous panic hook prints, so the
-/// message is readable and the shell usable.
+/// A panic on the UI thread restores the terminal before the previous hook
+/// prints, so the message is readable and the shell usable. A panic on a
+/// worker thread is only recorded (the worker reports it as a failed
+/// request): printing would scribble over the screen.
 fn install_panic_hook() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            restore();
-            previous(info);
+            let ui = UI_THREAD
+                .get()
+                .is_none_or(|id| *id == std::thread::current().id());
+            if ui {
+                restore();
+                previous(info);
+                return;
+            }
+            let what = info
+                .payload()
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown cause".to_string());
+            let place = info
+                .location()
+                .map(|l| format!(" at {}:{}", l.file(), l.line()))
+                .unwrap_or_default();
+            super::errors::note_panic(format!("{what}{place}"));
         }));
     });
 }

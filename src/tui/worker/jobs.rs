@@ -24,7 +24,8 @@ pub fn spawn(opts: Opts, request: Request, out: Sender<Response>, registry: Regi
     let spawned = std::thread::Builder::new()
         .name(format!("lightning-job-{id}"))
         .spawn(move || {
-            let kind = run(&opts, &request, &out, &registry);
+            let kind = errors::catch(|| run(&opts, &request, &out, &registry))
+                .unwrap_or_else(ResponseKind::Failed);
             unregister(&registry, request.id);
             reply(&out, request.id, kind);
         });

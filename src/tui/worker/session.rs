@@ -54,7 +54,14 @@ pub fn run(opts: Opts, requests: Receiver<Request>, out: Sender<Response>, regis
             reply(&out, request.id, ResponseKind::Cancelled);
             continue;
         }
-        let kind = session.serve(&request, &registry);
+        let kind = match errors::catch(|| session.serve(&request, &registry)) {
+            Ok(kind) => kind,
+            Err(message) => {
+                // The connection may be mid-statement: start afresh.
+                session.conn = None;
+                ResponseKind::Failed(message)
+            }
+        };
         unregister(&registry, request.id);
         reply(&out, request.id, kind);
     }
