@@ -174,7 +174,7 @@ fn rejected_queries_and_lock_timeouts_leave_nothing_behind() {
         .query_drop("UPDATE t SET d = d WHERE id = 1")
         .unwrap();
     let options = CreateOptions {
-        max_lock_wait_secs: 1,
+        max_lock_wait: Duration::from_millis(300),
         lock_attempts: 2,
         ..quick()
     };
@@ -398,4 +398,75 @@ fn killing_the_server_mid_backfill_loses_no_committed_write_and_resume_is_exact(
         "after server crash + resume",
     );
     assert!(validate(&opts, "crash", "s", 3).unwrap().exact);
+}
+
+#[test]
+fn a_table_changed_by_cascading_foreign_keys_is_refused() {
+    let db = common::fresh_db("fk");
+    let mut conn = db.conn();
+    conn.query_drop("CREATE TABLE parent (id INT PRIMARY KEY)")
+        .unwrap();
+    conn.query_drop(
+        "CREATE TABLE child (id INT PRIMARY KEY, pid INT, amount INT,
+         FOREIGN KEY (pid) REFERENCES parent (id) ON DELETE CASCADE)",
+    )
+    .unwrap();
+    let before = objects(&mut conn, &db.name);
+    let err = create(
+        &db.opts(),
+        "s",
+        "SELECT pid, SUM(amount) FROM child GROUP BY pid",
+        &quick(),
+        &Control::new(),
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("ON DELETE CASCADE"), "{err}");
+    assert_eq!(objects(&mut conn, &db.name), before);
+}
+
+#[test]
+fn writers_wait_at_most_about_the_lock_bound_behind_a_long_transaction() {
+    // A transaction holds the table for seconds; create asks for the lock with a 200 ms bound.
+    // Writers that queue behind the pending lock request are released when it gives up, instead
+    // of waiting for the long transaction (the lock convoy a plain LOCK TABLES would cause).
+    let db = common::fresh_db("convoy");
+    let mut conn = db.conn();
+    make_table(&mut conn, 100);
+    let mut holder = db.conn();
+    holder.query_drop("START TRANSACTION").unwrap();
+    holder
+        .query_drop("UPDATE t SET d = d WHERE id = 1")
+        .unwrap();
+    let opts = db.opts();
+    let creator = std::thread::spawn(move || {
+        let options = CreateOptions {
+            max_lock_wait: Duration::from_millis(200),
+            lock_attempts: 3,
+            ..quick()
+        };
+        create(&opts, "s", BY_G, &options, &Control::new(), &mut |_| {})
+    });
+    // A writer keeps inserting; count how many statements complete while the holder is open.
+    let started = Instant::now();
+    let mut done = 0;
+    let mut id = 500_000;
+    while started.elapsed() < Duration::from_millis(1500) {
+        id += 1;
+        conn.query_drop(format!("INSERT INTO t (id, g, d) VALUES ({id}, 1, 1)"))
+            .unwrap();
+        done += 1;
+    }
+    let result = creator.join().unwrap();
+    assert!(
+        matches!(result, Err(LifecycleError::LockTimeout { .. })),
+        "{result:?}"
+    );
+    holder.query_drop("COMMIT").unwrap();
+    // Without the bound the writer would have been stuck behind the lock request for the
+    // whole 1.5 s and completed at most a handful of statements.
+    assert!(
+        done > 20,
+        "the writer was stalled: only {done} statements in 1.5 s"
+    );
 }

@@ -113,7 +113,7 @@ fn case_5_writes_that_queued_on_the_lock() {
     let opts = db.opts();
     let creator = std::thread::spawn(move || {
         let options = CreateOptions {
-            max_lock_wait_secs: 20,
+            max_lock_wait: Duration::from_secs(20),
             chunk: ChunkPolicy::Fixed(2),
             ..CreateOptions::default()
         };

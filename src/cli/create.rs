@@ -21,13 +21,14 @@ mod msg {
 /// Lock and backfill tuning shared by `create`, `resume` and `rebuild`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct TuningArgs {
-    /// Longest wait for the brief table lock, per attempt, in seconds
-    #[arg(long, value_name = "SECS", default_value_t = 2,
-          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    /// Longest wait for the brief table lock, per attempt, in milliseconds (writers queue
+    /// behind the request meanwhile, so keep it short)
+    #[arg(long, value_name = "MS", default_value_t = 500,
+          value_parser = clap::value_parser!(u64).range(10..=3_600_000))]
     pub max_lock_wait: u64,
 
     /// Lock attempts before giving up (nothing is left behind then)
-    #[arg(long, value_name = "N", default_value_t = 5,
+    #[arg(long, value_name = "N", default_value_t = 10,
           value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub lock_attempts: u32,
 
@@ -62,7 +63,7 @@ impl TuningArgs {
             (None, None, chunk) => chunk,
         };
         CreateOptions {
-            max_lock_wait_secs: self.max_lock_wait,
+            max_lock_wait: std::time::Duration::from_millis(self.max_lock_wait),
             lock_attempts: self.lock_attempts,
             chunk,
             max_load: self.max_load.clone(),
@@ -251,8 +252,8 @@ mod tests {
         let o = t.options(Some(4));
         assert_eq!(o.chunk, ChunkPolicy::Fixed(50));
         assert_eq!(
-            (o.max_lock_wait_secs, o.lock_attempts, o.slots),
-            (3, 2, Some(4))
+            (o.max_lock_wait, o.lock_attempts, o.slots),
+            (std::time::Duration::from_millis(3), 2, Some(4))
         );
         let t = TuningArgs {
             chunk_size: None,

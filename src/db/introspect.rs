@@ -4,7 +4,7 @@
 use crate::engine::analyze::analyze;
 use crate::engine::codegen::{ExprTypes, Gen, GenOptions, Generated, Layout};
 use crate::engine::ident::quote;
-use crate::engine::meta::{ColumnMeta, SqlType, TableMeta};
+use crate::engine::meta::{Cascade, ColumnMeta, SqlType, TableMeta};
 use crate::engine::parse::parse;
 use crate::engine::plan::Analysis;
 use crate::engine::EngineError;
@@ -82,7 +82,30 @@ pub fn table_meta(
         ),
         "reading the primary key",
     )?;
+    let fks: Vec<(String, String, String, String)> = ctx(
+        conn.exec(
+            "SELECT r.CONSTRAINT_NAME, r.DELETE_RULE, r.UPDATE_RULE, GROUP_CONCAT(k.COLUMN_NAME ORDER BY k.ORDINAL_POSITION SEPARATOR '\\0')
+             FROM information_schema.REFERENTIAL_CONSTRAINTS r
+             JOIN information_schema.KEY_COLUMN_USAGE k
+               ON k.CONSTRAINT_SCHEMA = r.CONSTRAINT_SCHEMA AND k.CONSTRAINT_NAME = r.CONSTRAINT_NAME AND k.TABLE_NAME = r.TABLE_NAME
+             WHERE r.CONSTRAINT_SCHEMA = ? AND r.TABLE_NAME = ?
+               AND (r.DELETE_RULE NOT IN ('RESTRICT', 'NO ACTION') OR r.UPDATE_RULE NOT IN ('RESTRICT', 'NO ACTION'))
+             GROUP BY r.CONSTRAINT_NAME, r.DELETE_RULE, r.UPDATE_RULE",
+            (schema, &name),
+        ),
+        "reading foreign keys",
+    )?;
+    let cascades = fks
+        .into_iter()
+        .map(|(constraint, on_delete, on_update, cols)| Cascade {
+            constraint,
+            columns: cols.split('\0').map(str::to_string).collect(),
+            on_delete,
+            on_update,
+        })
+        .collect();
     Ok(TableMeta {
+        cascades,
         schema: schema.to_string(),
         name,
         engine,

@@ -187,13 +187,14 @@ pub fn analyze(parsed: &ParsedQuery, table: &TableMeta) -> Result<Analysis, Engi
         }
     }
     // Report columns in table order, so generated SQL is stable.
-    let columns_read = table
+    let columns_read: Vec<String> = table
         .columns
         .iter()
         .filter(|c| columns_read.contains(&c.name))
         .map(|c| c.name.clone())
         .collect();
 
+    check_cascades(table, &columns_read)?;
     Ok(Analysis {
         sql: parsed.sql.clone(),
         table: parsed.table.clone(),
@@ -207,6 +208,26 @@ pub fn analyze(parsed: &ParsedQuery, table: &TableMeta) -> Result<Analysis, Engi
         offset,
         columns_read,
     })
+}
+
+/// Refuses a table whose rows a foreign-key action changes behind the triggers' back: cascaded
+/// deletes always, cascaded updates when they touch a column the summary reads.
+fn check_cascades(table: &TableMeta, columns_read: &[String]) -> Result<(), EngineError> {
+    let rewrites = |rule: &str| rule != "RESTRICT" && rule != "NO ACTION";
+    for c in &table.cascades {
+        let reads_key = c.columns.iter().any(|col| columns_read.contains(col));
+        let deletes = c.on_delete == "CASCADE";
+        if deletes || ((rewrites(&c.on_update) || rewrites(&c.on_delete)) && reads_key) {
+            return Err(EngineError::Table {
+                table: table.name.clone(),
+                reason: format!(
+                    "foreign key {} has ON DELETE {} / ON UPDATE {}: changes made by a foreign-key action do not fire triggers, so the summary would drift",
+                    c.constraint, c.on_delete, c.on_update
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn check_ordinal(e: &Expr, n: usize) -> Result<usize, EngineError> {

@@ -28,6 +28,22 @@ pub struct TableMeta {
     pub columns: Vec<ColumnMeta>,
     /// Primary key columns in key order (empty when the table has none).
     pub primary_key: Vec<String>,
+    /// Foreign keys of this table whose parent changes propagate by cascade (triggers do not
+    /// fire for cascaded changes, so a summary reading them would drift).
+    pub cascades: Vec<Cascade>,
+}
+
+/// A foreign key whose referential action changes this table's rows without firing triggers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Cascade {
+    /// Constraint name.
+    pub constraint: String,
+    /// Child columns of the key.
+    pub columns: Vec<String>,
+    /// `DELETE_RULE` (CASCADE, SET NULL, ...).
+    pub on_delete: String,
+    /// `UPDATE_RULE`.
+    pub on_update: String,
 }
 
 impl TableMeta {

@@ -39,6 +39,7 @@ pub fn transactions() -> TableMeta {
             col("we`ird col", "varchar(10)", ci, true),
         ],
         primary_key: vec!["id".into()],
+        cascades: Vec::new(),
     }
 }
 

@@ -144,6 +144,7 @@ fn create_objects(
         undo: drop_triggers_sql(&gen.names),
     };
     let lock = run_locked(
+        opts,
         admin,
         Some(&mut snapshot),
         &plan,
@@ -341,6 +342,7 @@ pub fn resume(
         undo: Vec::new(),
     };
     let lock = match run_locked(
+        opts,
         &mut admin,
         Some(&mut snapshot),
         &plan,

@@ -47,14 +47,14 @@ pub enum LifecycleError {
     #[error("{0} already exists; choose another name (nothing was created)")]
     Exists(String),
     /// The table lock could not be had in time.
-    #[error("could not lock table {table} for {attempts} attempt(s) of {wait_secs} s each (long-running transactions hold it); nothing was left behind — retry later or raise --max-lock-wait")]
+    #[error("could not lock table {table} in {attempts} attempt(s) of {wait_ms} ms each (a long-running transaction holds it); nothing was left behind — retry later or raise --max-lock-wait")]
     LockTimeout {
         /// The base table.
         table: String,
         /// Attempts made.
         attempts: u32,
-        /// Wait per attempt.
-        wait_secs: u64,
+        /// Wait per attempt, ms.
+        wait_ms: u64,
     },
     /// Cancelled by the user; the summary stays `backfilling` and `resume` continues it.
     #[error("cancelled; run `lightning resume {0}` to finish the backfill")]
@@ -75,8 +75,8 @@ pub(crate) fn sql<T>(r: Result<T, mysql::Error>, context: &str) -> Result<T, Lif
 /// Options of `create`, `resume` and `rebuild`.
 #[derive(Debug, Clone)]
 pub struct CreateOptions {
-    /// Longest wait for the table lock per attempt, seconds.
-    pub max_lock_wait_secs: u64,
+    /// Longest wait for the table lock per attempt (writers queue behind us meanwhile).
+    pub max_lock_wait: Duration,
     /// Lock attempts before giving up.
     pub lock_attempts: u32,
     /// Chunk sizing.
@@ -90,8 +90,8 @@ pub struct CreateOptions {
 impl Default for CreateOptions {
     fn default() -> Self {
         CreateOptions {
-            max_lock_wait_secs: 2,
-            lock_attempts: 5,
+            max_lock_wait: Duration::from_millis(500),
+            lock_attempts: 10,
             chunk: ChunkPolicy::Adaptive {
                 target: Duration::from_millis(200),
                 initial: 1000,

@@ -78,6 +78,7 @@ pub fn rebuild(
         undo,
     };
     let lock = match run_locked(
+        opts,
         &mut admin,
         Some(&mut snapshot),
         &plan,
@@ -120,7 +121,7 @@ pub fn rebuild(
                 },
                 undo: Vec::new(),
             };
-            let _ = run_locked(&mut admin, None, &plan, options, None, &mut |_| {});
+            let _ = run_locked(opts, &mut admin, None, &plan, options, None, &mut |_| {});
             abandon(&mut admin, schema, name, &new_gen.names);
             return Err(e);
         }
@@ -139,7 +140,7 @@ pub fn rebuild(
         statements,
         undo: Vec::new(),
     };
-    let switch = run_locked(&mut admin, None, &plan, options, None, on_event)?;
+    let switch = run_locked(opts, &mut admin, None, &plan, options, None, on_event)?;
     for s in drop_state_sql(&old_gen.names) {
         sql(admin.query_drop(s), "dropping the old generation")?;
     }
