@@ -616,6 +616,45 @@ fn mouse_click_focuses_panes_and_tabs() {
 }
 
 #[test]
+fn clicking_a_summary_selects_it() {
+    let mut h = Harness::new();
+    h.with_shop();
+    h.app.focus_pane(PaneId::Summaries);
+    h.key("r");
+    h.reply(
+        |k| matches!(k, RequestKind::Summaries),
+        ResponseKind::Summaries(vec![report("a_by_x", "ready"), report("b_by_y", "ready")]),
+    );
+    let r = h.app.areas().summaries.unwrap_or_default();
+    // Items are two rows high: the second starts three rows below the border.
+    h.click(r.x + 4, r.y + 3);
+    assert_eq!(h.app.summaries.selected, 1);
+    h.click(r.x + 4, r.y + 1);
+    assert_eq!(h.app.summaries.selected, 0);
+}
+
+#[test]
+fn key_overrides_are_read_from_a_file() {
+    use lightning_tables::tui::keymap::{Action, Context, Keymap};
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = dir.path().join("keys.toml");
+    assert!(
+        Keymap::load(&path).is_ok(),
+        "a missing file means the defaults"
+    );
+    std::fs::write(&path, "[summaries]\ndrop = \"X\"\n").unwrap_or_else(|e| panic!("{e}"));
+    let km = Keymap::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let x = lightning_tables::tui::keymap::parse_key("X").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        km.resolve(Context::Summaries, &x, false),
+        Some(Action::Drop)
+    );
+    std::fs::write(&path, "[summaries]\ndrop = 3\n").unwrap_or_else(|e| panic!("{e}"));
+    let err = Keymap::load(&path).map(|_| ()).unwrap_err().to_string();
+    assert!(err.contains("keys.toml") && err.contains("drop"), "{err}");
+}
+
+#[test]
 fn footer_follows_focus() {
     let km = lightning_tables::tui::keymap::Keymap::default();
     let labels = |c| {

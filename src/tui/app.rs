@@ -443,6 +443,15 @@ impl App {
                     }
                 }
                 self.focus_pane(pane);
+                if pane == PaneId::Summaries {
+                    let inner_top = rect.y + 1;
+                    if let Some(i) =
+                        self.summaries
+                            .item_at(inner_top, rect.height.saturating_sub(2), m.row)
+                    {
+                        self.summaries.selected = i;
+                    }
+                }
                 if pane == PaneId::Schema {
                     let filter_line = u16::from(self.schema.filtering);
                     let first = rect.y + 1 + filter_line;

@@ -96,7 +96,10 @@ mod tests {
     #[test]
     fn a_panic_becomes_a_message() {
         let out: Result<u8, String> = catch(|| panic!("kaboom"));
-        assert!(matches!(&out, Err(m) if m.contains("kaboom") && m.contains("bug")), "{out:?}");
+        assert!(
+            matches!(&out, Err(m) if m.contains("kaboom") && m.contains("bug")),
+            "{out:?}"
+        );
         assert_eq!(catch(|| 7), Ok(7));
     }
 

@@ -171,6 +171,29 @@ impl SummariesState {
         .min(max);
     }
 
+    /// The item drawn at screen row `row` of a pane whose inner area
+    /// starts at `top` and is `height` rows high (mouse clicks).
+    pub fn item_at(&self, top: u16, height: u16, row: u16) -> Option<usize> {
+        let items = self.items();
+        if items.is_empty() || row < top {
+            return None;
+        }
+        let selected = self.selected.min(items.len() - 1);
+        let mut y = top;
+        for (i, item) in items
+            .iter()
+            .enumerate()
+            .skip(first_visible(&items, selected, height))
+        {
+            let h = Self::item_height(item);
+            if row < y + h {
+                return Some(i);
+            }
+            y += h;
+        }
+        None
+    }
+
     /// Rows an item takes on screen.
     pub fn item_height(item: &Item) -> u16 {
         if running(item).is_some() {
@@ -210,17 +233,7 @@ impl SummariesState {
             return;
         }
         let selected = self.selected.min(items.len() - 1);
-        // First item shown: the latest start that still shows the selection.
-        let mut first = selected;
-        let mut used = Self::item_height(&items[selected]);
-        while first > 0 {
-            let h = Self::item_height(&items[first - 1]);
-            if used + h > inner.height {
-                break;
-            }
-            used += h;
-            first -= 1;
-        }
+        let first = first_visible(&items, selected, inner.height);
         let mut y = inner.y;
         for (i, item) in items.iter().enumerate().skip(first) {
             let h = Self::item_height(item);
@@ -237,6 +250,21 @@ impl SummariesState {
             y += h;
         }
     }
+}
+
+/// The first item shown: the latest start that still shows the selection.
+fn first_visible(items: &[Item], selected: usize, height: u16) -> usize {
+    let mut first = selected;
+    let mut used = SummariesState::item_height(&items[selected]);
+    while first > 0 {
+        let h = SummariesState::item_height(&items[first - 1]);
+        if used + h > height {
+            break;
+        }
+        used += h;
+        first -= 1;
+    }
+    first
 }
 
 /// Progress and pause state of a running backfill, from the local job or the catalog.
