@@ -13,7 +13,9 @@
 //! exit code); the edge prints them as `error: ...` lines.
 
 pub mod args;
+pub mod bench;
 pub mod create;
+pub mod demo;
 pub mod doctor;
 pub mod highlight;
 pub mod output;
@@ -65,6 +67,12 @@ pub enum Command {
     Rebuild(summaries::RebuildArgs),
     /// Remove a summary's view, triggers and state tables (a missing one is fine)
     Drop(summaries::DropArgs),
+    /// A guided demo on a private server: load data, write, create summaries online, compare
+    #[command(after_help = demo::DEMO_AFTER_HELP)]
+    Demo(demo::DemoArgs),
+    /// Measure write overhead, writers' pause, backfill rate and read speed-up on a private server
+    #[command(after_help = bench::AFTER_HELP)]
+    Bench(bench::BenchArgs),
 }
 
 /// Runs one subcommand; one arm per [`Command`] variant.
@@ -79,6 +87,8 @@ pub fn dispatch(ctx: &Ctx, command: &Command) -> anyhow::Result<i32> {
         Command::Validate(args) => summaries::run_validate(ctx, args),
         Command::Rebuild(args) => summaries::run_rebuild(ctx, args),
         Command::Drop(args) => summaries::run_drop(ctx, args),
+        Command::Bench(args) => bench::run(ctx, args),
+        Command::Demo(args) => demo::run(ctx, args),
     }
 }
 
@@ -191,9 +201,9 @@ pub fn run(cli: &Cli) -> i32 {
 }
 
 /// `lightning` without a subcommand.
-// PLACEHOLDER (TUI engineer: replace this body with `crate::tui::run(ctx)`).
-fn run_ui(_ctx: &Ctx) -> anyhow::Result<i32> {
-    println!("The interactive UI is not available yet; run `lightning --help` for the commands.");
+fn run_ui(ctx: &Ctx) -> anyhow::Result<i32> {
+    let config = ctx.config()?;
+    crate::tui::run(config.to_opts(), config.describe())?;
     Ok(exit::OK)
 }
 
