@@ -470,3 +470,59 @@ fn writers_wait_at_most_about_the_lock_bound_behind_a_long_transaction() {
         "the writer was stalled: only {done} statements in 1.5 s"
     );
 }
+
+#[test]
+fn an_overloaded_server_pauses_the_backfill_and_cancel_leaves_it_resumable() {
+    let db = common::fresh_db("load");
+    let mut conn = db.conn();
+    make_table(&mut conn, 1000);
+    let control = Control::new();
+    let throttled = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let creator = {
+        let (opts, control, throttled) = (db.opts(), control.clone(), throttled.clone());
+        std::thread::spawn(move || {
+            // Threads_running is at least 1 (our own query): a limit of 0 always throttles.
+            let options = CreateOptions {
+                max_load: Some(("Threads_running".into(), 0)),
+                ..quick()
+            };
+            create(&opts, "s", BY_G, &options, &control, &mut |e| {
+                if let lightning_tables::engine::lifecycle::Event::Throttled { .. } = e {
+                    throttled.store(true, std::sync::atomic::Ordering::SeqCst);
+                }
+            })
+        })
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !throttled.load(std::sync::atomic::Ordering::SeqCst) {
+        assert!(Instant::now() < deadline, "never throttled");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    control.cancel();
+    let result = creator.join().unwrap();
+    assert!(
+        matches!(result, Err(LifecycleError::Cancelled(_))),
+        "{result:?}"
+    );
+    let st = status(&db.opts(), &db.name, "s").unwrap();
+    assert_eq!(st.entry.rows_done, 0, "no chunk ran while throttled");
+    assert_eq!(st.entry.status, "backfilling");
+    conn.query_drop("UPDATE t SET g = 7 WHERE id < 100")
+        .unwrap();
+    resume(
+        &db.opts(),
+        &db.name,
+        "s",
+        &quick(),
+        &Control::new(),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_same(
+        &mut conn,
+        "s",
+        BY_G,
+        Strings::Collated,
+        "after cancel + resume",
+    );
+}

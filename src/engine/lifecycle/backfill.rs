@@ -147,6 +147,9 @@ pub fn run(
             return Err(LifecycleError::Cancelled(name.to_string()));
         }
         wait_while_paused_or_loaded(writer, opts, control, on_event)?;
+        if control.is_cancelled() {
+            return Err(LifecycleError::Cancelled(name.to_string()));
+        }
         let t0 = Instant::now();
         // Upper boundary of this chunk: the chunk-th next primary key, or none for the tail.
         let hi: Option<Row> = match &lo {
