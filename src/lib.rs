@@ -7,5 +7,6 @@
 
 pub mod cli;
 pub mod db;
+pub mod demo;
 pub mod engine;
 pub mod tui;
