@@ -1,0 +1,320 @@
+//! Analysis: from a parsed query and the base table's metadata to an [`Analysis`] — group keys,
+//! aggregates and the read-time expression of every result column. Pure: no server involved.
+
+mod normalize;
+mod rewrite;
+
+use super::error::EngineError;
+use super::meta::TableMeta;
+use super::parse::{item_text, span_pos, ParsedQuery};
+use super::plan::{Analysis, GroupKey, OrderItem, OutputColumn};
+use normalize::Ctx;
+use rewrite::{collect_columns, contains_aggregate, Rewriter};
+use sqlparser::ast::{
+    Expr, GroupByExpr, LimitClause, OrderByKind, OrderBySort, SelectItem, Spanned, Value,
+};
+use std::collections::BTreeSet;
+
+/// Where an expression sits; decides which names resolve and whether aggregates are allowed.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Clause {
+    Where,
+    GroupBy,
+    Select,
+    Having,
+    OrderBy,
+}
+
+/// Analyses `parsed` against the base table `table`.
+pub fn analyze(parsed: &ParsedQuery, table: &TableMeta) -> Result<Analysis, EngineError> {
+    if table.primary_key.is_empty() {
+        return Err(EngineError::Table {
+            table: table.name.clone(),
+            reason: "has no PRIMARY KEY; the online backfill reads it in primary-key order".into(),
+        });
+    }
+    if !table.engine.eq_ignore_ascii_case("InnoDB") {
+        return Err(EngineError::Table {
+            table: table.name.clone(),
+            reason: format!(
+                "uses the {} engine; summaries need InnoDB (transactional triggers and snapshots)",
+                table.engine
+            ),
+        });
+    }
+    let select = &parsed.select;
+    let aliases: Vec<(String, Expr)> = select
+        .projection
+        .iter()
+        .filter_map(|item| match item {
+            SelectItem::ExprWithAlias { expr, alias } => Some((alias.value.clone(), expr.clone())),
+            _ => None,
+        })
+        .collect();
+    let alias_names: Vec<String> = aliases.iter().map(|(a, _)| a.clone()).collect();
+    let ctx = Ctx {
+        parsed,
+        table,
+        aliases: &alias_names,
+    };
+
+    let filter = match &select.selection {
+        Some(e) => Some(ctx.normalize(e, Clause::Where)?),
+        None => None,
+    };
+
+    let mut keys: Vec<GroupKey> = Vec::new();
+    if let GroupByExpr::Expressions(exprs, _) = &select.group_by {
+        for e in exprs {
+            let resolved = resolve_group_item(&ctx, e, &aliases, select)?;
+            if !keys
+                .iter()
+                .any(|k| k.expr.to_string() == resolved.to_string())
+            {
+                keys.push(GroupKey { expr: resolved });
+            }
+        }
+    }
+
+    let mut rewriter = Rewriter {
+        keys: keys.iter().map(|k| k.expr.to_string()).collect(),
+        aggregates: Vec::new(),
+        aliases: &alias_names,
+        outputs: Vec::new(),
+        clause: Clause::Select,
+        error: None,
+    };
+    // Normalize every item first, so an unsupported construct is reported before a column
+    // that merely is not grouped.
+    let mut normalized_items = Vec::new();
+    for item in &select.projection {
+        let (expr, name) = match item {
+            SelectItem::UnnamedExpr(e) => (e, output_name(parsed, e)),
+            SelectItem::ExprWithAlias { expr, alias } => (expr, alias.value.clone()),
+            _ => continue,
+        };
+        normalized_items.push((name, ctx.normalize(expr, Clause::Select)?));
+    }
+    let has_aggregate = normalized_items.iter().any(|(_, e)| contains_aggregate(e))
+        || select.having.as_ref().is_some_and(contains_aggregate);
+    if keys.is_empty() && !has_aggregate {
+        return Err(EngineError::unsupported_hint(
+            "a query without aggregates or GROUP BY",
+            span_pos(select.select_token.0.span),
+            "a summary needs COUNT/SUM/AVG/MIN/MAX or a GROUP BY",
+        ));
+    }
+    let mut outputs = Vec::new();
+    for (name, normalized) in normalized_items {
+        let rewritten = rewriter.rewrite(normalized, Clause::Select)?;
+        outputs.push(OutputColumn {
+            name,
+            expr: rewritten,
+        });
+    }
+    rewriter.outputs = outputs
+        .iter()
+        .map(|o| (o.name.clone(), o.expr.clone()))
+        .collect();
+    let having = match &select.having {
+        Some(e) => {
+            let normalized = ctx.normalize(e, Clause::Having)?;
+            Some(rewriter.rewrite(normalized, Clause::Having)?)
+        }
+        None => None,
+    };
+    let mut order_by = Vec::new();
+    if let Some(ob) = &parsed.query.order_by {
+        match &ob.kind {
+            OrderByKind::All(_) => {
+                return Err(EngineError::unsupported(
+                    "ORDER BY ALL",
+                    span_pos(ob.span()),
+                ))
+            }
+            OrderByKind::Expressions(items) => {
+                for item in items {
+                    if item.with_fill.is_some() || item.options.nulls_first.is_some() {
+                        return Err(EngineError::unsupported(
+                            "NULLS FIRST/LAST or WITH FILL",
+                            span_pos(item.span()),
+                        ));
+                    }
+                    let expr = if let Expr::Value(v) = &item.expr {
+                        if matches!(v.value, Value::Number(..)) {
+                            check_ordinal(&item.expr, outputs.len())?;
+                        }
+                        item.expr.clone()
+                    } else {
+                        let normalized = ctx.normalize(&item.expr, Clause::OrderBy)?;
+                        rewriter.rewrite(normalized, Clause::OrderBy)?
+                    };
+                    order_by.push(OrderItem {
+                        expr,
+                        asc: item
+                            .options
+                            .sort
+                            .as_ref()
+                            .map(|s| matches!(s, OrderBySort::Asc)),
+                    });
+                }
+            }
+        }
+    }
+    let (limit, offset) = limit_offset(parsed)?;
+    let aggregates = rewriter.aggregates;
+    if aggregates.is_empty() && keys.is_empty() {
+        return Err(EngineError::unsupported_hint(
+            "a query without aggregates or GROUP BY",
+            span_pos(select.select_token.0.span),
+            "a summary needs COUNT/SUM/AVG/MIN/MAX or a GROUP BY",
+        ));
+    }
+
+    let mut columns_read = BTreeSet::new();
+    let mut collect = |e: &Expr| collect_columns(e, &mut columns_read);
+    if let Some(f) = &filter {
+        collect(f);
+    }
+    for k in &keys {
+        collect(&k.expr);
+    }
+    for a in &aggregates {
+        if let Some(arg) = &a.arg {
+            collect(arg);
+        }
+    }
+    // Report columns in table order, so generated SQL is stable.
+    let columns_read: Vec<String> = table
+        .columns
+        .iter()
+        .filter(|c| columns_read.contains(&c.name))
+        .map(|c| c.name.clone())
+        .collect();
+
+    check_cascades(table, &columns_read)?;
+    Ok(Analysis {
+        sql: parsed.sql.clone(),
+        table: parsed.table.clone(),
+        filter,
+        keys,
+        aggregates,
+        outputs,
+        having,
+        order_by,
+        limit,
+        offset,
+        columns_read,
+    })
+}
+
+/// Refuses a table whose rows a foreign-key action changes behind the triggers' back: cascaded
+/// deletes always, cascaded updates when they touch a column the summary reads.
+fn check_cascades(table: &TableMeta, columns_read: &[String]) -> Result<(), EngineError> {
+    let rewrites = |rule: &str| rule != "RESTRICT" && rule != "NO ACTION";
+    for c in &table.cascades {
+        let reads_key = c.columns.iter().any(|col| columns_read.contains(col));
+        let deletes = c.on_delete == "CASCADE";
+        if deletes || ((rewrites(&c.on_update) || rewrites(&c.on_delete)) && reads_key) {
+            return Err(EngineError::Table {
+                table: table.name.clone(),
+                reason: format!(
+                    "foreign key {} has ON DELETE {} / ON UPDATE {}: changes made by a foreign-key action do not fire triggers, so the summary would drift",
+                    c.constraint, c.on_delete, c.on_update
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn check_ordinal(e: &Expr, n: usize) -> Result<usize, EngineError> {
+    let text = e.to_string();
+    match text.parse::<usize>() {
+        Ok(i) if i >= 1 && i <= n => Ok(i),
+        _ => Err(EngineError::unsupported(
+            format!("position {text} (the select list has {n} columns)"),
+            span_pos(e.span()),
+        )),
+    }
+}
+
+fn limit_offset(parsed: &ParsedQuery) -> Result<(Option<String>, Option<String>), EngineError> {
+    let literal = |e: &Expr| -> Result<String, EngineError> {
+        match e {
+            Expr::Value(v) if matches!(v.value, Value::Number(..)) => Ok(e.to_string()),
+            _ => Err(EngineError::unsupported(
+                "LIMIT/OFFSET that is not a number",
+                span_pos(e.span()),
+            )),
+        }
+    };
+    match &parsed.query.limit_clause {
+        None => Ok((None, None)),
+        Some(LimitClause::LimitOffset {
+            limit,
+            offset,
+            limit_by,
+        }) => {
+            if !limit_by.is_empty() {
+                return Err(EngineError::unsupported("LIMIT BY", None));
+            }
+            let l = limit.as_ref().map(literal).transpose()?;
+            let o = offset.as_ref().map(|o| literal(&o.value)).transpose()?;
+            Ok((l, o))
+        }
+        Some(LimitClause::OffsetCommaLimit { offset, limit }) => {
+            Ok((Some(literal(limit)?), Some(literal(offset)?)))
+        }
+    }
+}
+
+/// The column name MariaDB gives an unaliased select item.
+fn output_name(parsed: &ParsedQuery, e: &Expr) -> String {
+    match e {
+        Expr::Identifier(i) => i.value.clone(),
+        Expr::CompoundIdentifier(parts) => {
+            parts.last().map(|i| i.value.clone()).unwrap_or_default()
+        }
+        _ => {
+            let start = e.span().start;
+            item_text(&parsed.sql, start).unwrap_or_else(|| e.to_string())
+        }
+    }
+}
+
+fn resolve_group_item(
+    ctx: &Ctx<'_>,
+    e: &Expr,
+    aliases: &[(String, Expr)],
+    select: &sqlparser::ast::Select,
+) -> Result<Expr, EngineError> {
+    // GROUP BY <n>: the n-th select item.
+    if let Expr::Value(v) = e {
+        if matches!(v.value, Value::Number(..)) {
+            let n = check_ordinal(e, select.projection.len())?;
+            let item_expr = match &select.projection[n - 1] {
+                SelectItem::UnnamedExpr(x) | SelectItem::ExprWithAlias { expr: x, .. } => x,
+                other => {
+                    return Err(EngineError::unsupported(
+                        "GROUP BY position of this item",
+                        span_pos(other.span()),
+                    ))
+                }
+            };
+            return ctx.normalize(item_expr, Clause::GroupBy);
+        }
+    }
+    // GROUP BY <alias> when no column of that name exists (columns win, as in MariaDB).
+    if let Expr::Identifier(id) = e {
+        if ctx.table.column(&id.value).is_none() {
+            if let Some((_, aliased)) = aliases
+                .iter()
+                .find(|(a, _)| a.eq_ignore_ascii_case(&id.value))
+            {
+                return ctx.normalize(aliased, Clause::GroupBy);
+            }
+        }
+    }
+    ctx.normalize(e, Clause::GroupBy)
+}

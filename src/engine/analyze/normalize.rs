@@ -1,0 +1,269 @@
+//! Normalization: column references resolved against the base table and quoted, function names
+//! upper-cased, and every construct a summary cannot maintain refused with its position.
+
+use super::Clause;
+use crate::engine::error::{EngineError, Pos};
+use crate::engine::functions::{
+    is_in, NON_DETERMINISTIC, SUPPORTED_AGGREGATES, UNSUPPORTED_AGGREGATES,
+};
+use crate::engine::meta::TableMeta;
+use crate::engine::parse::{object_parts, span_pos, ParsedQuery};
+use sqlparser::ast::{
+    Expr, Function, FunctionArguments, Ident, InTarget, ObjectNamePart, Spanned, Value, VisitMut,
+    VisitorMut,
+};
+use std::ops::ControlFlow;
+
+/// What names resolve against.
+pub(super) struct Ctx<'a> {
+    pub(super) parsed: &'a ParsedQuery,
+    pub(super) table: &'a TableMeta,
+    pub(super) aliases: &'a [String],
+}
+
+impl Ctx<'_> {
+    /// Resolves column references to quoted bare identifiers, uppercases function names and refuses
+    /// constructs the engine cannot maintain.
+    pub(super) fn normalize(&self, e: &Expr, clause: Clause) -> Result<Expr, EngineError> {
+        let mut out = e.clone();
+        let mut n = Normalizer {
+            ctx: self,
+            clause,
+            agg_depth: 0,
+            error: None,
+        };
+        let _ = out.visit(&mut n);
+        match n.error {
+            Some(err) => Err(err),
+            None => Ok(out),
+        }
+    }
+
+    fn table_label(&self) -> String {
+        match &self.parsed.table.schema {
+            Some(s) => format!("{s}.{}", self.parsed.table.name),
+            None => self.parsed.table.name.clone(),
+        }
+    }
+
+    fn qualifier_matches(&self, qualifier: &[Ident]) -> bool {
+        let t = &self.parsed.table;
+        match qualifier {
+            [q] => match &t.alias {
+                Some(a) => q.value.eq_ignore_ascii_case(a),
+                None => q.value.eq_ignore_ascii_case(&t.name),
+            },
+            [s, q] => {
+                t.alias.is_none()
+                    && q.value.eq_ignore_ascii_case(&t.name)
+                    && s.value
+                        .eq_ignore_ascii_case(t.schema.as_deref().unwrap_or(&self.table.schema))
+            }
+            _ => false,
+        }
+    }
+}
+
+struct Normalizer<'a, 'b> {
+    ctx: &'a Ctx<'b>,
+    clause: Clause,
+    agg_depth: usize,
+    error: Option<EngineError>,
+}
+
+impl Normalizer<'_, '_> {
+    fn fail(&mut self, e: EngineError) -> ControlFlow<()> {
+        self.error = Some(e);
+        ControlFlow::Break(())
+    }
+
+    fn column(&mut self, expr: &mut Expr, ident: &Ident, pos: Option<Pos>) -> ControlFlow<()> {
+        if ident.value.starts_with('@') {
+            return self.fail(EngineError::unsupported(
+                format!("variable {}", ident.value),
+                pos,
+            ));
+        }
+        match self.ctx.table.column(&ident.value) {
+            Some(col) => {
+                *expr = Expr::Identifier(Ident {
+                    value: col.name.clone(),
+                    quote_style: Some('`'),
+                    span: ident.span,
+                });
+                ControlFlow::Continue(())
+            }
+            None => {
+                let alias_ok = matches!(self.clause, Clause::Having | Clause::OrderBy)
+                    && self
+                        .ctx
+                        .aliases
+                        .iter()
+                        .any(|a| a.eq_ignore_ascii_case(&ident.value));
+                if alias_ok {
+                    // A reference to a result column; kept as an unquoted name for the outer query.
+                    *expr = Expr::Identifier(Ident::with_quote('`', ident.value.clone()));
+                    ControlFlow::Continue(())
+                } else {
+                    self.fail(EngineError::UnknownColumn {
+                        column: ident.value.clone(),
+                        table: self.ctx.table_label(),
+                        pos,
+                    })
+                }
+            }
+        }
+    }
+
+    fn function(&mut self, f: &mut Function, pos: Option<Pos>) -> ControlFlow<()> {
+        let parts = object_parts(&f.name);
+        if parts.len() != 1 {
+            return self.fail(EngineError::unsupported_hint(
+                format!("stored function {}", f.name),
+                pos,
+                "stored functions may be non-deterministic",
+            ));
+        }
+        let upper = parts[0].to_ascii_uppercase();
+        f.name.0 = vec![ObjectNamePart::Identifier(Ident::new(upper.clone()))];
+        if f.over.is_some() {
+            return self.fail(EngineError::unsupported(
+                format!("window function {upper}(...) OVER"),
+                pos,
+            ));
+        }
+        if is_in(NON_DETERMINISTIC, &upper) {
+            return self.fail(EngineError::unsupported_hint(
+                format!("non-deterministic function {upper}()"),
+                pos,
+                "a trigger and a later read would see different values",
+            ));
+        }
+        if is_in(UNSUPPORTED_AGGREGATES, &upper) {
+            return self.fail(EngineError::unsupported_hint(
+                format!("aggregate {upper}()"),
+                pos,
+                "it cannot be maintained from row changes; use COUNT, SUM, AVG, MIN or MAX",
+            ));
+        }
+        if is_in(SUPPORTED_AGGREGATES, &upper) {
+            if matches!(self.clause, Clause::Where | Clause::GroupBy) {
+                let clause = if self.clause == Clause::Where {
+                    "WHERE"
+                } else {
+                    "GROUP BY"
+                };
+                return self.fail(EngineError::unsupported(
+                    format!("aggregate {upper}() in {clause}"),
+                    pos,
+                ));
+            }
+            if self.agg_depth > 0 {
+                return self.fail(EngineError::unsupported(
+                    format!("nested aggregate {upper}()"),
+                    pos,
+                ));
+            }
+            if f.filter.is_some() || !f.within_group.is_empty() || f.null_treatment.is_some() {
+                return self.fail(EngineError::unsupported(
+                    format!("{upper}() with FILTER/WITHIN GROUP"),
+                    pos,
+                ));
+            }
+            if let FunctionArguments::List(list) = &f.args {
+                if list.duplicate_treatment.is_some()
+                    && list.duplicate_treatment.map(|d| d.to_string()) == Some("DISTINCT".into())
+                {
+                    return self.fail(EngineError::unsupported_hint(
+                        format!("{upper}(DISTINCT ...)"),
+                        pos,
+                        "DISTINCT aggregates are planned for a later tier",
+                    ));
+                }
+                if !list.clauses.is_empty() {
+                    return self.fail(EngineError::unsupported(
+                        format!("{upper}() with ORDER BY/SEPARATOR/LIMIT"),
+                        pos,
+                    ));
+                }
+                if list.args.len() != 1 {
+                    return self.fail(EngineError::unsupported(
+                        format!("{upper}() with {} arguments", list.args.len()),
+                        pos,
+                    ));
+                }
+            } else {
+                return self.fail(EngineError::unsupported(
+                    format!("{upper} without arguments"),
+                    pos,
+                ));
+            }
+            self.agg_depth += 1;
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+pub(super) fn is_aggregate_call(e: &Expr) -> bool {
+    if let Expr::Function(f) = e {
+        let parts = object_parts(&f.name);
+        parts.len() == 1 && is_in(SUPPORTED_AGGREGATES, &parts[0])
+    } else {
+        false
+    }
+}
+
+impl VisitorMut for Normalizer<'_, '_> {
+    type Break = ();
+
+    fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        let pos = span_pos(expr.span());
+        match expr {
+            Expr::Identifier(ident) => {
+                let ident = ident.clone();
+                self.column(expr, &ident, pos)
+            }
+            Expr::CompoundIdentifier(parts) => {
+                let parts = parts.clone();
+                let (col, qualifier) = match parts.split_last() {
+                    Some(x) => x,
+                    None => return ControlFlow::Continue(()),
+                };
+                if !self.ctx.qualifier_matches(qualifier) {
+                    let q: Vec<String> = qualifier.iter().map(|i| i.value.clone()).collect();
+                    return self.fail(EngineError::unsupported_hint(
+                        format!("reference to table {}", q.join(".")),
+                        pos,
+                        "only the base table of the query can be referenced",
+                    ));
+                }
+                self.column(expr, col, pos)
+            }
+            Expr::Subquery(_)
+            | Expr::Exists { .. }
+            | Expr::In {
+                target: InTarget::Subquery(_),
+                ..
+            } => self.fail(EngineError::unsupported_hint(
+                "subquery",
+                pos,
+                "subqueries are planned for a later tier",
+            )),
+            Expr::Value(v) if matches!(v.value, Value::Placeholder(_)) => {
+                self.fail(EngineError::unsupported("parameter placeholder", pos))
+            }
+            Expr::Function(f) => self.function(f, pos),
+            Expr::Wildcard(_) | Expr::QualifiedWildcard(..) => {
+                self.fail(EngineError::unsupported("* outside COUNT(*)", pos))
+            }
+            _ => ControlFlow::Continue(()),
+        }
+    }
+
+    fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        if is_aggregate_call(expr) && self.agg_depth > 0 {
+            self.agg_depth -= 1;
+        }
+        ControlFlow::Continue(())
+    }
+}
