@@ -29,6 +29,7 @@ impl Driver {
             match effect {
                 Effect::Send(r) => self.worker.send(r),
                 Effect::EditExternally(_) => panic!("no external editor in this test"),
+                Effect::SaveProfile(_) => panic!("no profile is saved in this test"),
             }
         }
         if let Some(r) = self.worker.recv_timeout(Duration::from_millis(20)) {

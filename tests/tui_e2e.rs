@@ -175,3 +175,136 @@ fn the_binary_in_a_terminal() {
         "the alternate screen is left:\n{screen}"
     );
 }
+
+/// The first run: no options, no ~/.my.cnf, no profile. The wizard asks for
+/// the connection, tests it, shows the checks, saves the profile (without a
+/// password), and the guide walks to a created summary; the second start
+/// uses the saved profile.
+#[test]
+fn the_wizard_in_a_terminal() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("tmux is not installed: end-to-end wizard test not run");
+        return;
+    }
+    let db = common::fresh_db("tui_wizard");
+    let mut conn = db.conn();
+    for sql in [
+        "CREATE TABLE orders (id INT PRIMARY KEY AUTO_INCREMENT, status ENUM('new','paid','shipped') NOT NULL, amount DECIMAL(10,2) NULL) ENGINE=InnoDB",
+        "INSERT INTO orders (status, amount) SELECT ELT(1 + seq % 3, 'new', 'paid', 'shipped'), seq % 50 FROM seq_1_to_2000",
+    ] {
+        conn.query_drop(sql).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let server = mysql::Opts::from_url(&db.url()).unwrap_or_else(|e| panic!("{e}"));
+    let port = server.get_tcp_port().to_string();
+    let user = server.get_user().unwrap_or("root").to_string();
+    let password = server.get_pass().map(str::to_string);
+    let home = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let config = home.path().join("config");
+    let tmux = Tmux {
+        socket: format!("lt-e2e-wizard-{}", std::process::id()),
+    };
+    let command = format!(
+        "env HOME={home} XDG_CONFIG_HOME={config} XDG_DATA_HOME={home}/data USER=nobody MYSQL_PWD= TERM=xterm-256color {bin}; echo EXITED $?; sleep 60",
+        home = home.path().display(),
+        config = config.display(),
+        bin = env!("CARGO_BIN_EXE_lightning"),
+    );
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "ui",
+        "-x",
+        "80",
+        "-y",
+        "24",
+        &command,
+    ]);
+    tmux.wait_for("the wizard", 30, |s| {
+        s.contains("Connection setup") && s.contains("Host") || s.contains("EXITED")
+    });
+    // Host stays 127.0.0.1; port, user, password, database.
+    tmux.keys(&["Tab", "C-u"]);
+    tmux.text(&port);
+    tmux.keys(&["Tab", "C-u"]);
+    tmux.text(&user);
+    tmux.keys(&["Tab"]);
+    if let Some(pw) = &password {
+        tmux.text(pw);
+    }
+    tmux.keys(&["Tab"]);
+    tmux.text(&db.name);
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("the checks", 30, |s| {
+        s.contains("What the server said") || s.contains("refused") || s.contains("Nothing answers")
+    });
+    assert!(
+        screen.contains("answered") && screen.contains("Ready"),
+        "{screen}"
+    );
+    tmux.keys(&["Enter"]);
+    // Connected: the guide asks for a table.
+    let screen = tmux.wait_for("the guide", 30, |s| {
+        s.contains("● Table") && s.contains("orders") && s.contains("MariaDB")
+    });
+    assert!(
+        screen.contains(&format!("{user}@127.0.0.1:{port}")),
+        "{screen}"
+    );
+    let profile = config.join("lightning-tables").join("profile.toml");
+    let text = std::fs::read_to_string(&profile).unwrap_or_else(|e| panic!("{e}"));
+    assert!(text.contains(&format!("port = {port}")), "{text}");
+    assert!(!text.lines().any(|l| l.starts_with("password")), "{text}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&profile).map(|m| m.permissions().mode() & 0o777);
+        assert_eq!(mode.ok(), Some(0o600));
+    }
+    // Table, template, preview, create: the guide follows.
+    tmux.keys(&["/"]);
+    tmux.text("orders");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the query step", 10, |s| s.contains("● Query"));
+    tmux.keys(&["t"]);
+    tmux.wait_for("the create step", 30, |s| {
+        s.contains("● Create") && s.contains("CREATE TABLE")
+    });
+    tmux.keys(&["C-s"]);
+    tmux.wait_for("the confirmation", 10, |s| s.contains("y/Enter"));
+    tmux.keys(&["y"]);
+    tmux.wait_for("the end of the walk-through", 60, |s| {
+        s.contains("is ready and kept exact")
+    });
+    tmux.keys(&["BTab", "q"]);
+    let screen = tmux.wait_for("the exit", 10, |s| s.contains("EXITED"));
+    assert!(screen.contains("EXITED 0"), "{screen}");
+
+    // The second start connects with the saved profile: no wizard. (A
+    // password that was typed is asked for before the UI starts.)
+    tmux.run(&["kill-server"]);
+    let again = format!(
+        "env HOME={home} XDG_CONFIG_HOME={config} XDG_DATA_HOME={home}/data MYSQL_PWD={pw} TERM=xterm-256color {bin}; echo EXITED $?; sleep 60",
+        home = home.path().display(),
+        config = config.display(),
+        pw = password.unwrap_or_default(),
+        bin = env!("CARGO_BIN_EXE_lightning"),
+    );
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "ui",
+        "-x",
+        "80",
+        "-y",
+        "24",
+        &again,
+    ]);
+    let screen = tmux.wait_for("the UI from the profile", 30, |s| {
+        s.contains("MariaDB") && s.contains(&db.name) || s.contains("EXITED")
+    });
+    assert!(!screen.contains("Connection setup"), "{screen}");
+    tmux.keys(&["q"]);
+    tmux.wait_for("the exit", 10, |s| s.contains("EXITED 0"));
+}

@@ -171,3 +171,62 @@ fn any_size_renders_without_panicking() {
         }
     }
 }
+
+fn is_diagnose(k: &RequestKind) -> bool {
+    matches!(k, RequestKind::Diagnose { .. })
+}
+
+/// The first-run wizard with a refused password explained.
+fn wizard_refused() -> Harness {
+    let mut h = Harness::first_run(nothing_known());
+    h.keys(&["tab", "ctrl-u"]);
+    h.type_text("3399");
+    h.keys(&["tab", "ctrl-u"]);
+    h.type_text("root");
+    h.key("tab");
+    h.type_text("wrong");
+    h.key("enter");
+    h.reply(
+        is_diagnose,
+        ResponseKind::Diagnosed(Err(DiagnoseFailure {
+            kind: Some(lightning_tables::db::connect::ConnectFailure::AccessDenied),
+            reason: "Access denied for user 'root'@'localhost' (using password: YES)".into(),
+        })),
+    );
+    h
+}
+
+#[test]
+fn wizard_form_80x24() {
+    let mut h = wizard_refused();
+    insta::assert_snapshot!("wizard_form_80x24", h.render(80, 24));
+}
+
+#[test]
+fn wizard_form_160x48() {
+    let mut h = Harness::first_run(nothing_known());
+    h.keys(&["up", "up", "up"]);
+    h.type_text(" ");
+    insta::assert_snapshot!("wizard_form_160x48", h.render(160, 48));
+}
+
+#[test]
+fn wizard_report_80x24_and_160x48() {
+    let mut h = wizard_refused();
+    h.key("enter");
+    h.reply(
+        is_diagnose,
+        ResponseKind::Diagnosed(Ok(Box::new(doctor_report(false)))),
+    );
+    insta::assert_snapshot!("wizard_report_80x24", h.render(80, 24));
+    insta::assert_snapshot!("wizard_report_160x48", h.render(160, 48));
+}
+
+#[test]
+fn guide_after_setup_80x24() {
+    let mut h = Harness::new();
+    h.app.guide = Some(Default::default());
+    h.with_shop();
+    h.keys(&["j", "j"]);
+    insta::assert_snapshot!("guide_80x24", h.render(80, 24));
+}

@@ -202,8 +202,12 @@ pub fn run(cli: &Cli) -> i32 {
 
 /// `lightning` without a subcommand.
 fn run_ui(ctx: &Ctx) -> anyhow::Result<i32> {
-    let config = ctx.config()?;
-    crate::tui::run(config.to_opts(), config.describe())?;
+    // Without connection options: the saved profile, ~/.my.cnf or the setup wizard.
+    let start = match crate::tui::profile::startup(&ctx.cli.conn)? {
+        Some(start) => start,
+        None => crate::tui::Start::Connect(ctx.config()?.clone()),
+    };
+    crate::tui::open(start)?;
     Ok(exit::OK)
 }
 

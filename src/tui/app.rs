@@ -4,8 +4,9 @@
 //! out. Drawing (`ui::draw`) only reads the state, so all of this is
 //! testable without a terminal or a server.
 
+use super::guide::Guide;
 use super::history::History;
-use super::keymap::{Context, Key, KeyCodeRepr, Keymap};
+use super::keymap::{Context, Keymap};
 use super::layout::{self, Areas};
 use super::panes::compare::CompareState;
 use super::panes::editor::EditorState;
@@ -14,10 +15,13 @@ use super::panes::schema::{Need, SchemaState};
 use super::panes::summaries::SummariesState;
 use super::panes::PaneId;
 use super::popup::Popup;
+use super::profile::Profile;
+use super::setup::{SetupContext, Wizard};
+use super::strings;
 use super::theme::Theme;
 use super::worker::{Request, RequestId, RequestKind, Response};
-use super::{strings, ui};
-use crossterm::event::{KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
+use crate::db::options::ConnectionConfig;
+use crossterm::event::{KeyEvent, KeyEventKind, MouseEvent};
 use ratatui::layout::Rect;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -48,6 +52,13 @@ pub enum Msg {
     Worker(Response),
     /// The external editor returned the query (or failed).
     ExternalEdited(Result<String, String>),
+    /// The connection profile was saved (the path) or not (why).
+    ProfileSaved {
+        /// Path or reason.
+        result: Result<String, String>,
+        /// The password was saved with it.
+        password: bool,
+    },
 }
 
 /// Side effects the caller carries out.
@@ -57,6 +68,8 @@ pub enum Effect {
     Send(Request),
     /// Suspend the UI and edit this text in `$EDITOR`.
     EditExternally(String),
+    /// Save the connection profile (answer with [`Msg::ProfileSaved`]).
+    SaveProfile(Profile),
 }
 
 /// What an outstanding request is for.
@@ -82,6 +95,8 @@ pub enum PendingKind {
     Drop(String),
     /// A comparison.
     Compare,
+    /// A connection test of the setup wizard.
+    Diagnose,
 }
 
 /// An outstanding request.
@@ -156,12 +171,22 @@ pub struct App {
     pub ticks: u64,
     /// Set when the user quits.
     pub quit: bool,
-    pub(super) preview_due: Option<Instant>,
-    pub(super) preview_request: Option<(RequestId, u64)>,
-    pub(super) create_after_preview: bool,
-    pub(super) template_after_columns: Option<(String, String)>,
-    pub(super) expand_on_load: Option<String>,
-    pub(super) last_refresh: Option<Instant>,
+    /// The connection setup wizard, when open.
+    pub wizard: Option<Wizard>,
+    /// What the wizard offers (known connections, defaults).
+    pub setup: SetupContext,
+    /// The settings of the current connection, when known.
+    pub connection: Option<ConnectionConfig>,
+    /// No server yet (the first run's wizard).
+    pub offline: bool,
+    /// The walk-through after the wizard.
+    pub guide: Option<Guide>,
+    pub(crate) preview_due: Option<Instant>,
+    pub(crate) preview_request: Option<(RequestId, u64)>,
+    pub(crate) create_after_preview: bool,
+    pub(crate) template_after_columns: Option<(String, String)>,
+    pub(crate) expand_on_load: Option<String>,
+    pub(crate) last_refresh: Option<Instant>,
     next_id: RequestId,
     effects: Vec<Effect>,
 }
@@ -191,6 +216,11 @@ impl App {
             now,
             ticks: 0,
             quit: false,
+            wizard: None,
+            setup: SetupContext::default(),
+            connection: None,
+            offline: false,
+            guide: None,
             preview_due: None,
             preview_request: None,
             create_after_preview: false,
@@ -214,13 +244,31 @@ impl App {
         app
     }
 
+    /// An application with no server yet: the setup wizard is open and
+    /// nothing is sent until it connects.
+    pub fn first_run(keymap: Keymap, history: History, now: Instant, setup: SetupContext) -> App {
+        let mut app = App::new(strings::NO_CONNECTION_LABEL, keymap, history, now);
+        app.effects.clear();
+        app.pending.clear();
+        app.last_refresh = None;
+        app.offline = true;
+        app.setup = setup;
+        app.open_setup();
+        app
+    }
+
     /// Takes the effects produced since the last call.
     pub fn take_effects(&mut self) -> Vec<Effect> {
         std::mem::take(&mut self.effects)
     }
 
+    /// Queues a side effect.
+    pub(crate) fn effect(&mut self, effect: Effect) {
+        self.effects.push(effect);
+    }
+
     /// Sends a request and records it as pending; returns its id.
-    pub(super) fn send(
+    pub(crate) fn send(
         &mut self,
         kind: RequestKind,
         pending: PendingKind,
@@ -241,7 +289,7 @@ impl App {
     }
 
     /// Sends a request that nothing waits for (pause, cancel).
-    pub(super) fn notify(&mut self, kind: RequestKind) {
+    pub(crate) fn notify(&mut self, kind: RequestKind) {
         let id = self.next_id;
         self.next_id += 1;
         self.effects.push(Effect::Send(Request { id, kind }));
@@ -260,7 +308,7 @@ impl App {
 
     /// The current screen areas.
     pub fn areas(&self) -> Areas {
-        layout::areas(self.size, self.tab)
+        layout::areas(self.size, self.tab, self.guide_visible())
     }
 
     /// Rows in a page of the focused pane.
@@ -281,6 +329,8 @@ impl App {
     pub fn context(&self) -> Context {
         if self.popup.is_some() {
             Context::Popup
+        } else if self.wizard.is_some() {
+            Context::Wizard
         } else {
             self.focus.context()
         }
@@ -296,6 +346,11 @@ impl App {
             Msg::Paste(text) => match &mut self.popup {
                 Some(Popup::Rename { text: name }) => name.push_str(text.trim()),
                 Some(_) => {}
+                None if self.wizard.is_some() => {
+                    if let Some(w) = &mut self.wizard {
+                        w.paste(&text);
+                    }
+                }
                 None if self.focus == PaneId::Editor => {
                     self.editor.insert(&text.replace("\r\n", "\n"));
                     self.schedule_preview();
@@ -314,169 +369,7 @@ impl App {
             Msg::ExternalEdited(Err(e)) => {
                 self.set_status(StatusKind::Error, strings::editor_failed(&e))
             }
-        }
-    }
-
-    fn on_key(&mut self, event: KeyEvent) {
-        let Some(key) = Key::from_event(&event) else {
-            if self.popup.is_none() && self.focus == PaneId::Editor && self.editor.input(event) {
-                self.schedule_preview();
-            }
-            return;
-        };
-        if self.popup.is_some() {
-            self.on_popup_key(&key);
-            return;
-        }
-        if self.focus == PaneId::Schema && self.schema.filtering && self.on_filter_key(&key) {
-            return;
-        }
-        let typing =
-            self.focus == PaneId::Editor || self.schema.filtering && self.focus == PaneId::Schema;
-        match self.keymap.resolve(self.focus.context(), &key, typing) {
-            Some(action) => self.apply(action),
-            None if self.focus == PaneId::Editor && self.editor.input(event) => {
-                self.schedule_preview()
-            }
-            None => {}
-        }
-    }
-
-    /// Keys while typing a filter; returns whether the key was used.
-    fn on_filter_key(&mut self, key: &Key) -> bool {
-        match key.code {
-            KeyCodeRepr::Char(c) if key.is_text() => self.schema.filter.push(c),
-            KeyCodeRepr::Backspace => {
-                self.schema.filter.pop();
-            }
-            KeyCodeRepr::Enter => self.schema.filtering = false,
-            KeyCodeRepr::Esc => {
-                self.schema.filtering = false;
-                self.schema.filter.clear();
-            }
-            _ => return false,
-        }
-        // Select the first matching table, or keep a visible selection.
-        let rows = self.schema.rows();
-        let filter = self.schema.filter.to_lowercase();
-        let first_match = rows.iter().find(|r| {
-            !filter.is_empty()
-                && r.path.column.is_none()
-                && r.path
-                    .table
-                    .as_ref()
-                    .is_some_and(|t| t.to_lowercase().contains(&filter))
-        });
-        let visible = rows
-            .iter()
-            .any(|r| Some(&r.path) == self.schema.selected.as_ref());
-        if let Some(r) = first_match.or(if visible { None } else { rows.first() }) {
-            self.schema.selected = Some(r.path.clone());
-        }
-        true
-    }
-
-    fn on_popup_key(&mut self, key: &Key) {
-        if let Some(Popup::Rename { text }) = &mut self.popup {
-            match key.code {
-                KeyCodeRepr::Char('c') if key.ctrl => self.quit = true,
-                KeyCodeRepr::Char(c)
-                    if key.is_text() && (c.is_alphanumeric() || c == '_' || c == '$') =>
-                {
-                    text.push(c)
-                }
-                KeyCodeRepr::Backspace => {
-                    text.pop();
-                }
-                KeyCodeRepr::Enter => {
-                    let name = text.trim().to_string();
-                    self.popup = None;
-                    if !name.is_empty() && name != self.editor.name {
-                        self.editor.name = name;
-                        self.editor.name_chosen = true;
-                        self.preview_now();
-                    }
-                }
-                KeyCodeRepr::Esc => self.popup = None,
-                _ => {}
-            }
-            return;
-        }
-        let action = self.keymap.resolve(Context::Popup, key, false);
-        let page = usize::from(self.size.height.saturating_sub(6)).max(1);
-        use super::keymap::Action;
-        match action {
-            Some(Action::Quit) => self.quit = true,
-            Some(Action::Confirm) => self.confirm(),
-            Some(Action::Deny) => self.popup = None,
-            Some(a @ (Action::Up | Action::Down | Action::PageUp | Action::PageDown)) => {
-                if let Some(p) = &mut self.popup {
-                    p.scroll(a, page);
-                }
-            }
-            _ => {
-                // `?` or F1 close the help again.
-                if matches!(self.popup, Some(Popup::Help { .. }))
-                    && self.keymap.lookup(Context::Global, key) == Some(Action::Help)
-                {
-                    self.popup = None;
-                }
-            }
-        }
-    }
-
-    fn on_mouse(&mut self, m: MouseEvent) {
-        if self.popup.is_some() {
-            return;
-        }
-        let areas = self.areas();
-        let Some(pane) = areas.pane_at(m.column, m.row) else {
-            return;
-        };
-        match m.kind {
-            MouseEventKind::Down(MouseButton::Left) => {
-                let rect = areas.of(pane).unwrap_or_default();
-                if areas.tabbed && pane.is_tabbed() && m.row == rect.y {
-                    if let Some(tab) = ui::tab_at(rect, m.column) {
-                        self.focus_pane(tab);
-                        return;
-                    }
-                }
-                self.focus_pane(pane);
-                if pane == PaneId::Summaries {
-                    let inner_top = rect.y + 1;
-                    if let Some(i) =
-                        self.summaries
-                            .item_at(inner_top, rect.height.saturating_sub(2), m.row)
-                    {
-                        self.summaries.selected = i;
-                    }
-                }
-                if pane == PaneId::Schema {
-                    let filter_line = u16::from(self.schema.filtering);
-                    let first = rect.y + 1 + filter_line;
-                    if m.row >= first {
-                        let height = usize::from(rect.height.saturating_sub(2 + filter_line));
-                        let rows = self.schema.rows();
-                        let top = self.schema.top(&rows, height);
-                        self.schema.select_row(top + usize::from(m.row - first));
-                    }
-                }
-            }
-            MouseEventKind::ScrollUp | MouseEventKind::ScrollDown => {
-                let action = if m.kind == MouseEventKind::ScrollUp {
-                    super::keymap::Action::Up
-                } else {
-                    super::keymap::Action::Down
-                };
-                let previous = self.focus;
-                if pane != PaneId::Editor {
-                    self.focus = pane;
-                    self.navigate(action);
-                    self.focus = previous;
-                }
-            }
-            _ => {}
+            Msg::ProfileSaved { result, password } => self.on_profile_saved(result, password),
         }
     }
 
@@ -496,6 +389,7 @@ impl App {
             .values()
             .any(|p| p.kind == PendingKind::Summaries);
         if !waiting
+            && !self.offline
             && self
                 .last_refresh
                 .is_none_or(|t| now.duration_since(t) >= period)
@@ -505,12 +399,12 @@ impl App {
     }
 
     /// Schedules a preview after the debounce delay.
-    pub(super) fn schedule_preview(&mut self) {
+    pub(crate) fn schedule_preview(&mut self) {
         self.preview_due = Some(self.now + DEBOUNCE);
     }
 
     /// Asks for the summary list again.
-    pub(super) fn refresh_summaries(&mut self) {
+    pub(crate) fn refresh_summaries(&mut self) {
         self.last_refresh = Some(self.now);
         if !self
             .pending

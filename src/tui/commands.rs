@@ -152,6 +152,11 @@ impl App {
             }
             Action::Confirm => self.confirm(),
             Action::Deny => self.popup = None,
+            Action::Setup => self.open_setup(),
+            Action::Guide => match &mut self.guide {
+                Some(g) => g.visible = !g.visible,
+                None => self.guide = Some(super::guide::Guide::default()),
+            },
         }
     }
 

@@ -24,6 +24,8 @@ pub struct Areas {
     pub summaries: Option<Rect>,
     /// Compare, when shown.
     pub compare: Option<Rect>,
+    /// The walk-through's lines, when shown.
+    pub guide: Option<Rect>,
     /// Status line.
     pub status: Rect,
     /// Key footer.
@@ -54,16 +56,20 @@ impl Areas {
 }
 
 /// Lays out a screen of `size`; `tab` is the pane shown in the shared
-/// lower-right area of the narrow layout.
-pub fn areas(size: Rect, tab: PaneId) -> Areas {
+/// lower-right area of the narrow layout; `guide` reserves the
+/// walk-through's lines above the status line.
+pub fn areas(size: Rect, tab: PaneId, guide: bool) -> Areas {
+    let guide_height = if guide { super::guide::HEIGHT } else { 0 };
     let rows = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(3),
+        Constraint::Length(guide_height),
         Constraint::Length(1),
         Constraint::Length(1),
     ])
     .split(size);
-    let (title, body, status, footer) = (rows[0], rows[1], rows[2], rows[3]);
+    let (title, body, status, footer) = (rows[0], rows[1], rows[3], rows[4]);
+    let guide = guide.then_some(rows[2]);
     if size.width >= WIDE_WIDTH && size.height >= WIDE_HEIGHT {
         let cols = Layout::horizontal([
             Constraint::Percentage(22),
@@ -82,6 +88,7 @@ pub fn areas(size: Rect, tab: PaneId) -> Areas {
             preview: Some(middle[1]),
             summaries: Some(right[0]),
             compare: Some(right[1]),
+            guide,
             status,
             footer,
             tabbed: false,
@@ -105,6 +112,7 @@ pub fn areas(size: Rect, tab: PaneId) -> Areas {
         preview: (tab == PaneId::Preview).then_some(shared),
         summaries: (tab == PaneId::Summaries).then_some(shared),
         compare: (tab == PaneId::Compare).then_some(shared),
+        guide,
         status,
         footer,
         tabbed: true,
@@ -117,12 +125,15 @@ mod tests {
 
     #[test]
     fn narrow_shares_one_area_wide_shows_all() {
-        let a = areas(Rect::new(0, 0, 80, 24), PaneId::Summaries);
+        let a = areas(Rect::new(0, 0, 80, 24), PaneId::Summaries, false);
         assert!(a.tabbed && a.preview.is_none() && a.summaries.is_some());
         assert_eq!(a.pane_at(1, 5), Some(PaneId::Schema));
-        let w = areas(Rect::new(0, 0, 160, 48), PaneId::Preview);
+        let w = areas(Rect::new(0, 0, 160, 48), PaneId::Preview, false);
         assert!(!w.tabbed && w.preview.is_some() && w.summaries.is_some() && w.compare.is_some());
-        let tiny = areas(Rect::new(0, 0, 20, 5), PaneId::Compare);
+        let tiny = areas(Rect::new(0, 0, 20, 5), PaneId::Compare, true);
         assert!(tiny.compare.is_some());
+        let g = areas(Rect::new(0, 0, 80, 24), PaneId::Preview, true);
+        assert_eq!(g.guide.map(|r| (r.y, r.height)), Some((20, 2)));
+        assert_eq!(g.status.y, 22);
     }
 }

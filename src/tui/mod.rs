@@ -6,17 +6,26 @@
 //! [`app::Msg`]s; [`ui::draw`] renders it without changing it; the
 //! [`worker`] owns every database connection on background threads;
 //! [`keymap`] is the one table of key bindings; [`strings`] holds all text.
-//! [`run`] wires them to the real terminal.
+//! [`open`] (and [`run`]) wire them to the real terminal.
+//!
+//! Without a configured connection the UI opens on the [`setup`] wizard,
+//! which saves a [`profile`]; [`config`] holds the theme and key overrides;
+//! [`guide`] walks a new user from a table to a created summary.
 
 pub mod app;
 pub mod commands;
+pub mod config;
 pub mod errors;
+pub mod guide;
 pub mod history;
+pub mod input;
 pub mod keymap;
 pub mod layout;
 pub mod panes;
 pub mod popup;
+pub mod profile;
 pub mod responses;
+pub mod setup;
 pub mod strings;
 pub mod template;
 pub mod terminal;
@@ -24,32 +33,92 @@ pub mod theme;
 pub mod ui;
 pub mod worker;
 
+use crate::db::options::ConnectionConfig;
 use app::{App, Effect, Msg};
 use std::time::{Duration, Instant};
 
 /// How often the loop wakes up without input (spinner, debounce, responses).
 const TICK: Duration = Duration::from_millis(50);
 
+/// How the UI starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Start {
+    /// Connect with these settings.
+    Connect(ConnectionConfig),
+    /// No connection is configured: open the setup wizard first.
+    Setup,
+}
+
 /// Opens the interactive UI on the server `opts` points at; `label`
 /// names the connection in the title bar (`user@host`, never a password).
 /// Returns when the user quits; the terminal is restored on every path,
 /// panics included.
 pub fn run(opts: mysql::Opts, label: String) -> anyhow::Result<()> {
+    check_terminal()?;
+    let config = config::Config::load_default()?;
+    let history = history::History::load(history::default_path().as_deref());
+    let worker = worker::Worker::start(opts);
+    let mut app = App::new(label, config.keymap, history, Instant::now());
+    app.theme = config.theme;
+    app.setup = setup::sources::gather();
+    in_terminal(&mut app, &worker)
+}
+
+/// Opens the interactive UI as `start` says: connected, or on the setup
+/// wizard. `lightning` without a subcommand comes here.
+pub fn open(start: Start) -> anyhow::Result<()> {
+    check_terminal()?;
+    let config = config::Config::load_default()?;
+    let history = history::History::load(history::default_path().as_deref());
+    let now = Instant::now();
+    let setup = setup::sources::gather();
+    let (worker, mut app) = match start {
+        Start::Connect(connection) => {
+            let worker = worker::Worker::start(connection.to_opts());
+            let mut app = App::new(profile::label(&connection), config.keymap, history, now);
+            app.connection = Some(connection);
+            app.setup = setup;
+            (worker, app)
+        }
+        Start::Setup => (
+            worker::Worker::idle(),
+            App::first_run(config.keymap, history, now, setup),
+        ),
+    };
+    app.theme = config.theme;
+    in_terminal(&mut app, &worker)
+}
+
+/// Fails with a plain message unless stdin and stdout are a terminal.
+pub fn check_terminal() -> anyhow::Result<()> {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         anyhow::bail!(strings::NOT_A_TERMINAL);
     }
-    let keymap = match keymap::config_path() {
-        Some(path) => keymap::Keymap::load(&path)?,
-        None => keymap::Keymap::default(),
-    };
-    let history = history::History::load(history::default_path().as_deref());
-    let worker = worker::Worker::start(opts);
-    let mut app = App::new(label, keymap, history, Instant::now());
+    Ok(())
+}
+
+/// Runs `app` on the real terminal until it quits, restoring the terminal.
+fn in_terminal(app: &mut App, worker: &worker::Worker) -> anyhow::Result<()> {
     let mut terminal = terminal::enter()?;
-    let result = event_loop(&mut terminal, &mut app, &worker);
+    let result = event_loop(&mut terminal, app, worker);
     terminal::restore();
     result
+}
+
+/// Saves `profile` where it belongs; the message says how it went.
+fn save_profile(profile: &profile::Profile) -> Msg {
+    let result = match profile::default_path() {
+        Some(path) => profile
+            .save(&path)
+            .map(|_| path.display().to_string())
+            .map_err(|e| e.to_string()),
+        None => Err(strings::NO_CONFIG_DIR.to_string()),
+    };
+    Msg::ProfileSaved {
+        result,
+        password: profile.password.is_some(),
+    }
 }
 
 fn event_loop(
@@ -67,6 +136,7 @@ fn event_loop(
                     let result = terminal::edit_externally(terminal, &text);
                     app.update(Msg::ExternalEdited(result));
                 }
+                Effect::SaveProfile(profile) => app.update(save_profile(&profile)),
             }
         }
         terminal.draw(|frame| ui::draw(frame, app))?;

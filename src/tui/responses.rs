@@ -110,6 +110,7 @@ impl App {
                 self.compare.scroll = 0;
             }
             ResponseKind::Failed(message) => self.failed(id, &pending.kind, message),
+            ResponseKind::Diagnosed(result) => self.on_tested(id, result),
             ResponseKind::Cancelled => match pending.kind {
                 PendingKind::Job => {
                     if let Some(job) = self.summaries.job_mut(id) {
@@ -159,6 +160,11 @@ impl App {
                     },
                     None => "built",
                 };
+                if verb == "created" {
+                    if let Some(g) = &mut self.guide {
+                        g.created = Some(report.name.clone());
+                    }
+                }
                 for job in self
                     .summaries
                     .jobs
@@ -268,6 +274,7 @@ impl App {
                 self.compare.running = None;
                 self.compare.error = Some(message);
             }
+            PendingKind::Diagnose => self.on_test_failed(id, message),
         }
     }
 }

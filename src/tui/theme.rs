@@ -71,3 +71,103 @@ impl Default for Theme {
         }
     }
 }
+
+/// The named colours a configuration file may set (see [`super::config`]).
+pub const COLOUR_NAMES: &[&str] = &[
+    "accent",
+    "focus",
+    "title",
+    "key",
+    "error",
+    "ok",
+    "warn",
+    "dim",
+    "selection",
+];
+
+/// Colours chosen in the configuration file; `None` keeps the default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Colours {
+    /// Gauges and summary markers.
+    pub accent: Option<Color>,
+    /// The focused border and headings.
+    pub focus: Option<Color>,
+    /// The title bar background.
+    pub title: Option<Color>,
+    /// Key names.
+    pub key: Option<Color>,
+    /// Errors.
+    pub error: Option<Color>,
+    /// Success.
+    pub ok: Option<Color>,
+    /// Warnings.
+    pub warn: Option<Color>,
+    /// Secondary text.
+    pub dim: Option<Color>,
+    /// Background of the selected row.
+    pub selection: Option<Color>,
+}
+
+impl Colours {
+    /// Reads `name = "colour"` pairs; the error is the offending pair.
+    /// Colours are ratatui's names (`cyan`, `lightblue`, ...), `#rrggbb`
+    /// or a 0-255 palette index.
+    pub fn parse(
+        pairs: &std::collections::BTreeMap<String, String>,
+    ) -> Result<Colours, (String, String)> {
+        let mut out = Colours::default();
+        for (name, value) in pairs {
+            let bad = || (name.clone(), value.clone());
+            let colour: Color = value.trim().parse().map_err(|_| bad())?;
+            let slot = match name.as_str() {
+                "accent" => &mut out.accent,
+                "focus" => &mut out.focus,
+                "title" => &mut out.title,
+                "key" => &mut out.key,
+                "error" => &mut out.error,
+                "ok" => &mut out.ok,
+                "warn" => &mut out.warn,
+                "dim" => &mut out.dim,
+                "selection" => &mut out.selection,
+                _ => return Err(bad()),
+            };
+            *slot = Some(colour);
+        }
+        Ok(out)
+    }
+}
+
+impl Theme {
+    /// This theme with the configured colours applied.
+    pub fn with_colours(mut self, c: &Colours) -> Theme {
+        if let Some(x) = c.accent {
+            self.accent = self.accent.fg(x);
+        }
+        if let Some(x) = c.focus {
+            self.focused_border = self.focused_border.fg(x);
+        }
+        if let Some(x) = c.title {
+            self.title_bar = self.title_bar.bg(x);
+        }
+        if let Some(x) = c.key {
+            self.key = self.key.fg(x);
+        }
+        if let Some(x) = c.error {
+            self.error = self.error.fg(x);
+            self.error_mark = self.error_mark.bg(x);
+        }
+        if let Some(x) = c.ok {
+            self.ok = self.ok.fg(x);
+        }
+        if let Some(x) = c.warn {
+            self.warn = self.warn.fg(x);
+        }
+        if let Some(x) = c.dim {
+            self.dim = self.dim.fg(x);
+        }
+        if let Some(x) = c.selection {
+            self.selected = self.selected.bg(x);
+        }
+        self
+    }
+}

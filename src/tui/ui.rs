@@ -18,7 +18,14 @@ const TABS: [PaneId; 3] = [PaneId::Preview, PaneId::Summaries, PaneId::Compare];
 
 /// Draws the whole screen for `app`.
 pub fn draw(frame: &mut Frame, app: &App) {
-    let areas = super::layout::areas(frame.area(), app.tab);
+    if let Some(wizard) = &app.wizard {
+        super::setup::draw::draw(frame, app, wizard);
+        if let Some(popup) = &app.popup {
+            popup.draw(frame, frame.area(), &app.theme, &app.keymap);
+        }
+        return;
+    }
+    let areas = super::layout::areas(frame.area(), app.tab, app.guide_visible());
     draw_title(frame, app, areas.title);
     app.schema
         .draw(frame, areas.schema, &app.theme, app.focus == PaneId::Schema);
@@ -43,6 +50,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
         let title = pane_title(app, &areas, PaneId::Compare);
         app.compare
             .draw(frame, r, &app.theme, app.focus == PaneId::Compare, title);
+    }
+    if let Some(r) = areas.guide {
+        super::guide::draw(frame, r, app);
     }
     draw_status(frame, app, areas.status);
     draw_footer(frame, app, areas.footer);
@@ -86,7 +96,8 @@ pub fn tab_at(area: Rect, x: u16) -> Option<PaneId> {
     None
 }
 
-fn draw_title(frame: &mut Frame, app: &App, area: Rect) {
+/// Draws the title bar: the program, the connection and the database.
+pub fn draw_title(frame: &mut Frame, app: &App, area: Rect) {
     let mut text = format!(
         " {}  {}",
         strings::APP_NAME,
@@ -133,7 +144,8 @@ pub fn status_line(app: &App) -> (String, Style) {
     }
 }
 
-fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
+/// Draws the status line.
+pub fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
     let (text, style) = status_line(app);
     frame.render_widget(
         Paragraph::new(Span::styled(format!(" {text}"), style)),
@@ -141,8 +153,18 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
     );
 }
 
-fn draw_footer(frame: &mut Frame, app: &App, area: Rect) {
+/// Draws a footer of `(key, label)` hints.
+pub fn draw_hints(frame: &mut Frame, app: &App, area: Rect, entries: Vec<(String, &str)>) {
     let mut spans = Vec::new();
+    for (i, (key, label)) in entries.into_iter().enumerate() {
+        spans.push(Span::raw(if i == 0 { " " } else { strings::FOOTER_SEP }));
+        spans.push(Span::styled(key, app.theme.key));
+        spans.push(Span::raw(format!(" {label}")));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn draw_footer(frame: &mut Frame, app: &App, area: Rect) {
     let entries: Vec<(String, &str)> =
         if app.focus == PaneId::Schema && app.schema.filtering && app.popup.is_none() {
             vec![
@@ -154,10 +176,5 @@ fn draw_footer(frame: &mut Frame, app: &App, area: Rect) {
         } else {
             app.keymap.footer(app.context())
         };
-    for (i, (key, label)) in entries.into_iter().enumerate() {
-        spans.push(Span::raw(if i == 0 { " " } else { strings::FOOTER_SEP }));
-        spans.push(Span::styled(key, app.theme.key));
-        spans.push(Span::raw(format!(" {label}")));
-    }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    draw_hints(frame, app, area, entries);
 }

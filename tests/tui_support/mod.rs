@@ -3,11 +3,15 @@
 #![allow(dead_code)]
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use lightning_tables::db::doctor::{DoctorReport, ServerFacts};
 use lightning_tables::engine::catalog::Entry;
 use lightning_tables::engine::lifecycle::StatusReport;
 use lightning_tables::tui::app::{App, Effect, Msg};
 use lightning_tables::tui::history::History;
 use lightning_tables::tui::keymap::Keymap;
+use lightning_tables::tui::profile::Profile;
+use lightning_tables::tui::setup::form::Defaults;
+use lightning_tables::tui::setup::SetupContext;
 use lightning_tables::tui::worker::*;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
@@ -21,6 +25,8 @@ pub struct Harness {
     pub sent: Vec<Request>,
     /// External edits asked for.
     pub edits: Vec<String>,
+    /// Profiles the app asked to save.
+    pub saved: Vec<Profile>,
     /// The test clock.
     pub now: Instant,
 }
@@ -39,6 +45,22 @@ impl Harness {
             app,
             sent: Vec::new(),
             edits: Vec::new(),
+            saved: Vec::new(),
+            now,
+        };
+        h.drain();
+        h
+    }
+
+    /// The first run without a connection: the wizard is open.
+    pub fn first_run(setup: SetupContext) -> Harness {
+        let now = Instant::now();
+        let app = App::first_run(Keymap::default(), History::load(None), now, setup);
+        let mut h = Harness {
+            app,
+            sent: Vec::new(),
+            edits: Vec::new(),
+            saved: Vec::new(),
             now,
         };
         h.drain();
@@ -51,6 +73,7 @@ impl Harness {
             match e {
                 Effect::Send(r) => self.sent.push(r),
                 Effect::EditExternally(t) => self.edits.push(t),
+                Effect::SaveProfile(p) => self.saved.push(p),
             }
         }
     }
@@ -275,4 +298,43 @@ pub fn preview_doc() -> PreviewDoc {
         ],
         warnings: vec![],
     }
+}
+
+/// Form defaults of the tests: user `alice`, no socket found.
+pub fn defaults() -> Defaults {
+    Defaults {
+        user: "alice".into(),
+        socket: None,
+    }
+}
+
+/// A wizard context with nothing known.
+pub fn nothing_known() -> SetupContext {
+    SetupContext {
+        sources: Vec::new(),
+        defaults: defaults(),
+    }
+}
+
+/// A doctor report for `root` on `shop` (ready, or missing TRIGGER).
+pub fn doctor_report(ready: bool) -> DoctorReport {
+    let grants = if ready {
+        "GRANT ALL PRIVILEGES ON *.* TO `root`@`localhost`"
+    } else {
+        "GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, CREATE VIEW, LOCK TABLES ON `shop`.* TO `root`@`localhost`"
+    };
+    let facts = ServerFacts {
+        version: "11.4.2-MariaDB".into(),
+        version_comment: "MariaDB Server".into(),
+        current_user: "root@localhost".into(),
+        grants: vec![grants.into()],
+        log_bin: false,
+        binlog_format: Some("MIXED".into()),
+        trust_function_creators: false,
+        case_insensitive_names: false,
+        isolation: Some("REPEATABLE-READ".into()),
+        database_exists: Some(true),
+        tables: vec![("orders".into(), Some("InnoDB".into()))],
+    };
+    DoctorReport::assemble("root@127.0.0.1:3399", Some("shop"), &facts)
 }

@@ -73,6 +73,10 @@ pub enum Action {
     Confirm,
     /// Answer no.
     Deny,
+    /// Open the connection setup wizard.
+    Setup,
+    /// Show or hide the step-by-step guide.
+    Guide,
 }
 
 /// Every action with its configuration name.
@@ -112,4 +116,6 @@ pub const ACTION_NAMES: &[(&str, Action)] = &[
     ("compare", Action::Compare),
     ("confirm", Action::Confirm),
     ("deny", Action::Deny),
+    ("setup", Action::Setup),
+    ("guide", Action::Guide),
 ];

@@ -156,6 +156,24 @@ pub enum KeymapError {
     BadAction(String, String),
 }
 
+impl KeymapError {
+    /// The error as found in the file at `path` (errors of the text alone
+    /// do not name the file).
+    pub fn in_file(self, path: &std::path::Path) -> KeymapError {
+        match self {
+            KeymapError::Read { .. } => self,
+            KeymapError::Syntax { message, .. } => KeymapError::Syntax {
+                path: path.display().to_string(),
+                message,
+            },
+            other => KeymapError::Syntax {
+                path: path.display().to_string(),
+                message: other.to_string(),
+            },
+        }
+    }
+}
+
 /// Parses a key in the configuration syntax: `q`, `G`, `?`, `ctrl-c`,
 /// `alt-x`, `f5`, `enter`, `esc`, `tab`, `shift-tab`/`backtab`, `up`,
 /// `pageup`/`pgup`, `space`, ...

@@ -39,11 +39,13 @@ pub enum Context {
     Compare,
     /// Confirmation and message popups.
     Popup,
+    /// The connection setup wizard.
+    Wizard,
 }
 
 impl Context {
     /// Every context, in help order.
-    pub const ALL: [Context; 8] = [
+    pub const ALL: [Context; 9] = [
         Context::Global,
         Context::Navigation,
         Context::Schema,
@@ -52,6 +54,7 @@ impl Context {
         Context::Summaries,
         Context::Compare,
         Context::Popup,
+        Context::Wizard,
     ];
 
     /// The name used in the configuration file.
@@ -65,6 +68,7 @@ impl Context {
             Context::Summaries => "summaries",
             Context::Compare => "compare",
             Context::Popup => "popup",
+            Context::Wizard => "wizard",
         }
     }
 }
@@ -106,6 +110,8 @@ pub const DEFAULT_BINDINGS: &[DefaultBinding] = &[
     b(C::Global, "f5", A::Run, false),
     b(C::Global, "ctrl-j", A::Run, false),
     b(C::Global, "ctrl-e", A::ExternalEditor, false),
+    b(C::Global, "ctrl-o", A::Setup, false),
+    b(C::Global, "ctrl-g", A::Guide, false),
     b(C::Navigation, "up", A::Up, false),
     b(C::Navigation, "k", A::Up, false),
     b(C::Navigation, "down", A::Down, false),
@@ -160,6 +166,12 @@ pub const DEFAULT_BINDINGS: &[DefaultBinding] = &[
     b(C::Popup, "j", A::Down, false),
     b(C::Popup, "pageup", A::PageUp, false),
     b(C::Popup, "pagedown", A::PageDown, false),
+    b(C::Wizard, "enter", A::Confirm, true),
+    b(C::Wizard, "tab", A::NextPane, true),
+    b(C::Wizard, "down", A::Down, false),
+    b(C::Wizard, "backtab", A::PrevPane, false),
+    b(C::Wizard, "up", A::Up, false),
+    b(C::Wizard, "esc", A::Deny, true),
 ];
 /// One effective binding.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -204,13 +216,7 @@ impl Keymap {
         match std::fs::read_to_string(path) {
             Ok(text) => Keymap::default()
                 .with_overrides(&text)
-                .map_err(|e| match e {
-                    KeymapError::Syntax { message, .. } => KeymapError::Syntax {
-                        path: path.display().to_string(),
-                        message,
-                    },
-                    other => other,
-                }),
+                .map_err(|e| e.in_file(path)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Keymap::default()),
             Err(source) => Err(KeymapError::Read {
                 path: path.display().to_string(),
@@ -222,13 +228,25 @@ impl Keymap {
     /// Applies overrides given as TOML text: each `[context]` section maps
     /// action names to a key or a list of keys, replacing that action's
     /// default keys in that context.
-    pub fn with_overrides(mut self, text: &str) -> Result<Keymap, KeymapError> {
+    pub fn with_overrides(self, text: &str) -> Result<Keymap, KeymapError> {
+        let table: BTreeMap<String, BTreeMap<String, toml::Value>> =
+            toml::from_str(text).map_err(|e| KeymapError::Syntax {
+                path: String::new(),
+                message: e.to_string(),
+            })?;
+        self.with_override_table(table)
+    }
+
+    /// Applies overrides already parsed: context name → action name → key
+    /// or list of keys (the `[keys]` table of `config.toml`).
+    pub fn with_override_table(
+        mut self,
+        table: BTreeMap<String, BTreeMap<String, toml::Value>>,
+    ) -> Result<Keymap, KeymapError> {
         let syntax = |message: String| KeymapError::Syntax {
             path: String::new(),
             message,
         };
-        let table: BTreeMap<String, BTreeMap<String, toml::Value>> =
-            toml::from_str(text).map_err(|e| syntax(e.to_string()))?;
         for (section, actions) in table {
             let context = Context::ALL
                 .into_iter()
@@ -279,6 +297,14 @@ impl Keymap {
             }
         }
         Ok(self)
+    }
+
+    /// The label of the first key bound to `action` in `context`, for hints.
+    pub fn key_label(&self, context: Context, action: Action) -> Option<String> {
+        self.bindings
+            .iter()
+            .find(|b| b.context == context && b.action == action)
+            .map(|b| b.key.label())
     }
 
     /// The action of `key` in `context` alone.
@@ -371,10 +397,10 @@ impl Keymap {
     }
 }
 
-/// Where the key configuration file lives (`keys.toml` in the config dir).
+/// Where the older key configuration file lives (`keys.toml` in the
+/// config dir); see [`super::config`] for `config.toml`.
 pub fn config_path() -> Option<std::path::PathBuf> {
-    directories::ProjectDirs::from("", "", "lightning-tables")
-        .map(|d| d.config_dir().join("keys.toml"))
+    super::config::config_dir().map(|d| d.join(super::config::KEYS_FILE_NAME))
 }
 
 #[cfg(test)]

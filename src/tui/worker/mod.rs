@@ -9,6 +9,7 @@
 //! blocked, so it can `KILL QUERY` a running statement from a second
 //! connection.
 
+pub mod diagnose;
 pub mod jobs;
 pub mod protocol;
 pub mod session;
@@ -64,6 +65,17 @@ impl Worker {
     /// Starts the worker for the server `opts` points at. Nothing connects
     /// until the first request.
     pub fn start(opts: mysql::Opts) -> Worker {
+        Worker::spawn(Some(opts))
+    }
+
+    /// Starts a worker with no server yet (the setup wizard): requests
+    /// other than [`RequestKind::Diagnose`] fail until a
+    /// [`RequestKind::Switch`] names one.
+    pub fn idle() -> Worker {
+        Worker::spawn(None)
+    }
+
+    fn spawn(opts: Option<mysql::Opts>) -> Worker {
         let (requests, request_rx) = mpsc::channel::<Request>();
         let (response_tx, responses) = mpsc::channel::<Response>();
         // Dropping the Worker closes the request channel, which ends the
@@ -98,36 +110,68 @@ impl Worker {
     }
 }
 
-fn dispatch(opts: mysql::Opts, requests: Receiver<Request>, out: Sender<Response>) {
+/// The server the worker talks to and its session thread.
+struct Server {
+    opts: mysql::Opts,
+    session: Sender<Request>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Server {
+    fn start(opts: mysql::Opts, out: &Sender<Response>, registry: &Registry) -> Server {
+        let (session, session_rx) = mpsc::channel::<Request>();
+        let thread = {
+            let (opts, out, registry) = (opts.clone(), out.clone(), registry.clone());
+            std::thread::Builder::new()
+                .name("lightning-session".into())
+                .spawn(move || session::run(opts, session_rx, out, registry))
+                .ok()
+        };
+        Server {
+            opts,
+            session,
+            thread,
+        }
+    }
+}
+
+fn dispatch(opts: Option<mysql::Opts>, requests: Receiver<Request>, out: Sender<Response>) {
     let registry: Registry = Arc::new(Mutex::new(HashMap::new()));
-    let (session_tx, session_rx) = mpsc::channel::<Request>();
-    let session = {
-        let (opts, out, registry) = (opts.clone(), out.clone(), registry.clone());
-        std::thread::Builder::new()
-            .name("lightning-session".into())
-            .spawn(move || session::run(opts, session_rx, out, registry))
-            .ok()
-    };
+    let mut server = opts.map(|o| Server::start(o, &out, &registry));
     for request in requests {
-        match request.kind {
-            RequestKind::Cancel { target } => cancel(&opts, &registry, target),
-            RequestKind::Pause { target, paused } => {
+        match (&request.kind, &server) {
+            (RequestKind::Switch { config }, _) => {
+                // The old session ends once its queue is empty; it is not
+                // joined, a slow server must not hold up the new one.
+                server = Some(Server::start(config.to_opts(), &out, &registry));
+            }
+            (RequestKind::Diagnose { .. }, _) => diagnose::spawn(request, out.clone()),
+            (_, None) => reply(
+                &out,
+                request.id,
+                ResponseKind::Failed(super::strings::NOT_CONNECTED.into()),
+            ),
+            (RequestKind::Cancel { target }, Some(s)) => cancel(&s.opts, &registry, *target),
+            (RequestKind::Pause { target, paused }, Some(_)) => {
                 if let Ok(map) = registry.lock() {
-                    if let Some(control) = map.get(&target).and_then(|r| r.control.as_ref()) {
-                        control.set_paused(paused);
+                    if let Some(control) = map.get(target).and_then(|r| r.control.as_ref()) {
+                        control.set_paused(*paused);
                     }
                 }
             }
-            RequestKind::Create { .. }
-            | RequestKind::Resume { .. }
-            | RequestKind::Rebuild { .. }
-            | RequestKind::Validate { .. }
-            | RequestKind::Drop { .. }
-            | RequestKind::Compare { .. } => {
-                jobs::spawn(opts.clone(), request, out.clone(), registry.clone());
+            (
+                RequestKind::Create { .. }
+                | RequestKind::Resume { .. }
+                | RequestKind::Rebuild { .. }
+                | RequestKind::Validate { .. }
+                | RequestKind::Drop { .. }
+                | RequestKind::Compare { .. },
+                Some(s),
+            ) => {
+                jobs::spawn(s.opts.clone(), request, out.clone(), registry.clone());
             }
-            _ => {
-                let _ = session_tx.send(request);
+            (_, Some(s)) => {
+                let _ = s.session.send(request);
             }
         }
     }
@@ -139,9 +183,14 @@ fn dispatch(opts: mysql::Opts, requests: Receiver<Request>, out: Sender<Response
             }
         }
     }
-    drop(session_tx);
-    if let Some(handle) = session {
-        let _ = handle.join();
+    if let Some(Server {
+        session, thread, ..
+    }) = server
+    {
+        drop(session);
+        if let Some(handle) = thread {
+            let _ = handle.join();
+        }
     }
 }
 

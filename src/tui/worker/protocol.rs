@@ -1,6 +1,9 @@
 //! The messages between the UI and the worker: requests go one way,
 //! responses the other, both tagged with the request's id.
 
+use crate::db::connect::ConnectFailure;
+use crate::db::doctor::DoctorReport;
+use crate::db::options::ConnectionConfig;
 use crate::engine::lifecycle::{CreateReport, DropReport, Event, StatusReport, ValidationReport};
 use crate::engine::Pos;
 
@@ -104,6 +107,18 @@ pub enum RequestKind {
         /// The request to stop.
         target: RequestId,
     },
+    /// Try a connection and run the doctor checks on it (the setup wizard);
+    /// the worker's own connection is not changed.
+    Diagnose {
+        /// The settings to try (their `Debug` never shows the password).
+        config: ConnectionConfig,
+    },
+    /// Work on another server from now on: later requests use `config`
+    /// (nothing is answered; running jobs finish on the old connection).
+    Switch {
+        /// The new settings.
+        config: ConnectionConfig,
+    },
 }
 
 /// A response of the worker.
@@ -157,6 +172,18 @@ pub enum ResponseKind {
     Failed(String),
     /// The request was cancelled.
     Cancelled,
+    /// The answer to [`RequestKind::Diagnose`].
+    Diagnosed(Result<Box<DoctorReport>, DiagnoseFailure>),
+}
+
+/// Why a connection could not be tried or checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiagnoseFailure {
+    /// What kind of connection failure it was; `None` when connecting
+    /// worked but a check query failed.
+    pub kind: Option<ConnectFailure>,
+    /// The reason, on one line, never with the password.
+    pub reason: String,
 }
 
 impl ResponseKind {

@@ -5,6 +5,9 @@
 
 use super::keymap::{Action, Context};
 
+pub mod guide;
+pub mod setup;
+
 /// Name shown in the title bar.
 pub const APP_NAME: &str = "⚡ LightningTables";
 /// Title of the schema browser.
@@ -114,6 +117,7 @@ pub fn context_name(context: Context) -> &'static str {
         Context::Summaries => "Summaries",
         Context::Compare => "Compare",
         Context::Popup => "Confirmation and message popups",
+        Context::Wizard => "Connection setup",
     }
 }
 
@@ -122,6 +126,10 @@ pub fn action_label_in(context: Context, action: Action) -> &'static str {
     match (context, action) {
         (Context::Compare, Action::Run) => "compare",
         (Context::Editor | Context::Preview, Action::Run) => "preview",
+        (Context::Wizard, Action::NextPane | Action::Down) => "next field",
+        (Context::Wizard, Action::PrevPane | Action::Up) => "previous field",
+        (Context::Wizard, Action::Confirm) => "test / continue",
+        (Context::Wizard, Action::Deny) => "back",
         _ => action_label(action),
     }
 }
@@ -164,6 +172,8 @@ pub fn action_label(action: Action) -> &'static str {
         Action::Compare => "compare",
         Action::Confirm => "yes",
         Action::Deny => "no",
+        Action::Setup => "connection setup",
+        Action::Guide => "show/hide the guide",
     }
 }
 
@@ -286,8 +296,17 @@ pub fn editor_failed(reason: &str) -> String {
     format!("The external editor failed: {reason}")
 }
 
+/// Status: the UI has no server yet.
+pub const NOT_CONNECTED: &str = "Not connected yet: finish the connection setup first.";
+/// The profile cannot be saved: no configuration directory.
+pub const NO_CONFIG_DIR: &str = "no configuration directory (is $HOME set?)";
+/// Title bar: no server yet.
+pub const NO_CONNECTION_LABEL: &str = "not connected";
+
 /// Request descriptions used by the spinner and slow-server message.
 pub mod work {
+    /// Trying a connection in the wizard.
+    pub const DIAGNOSE: &str = "testing the connection";
     /// Connecting to the server.
     pub const CONNECT: &str = "connecting";
     /// Listing databases.

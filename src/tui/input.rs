@@ -1,0 +1,179 @@
+//! How keys and the mouse reach the application state: popups first,
+//! then the wizard, the schema filter, the key bindings of the focused
+//! pane, and finally the editor's own text input.
+
+use super::app::App;
+use super::keymap::{Context, Key, KeyCodeRepr};
+use super::panes::PaneId;
+use super::popup::Popup;
+use super::ui;
+use crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
+
+impl App {
+    pub(crate) fn on_key(&mut self, event: KeyEvent) {
+        if self.wizard.is_some() && self.popup.is_none() {
+            self.on_wizard_key(event);
+            return;
+        }
+        let Some(key) = Key::from_event(&event) else {
+            if self.popup.is_none() && self.focus == PaneId::Editor && self.editor.input(event) {
+                self.schedule_preview();
+            }
+            return;
+        };
+        if self.popup.is_some() {
+            self.on_popup_key(&key);
+            return;
+        }
+        if self.focus == PaneId::Schema && self.schema.filtering && self.on_filter_key(&key) {
+            return;
+        }
+        let typing =
+            self.focus == PaneId::Editor || self.schema.filtering && self.focus == PaneId::Schema;
+        match self.keymap.resolve(self.focus.context(), &key, typing) {
+            Some(action) => self.apply(action),
+            None if self.focus == PaneId::Editor && self.editor.input(event) => {
+                self.schedule_preview()
+            }
+            None => {}
+        }
+    }
+
+    /// Keys while typing a filter; returns whether the key was used.
+    fn on_filter_key(&mut self, key: &Key) -> bool {
+        match key.code {
+            KeyCodeRepr::Char(c) if key.is_text() => self.schema.filter.push(c),
+            KeyCodeRepr::Backspace => {
+                self.schema.filter.pop();
+            }
+            KeyCodeRepr::Enter => self.schema.filtering = false,
+            KeyCodeRepr::Esc => {
+                self.schema.filtering = false;
+                self.schema.filter.clear();
+            }
+            _ => return false,
+        }
+        // Select the first matching table, or keep a visible selection.
+        let rows = self.schema.rows();
+        let filter = self.schema.filter.to_lowercase();
+        let first_match = rows.iter().find(|r| {
+            !filter.is_empty()
+                && r.path.column.is_none()
+                && r.path
+                    .table
+                    .as_ref()
+                    .is_some_and(|t| t.to_lowercase().contains(&filter))
+        });
+        let visible = rows
+            .iter()
+            .any(|r| Some(&r.path) == self.schema.selected.as_ref());
+        if let Some(r) = first_match.or(if visible { None } else { rows.first() }) {
+            self.schema.selected = Some(r.path.clone());
+        }
+        true
+    }
+
+    fn on_popup_key(&mut self, key: &Key) {
+        if let Some(Popup::Rename { text }) = &mut self.popup {
+            match key.code {
+                KeyCodeRepr::Char('c') if key.ctrl => self.quit = true,
+                KeyCodeRepr::Char(c)
+                    if key.is_text() && (c.is_alphanumeric() || c == '_' || c == '$') =>
+                {
+                    text.push(c)
+                }
+                KeyCodeRepr::Backspace => {
+                    text.pop();
+                }
+                KeyCodeRepr::Enter => {
+                    let name = text.trim().to_string();
+                    self.popup = None;
+                    if !name.is_empty() && name != self.editor.name {
+                        self.editor.name = name;
+                        self.editor.name_chosen = true;
+                        self.preview_now();
+                    }
+                }
+                KeyCodeRepr::Esc => self.popup = None,
+                _ => {}
+            }
+            return;
+        }
+        let action = self.keymap.resolve(Context::Popup, key, false);
+        let page = usize::from(self.size.height.saturating_sub(6)).max(1);
+        use super::keymap::Action;
+        match action {
+            Some(Action::Quit) => self.quit = true,
+            Some(Action::Confirm) => self.confirm(),
+            Some(Action::Deny) => self.popup = None,
+            Some(a @ (Action::Up | Action::Down | Action::PageUp | Action::PageDown)) => {
+                if let Some(p) = &mut self.popup {
+                    p.scroll(a, page);
+                }
+            }
+            _ => {
+                // `?` or F1 close the help again.
+                if matches!(self.popup, Some(Popup::Help { .. }))
+                    && self.keymap.lookup(Context::Global, key) == Some(Action::Help)
+                {
+                    self.popup = None;
+                }
+            }
+        }
+    }
+
+    pub(crate) fn on_mouse(&mut self, m: MouseEvent) {
+        if self.popup.is_some() || self.wizard.is_some() {
+            return;
+        }
+        let areas = self.areas();
+        let Some(pane) = areas.pane_at(m.column, m.row) else {
+            return;
+        };
+        match m.kind {
+            MouseEventKind::Down(MouseButton::Left) => {
+                let rect = areas.of(pane).unwrap_or_default();
+                if areas.tabbed && pane.is_tabbed() && m.row == rect.y {
+                    if let Some(tab) = ui::tab_at(rect, m.column) {
+                        self.focus_pane(tab);
+                        return;
+                    }
+                }
+                self.focus_pane(pane);
+                if pane == PaneId::Summaries {
+                    let inner_top = rect.y + 1;
+                    if let Some(i) =
+                        self.summaries
+                            .item_at(inner_top, rect.height.saturating_sub(2), m.row)
+                    {
+                        self.summaries.selected = i;
+                    }
+                }
+                if pane == PaneId::Schema {
+                    let filter_line = u16::from(self.schema.filtering);
+                    let first = rect.y + 1 + filter_line;
+                    if m.row >= first {
+                        let height = usize::from(rect.height.saturating_sub(2 + filter_line));
+                        let rows = self.schema.rows();
+                        let top = self.schema.top(&rows, height);
+                        self.schema.select_row(top + usize::from(m.row - first));
+                    }
+                }
+            }
+            MouseEventKind::ScrollUp | MouseEventKind::ScrollDown => {
+                let action = if m.kind == MouseEventKind::ScrollUp {
+                    super::keymap::Action::Up
+                } else {
+                    super::keymap::Action::Down
+                };
+                let previous = self.focus;
+                if pane != PaneId::Editor {
+                    self.focus = pane;
+                    self.navigate(action);
+                    self.focus = previous;
+                }
+            }
+            _ => {}
+        }
+    }
+}
