@@ -323,7 +323,7 @@ pub fn combined_triggers(gens: &[&Gen<'_>]) -> Vec<TriggerSql> {
                 name: name.to_string(),
                 event: event.to_string(),
                 sql: format!(
-                    "CREATE TRIGGER {} AFTER {event} ON {} FOR EACH ROW\nBEGIN\n{body}END",
+                    "CREATE OR REPLACE TRIGGER {} AFTER {event} ON {} FOR EACH ROW\nBEGIN\n{body}END",
                     first.qualified(name),
                     first.base
                 ),

@@ -1,7 +1,7 @@
 //! `create` and `resume`.
 
 use super::backfill;
-use super::lock::{run_locked, LockOutcome, LockPlan};
+use super::lock::{install_triggers, run_locked, LockOutcome, LockPlan};
 use super::session::{connection_alive, fingerprint, object_exists, open, trigger_exists};
 use super::{sql, Control, CreateOptions, Event, LifecycleError};
 use crate::db::introspect::{prepare, Prepared};
@@ -93,28 +93,27 @@ pub fn create(
         ),
         "recording the summary in the catalog",
     )?;
+    let mut live = false;
     let result = create_objects(
-        &mut admin, opts, &gen, &prepared, name, options, control, on_event,
+        &mut admin, opts, &gen, &prepared, name, options, control, &mut live, on_event,
     );
     match result {
         Ok(report) => Ok(report),
-        Err(LifecycleError::Cancelled(n)) => Err(LifecycleError::Cancelled(n)),
+        Err(e) if live => {
+            // The triggers are live and the state is consistent with them: keep the summary
+            // (readable, `backfilling`) for `resume`.
+            let _ = catalog::set_status(
+                &mut admin,
+                &schema,
+                name,
+                status::BACKFILLING,
+                Some(&e.to_string()),
+            );
+            Err(e)
+        }
         Err(e) => {
-            // Triggers may be live (backfill failed after the lock): then keep the summary for
-            // `resume`; otherwise remove everything we created.
-            let triggers_live =
-                trigger_exists(&mut admin, &schema, &gen.names.trigger_insert).unwrap_or(false);
-            if triggers_live {
-                let _ = catalog::set_status(
-                    &mut admin,
-                    &schema,
-                    name,
-                    status::BACKFILLING,
-                    Some(&e.to_string()),
-                );
-            } else {
-                cleanup(&mut admin, &gen, name);
-            }
+            // Never went live: remove everything we created.
+            cleanup(opts, &mut admin, &gen, name, options);
             Err(e)
         }
     }
@@ -129,6 +128,7 @@ fn create_objects(
     name: &str,
     options: &CreateOptions,
     control: &Control,
+    live: &mut bool,
     on_event: &mut dyn FnMut(Event),
 ) -> Result<CreateReport, LifecycleError> {
     let schema = gen.names.schema.clone();
@@ -137,21 +137,18 @@ fn create_objects(
     }
     sql(admin.query_drop(gen.view_ddl()), "creating the view")?;
     let mut snapshot = open(opts)?;
-    let plan = LockPlan {
-        base: gen.base.clone(),
-        base_label: format!("{}.{}", prepared.table.schema, prepared.table.name),
-        statements: trigger_statements(&gen.triggers()),
-        undo: drop_triggers_sql(&gen.names),
-    };
-    let lock = run_locked(
+    let lock = go_live(
         opts,
         admin,
-        Some(&mut snapshot),
-        &plan,
+        &mut snapshot,
+        gen,
+        trigger_statements(&gen.triggers()),
+        &format!("{}.{}", prepared.table.schema, prepared.table.name),
         options,
-        Some(control),
+        control,
         on_event,
     )?;
+    *live = true;
     on_event(Event::Locked {
         lock_ms: lock.lock_ms,
         wait_ms: lock.wait_ms,
@@ -224,6 +221,49 @@ pub(crate) fn finish_backfill(
     })
 }
 
+/// Makes `gen` live: installs `triggers` (one bounded metadata lock each), then under the write
+/// lock discards what they wrote into `gen`'s state so far and opens `snapshot`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn go_live(
+    opts: &Opts,
+    admin: &mut Conn,
+    snapshot: &mut Conn,
+    gen: &Gen<'_>,
+    triggers: Vec<String>,
+    base_label: &str,
+    options: &CreateOptions,
+    control: &Control,
+    on_event: &mut dyn FnMut(Event),
+) -> Result<LockOutcome, LifecycleError> {
+    let trigger_ms = install_triggers(
+        opts,
+        admin,
+        &triggers,
+        base_label,
+        options,
+        Some(control),
+        on_event,
+    )?;
+    let plan = LockPlan {
+        base: gen.base.clone(),
+        base_label: base_label.to_string(),
+        statements: std::iter::once(&gen.names.state)
+            .chain(gen.names.minmax.iter())
+            .map(|t| format!("DELETE FROM {}", gen.qualified(t)))
+            .collect(),
+    };
+    run_locked(
+        opts,
+        admin,
+        snapshot,
+        &plan,
+        trigger_ms,
+        options,
+        Some(control),
+        on_event,
+    )
+}
+
 fn catalog_table() -> &'static str {
     crate::engine::codegen::names::CATALOG_TABLE
 }
@@ -263,13 +303,23 @@ fn check_collisions(conn: &mut Conn, gen: &Gen<'_>, name: &str) -> Result<(), Li
     Ok(())
 }
 
-/// Best-effort removal of everything `create` made (used when creation fails before triggers
-/// went live).
-fn cleanup(conn: &mut Conn, gen: &Gen<'_>, name: &str) {
+/// Best-effort removal of everything `create` made when it never went live. Dropping a trigger
+/// takes the same metadata lock as creating one, so it is bounded the same way.
+fn cleanup(opts: &Opts, conn: &mut Conn, gen: &Gen<'_>, name: &str, options: &CreateOptions) {
     let _ = conn.query_drop("UNLOCK TABLES");
-    for s in drop_triggers_sql(&gen.names) {
-        let _ = conn.query_drop(s);
-    }
+    let patient = CreateOptions {
+        lock_attempts: options.lock_attempts.max(20),
+        ..options.clone()
+    };
+    let _ = install_triggers(
+        opts,
+        conn,
+        &drop_triggers_sql(&gen.names),
+        &gen.base,
+        &patient,
+        None,
+        &mut |_| {},
+    );
     // Only drop the view if it is ours (the collision check guaranteed it did not exist).
     let _ = conn.query_drop(crate::engine::codegen::drop_view_sql(&gen.names));
     for s in drop_state_sql(&gen.names) {
@@ -332,22 +382,16 @@ pub fn resume(
     for ddl in gen.state_ddl() {
         sql(admin.query_drop(ddl), "creating the state table")?;
     }
-    let mut statements = drop_triggers_sql(&gen.names);
-    statements.extend(trigger_statements(&gen.triggers()));
     let mut snapshot = open(opts)?;
-    let plan = LockPlan {
-        base: gen.base.clone(),
-        base_label: format!("{}.{}", prepared.table.schema, prepared.table.name),
-        statements,
-        undo: Vec::new(),
-    };
-    let lock = match run_locked(
+    let lock = match go_live(
         opts,
         &mut admin,
-        Some(&mut snapshot),
-        &plan,
+        &mut snapshot,
+        &gen,
+        trigger_statements(&gen.triggers()),
+        &format!("{}.{}", prepared.table.schema, prepared.table.name),
         options,
-        Some(control),
+        control,
         on_event,
     ) {
         Ok(l) => l,

@@ -1,7 +1,10 @@
-//! The only moment writers wait: `LOCK TABLES base WRITE`, install or swap triggers, open the
-//! backfill's consistent snapshot, `UNLOCK TABLES`. Because no write to the base table can be in
-//! flight while the lock is held, every write either committed before the snapshot (and is in it)
-//! or runs after the triggers exist (and is applied by them) — never both, never neither.
+//! The moments writers wait, each bounded. Triggers are installed one at a time (`CREATE OR
+//! REPLACE TRIGGER`, each a brief exclusive metadata lock), then under `LOCK TABLES base WRITE`
+//! the deltas those triggers wrote so far are discarded and the backfill's consistent snapshot is
+//! opened, and the lock is released. Because no write to the base table can be in flight while the
+//! lock is held, every write either committed before the snapshot (and is in it — its trigger
+//! delta, if any, was discarded) or runs after the lock with all triggers in place (and is applied
+//! by them) — never both, never neither. See docs/correctness.md.
 
 use super::{sql, Control, CreateOptions, Event, LifecycleError};
 use mysql::prelude::Queryable;
@@ -18,20 +21,23 @@ pub struct LockPlan {
     pub base: String,
     /// Display name of the base table for errors.
     pub base_label: String,
-    /// Statements to run while writers are held.
+    /// Statements run on a side connection while writers are held (the locking connection may
+    /// only touch locked tables); they clear what the triggers wrote before the snapshot.
     pub statements: Vec<String>,
-    /// Statements that restore the previous state if one of `statements` fails.
-    pub undo: Vec<String>,
 }
 
-/// How long the lock was held and waited for.
+/// How long writers were held.
 #[derive(Debug, Clone, Copy, serde::Serialize)]
 pub struct LockOutcome {
-    /// Writers' pause: from lock granted to lock released, ms.
+    /// Writers' longest pause: the lock window or the longest trigger installation, ms.
     pub lock_ms: f64,
+    /// The lock window itself (clear + snapshot), ms.
+    pub window_ms: f64,
+    /// Longest single `CREATE OR REPLACE TRIGGER`, ms (an exclusive metadata lock each).
+    pub trigger_ms: f64,
     /// Time spent waiting for the lock (writers queue behind us meanwhile), ms.
     pub wait_ms: f64,
-    /// Attempts needed.
+    /// Lock attempts needed.
     pub attempts: u32,
 }
 
@@ -46,16 +52,17 @@ fn is_interrupted(e: &mysql::Error) -> bool {
     matches!(e, mysql::Error::MySqlError(me) if me.code == ER_QUERY_INTERRUPTED)
 }
 
-/// Asks for `LOCK TABLES` and gives up after `wait`. MariaDB's lock wait timeout has a
+/// Runs `statement` (which waits for a metadata lock: `LOCK TABLES`, `CREATE TRIGGER`) and gives
+/// up after `wait`. MariaDB's lock wait timeout has a
 /// granularity of whole seconds, and while we wait every new writer queues behind us, so a
 /// watchdog on a second connection interrupts the request (`KILL QUERY`, never `KILL`) at the
 /// deadline. The mutex makes the kill and the grant exclusive: once the grant is recorded no kill
 /// is sent, and a kill sent before it can only have hit the lock request itself — or, if it
 /// arrived just after the grant, the sacrificial `DO 0` that follows.
-fn lock_with_deadline(
+fn with_deadline(
     admin: &mut Conn,
     killer: &mut Conn,
-    lock_sql: &str,
+    statement: &str,
     wait: Duration,
 ) -> Result<bool, mysql::Error> {
     let id: u64 = admin.query_first("SELECT CONNECTION_ID()")?.unwrap_or(0);
@@ -77,7 +84,7 @@ fn lock_with_deadline(
             drop(guard);
             true
         });
-        let result = admin.query_drop(lock_sql);
+        let result = admin.query_drop(statement);
         if result.is_ok() {
             if let Ok(mut g) = granted.lock() {
                 *g = true;
@@ -100,99 +107,139 @@ fn lock_with_deadline(
     }
 }
 
-/// Runs `plan` under a short write lock and, when `snapshot` is given, starts its consistent
-/// snapshot before releasing the lock. `opts` opens the watchdog connection.
-#[allow(clippy::too_many_arguments)]
-pub fn run_locked(
-    opts: &Opts,
-    admin: &mut Conn,
-    mut snapshot: Option<&mut Conn>,
-    plan: &LockPlan,
-    options: &CreateOptions,
-    control: Option<&Control>,
-    on_event: &mut dyn FnMut(Event),
-) -> Result<LockOutcome, LifecycleError> {
-    let wait = options.max_lock_wait.max(Duration::from_millis(10));
+fn set_backstop(admin: &mut Conn, wait: Duration) -> Result<(), LifecycleError> {
     // The server-side timeout is only a backstop in case the watchdog cannot kill.
     let backstop = wait.as_secs() + 2;
     sql(
         admin.query_drop(format!("SET SESSION lock_wait_timeout = {backstop}")),
         "setting the lock wait timeout",
-    )?;
-    let mut killer = sql(
-        Conn::new(opts.clone()),
-        "opening the lock watchdog connection",
-    )?;
-    // Only the base table: locking our state tables too made writers that queued on the lock fail
-    // with "table doesn't exist" for a state table the new triggers use (seen on 10.11). Nothing
-    // under the lock touches the state tables, so they need no lock.
-    let lock_sql = format!("LOCK TABLES {} WRITE", plan.base);
+    )
+}
+
+/// Runs a metadata-locking statement with the deadline, retrying; returns how long the
+/// successful attempt took (writers wait behind it that long at most) and the attempts made.
+#[allow(clippy::too_many_arguments)]
+fn run_bounded(
+    admin: &mut Conn,
+    killer: &mut Conn,
+    statement: &str,
+    label: &str,
+    options: &CreateOptions,
+    control: Option<&Control>,
+    on_event: &mut dyn FnMut(Event),
+) -> Result<(f64, u32), LifecycleError> {
+    let wait = options.max_lock_wait.max(Duration::from_millis(10));
     let attempts = options.lock_attempts.max(1);
-    let started = Instant::now();
     for attempt in 1..=attempts {
         if control.is_some_and(Control::is_cancelled) {
-            return Err(LifecycleError::Cancelled(plan.base_label.clone()));
+            return Err(LifecycleError::Cancelled(label.to_string()));
         }
-        let got = sql(
-            lock_with_deadline(admin, &mut killer, &lock_sql, wait),
-            "locking the base table",
+        let t0 = Instant::now();
+        let done = sql(
+            with_deadline(admin, killer, statement, wait),
+            &format!("waiting for the metadata lock of {label}"),
         )?;
-        if !got {
-            if attempt < attempts {
-                on_event(Event::LockRetry { attempt });
-                // Let the writers that queued behind our request through before asking again.
-                std::thread::sleep(Duration::from_millis(100 * u64::from(attempt.min(10))));
-            }
-            continue;
+        if done {
+            return Ok((t0.elapsed().as_secs_f64() * 1000.0, attempt));
         }
-        let granted = Instant::now();
-        let result = run_under_lock(admin, snapshot.as_deref_mut(), plan);
-        let unlocked = admin.query_drop("UNLOCK TABLES");
-        let released = Instant::now();
-        if let Err(e) = result {
-            if let Some(s) = snapshot.as_deref_mut() {
-                let _ = s.query_drop("ROLLBACK");
-            }
-            return Err(e);
+        if attempt < attempts {
+            on_event(Event::LockRetry { attempt });
+            // Let the writers that queued behind our request through before asking again.
+            std::thread::sleep(Duration::from_millis(100 * u64::from(attempt.min(10))));
         }
-        sql(unlocked, "unlocking the base table")?;
-        return Ok(LockOutcome {
-            lock_ms: (released - granted).as_secs_f64() * 1000.0,
-            wait_ms: (granted - started).as_secs_f64() * 1000.0,
-            attempts: attempt,
-        });
     }
     Err(LifecycleError::LockTimeout {
-        table: plan.base_label.clone(),
+        table: label.to_string(),
         attempts,
         wait_ms: wait.as_millis() as u64,
     })
 }
 
-fn run_under_lock(
+/// Installs (or replaces) triggers one at a time, each with a bounded metadata-lock wait.
+/// Returns the longest installation, ms.
+pub fn install_triggers(
+    opts: &Opts,
     admin: &mut Conn,
-    snapshot: Option<&mut Conn>,
+    triggers: &[String],
+    label: &str,
+    options: &CreateOptions,
+    control: Option<&Control>,
+    on_event: &mut dyn FnMut(Event),
+) -> Result<f64, LifecycleError> {
+    let wait = options.max_lock_wait.max(Duration::from_millis(10));
+    set_backstop(admin, wait)?;
+    let mut killer = sql(
+        Conn::new(opts.clone()),
+        "opening the lock watchdog connection",
+    )?;
+    let mut longest: f64 = 0.0;
+    for t in triggers {
+        let (ms, _) = run_bounded(admin, &mut killer, t, label, options, control, on_event)?;
+        longest = longest.max(ms);
+    }
+    Ok(longest)
+}
+
+/// Takes the write lock, runs `plan.statements` on a side connection, starts `snapshot`'s
+/// consistent snapshot and releases the lock. `opts` opens the watchdog and side connections.
+#[allow(clippy::too_many_arguments)]
+pub fn run_locked(
+    opts: &Opts,
+    admin: &mut Conn,
+    snapshot: &mut Conn,
     plan: &LockPlan,
-) -> Result<(), LifecycleError> {
-    for (i, stmt) in plan.statements.iter().enumerate() {
-        if let Err(e) = admin.query_drop(stmt) {
-            for undo in &plan.undo {
-                let _ = admin.query_drop(undo);
-            }
-            let what = stmt.lines().next().unwrap_or("").to_string();
-            return sql(
-                Err(e),
-                &format!("statement {} under the lock ({what})", i + 1),
-            );
+    trigger_ms: f64,
+    options: &CreateOptions,
+    control: Option<&Control>,
+    on_event: &mut dyn FnMut(Event),
+) -> Result<LockOutcome, LifecycleError> {
+    let wait = options.max_lock_wait.max(Duration::from_millis(10));
+    set_backstop(admin, wait)?;
+    let mut killer = sql(
+        Conn::new(opts.clone()),
+        "opening the lock watchdog connection",
+    )?;
+    let mut side = super::session::open(opts)?;
+    // Only the base table: locking our state tables too made writers that queued on the lock fail
+    // with "table doesn't exist" for a state table the new triggers use (seen on 10.11). The side
+    // connection clears the state tables: no writer can hold their rows while the base is locked.
+    let lock_sql = format!("LOCK TABLES {} WRITE", plan.base);
+    let started = Instant::now();
+    let (_, attempts) = run_bounded(
+        admin,
+        &mut killer,
+        &lock_sql,
+        &plan.base_label,
+        options,
+        control,
+        on_event,
+    )?;
+    let granted = Instant::now();
+    let result = (|| -> Result<(), LifecycleError> {
+        for stmt in &plan.statements {
+            sql(
+                side.query_drop(stmt),
+                "clearing deltas written before the snapshot",
+            )?;
         }
+        sql(
+            snapshot.query_drop("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"),
+            "opening the backfill snapshot",
+        )
+    })();
+    let unlocked = admin.query_drop("UNLOCK TABLES");
+    let released = Instant::now();
+    if let Err(e) = result {
+        let _ = snapshot.query_drop("ROLLBACK");
+        return Err(e);
     }
-    if let Some(s) = snapshot {
-        if let Err(e) = s.query_drop("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY") {
-            for undo in &plan.undo {
-                let _ = admin.query_drop(undo);
-            }
-            return sql(Err(e), "opening the backfill snapshot");
-        }
-    }
-    Ok(())
+    sql(unlocked, "unlocking the base table")?;
+    let window_ms = (released - granted).as_secs_f64() * 1000.0;
+    Ok(LockOutcome {
+        lock_ms: window_ms.max(trigger_ms),
+        window_ms,
+        trigger_ms,
+        wait_ms: (granted - started).as_secs_f64() * 1000.0,
+        attempts,
+    })
 }

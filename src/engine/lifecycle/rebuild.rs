@@ -1,14 +1,14 @@
 //! `rebuild`: recompute a summary online into a new generation while readers keep reading the
 //! current one, which the triggers keep maintaining until the switch.
 
-use super::create::{finish_backfill, CreateReport};
-use super::lock::{run_locked, LockPlan};
+use super::create::{finish_backfill, go_live, CreateReport};
+use super::lock::install_triggers;
 use super::session::{fingerprint, open};
 use super::{sql, Control, CreateOptions, Event, LifecycleError};
 use crate::db::introspect::prepare;
 use crate::engine::catalog::{self, status};
 use crate::engine::codegen::triggers::combined_triggers;
-use crate::engine::codegen::{drop_state_sql, drop_triggers_sql, Gen, GenOptions, Names};
+use crate::engine::codegen::{drop_state_sql, Gen, GenOptions, Names};
 use crate::engine::ident::quote;
 use mysql::prelude::Queryable;
 use mysql::Opts;
@@ -61,34 +61,45 @@ pub fn rebuild(
         catalog::set_status(&mut admin, schema, name, status::REBUILDING, None),
         "recording the rebuild",
     )?;
-    // Phase 1: triggers maintain both generations; the snapshot starts the new one's backfill.
-    let mut statements = drop_triggers_sql(&old_gen.names);
-    statements.extend(
+    let label = format!("{schema}.{}", old.table.name);
+    // After an ALTER the old generation's layout may no longer match what the query infers
+    // today; then it is not maintained during the rebuild (it is stale anyway) rather than risk
+    // triggers that write columns it does not have.
+    let altered = fingerprint(&old.table) != entry.base_fingerprint;
+    let phase1: Vec<String> = if altered {
+        new_gen.triggers().into_iter().map(|t| t.sql).collect()
+    } else {
         combined_triggers(&[&old_gen, &new_gen])
             .into_iter()
-            .map(|t| t.sql),
-    );
-    let mut undo = drop_triggers_sql(&old_gen.names);
-    undo.extend(old_gen.triggers().into_iter().map(|t| t.sql));
-    let mut snapshot = open(opts)?;
-    let plan = LockPlan {
-        base: old_gen.base.clone(),
-        base_label: format!("{schema}.{}", old.table.name),
-        statements,
-        undo,
+            .map(|t| t.sql)
+            .collect()
     };
-    let lock = match run_locked(
+    let restore: Vec<String> = old_gen.triggers().into_iter().map(|t| t.sql).collect();
+    // Phase 1: triggers maintain the new generation (and the old one); the snapshot starts the
+    // new one's backfill.
+    let mut snapshot = open(opts)?;
+    let lock = match go_live(
         opts,
         &mut admin,
-        Some(&mut snapshot),
-        &plan,
+        &mut snapshot,
+        &new_gen,
+        phase1,
+        &label,
         options,
-        Some(control),
+        control,
         on_event,
     ) {
         Ok(l) => l,
         Err(e) => {
-            abandon(&mut admin, schema, name, &new_gen.names);
+            abandon(
+                opts,
+                &mut admin,
+                schema,
+                name,
+                &new_gen.names,
+                &restore,
+                options,
+            );
             return Err(e);
         }
     };
@@ -110,40 +121,33 @@ pub fn rebuild(
     let report = match report {
         Ok(r) => r,
         Err(e) => {
-            // Back to the old generation alone; it stayed exact throughout.
-            let plan = LockPlan {
-                base: old_gen.base.clone(),
-                base_label: format!("{schema}.{}", old.table.name),
-                statements: {
-                    let mut s = drop_triggers_sql(&old_gen.names);
-                    s.extend(old_gen.triggers().into_iter().map(|t| t.sql));
-                    s
-                },
-                undo: Vec::new(),
-            };
-            let _ = run_locked(opts, &mut admin, None, &plan, options, None, &mut |_| {});
-            abandon(&mut admin, schema, name, &new_gen.names);
+            abandon(
+                opts,
+                &mut admin,
+                schema,
+                name,
+                &new_gen.names,
+                &restore,
+                options,
+            );
             return Err(e);
         }
     };
-    // Phase 2: readers switch to the new generation while the triggers still maintain both
-    // (so either is exact at the switch), then the triggers drop the old one.
+    // Phase 2: readers switch to the new generation while the triggers still maintain it, then
+    // the triggers drop the old one, one at a time (no write lock needed: the view no longer
+    // reads the old generation).
     sql(
         admin.query_drop(new_gen.view_ddl()),
         "switching the view to the new generation",
     )?;
-    let mut statements = drop_triggers_sql(&new_gen.names);
-    statements.extend(new_gen.triggers().into_iter().map(|t| t.sql));
-    let plan = LockPlan {
-        base: new_gen.base.clone(),
-        base_label: format!("{schema}.{}", new.table.name),
-        statements,
-        undo: Vec::new(),
-    };
-    let switch = run_locked(opts, &mut admin, None, &plan, options, None, on_event)?;
+    let new_only: Vec<String> = new_gen.triggers().into_iter().map(|t| t.sql).collect();
+    let switch_ms = install_triggers(opts, &mut admin, &new_only, &label, options, None, on_event)?;
     for s in drop_state_sql(&old_gen.names) {
         sql(admin.query_drop(s), "dropping the old generation")?;
     }
+    let mut report = report;
+    report.lock.lock_ms = report.lock.lock_ms.max(switch_ms);
+    report.lock.trigger_ms = report.lock.trigger_ms.max(switch_ms);
     sql(
         catalog::update(
             &mut admin,
@@ -153,20 +157,30 @@ pub fn rebuild(
                 ("status", status::READY.into()),
                 ("generation", new_options.generation.into()),
                 ("base_fingerprint", fingerprint(&new.table).into()),
-                ("lock_ms", report.lock.lock_ms.max(switch.lock_ms).into()),
+                ("lock_ms", report.lock.lock_ms.into()),
             ],
         ),
         "recording the new generation",
     )?;
-    // Writers were paused twice; report the longer pause.
-    let mut report = report;
-    if switch.lock_ms > report.lock.lock_ms {
-        report.lock = switch;
-    }
     Ok(report)
 }
 
-fn abandon(conn: &mut mysql::Conn, schema: &str, name: &str, names: &Names) {
+/// Gives up a rebuild: the old generation's triggers alone again (it stayed exact throughout,
+/// unless the table was altered), and the new generation's tables dropped.
+fn abandon(
+    opts: &Opts,
+    conn: &mut mysql::Conn,
+    schema: &str,
+    name: &str,
+    names: &Names,
+    restore: &[String],
+    options: &CreateOptions,
+) {
+    let patient = CreateOptions {
+        lock_attempts: options.lock_attempts.max(20),
+        ..options.clone()
+    };
+    let _ = install_triggers(opts, conn, restore, schema, &patient, None, &mut |_| {});
     for s in drop_state_sql(names) {
         let _ = conn.query_drop(s);
     }
