@@ -308,3 +308,47 @@ fn the_wizard_in_a_terminal() {
     tmux.keys(&["q"]);
     tmux.wait_for("the exit", 10, |s| s.contains("EXITED 0"));
 }
+
+/// `lightning demo --autoplay` in a terminal: the dashboard plays the whole
+/// story by itself on the demo's own private server and exits 0 with every
+/// summary exact.
+#[test]
+fn the_demo_autoplays_in_a_terminal() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("tmux is not installed: end-to-end demo test not run");
+        return;
+    }
+    let home = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let tmux = Tmux {
+        socket: format!("lt-e2e-demo-{}", std::process::id()),
+    };
+    let command = format!(
+        "env HOME={home} XDG_CONFIG_HOME={home}/config XDG_DATA_HOME={home}/data TERM=xterm-256color {bin} demo --autoplay --rows 20000 --rate 200; echo EXITED $?; sleep 60",
+        home = home.path().display(),
+        bin = env!("CARGO_BIN_EXE_lightning"),
+    );
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "ui",
+        "-x",
+        "100",
+        "-y",
+        "34",
+        &command,
+    ]);
+    tmux.wait_for("the dashboard", 90, |s| {
+        s.contains("AUTOPLAY") && s.contains("Writes") || s.contains("EXITED")
+    });
+    let screen = tmux.wait_for("both summaries compared", 120, |s| {
+        s.contains("daily_kinds  ✓ same rows") || s.contains("EXITED")
+    });
+    assert!(screen.contains("debits_by_user  ✓ same rows"), "{screen}");
+    let screen = tmux.wait_for("the end", 120, |s| s.contains("EXITED"));
+    assert!(screen.contains("EXITED 0"), "{screen}");
+    assert!(
+        screen.contains("debits_by_user") && screen.contains("exact"),
+        "the outcome is printed after the dashboard:\n{screen}"
+    );
+}

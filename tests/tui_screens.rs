@@ -230,3 +230,89 @@ fn guide_after_setup_80x24() {
     h.keys(&["j", "j"]);
     insta::assert_snapshot!("guide_80x24", h.render(80, 24));
 }
+
+mod demo_screens {
+    use super::tui_support::demo::*;
+    use super::tui_support::Harness;
+    use lightning_tables::demo::runner::{DAILY_KINDS, DEBITS_BY_USER};
+    use lightning_tables::engine::lifecycle::Event;
+    use lightning_tables::tui::app::Msg;
+    use lightning_tables::tui::demo::protocol::DemoReply;
+
+    fn reply(h: &mut Harness, r: DemoReply) {
+        h.msg(Msg::Demo(Box::new(r)));
+    }
+
+    /// The demo during the second summary's backfill.
+    fn creating_second() -> Harness {
+        let mut h = Harness::new();
+        h.app.start_demo(setup(false));
+        h.key("enter");
+        reply(&mut h, writes_started());
+        reply(&mut h, counters(1200, 3.0));
+        reply(&mut h, counters(1700, 4.0));
+        h.key("enter");
+        for ms in [480.0, 455.0, 470.0] {
+            reply(&mut h, baseline(ms));
+        }
+        h.key("enter");
+        reply(&mut h, backfill(DEBITS_BY_USER, prepared()));
+        reply(&mut h, created(DEBITS_BY_USER));
+        reply(&mut h, comparison(DEBITS_BY_USER, 4, true));
+        reply(&mut h, totals(DEBITS_BY_USER, "73094"));
+        h.key("enter");
+        reply(&mut h, backfill(DAILY_KINDS, prepared()));
+        reply(
+            &mut h,
+            backfill(
+                DAILY_KINDS,
+                Event::Locked {
+                    lock_ms: 2.7,
+                    wait_ms: 0.1,
+                },
+            ),
+        );
+        reply(&mut h, backfill(DAILY_KINDS, progress(42.0)));
+        h
+    }
+
+    #[test]
+    fn demo_dashboard_160x48() {
+        let mut h = creating_second();
+        insta::assert_snapshot!("demo_160x48", h.render(160, 48));
+    }
+
+    #[test]
+    fn demo_dashboard_80x24() {
+        let mut h = creating_second();
+        reply(&mut h, created(DAILY_KINDS));
+        reply(&mut h, comparison(DAILY_KINDS, 3, true));
+        reply(&mut h, totals(DAILY_KINDS, "105107"));
+        h.key("enter");
+        h.tick(3100);
+        h.key("enter");
+        insta::assert_snapshot!("demo_80x24", h.render(80, 24));
+    }
+
+    #[test]
+    fn demo_validated_80x24() {
+        let mut h = creating_second();
+        reply(&mut h, created(DAILY_KINDS));
+        reply(&mut h, comparison(DAILY_KINDS, 3, true));
+        h.key("enter");
+        h.tick(3100);
+        h.keys(&["enter", "enter"]);
+        reply(&mut h, writes_stopped(12_000));
+        reply(&mut h, validated(DEBITS_BY_USER, true));
+        reply(&mut h, validated(DAILY_KINDS, true));
+        insta::assert_snapshot!("demo_validated_80x24", h.render(80, 24));
+    }
+
+    #[test]
+    fn demo_any_size_renders() {
+        let mut h = creating_second();
+        for (w, hh) in [(1, 1), (20, 5), (40, 12), (79, 23), (100, 34), (250, 80)] {
+            h.render(w, hh);
+        }
+    }
+}

@@ -4,6 +4,8 @@
 //! out. Drawing (`ui::draw`) only reads the state, so all of this is
 //! testable without a terminal or a server.
 
+use super::demo::protocol::{DemoReply, DemoRequest};
+use super::demo::state::DemoState;
 use super::guide::Guide;
 use super::history::History;
 use super::keymap::{Context, Keymap};
@@ -52,6 +54,8 @@ pub enum Msg {
     Worker(Response),
     /// The external editor returned the query (or failed).
     ExternalEdited(Result<String, String>),
+    /// The demo worker reported something.
+    Demo(Box<DemoReply>),
     /// The connection profile was saved (the path) or not (why).
     ProfileSaved {
         /// Path or reason.
@@ -70,6 +74,8 @@ pub enum Effect {
     EditExternally(String),
     /// Save the connection profile (answer with [`Msg::ProfileSaved`]).
     SaveProfile(Profile),
+    /// Send this to the demo worker.
+    Demo(DemoRequest),
 }
 
 /// What an outstanding request is for.
@@ -181,6 +187,8 @@ pub struct App {
     pub offline: bool,
     /// The walk-through after the wizard.
     pub guide: Option<Guide>,
+    /// The demo mode, when running `lightning demo`.
+    pub demo: Option<DemoState>,
     pub(crate) preview_due: Option<Instant>,
     pub(crate) preview_request: Option<(RequestId, u64)>,
     pub(crate) create_after_preview: bool,
@@ -221,6 +229,7 @@ impl App {
             connection: None,
             offline: false,
             guide: None,
+            demo: None,
             preview_due: None,
             preview_request: None,
             create_after_preview: false,
@@ -331,6 +340,8 @@ impl App {
             Context::Popup
         } else if self.wizard.is_some() {
             Context::Wizard
+        } else if self.demo_shown() {
+            Context::Demo
         } else {
             self.focus.context()
         }
@@ -370,12 +381,14 @@ impl App {
                 self.set_status(StatusKind::Error, strings::editor_failed(&e))
             }
             Msg::ProfileSaved { result, password } => self.on_profile_saved(result, password),
+            Msg::Demo(reply) => self.on_demo_reply(*reply),
         }
     }
 
     fn on_tick(&mut self, now: Instant) {
         self.now = now;
         self.ticks = self.ticks.wrapping_add(1);
+        self.demo_tick(now);
         if self.preview_due.is_some_and(|due| now >= due) {
             self.preview_now();
         }

@@ -153,6 +153,13 @@ impl App {
             Action::Confirm => self.confirm(),
             Action::Deny => self.popup = None,
             Action::Setup => self.open_setup(),
+            Action::NextStep
+            | Action::ToggleWrites
+            | Action::Faster
+            | Action::Slower
+            | Action::NextMix
+            | Action::Autoplay
+            | Action::Dashboard => self.demo_action(action),
             Action::Guide => match &mut self.guide {
                 Some(g) => g.visible = !g.visible,
                 None => self.guide = Some(super::guide::Guide::default()),

@@ -15,6 +15,10 @@ impl App {
             self.on_wizard_key(event);
             return;
         }
+        if self.demo_shown() && self.popup.is_none() {
+            self.on_demo_key(event);
+            return;
+        }
         let Some(key) = Key::from_event(&event) else {
             if self.popup.is_none() && self.focus == PaneId::Editor && self.editor.input(event) {
                 self.schedule_preview();
@@ -123,7 +127,7 @@ impl App {
     }
 
     pub(crate) fn on_mouse(&mut self, m: MouseEvent) {
-        if self.popup.is_some() || self.wizard.is_some() {
+        if self.popup.is_some() || self.wizard.is_some() || self.demo_shown() {
             return;
         }
         let areas = self.areas();

@@ -15,6 +15,7 @@
 pub mod app;
 pub mod commands;
 pub mod config;
+pub mod demo;
 pub mod errors;
 pub mod guide;
 pub mod history;
@@ -61,7 +62,7 @@ pub fn run(opts: mysql::Opts, label: String) -> anyhow::Result<()> {
     let mut app = App::new(label, config.keymap, history, Instant::now());
     app.theme = config.theme;
     app.setup = setup::sources::gather();
-    in_terminal(&mut app, &worker)
+    in_terminal(&mut app, &worker, None)
 }
 
 /// Opens the interactive UI as `start` says: connected, or on the setup
@@ -86,7 +87,7 @@ pub fn open(start: Start) -> anyhow::Result<()> {
         ),
     };
     app.theme = config.theme;
-    in_terminal(&mut app, &worker)
+    in_terminal(&mut app, &worker, None)
 }
 
 /// Fails with a plain message unless stdin and stdout are a terminal.
@@ -98,10 +99,15 @@ pub fn check_terminal() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs `app` on the real terminal until it quits, restoring the terminal.
-fn in_terminal(app: &mut App, worker: &worker::Worker) -> anyhow::Result<()> {
+/// Runs `app` on the real terminal until it quits, restoring the terminal;
+/// `demo` is the demo worker in demo mode.
+fn in_terminal(
+    app: &mut App,
+    worker: &worker::Worker,
+    demo: Option<&demo::worker::DemoWorker>,
+) -> anyhow::Result<()> {
     let mut terminal = terminal::enter()?;
-    let result = event_loop(&mut terminal, app, worker);
+    let result = event_loop(&mut terminal, app, worker, demo);
     terminal::restore();
     result
 }
@@ -125,6 +131,7 @@ fn event_loop(
     terminal: &mut terminal::Term,
     app: &mut App,
     worker: &worker::Worker,
+    demo: Option<&demo::worker::DemoWorker>,
 ) -> anyhow::Result<()> {
     let size = terminal.size()?;
     app.update(Msg::Resize(size.width, size.height));
@@ -137,6 +144,11 @@ fn event_loop(
                     app.update(Msg::ExternalEdited(result));
                 }
                 Effect::SaveProfile(profile) => app.update(save_profile(&profile)),
+                Effect::Demo(request) => {
+                    if let Some(d) = demo {
+                        d.send(request);
+                    }
+                }
             }
         }
         terminal.draw(|frame| ui::draw(frame, app))?;
@@ -151,6 +163,9 @@ fn event_loop(
         }
         while let Some(response) = worker.try_recv() {
             app.update(Msg::Worker(response));
+        }
+        while let Some(reply) = demo.and_then(|d| d.try_recv()) {
+            app.update(Msg::Demo(Box::new(reply)));
         }
         app.update(Msg::Tick(Instant::now()));
     }

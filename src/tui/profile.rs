@@ -332,6 +332,19 @@ pub fn label(config: &ConnectionConfig) -> String {
     }
 }
 
+/// [`label`] for driver options (the demo's private server).
+pub fn label_of_opts(opts: &mysql::Opts) -> String {
+    let user = opts.get_user().unwrap_or("root");
+    match opts.get_socket() {
+        Some(_) => format!("{user}@localhost"),
+        None => label(&ConnectionConfig::tcp(
+            opts.get_ip_or_hostname().to_string(),
+            opts.get_tcp_port(),
+            user,
+        )),
+    }
+}
+
 /// Whether any connection flag (or `--url`, or an option file) was given.
 pub fn options_given(args: &ConnectionArgs) -> bool {
     args.url.is_some()

@@ -18,6 +18,17 @@ const TABS: [PaneId; 3] = [PaneId::Preview, PaneId::Summaries, PaneId::Compare];
 
 /// Draws the whole screen for `app`.
 pub fn draw(frame: &mut Frame, app: &App) {
+    if let Some(demo) = app
+        .demo
+        .as_ref()
+        .filter(|d| d.dashboard && app.wizard.is_none())
+    {
+        super::demo::draw::draw(frame, app, demo);
+        if let Some(popup) = &app.popup {
+            popup.draw(frame, frame.area(), &app.theme, &app.keymap);
+        }
+        return;
+    }
     if let Some(wizard) = &app.wizard {
         super::setup::draw::draw(frame, app, wizard);
         if let Some(popup) = &app.popup {
@@ -105,6 +116,9 @@ pub fn draw_title(frame: &mut Frame, app: &App, area: Rect) {
     );
     if let Some(db) = &app.database {
         text.push_str(&format!(" · db {db}"));
+    }
+    if app.demo.is_some() {
+        text.push_str(&format!("  [{}]", strings::demo::BACK_TO_DEMO));
     }
     let width = usize::from(area.width);
     frame.render_widget(

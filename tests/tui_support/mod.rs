@@ -7,6 +7,7 @@ use lightning_tables::db::doctor::{DoctorReport, ServerFacts};
 use lightning_tables::engine::catalog::Entry;
 use lightning_tables::engine::lifecycle::StatusReport;
 use lightning_tables::tui::app::{App, Effect, Msg};
+use lightning_tables::tui::demo::protocol::DemoRequest;
 use lightning_tables::tui::history::History;
 use lightning_tables::tui::keymap::Keymap;
 use lightning_tables::tui::profile::Profile;
@@ -27,6 +28,8 @@ pub struct Harness {
     pub edits: Vec<String>,
     /// Profiles the app asked to save.
     pub saved: Vec<Profile>,
+    /// Requests to the demo worker.
+    pub demo: Vec<DemoRequest>,
     /// The test clock.
     pub now: Instant,
 }
@@ -46,6 +49,7 @@ impl Harness {
             sent: Vec::new(),
             edits: Vec::new(),
             saved: Vec::new(),
+            demo: Vec::new(),
             now,
         };
         h.drain();
@@ -61,6 +65,7 @@ impl Harness {
             sent: Vec::new(),
             edits: Vec::new(),
             saved: Vec::new(),
+            demo: Vec::new(),
             now,
         };
         h.drain();
@@ -74,6 +79,7 @@ impl Harness {
                 Effect::Send(r) => self.sent.push(r),
                 Effect::EditExternally(t) => self.edits.push(t),
                 Effect::SaveProfile(p) => self.saved.push(p),
+                Effect::Demo(r) => self.demo.push(r),
             }
         }
     }
@@ -337,4 +343,161 @@ pub fn doctor_report(ready: bool) -> DoctorReport {
         tables: vec![("orders".into(), Some("InnoDB".into()))],
     };
     DoctorReport::assemble("root@127.0.0.1:3399", Some("shop"), &facts)
+}
+
+/// Demo-mode helpers: the setup and the worker's replies.
+pub mod demo {
+    use lightning_tables::demo::compare::{Comparison, Latency};
+    use lightning_tables::demo::mix::Mix;
+    use lightning_tables::demo::runner::{DemoEvent, SummaryValidation};
+    use lightning_tables::demo::schema::LoadReport;
+    use lightning_tables::demo::workload::{Tuning, WorkloadCounters};
+    use lightning_tables::engine::lifecycle::{Event, Progress};
+    use lightning_tables::tui::demo::protocol::{Built, DemoReply};
+    use lightning_tables::tui::demo::state::DemoSetup;
+
+    /// 100 000 transactions of 5 000 users, 4 writers at 400/s.
+    pub fn setup(autoplay: bool) -> DemoSetup {
+        DemoSetup {
+            database: "lightning_demo".into(),
+            load: LoadReport {
+                transactions: 100_000,
+                users: 5_000,
+                secs: 1.2,
+            },
+            writers: 4,
+            ops_per_sec: 400,
+            seed: 42,
+            autoplay,
+        }
+    }
+
+    /// The writers started.
+    pub fn writes_started() -> DemoReply {
+        DemoReply::Event(DemoEvent::WritesStarted {
+            writers: 4,
+            tuning: Tuning {
+                ops_per_sec: 400,
+                mix: Mix::default(),
+            },
+        })
+    }
+
+    /// Counters with `total` writes after `secs`.
+    pub fn counters(total: u64, secs: f64) -> DemoReply {
+        DemoReply::Event(DemoEvent::Writes(WorkloadCounters {
+            inserts: total / 2,
+            updates: total / 4,
+            moves: total / 8,
+            deletes: total - total / 2 - total / 4 - total / 8,
+            conflicts: 1,
+            errors: 0,
+            max_write_ms: 12.0,
+            elapsed_secs: secs,
+        }))
+    }
+
+    /// The writers stopped after `total` writes.
+    pub fn writes_stopped(total: u64) -> DemoReply {
+        match counters(total, 30.0) {
+            DemoReply::Event(DemoEvent::Writes(c)) => DemoReply::Event(DemoEvent::WritesStopped(c)),
+            other => other,
+        }
+    }
+
+    /// One timed run of the report query.
+    pub fn baseline(ms: f64) -> DemoReply {
+        DemoReply::Event(DemoEvent::Baseline { ms, rows: 5000 })
+    }
+
+    /// A backfill event of `summary`.
+    pub fn backfill(summary: &str, detail: Event) -> DemoReply {
+        DemoReply::Event(DemoEvent::Backfill {
+            summary: summary.into(),
+            detail,
+        })
+    }
+
+    /// The statements of the debits summary, triggers included.
+    pub fn prepared() -> Event {
+        Event::Prepared {
+            statements: vec![
+                "CREATE TABLE `lightning_demo`.`_lt_debits_by_user_g1` (...)".into(),
+                "CREATE OR REPLACE VIEW `lightning_demo`.`debits_by_user` AS ...".into(),
+                "CREATE OR REPLACE TRIGGER `lightning_demo`.`_lt_debits_by_user_ins` AFTER INSERT ON `lightning_demo`.`transactions` FOR EACH ROW\nBEGIN\n  IF (NEW.`kind` = 'debit') THEN\n    INSERT INTO `lightning_demo`.`_lt_debits_by_user_g1` ...;\n  END IF;\nEND".into(),
+                "CREATE OR REPLACE TRIGGER `lightning_demo`.`_lt_debits_by_user_upd` AFTER UPDATE ON `lightning_demo`.`transactions` FOR EACH ROW\nBEGIN\nEND".into(),
+                "CREATE OR REPLACE TRIGGER `lightning_demo`.`_lt_debits_by_user_del` AFTER DELETE ON `lightning_demo`.`transactions` FOR EACH ROW\nBEGIN\nEND".into(),
+            ],
+        }
+    }
+
+    /// Backfill progress at `percent`.
+    pub fn progress(percent: f64) -> Event {
+        Event::Progress(Progress {
+            rows_done: (percent * 1000.0) as u64,
+            rows_total: 100_000,
+            percent,
+            rate: 200_000.0,
+            eta_secs: 0.3,
+            chunk_size: 5000,
+            chunks: 4,
+        })
+    }
+
+    /// `summary` is ready.
+    pub fn created(summary: &str) -> DemoReply {
+        DemoReply::Created {
+            summary: summary.into(),
+            built: Built {
+                rows: 100_000,
+                backfill_secs: 0.5,
+                lock_ms: 3.2,
+            },
+        }
+    }
+
+    fn latency(base: f64, samples: usize) -> Latency {
+        Latency {
+            current_ms: base * 1.1,
+            min_ms: base * 0.9,
+            median_ms: base,
+            max_ms: base * 1.5,
+            samples,
+        }
+    }
+
+    /// The running comparison of `summary` after `samples` rounds.
+    pub fn comparison(summary: &str, samples: usize, matches: bool) -> DemoReply {
+        DemoReply::Event(DemoEvent::Comparison {
+            summary: summary.into(),
+            comparison: Comparison {
+                original: latency(480.0, samples),
+                summary: latency(1.2, samples),
+                original_rows: 5000,
+                summary_rows: 5000,
+                matches,
+                speedup: 400.0,
+            },
+        })
+    }
+
+    /// Totals read from `summary`.
+    pub fn totals(summary: &str, n: &str) -> DemoReply {
+        DemoReply::Totals {
+            summary: summary.into(),
+            n: n.into(),
+            total: "9231915.73".into(),
+        }
+    }
+
+    /// The validation of `summary`.
+    pub fn validated(summary: &str, exact: bool) -> DemoReply {
+        DemoReply::Event(DemoEvent::Validated(SummaryValidation {
+            summary: summary.into(),
+            exact,
+            groups: 5000,
+            differing_groups: u64::from(!exact),
+            problems: vec![],
+        }))
+    }
 }

@@ -77,6 +77,20 @@ pub enum Action {
     Setup,
     /// Show or hide the step-by-step guide.
     Guide,
+    /// Demo: go on to the next step of the story.
+    NextStep,
+    /// Demo: pause or resume the writers.
+    ToggleWrites,
+    /// Demo: more writes per second.
+    Faster,
+    /// Demo: fewer writes per second.
+    Slower,
+    /// Demo: the next mix of writes.
+    NextMix,
+    /// Demo: steps move on by themselves (or not).
+    Autoplay,
+    /// Demo: switch between the dashboard and the usual panes.
+    Dashboard,
 }
 
 /// Every action with its configuration name.
@@ -118,4 +132,11 @@ pub const ACTION_NAMES: &[(&str, Action)] = &[
     ("deny", Action::Deny),
     ("setup", Action::Setup),
     ("guide", Action::Guide),
+    ("next_step", Action::NextStep),
+    ("toggle_writes", Action::ToggleWrites),
+    ("faster", Action::Faster),
+    ("slower", Action::Slower),
+    ("next_mix", Action::NextMix),
+    ("autoplay", Action::Autoplay),
+    ("dashboard", Action::Dashboard),
 ];

@@ -41,11 +41,13 @@ pub enum Context {
     Popup,
     /// The connection setup wizard.
     Wizard,
+    /// The demo dashboard.
+    Demo,
 }
 
 impl Context {
     /// Every context, in help order.
-    pub const ALL: [Context; 9] = [
+    pub const ALL: [Context; 10] = [
         Context::Global,
         Context::Navigation,
         Context::Schema,
@@ -55,6 +57,7 @@ impl Context {
         Context::Compare,
         Context::Popup,
         Context::Wizard,
+        Context::Demo,
     ];
 
     /// The name used in the configuration file.
@@ -69,6 +72,7 @@ impl Context {
             Context::Compare => "compare",
             Context::Popup => "popup",
             Context::Wizard => "wizard",
+            Context::Demo => "demo",
         }
     }
 }
@@ -112,6 +116,7 @@ pub const DEFAULT_BINDINGS: &[DefaultBinding] = &[
     b(C::Global, "ctrl-e", A::ExternalEditor, false),
     b(C::Global, "ctrl-o", A::Setup, false),
     b(C::Global, "ctrl-g", A::Guide, false),
+    b(C::Global, "f3", A::Dashboard, false),
     b(C::Navigation, "up", A::Up, false),
     b(C::Navigation, "k", A::Up, false),
     b(C::Navigation, "down", A::Down, false),
@@ -172,6 +177,15 @@ pub const DEFAULT_BINDINGS: &[DefaultBinding] = &[
     b(C::Wizard, "backtab", A::PrevPane, false),
     b(C::Wizard, "up", A::Up, false),
     b(C::Wizard, "esc", A::Deny, true),
+    b(C::Demo, "enter", A::NextStep, true),
+    b(C::Demo, "right", A::NextStep, false),
+    b(C::Demo, "n", A::NextStep, false),
+    b(C::Demo, "w", A::ToggleWrites, true),
+    b(C::Demo, "+", A::Faster, true),
+    b(C::Demo, "=", A::Faster, false),
+    b(C::Demo, "-", A::Slower, true),
+    b(C::Demo, "m", A::NextMix, true),
+    b(C::Demo, "a", A::Autoplay, true),
 ];
 /// One effective binding.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -261,7 +261,7 @@ fn report_lines(w: &Wizard, theme: &Theme, width: u16, lines: &mut Vec<Line<'sta
 
 /// Greedy word wrap of `text` into lines of at most `width` characters
 /// (a longer word gets a line of its own).
-fn wrap(text: &str, width: usize) -> Vec<String> {
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let width = width.max(10);
     let mut out = Vec::new();
     let mut line = String::new();

@@ -5,6 +5,7 @@
 
 use super::keymap::{Action, Context};
 
+pub mod demo;
 pub mod guide;
 pub mod setup;
 
@@ -118,6 +119,7 @@ pub fn context_name(context: Context) -> &'static str {
         Context::Compare => "Compare",
         Context::Popup => "Confirmation and message popups",
         Context::Wizard => "Connection setup",
+        Context::Demo => "Demo dashboard",
     }
 }
 
@@ -174,6 +176,13 @@ pub fn action_label(action: Action) -> &'static str {
         Action::Deny => "no",
         Action::Setup => "connection setup",
         Action::Guide => "show/hide the guide",
+        Action::NextStep => "next step",
+        Action::ToggleWrites => "writes on/off",
+        Action::Faster => "faster writes",
+        Action::Slower => "slower writes",
+        Action::NextMix => "next mix of writes",
+        Action::Autoplay => "autoplay on/off",
+        Action::Dashboard => "demo dashboard / full UI",
     }
 }
 
