@@ -148,10 +148,10 @@ enum Tour {
 /// Loads the data, then hands over to the TUI or plays the headless story.
 fn tour(args: &DemoArgs, target: &Target, player: &mut Player) -> Result<Tour, DemoError> {
     let loaded = player.load(target)?;
-    let loaded = if args.no_tui || args.autoplay {
+    let loaded = if args.no_tui {
         loaded
     } else {
-        match open_tui_demo(target, loaded) {
+        match open_tui_demo(args, target, loaded) {
             Ok(code) => return Ok(Tour::HandedOver(code)),
             Err(loaded) => loaded,
         }
@@ -162,15 +162,28 @@ fn tour(args: &DemoArgs, target: &Target, player: &mut Player) -> Result<Tour, D
 }
 
 /// The hand-off point to the TUI's demo mode: the server runs and the sample
-/// data is loaded; the demo mode would start the writers and guide the user
-/// through the same [`crate::demo::story`], reusing [`crate::demo::workload`]
-/// and [`crate::demo::compare`].
-///
-/// The TUI has no demo entry point yet, so this gives the data back and the
-/// headless story plays instead. When it has one, call it here with
-/// `target.db_opts()` and return `Ok(exit code)`.
-fn open_tui_demo(_target: &Target, loaded: Loaded) -> Result<i32, Loaded> {
-    Err(loaded)
+/// data is loaded; the demo mode starts the writers and guides the user
+/// through the same [`crate::demo::story`] (by itself with `--autoplay`).
+/// Without a terminal the data is given back and the headless story plays.
+fn open_tui_demo(args: &DemoArgs, target: &Target, loaded: Loaded) -> Result<i32, Loaded> {
+    if crate::tui::check_terminal().is_err() {
+        return Err(loaded);
+    }
+    let setup = crate::tui::demo::state::DemoSetup {
+        database: target.database.clone(),
+        load: loaded.report,
+        writers: usize::from(args.writers),
+        ops_per_sec: args.rate,
+        seed: DemoConfig::default().seed,
+        autoplay: args.autoplay,
+    };
+    match crate::tui::demo::run(target.db_opts(), setup) {
+        Ok(code) => Ok(code),
+        Err(e) => {
+            eprintln!("error: {}", super::output::one_line(&format!("{e:#}")));
+            Ok(exit::FAILURE)
+        }
+    }
 }
 
 /// Starts the private server (or checks the `--url` one) and reports it.
