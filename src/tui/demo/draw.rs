@@ -120,7 +120,7 @@ fn draw_story(frame: &mut Frame, app: &App, demo: &DemoState, area: Rect) {
             .map(move |l| Line::styled(l, style))
     };
     // Small: the title's "step n of m" replaces the markers.
-    let roomy = area.height >= 12;
+    let roomy = area.height >= 10;
     let mut lines = Vec::new();
     if roomy {
         lines.push(Line::from(progress(demo, theme)));
