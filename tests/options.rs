@@ -258,9 +258,11 @@ fn usage_basics() {
         "{text}"
     );
 
-    // No subcommand: the interactive UI (placeholder for now) exits 0.
+    // No subcommand opens the interactive UI, which needs a terminal: without one (as here)
+    // it says so in one line and points at the commands.
     let out = lightning(home.path(), &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("needs a terminal"), "{}", stderr(&out));
 
     let out = lightning(home.path(), &["--port", "notaport", "doctor"]);
     assert_eq!(out.status.code(), Some(2));
