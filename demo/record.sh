@@ -30,7 +30,7 @@ need cargo "install the Rust toolchain (https://rustup.rs)"
 
 echo "==> building lightning (release)"
 cargo build --release --quiet
-bin="$PWD/target/release/lightning"
+bin="${CARGO_TARGET_DIR:-$PWD/target}/release/lightning"
 
 # Quote every extra flag for the command string asciinema runs.
 extra=""
@@ -39,10 +39,12 @@ for arg in "$@"; do
 done
 
 echo "==> recording $cast (${COLS}x${ROWS}, about a minute)"
+# The trailing no-op output, printed after the demo has lingered on its
+# result, gives the recording (and so the SVG's last frame) that time too.
 TERM=xterm-256color asciinema rec --overwrite --quiet \
     --cols "$COLS" --rows "$ROWS" \
     --title "LightningTables demo" \
-    --command "$(printf '%q' "$bin") demo --autoplay$extra" \
+    --command "$(printf '%q' "$bin") demo --autoplay$extra; printf '\\033[0m'" \
     "$cast"
 
 echo "==> rendering $svg"

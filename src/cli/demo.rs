@@ -2,11 +2,12 @@
 //! a `lightning_demo` database on a given server).
 //!
 //! The demo itself lives in [`crate::demo`]; this file picks the server,
-//! wires Ctrl-C to a clean stop, renders the events (see [`render`]), hands
-//! over to the TUI's demo mode once that exists ([`open_tui_demo`]), and
-//! cleans up: the private server and its data are removed at the end unless
-//! `--keep`, in which case the server stays up until Ctrl-C and the command
-//! prints how to connect to it.
+//! wires Ctrl-C to a clean stop, loads the data, hands over to the TUI's
+//! demo mode in a terminal ([`open_tui_demo`]) or else plays the headless
+//! story and renders its events (see [`render`]), and cleans up: the
+//! private server and its data are removed at the end unless `--keep`, in
+//! which case the server stays up until Ctrl-C and the command prints how
+//! to connect to it.
 
 mod render;
 
@@ -31,7 +32,7 @@ const CANCELLED_EXIT: i32 = 130;
 /// Arguments of `lightning demo`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct DemoArgs {
-    /// Play the story without the interactive UI, as fast as it goes (for scripts and CI)
+    /// Print the story as text (or JSON) instead of the interactive UI, as fast as it goes
     #[arg(long)]
     pub no_tui: bool,
 
@@ -68,22 +69,31 @@ lightning_demo there, and drops it at the end unless --keep.
 
 It loads users and transactions, starts writers, times a report query,
 creates two summaries online while the writers run, compares each with its
-query, stops the writers and validates. Exit status 0 means every summary
-was exact.";
+query, stops the writers and validates. In a terminal this plays in the
+interactive UI's demo mode (by itself with --autoplay); with --no-tui, or
+without a terminal, the story is printed as text (or JSON lines with
+--json). Exit status 0 means every summary was exact.";
 
 impl DemoArgs {
+    /// The story is printed, not shown in the interactive UI: `--no-tui`,
+    /// or `--json` (whose readers want the event lines).
+    fn headless(&self, json: bool) -> bool {
+        self.no_tui || json
+    }
+
     /// The runner's settings for these flags.
-    fn config(&self) -> DemoConfig {
+    fn config(&self, json: bool) -> DemoConfig {
+        // Dwell on each step when a person may be watching (autoplay, or a
+        // plain `demo` whose output is not a terminal); scripts hurry.
+        let fast = self.headless(json) && !self.autoplay;
         let defaults = DemoConfig::default();
         DemoConfig {
             rows: self.rows,
             writers: usize::from(self.writers),
             ops_per_sec: self.rate,
-            // Dwell unless told to hurry: autoplay and (until the TUI has a
-            // demo mode) the plain tour are watched by people.
-            dwell: !self.no_tui,
+            dwell: !fast,
             keep_writing: defaults.keep_writing,
-            compare_rounds: if self.no_tui { 5 } else { 3 },
+            compare_rounds: if fast { 5 } else { 3 },
             ..defaults
         }
     }
@@ -104,16 +114,15 @@ pub fn run(ctx: &Ctx, args: &DemoArgs) -> anyhow::Result<i32> {
     let control = Control::new();
     let guard = cancel_on_interrupt(&control, view.notifier());
     let mut on_event = |event| view.on_event(event);
-    let mut player = Player::new(args.config(), &control, &mut on_event);
+    let mut player = Player::new(args.config(ctx.json()), &control, &mut on_event);
 
     let (server, target) = start(ctx, args, &mut player)?;
-    let result = tour(args, &target, &mut player);
+    let result = tour(args, args.headless(ctx.json()), &target, &mut player);
     drop(player);
     drop(guard);
     view.finish();
     let code = match result {
         Ok(Tour::Played(outcome)) => {
-            view.outcome(&outcome);
             if outcome.exact {
                 exit::OK
             } else {
@@ -146,9 +155,14 @@ enum Tour {
 }
 
 /// Loads the data, then hands over to the TUI or plays the headless story.
-fn tour(args: &DemoArgs, target: &Target, player: &mut Player) -> Result<Tour, DemoError> {
+fn tour(
+    args: &DemoArgs,
+    headless: bool,
+    target: &Target,
+    player: &mut Player,
+) -> Result<Tour, DemoError> {
     let loaded = player.load(target)?;
-    let loaded = if args.no_tui {
+    let loaded = if headless {
         loaded
     } else {
         match open_tui_demo(args, target, loaded) {
@@ -157,7 +171,6 @@ fn tour(args: &DemoArgs, target: &Target, player: &mut Player) -> Result<Tour, D
         }
     };
     let outcome = player.play(target, loaded)?;
-    player.finish()?;
     Ok(Tour::Played(outcome))
 }
 

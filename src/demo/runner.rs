@@ -175,6 +175,8 @@ pub enum DemoEvent {
     WritesStopped(WorkloadCounters),
     /// A summary was validated.
     Validated(SummaryValidation),
+    /// The outcome of the whole run (the last event).
+    Result(DemoOutcome),
 }
 
 /// The validation of one summary.
@@ -311,7 +313,8 @@ impl<'a> Player<'a> {
         Ok(loaded)
     }
 
-    /// Plays every step after loading, on the data `loaded` made on `target`.
+    /// Plays every step after loading, on the data `loaded` made on `target`,
+    /// up to the closing one, which reports the outcome as [`DemoEvent::Result`].
     pub fn play(&mut self, target: &Target, loaded: Loaded) -> Result<DemoOutcome, DemoError> {
         let db_opts = target.db_opts();
         let Loaded {
@@ -425,19 +428,18 @@ impl<'a> Player<'a> {
         let exact = summaries
             .iter()
             .all(|s| s.validation.exact && s.comparison.matches);
-        Ok(DemoOutcome {
+        let outcome = DemoOutcome {
             exact,
             load,
             baseline_ms: baseline.latency().median_ms,
             summaries,
             writes: counters,
-        })
-    }
-
-    /// Plays the closing step (after the caller has shown the outcome).
-    pub fn finish(&mut self) -> Result<(), DemoError> {
+        };
+        // The closing step shows the outcome and lingers on it.
         self.begin(StepId::Done)?;
-        self.end(StepId::Done)
+        self.emit(DemoEvent::Result(outcome.clone()));
+        self.end(StepId::Done)?;
+        Ok(outcome)
     }
 
     /// (Re)creates the demo database and loads the sample data; returns a

@@ -56,7 +56,7 @@ pub const STORY: &[Step] = &[
         title: "A private MariaDB server",
         explanation: "The demo runs its own throw-away mariadbd: its own data directory, socket \
                       and port. No other server is touched, and everything is removed at the end.",
-        read_ms: 2000,
+        read_ms: 1500,
         linger_ms: 500,
     },
     Step {
@@ -116,7 +116,7 @@ pub const STORY: &[Step] = &[
         explanation: "The original query and SELECT * FROM the summary, read in one consistent \
                       snapshot while the writers run, then compared row by row.",
         read_ms: 2000,
-        linger_ms: 3000,
+        linger_ms: 2500,
     },
     Step {
         id: StepId::Validate,
@@ -124,7 +124,7 @@ pub const STORY: &[Step] = &[
         explanation: "The writers stop. Every group of each summary is recomputed from the base \
                       table and compared: exact means not one group differs.",
         read_ms: 1500,
-        linger_ms: 2000,
+        linger_ms: 1500,
     },
     Step {
         id: StepId::Done,
@@ -132,7 +132,7 @@ pub const STORY: &[Step] = &[
         explanation: "On your own server: lightning preview shows what a summary of a query \
                       would create, and lightning create builds it online, as just seen.",
         read_ms: 0,
-        linger_ms: 1500,
+        linger_ms: 4500,
     },
 ];
 

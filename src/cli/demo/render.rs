@@ -6,7 +6,6 @@
 //! for `lightning create` (whose [`ProgressView`] renders the backfills).
 
 use indicatif::{ProgressBar, ProgressStyle};
-use serde::Serialize;
 use std::time::Duration;
 
 use crate::cli::output::{paint, Colour};
@@ -48,15 +47,6 @@ pub struct View {
     compare_header: bool,
 }
 
-/// The final JSON line.
-#[derive(Serialize)]
-struct ResultLine<'a> {
-    /// Always `"result"`.
-    event: &'static str,
-    #[serde(flatten)]
-    outcome: &'a DemoOutcome,
-}
-
 impl View {
     /// A view in `mode`; `colours` paints text for a terminal.
     pub fn new(mode: Mode, colours: bool) -> View {
@@ -94,7 +84,7 @@ impl View {
     /// Prints `text` under the step heading after `mark`, wrapped to the
     /// terminal with a hanging indent.
     fn marked(&self, mark: &str, text: &str) {
-        let lines = wrap(text, self.width.saturating_sub(INDENT.len() + 2).max(20));
+        let lines = wrap(text, self.width.saturating_sub(INDENT.len() + 3).max(20));
         for (i, line) in lines.iter().enumerate() {
             let lead = if i == 0 { mark } else { " " };
             self.line(&format!("{INDENT}{lead} {line}"));
@@ -111,7 +101,7 @@ impl View {
 
     /// Prints a command or query, wrapped, dimmed.
     fn code(&self, text: &str) {
-        for line in wrap(text, self.width.saturating_sub(INDENT.len() + 2).max(20)) {
+        for line in wrap(text, self.width.saturating_sub(INDENT.len() + 3).max(20)) {
             self.line(&format!(
                 "{INDENT}  {}",
                 paint(&line, Colour::Bold, self.colours)
@@ -135,7 +125,10 @@ impl View {
                 println!();
                 let heading = format!("[{number}/{total}] {}", step.title);
                 println!("{}", paint(&heading, Colour::Bold, self.colours));
-                for line in wrap(step.explanation, WRAP.min(self.width - INDENT.len())) {
+                for line in wrap(
+                    step.explanation,
+                    WRAP.min(self.width.saturating_sub(INDENT.len() + 1)),
+                ) {
                     println!("{INDENT}{}", paint(&line, Colour::Dim, self.colours));
                 }
             }
@@ -210,6 +203,7 @@ impl View {
                 ));
             }
             DemoEvent::Validated(v) => self.validated(&v),
+            DemoEvent::Result(outcome) => self.outcome(&outcome),
         }
     }
 
@@ -338,16 +332,9 @@ impl View {
         }
     }
 
-    /// Prints the outcome: the result JSON line, or a closing verdict.
-    pub fn outcome(&mut self, outcome: &DemoOutcome) {
+    /// Prints the closing verdict.
+    fn outcome(&mut self, outcome: &DemoOutcome) {
         self.clear_bars();
-        if self.mode == Mode::Json {
-            json_line(&ResultLine {
-                event: "result",
-                outcome,
-            });
-            return;
-        }
         println!();
         let verdict = if outcome.exact {
             paint("exact", Colour::Green, self.colours)
