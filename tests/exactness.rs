@@ -290,3 +290,14 @@ fn reserved_words_and_odd_identifiers() {
         "odd after writes",
     );
 }
+
+#[test]
+fn not_null_arguments_share_the_row_count() {
+    // `id` cannot be NULL: no separate non-NULL counter is kept and COUNT/SUM/AVG read `cnt`.
+    run_shape(
+        "notnull",
+        "SELECT g, SUM(id) AS s, AVG(id) AS a, COUNT(id) AS c, SUM(id * 2 + 1) AS odd FROM t GROUP BY g",
+        Strings::Exact,
+        7,
+    );
+}

@@ -173,13 +173,14 @@ pub fn infer_types(
         keys: Vec::new(),
         sums: vec![None; layout.nums.len()],
         minmax: Vec::new(),
+        args: Vec::new(),
     };
     if let Some(sql) = first {
         for (field, t) in probe_types(conn, &sql)? {
-            if field.starts_with('k') {
-                types.keys.push(t);
-            } else {
-                types.minmax.push(t);
+            match field.chars().next() {
+                Some('k') => types.keys.push(t),
+                Some('a') => types.args.push(t),
+                _ => types.minmax.push(t),
             }
         }
     }

@@ -87,6 +87,7 @@ pub fn types_for(analysis: &Analysis, table: &TableMeta) -> ExprTypes {
             })
             .collect(),
         minmax: layout.minmax.iter().map(|m| type_of(m, table)).collect(),
+        args: layout.nums.iter().map(|n| type_of(&n.arg, table)).collect(),
     }
 }
 

@@ -73,7 +73,9 @@ impl Gen<'_> {
         }
         cols.push("`cnt`".into());
         for (i, n) in self.layout.nums.iter().enumerate() {
-            cols.push(format!("`nn{i}`"));
+            if self.tracks_nonnull(i) {
+                cols.push(format!("`nn{i}`"));
+            }
             if n.needs_sum {
                 cols.push(format!("`s{i}`"));
             }
@@ -87,17 +89,13 @@ impl Gen<'_> {
         let mut items = self.key_items();
         items.push("COUNT(*) AS `cnt`".into());
         for (i, n) in self.layout.nums.iter().enumerate() {
-            items.push(format!("SUM(({}) IS NOT NULL) AS `nn{i}`", n.arg));
+            if self.tracks_nonnull(i) {
+                items.push(format!("SUM(({}) IS NOT NULL) AS `nn{i}`", n.arg));
+            }
             if n.needs_sum {
-                let t = self.sum_type(i);
-                let cast = if t == "double" {
-                    "DOUBLE".to_string()
-                } else {
-                    t.to_uppercase()
-                };
                 items.push(format!(
-                    "SUM(CAST(COALESCE({}, 0) AS {cast})) AS `s{i}`",
-                    n.arg
+                    "SUM({}) AS `s{i}`",
+                    self.sum_value(i, &n.arg.to_string())
                 ));
             }
         }

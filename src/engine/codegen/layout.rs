@@ -55,6 +55,9 @@ pub struct ExprTypes {
     pub sums: Vec<Option<SqlType>>,
     /// Type of each MIN/MAX input.
     pub minmax: Vec<SqlType>,
+    /// Type of each COUNT/SUM/AVG argument (its nullability decides whether a non-NULL counter
+    /// is kept; an UNSIGNED one is cast before negation).
+    pub args: Vec<SqlType>,
 }
 
 impl Layout {
@@ -127,6 +130,9 @@ impl Layout {
         for (j, m) in self.minmax.iter().enumerate() {
             cols.push(format!("{m} AS `m{j}`"));
         }
+        for (i, n) in self.nums.iter().enumerate() {
+            cols.push(format!("{} AS `a{i}`", n.arg));
+        }
         let first =
             (!cols.is_empty()).then(|| format!("SELECT {} FROM {base} LIMIT 0", cols.join(", ")));
         let sums: Vec<String> = self
@@ -153,7 +159,7 @@ impl Layout {
         if types.minmax.len() != self.minmax.len() {
             return Err(mismatch("MIN/MAX inputs"));
         }
-        if types.sums.len() != self.nums.len() {
+        if types.sums.len() != self.nums.len() || types.args.len() != self.nums.len() {
             return Err(mismatch("SUM/AVG inputs"));
         }
         for (k, t) in analysis.keys.iter().zip(&types.keys) {

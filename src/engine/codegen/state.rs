@@ -92,7 +92,9 @@ impl Gen<'_> {
         cols.push("`slot` SMALLINT UNSIGNED NOT NULL".into());
         cols.push("`cnt` BIGINT NOT NULL DEFAULT 0".into());
         for (i, n) in self.layout.nums.iter().enumerate() {
-            cols.push(format!("`nn{i}` BIGINT NOT NULL DEFAULT 0"));
+            if self.tracks_nonnull(i) {
+                cols.push(format!("`nn{i}` BIGINT NOT NULL DEFAULT 0"));
+            }
             if n.needs_sum {
                 let t = self.sum_type(i);
                 cols.push(format!("`s{i}` {t} NOT NULL DEFAULT 0"));
@@ -127,6 +129,59 @@ impl Gen<'_> {
             ));
         }
         out
+    }
+
+    /// Whether numeric input `i` can be NULL, so that its non-NULL count differs from the row
+    /// count and needs a column of its own.
+    pub fn tracks_nonnull(&self, i: usize) -> bool {
+        self.types.args.get(i).map(|t| t.nullable).unwrap_or(true)
+    }
+
+    /// The state column counting the non-NULL values of input `i` (`cnt` when it cannot be NULL).
+    pub fn nonnull_col(&self, i: usize) -> String {
+        if self.tracks_nonnull(i) {
+            format!("`nn{i}`")
+        } else {
+            "`cnt`".into()
+        }
+    }
+
+    /// The value input `i` adds to its sum for one row (`arg` rendered for the row). NULL counts
+    /// as 0 (its non-NULL count is kept apart); UNSIGNED and non-numeric values are cast, because
+    /// negating an UNSIGNED value would make the user's write fail.
+    pub fn sum_value(&self, i: usize, arg: &str) -> String {
+        let value = if self.tracks_nonnull(i) {
+            format!("COALESCE({arg}, 0)")
+        } else {
+            arg.to_string()
+        };
+        let storage = self.sum_type(i);
+        // Negation and differences are safe without a cast only for signed types narrower than
+        // BIGINT (MariaDB computes them in BIGINT), signed DECIMAL and floating point; BIGINT
+        // can overflow (-(-2^63)), UNSIGNED cannot go negative, other types must be converted.
+        let needs_cast = match self.types.args.get(i) {
+            Some(t) => {
+                let unsigned = t.column_type.to_ascii_lowercase().contains("unsigned");
+                let safe = matches!(
+                    t.base().as_str(),
+                    "tinyint" | "smallint" | "mediumint" | "int" | "integer" | "decimal"
+                ) || (storage == "double"
+                    && matches!(t.base().as_str(), "double" | "float" | "real"));
+                unsigned || !safe
+            }
+            None => true,
+        };
+        if needs_cast {
+            let cast = if storage == "double" {
+                "DOUBLE".to_string()
+            } else {
+                storage.to_uppercase()
+            };
+            format!("CAST({value} AS {cast})")
+        } else {
+            // Parenthesized: the caller may negate it.
+            format!("({value})")
+        }
     }
 
     /// Storage type of the sum of numeric input `i`.

@@ -77,17 +77,9 @@ impl Gen<'_> {
             .map(|f| format!("({})", render(f, Some(q))))
     }
 
-    /// The exact value added to sum `i` for one row, cast so that negation can never overflow an
-    /// UNSIGNED type (which would make the user's write fail).
+    /// The exact value added to sum `i` for one row image.
     fn sum_input(&self, i: usize, q: &str) -> String {
-        let arg = render(&self.layout.nums[i].arg, Some(q));
-        let t = self.sum_type(i);
-        let cast = if t == "double" {
-            "DOUBLE".to_string()
-        } else {
-            t.to_uppercase()
-        };
-        format!("CAST(COALESCE({arg}, 0) AS {cast})")
+        self.sum_value(i, &render(&self.layout.nums[i].arg, Some(q)))
     }
 
     fn nonnull_input(&self, i: usize, q: &str) -> String {
@@ -107,9 +99,11 @@ impl Gen<'_> {
         vals.push(format!("{}", row.sign));
         let mut updates = vec!["`cnt` = `cnt` + VALUES(`cnt`)".to_string()];
         for (i, n) in self.layout.nums.iter().enumerate() {
-            cols.push(format!("`nn{i}`"));
-            vals.push(format!("{neg}{}", self.nonnull_input(i, row.qualifier)));
-            updates.push(format!("`nn{i}` = `nn{i}` + VALUES(`nn{i}`)"));
+            if self.tracks_nonnull(i) {
+                cols.push(format!("`nn{i}`"));
+                vals.push(format!("{neg}{}", self.nonnull_input(i, row.qualifier)));
+                updates.push(format!("`nn{i}` = `nn{i}` + VALUES(`nn{i}`)"));
+            }
             if n.needs_sum {
                 cols.push(format!("`s{i}`"));
                 vals.push(format!("{neg}{}", self.sum_input(i, row.qualifier)));
@@ -134,13 +128,15 @@ impl Gen<'_> {
         vals.push("0".into());
         let mut updates = Vec::new();
         for (i, n) in self.layout.nums.iter().enumerate() {
-            cols.push(format!("`nn{i}`"));
-            vals.push(format!(
-                "{} - {}",
-                self.nonnull_input(i, "NEW"),
-                self.nonnull_input(i, "OLD")
-            ));
-            updates.push(format!("`nn{i}` = `nn{i}` + VALUES(`nn{i}`)"));
+            if self.tracks_nonnull(i) {
+                cols.push(format!("`nn{i}`"));
+                vals.push(format!(
+                    "{} - {}",
+                    self.nonnull_input(i, "NEW"),
+                    self.nonnull_input(i, "OLD")
+                ));
+                updates.push(format!("`nn{i}` = `nn{i}` + VALUES(`nn{i}`)"));
+            }
             if n.needs_sum {
                 cols.push(format!("`s{i}`"));
                 vals.push(format!(

@@ -53,11 +53,20 @@ impl Gen<'_> {
     fn aggregate_value(&self, source: AggSource) -> String {
         match source {
             AggSource::Rows => "CAST(COALESCE(SUM(`s`.`cnt`), 0) AS SIGNED)".into(),
-            AggSource::NonNull(i) => format!("CAST(COALESCE(SUM(`s`.`nn{i}`), 0) AS SIGNED)"),
+            AggSource::NonNull(i) => format!(
+                "CAST(COALESCE(SUM(`s`.{}), 0) AS SIGNED)",
+                self.nonnull_col(i)
+            ),
             AggSource::Sum(i) => {
-                format!("IF(COALESCE(SUM(`s`.`nn{i}`), 0) = 0, NULL, SUM(`s`.`s{i}`))")
+                format!(
+                    "IF(COALESCE(SUM(`s`.{}), 0) = 0, NULL, SUM(`s`.`s{i}`))",
+                    self.nonnull_col(i)
+                )
             }
-            AggSource::Avg(i) => format!("SUM(`s`.`s{i}`) / NULLIF(SUM(`s`.`nn{i}`), 0)"),
+            AggSource::Avg(i) => format!(
+                "SUM(`s`.`s{i}`) / NULLIF(SUM(`s`.{}), 0)",
+                self.nonnull_col(i)
+            ),
             AggSource::Min(j) => self.minmax_probe(j, "ASC"),
             AggSource::Max(j) => self.minmax_probe(j, "DESC"),
         }

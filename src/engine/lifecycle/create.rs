@@ -221,8 +221,8 @@ pub(crate) fn finish_backfill(
     })
 }
 
-/// Makes `gen` live: installs `triggers` (one bounded metadata lock each), then under the write
-/// lock discards what they wrote into `gen`'s state so far and opens `snapshot`.
+/// Makes `gen` live: under the write lock installs (or swaps in) `triggers` and opens
+/// `snapshot`, so that every write is either in the snapshot or seen by the triggers.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn go_live(
     opts: &Opts,
@@ -235,29 +235,16 @@ pub(crate) fn go_live(
     control: &Control,
     on_event: &mut dyn FnMut(Event),
 ) -> Result<LockOutcome, LifecycleError> {
-    let trigger_ms = install_triggers(
-        opts,
-        admin,
-        &triggers,
-        base_label,
-        options,
-        Some(control),
-        on_event,
-    )?;
     let plan = LockPlan {
         base: gen.base.clone(),
         base_label: base_label.to_string(),
-        statements: std::iter::once(&gen.names.state)
-            .chain(gen.names.minmax.iter())
-            .map(|t| format!("DELETE FROM {}", gen.qualified(t)))
-            .collect(),
+        statements: triggers,
     };
     run_locked(
         opts,
         admin,
-        snapshot,
+        Some(snapshot),
         &plan,
-        trigger_ms,
         options,
         Some(control),
         on_event,

@@ -1,10 +1,8 @@
-//! The moments writers wait, each bounded. Triggers are installed one at a time (`CREATE OR
-//! REPLACE TRIGGER`, each a brief exclusive metadata lock), then under `LOCK TABLES base WRITE`
-//! the deltas those triggers wrote so far are discarded and the backfill's consistent snapshot is
-//! opened, and the lock is released. Because no write to the base table can be in flight while the
-//! lock is held, every write either committed before the snapshot (and is in it — its trigger
-//! delta, if any, was discarded) or runs after the lock with all triggers in place (and is applied
-//! by them) — never both, never neither. See docs/correctness.md.
+//! The one moment writers wait, bounded: `LOCK TABLES base WRITE`, install or swap the triggers,
+//! open the backfill's consistent snapshot, `UNLOCK TABLES`. Because no write to the base table
+//! can be in flight while the lock is held, every write either committed before the snapshot (and
+//! is in it) or runs after the lock with all triggers in place (and is applied by them) — never
+//! both, never neither. See docs/correctness.md.
 
 use super::{sql, Control, CreateOptions, Event, LifecycleError};
 use mysql::prelude::Queryable;
@@ -21,20 +19,15 @@ pub struct LockPlan {
     pub base: String,
     /// Display name of the base table for errors.
     pub base_label: String,
-    /// Statements run on a side connection while writers are held (the locking connection may
-    /// only touch locked tables); they clear what the triggers wrote before the snapshot.
+    /// Statements run while writers are held (trigger installs and swaps).
     pub statements: Vec<String>,
 }
 
 /// How long writers were held.
 #[derive(Debug, Clone, Copy, serde::Serialize)]
 pub struct LockOutcome {
-    /// Writers' longest pause: the lock window or the longest trigger installation, ms.
+    /// Writers' pause: from lock granted to lock released, ms.
     pub lock_ms: f64,
-    /// The lock window itself (clear + snapshot), ms.
-    pub window_ms: f64,
-    /// Longest single `CREATE OR REPLACE TRIGGER`, ms (an exclusive metadata lock each).
-    pub trigger_ms: f64,
     /// Time spent waiting for the lock (writers queue behind us meanwhile), ms.
     pub wait_ms: f64,
     /// Lock attempts needed.
@@ -180,15 +173,14 @@ pub fn install_triggers(
     Ok(longest)
 }
 
-/// Takes the write lock, runs `plan.statements` on a side connection, starts `snapshot`'s
-/// consistent snapshot and releases the lock. `opts` opens the watchdog and side connections.
+/// Takes the write lock, runs `plan.statements`, starts `snapshot`'s consistent snapshot (when
+/// given) and releases the lock. `opts` opens the watchdog connection.
 #[allow(clippy::too_many_arguments)]
 pub fn run_locked(
     opts: &Opts,
     admin: &mut Conn,
-    snapshot: &mut Conn,
+    mut snapshot: Option<&mut Conn>,
     plan: &LockPlan,
-    trigger_ms: f64,
     options: &CreateOptions,
     control: Option<&Control>,
     on_event: &mut dyn FnMut(Event),
@@ -199,10 +191,9 @@ pub fn run_locked(
         Conn::new(opts.clone()),
         "opening the lock watchdog connection",
     )?;
-    let mut side = super::session::open(opts)?;
     // Only the base table: locking our state tables too made writers that queued on the lock fail
-    // with "table doesn't exist" for a state table the new triggers use (seen on 10.11). The side
-    // connection clears the state tables: no writer can hold their rows while the base is locked.
+    // with "table doesn't exist" for a state table the new triggers use (seen on 10.11). Nothing
+    // under the lock touches the state tables.
     let lock_sql = format!("LOCK TABLES {} WRITE", plan.base);
     let started = Instant::now();
     let (_, attempts) = run_bounded(
@@ -217,28 +208,28 @@ pub fn run_locked(
     let granted = Instant::now();
     let result = (|| -> Result<(), LifecycleError> {
         for stmt in &plan.statements {
+            let what = stmt.lines().next().unwrap_or("").to_string();
+            sql(admin.query_drop(stmt), &format!("under the lock ({what})"))?;
+        }
+        if let Some(s) = snapshot.as_deref_mut() {
             sql(
-                side.query_drop(stmt),
-                "clearing deltas written before the snapshot",
+                s.query_drop("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"),
+                "opening the backfill snapshot",
             )?;
         }
-        sql(
-            snapshot.query_drop("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"),
-            "opening the backfill snapshot",
-        )
+        Ok(())
     })();
     let unlocked = admin.query_drop("UNLOCK TABLES");
     let released = Instant::now();
     if let Err(e) = result {
-        let _ = snapshot.query_drop("ROLLBACK");
+        if let Some(s) = snapshot {
+            let _ = s.query_drop("ROLLBACK");
+        }
         return Err(e);
     }
     sql(unlocked, "unlocking the base table")?;
-    let window_ms = (released - granted).as_secs_f64() * 1000.0;
     Ok(LockOutcome {
-        lock_ms: window_ms.max(trigger_ms),
-        window_ms,
-        trigger_ms,
+        lock_ms: (released - granted).as_secs_f64() * 1000.0,
         wait_ms: (granted - started).as_secs_f64() * 1000.0,
         attempts,
     })

@@ -2,7 +2,7 @@
 //! current one, which the triggers keep maintaining until the switch.
 
 use super::create::{finish_backfill, go_live, CreateReport};
-use super::lock::install_triggers;
+use super::lock::{install_triggers, run_locked, LockPlan};
 use super::session::{fingerprint, open};
 use super::{sql, Control, CreateOptions, Event, LifecycleError};
 use crate::db::introspect::prepare;
@@ -134,20 +134,26 @@ pub fn rebuild(
         }
     };
     // Phase 2: readers switch to the new generation while the triggers still maintain it, then
-    // the triggers drop the old one, one at a time (no write lock needed: the view no longer
-    // reads the old generation).
+    // under a brief lock the triggers drop the old one.
     sql(
         admin.query_drop(new_gen.view_ddl()),
         "switching the view to the new generation",
     )?;
     let new_only: Vec<String> = new_gen.triggers().into_iter().map(|t| t.sql).collect();
-    let switch_ms = install_triggers(opts, &mut admin, &new_only, &label, options, None, on_event)?;
+    let plan = LockPlan {
+        base: new_gen.base.clone(),
+        base_label: label.clone(),
+        statements: new_only,
+    };
+    let switch = run_locked(opts, &mut admin, None, &plan, options, None, on_event)?;
     for s in drop_state_sql(&old_gen.names) {
         sql(admin.query_drop(s), "dropping the old generation")?;
     }
+    // Writers were paused twice; report the longer pause.
     let mut report = report;
-    report.lock.lock_ms = report.lock.lock_ms.max(switch_ms);
-    report.lock.trigger_ms = report.lock.trigger_ms.max(switch_ms);
+    if switch.lock_ms > report.lock.lock_ms {
+        report.lock = switch;
+    }
     sql(
         catalog::update(
             &mut admin,
