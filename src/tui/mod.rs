@@ -36,6 +36,9 @@ pub mod worker;
 
 use crate::db::options::ConnectionConfig;
 use app::{App, Effect, Msg};
+use crossterm::event::Event;
+use ratatui::backend::Backend;
+use ratatui::Terminal;
 use std::time::{Duration, Instant};
 
 /// How often the loop wakes up without input (spinner, debounce, responses).
@@ -56,13 +59,22 @@ pub enum Start {
 /// panics included.
 pub fn run(opts: mysql::Opts, label: String) -> anyhow::Result<()> {
     check_terminal()?;
+    let (worker, mut app) = connected(opts, label)?;
+    in_terminal(&mut app, &worker, None)
+}
+
+/// The worker and the state [`run`] starts with: the configuration and
+/// history from their files, the known connections for the wizard.
+/// Public (hidden) so tests can start the UI exactly as `run` does.
+#[doc(hidden)]
+pub fn connected(opts: mysql::Opts, label: String) -> anyhow::Result<(worker::Worker, App)> {
     let config = config::Config::load_default()?;
     let history = history::History::load(history::default_path().as_deref());
     let worker = worker::Worker::start(opts);
     let mut app = App::new(label, config.keymap, history, Instant::now());
     app.theme = config.theme;
     app.setup = setup::sources::gather();
-    in_terminal(&mut app, &worker, None)
+    Ok((worker, app))
 }
 
 /// Opens the interactive UI as `start` says: connected, or on the setup
@@ -136,38 +148,88 @@ fn event_loop(
     let size = terminal.size()?;
     app.update(Msg::Resize(size.width, size.height));
     while !app.quit {
-        for effect in app.take_effects() {
-            match effect {
-                Effect::Send(request) => worker.send(request),
-                Effect::EditExternally(text) => {
-                    let result = terminal::edit_externally(terminal, &text);
-                    app.update(Msg::ExternalEdited(result));
-                }
-                Effect::SaveProfile(profile) => app.update(save_profile(&profile)),
-                Effect::Demo(request) => {
-                    if let Some(d) = demo {
-                        d.send(request);
-                    }
-                }
-            }
-        }
-        terminal.draw(|frame| ui::draw(frame, app))?;
-        if crossterm::event::poll(TICK)? {
-            match crossterm::event::read()? {
-                crossterm::event::Event::Key(k) => app.update(Msg::Key(k)),
-                crossterm::event::Event::Mouse(m) => app.update(Msg::Mouse(m)),
-                crossterm::event::Event::Resize(w, h) => app.update(Msg::Resize(w, h)),
-                crossterm::event::Event::Paste(text) => app.update(Msg::Paste(text)),
-                _ => {}
-            }
-        }
-        while let Some(response) = worker.try_recv() {
-            app.update(Msg::Worker(response));
-        }
-        while let Some(reply) = demo.and_then(|d| d.try_recv()) {
-            app.update(Msg::Demo(Box::new(reply)));
-        }
-        app.update(Msg::Tick(Instant::now()));
+        turn(
+            terminal,
+            app,
+            worker,
+            demo,
+            terminal::edit_externally,
+            poll_event,
+        )?;
     }
+    Ok(())
+}
+
+/// The next terminal event, waiting up to a [`TICK`] for one.
+fn poll_event() -> std::io::Result<Option<Event>> {
+    if crossterm::event::poll(TICK)? {
+        crossterm::event::read().map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
+/// One turn of the event loop on `terminal`, for tests (with ratatui's
+/// `TestBackend`): the real turn, with `event` in place of the terminal's
+/// input (so no waiting for it) and no `$EDITOR` to lend the terminal to.
+#[doc(hidden)]
+pub fn test_turn<B: Backend>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
+    worker: &worker::Worker,
+    event: Option<Event>,
+) -> anyhow::Result<()> {
+    turn(
+        terminal,
+        app,
+        worker,
+        None,
+        |_, _| Err(strings::NOT_A_TERMINAL.to_string()),
+        || Ok(event),
+    )
+}
+
+/// One turn of the event loop: carries out the effects, draws a frame,
+/// applies the input `next_event` gives (the real loop waits up to a
+/// [`TICK`] for it), takes the workers' answers and ticks. `edit` runs
+/// `$EDITOR` on the terminal.
+fn turn<B: Backend>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
+    worker: &worker::Worker,
+    demo: Option<&demo::worker::DemoWorker>,
+    mut edit: impl FnMut(&mut Terminal<B>, &str) -> Result<String, String>,
+    next_event: impl FnOnce() -> std::io::Result<Option<Event>>,
+) -> anyhow::Result<()> {
+    for effect in app.take_effects() {
+        match effect {
+            Effect::Send(request) => worker.send(request),
+            Effect::EditExternally(text) => {
+                let result = edit(terminal, &text);
+                app.update(Msg::ExternalEdited(result));
+            }
+            Effect::SaveProfile(profile) => app.update(save_profile(&profile)),
+            Effect::Demo(request) => {
+                if let Some(d) = demo {
+                    d.send(request);
+                }
+            }
+        }
+    }
+    terminal.draw(|frame| ui::draw(frame, app))?;
+    match next_event()? {
+        Some(Event::Key(k)) => app.update(Msg::Key(k)),
+        Some(Event::Mouse(m)) => app.update(Msg::Mouse(m)),
+        Some(Event::Resize(w, h)) => app.update(Msg::Resize(w, h)),
+        Some(Event::Paste(text)) => app.update(Msg::Paste(text)),
+        _ => {}
+    }
+    while let Some(response) = worker.try_recv() {
+        app.update(Msg::Worker(response));
+    }
+    while let Some(reply) = demo.and_then(|d| d.try_recv()) {
+        app.update(Msg::Demo(Box::new(reply)));
+    }
+    app.update(Msg::Tick(Instant::now()));
     Ok(())
 }
