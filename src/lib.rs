@@ -5,6 +5,7 @@
 //! * [`db`] holds connection options, introspection and the private server launcher.
 //! * [`cli`] and [`tui`] are the two front ends of the `lightning` binary.
 
+pub mod bench;
 pub mod cli;
 pub mod db;
 pub mod demo;
