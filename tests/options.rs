@@ -262,7 +262,11 @@ fn usage_basics() {
     // it says so in one line and points at the commands.
     let out = lightning(home.path(), &[]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(stderr(&out).contains("needs a terminal"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("needs a terminal"),
+        "{}",
+        stderr(&out)
+    );
 
     let out = lightning(home.path(), &["--port", "notaport", "doctor"]);
     assert_eq!(out.status.code(), Some(2));
