@@ -279,15 +279,33 @@ pub fn run(config: &BenchConfig, log: Log<'_>) -> Result<report::BenchReport, Be
             }
             Err(e) => log(&format!("disk flush probe failed: {e}")),
         };
-    if config.sections.writes || config.sections.costs {
-        setup::prepare(&mut conn, &opts, config, log)?;
-    }
-    if config.sections.writes {
-        probe(&mut report, "writes", log);
-        report.writes = Some(workloads::run(&mut conn, &opts, config, log)?);
-    }
-    if config.sections.costs {
-        report.costs = Some(costs::run(&mut conn, config, log)?);
+    // A failing section is reported and the others still run: a long run is not lost to one error.
+    let failed = |report: &mut report::BenchReport, section: &str, e: BenchError, log: Log<'_>| {
+        log(&format!("{section} failed: {e}"));
+        report.errors.push(format!("{section}: {e}"));
+    };
+    let tables = if config.sections.writes || config.sections.costs {
+        setup::prepare(&mut conn, &opts, config, log)
+    } else {
+        Ok(())
+    };
+    match tables {
+        Err(e) => failed(&mut report, "write-path tables", e, log),
+        Ok(()) => {
+            if config.sections.writes {
+                probe(&mut report, "writes", log);
+                match workloads::run(&mut conn, &opts, config, log) {
+                    Ok(r) => report.writes = Some(r),
+                    Err(e) => failed(&mut report, "writes", e, log),
+                }
+            }
+            if config.sections.costs {
+                match costs::run(&mut conn, config, log) {
+                    Ok(r) => report.costs = Some(r),
+                    Err(e) => failed(&mut report, "costs", e, log),
+                }
+            }
+        }
     }
     if config.sections.need_big_table() {
         log(&format!("loading {} rows into tx_big", config.rows));
@@ -297,15 +315,24 @@ pub fn run(config: &BenchConfig, log: Log<'_>) -> Result<report::BenchReport, Be
     }
     if config.sections.pause {
         probe(&mut report, "pause", log);
-        report.pause = Some(pause::run(&opts, config, log)?);
+        match pause::run(&opts, config, log) {
+            Ok(r) => report.pause = Some(r),
+            Err(e) => failed(&mut report, "pause", e, log),
+        }
     }
     if config.sections.backfill {
         probe(&mut report, "backfill", log);
-        report.backfill = Some(backfill::run(&mut conn, &opts, config, log)?);
+        match backfill::run(&mut conn, &opts, config, log) {
+            Ok(r) => report.backfill = Some(r),
+            Err(e) => failed(&mut report, "backfill", e, log),
+        }
     }
     if config.sections.reads {
         probe(&mut report, "reads", log);
-        report.reads = Some(reads::run(&mut conn, &opts, config, log)?);
+        match reads::run(&mut conn, &opts, config, log) {
+            Ok(r) => report.reads = Some(r),
+            Err(e) => failed(&mut report, "reads", e, log),
+        }
     }
     drop(conn);
     drop(admin);

@@ -133,30 +133,55 @@ pub fn run(
     )?;
     // Experiment: the same per-group values as a one-level view over our state table.
     let state = Names::new(DATABASE, SUMMARY, 1, 0).state;
+    let columns: Vec<String> = sql(
+        conn.exec(
+            "SELECT COLUMN_NAME FROM information_schema.COLUMNS \
+             WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
+            (DATABASE, &state),
+        ),
+        "reading the state's columns",
+    )?;
+    // `nn0` (rows with a non-NULL amount) exists only when the argument is nullable.
+    let total = if columns.iter().any(|c| c == "nn0") {
+        "IF(SUM(nn0) = 0, NULL, SUM(s0))"
+    } else {
+        "SUM(s0)"
+    };
+    let view_over = |table: &str| {
+        format!(
+            "SELECT k0 AS user_id, {total} AS total, CAST(SUM(cnt) AS SIGNED) AS n \
+             FROM `{table}` GROUP BY k0 HAVING SUM(cnt) > 0"
+        )
+    };
     exec(
         conn,
         &format!(
-            "CREATE OR REPLACE VIEW `{ALT_VIEW}` AS SELECT k0 AS user_id, \
-             IF(SUM(nn0) = 0, NULL, SUM(s0)) AS total, CAST(SUM(cnt) AS SIGNED) AS n \
-             FROM `{state}` GROUP BY k0 HAVING SUM(cnt) > 0"
+            "CREATE OR REPLACE VIEW `{ALT_VIEW}` AS {}",
+            view_over(&state)
         ),
     )?;
     // Experiment: the state folded to one row per group (slot 0 + slot 1 merged), read the same way.
+    let values: Vec<&String> = columns
+        .iter()
+        .filter(|c| c.as_str() != "k0" && c.as_str() != "slot")
+        .collect();
+    let names: Vec<String> = values.iter().map(|c| format!("`{c}`")).collect();
+    let sums: Vec<String> = values.iter().map(|c| format!("SUM(`{c}`)")).collect();
     exec(conn, &format!("DROP TABLE IF EXISTS `{FOLDED}`"))?;
     exec(conn, &format!("CREATE TABLE `{FOLDED}` LIKE `{state}`"))?;
     exec(
         conn,
         &format!(
-            "INSERT INTO `{FOLDED}` (k0, slot, cnt, nn0, s0) \
-             SELECT k0, 1, SUM(cnt), SUM(nn0), SUM(s0) FROM `{state}` GROUP BY k0"
+            "INSERT INTO `{FOLDED}` (k0, slot, {}) SELECT k0, 1, {} FROM `{state}` GROUP BY k0",
+            names.join(", "),
+            sums.join(", ")
         ),
     )?;
     exec(
         conn,
         &format!(
-            "CREATE OR REPLACE VIEW `{FOLDED_VIEW}` AS SELECT k0 AS user_id, \
-             IF(SUM(nn0) = 0, NULL, SUM(s0)) AS total, CAST(SUM(cnt) AS SIGNED) AS n \
-             FROM `{FOLDED}` GROUP BY k0 HAVING SUM(cnt) > 0"
+            "CREATE OR REPLACE VIEW `{FOLDED_VIEW}` AS {}",
+            view_over(FOLDED)
         ),
     )?;
     let rows = super::data::count(conn, BIG)?;

@@ -57,6 +57,8 @@ pub struct BenchReport {
     pub targets: Vec<Target>,
     /// Disk flush latency sampled before sections.
     pub fsync_probes: Vec<FsyncProbe>,
+    /// Sections that failed, with their error.
+    pub errors: Vec<String>,
 }
 
 impl BenchReport {
@@ -72,6 +74,7 @@ impl BenchReport {
             reads: None,
             targets: Vec::new(),
             fsync_probes: Vec::new(),
+            errors: Vec::new(),
         }
     }
 
@@ -142,6 +145,9 @@ impl BenchReport {
         }
         if let Some(r) = &self.reads {
             reads(&mut o, r);
+        }
+        for e in &self.errors {
+            let _ = writeln!(o, "\nFAILED {e}");
         }
         if !self.targets.is_empty() {
             let _ = writeln!(o, "\nTargets");

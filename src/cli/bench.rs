@@ -138,5 +138,9 @@ pub fn run(ctx: &Ctx, args: &BenchArgs) -> anyhow::Result<i32> {
         (None, true) => print_json(&report)?,
         (None, false) => print!("{}", report.render()),
     }
-    Ok(exit::OK)
+    Ok(if report.errors.is_empty() {
+        exit::OK
+    } else {
+        exit::FAILURE
+    })
 }
