@@ -108,7 +108,7 @@ fn preview_plain_and_json_change_nothing() {
         "-- the summary itself",
         "VIEW `",
         "DELIMITER $$",
-        "CREATE TRIGGER",
+        "CREATE OR REPLACE TRIGGER",
         "AFTER INSERT",
         "AFTER UPDATE",
         "AFTER DELETE",

@@ -283,6 +283,11 @@ fn the_wizard_in_a_terminal() {
     // The second start connects with the saved profile: no wizard. (A
     // password that was typed is asked for before the UI starts.)
     tmux.run(&["kill-server"]);
+    // A fresh tmux server for the second start: reusing the socket right after kill-server can
+    // race with the old server's exit and leave no session (seen under load).
+    let tmux = Tmux {
+        socket: format!("{}-again", tmux.socket),
+    };
     let again = format!(
         "env HOME={home} XDG_CONFIG_HOME={config} XDG_DATA_HOME={home}/data MYSQL_PWD={pw} TERM=xterm-256color {bin}; echo EXITED $?; sleep 60",
         home = home.path().display(),
