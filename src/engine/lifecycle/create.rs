@@ -2,7 +2,9 @@
 
 use super::backfill;
 use super::lock::{install_triggers, run_locked, LockOutcome, LockPlan};
-use super::session::{connection_alive, fingerprint, object_exists, open, trigger_exists};
+use super::session::{
+    connection_alive, fingerprint, object_exists, open, open_summary, trigger_exists,
+};
 use super::{sql, Control, CreateOptions, Event, LifecycleError};
 use crate::db::introspect::{prepare, Prepared};
 use crate::engine::catalog::{self, status};
@@ -328,16 +330,7 @@ pub fn resume(
     control: &Control,
     on_event: &mut dyn FnMut(Event),
 ) -> Result<CreateReport, LifecycleError> {
-    let mut admin = open(opts)?;
-    sql(
-        admin.query_drop(format!("USE {}", crate::engine::ident::quote(schema))),
-        "selecting the database",
-    )?;
-    let entry = sql(
-        catalog::get(&mut admin, schema, name),
-        "reading the catalog",
-    )?
-    .ok_or_else(|| LifecycleError::NotFound(name.to_string()))?;
+    let (mut admin, entry) = open_summary(opts, schema, name)?;
     if entry.status == status::READY {
         return Err(LifecycleError::State(format!(
             "{name} is ready; nothing to resume"

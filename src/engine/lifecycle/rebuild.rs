@@ -3,13 +3,12 @@
 
 use super::create::{finish_backfill, go_live, CreateReport};
 use super::lock::{install_triggers, run_locked, LockPlan};
-use super::session::{fingerprint, open};
+use super::session::{fingerprint, open, open_summary};
 use super::{sql, Control, CreateOptions, Event, LifecycleError};
 use crate::db::introspect::prepare;
 use crate::engine::catalog::{self, status};
 use crate::engine::codegen::triggers::combined_triggers;
 use crate::engine::codegen::{drop_state_sql, Gen, GenOptions, Names};
-use crate::engine::ident::quote;
 use mysql::prelude::Queryable;
 use mysql::Opts;
 
@@ -22,16 +21,7 @@ pub fn rebuild(
     control: &Control,
     on_event: &mut dyn FnMut(Event),
 ) -> Result<CreateReport, LifecycleError> {
-    let mut admin = open(opts)?;
-    sql(
-        admin.query_drop(format!("USE {}", quote(schema))),
-        "selecting the database",
-    )?;
-    let entry = sql(
-        catalog::get(&mut admin, schema, name),
-        "reading the catalog",
-    )?
-    .ok_or_else(|| LifecycleError::NotFound(name.to_string()))?;
+    let (mut admin, entry) = open_summary(opts, schema, name)?;
     if entry.status != status::READY && entry.status != status::FAILED {
         return Err(LifecycleError::State(format!(
             "{name} is {}; rebuild applies to a ready summary (use resume for an interrupted one)",

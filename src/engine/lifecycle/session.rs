@@ -78,3 +78,22 @@ pub fn trigger_exists(conn: &mut Conn, schema: &str, name: &str) -> Result<bool,
     )?;
     Ok(n.unwrap_or(0) > 0)
 }
+
+/// Opens a lifecycle connection on `schema` and reads the catalog entry of summary `name`.
+pub fn open_summary(
+    opts: &Opts,
+    schema: &str,
+    name: &str,
+) -> Result<(Conn, crate::engine::catalog::Entry), LifecycleError> {
+    let mut conn = open(opts)?;
+    sql(
+        conn.query_drop(format!("USE {}", crate::engine::ident::quote(schema))),
+        "selecting the database",
+    )?;
+    let entry = sql(
+        crate::engine::catalog::get(&mut conn, schema, name),
+        "reading the catalog",
+    )?
+    .ok_or_else(|| LifecycleError::NotFound(name.to_string()))?;
+    Ok((conn, entry))
+}

@@ -2,10 +2,10 @@
 //! summary's, in one statement (one consistent read of both), group by group under the key's
 //! collation.
 
-use super::session::{fingerprint, open};
+use super::session::{fingerprint, open_summary};
 use super::{sql, LifecycleError};
 use crate::db::introspect::{prepare, table_meta};
-use crate::engine::catalog::{self, status};
+use crate::engine::catalog::status;
 use crate::engine::codegen::{AggSource, Gen, GenOptions};
 use crate::engine::ident::quote;
 use crate::engine::plan::{agg_placeholder, key_placeholder};
@@ -60,13 +60,7 @@ pub fn validate(
     name: &str,
     max_diffs: usize,
 ) -> Result<ValidationReport, LifecycleError> {
-    let mut conn = open(opts)?;
-    sql(
-        conn.query_drop(format!("USE {}", quote(schema))),
-        "selecting the database",
-    )?;
-    let entry = sql(catalog::get(&mut conn, schema, name), "reading the catalog")?
-        .ok_or_else(|| LifecycleError::NotFound(name.to_string()))?;
+    let (mut conn, entry) = open_summary(opts, schema, name)?;
     let mut problems = Vec::new();
     let table = table_meta(&mut conn, schema, &entry.base_table)?;
     if fingerprint(&table) != entry.base_fingerprint {
