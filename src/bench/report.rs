@@ -277,10 +277,10 @@ fn writes(o: &mut String, w: &WritesReport) {
     let c = |k: &str| w.server_counters.get(k).copied().unwrap_or(0.0);
     let _ = writeln!(
         o,
-        "   server over the section: {:.0} commits, {:.0} redo log fsyncs, {:.0} redo log writes",
+        "   server over the section: {:.0} commits, {:.0} redo log writes, {:.0} InnoDB fsyncs (all files)",
         c("Handler_commit"),
-        c("Innodb_os_log_fsyncs"),
-        c("Innodb_log_writes")
+        c("Innodb_log_writes"),
+        c("Innodb_data_fsyncs")
     );
 }
 
