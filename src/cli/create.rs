@@ -23,12 +23,12 @@ mod msg {
 pub struct TuningArgs {
     /// Longest wait for the brief table lock, per attempt, in milliseconds (writers queue
     /// behind the request meanwhile, so keep it short)
-    #[arg(long, value_name = "MS", default_value_t = 500,
+    #[arg(long, value_name = "MS", default_value_t = 100,
           value_parser = clap::value_parser!(u64).range(10..=3_600_000))]
     pub max_lock_wait: u64,
 
     /// Lock attempts before giving up (nothing is left behind then)
-    #[arg(long, value_name = "N", default_value_t = 10,
+    #[arg(long, value_name = "N", default_value_t = 30,
           value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub lock_attempts: u32,
 

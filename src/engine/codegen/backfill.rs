@@ -100,7 +100,7 @@ impl Gen<'_> {
             }
         }
         format!(
-            "SELECT {} FROM {}{}{}",
+            "SELECT {} FROM {} FORCE INDEX (PRIMARY){}{}",
             items.join(", "),
             self.base,
             self.filtered(range),
@@ -114,7 +114,13 @@ impl Gen<'_> {
         let v = &self.layout.minmax[j];
         items.push(format!("{v} AS `v`"));
         items.push("COUNT(*) AS `mult`".into());
-        let mut sql = format!("SELECT {} FROM {}", items.join(", "), self.base);
+        // Chunks are primary-key ranges: the optimizer sometimes prefers a group-key index and
+        // walks it with a lookup per row (measured 6x slower on an unbounded chunk).
+        let mut sql = format!(
+            "SELECT {} FROM {} FORCE INDEX (PRIMARY)",
+            items.join(", "),
+            self.base
+        );
         let filtered = self.filtered(range);
         if filtered.is_empty() {
             sql.push_str(&format!(" WHERE ({v}) IS NOT NULL"));
