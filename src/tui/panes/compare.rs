@@ -32,16 +32,7 @@ impl CompareState {
             .result
             .as_ref()
             .map_or(0, |r| r.query.rows.len().max(r.summary.rows.len()));
-        let max = total.saturating_sub(1);
-        self.scroll = match action {
-            Action::Up => self.scroll.saturating_sub(1),
-            Action::Down => (self.scroll + 1).min(max),
-            Action::PageUp => self.scroll.saturating_sub(page.max(1)),
-            Action::PageDown => (self.scroll + page.max(1)).min(max),
-            Action::Top => 0,
-            Action::Bottom => max,
-            _ => self.scroll,
-        };
+        self.scroll = super::moved(self.scroll, action, page, total);
     }
 
     /// Draws the pane; `title` may carry tab labels in the narrow layout.
@@ -53,14 +44,7 @@ impl CompareState {
         focused: bool,
         title: Line<'static>,
     ) {
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .title(title)
-            .border_style(if focused {
-                theme.focused_border
-            } else {
-                theme.border
-            });
+        let block = super::pane_block(title, theme, focused);
         let inner = block.inner(area);
         frame.render_widget(block, area);
         let message = if self.running.is_some() {

@@ -9,7 +9,7 @@ use crate::tui::theme::Theme;
 use crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 use tui_textarea::{CursorMove, TextArea};
 
@@ -213,14 +213,7 @@ impl EditorState {
             Some(db) => format!(" {} · {db}.{name} ", strings::EDITOR_TITLE),
             None => format!(" {} · {name} ", strings::EDITOR_TITLE),
         };
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .title(title)
-            .border_style(if focused {
-                theme.focused_border
-            } else {
-                theme.border
-            });
+        let block = super::pane_block(title, theme, focused);
         let inner = block.inner(area);
         frame.render_widget(block, area);
         if self.is_blank() && self.textarea.lines().len() <= 1 {

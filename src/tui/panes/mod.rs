@@ -8,8 +8,38 @@ pub mod preview;
 pub mod schema;
 pub mod summaries;
 
-use super::keymap::Context;
+use super::keymap::{Action, Context};
 use super::strings;
+use super::theme::Theme;
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Borders};
+
+/// The bordered block every pane draws in, highlighted when focused.
+pub fn pane_block<'a>(title: impl Into<Line<'a>>, theme: &Theme, focused: bool) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .title(title)
+        .border_style(if focused {
+            theme.focused_border
+        } else {
+            theme.border
+        })
+}
+
+/// Where a cursor or scroll offset `at` moves on a navigation `action`, over `total` lines
+/// shown `page` at a time; other actions leave it where it is.
+pub fn moved(at: usize, action: Action, page: usize, total: usize) -> usize {
+    let max = total.saturating_sub(1);
+    match action {
+        Action::Up => at.saturating_sub(1),
+        Action::Down => (at + 1).min(max),
+        Action::PageUp => at.saturating_sub(page.max(1)),
+        Action::PageDown => (at + page.max(1)).min(max),
+        Action::Top => 0,
+        Action::Bottom => max,
+        _ => at,
+    }
+}
 
 /// The panes, in focus order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

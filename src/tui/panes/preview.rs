@@ -8,7 +8,7 @@ use crate::tui::theme::Theme;
 use crate::tui::worker::{PreviewDoc, Rejection};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
 /// What the preview shows.
@@ -95,16 +95,7 @@ impl PreviewState {
 
     /// Scrolls.
     pub fn handle(&mut self, action: Action, page: usize, total: usize) {
-        let max = total.saturating_sub(1);
-        self.scroll = match action {
-            Action::Up => self.scroll.saturating_sub(1),
-            Action::Down => (self.scroll + 1).min(max),
-            Action::PageUp => self.scroll.saturating_sub(page.max(1)),
-            Action::PageDown => (self.scroll + page.max(1)).min(max),
-            Action::Top => 0,
-            Action::Bottom => max,
-            _ => self.scroll,
-        };
+        self.scroll = super::moved(self.scroll, action, page, total);
     }
 
     /// Draws the pane; `title` may carry tab labels in the narrow layout.
@@ -116,14 +107,7 @@ impl PreviewState {
         focused: bool,
         title: Line<'static>,
     ) {
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .title(title)
-            .border_style(if focused {
-                theme.focused_border
-            } else {
-                theme.border
-            });
+        let block = super::pane_block(title, theme, focused);
         let mut lines = self.lines(theme);
         if self.waiting {
             lines.insert(0, Line::styled(strings::PREVIEW_WAITING, theme.dim));

@@ -7,7 +7,7 @@ use crate::tui::theme::Theme;
 use crate::tui::worker::{ColumnInfo, TableInfo, TableKind};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 /// Something loaded from the server.
@@ -383,14 +383,7 @@ impl SchemaState {
         } else {
             format!(" {} /{} ", strings::SCHEMA_TITLE, self.filter)
         };
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .title(title)
-            .border_style(if focused {
-                theme.focused_border
-            } else {
-                theme.border
-            });
+        let block = super::pane_block(title, theme, focused);
         let inner = block.inner(area);
         frame.render_widget(block, area);
         let mut height = usize::from(inner.height);

@@ -9,7 +9,7 @@ use crate::tui::theme::Theme;
 use crate::tui::worker::RequestId;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Gauge, Paragraph, Wrap};
+use ratatui::widgets::{Gauge, Paragraph, Wrap};
 use ratatui::Frame;
 
 /// What a job does.
@@ -158,17 +158,7 @@ impl SummariesState {
     /// Moves the selection.
     pub fn handle(&mut self, action: Action, page: usize) {
         let n = self.items().len();
-        let max = n.saturating_sub(1);
-        self.selected = match action {
-            Action::Up => self.selected.saturating_sub(1),
-            Action::Down => (self.selected + 1).min(max),
-            Action::PageUp => self.selected.saturating_sub(page.max(1)),
-            Action::PageDown => (self.selected + page.max(1)).min(max),
-            Action::Top => 0,
-            Action::Bottom => max,
-            _ => self.selected,
-        }
-        .min(max);
+        self.selected = super::moved(self.selected, action, page, n).min(n.saturating_sub(1));
     }
 
     /// The item drawn at screen row `row` of a pane whose inner area
@@ -212,14 +202,7 @@ impl SummariesState {
         focused: bool,
         title: Line<'static>,
     ) {
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .title(title)
-            .border_style(if focused {
-                theme.focused_border
-            } else {
-                theme.border
-            });
+        let block = super::pane_block(title, theme, focused);
         let inner = block.inner(area);
         frame.render_widget(block, area);
         let items = self.items();
