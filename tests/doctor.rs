@@ -14,33 +14,7 @@ const PASSWORD: &str = "doctor-pw-1";
 const ALL_BUT_TRIGGER: &str =
     "SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, CREATE VIEW, LOCK TABLES";
 
-/// `prefix_<db>`, keeping the (unique) end of long database names within
-/// MariaDB's 80-character user-name limit.
-fn account_name(prefix: &str, db: &str) -> String {
-    let tail: Vec<char> = db.chars().collect();
-    let keep = tail.len().min(60);
-    let tail: String = tail[tail.len() - keep..].iter().collect();
-    format!("{prefix}_{tail}")
-}
-
-/// A test account, dropped again when the test ends (matters when the tests
-/// run against a shared server through `LIGHTNING_TEST_URL`).
-struct Account(String);
-
-impl Drop for Account {
-    fn drop(&mut self) {
-        if let Ok(mut c) = mysql::Conn::new(common::server_opts()) {
-            let _ = c.query_drop(format!("DROP USER IF EXISTS '{}'@'%'", self.0));
-        }
-    }
-}
-
-fn temp_dir() -> tempfile::TempDir {
-    match tempfile::tempdir() {
-        Ok(d) => d,
-        Err(e) => panic!("{e}"),
-    }
-}
+use common::{account_name, temp_dir, Account};
 
 fn exec(db: &common::TestDb, statements: &[String]) {
     let mut conn = db.conn();

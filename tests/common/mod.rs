@@ -159,3 +159,35 @@ pub fn fresh_db(hint: &str) -> TestDb {
         .unwrap_or_else(|e| panic!("creating test database {name}: {e}"));
     TestDb { name }
 }
+
+/// `prefix_<db>`, keeping the (unique) end of long database names within
+/// MariaDB's 80-character user-name limit.
+pub fn account_name(prefix: &str, db: &str) -> String {
+    let tail: Vec<char> = db.chars().collect();
+    let keep = tail.len().min(60);
+    let tail: String = tail[tail.len() - keep..].iter().collect();
+    format!("{prefix}_{tail}")
+}
+
+/// A test account, dropped again when the test ends (matters when the tests
+/// run against a shared server through `LIGHTNING_TEST_URL`).
+pub struct Account(pub String);
+
+impl Drop for Account {
+    fn drop(&mut self) {
+        if let Ok(mut c) = mysql::Conn::new(server_opts()) {
+            let _ = mysql::prelude::Queryable::query_drop(
+                &mut c,
+                format!("DROP USER IF EXISTS '{}'@'%'", self.0),
+            );
+        }
+    }
+}
+
+/// A temporary directory (e.g. a HOME without the user's option files).
+pub fn temp_dir() -> tempfile::TempDir {
+    match tempfile::tempdir() {
+        Ok(d) => d,
+        Err(e) => panic!("{e}"),
+    }
+}
