@@ -59,14 +59,14 @@ pub fn create(
     on_event: &mut dyn FnMut(Event),
 ) -> Result<CreateReport, LifecycleError> {
     let mut admin = open(opts)?;
-    // Analyse first with the slots we will use (they only change the trigger text).
-    let probe = prepare(&mut admin, query, name, GenOptions::default())?;
-    let slots = slots_for(probe.analysis.keys.len(), options.slots);
+    // The slots only change the trigger text: analyse once, then generate with the slots the
+    // analysis calls for.
+    let prepared = prepare(&mut admin, query, name, GenOptions::default())?;
+    let slots = slots_for(prepared.analysis.keys.len(), options.slots);
     let gen_options = GenOptions {
         generation: 1,
         slots,
     };
-    let prepared = prepare(&mut admin, query, name, gen_options)?;
     let gen = Gen::new(
         &prepared.analysis,
         &prepared.table,

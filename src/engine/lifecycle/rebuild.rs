@@ -36,8 +36,9 @@ pub fn rebuild(
         generation: entry.generation + 1,
         slots: entry.slots,
     };
-    let old = prepare(&mut admin, &entry.query, name, old_options)?;
+    // One analysis serves both generations (only the names differ).
     let new = prepare(&mut admin, &entry.query, name, new_options)?;
+    let old = &new;
     let old_gen = Gen::new(&old.analysis, &old.table, &old.types, name, old_options)?;
     let new_gen = Gen::new(&new.analysis, &new.table, &new.types, name, new_options)?;
     // A leftover of an interrupted rebuild would collide: remove it first.
