@@ -44,6 +44,10 @@ pub struct TuningArgs {
     /// Pause the backfill while a global status variable is above N, e.g. Threads_running=50
     #[arg(long, value_name = "VAR=N", value_parser = parse_max_load)]
     pub max_load: Option<(String, u64)>,
+
+    /// Checkpoint regions: an interrupted backfill resumes after the last committed one
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub checkpoints: u16,
 }
 
 impl TuningArgs {
@@ -68,6 +72,7 @@ impl TuningArgs {
             chunk,
             max_load: self.max_load.clone(),
             slots,
+            checkpoints: self.checkpoints,
         }
     }
 }
@@ -248,6 +253,7 @@ mod tests {
             chunk_size: Some(50),
             chunk_time: None,
             max_load: None,
+            checkpoints: 8,
         };
         let o = t.options(Some(4));
         assert_eq!(o.chunk, ChunkPolicy::Fixed(50));

@@ -139,6 +139,19 @@ impl ProgressView {
                 }
             }
             Event::Progress(p) => self.progress(&p),
+            Event::Checkpoint { .. } => {}
+            Event::Resumed {
+                regions_done,
+                regions,
+                rows_done,
+            } => self.note(&format!(
+                "Continuing from the last checkpoint: {regions_done} of {regions} regions ({rows_done} rows) were already committed."
+            )),
+            Event::Finalized { lock_ms, wait_ms } => self.note(&format!(
+                "Backfill complete; triggers finalized: writes were paused for {} (after waiting {} for the lock).",
+                ms(lock_ms),
+                ms(wait_ms)
+            )),
             Event::Throttled { variable, value } => {
                 if self.throttle_due() {
                     self.note(&format!(

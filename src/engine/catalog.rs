@@ -47,7 +47,10 @@ pub fn catalog_ddl(schema: &str) -> String {
   `backfill_started_at` DATETIME(6) NULL,
   `ready_at` DATETIME(6) NULL,
   `last_validated_at` DATETIME(6) NULL,
-  `last_validation` VARCHAR(255) NULL
+  `last_validation` VARCHAR(255) NULL,
+  `regions` MEDIUMTEXT NULL,
+  `checkpoint` INT NOT NULL DEFAULT 0,
+  `checkpoint_rows` BIGINT NOT NULL DEFAULT 0
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='LightningTables catalog of summaries'",
         quote_qualified(schema, CATALOG_TABLE)
     )
@@ -98,9 +101,16 @@ pub struct Entry {
     pub last_validated_at: Option<String>,
     /// Last validation result.
     pub last_validation: Option<String>,
+    /// While the backfill runs: the primary-key regions the triggers tag their deltas with
+    /// (JSON, see `codegen::regions`); `NULL` once the triggers no longer tag.
+    pub regions: Option<String>,
+    /// Regions whose backfill is committed (the resume point).
+    pub checkpoint: u32,
+    /// Rows in the committed regions.
+    pub checkpoint_rows: u64,
 }
 
-const COLUMNS: &str = "`name`, `base_table`, `query`, `status`, `generation`, `slots`, `rows_done`, `rows_total`, `chunk_size`, `rate`, `lock_ms`, `lock_wait_ms`, `base_fingerprint`, `owner`, `error`, CAST(`created_at` AS CHAR), CAST(`updated_at` AS CHAR), CAST(`ready_at` AS CHAR), CAST(`last_validated_at` AS CHAR), `last_validation`";
+const COLUMNS: &str = "`name`, `base_table`, `query`, `status`, `generation`, `slots`, `rows_done`, `rows_total`, `chunk_size`, `rate`, `lock_ms`, `lock_wait_ms`, `base_fingerprint`, `owner`, `error`, CAST(`created_at` AS CHAR), CAST(`updated_at` AS CHAR), CAST(`ready_at` AS CHAR), CAST(`last_validated_at` AS CHAR), `last_validation`, `regions`, `checkpoint`, `checkpoint_rows`";
 
 fn entry_from_row(schema: &str, mut row: mysql::Row) -> Option<Entry> {
     Some(Entry {
@@ -125,6 +135,9 @@ fn entry_from_row(schema: &str, mut row: mysql::Row) -> Option<Entry> {
         ready_at: row.take(17)?,
         last_validated_at: row.take(18)?,
         last_validation: row.take(19)?,
+        regions: row.take(20)?,
+        checkpoint: row.take(21)?,
+        checkpoint_rows: row.take(22)?,
     })
 }
 

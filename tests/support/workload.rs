@@ -83,6 +83,12 @@ fn statement(rng: &mut StdRng, max_id: u64, next_id: &AtomicU64) -> String {
             "REPLACE INTO `t` (`id`, `g`, `s`, `d`, `f`) VALUES ({id}, {g}, 'c', {}.25, 1.5)",
             rng.gen_range(-100..100)
         ),
+        90..=93 => {
+            // Primary-key moves: across the backfill's chunks and checkpoint regions (a taken
+            // key fails with a duplicate-key error, which the writer ignores).
+            let to = rng.gen_range(1..=max_id.max(1));
+            format!("UPDATE `t` SET `id` = {to} WHERE `id` = {id}")
+        }
         _ => format!(
             "INSERT INTO `t` (`id`, `g`, `s`, `d`, `f`) VALUES ({id}, {g}, 'x', 1, 2) ON DUPLICATE KEY UPDATE `d` = `d` - 1, `g` = {g}"
         ),

@@ -223,6 +223,11 @@ impl View {
                 ms(lock_ms),
                 ms(wait_ms)
             )),
+            Event::Finalized { lock_ms, wait_ms } => self.ok(&format!(
+                "backfill complete: triggers finalized, the writers paused for {} (after {} waiting)",
+                ms(lock_ms),
+                ms(wait_ms)
+            )),
             Event::Done { rows, seconds } => {
                 if let Some(mut view) = self.backfill.take() {
                     view.finish();

@@ -32,7 +32,8 @@ impl Gen<'_> {
         items
     }
 
-    fn key_count(&self) -> usize {
+    /// Stored key columns: the value and, for a nullable key, its NULL flag.
+    pub fn stored_key_count(&self) -> usize {
         (0..self.types.keys.len())
             .map(|i| if self.key_nullable(i) { 2 } else { 1 })
             .sum()
@@ -104,7 +105,7 @@ impl Gen<'_> {
             items.join(", "),
             self.base,
             self.filtered(range),
-            self.group_by_positions(self.key_count())
+            self.group_by_positions(self.stored_key_count())
         )
     }
 
@@ -127,7 +128,7 @@ impl Gen<'_> {
         } else {
             sql.push_str(&format!("{filtered} AND ({v}) IS NOT NULL"));
         }
-        sql.push_str(&self.group_by_positions(self.key_count() + 1));
+        sql.push_str(&self.group_by_positions(self.stored_key_count() + 1));
         sql
     }
 
@@ -139,7 +140,7 @@ impl Gen<'_> {
         let one = format!("({}, {BACKFILL_SLOT})", vec!["?"; cols.len()].join(", "));
         let updates: Vec<String> = cols
             .iter()
-            .skip(self.key_count())
+            .skip(self.stored_key_count())
             .map(|c| format!("{c} = {c} + VALUES({c})"))
             .collect();
         format!(

@@ -4,6 +4,7 @@
 pub mod backfill;
 pub mod layout;
 pub mod names;
+pub mod regions;
 pub mod row;
 pub mod state;
 pub mod triggers;
@@ -15,6 +16,7 @@ use crate::engine::meta::TableMeta;
 use crate::engine::plan::Analysis;
 pub use layout::{AggSource, ExprTypes, Layout};
 pub use names::Names;
+pub use regions::Regions;
 use serde::Serialize;
 pub use triggers::TriggerSql;
 
@@ -77,6 +79,8 @@ pub struct Gen<'a> {
     pub base: String,
     /// Writer slots.
     pub slots: u16,
+    /// Checkpoint regions the triggers tag deltas with while a backfill runs.
+    pub regions: Option<Regions>,
 }
 
 impl<'a> Gen<'a> {
@@ -100,7 +104,28 @@ impl<'a> Gen<'a> {
             names,
             base: quote_qualified(&table.schema, &table.name),
             slots: options.slots.max(1),
+            regions: None,
         })
+    }
+
+    /// A copy whose triggers do not tag regions (after the backfill).
+    pub fn without_regions(&self) -> Gen<'a> {
+        Gen {
+            analysis: self.analysis,
+            table: self.table,
+            layout: self.layout.clone(),
+            types: self.types,
+            names: self.names.clone(),
+            base: self.base.clone(),
+            slots: self.slots,
+            regions: None,
+        }
+    }
+
+    /// The same generation with triggers that tag deltas with `regions` (during a backfill).
+    pub fn with_regions(mut self, regions: Option<Regions>) -> Self {
+        self.regions = regions;
+        self
     }
 
     /// Generates every statement.

@@ -37,16 +37,6 @@ const OLD_MINUS: RowImage = RowImage {
 };
 
 impl Gen<'_> {
-    /// The slot a writer's deltas go to: spreading one hot group over several rows lets
-    /// concurrent writers avoid waiting on one row lock.
-    fn slot_expr(&self) -> String {
-        if self.slots <= 1 {
-            "1".into()
-        } else {
-            format!("1 + CONNECTION_ID() % {}", self.slots)
-        }
-    }
-
     /// Key column values for a row image: (column names, value expressions).
     fn key_values(&self, q: &str) -> (Vec<String>, Vec<String>) {
         let mut cols = Vec::new();
@@ -94,7 +84,7 @@ impl Gen<'_> {
         let (mut cols, mut vals) = self.key_values(row.qualifier);
         let neg = if row.sign < 0 { "-" } else { "" };
         cols.push("`slot`".into());
-        vals.push(self.slot_expr());
+        vals.push(self.slot_for(row.qualifier));
         cols.push("`cnt`".into());
         vals.push(format!("{}", row.sign));
         let mut updates = vec!["`cnt` = `cnt` + VALUES(`cnt`)".to_string()];
@@ -123,7 +113,7 @@ impl Gen<'_> {
     fn state_same_group_delta(&self, indent: &str) -> String {
         let (mut cols, mut vals) = self.key_values("NEW");
         cols.push("`slot`".into());
-        vals.push(self.slot_expr());
+        vals.push(self.slot_for("NEW"));
         cols.push("`cnt`".into());
         vals.push("0".into());
         let mut updates = Vec::new();
@@ -169,8 +159,9 @@ impl Gen<'_> {
         }
         cols.push("`v`".into());
         vals.push(v.clone());
+        let slot = self.slot_for(row.qualifier);
         cols.push("`slot`".into());
-        vals.push(self.slot_expr());
+        vals.push(slot.clone());
         cols.push("`mult`".into());
         vals.push(format!("{}", row.sign));
         let table = self.qualified(&self.names.minmax[j]);
@@ -182,7 +173,7 @@ impl Gen<'_> {
         if row.sign < 0 {
             // A slot row that nets to zero contributes nothing: removing it keeps probes short.
             cond.push(format!("`v` = {v}"));
-            cond.push(format!("`slot` = {}", self.slot_expr()));
+            cond.push(format!("`slot` = {slot}"));
             cond.push("`mult` = 0".into());
             out.push_str(&format!(
                 "{indent}  DELETE FROM {table} WHERE {};\n",
@@ -214,7 +205,16 @@ impl Gen<'_> {
     /// Whether an UPDATE left every column the summary reads byte-for-byte unchanged.
     fn unchanged(&self) -> String {
         let mut conds = Vec::new();
-        for c in &self.analysis.columns_read {
+        let mut columns = self.analysis.columns_read.clone();
+        if self.tags_regions() {
+            // A key change can move a row between regions: its deltas must follow it.
+            for c in &self.table.primary_key {
+                if !columns.iter().any(|r| r.eq_ignore_ascii_case(c)) {
+                    columns.push(c.clone());
+                }
+            }
+        }
+        for c in &columns {
             let col = quote(c);
             let textual = self
                 .table
@@ -252,6 +252,14 @@ impl Gen<'_> {
                 "({}) <=> ({})",
                 render(&k.expr, Some("OLD")),
                 render(&k.expr, Some("NEW"))
+            ));
+        }
+        if self.tags_regions() {
+            // One upsert into NEW's slot is right only if OLD's deltas belong to the same slot.
+            same.push(format!(
+                "({}) = ({})",
+                self.slot_for("OLD"),
+                self.slot_for("NEW")
             ));
         }
         let mut same_body = self.state_same_group_delta("      ");

@@ -1,6 +1,8 @@
-//! The batched backfill: read the snapshot in primary-key chunks, aggregate each chunk per group,
-//! add the partial aggregates into the backfill slot, one short transaction per chunk.
+//! The batched backfill: read the snapshot region by region in primary-key chunks, aggregate each
+//! chunk per group, merge a region's partial aggregates in memory and add them into the backfill
+//! slot in one transaction that also records the checkpoint.
 
+use super::partials::Partials;
 use super::{sql, Control, CreateOptions, Event, LifecycleError};
 use crate::engine::catalog;
 use crate::engine::codegen::Gen;
@@ -48,7 +50,7 @@ const UPSERT_BATCH: usize = 500;
 
 /// Primary-key range predicates. For a composite key `(a, b) > (x, y)` is expanded into
 /// `a > x OR (a = x AND b > y)`, which the range optimizer uses.
-fn after(pk: &[String], strict: bool) -> String {
+pub(crate) fn after(pk: &[String], strict: bool) -> String {
     let mut ors = Vec::new();
     for i in 0..pk.len() {
         let mut ands: Vec<String> = pk[..i]
@@ -79,7 +81,7 @@ fn upto(pk: &[String]) -> String {
 }
 
 /// Parameters for `after`/`upto` with key values `v`.
-fn range_params(v: &[Value]) -> Vec<Value> {
+pub(crate) fn range_params(v: &[Value]) -> Vec<Value> {
     let mut out = Vec::new();
     for i in 0..v.len() {
         out.extend(v[..=i].iter().cloned());
@@ -87,8 +89,20 @@ fn range_params(v: &[Value]) -> Vec<Value> {
     out
 }
 
+/// Where a backfill starts: regions already committed (0 for a fresh backfill).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Checkpoint {
+    /// Regions committed.
+    pub regions_done: u32,
+    /// Rows in them.
+    pub rows_done: u64,
+}
+
 /// Runs the backfill to completion on `snapshot` (inside its consistent snapshot), writing through
-/// `writer`. Returns the rows read.
+/// `writer`, region by region from `start`. Each region's partial aggregates are merged in memory
+/// and committed in one transaction together with the checkpoint, so the backfill slot only ever
+/// holds whole regions. A region's trigger deltas already visible in the snapshot are subtracted
+/// (none on a fresh backfill, whose snapshot was taken with the triggers). Returns rows read.
 #[allow(clippy::too_many_arguments)]
 pub fn run(
     gen: &Gen<'_>,
@@ -98,10 +112,12 @@ pub fn run(
     opts: &CreateOptions,
     control: &Control,
     on_event: &mut dyn FnMut(Event),
+    start: Checkpoint,
 ) -> Result<u64, LifecycleError> {
     let schema = gen.names.schema.clone();
     let pk = gen.table.primary_key.clone();
     let pk_cols: Vec<String> = pk.iter().map(|c| quote(c)).collect();
+    let regions = gen.regions.as_ref().map_or(1, |r| r.count());
     let total: u64 = sql(
         snapshot.query_first(format!("SELECT COUNT(*) FROM {}", gen.base)),
         "counting rows in the snapshot",
@@ -115,167 +131,268 @@ pub fn run(
             name,
             &[
                 ("rows_total", total.into()),
-                ("rows_done", 0u64.into()),
+                ("rows_done", start.rows_done.into()),
                 ("backfill_started_at", Value::from(now)),
             ],
         ),
         "recording backfill start",
     )?;
-    let boundary_first = format!(
-        "SELECT {} FROM {} ORDER BY {} LIMIT 1 OFFSET ?",
-        pk_cols.join(", "),
-        gen.base,
-        pk_cols.join(", ")
-    );
-    let boundary_next = format!(
-        "SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT 1 OFFSET ?",
-        pk_cols.join(", "),
-        gen.base,
-        after(&pk, true),
-        pk_cols.join(", ")
-    );
     let mut chunk = match opts.chunk {
         ChunkPolicy::Fixed(n) => n.max(1),
         ChunkPolicy::Adaptive { initial, .. } => initial.max(1),
     };
-    let mut lo: Option<Vec<Value>> = None;
-    let mut done = 0u64;
+    let mut done = start.rows_done;
     let mut chunks = 0u64;
     let started = Instant::now();
-    loop {
-        if control.is_cancelled() {
-            return Err(LifecycleError::Cancelled(name.to_string()));
-        }
-        wait_while_paused_or_loaded(writer, opts, control, on_event)?;
-        if control.is_cancelled() {
-            return Err(LifecycleError::Cancelled(name.to_string()));
-        }
-        let t0 = Instant::now();
-        // Upper boundary of this chunk: the chunk-th next primary key, or none for the tail.
-        let hi: Option<Row> = match &lo {
-            None => sql(
-                snapshot.exec_first(&boundary_first, (chunk - 1,)),
-                "finding the chunk boundary",
-            )?,
-            Some(v) => {
-                let mut p = range_params(v);
-                p.push((chunk - 1).into());
-                sql(
-                    snapshot.exec_first(&boundary_next, p),
-                    "finding the chunk boundary",
-                )?
-            }
-        };
-        let hi: Option<Vec<Value>> = hi.map(Row::unwrap);
-        let mut preds = Vec::new();
-        let mut params = Vec::new();
-        if let Some(v) = &lo {
-            preds.push(format!("({})", after(&pk, true)));
-            params.extend(range_params(v));
-        }
-        if let Some(v) = &hi {
-            preds.push(format!("({})", upto(&pk)));
-            params.extend(range_params(v));
-        }
-        let range = if preds.is_empty() {
-            None
-        } else {
-            Some(preds.join(" AND "))
-        };
-        let state_rows: Vec<Row> = sql(
-            snapshot.exec(gen.chunk_state_sql(range.as_deref()), params.clone()),
-            "reading a backfill chunk",
+    let mut read_in_run = 0u64;
+    for region in (start.regions_done as usize)..regions {
+        let region_pred = gen.region_predicate(region);
+        let mut staged = Staged::new(gen);
+        // Deltas of this region that the snapshot's rows already contain (after a resume).
+        let slots = gen.region_slots(region);
+        let negated: Vec<Row> = sql(
+            snapshot.query(gen.negated_deltas_sql(&slots)),
+            "reading the region's earlier deltas",
         )?;
-        let mut mm_rows: Vec<Vec<Row>> = Vec::new();
+        staged.state.add_rows(negated)?;
         for j in 0..gen.layout.minmax.len() {
-            mm_rows.push(sql(
-                snapshot.exec(gen.chunk_minmax_sql(j, range.as_deref()), params.clone()),
-                "reading a backfill chunk (MIN/MAX)",
-            )?);
+            let negated: Vec<Row> = sql(
+                snapshot.query(gen.negated_minmax_sql(j, &slots)),
+                "reading the region's earlier deltas (MIN/MAX)",
+            )?;
+            staged.minmax[j].add_rows(negated)?;
         }
-        let rows_in_chunk = if hi.is_some() {
-            chunk
-        } else {
-            total.saturating_sub(done)
+        let with_region = |extra: Option<String>| -> Option<String> {
+            let mut conds: Vec<String> = region_pred.iter().map(|p| format!("({p})")).collect();
+            conds.extend(extra);
+            (!conds.is_empty()).then(|| conds.join(" AND "))
         };
-        done += rows_in_chunk;
-        chunks += 1;
-        // One short transaction per chunk: partial aggregates and progress commit together.
-        sql(writer.query_drop("START TRANSACTION"), "starting a chunk")?;
-        let write = (|| -> Result<(), mysql::Error> {
-            for batch in state_rows.chunks(UPSERT_BATCH) {
-                let params: Vec<Value> =
-                    batch.iter().flat_map(|r| Row::unwrap(r.clone())).collect();
-                writer.exec_drop(gen.state_upsert_sql(batch.len()), params)?;
+        let boundary_first = format!(
+            "SELECT {} FROM {}{} ORDER BY {} LIMIT 1 OFFSET ?",
+            pk_cols.join(", "),
+            gen.base,
+            with_region(None).map_or(String::new(), |w| format!(" WHERE {w}")),
+            pk_cols.join(", ")
+        );
+        let boundary_next = format!(
+            "SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT 1 OFFSET ?",
+            pk_cols.join(", "),
+            gen.base,
+            with_region(Some(format!("({})", after(&pk, true)))).unwrap_or_default(),
+            pk_cols.join(", ")
+        );
+        let mut lo: Option<Vec<Value>> = None;
+        loop {
+            if control.is_cancelled() {
+                return Err(LifecycleError::Cancelled(name.to_string()));
             }
-            for (j, rows) in mm_rows.iter().enumerate() {
-                for batch in rows.chunks(UPSERT_BATCH) {
-                    let params: Vec<Value> =
-                        batch.iter().flat_map(|r| Row::unwrap(r.clone())).collect();
-                    writer.exec_drop(gen.minmax_upsert_sql(j, batch.len()), params)?;
+            wait_while_paused_or_loaded(writer, opts, control, on_event)?;
+            if control.is_cancelled() {
+                return Err(LifecycleError::Cancelled(name.to_string()));
+            }
+            let t0 = Instant::now();
+            // Upper boundary of this chunk: the chunk-th next key, or none for the region's tail.
+            let hi: Option<Row> = match &lo {
+                None => sql(
+                    snapshot.exec_first(&boundary_first, (chunk - 1,)),
+                    "finding the chunk boundary",
+                )?,
+                Some(v) => {
+                    let mut p = range_params(v);
+                    p.push((chunk - 1).into());
+                    sql(
+                        snapshot.exec_first(&boundary_next, p),
+                        "finding the chunk boundary",
+                    )?
+                }
+            };
+            let hi: Option<Vec<Value>> = hi.map(Row::unwrap);
+            let mut preds = Vec::new();
+            let mut params = Vec::new();
+            if let Some(v) = &lo {
+                preds.push(format!("({})", after(&pk, true)));
+                params.extend(range_params(v));
+            }
+            if let Some(v) = &hi {
+                preds.push(format!("({})", upto(&pk)));
+                params.extend(range_params(v));
+            }
+            let range = with_region((!preds.is_empty()).then(|| preds.join(" AND ")));
+            let state_rows: Vec<Row> = sql(
+                snapshot.exec(gen.chunk_state_sql(range.as_deref()), params.clone()),
+                "reading a backfill chunk",
+            )?;
+            staged.state.add_rows(state_rows)?;
+            for j in 0..gen.layout.minmax.len() {
+                let rows: Vec<Row> = sql(
+                    snapshot.exec(gen.chunk_minmax_sql(j, range.as_deref()), params.clone()),
+                    "reading a backfill chunk (MIN/MAX)",
+                )?;
+                staged.minmax[j].add_rows(rows)?;
+            }
+            let rows_in_chunk = if hi.is_some() {
+                chunk
+            } else {
+                let counted: Option<u64> = sql(
+                    snapshot.exec_first(
+                        format!(
+                            "SELECT COUNT(*) FROM {}{}",
+                            gen.base,
+                            range
+                                .as_ref()
+                                .map_or(String::new(), |r| format!(" WHERE {r}"))
+                        ),
+                        params.clone(),
+                    ),
+                    "counting the region's last chunk",
+                )?;
+                counted.unwrap_or(0)
+            };
+            done += rows_in_chunk;
+            read_in_run += rows_in_chunk;
+            chunks += 1;
+            let elapsed = t0.elapsed();
+            if let ChunkPolicy::Adaptive { target, .. } = opts.chunk {
+                let ratio = target.as_secs_f64() / elapsed.as_secs_f64().max(1e-4);
+                let factor = ratio.clamp(0.5, 2.0);
+                chunk = ((chunk as f64) * factor).round().clamp(100.0, 1_000_000.0) as u64;
+            }
+            let secs = started.elapsed().as_secs_f64().max(1e-6);
+            let rate = read_in_run as f64 / secs;
+            let progress = Progress {
+                rows_done: done,
+                rows_total: total,
+                percent: if total == 0 {
+                    100.0
+                } else {
+                    (done as f64 * 100.0 / total as f64).min(100.0)
+                },
+                rate,
+                eta_secs: if rate > 0.0 {
+                    total.saturating_sub(done) as f64 / rate
+                } else {
+                    0.0
+                },
+                chunk_size: chunk,
+                chunks,
+            };
+            sql(
+                catalog::update(
+                    writer,
+                    &schema,
+                    name,
+                    &[
+                        ("rows_done", done.into()),
+                        ("chunk_size", chunk.into()),
+                        ("rate", rate.into()),
+                    ],
+                ),
+                "recording progress",
+            )?;
+            // The tail chunk after a boundary that fell exactly on the last row is empty: no news.
+            if rows_in_chunk > 0 || chunks == 1 {
+                on_event(Event::Progress(progress));
+            }
+            match hi {
+                Some(v) => lo = Some(v),
+                None => break,
+            }
+        }
+        // One transaction per region: its merged aggregates and the checkpoint commit together.
+        // Our rows are the backfill slot's, which no writer locks; inserting a new one can still
+        // meet a writer's gap lock, so a deadlock victim retries the region's write.
+        let merged = staged.into_rows();
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            sql(writer.query_drop("START TRANSACTION"), "starting a region")?;
+            let write = merged.write(gen, writer).and_then(|_| {
+                catalog::update(
+                    writer,
+                    &schema,
+                    name,
+                    &[
+                        ("checkpoint", (region as u32 + 1).into()),
+                        ("checkpoint_rows", done.into()),
+                        ("rows_done", done.into()),
+                    ],
+                )
+            });
+            let write = write.and_then(|_| writer.query_drop("COMMIT"));
+            match write {
+                Ok(()) => break,
+                Err(e) => {
+                    let _ = writer.query_drop("ROLLBACK");
+                    if attempt < WRITE_ATTEMPTS && is_transient(&e) {
+                        std::thread::sleep(Duration::from_millis(20 * attempt as u64));
+                        continue;
+                    }
+                    return sql(Err(e), "adding a region into the summary");
                 }
             }
-            Ok(())
-        })();
-        if let Err(e) = write {
-            let _ = writer.query_drop("ROLLBACK");
-            return sql(Err(e), "adding a chunk into the summary");
         }
-        let elapsed = t0.elapsed();
-        if let ChunkPolicy::Adaptive { target, .. } = opts.chunk {
-            let ratio = target.as_secs_f64() / elapsed.as_secs_f64().max(1e-4);
-            let factor = ratio.clamp(0.5, 2.0);
-            chunk = ((chunk as f64) * factor).round().clamp(100.0, 200_000.0) as u64;
-        }
-        let secs = started.elapsed().as_secs_f64().max(1e-6);
-        let rate = done as f64 / secs;
-        let progress = Progress {
-            rows_done: done,
-            rows_total: total,
-            percent: if total == 0 {
-                100.0
-            } else {
-                (done as f64 * 100.0 / total as f64).min(100.0)
-            },
-            rate,
-            eta_secs: if rate > 0.0 {
-                total.saturating_sub(done) as f64 / rate
-            } else {
-                0.0
-            },
-            chunk_size: chunk,
-            chunks,
-        };
-        let recorded = catalog::update(
-            writer,
-            &schema,
-            name,
-            &[
-                ("rows_done", done.into()),
-                ("chunk_size", chunk.into()),
-                ("rate", rate.into()),
-            ],
-        );
-        if let Err(e) = recorded {
-            let _ = writer.query_drop("ROLLBACK");
-            return sql(Err(e), "recording progress");
-        }
-        sql(writer.query_drop("COMMIT"), "committing a chunk")?;
-        // The tail chunk after a boundary that fell exactly on the last row is empty: no news.
-        if rows_in_chunk > 0 || chunks == 1 {
-            on_event(Event::Progress(progress));
-        }
-        match hi {
-            Some(v) => lo = Some(v),
-            None => break,
-        }
+        on_event(Event::Checkpoint {
+            regions_done: region as u32 + 1,
+            regions: regions as u32,
+        });
     }
     sql(snapshot.query_drop("COMMIT"), "closing the snapshot")?;
-    on_event(Event::Done {
-        rows: done,
-        seconds: started.elapsed().as_secs_f64(),
-    });
     Ok(done)
+}
+
+/// A region's partial aggregates, merged per group before they are written.
+struct Staged {
+    state: Partials,
+    minmax: Vec<Partials>,
+}
+
+/// A region's merged rows, ready to write (possibly more than once, after a deadlock).
+struct Merged {
+    state: Vec<Vec<Value>>,
+    minmax: Vec<Vec<Vec<Value>>>,
+}
+
+/// Tries of a region's write before giving up (the backfill stays resumable).
+const WRITE_ATTEMPTS: u32 = 5;
+
+/// Deadlock or lock wait timeout: the transaction was rolled back and can be retried.
+pub(crate) fn is_transient(e: &mysql::Error) -> bool {
+    matches!(e, mysql::Error::MySqlError(me) if me.code == 1213 || me.code == 1205)
+}
+
+impl Staged {
+    fn new(gen: &Gen<'_>) -> Staged {
+        let keys = gen.stored_key_count();
+        Staged {
+            state: Partials::new(keys),
+            minmax: (0..gen.layout.minmax.len())
+                .map(|_| Partials::new(keys + 1))
+                .collect(),
+        }
+    }
+
+    fn into_rows(self) -> Merged {
+        Merged {
+            state: self.state.into_rows(),
+            minmax: self.minmax.into_iter().map(Partials::into_rows).collect(),
+        }
+    }
+}
+
+impl Merged {
+    fn write(&self, gen: &Gen<'_>, writer: &mut Conn) -> Result<(), mysql::Error> {
+        for batch in self.state.chunks(UPSERT_BATCH) {
+            let params: Vec<Value> = batch.iter().flatten().cloned().collect();
+            writer.exec_drop(gen.state_upsert_sql(batch.len()), params)?;
+        }
+        for (j, rows) in self.minmax.iter().enumerate() {
+            for batch in rows.chunks(UPSERT_BATCH) {
+                let params: Vec<Value> = batch.iter().flatten().cloned().collect();
+                writer.exec_drop(gen.minmax_upsert_sql(j, batch.len()), params)?;
+            }
+        }
+        Ok(())
+    }
 }
 
 fn chrono_now(conn: &mut Conn) -> Result<String, LifecycleError> {

@@ -1,14 +1,15 @@
 //! `create` and `resume`.
 
-use super::backfill;
+use super::backfill::{self, Checkpoint};
 use super::lock::{install_triggers, run_locked, LockOutcome, LockPlan};
+use super::regions;
 use super::session::{
     connection_alive, fingerprint, object_exists, open, open_summary, trigger_exists,
 };
 use super::{sql, Control, CreateOptions, Event, LifecycleError};
 use crate::db::introspect::{prepare, Prepared};
 use crate::engine::catalog::{self, status};
-use crate::engine::codegen::{drop_state_sql, drop_triggers_sql, Gen, GenOptions};
+use crate::engine::codegen::{drop_state_sql, drop_triggers_sql, Gen, GenOptions, Regions};
 use crate::engine::ident::quote_qualified;
 use mysql::prelude::Queryable;
 use mysql::{Conn, Opts};
@@ -27,6 +28,8 @@ pub struct CreateReport {
     pub rows: u64,
     /// Seconds spent backfilling.
     pub backfill_secs: f64,
+    /// Writers' second pause, when the triggers stopped tagging regions after the backfill.
+    pub finalize: Option<LockOutcome>,
 }
 
 /// The writer slots `create` uses: as requested, else 16 for a view without GROUP BY (every
@@ -74,8 +77,10 @@ pub fn create(
         name,
         gen_options,
     )?;
-    let schema = gen.names.schema.clone();
     check_collisions(&mut admin, &gen, name)?;
+    let regions = regions::plan(&mut admin, &prepared.table, &gen.base, options.checkpoints)?;
+    let gen = gen.with_regions(Some(regions.clone()));
+    let schema = gen.names.schema.clone();
 
     let mut statements = table_statements(&gen);
     statements.push(gen.view_ddl());
@@ -94,6 +99,15 @@ pub fn create(
             &fingerprint(&prepared.table),
         ),
         "recording the summary in the catalog",
+    )?;
+    sql(
+        catalog::update(
+            &mut admin,
+            &schema,
+            name,
+            &[("regions", regions.to_json().into())],
+        ),
+        "recording the checkpoint regions",
     )?;
     let mut live = false;
     let result = create_objects(
@@ -168,7 +182,7 @@ fn create_objects(
         ),
         "recording the lock",
     )?;
-    finish_backfill(
+    let report = run_backfill(
         gen,
         &mut snapshot,
         opts,
@@ -177,13 +191,14 @@ fn create_objects(
         options,
         control,
         on_event,
-        status::READY,
-    )
+        Checkpoint::default(),
+    )?;
+    finalize(opts, admin, gen, name, report, options, on_event)
 }
 
-/// Runs the backfill on an open snapshot and marks the summary `final_status`.
+/// Runs the backfill on an open snapshot from `start` (the summary's status is left as it is).
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn finish_backfill(
+pub(crate) fn run_backfill(
     gen: &Gen<'_>,
     snapshot: &mut Conn,
     opts: &Opts,
@@ -192,7 +207,7 @@ pub(crate) fn finish_backfill(
     options: &CreateOptions,
     control: &Control,
     on_event: &mut dyn FnMut(Event),
-    final_status: &str,
+    start: Checkpoint,
 ) -> Result<CreateReport, LifecycleError> {
     let schema = gen.names.schema.clone();
     let mut writer = open(opts)?;
@@ -202,25 +217,70 @@ pub(crate) fn finish_backfill(
         "recording the backfill owner",
     )?;
     let started = std::time::Instant::now();
-    let rows = backfill::run(gen, snapshot, &mut writer, name, options, control, on_event)?;
-    let backfill_secs = started.elapsed().as_secs_f64();
-    sql(
-        writer.exec_drop(
-            format!(
-                "UPDATE {} SET `status` = ?, `ready_at` = CURRENT_TIMESTAMP(6), `updated_at` = CURRENT_TIMESTAMP(6), `owner` = NULL, `error` = NULL WHERE `name` = ?",
-                quote_qualified(&schema, catalog_table())
-            ),
-            (final_status, name),
-        ),
-        "marking the summary ready",
+    let rows = backfill::run(
+        gen,
+        snapshot,
+        &mut writer,
+        name,
+        options,
+        control,
+        on_event,
+        start,
     )?;
+    let backfill_secs = started.elapsed().as_secs_f64();
+    on_event(Event::Done {
+        rows,
+        seconds: backfill_secs,
+    });
     Ok(CreateReport {
         schema,
         name: name.to_string(),
         lock,
         rows,
         backfill_secs,
+        finalize: None,
     })
+}
+
+/// After the last region: under a second brief lock the triggers stop tagging regions, then one
+/// transaction folds the region slots into the backfill slot and marks the summary ready. (Once
+/// every region is backfilled any tagging is exact; the fold only keeps reads short. After the
+/// lock no trigger writes a region slot, so the fold races nobody.)
+pub(crate) fn finalize(
+    opts: &Opts,
+    admin: &mut Conn,
+    gen: &Gen<'_>,
+    name: &str,
+    mut report: CreateReport,
+    options: &CreateOptions,
+    on_event: &mut dyn FnMut(Event),
+) -> Result<CreateReport, LifecycleError> {
+    let schema = gen.names.schema.clone();
+    if gen.tags_regions() {
+        let plain = gen.without_regions();
+        let plan = LockPlan {
+            base: gen.base.clone(),
+            base_label: format!("{}.{}", gen.table.schema, gen.table.name),
+            statements: trigger_statements(&plain.triggers()),
+        };
+        let lock = run_locked(opts, admin, None, &plan, options, None, on_event)?;
+        on_event(Event::Finalized {
+            lock_ms: lock.lock_ms,
+            wait_ms: lock.wait_ms,
+        });
+        report.finalize = Some(lock);
+    }
+    let marked = regions::fold_and_mark(admin, gen, |conn| {
+        conn.exec_drop(
+            format!(
+                "UPDATE {} SET `status` = ?, `ready_at` = CURRENT_TIMESTAMP(6), `updated_at` = CURRENT_TIMESTAMP(6), `owner` = NULL, `error` = NULL, `regions` = NULL WHERE `name` = ?",
+                quote_qualified(&schema, catalog_table())
+            ),
+            (status::READY, name),
+        )
+    });
+    sql(marked, "folding the regions and marking the summary ready")?;
+    Ok(report)
 }
 
 /// Makes `gen` live: under the write lock installs (or swaps in) `triggers` and opens
@@ -317,11 +377,12 @@ fn cleanup(opts: &Opts, conn: &mut Conn, gen: &Gen<'_>, name: &str, options: &Cr
     let _ = catalog::remove(conn, &gen.names.schema, name);
 }
 
-/// Continues an interrupted backfill. The snapshot of the interrupted run died with it, so the
-/// backfill starts again, into a fresh generation of state tables: under a new brief lock the
-/// triggers are switched to the new generation and a new snapshot is opened; the view follows and
-/// the partial generation is dropped. The argument of `docs/correctness.md` applies unchanged
-/// with the new lock as its moment T.
+/// Continues an interrupted backfill. If the live triggers are the ones the catalog records and
+/// the table was not altered, the backfill continues after the last committed region: under a
+/// brief lock (no trigger changes) a new snapshot is opened, and each remaining region adds its
+/// rows as of that snapshot minus the deltas its triggers had already recorded by then (see
+/// docs/correctness.md). Otherwise (interrupted before the triggers went live, during a rebuild,
+/// or after an ALTER) it starts again into a fresh generation.
 pub fn resume(
     opts: &Opts,
     schema: &str,
@@ -343,12 +404,156 @@ pub fn resume(
             )));
         }
     }
+    let current = GenOptions {
+        generation: entry.generation,
+        slots: entry.slots,
+    };
+    let prepared = prepare(&mut admin, &entry.query, name, current)?;
+    let regions = entry.regions.as_deref().and_then(Regions::from_json);
+    if let (true, Some(regions)) = (
+        entry.status == status::BACKFILLING
+            && fingerprint(&prepared.table) == entry.base_fingerprint,
+        regions,
+    ) {
+        let gen = Gen::new(
+            &prepared.analysis,
+            &prepared.table,
+            &prepared.types,
+            name,
+            current,
+        )?
+        .with_regions(Some(regions.clone()));
+        let all_done = entry.checkpoint as usize >= regions.count();
+        let tagged = regions::triggers_match(&mut admin, &gen)?;
+        if tagged || (all_done && regions::triggers_match(&mut admin, &gen.without_regions())?) {
+            let start = Checkpoint {
+                regions_done: entry.checkpoint,
+                rows_done: entry.checkpoint_rows,
+            };
+            return continue_backfill(
+                opts, &mut admin, &gen, &prepared, name, options, control, on_event, start,
+            );
+        }
+    }
+    restart(
+        opts, &mut admin, &entry, &prepared, name, options, control, on_event,
+    )
+}
+
+/// Resumes after checkpoint `start` with the triggers already live.
+#[allow(clippy::too_many_arguments)]
+fn continue_backfill(
+    opts: &Opts,
+    admin: &mut Conn,
+    gen: &Gen<'_>,
+    prepared: &Prepared,
+    name: &str,
+    options: &CreateOptions,
+    control: &Control,
+    on_event: &mut dyn FnMut(Event),
+    start: Checkpoint,
+) -> Result<CreateReport, LifecycleError> {
+    let schema = gen.names.schema.clone();
+    let regions = gen.regions.as_ref().map_or(1, |r| r.count()) as u32;
+    on_event(Event::Resumed {
+        regions_done: start.regions_done,
+        regions,
+        rows_done: start.rows_done,
+    });
+    let lock = if start.regions_done < regions {
+        // No trigger changes: the lock only gives the new snapshot a moment at which every
+        // delta the triggers recorded is committed and no write is in flight.
+        let mut snapshot = open(opts)?;
+        let lock = go_live(
+            opts,
+            admin,
+            &mut snapshot,
+            gen,
+            Vec::new(),
+            &format!("{}.{}", prepared.table.schema, prepared.table.name),
+            options,
+            control,
+            on_event,
+        )?;
+        on_event(Event::Locked {
+            lock_ms: lock.lock_ms,
+            wait_ms: lock.wait_ms,
+        });
+        sql(
+            catalog::update(
+                admin,
+                &schema,
+                name,
+                &[
+                    ("error", mysql::Value::NULL),
+                    ("lock_ms", lock.lock_ms.into()),
+                ],
+            ),
+            "recording the resume",
+        )?;
+        let report = run_backfill(
+            gen,
+            &mut snapshot,
+            opts,
+            name,
+            lock,
+            options,
+            control,
+            on_event,
+            start,
+        );
+        match report {
+            Ok(r) => return finalize(opts, admin, gen, name, r, options, on_event),
+            Err(e) => {
+                let _ = catalog::set_status(
+                    admin,
+                    &schema,
+                    name,
+                    status::BACKFILLING,
+                    Some(&e.to_string()),
+                );
+                return Err(e);
+            }
+        }
+    } else {
+        LockOutcome {
+            lock_ms: 0.0,
+            wait_ms: 0.0,
+            attempts: 0,
+        }
+    };
+    let report = CreateReport {
+        schema,
+        name: name.to_string(),
+        lock,
+        rows: start.rows_done,
+        backfill_secs: 0.0,
+        finalize: None,
+    };
+    finalize(opts, admin, gen, name, report, options, on_event)
+}
+
+/// Starts the backfill again into a fresh generation: under a new brief lock the triggers are
+/// switched to the new generation and a new snapshot is opened; the view follows and the partial
+/// generation is dropped. The argument of `docs/correctness.md` applies unchanged with the new
+/// lock as its moment T.
+#[allow(clippy::too_many_arguments)]
+fn restart(
+    opts: &Opts,
+    admin: &mut Conn,
+    entry: &catalog::Entry,
+    prepared: &Prepared,
+    name: &str,
+    options: &CreateOptions,
+    control: &Control,
+    on_event: &mut dyn FnMut(Event),
+) -> Result<CreateReport, LifecycleError> {
+    let schema = entry.schema.as_str();
     let old_names = crate::engine::codegen::Names::new(schema, name, entry.generation, 0);
     let gen_options = GenOptions {
         generation: entry.generation + 1,
         slots: entry.slots,
     };
-    let prepared = prepare(&mut admin, &entry.query, name, gen_options)?;
     let gen = Gen::new(
         &prepared.analysis,
         &prepared.table,
@@ -356,6 +561,8 @@ pub fn resume(
         name,
         gen_options,
     )?;
+    let regions = regions::plan(admin, &prepared.table, &gen.base, options.checkpoints)?;
+    let gen = gen.with_regions(Some(regions.clone()));
     for s in drop_state_sql(&gen.names) {
         sql(admin.query_drop(s), "removing a leftover generation")?;
     }
@@ -365,7 +572,7 @@ pub fn resume(
     let mut snapshot = open(opts)?;
     let lock = match go_live(
         opts,
-        &mut admin,
+        admin,
         &mut snapshot,
         &gen,
         trigger_statements(&gen.triggers()),
@@ -406,7 +613,7 @@ pub fn resume(
     }
     sql(
         catalog::update(
-            &mut admin,
+            admin,
             schema,
             name,
             &[
@@ -414,11 +621,15 @@ pub fn resume(
                 ("error", mysql::Value::NULL),
                 ("generation", gen_options.generation.into()),
                 ("lock_ms", lock.lock_ms.into()),
+                ("regions", regions.to_json().into()),
+                ("checkpoint", 0u32.into()),
+                ("checkpoint_rows", 0u64.into()),
+                ("base_fingerprint", fingerprint(&prepared.table).into()),
             ],
         ),
         "recording the resume",
     )?;
-    finish_backfill(
+    let report = run_backfill(
         &gen,
         &mut snapshot,
         opts,
@@ -427,6 +638,7 @@ pub fn resume(
         options,
         control,
         on_event,
-        status::READY,
-    )
+        Checkpoint::default(),
+    )?;
+    finalize(opts, admin, &gen, name, report, options, on_event)
 }

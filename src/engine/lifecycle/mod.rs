@@ -6,12 +6,14 @@ mod backfill;
 mod create;
 mod drop;
 mod lock;
+mod partials;
 mod rebuild;
+mod regions;
 mod session;
 mod status;
 mod validate;
 
-pub use backfill::{ChunkPolicy, Progress};
+pub use backfill::{Checkpoint, ChunkPolicy, Progress};
 pub use create::{create, resume, slots_for, CreateReport};
 pub use drop::{drop_summary, DropReport};
 pub use rebuild::rebuild;
@@ -85,6 +87,9 @@ pub struct CreateOptions {
     pub max_load: Option<(String, u64)>,
     /// Slot rows per group for writers (1 = none; views without GROUP BY default to 16).
     pub slots: Option<u16>,
+    /// Checkpoint regions of a backfill: an interrupted backfill continues after the last
+    /// committed region (0 or 1: the whole table is one region).
+    pub checkpoints: u16,
 }
 
 impl Default for CreateOptions {
@@ -100,6 +105,7 @@ impl Default for CreateOptions {
             },
             max_load: None,
             slots: None,
+            checkpoints: 16,
         }
     }
 }
@@ -127,6 +133,30 @@ pub enum Event {
     },
     /// Backfill progress after a chunk.
     Progress(Progress),
+    /// A region of the backfill is committed: `resume` would continue after it.
+    Checkpoint {
+        /// Regions committed so far.
+        regions_done: u32,
+        /// Regions in all.
+        regions: u32,
+    },
+    /// `resume` continues an interrupted backfill from its last checkpoint.
+    Resumed {
+        /// Regions already committed (skipped).
+        regions_done: u32,
+        /// Regions in all.
+        regions: u32,
+        /// Rows in the committed regions.
+        rows_done: u64,
+    },
+    /// The backfill is complete and the triggers stopped tagging regions, under a second brief
+    /// lock; writers were paused for `lock_ms`.
+    Finalized {
+        /// Writers' pause, ms.
+        lock_ms: f64,
+        /// Time spent waiting for the lock, ms.
+        wait_ms: f64,
+    },
     /// Backfill paused because the server is loaded.
     Throttled {
         /// Variable checked.

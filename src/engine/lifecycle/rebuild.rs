@@ -1,8 +1,10 @@
 //! `rebuild`: recompute a summary online into a new generation while readers keep reading the
 //! current one, which the triggers keep maintaining until the switch.
 
-use super::create::{finish_backfill, go_live, CreateReport};
+use super::backfill::Checkpoint;
+use super::create::{go_live, run_backfill, CreateReport};
 use super::lock::{install_triggers, run_locked, LockPlan};
+use super::regions;
 use super::session::{fingerprint, open, open_summary};
 use super::{sql, Control, CreateOptions, Event, LifecycleError};
 use crate::db::introspect::prepare;
@@ -41,6 +43,8 @@ pub fn rebuild(
     let old = &new;
     let old_gen = Gen::new(&old.analysis, &old.table, &old.types, name, old_options)?;
     let new_gen = Gen::new(&new.analysis, &new.table, &new.types, name, new_options)?;
+    let new_regions = regions::plan(&mut admin, &new.table, &new_gen.base, options.checkpoints)?;
+    let new_gen = new_gen.with_regions(Some(new_regions));
     // A leftover of an interrupted rebuild would collide: remove it first.
     for s in drop_state_sql(&new_gen.names) {
         sql(admin.query_drop(s), "removing a leftover generation")?;
@@ -98,7 +102,7 @@ pub fn rebuild(
         lock_ms: lock.lock_ms,
         wait_ms: lock.wait_ms,
     });
-    let report = finish_backfill(
+    let report = run_backfill(
         &new_gen,
         &mut snapshot,
         opts,
@@ -107,7 +111,7 @@ pub fn rebuild(
         options,
         control,
         on_event,
-        status::REBUILDING,
+        Checkpoint::default(),
     );
     let report = match report {
         Ok(r) => r,
@@ -130,35 +134,46 @@ pub fn rebuild(
         admin.query_drop(new_gen.view_ddl()),
         "switching the view to the new generation",
     )?;
-    let new_only: Vec<String> = new_gen.triggers().into_iter().map(|t| t.sql).collect();
+    // The new generation alone, no longer tagging regions (its backfill is complete).
+    let new_only: Vec<String> = new_gen
+        .without_regions()
+        .triggers()
+        .into_iter()
+        .map(|t| t.sql)
+        .collect();
     let plan = LockPlan {
         base: new_gen.base.clone(),
         base_label: label.clone(),
         statements: new_only,
     };
     let switch = run_locked(opts, &mut admin, None, &plan, options, None, on_event)?;
+    on_event(Event::Finalized {
+        lock_ms: switch.lock_ms,
+        wait_ms: switch.wait_ms,
+    });
     for s in drop_state_sql(&old_gen.names) {
         sql(admin.query_drop(s), "dropping the old generation")?;
     }
-    // Writers were paused twice; report the longer pause.
     let mut report = report;
-    if switch.lock_ms > report.lock.lock_ms {
-        report.lock = switch;
-    }
-    sql(
+    report.finalize = Some(switch);
+    // No trigger writes the region slots any more: fold them, in one transaction with the
+    // catalog's switch to the new generation.
+    let lock_ms = report.lock.lock_ms;
+    let folded = regions::fold_and_mark(&mut admin, &new_gen, |conn| {
         catalog::update(
-            &mut admin,
+            conn,
             schema,
             name,
             &[
                 ("status", status::READY.into()),
                 ("generation", new_options.generation.into()),
                 ("base_fingerprint", fingerprint(&new.table).into()),
-                ("lock_ms", report.lock.lock_ms.into()),
+                ("lock_ms", lock_ms.into()),
+                ("regions", mysql::Value::NULL),
             ],
-        ),
-        "recording the new generation",
-    )?;
+        )
+    });
+    sql(folded, "recording the new generation")?;
     Ok(report)
 }
 

@@ -59,6 +59,17 @@ impl JobView {
                 self.phase = "backfilling".into();
             }
             Event::Progress(p) => self.progress = Some(p.clone()),
+            Event::Checkpoint { .. } => {}
+            Event::Resumed {
+                regions_done,
+                regions,
+                ..
+            } => {
+                self.phase = format!("continuing after checkpoint {regions_done}/{regions}");
+            }
+            Event::Finalized { lock_ms, .. } => {
+                self.phase = format!("finalized (writes paused {lock_ms:.1} ms)");
+            }
             Event::Throttled { variable, value } => {
                 self.phase = format!("throttled: {variable} = {value}");
             }

@@ -1,0 +1,212 @@
+//! Choosing checkpoint regions before the lock, and checking on resume that the live triggers
+//! are the ones whose regions the catalog records.
+
+use super::backfill::{after, range_params};
+use super::partials::Partials;
+use super::{sql, LifecycleError};
+use crate::engine::codegen::regions::literal;
+use crate::engine::codegen::{Gen, Regions};
+use crate::engine::ident::quote;
+use crate::engine::meta::TableMeta;
+use mysql::prelude::Queryable;
+use mysql::{Conn, Row, Value};
+
+/// Tables this small are counted exactly; larger ones use the storage engine's estimate (the
+/// regions only need to be roughly even).
+const EXACT_COUNT_BELOW: u64 = 200_000;
+
+/// Cuts `table`'s primary key into about `count` regions of similar row counts, with plain
+/// (non-locking) reads. `Regions::default()` (one region: the whole table) when `count` is 0,
+/// the table is empty, or a key column's type has no session-independent literal.
+pub fn plan(
+    conn: &mut Conn,
+    table: &TableMeta,
+    base: &str,
+    count: u16,
+) -> Result<Regions, LifecycleError> {
+    let pk = &table.primary_key;
+    if count <= 1 || pk.is_empty() {
+        return Ok(Regions::default());
+    }
+    let estimate: Option<u64> = sql(
+        conn.exec_first(
+            "SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+            (&table.schema, &table.name),
+        ),
+        "estimating the table's size",
+    )?
+    .flatten();
+    let rows = match estimate {
+        Some(n) if n >= EXACT_COUNT_BELOW => n,
+        _ => sql(
+            conn.query_first(format!("SELECT COUNT(*) FROM {base}")),
+            "counting the table's rows",
+        )?
+        .unwrap_or(0),
+    };
+    if rows == 0 {
+        return Ok(Regions::default());
+    }
+    let step = rows.div_ceil(u64::from(count)).max(1);
+    let cols: Vec<String> = pk.iter().map(|c| quote(c)).collect();
+    let order = cols.join(", ");
+    let first = format!("SELECT {order} FROM {base} ORDER BY {order} LIMIT 1 OFFSET ?");
+    let next = format!(
+        "SELECT {order} FROM {base} WHERE {} ORDER BY {order} LIMIT 1 OFFSET ?",
+        after(pk, true)
+    );
+    let mut bounds: Vec<Vec<Value>> = Vec::new();
+    for _ in 1..count {
+        let row: Option<Row> = match bounds.last() {
+            None => sql(conn.exec_first(&first, (step - 1,)), "choosing regions")?,
+            Some(prev) => {
+                let mut p = range_params(prev);
+                p.push((step - 1).into());
+                sql(conn.exec_first(&next, p), "choosing regions")?
+            }
+        };
+        match row {
+            Some(r) => bounds.push(r.unwrap()),
+            None => break,
+        }
+    }
+    let desc: Vec<String> = cols.iter().map(|c| format!("{c} DESC")).collect();
+    let last: Option<Row> = sql(
+        conn.query_first(format!(
+            "SELECT {order} FROM {base} ORDER BY {} LIMIT 1",
+            desc.join(", ")
+        )),
+        "choosing regions",
+    )?;
+    if let Some(last) = last.map(Row::unwrap) {
+        if bounds.last() != Some(&last) {
+            bounds.push(last);
+        }
+    }
+    let mut literals = Vec::new();
+    for b in &bounds {
+        let mut tuple = Vec::new();
+        for (value, column) in b.iter().zip(pk) {
+            let Some(meta) = table.column(column) else {
+                return Ok(Regions::default());
+            };
+            match literal(value, meta) {
+                Some(l) => tuple.push(l),
+                None => return Ok(Regions::default()),
+            }
+        }
+        literals.push(tuple);
+    }
+    Ok(Regions { bounds: literals })
+}
+
+/// Whether the base table's triggers are exactly the ones `gen` generates (so their deltas are
+/// tagged the way the catalog's regions say).
+pub fn triggers_match(conn: &mut Conn, gen: &Gen<'_>) -> Result<bool, LifecycleError> {
+    for t in gen.triggers() {
+        let body: Option<String> = sql(
+            conn.exec_first(
+                "SELECT ACTION_STATEMENT FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? AND TRIGGER_NAME = ?",
+                (&gen.names.schema, &t.name),
+            ),
+            "reading the triggers",
+        )?;
+        let expected = t.sql.split_once("FOR EACH ROW\n").map(|(_, b)| b);
+        if body.as_deref() != expected {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Groups per delete statement when folding.
+const FOLD_BATCH: usize = 200;
+
+/// Moves the region slots' values into the backfill slot and deletes the region rows, inside
+/// the caller's transaction. Only valid once no trigger writes region slots: the rows are then
+/// immutable, so a plain read sees them all, and every lock taken is on a row or key range no
+/// writer touches (a locking scan of the whole table would block and deadlock writers).
+pub fn fold(conn: &mut Conn, gen: &Gen<'_>) -> Result<(), mysql::Error> {
+    if !gen.tags_regions() {
+        return Ok(());
+    }
+    let keys = gen.stored_key_count();
+    let rows: Vec<Row> = conn.query(gen.region_rows_sql())?;
+    fold_table(
+        conn,
+        rows,
+        keys,
+        |n| gen.state_upsert_sql(n),
+        |n| gen.delete_region_rows_sql(n),
+    )?;
+    for j in 0..gen.layout.minmax.len() {
+        let rows: Vec<Row> = conn.query(gen.minmax_region_rows_sql(j))?;
+        fold_table(
+            conn,
+            rows,
+            keys + 1,
+            |n| gen.minmax_upsert_sql(j, n),
+            |n| gen.delete_minmax_region_rows_sql(j, n),
+        )?;
+    }
+    Ok(())
+}
+
+fn fold_table(
+    conn: &mut Conn,
+    rows: Vec<Row>,
+    keys: usize,
+    upsert: impl Fn(usize) -> String,
+    delete: impl Fn(usize) -> String,
+) -> Result<(), mysql::Error> {
+    let mut merged = Partials::new(keys);
+    for row in rows {
+        // Values read from our own columns always add up.
+        merged
+            .add(row.unwrap())
+            .map_err(|e| mysql::Error::from(std::io::Error::other(e.to_string())))?;
+    }
+    let merged = merged.into_rows();
+    for batch in merged.chunks(FOLD_BATCH) {
+        let params: Vec<Value> = batch.iter().flatten().cloned().collect();
+        conn.exec_drop(upsert(batch.len()), params)?;
+        if keys == 0 {
+            conn.query_drop(delete(0))?;
+        } else {
+            let params: Vec<Value> = batch
+                .iter()
+                .flat_map(|r| r[..keys].iter().cloned())
+                .collect();
+            conn.exec_drop(delete(batch.len()), params)?;
+        }
+    }
+    Ok(())
+}
+
+/// One transaction: [`fold`], then `mark` (the catalog's update), retried when InnoDB picks it
+/// as a deadlock victim.
+pub fn fold_and_mark(
+    conn: &mut Conn,
+    gen: &Gen<'_>,
+    mut mark: impl FnMut(&mut Conn) -> Result<(), mysql::Error>,
+) -> Result<(), mysql::Error> {
+    let mut attempt = 0u32;
+    loop {
+        attempt += 1;
+        let result = conn
+            .query_drop("START TRANSACTION")
+            .and_then(|_| fold(conn, gen))
+            .and_then(|_| mark(conn))
+            .and_then(|_| conn.query_drop("COMMIT"));
+        match result {
+            Ok(()) => return Ok(()),
+            Err(e) => {
+                let _ = conn.query_drop("ROLLBACK");
+                if attempt >= 5 || !super::backfill::is_transient(&e) {
+                    return Err(e);
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20 * u64::from(attempt)));
+            }
+        }
+    }
+}

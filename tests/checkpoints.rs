@@ -1,0 +1,252 @@
+//! Resume continues from the last checkpoint: a backfill interrupted after some regions keeps
+//! them, and the resumed backfill adds the remaining regions as of a new snapshot minus the deltas
+//! their triggers recorded before it. Writers run throughout, and between the interruption and
+//! the resume deterministic writes hit rows in finished and unfinished regions, move rows between
+//! regions and groups, and delete them.
+
+mod common;
+mod support;
+
+use lightning_tables::engine::lifecycle::{
+    create, resume, status, validate, ChunkPolicy, Control, CreateOptions, Event, LifecycleError,
+};
+use mysql::prelude::Queryable;
+use mysql::Conn;
+use std::sync::{Arc, Mutex};
+use support::compare::{assert_same, Strings};
+use support::workload::{let_them_write, make_table, Isolation, Writers};
+
+const BY_G: &str = "SELECT g, COUNT(*) AS n, SUM(d) AS total, AVG(f) AS mean FROM t GROUP BY g";
+const BY_S: &str =
+    "SELECT s, MIN(d) AS lo, MAX(d) AS hi, COUNT(g) AS with_g FROM t WHERE d > -200 GROUP BY s";
+
+fn options(checkpoints: u16) -> CreateOptions {
+    CreateOptions {
+        chunk: ChunkPolicy::Fixed(300),
+        checkpoints,
+        ..CreateOptions::default()
+    }
+}
+
+/// Creates `query` and cancels it as soon as `stop_after` regions are committed.
+fn create_until_checkpoint(
+    db: &common::TestDb,
+    query: &str,
+    checkpoints: u16,
+    stop_after: u32,
+) -> Vec<Event> {
+    let control = Control::new();
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let result = {
+        let (control2, events) = (control.clone(), events.clone());
+        create(
+            &db.opts(),
+            "s",
+            query,
+            &options(checkpoints),
+            &control,
+            &mut move |e| {
+                if let Event::Checkpoint { regions_done, .. } = e {
+                    if regions_done >= stop_after {
+                        control2.cancel();
+                    }
+                }
+                events.lock().unwrap().push(e);
+            },
+        )
+    };
+    assert!(
+        matches!(result, Err(LifecycleError::Cancelled(_))),
+        "{result:?}"
+    );
+    let events = events.lock().unwrap().clone();
+    events
+}
+
+/// Writes that would be lost or counted twice if the resumed regions ignored what the triggers
+/// recorded before the new snapshot: updates, group moves, deletes and key moves in finished and
+/// unfinished regions.
+fn dangerous_writes(conn: &mut Conn, rows: u64) {
+    let early = rows / 20; // in the first (finished) regions
+    let late = rows - rows / 10; // in the last (unfinished) regions
+    for s in [
+        format!(
+            "UPDATE t SET d = d + 1000 WHERE id BETWEEN {early} AND {}",
+            early + 40
+        ),
+        format!(
+            "UPDATE t SET d = d - 7, g = 3 WHERE id BETWEEN {late} AND {}",
+            late + 40
+        ),
+        format!(
+            "DELETE FROM t WHERE id BETWEEN {} AND {}",
+            early + 50,
+            early + 60
+        ),
+        format!(
+            "DELETE FROM t WHERE id BETWEEN {} AND {}",
+            late + 50,
+            late + 60
+        ),
+        // Finished region -> unfinished region and back, with a group change on the way.
+        format!(
+            "UPDATE IGNORE t SET id = id + {}, g = 11 WHERE id BETWEEN {} AND {}",
+            rows / 2 + 3_000_000,
+            early + 70,
+            early + 80
+        ),
+        // Into the keys deleted above (IGNORE: a writer may have reused one meanwhile).
+        format!(
+            "UPDATE IGNORE t SET id = id - {} WHERE id BETWEEN {} AND {}",
+            late + 90 - (early + 50),
+            late + 90,
+            late + 95
+        ),
+        format!(
+            "UPDATE t SET g = NULL, s = 'B' WHERE id BETWEEN {} AND {}",
+            late + 100,
+            late + 110
+        ),
+        format!(
+            "INSERT INTO t (id, g, s, d, f) VALUES ({0}, 1, 'a', 5, 1), ({1}, 2, 'b', 6, 2)",
+            rows + 5_000_000,
+            rows + 5_000_001
+        ),
+    ] {
+        // The writers are running: a deadlock victim simply tries again.
+        let mut attempts = 0;
+        while let Err(e) = conn.query_drop(&s) {
+            attempts += 1;
+            assert!(attempts < 20, "{s}: {e}");
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+}
+
+fn resume_and_check(
+    db: &common::TestDb,
+    conn: &mut Conn,
+    query: &str,
+    writers: Writers,
+    done: u32,
+) {
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let seen = events.clone();
+    resume(
+        &db.opts(),
+        &db.name,
+        "s",
+        &options(0),
+        &Control::new(),
+        &mut move |e| seen.lock().unwrap().push(e),
+    )
+    .unwrap();
+    let events = events.lock().unwrap().clone();
+    let resumed = events
+        .iter()
+        .find_map(|e| match e {
+            Event::Resumed { regions_done, .. } => Some(*regions_done),
+            _ => None,
+        })
+        .expect("resume continued from a checkpoint");
+    assert_eq!(resumed, done, "{events:?}");
+    let first_progress = events
+        .iter()
+        .find_map(|e| match e {
+            Event::Progress(p) => Some(p.rows_done),
+            _ => None,
+        })
+        .expect("progress");
+    assert!(first_progress > 300, "resume started from zero: {events:?}");
+    let_them_write(150);
+    writers.stop();
+    assert_same(
+        conn,
+        "s",
+        query,
+        Strings::Collated,
+        "after checkpointed resume",
+    );
+    let report = validate(&db.opts(), &db.name, "s", 5).unwrap();
+    assert!(report.exact, "{report:?}");
+    let st = status(&db.opts(), &db.name, "s").unwrap();
+    assert_eq!(st.entry.status, "ready");
+    assert_eq!(st.entry.regions, None, "triggers still tag regions");
+}
+
+fn checkpointed_resume(hint: &str, query: &str, isolation: Isolation, seed: u64) {
+    let db = common::fresh_db(hint);
+    let mut conn = db.conn();
+    let rows = 12_000;
+    make_table(&mut conn, rows);
+    let writers = Writers::start(&db.opts(), 4, seed, isolation, rows);
+    let_them_write(100);
+    let events = create_until_checkpoint(&db, query, 8, 3);
+    assert!(events.iter().any(|e| matches!(e, Event::Locked { .. })));
+    let st = status(&db.opts(), &db.name, "s").unwrap();
+    assert_eq!(st.entry.status, "backfilling");
+    assert_eq!(st.entry.checkpoint, 3, "{st:?}");
+    assert!(st.entry.regions.is_some());
+    dangerous_writes(&mut conn, rows);
+    let_them_write(200);
+    resume_and_check(&db, &mut conn, query, writers, 3);
+}
+
+#[test]
+fn resume_continues_after_the_last_checkpoint_repeatable_read() {
+    checkpointed_resume("ckrr", BY_G, Isolation::RepeatableRead, 5);
+}
+
+#[test]
+fn resume_continues_after_the_last_checkpoint_read_committed_min_max() {
+    checkpointed_resume("ckrc", BY_S, Isolation::ReadCommitted, 6);
+}
+
+#[test]
+fn composite_text_keys_resume_from_a_checkpoint() {
+    let db = common::fresh_db("ckcomp");
+    let mut conn = db.conn();
+    conn.query_drop(
+        "CREATE TABLE t (k VARCHAR(8) COLLATE utf8mb4_general_ci NOT NULL, n INT NOT NULL,
+         g INT NULL, d DECIMAL(12,2) NULL, PRIMARY KEY (k, n))",
+    )
+    .unwrap();
+    conn.query_drop(
+        "INSERT INTO t SELECT ELT(1 + seq % 6, 'a', 'B', 'c''q', 'D', 'é', 'z z'), seq, seq % 13, seq / 3 FROM seq_1_to_6000",
+    )
+    .unwrap();
+    let query = "SELECT g, COUNT(*) AS n, SUM(d) AS total FROM t GROUP BY g";
+    create_until_checkpoint(&db, query, 6, 2);
+    let st = status(&db.opts(), &db.name, "s").unwrap();
+    assert_eq!(st.entry.checkpoint, 2, "{st:?}");
+    for s in [
+        "UPDATE t SET d = d + 1 WHERE k = 'a' AND n < 600",
+        "UPDATE t SET k = 'Z' WHERE k = 'B' AND n < 300",
+        "UPDATE t SET k = 'A', n = n + 100000 WHERE k = 'z z' AND n > 5000",
+        "DELETE FROM t WHERE k = 'D' AND n % 5 = 0",
+        "INSERT INTO t VALUES ('b', 1, 99, 1.5), ('ZZ', 2, 98, 2.5)",
+    ] {
+        conn.query_drop(s).unwrap();
+    }
+    let mut resumed = None;
+    resume(
+        &db.opts(),
+        &db.name,
+        "s",
+        &options(0),
+        &Control::new(),
+        &mut |e| {
+            if let Event::Resumed { regions_done, .. } = e {
+                resumed = Some(regions_done);
+            }
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        resumed,
+        Some(2),
+        "resume did not continue from the checkpoint"
+    );
+    assert_same(&mut conn, "s", query, Strings::Exact, "composite key");
+    assert!(validate(&db.opts(), &db.name, "s", 5).unwrap().exact);
+}
