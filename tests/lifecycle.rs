@@ -8,7 +8,7 @@ mod support;
 use lightning_tables::db::server::PrivateServer;
 use lightning_tables::engine::lifecycle::{
     create, drop_summary, rebuild, resume, status, validate, ChunkPolicy, Control, CreateOptions,
-    LifecycleError,
+    Event, LifecycleError,
 };
 use mysql::prelude::Queryable;
 use mysql::Conn;
@@ -255,20 +255,21 @@ fn truncate_and_alter_are_detected_and_rebuild_recovers() {
     assert!(validate(&db.opts(), &db.name, "s", 3).unwrap().exact);
 }
 
-/// Waits until the catalog shows backfill progress.
-fn wait_for_progress(conn: &mut Conn, db: &str, name: &str) {
+/// Waits until the catalog shows a committed checkpoint region and more progress after it (so
+/// a kill lands mid-region).
+fn wait_for_checkpoint(conn: &mut Conn, db: &str, name: &str) {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let done: Option<Option<u64>> = conn
+        let done: Option<(u64, u64, u64)> = conn
             .exec_first(
-                format!("SELECT rows_done FROM `{db}`.`_lightning_catalog` WHERE name = ?"),
+                format!("SELECT checkpoint, checkpoint_rows, rows_done FROM `{db}`.`_lightning_catalog` WHERE name = ?"),
                 (name,),
             )
             .unwrap_or(None);
-        if matches!(done, Some(Some(n)) if n > 0) {
+        if matches!(done, Some((c, at, now)) if c > 0 && now > at) {
             return;
         }
-        assert!(Instant::now() < deadline, "no backfill progress");
+        assert!(Instant::now() < deadline, "no checkpoint");
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -294,22 +295,31 @@ fn killing_the_create_process_mid_backfill_then_resume_is_exact() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    wait_for_progress(&mut conn, &db.name, "s");
+    wait_for_checkpoint(&mut conn, &db.name, "s");
     child.kill().unwrap(); // SIGKILL
     let _ = child.wait();
     let_them_write(200);
     let st = status(&db.opts(), &db.name, "s").unwrap();
     assert_eq!(st.entry.status, "backfilling", "{st:?}");
     assert!(st.triggers_present);
+    let mut from = None;
     resume(
         &db.opts(),
         &db.name,
         "s",
         &quick(),
         &Control::new(),
-        &mut |_| {},
+        &mut |e| {
+            if let Event::Resumed { regions_done, .. } = e {
+                from = Some(regions_done);
+            }
+        },
     )
     .unwrap();
+    assert!(
+        from.is_some_and(|r| r >= 1),
+        "resume did not continue from a checkpoint: {from:?}"
+    );
     let_them_write(200);
     writers.stop();
     assert_same(
@@ -361,7 +371,7 @@ fn killing_the_server_mid_backfill_loses_no_committed_write_and_resume_is_exact(
             create(&opts, "s", BY_G, &options, &Control::new(), &mut |_| {})
         })
     };
-    wait_for_progress(&mut conn, "crash", "s");
+    wait_for_checkpoint(&mut conn, "crash", "s");
     server.kill().unwrap();
     assert!(
         creator.join().unwrap().is_err(),
@@ -387,7 +397,17 @@ fn killing_the_server_mid_backfill_loses_no_committed_write_and_resume_is_exact(
             "an acknowledged insert was lost"
         );
     }
-    resume(&opts, "crash", "s", &quick(), &Control::new(), &mut |_| {}).unwrap();
+    let mut from = None;
+    resume(&opts, "crash", "s", &quick(), &Control::new(), &mut |e| {
+        if let Event::Resumed { regions_done, .. } = e {
+            from = Some(regions_done);
+        }
+    })
+    .unwrap();
+    assert!(
+        from.is_some_and(|r| r >= 1),
+        "resume after the crash did not continue from a checkpoint: {from:?}"
+    );
     conn.query_drop("INSERT INTO t (id, g, d) VALUES (99999999, 3, 3)")
         .unwrap();
     assert_same(
