@@ -11,6 +11,7 @@ use serde::Serialize;
 use super::create::{connection_opts, failure, finish, with_progress, TuningArgs};
 use super::output::{paint, print_json, stdout_colours, Colour};
 use super::progress::{json_line, ms};
+use crate::engine::codegen::Regions;
 use super::{exit, Ctx};
 use crate::db::introspect::prepare;
 use crate::engine::catalog::{self, status as st};
@@ -249,6 +250,18 @@ pub fn render_status(r: &StatusReport, colour: bool) -> String {
                 e.rate,
                 e.chunk_size
             ),
+        ),
+        (
+            "Checkpoint",
+            match e.regions.as_deref().and_then(Regions::from_json) {
+                Some(regions) => format!(
+                    "{} of {} regions committed ({} rows); resume continues after it",
+                    e.checkpoint,
+                    regions.count(),
+                    e.checkpoint_rows
+                ),
+                None => "none (backfill complete)".into(),
+            },
         ),
         ("Backfill running now", yes_no(r.backfill_running).into()),
         (
