@@ -24,6 +24,7 @@ fn options(checkpoints: u16) -> CreateOptions {
     CreateOptions {
         chunk: ChunkPolicy::Fixed(300),
         checkpoints,
+        checkpoint_every: std::time::Duration::ZERO,
         ..CreateOptions::default()
     }
 }

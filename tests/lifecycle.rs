@@ -288,6 +288,8 @@ fn killing_the_create_process_mid_backfill_then_resume_is_exact() {
             "s",
             "--chunk-size",
             "20",
+            "--checkpoint-every",
+            "0",
             "--query",
             BY_G,
         ])
@@ -366,6 +368,7 @@ fn killing_the_server_mid_backfill_loses_no_committed_write_and_resume_is_exact(
         std::thread::spawn(move || {
             let options = CreateOptions {
                 chunk: ChunkPolicy::Fixed(20),
+                checkpoint_every: Duration::ZERO,
                 ..CreateOptions::default()
             };
             create(&opts, "s", BY_G, &options, &Control::new(), &mut |_| {})

@@ -48,6 +48,10 @@ pub struct TuningArgs {
     /// Checkpoint regions: an interrupted backfill resumes after the last committed one
     #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub checkpoints: u16,
+
+    /// Least seconds between checkpoints (the regions read meanwhile are written together)
+    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    pub checkpoint_every: u64,
 }
 
 impl TuningArgs {
@@ -73,6 +77,7 @@ impl TuningArgs {
             max_load: self.max_load.clone(),
             slots,
             checkpoints: self.checkpoints,
+            checkpoint_every: std::time::Duration::from_secs(self.checkpoint_every),
         }
     }
 }
@@ -254,6 +259,7 @@ mod tests {
             chunk_time: None,
             max_load: None,
             checkpoints: 8,
+            checkpoint_every: 0,
         };
         let o = t.options(Some(4));
         assert_eq!(o.chunk, ChunkPolicy::Fixed(50));

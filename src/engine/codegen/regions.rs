@@ -234,21 +234,27 @@ impl Gen<'_> {
         )
     }
 
-    /// The region slots' rows of the state, in the column order of [`Gen::state_columns`]
-    /// (read without locks once no trigger writes them, to fold them into the backfill slot).
+    /// The region slots' rows of the state: stored keys, `slot`, then the value columns of
+    /// [`Gen::state_columns`] (read without locks once no trigger writes them, to fold them into
+    /// the backfill slot).
     pub fn region_rows_sql(&self) -> String {
+        let keys = self.stored_key_columns();
+        let mut cols = keys.clone();
+        cols.push("`slot`".into());
+        cols.extend(self.state_columns().into_iter().skip(keys.len()));
         format!(
             "SELECT {} FROM {} WHERE `slot` >= {}",
-            self.state_columns().join(", "),
+            cols.join(", "),
             self.qualified(&self.names.state),
             self.slots + 1
         )
     }
 
-    /// The same for MIN/MAX multiset `j`: keys, `v`, `mult`.
+    /// The same for MIN/MAX multiset `j`: keys, `v`, `slot`, `mult`.
     pub fn minmax_region_rows_sql(&self, j: usize) -> String {
         let mut cols = self.stored_key_columns();
         cols.push("`v`".into());
+        cols.push("`slot`".into());
         cols.push("`mult`".into());
         format!(
             "SELECT {} FROM {} WHERE `slot` >= {}",
@@ -258,32 +264,32 @@ impl Gen<'_> {
         )
     }
 
-    /// Deletes the region rows of `groups` groups (key values as `?`): each group's region
-    /// slots are one primary-key range, so only those rows are locked, never a writer's slot.
-    pub fn delete_region_rows_sql(&self, groups: usize) -> String {
-        self.delete_ranges(&self.names.state, self.stored_key_columns(), groups)
+    /// Deletes `rows` state rows by their exact primary key (stored keys, then `slot`, as `?`):
+    /// point locks only, never a range a writer's new slot row could fall into.
+    pub fn delete_region_rows_sql(&self, rows: usize) -> String {
+        delete_rows(
+            &self.qualified(&self.names.state),
+            self.stored_key_columns(),
+            rows,
+        )
     }
 
-    /// The same for MIN/MAX multiset `j` (`groups` (key, `v`) tuples).
-    pub fn delete_minmax_region_rows_sql(&self, j: usize, groups: usize) -> String {
+    /// The same for MIN/MAX multiset `j` (keys, `v`, `slot`).
+    pub fn delete_minmax_region_rows_sql(&self, j: usize, rows: usize) -> String {
         let mut cols = self.stored_key_columns();
         cols.push("`v`".into());
-        self.delete_ranges(&self.names.minmax[j], cols, groups)
+        delete_rows(&self.qualified(&self.names.minmax[j]), cols, rows)
     }
+}
 
-    fn delete_ranges(&self, table: &str, prefix: Vec<String>, groups: usize) -> String {
-        let mut sql = format!(
-            "DELETE FROM {} WHERE `slot` >= {}",
-            self.qualified(table),
-            self.slots + 1
-        );
-        if !prefix.is_empty() {
-            let one: Vec<String> = prefix.iter().map(|c| format!("{c} = ?")).collect();
-            let one = format!("({})", one.join(" AND "));
-            sql.push_str(&format!(" AND ({})", vec![one; groups.max(1)].join(" OR ")));
-        }
-        sql
-    }
+fn delete_rows(table: &str, mut cols: Vec<String>, rows: usize) -> String {
+    cols.push("`slot`".into());
+    let one: Vec<String> = cols.iter().map(|c| format!("{c} = ?")).collect();
+    let one = format!("({})", one.join(" AND "));
+    format!(
+        "DELETE FROM {table} WHERE {}",
+        vec![one; rows.max(1)].join(" OR ")
+    )
 }
 
 fn slot_list(slots: &[u16]) -> String {

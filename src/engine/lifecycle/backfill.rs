@@ -5,8 +5,9 @@
 use super::partials::Partials;
 use super::{sql, Control, CreateOptions, Event, LifecycleError};
 use crate::engine::catalog;
+use crate::engine::codegen::names::CATALOG_TABLE;
 use crate::engine::codegen::Gen;
-use crate::engine::ident::quote;
+use crate::engine::ident::{quote, quote_qualified};
 use mysql::prelude::Queryable;
 use mysql::{Conn, Row, Value};
 use serde::Serialize;
@@ -145,9 +146,14 @@ pub fn run(
     let mut chunks = 0u64;
     let started = Instant::now();
     let mut read_in_run = 0u64;
+    // Regions read since the last checkpoint, merged: written together when a checkpoint is
+    // due (every `checkpoint_every`, and after the last region), so a group is written once per
+    // checkpoint rather than once per chunk or region.
+    let mut staged = Staged::new(gen);
+    let mut committed = start.regions_done;
+    let mut last_checkpoint = Instant::now();
     for region in (start.regions_done as usize)..regions {
         let region_pred = gen.region_predicate(region);
-        let mut staged = Staged::new(gen);
         // Deltas of this region that the snapshot's rows already contain (after a resume).
         let slots = gen.region_slots(region);
         let negated: Vec<Row> = sql(
@@ -298,41 +304,57 @@ pub fn run(
                 None => break,
             }
         }
-        // One transaction per region: its merged aggregates and the checkpoint commit together.
-        // Our rows are the backfill slot's, which no writer locks; inserting a new one can still
-        // meet a writer's gap lock, so a deadlock victim retries the region's write.
-        let merged = staged.into_rows();
+        let last = region + 1 == regions;
+        if !last && last_checkpoint.elapsed() < opts.checkpoint_every {
+            continue;
+        }
+        // One transaction: the merged aggregates of the regions since the last checkpoint and
+        // the new checkpoint commit together. Our rows are the backfill slot's, which no writer
+        // locks; inserting a new one can still meet a writer's gap lock, so a deadlock victim
+        // retries. The checkpoint only advances from the value this run continued from: a second
+        // process resuming the same summary fails here instead of adding a region twice.
+        let merged = std::mem::replace(&mut staged, Staged::new(gen)).into_rows();
+        let reached = region as u32 + 1;
+        let advance = format!(
+            "UPDATE {} SET `checkpoint` = ?, `checkpoint_rows` = ?, `rows_done` = ?, `updated_at` = CURRENT_TIMESTAMP(6) WHERE `name` = ? AND `checkpoint` = ?",
+            quote_qualified(&schema, CATALOG_TABLE)
+        );
         let mut attempt = 0;
         loop {
             attempt += 1;
-            sql(writer.query_drop("START TRANSACTION"), "starting a region")?;
+            sql(
+                writer.query_drop("START TRANSACTION"),
+                "starting a checkpoint",
+            )?;
             let write = merged.write(gen, writer).and_then(|_| {
-                catalog::update(
-                    writer,
-                    &schema,
-                    name,
-                    &[
-                        ("checkpoint", (region as u32 + 1).into()),
-                        ("checkpoint_rows", done.into()),
-                        ("rows_done", done.into()),
-                    ],
-                )
+                writer.exec_drop(&advance, (reached, done, done, name, committed))?;
+                Ok(writer.affected_rows())
             });
-            let write = write.and_then(|_| writer.query_drop("COMMIT"));
             match write {
-                Ok(()) => break,
+                Ok(1) => {
+                    sql(writer.query_drop("COMMIT"), "committing a checkpoint")?;
+                    break;
+                }
+                Ok(_) => {
+                    let _ = writer.query_drop("ROLLBACK");
+                    return Err(LifecycleError::State(format!(
+                        "another process continued the backfill of {name} meanwhile; nothing was added twice"
+                    )));
+                }
                 Err(e) => {
                     let _ = writer.query_drop("ROLLBACK");
                     if attempt < WRITE_ATTEMPTS && is_transient(&e) {
                         std::thread::sleep(Duration::from_millis(20 * attempt as u64));
                         continue;
                     }
-                    return sql(Err(e), "adding a region into the summary");
+                    return sql(Err(e), "adding a checkpoint into the summary");
                 }
             }
         }
+        committed = reached;
+        last_checkpoint = Instant::now();
         on_event(Event::Checkpoint {
-            regions_done: region as u32 + 1,
+            regions_done: reached,
             regions: regions as u32,
         });
     }

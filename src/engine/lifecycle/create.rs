@@ -270,8 +270,8 @@ pub(crate) fn finalize(
         });
         report.finalize = Some(lock);
     }
-    let marked = regions::fold_and_mark(admin, gen, |conn| {
-        conn.exec_drop(
+    let marked = regions::fold(admin, gen).and_then(|_| {
+        admin.exec_drop(
             format!(
                 "UPDATE {} SET `status` = ?, `ready_at` = CURRENT_TIMESTAMP(6), `updated_at` = CURRENT_TIMESTAMP(6), `owner` = NULL, `error` = NULL, `regions` = NULL WHERE `name` = ?",
                 quote_qualified(&schema, catalog_table())
@@ -502,8 +502,8 @@ fn continue_backfill(
             on_event,
             start,
         );
-        match report {
-            Ok(r) => return finalize(opts, admin, gen, name, r, options, on_event),
+        match report.and_then(|r| finalize(opts, admin, gen, name, r, options, on_event)) {
+            Ok(r) => return Ok(r),
             Err(e) => {
                 let _ = catalog::set_status(
                     admin,
@@ -549,9 +549,13 @@ fn restart(
     on_event: &mut dyn FnMut(Event),
 ) -> Result<CreateReport, LifecycleError> {
     let schema = entry.schema.as_str();
-    let old_names = crate::engine::codegen::Names::new(schema, name, entry.generation, 0);
+    // A generation no live trigger refers to: after an interrupted rebuild or restart the
+    // triggers may write into entry.generation + 1 (and further), which must stay until the
+    // lock below replaces them.
+    let existing = generations(admin, schema, name)?;
+    let newest = existing.iter().map(|(g, _)| *g).max().unwrap_or(0);
     let gen_options = GenOptions {
-        generation: entry.generation + 1,
+        generation: entry.generation.max(newest) + 1,
         slots: entry.slots,
     };
     let gen = Gen::new(
@@ -594,22 +598,17 @@ fn restart(
         wait_ms: lock.wait_ms,
     });
     sql(admin.query_drop(gen.view_ddl()), "switching the view")?;
-    // Old generation: every table of the previous state (its MIN/MAX count is not known here).
-    let tables: Vec<String> = sql(
-        admin.exec(
-            "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND (TABLE_NAME = ? OR TABLE_NAME LIKE CONCAT(?, '\\_mm%'))",
-            (schema, &old_names.state, &old_names.state),
-        ),
-        "finding the old generation",
-    )?;
-    for t in tables {
-        sql(
-            admin.query_drop(format!(
-                "DROP TABLE IF EXISTS {}",
-                quote_qualified(schema, &t)
-            )),
-            "dropping the old generation",
-        )?;
+    // Every other generation: no trigger writes them any more.
+    for (g, table) in generations(admin, schema, name)? {
+        if g != gen_options.generation {
+            sql(
+                admin.query_drop(format!(
+                    "DROP TABLE IF EXISTS {}",
+                    quote_qualified(schema, &table)
+                )),
+                "dropping the old generation",
+            )?;
+        }
     }
     sql(
         catalog::update(
@@ -641,4 +640,36 @@ fn restart(
         Checkpoint::default(),
     )?;
     finalize(opts, admin, &gen, name, report, options, on_event)
+}
+
+/// State and multiset tables of summary `name` with their generation numbers.
+fn generations(
+    admin: &mut Conn,
+    schema: &str,
+    name: &str,
+) -> Result<Vec<(u32, String)>, LifecycleError> {
+    let zero = crate::engine::codegen::Names::new(schema, name, 0, 0).state;
+    let prefix = zero.strip_suffix('0').unwrap_or(&zero).to_string();
+    let tables: Vec<String> = sql(
+        admin.exec(
+            "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND BINARY LEFT(TABLE_NAME, CHAR_LENGTH(?)) = BINARY ?",
+            (schema, &prefix, &prefix),
+        ),
+        "finding the summary's generations",
+    )?;
+    Ok(tables
+        .into_iter()
+        .filter_map(|t| {
+            let rest = &t[prefix.len()..];
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            let tail = &rest[digits.len()..];
+            let ours = !digits.is_empty()
+                && (tail.is_empty()
+                    || tail
+                        .strip_prefix("_mm")
+                        .is_some_and(|m| !m.is_empty() && m.chars().all(|c| c.is_ascii_digit())));
+            ours.then(|| digits.parse().ok().map(|g| (g, t.clone())))
+                .flatten()
+        })
+        .collect())
 }

@@ -90,6 +90,9 @@ pub struct CreateOptions {
     /// Checkpoint regions of a backfill: an interrupted backfill continues after the last
     /// committed region (0 or 1: the whole table is one region).
     pub checkpoints: u16,
+    /// Least time between checkpoints: the regions read meanwhile are merged in memory and
+    /// written together (0 = after every region).
+    pub checkpoint_every: Duration,
 }
 
 impl Default for CreateOptions {
@@ -106,6 +109,7 @@ impl Default for CreateOptions {
             max_load: None,
             slots: None,
             checkpoints: 16,
+            checkpoint_every: Duration::from_secs(10),
         }
     }
 }

@@ -77,7 +77,7 @@ impl Partials {
 }
 
 /// An unambiguous byte encoding of key values (a tag, then a length-prefixed payload).
-fn encode_key(values: &[Value]) -> Vec<u8> {
+pub(crate) fn encode_key(values: &[Value]) -> Vec<u8> {
     let mut out = Vec::new();
     for v in values {
         let (tag, bytes): (u8, Vec<u8>) = match v {

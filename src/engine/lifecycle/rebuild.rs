@@ -53,7 +53,17 @@ pub fn rebuild(
         sql(admin.query_drop(ddl), "creating the new state table")?;
     }
     sql(
-        catalog::set_status(&mut admin, schema, name, status::REBUILDING, None),
+        catalog::update(
+            &mut admin,
+            schema,
+            name,
+            &[
+                ("status", status::REBUILDING.into()),
+                ("error", mysql::Value::NULL),
+                ("checkpoint", 0u32.into()),
+                ("checkpoint_rows", 0u64.into()),
+            ],
+        ),
         "recording the rebuild",
     )?;
     let label = format!("{schema}.{}", old.table.name);
@@ -159,9 +169,9 @@ pub fn rebuild(
     // No trigger writes the region slots any more: fold them, in one transaction with the
     // catalog's switch to the new generation.
     let lock_ms = report.lock.lock_ms;
-    let folded = regions::fold_and_mark(&mut admin, &new_gen, |conn| {
+    let folded = regions::fold(&mut admin, &new_gen).and_then(|_| {
         catalog::update(
-            conn,
+            &mut admin,
             schema,
             name,
             &[

@@ -2,7 +2,7 @@
 //! are the ones whose regions the catalog records.
 
 use super::backfill::{after, range_params};
-use super::partials::Partials;
+use super::partials::{encode_key, Partials};
 use super::{sql, LifecycleError};
 use crate::engine::codegen::regions::literal;
 use crate::engine::codegen::{Gen, Regions};
@@ -70,18 +70,36 @@ pub fn plan(
             None => break,
         }
     }
+    // The last bound is the largest key, read after the others and anchored above them (the
+    // table is live: an unanchored read could return a key below the last step bound after a
+    // delete, and the bounds must strictly increase). Binary protocol throughout, so values
+    // arrive typed the same way (a DATETIME as a date, not text).
     let desc: Vec<String> = cols.iter().map(|c| format!("{c} DESC")).collect();
-    let last: Option<Row> = sql(
-        conn.query_first(format!(
-            "SELECT {order} FROM {base} ORDER BY {} LIMIT 1",
-            desc.join(", ")
-        )),
-        "choosing regions",
-    )?;
-    if let Some(last) = last.map(Row::unwrap) {
-        if bounds.last() != Some(&last) {
-            bounds.push(last);
-        }
+    let last: Option<Row> = match bounds.last() {
+        None => sql(
+            conn.exec_first(
+                format!(
+                    "SELECT {order} FROM {base} ORDER BY {} LIMIT 1",
+                    desc.join(", ")
+                ),
+                (),
+            ),
+            "choosing regions",
+        )?,
+        Some(prev) => sql(
+            conn.exec_first(
+                format!(
+                    "SELECT {order} FROM {base} WHERE {} ORDER BY {} LIMIT 1",
+                    after(pk, true),
+                    desc.join(", ")
+                ),
+                range_params(prev),
+            ),
+            "choosing regions",
+        )?,
+    };
+    if let Some(last) = last {
+        bounds.push(last.unwrap());
     }
     let mut literals = Vec::new();
     for b in &bounds {
@@ -119,13 +137,15 @@ pub fn triggers_match(conn: &mut Conn, gen: &Gen<'_>) -> Result<bool, LifecycleE
     Ok(true)
 }
 
-/// Groups per delete statement when folding.
+/// Groups moved per fold transaction.
 const FOLD_BATCH: usize = 200;
 
-/// Moves the region slots' values into the backfill slot and deletes the region rows, inside
-/// the caller's transaction. Only valid once no trigger writes region slots: the rows are then
-/// immutable, so a plain read sees them all, and every lock taken is on a row or key range no
-/// writer touches (a locking scan of the whole table would block and deadlock writers).
+/// Moves the region slots' values into the backfill slot and deletes the region rows. Only
+/// valid once no trigger writes region slots: the rows are then immutable, so one plain read
+/// sees them all. Each transaction moves whole groups (readers' sums stay exact) under READ
+/// COMMITTED and deletes rows by exact primary key, so it takes point locks on rows no writer
+/// touches and no gap lock a writer's new slot row could wait on; a crash in between leaves
+/// some groups folded, which a later fold simply continues.
 pub fn fold(conn: &mut Conn, gen: &Gen<'_>) -> Result<(), mysql::Error> {
     if !gen.tags_regions() {
         return Ok(());
@@ -159,44 +179,67 @@ fn fold_table(
     upsert: impl Fn(usize) -> String,
     delete: impl Fn(usize) -> String,
 ) -> Result<(), mysql::Error> {
-    let mut merged = Partials::new(keys);
-    for row in rows {
-        // Values read from our own columns always add up.
-        merged
-            .add(row.unwrap())
-            .map_err(|e| mysql::Error::from(std::io::Error::other(e.to_string())))?;
+    // Rows are `keys, slot, values`: group them by key, keeping each row's primary key.
+    struct Group {
+        pks: Vec<Vec<Value>>,
+        rows: Vec<Vec<Value>>,
     }
-    let merged = merged.into_rows();
-    for batch in merged.chunks(FOLD_BATCH) {
-        let params: Vec<Value> = batch.iter().flatten().cloned().collect();
-        conn.exec_drop(upsert(batch.len()), params)?;
-        if keys == 0 {
-            conn.query_drop(delete(0))?;
-        } else {
-            let params: Vec<Value> = batch
-                .iter()
-                .flat_map(|r| r[..keys].iter().cloned())
-                .collect();
-            conn.exec_drop(delete(batch.len()), params)?;
+    let mut groups: Vec<Group> = Vec::new();
+    let mut index: std::collections::HashMap<Vec<u8>, usize> = Default::default();
+    for row in rows {
+        let mut key = row.unwrap();
+        let values = key.split_off((keys + 1).min(key.len()));
+        let slot = key.pop().unwrap_or(Value::NULL);
+        let i = *index.entry(encode_key(&key)).or_insert_with(|| {
+            groups.push(Group {
+                pks: Vec::new(),
+                rows: Vec::new(),
+            });
+            groups.len() - 1
+        });
+        let mut merged_row = key.clone();
+        merged_row.extend(values);
+        key.push(slot);
+        groups[i].pks.push(key);
+        groups[i].rows.push(merged_row);
+    }
+    for batch in groups.chunks(FOLD_BATCH) {
+        let mut merged = Partials::new(keys);
+        let mut pks: Vec<Value> = Vec::new();
+        let mut count = 0;
+        for group in batch {
+            for (pk, row) in group.pks.iter().zip(&group.rows) {
+                pks.extend(pk.iter().cloned());
+                count += 1;
+                merged
+                    .add(row.clone())
+                    .map_err(|e| mysql::Error::from(std::io::Error::other(e.to_string())))?;
+            }
         }
+        let merged = merged.into_rows();
+        let params: Vec<Value> = merged.iter().flatten().cloned().collect();
+        let (up, del) = (upsert(merged.len()), delete(count));
+        transaction(conn, |c| {
+            c.exec_drop(&up, params.clone())?;
+            c.exec_drop(&del, pks.clone())
+        })?;
     }
     Ok(())
 }
 
-/// One transaction: [`fold`], then `mark` (the catalog's update), retried when InnoDB picks it
-/// as a deadlock victim.
-pub fn fold_and_mark(
+/// Runs `body` in one READ COMMITTED transaction, retried when InnoDB picks it as a deadlock
+/// victim.
+fn transaction(
     conn: &mut Conn,
-    gen: &Gen<'_>,
-    mut mark: impl FnMut(&mut Conn) -> Result<(), mysql::Error>,
+    mut body: impl FnMut(&mut Conn) -> Result<(), mysql::Error>,
 ) -> Result<(), mysql::Error> {
     let mut attempt = 0u32;
     loop {
         attempt += 1;
         let result = conn
-            .query_drop("START TRANSACTION")
-            .and_then(|_| fold(conn, gen))
-            .and_then(|_| mark(conn))
+            .query_drop("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+            .and_then(|_| conn.query_drop("START TRANSACTION"))
+            .and_then(|_| body(conn))
             .and_then(|_| conn.query_drop("COMMIT"));
         match result {
             Ok(()) => return Ok(()),

@@ -18,6 +18,12 @@ pub fn open(opts: &Opts) -> Result<Conn, LifecycleError> {
         conn.query_drop(format!("SET SESSION sql_mode = '{SQL_MODE}'")),
         "setting up the session",
     )?;
+    // Region bounds are literals in the triggers and in our range predicates: both must be
+    // read in the same character set, whatever the client library's default.
+    sql(
+        conn.query_drop("SET NAMES utf8mb4"),
+        "setting up the session",
+    )?;
     // The snapshot and the gap locks of our reads rely on REPEATABLE READ, whatever the default.
     sql(
         conn.query_drop("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ"),
