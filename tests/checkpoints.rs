@@ -251,3 +251,128 @@ fn composite_text_keys_resume_from_a_checkpoint() {
     assert_same(&mut conn, "s", query, Strings::Exact, "composite key");
     assert!(validate(&db.opts(), &db.name, "s", 5).unwrap().exact);
 }
+
+#[test]
+fn datetime_keys_get_regions_and_resume_from_a_checkpoint() {
+    let db = common::fresh_db("ckdate");
+    let mut conn = db.conn();
+    conn.query_drop(
+        "CREATE TABLE t (at DATETIME(3) NOT NULL PRIMARY KEY, g INT NOT NULL, d DECIMAL(10,2) NOT NULL)",
+    )
+    .unwrap();
+    conn.query_drop(
+        "INSERT INTO t SELECT '2026-01-01' + INTERVAL seq * 1500000 MICROSECOND, seq % 7, seq / 4 FROM seq_1_to_5000",
+    )
+    .unwrap();
+    let query = "SELECT g, COUNT(*) AS n, SUM(d) AS total FROM t GROUP BY g";
+    create_until_checkpoint(&db, query, 5, 2);
+    let st = status(&db.opts(), &db.name, "s").unwrap();
+    assert_eq!(st.entry.checkpoint, 2, "{st:?}");
+    let regions = st.entry.regions.clone().unwrap_or_default();
+    assert!(
+        regions.contains("2026-01-01"),
+        "no DATETIME bounds: {regions}"
+    );
+    for s in [
+        "UPDATE t SET d = d + 1 WHERE at < '2026-01-01 00:10:00'",
+        "UPDATE t SET at = at + INTERVAL 1 YEAR WHERE at < '2026-01-01 00:05:00'",
+        "DELETE FROM t WHERE at > '2026-01-01 01:50:00'",
+        "UPDATE t SET g = 99 WHERE at BETWEEN '2026-01-01 01:20:00' AND '2026-01-01 01:30:00'",
+    ] {
+        conn.query_drop(s).unwrap();
+    }
+    let mut resumed = None;
+    resume(
+        &db.opts(),
+        &db.name,
+        "s",
+        &options(0),
+        &Control::new(),
+        &mut |e| {
+            if let Event::Resumed { regions_done, .. } = e {
+                resumed = Some(regions_done);
+            }
+        },
+    )
+    .unwrap();
+    assert_eq!(resumed, Some(2));
+    assert_same(&mut conn, "s", query, Strings::Exact, "datetime key");
+}
+
+#[test]
+fn a_killed_rebuild_resumes_into_a_fresh_generation_while_writers_run() {
+    let db = common::fresh_db("ckrebuild");
+    let mut conn = db.conn();
+    let rows = 20_000;
+    make_table(&mut conn, rows);
+    create(
+        &db.opts(),
+        "s",
+        BY_G,
+        &options(4),
+        &Control::new(),
+        &mut |_| {},
+    )
+    .unwrap();
+    let writers = Writers::start(&db.opts(), 3, 9, Isolation::RepeatableRead, rows);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lightning"))
+        .args(["--url", &db.url(), "rebuild", "s", "--chunk-size", "20"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill it mid-backfill of the new generation (combined triggers live).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let row: Option<(String, u64)> = conn
+            .exec_first(
+                format!(
+                    "SELECT status, rows_done FROM `{}`.`_lightning_catalog` WHERE name = 's'",
+                    db.name
+                ),
+                (),
+            )
+            .unwrap();
+        if matches!(&row, Some((s, n)) if s == "rebuilding" && *n > 0) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "rebuild made no progress"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    let _ = child.wait();
+    let_them_write(150);
+    resume(
+        &db.opts(),
+        &db.name,
+        "s",
+        &options(4),
+        &Control::new(),
+        &mut |_| {},
+    )
+    .unwrap();
+    let_them_write(150);
+    writers.stop();
+    assert_same(
+        &mut conn,
+        "s",
+        BY_G,
+        Strings::Collated,
+        "after killed rebuild + resume",
+    );
+    assert!(validate(&db.opts(), &db.name, "s", 5).unwrap().exact);
+    let tables: Vec<String> = conn
+        .exec(
+            "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME LIKE '\\_lt\\_s\\_g%'",
+            (&db.name,),
+        )
+        .unwrap();
+    assert_eq!(
+        tables,
+        vec!["_lt_s_g3".to_string()],
+        "one fresh generation left"
+    );
+}
