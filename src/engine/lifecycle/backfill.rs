@@ -228,6 +228,15 @@ pub fn run(
                 snapshot.exec(gen.chunk_state_sql(range.as_deref()), params.clone()),
                 "reading a backfill chunk",
             )?;
+            // Without a WHERE every row is counted in some group: the chunk's size is known.
+            let unfiltered_rows: Option<u64> = gen.analysis.filter.is_none().then(|| {
+                let cnt = gen.stored_key_count();
+                state_rows
+                    .iter()
+                    .filter_map(|r| r.get::<i64, _>(cnt))
+                    .map(|n| n.max(0) as u64)
+                    .sum()
+            });
             staged.state.add_rows(state_rows)?;
             for j in 0..gen.layout.minmax.len() {
                 let rows: Vec<Row> = sql(
@@ -238,6 +247,8 @@ pub fn run(
             }
             let rows_in_chunk = if hi.is_some() {
                 chunk
+            } else if let Some(n) = unfiltered_rows {
+                n
             } else {
                 let counted: Option<u64> = sql(
                     snapshot.exec_first(

@@ -13,7 +13,82 @@ use std::str::FromStr;
 pub struct Partials {
     keys: usize,
     index: HashMap<Vec<u8>, usize>,
-    rows: Vec<Vec<Value>>,
+    rows: Vec<(Vec<Value>, Vec<Acc>)>,
+}
+
+/// A running sum, kept in its exact form until the end (parsing and printing DECIMAL text once
+/// per input rather than once per addition).
+#[derive(Debug, Clone)]
+enum Acc {
+    Null,
+    Int(i128),
+    Decimal(bigdecimal::BigDecimal),
+    Double(f64),
+}
+
+impl Acc {
+    fn of(v: &Value) -> Option<Acc> {
+        Some(match v {
+            Value::NULL => Acc::Null,
+            Value::Int(i) => Acc::Int(i128::from(*i)),
+            Value::UInt(u) => Acc::Int(i128::from(*u)),
+            Value::Float(f) => Acc::Double(f64::from(*f)),
+            Value::Double(d) => Acc::Double(*d),
+            Value::Bytes(b) => {
+                let text = std::str::from_utf8(b).ok()?.trim();
+                match text.parse::<i128>() {
+                    Ok(i) => Acc::Int(i),
+                    Err(_) => Acc::Decimal(bigdecimal::BigDecimal::from_str(text).ok()?),
+                }
+            }
+            _ => return None,
+        })
+    }
+
+    fn add(self, other: Acc) -> Acc {
+        match (self, other) {
+            (Acc::Null, x) | (x, Acc::Null) => x,
+            (Acc::Double(a), b) | (b, Acc::Double(a)) => Acc::Double(a + b.as_f64()),
+            (Acc::Int(a), Acc::Int(b)) => match a.checked_add(b) {
+                Some(s) => Acc::Int(s),
+                None => {
+                    Acc::Decimal(bigdecimal::BigDecimal::from(a) + bigdecimal::BigDecimal::from(b))
+                }
+            },
+            (a, b) => Acc::Decimal(a.into_decimal() + b.into_decimal()),
+        }
+    }
+
+    fn as_f64(&self) -> f64 {
+        match self {
+            Acc::Null => 0.0,
+            Acc::Int(i) => *i as f64,
+            Acc::Double(d) => *d,
+            Acc::Decimal(d) => d.to_string().parse().unwrap_or(f64::NAN),
+        }
+    }
+
+    fn into_decimal(self) -> bigdecimal::BigDecimal {
+        match self {
+            Acc::Null => bigdecimal::BigDecimal::from(0),
+            Acc::Int(i) => bigdecimal::BigDecimal::from(i),
+            Acc::Decimal(d) => d,
+            Acc::Double(d) => bigdecimal::BigDecimal::try_from(d).unwrap_or_default(),
+        }
+    }
+
+    /// The value to store: NULL (a SUM over no input) becomes the state's neutral 0.
+    fn into_value(self) -> Value {
+        match self {
+            Acc::Null => Value::Int(0),
+            Acc::Int(i) => match i64::try_from(i) {
+                Ok(v) => Value::Int(v),
+                Err(_) => Value::Bytes(i.to_string().into_bytes()),
+            },
+            Acc::Decimal(d) => Value::Bytes(d.to_plain_string().into_bytes()),
+            Acc::Double(d) => Value::Double(d),
+        }
+    }
 }
 
 impl Partials {
@@ -35,24 +110,25 @@ impl Partials {
     }
 
     /// Adds one row.
-    pub fn add(&mut self, row: Vec<Value>) -> Result<(), LifecycleError> {
-        let key = encode_key(&row[..self.keys.min(row.len())]);
+    pub fn add(&mut self, mut row: Vec<Value>) -> Result<(), LifecycleError> {
+        let values = row.split_off(self.keys.min(row.len()));
+        let mut accs = Vec::with_capacity(values.len());
+        for v in &values {
+            accs.push(Acc::of(v).ok_or_else(|| {
+                LifecycleError::State(format!("cannot add up the partial aggregate {v:?}"))
+            })?);
+        }
+        let key = encode_key(&row);
         match self.index.get(&key) {
             Some(&i) => {
-                let target = &mut self.rows[i];
-                for (c, v) in row.into_iter().enumerate().skip(self.keys) {
-                    let sum = add(&target[c], &v).ok_or_else(|| {
-                        LifecycleError::State(format!(
-                            "cannot add partial aggregates {:?} and {v:?}",
-                            target[c]
-                        ))
-                    })?;
-                    target[c] = sum;
+                let target = &mut self.rows[i].1;
+                for (t, a) in target.iter_mut().zip(accs) {
+                    *t = std::mem::replace(t, Acc::Null).add(a);
                 }
             }
             None => {
                 self.index.insert(key, self.rows.len());
-                self.rows.push(row);
+                self.rows.push((row, accs));
             }
         }
         Ok(())
@@ -61,16 +137,11 @@ impl Partials {
     /// The merged rows. A NULL aggregate (a SUM over no input, e.g. an empty region of a view
     /// without GROUP BY) is stored as 0, the state's neutral value.
     pub fn into_rows(self) -> Vec<Vec<Value>> {
-        let keys = self.keys;
         self.rows
             .into_iter()
-            .map(|mut row| {
-                for v in row.iter_mut().skip(keys) {
-                    if *v == Value::NULL {
-                        *v = Value::Int(0);
-                    }
-                }
-                row
+            .map(|(mut key, accs)| {
+                key.extend(accs.into_iter().map(Acc::into_value));
+                key
             })
             .collect()
     }
@@ -109,54 +180,9 @@ pub(crate) fn encode_key(values: &[Value]) -> Vec<u8> {
 }
 
 /// Exact sum of two aggregate values; NULL is the identity (a SUM over no non-NULL input).
+#[cfg(test)]
 fn add(a: &Value, b: &Value) -> Option<Value> {
-    Some(match (a, b) {
-        (Value::NULL, x) | (x, Value::NULL) => x.clone(),
-        (Value::Double(_) | Value::Float(_), _) | (_, Value::Double(_) | Value::Float(_)) => {
-            Value::Double(as_f64(a)? + as_f64(b)?)
-        }
-        (Value::Int(_) | Value::UInt(_), Value::Int(_) | Value::UInt(_)) => {
-            let sum = as_i128(a)? + as_i128(b)?;
-            match i64::try_from(sum) {
-                Ok(i) => Value::Int(i),
-                Err(_) => Value::Bytes(sum.to_string().into_bytes()),
-            }
-        }
-        _ => {
-            let sum = as_decimal(a)? + as_decimal(b)?;
-            Value::Bytes(sum.to_plain_string().into_bytes())
-        }
-    })
-}
-
-fn as_i128(v: &Value) -> Option<i128> {
-    match v {
-        Value::Int(i) => Some(i128::from(*i)),
-        Value::UInt(u) => Some(i128::from(*u)),
-        _ => None,
-    }
-}
-
-fn as_f64(v: &Value) -> Option<f64> {
-    match v {
-        Value::Double(d) => Some(*d),
-        Value::Float(f) => Some(f64::from(*f)),
-        Value::Int(i) => Some(*i as f64),
-        Value::UInt(u) => Some(*u as f64),
-        Value::Bytes(b) => std::str::from_utf8(b).ok()?.trim().parse().ok(),
-        _ => None,
-    }
-}
-
-fn as_decimal(v: &Value) -> Option<bigdecimal::BigDecimal> {
-    match v {
-        Value::Int(i) => Some((*i).into()),
-        Value::UInt(u) => Some((*u).into()),
-        Value::Bytes(b) => {
-            bigdecimal::BigDecimal::from_str(std::str::from_utf8(b).ok()?.trim()).ok()
-        }
-        _ => None,
-    }
+    Some(Acc::of(a)?.add(Acc::of(b)?).into_value())
 }
 
 #[cfg(test)]
@@ -177,7 +203,7 @@ mod tests {
         p.add(vec![text("c"), Value::Int(0), Value::NULL]).unwrap();
         let rows = p.into_rows();
         assert_eq!(rows.len(), 3);
-        assert_eq!(rows[0], vec![text("a"), text("4"), text("0.30")]);
+        assert_eq!(rows[0], vec![text("a"), Value::Int(4), text("0.30")]);
         assert_eq!(rows[2], vec![text("c"), Value::Int(0), Value::Int(0)]);
     }
 
