@@ -59,7 +59,9 @@ impl Gen<'_> {
             String::new()
         } else {
             let pos: Vec<String> = (1..=n).map(|i| i.to_string()).collect();
-            format!(" GROUP BY {}", pos.join(", "))
+            // The groups go into a hash map anyway: sorting them (GROUP BY's implicit order)
+            // cost a filesort per chunk.
+            format!(" GROUP BY {} ORDER BY NULL", pos.join(", "))
         }
     }
 

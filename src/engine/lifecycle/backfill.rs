@@ -119,11 +119,8 @@ pub fn run(
     let pk = gen.table.primary_key.clone();
     let pk_cols: Vec<String> = pk.iter().map(|c| quote(c)).collect();
     let regions = gen.regions.as_ref().map_or(1, |r| r.count());
-    let total: u64 = sql(
-        snapshot.query_first(format!("SELECT COUNT(*) FROM {}", gen.base)),
-        "counting rows in the snapshot",
-    )?
-    .unwrap_or(0);
+    // For progress only: an estimate on large tables, corrected when the backfill ends.
+    let mut total = super::regions::estimate_rows(writer, gen.table, &gen.base)?;
     let now = chrono_now(writer)?;
     sql(
         catalog::update(
@@ -370,6 +367,13 @@ pub fn run(
         });
     }
     sql(snapshot.query_drop("COMMIT"), "closing the snapshot")?;
+    if total != done {
+        total = done;
+        sql(
+            catalog::update(writer, &schema, name, &[("rows_total", total.into())]),
+            "recording the row count",
+        )?;
+    }
     Ok(done)
 }
 
