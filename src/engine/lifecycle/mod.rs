@@ -9,14 +9,16 @@ mod lock;
 mod partials;
 mod rebuild;
 mod regions;
+mod resume;
 mod session;
 mod status;
 mod validate;
 
 pub use backfill::{Checkpoint, ChunkPolicy, Progress};
-pub use create::{create, resume, slots_for, CreateReport};
+pub use create::{create, slots_for, CreateReport};
 pub use drop::{drop_summary, DropReport};
 pub use rebuild::rebuild;
+pub use resume::resume;
 pub use status::{list, locate, status, StatusReport};
 pub use validate::{validate, Difference, ValidationReport};
 

@@ -1,0 +1,312 @@
+//! `resume`: continue an interrupted backfill after its last checkpoint, or start it again into
+//! a fresh generation when the live triggers are not the ones the catalog records.
+
+use super::backfill::Checkpoint;
+use super::create::{finalize, go_live, run_backfill, trigger_statements, CreateReport};
+use super::lock::LockOutcome;
+use super::regions;
+use super::session::{connection_alive, fingerprint, open, open_summary};
+use super::{sql, Control, CreateOptions, Event, LifecycleError};
+use crate::db::introspect::{prepare, Prepared};
+use crate::engine::catalog::{self, status};
+use crate::engine::codegen::{drop_state_sql, Gen, GenOptions, Regions};
+use crate::engine::ident::quote_qualified;
+use mysql::prelude::Queryable;
+use mysql::{Conn, Opts};
+
+/// Continues an interrupted backfill. If the live triggers are the ones the catalog records and
+/// the table was not altered, the backfill continues after the last committed region: under a
+/// brief lock (no trigger changes) a new snapshot is opened, and each remaining region adds its
+/// rows as of that snapshot minus the deltas its triggers had already recorded by then (see
+/// docs/correctness.md). Otherwise (interrupted before the triggers went live, during a rebuild,
+/// or after an ALTER) it starts again into a fresh generation.
+pub fn resume(
+    opts: &Opts,
+    schema: &str,
+    name: &str,
+    options: &CreateOptions,
+    control: &Control,
+    on_event: &mut dyn FnMut(Event),
+) -> Result<CreateReport, LifecycleError> {
+    let (mut admin, entry) = open_summary(opts, schema, name)?;
+    if entry.status == status::READY {
+        return Err(LifecycleError::State(format!(
+            "{name} is ready; nothing to resume"
+        )));
+    }
+    if let Some(owner) = entry.owner {
+        if connection_alive(&mut admin, owner)? {
+            return Err(LifecycleError::State(format!(
+                "{name} is being backfilled by connection {owner}; wait for it or kill it first"
+            )));
+        }
+    }
+    let current = GenOptions {
+        generation: entry.generation,
+        slots: entry.slots,
+    };
+    let prepared = prepare(&mut admin, &entry.query, name, current)?;
+    let regions = entry.regions.as_deref().and_then(Regions::from_json);
+    if let (true, Some(regions)) = (
+        entry.status == status::BACKFILLING
+            && fingerprint(&prepared.table) == entry.base_fingerprint,
+        regions,
+    ) {
+        let gen = Gen::new(
+            &prepared.analysis,
+            &prepared.table,
+            &prepared.types,
+            name,
+            current,
+        )?
+        .with_regions(Some(regions.clone()));
+        let all_done = entry.checkpoint as usize >= regions.count();
+        let tagged = regions::triggers_match(&mut admin, &gen)?;
+        if tagged || (all_done && regions::triggers_match(&mut admin, &gen.without_regions())?) {
+            let start = Checkpoint {
+                regions_done: entry.checkpoint,
+                rows_done: entry.checkpoint_rows,
+            };
+            return continue_backfill(
+                opts, &mut admin, &gen, &prepared, name, options, control, on_event, start,
+            );
+        }
+    }
+    restart(
+        opts, &mut admin, &entry, &prepared, name, options, control, on_event,
+    )
+}
+
+/// Resumes after checkpoint `start` with the triggers already live.
+#[allow(clippy::too_many_arguments)]
+fn continue_backfill(
+    opts: &Opts,
+    admin: &mut Conn,
+    gen: &Gen<'_>,
+    prepared: &Prepared,
+    name: &str,
+    options: &CreateOptions,
+    control: &Control,
+    on_event: &mut dyn FnMut(Event),
+    start: Checkpoint,
+) -> Result<CreateReport, LifecycleError> {
+    let schema = gen.names.schema.clone();
+    let regions = gen.regions.as_ref().map_or(1, |r| r.count()) as u32;
+    on_event(Event::Resumed {
+        regions_done: start.regions_done,
+        regions,
+        rows_done: start.rows_done,
+    });
+    let lock = if start.regions_done < regions {
+        // No trigger changes: the lock only gives the new snapshot a moment at which every
+        // delta the triggers recorded is committed and no write is in flight.
+        let mut snapshot = open(opts)?;
+        let lock = go_live(
+            opts,
+            admin,
+            &mut snapshot,
+            gen,
+            Vec::new(),
+            &format!("{}.{}", prepared.table.schema, prepared.table.name),
+            options,
+            control,
+            on_event,
+        )?;
+        on_event(Event::Locked {
+            lock_ms: lock.lock_ms,
+            wait_ms: lock.wait_ms,
+        });
+        sql(
+            catalog::update(
+                admin,
+                &schema,
+                name,
+                &[
+                    ("error", mysql::Value::NULL),
+                    ("lock_ms", lock.lock_ms.into()),
+                ],
+            ),
+            "recording the resume",
+        )?;
+        let report = run_backfill(
+            gen,
+            &mut snapshot,
+            opts,
+            name,
+            lock,
+            options,
+            control,
+            on_event,
+            start,
+        );
+        match report.and_then(|r| finalize(opts, admin, gen, name, r, options, on_event)) {
+            Ok(r) => return Ok(r),
+            Err(e) => {
+                let _ = catalog::set_status(
+                    admin,
+                    &schema,
+                    name,
+                    status::BACKFILLING,
+                    Some(&e.to_string()),
+                );
+                return Err(e);
+            }
+        }
+    } else {
+        LockOutcome {
+            lock_ms: 0.0,
+            wait_ms: 0.0,
+            attempts: 0,
+        }
+    };
+    let report = CreateReport {
+        schema,
+        name: name.to_string(),
+        lock,
+        rows: start.rows_done,
+        backfill_secs: 0.0,
+        finalize: None,
+    };
+    finalize(opts, admin, gen, name, report, options, on_event)
+}
+
+/// Starts the backfill again into a fresh generation: under a new brief lock the triggers are
+/// switched to the new generation and a new snapshot is opened; the view follows and the partial
+/// generation is dropped. The argument of `docs/correctness.md` applies unchanged with the new
+/// lock as its moment T.
+#[allow(clippy::too_many_arguments)]
+fn restart(
+    opts: &Opts,
+    admin: &mut Conn,
+    entry: &catalog::Entry,
+    prepared: &Prepared,
+    name: &str,
+    options: &CreateOptions,
+    control: &Control,
+    on_event: &mut dyn FnMut(Event),
+) -> Result<CreateReport, LifecycleError> {
+    let schema = entry.schema.as_str();
+    // A generation no live trigger refers to: after an interrupted rebuild or restart the
+    // triggers may write into entry.generation + 1 (and further), which must stay until the
+    // lock below replaces them.
+    let existing = generations(admin, schema, name)?;
+    let newest = existing.iter().map(|(g, _)| *g).max().unwrap_or(0);
+    let gen_options = GenOptions {
+        generation: entry.generation.max(newest) + 1,
+        slots: entry.slots,
+    };
+    let gen = Gen::new(
+        &prepared.analysis,
+        &prepared.table,
+        &prepared.types,
+        name,
+        gen_options,
+    )?;
+    let regions = regions::plan(admin, &prepared.table, &gen.base, options.checkpoints)?;
+    let gen = gen.with_regions(Some(regions.clone()));
+    for s in drop_state_sql(&gen.names) {
+        sql(admin.query_drop(s), "removing a leftover generation")?;
+    }
+    for ddl in gen.state_ddl() {
+        sql(admin.query_drop(ddl), "creating the state table")?;
+    }
+    let mut snapshot = open(opts)?;
+    let lock = match go_live(
+        opts,
+        admin,
+        &mut snapshot,
+        &gen,
+        trigger_statements(&gen.triggers()),
+        &format!("{}.{}", prepared.table.schema, prepared.table.name),
+        options,
+        control,
+        on_event,
+    ) {
+        Ok(l) => l,
+        Err(e) => {
+            for s in drop_state_sql(&gen.names) {
+                let _ = admin.query_drop(s);
+            }
+            return Err(e);
+        }
+    };
+    on_event(Event::Locked {
+        lock_ms: lock.lock_ms,
+        wait_ms: lock.wait_ms,
+    });
+    sql(admin.query_drop(gen.view_ddl()), "switching the view")?;
+    // Every other generation: no trigger writes them any more.
+    for (g, table) in generations(admin, schema, name)? {
+        if g != gen_options.generation {
+            sql(
+                admin.query_drop(format!(
+                    "DROP TABLE IF EXISTS {}",
+                    quote_qualified(schema, &table)
+                )),
+                "dropping the old generation",
+            )?;
+        }
+    }
+    sql(
+        catalog::update(
+            admin,
+            schema,
+            name,
+            &[
+                ("status", status::BACKFILLING.into()),
+                ("error", mysql::Value::NULL),
+                ("generation", gen_options.generation.into()),
+                ("lock_ms", lock.lock_ms.into()),
+                ("regions", regions.to_json().into()),
+                ("checkpoint", 0u32.into()),
+                ("checkpoint_rows", 0u64.into()),
+                ("base_fingerprint", fingerprint(&prepared.table).into()),
+            ],
+        ),
+        "recording the resume",
+    )?;
+    let report = run_backfill(
+        &gen,
+        &mut snapshot,
+        opts,
+        name,
+        lock,
+        options,
+        control,
+        on_event,
+        Checkpoint::default(),
+    )?;
+    finalize(opts, admin, &gen, name, report, options, on_event)
+}
+
+/// State and multiset tables of summary `name` with their generation numbers.
+fn generations(
+    admin: &mut Conn,
+    schema: &str,
+    name: &str,
+) -> Result<Vec<(u32, String)>, LifecycleError> {
+    let zero = crate::engine::codegen::Names::new(schema, name, 0, 0).state;
+    let prefix = zero.strip_suffix('0').unwrap_or(&zero).to_string();
+    let tables: Vec<String> = sql(
+        admin.exec(
+            "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND BINARY LEFT(TABLE_NAME, CHAR_LENGTH(?)) = BINARY ?",
+            (schema, &prefix, &prefix),
+        ),
+        "finding the summary's generations",
+    )?;
+    Ok(tables
+        .into_iter()
+        .filter_map(|t| {
+            let rest = &t[prefix.len()..];
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            let tail = &rest[digits.len()..];
+            let ours = !digits.is_empty()
+                && (tail.is_empty()
+                    || tail
+                        .strip_prefix("_mm")
+                        .is_some_and(|m| !m.is_empty() && m.chars().all(|c| c.is_ascii_digit())));
+            ours.then(|| digits.parse().ok().map(|g| (g, t.clone())))
+                .flatten()
+        })
+        .collect())
+}
