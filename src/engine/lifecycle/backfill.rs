@@ -119,6 +119,10 @@ pub fn run(
     let pk = gen.table.primary_key.clone();
     let pk_cols: Vec<String> = pk.iter().map(|c| quote(c)).collect();
     let regions = gen.regions.as_ref().map_or(1, |r| r.count());
+    let integer_key: Option<String> = match pk.as_slice() {
+        [only] if is_integer_column(gen, only) => Some(quote(only)),
+        _ => None,
+    };
     // For progress only: an estimate on large tables, corrected when the backfill ends.
     let mut total = super::regions::estimate_rows(writer, gen.table, &gen.base)?;
     let now = chrono_now(writer)?;
@@ -184,8 +188,35 @@ pub fn run(
             with_region(Some(format!("({})", after(&pk, true)))).unwrap_or_default(),
             pk_cols.join(", ")
         );
-        let mut lo: Option<Vec<Value>> = None;
+        let mut cursor = match &integer_key {
+            Some(col) => {
+                // An integer key is cut by value: no boundary query re-reading each chunk.
+                let ends: Option<Row> = sql(
+                    snapshot.exec_first(
+                        format!(
+                            "SELECT MIN({col}), MAX({col}) FROM {}{}",
+                            gen.base,
+                            with_region(None).map_or(String::new(), |w| format!(" WHERE {w}"))
+                        ),
+                        (),
+                    ),
+                    "finding the region's key range",
+                )?;
+                let ends = ends.map(Row::unwrap).unwrap_or_default();
+                match (
+                    ends.first().and_then(as_i128),
+                    ends.get(1).and_then(as_i128),
+                ) {
+                    (Some(next), Some(max)) => Cursor::ByValue { next, max },
+                    _ => Cursor::Empty,
+                }
+            }
+            None => Cursor::ByOffset { lo: None },
+        };
         loop {
+            if let Cursor::Empty = cursor {
+                break;
+            }
             if control.is_cancelled() {
                 return Err(LifecycleError::Cancelled(name.to_string()));
             }
@@ -194,32 +225,54 @@ pub fn run(
                 return Err(LifecycleError::Cancelled(name.to_string()));
             }
             let t0 = Instant::now();
-            // Upper boundary of this chunk: the chunk-th next key, or none for the region's tail.
-            let hi: Option<Row> = match &lo {
-                None => sql(
-                    snapshot.exec_first(&boundary_first, (chunk - 1,)),
-                    "finding the chunk boundary",
-                )?,
-                Some(v) => {
-                    let mut p = range_params(v);
-                    p.push((chunk - 1).into());
-                    sql(
-                        snapshot.exec_first(&boundary_next, p),
-                        "finding the chunk boundary",
-                    )?
-                }
-            };
-            let hi: Option<Vec<Value>> = hi.map(Row::unwrap);
             let mut preds = Vec::new();
             let mut params = Vec::new();
-            if let Some(v) = &lo {
-                preds.push(format!("({})", after(&pk, true)));
-                params.extend(range_params(v));
-            }
-            if let Some(v) = &hi {
-                preds.push(format!("({})", upto(&pk)));
-                params.extend(range_params(v));
-            }
+            // Rows in the chunk when known without counting, and whether it ends the region.
+            let (known_rows, last) = match &mut cursor {
+                Cursor::Empty => break,
+                Cursor::ByValue { next, max } => {
+                    let from = *next;
+                    let to = from.saturating_add(i128::from(chunk) - 1).min(*max);
+                    let col = integer_key.as_deref().unwrap_or_default();
+                    preds.push(format!("{col} >= ? AND {col} <= ?"));
+                    params.push(int_value(from));
+                    params.push(int_value(to));
+                    *next = to + 1;
+                    (None, to >= *max)
+                }
+                Cursor::ByOffset { lo } => {
+                    // Upper boundary: the chunk-th next key, or none for the region's tail.
+                    let hi: Option<Row> = match lo.as_ref() {
+                        None => sql(
+                            snapshot.exec_first(&boundary_first, (chunk - 1,)),
+                            "finding the chunk boundary",
+                        )?,
+                        Some(v) => {
+                            let mut p = range_params(v);
+                            p.push((chunk - 1).into());
+                            sql(
+                                snapshot.exec_first(&boundary_next, p),
+                                "finding the chunk boundary",
+                            )?
+                        }
+                    };
+                    let hi: Option<Vec<Value>> = hi.map(Row::unwrap);
+                    if let Some(v) = lo.as_ref() {
+                        preds.push(format!("({})", after(&pk, true)));
+                        params.extend(range_params(v));
+                    }
+                    if let Some(v) = &hi {
+                        preds.push(format!("({})", upto(&pk)));
+                        params.extend(range_params(v));
+                    }
+                    let last = hi.is_none();
+                    let known = hi.is_some().then_some(chunk);
+                    if let Some(v) = hi {
+                        *lo = Some(v);
+                    }
+                    (known, last)
+                }
+            };
             let range = with_region((!preds.is_empty()).then(|| preds.join(" AND ")));
             let state_rows: Vec<Row> = sql(
                 snapshot.exec(gen.chunk_state_sql(range.as_deref()), params.clone()),
@@ -242,8 +295,8 @@ pub fn run(
                 )?;
                 staged.minmax[j].add_rows(rows)?;
             }
-            let rows_in_chunk = if hi.is_some() {
-                chunk
+            let rows_in_chunk = if let Some(n) = known_rows {
+                n
             } else if let Some(n) = unfiltered_rows {
                 n
             } else {
@@ -258,7 +311,7 @@ pub fn run(
                         ),
                         params.clone(),
                     ),
-                    "counting the region's last chunk",
+                    "counting a chunk's rows",
                 )?;
                 counted.unwrap_or(0)
             };
@@ -307,9 +360,8 @@ pub fn run(
             if rows_in_chunk > 0 || chunks == 1 {
                 on_event(Event::Progress(progress));
             }
-            match hi {
-                Some(v) => lo = Some(v),
-                None => break,
+            if last {
+                break;
             }
         }
         let last = region + 1 == regions;
@@ -375,6 +427,44 @@ pub fn run(
         )?;
     }
     Ok(done)
+}
+
+/// Where the next chunk of a region starts.
+enum Cursor {
+    /// No rows in the region.
+    Empty,
+    /// Integer key: the next chunk is `[next, next + size - 1]`, up to the region's `max`.
+    ByValue { next: i128, max: i128 },
+    /// Any key: the next chunk starts after `lo` and ends at the `size`-th next key.
+    ByOffset { lo: Option<Vec<Value>> },
+}
+
+fn is_integer_column(gen: &Gen<'_>, name: &str) -> bool {
+    gen.table.column(name).is_some_and(|c| {
+        let t = c.column_type.to_ascii_lowercase();
+        let base = t.split(['(', ' ']).next().unwrap_or("");
+        matches!(
+            base,
+            "tinyint" | "smallint" | "mediumint" | "int" | "integer" | "bigint"
+        )
+    })
+}
+
+fn as_i128(v: &Value) -> Option<i128> {
+    match v {
+        Value::Int(i) => Some(i128::from(*i)),
+        Value::UInt(u) => Some(i128::from(*u)),
+        Value::Bytes(b) => std::str::from_utf8(b).ok()?.parse().ok(),
+        _ => None,
+    }
+}
+
+/// A key value for a parameter (within the column's range, so it fits i64 or u64).
+fn int_value(v: i128) -> Value {
+    match i64::try_from(v) {
+        Ok(i) => Value::Int(i),
+        Err(_) => Value::UInt(u64::try_from(v).unwrap_or(u64::MAX)),
+    }
 }
 
 /// A region's partial aggregates, merged per group before they are written.
