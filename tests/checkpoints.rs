@@ -376,3 +376,39 @@ fn a_killed_rebuild_resumes_into_a_fresh_generation_while_writers_run() {
         "one fresh generation left"
     );
 }
+
+#[test]
+fn sparse_and_extreme_integer_keys_are_chunked_by_value() {
+    let db = common::fresh_db("cksparse");
+    let mut conn = db.conn();
+    conn.query_drop(
+        "CREATE TABLE t (id BIGINT UNSIGNED NOT NULL PRIMARY KEY, g INT NOT NULL, d DECIMAL(10,2) NOT NULL)",
+    )
+    .unwrap();
+    // Keys 10^12 apart, plus the type's two ends: a value chunker that stepped through the
+    // gaps chunk by chunk would never finish.
+    conn.query_drop(
+        "INSERT INTO t SELECT seq * 1000000000000, seq % 5, seq / 8 FROM seq_1_to_3000",
+    )
+    .unwrap();
+    conn.query_drop("INSERT INTO t VALUES (0, 1, 1.5), (18446744073709551615, 2, 2.5), (18446744073709551614, 3, 3.5)")
+        .unwrap();
+    let query = "SELECT g, COUNT(*) AS n, SUM(d) AS total FROM t GROUP BY g";
+    let options = CreateOptions {
+        chunk: ChunkPolicy::Fixed(50),
+        checkpoints: 4,
+        ..CreateOptions::default()
+    };
+    create(
+        &db.opts(),
+        "s",
+        query,
+        &options,
+        &Control::new(),
+        &mut |_| {},
+    )
+    .unwrap();
+    conn.query_drop("UPDATE t SET d = d + 1 WHERE id > 18446744073709551613")
+        .unwrap();
+    assert_same(&mut conn, "s", query, Strings::Exact, "sparse keys");
+}

@@ -231,9 +231,23 @@ pub fn run(
             let (known_rows, last) = match &mut cursor {
                 Cursor::Empty => break,
                 Cursor::ByValue { next, max } => {
-                    let from = *next;
-                    let to = from.saturating_add(i128::from(chunk) - 1).min(*max);
                     let col = integer_key.as_deref().unwrap_or_default();
+                    // Start at the next existing key: a gap in the keys costs one index probe,
+                    // not one empty chunk per chunk-size of missing values.
+                    let found: Option<Row> = sql(
+                        snapshot.exec_first(
+                            format!("SELECT MIN({col}) FROM {} WHERE {col} >= ?", gen.base),
+                            (int_value(*next),),
+                        ),
+                        "finding the next key",
+                    )?;
+                    let from = found
+                        .map(Row::unwrap)
+                        .and_then(|v| v.first().and_then(as_i128));
+                    let Some(from) = from.filter(|f| f <= max) else {
+                        break;
+                    };
+                    let to = from.saturating_add(i128::from(chunk) - 1).min(*max);
                     preds.push(format!("{col} >= ? AND {col} <= ?"));
                     params.push(int_value(from));
                     params.push(int_value(to));
