@@ -378,15 +378,15 @@ fn a_killed_rebuild_resumes_into_a_fresh_generation_while_writers_run() {
 }
 
 #[test]
-fn sparse_and_extreme_integer_keys_are_chunked_by_value() {
+fn sparse_and_extreme_integer_keys_are_backfilled_exactly() {
     let db = common::fresh_db("cksparse");
     let mut conn = db.conn();
     conn.query_drop(
         "CREATE TABLE t (id BIGINT UNSIGNED NOT NULL PRIMARY KEY, g INT NOT NULL, d DECIMAL(10,2) NOT NULL)",
     )
     .unwrap();
-    // Keys 10^12 apart, plus the type's two ends: a value chunker that stepped through the
-    // gaps chunk by chunk would never finish.
+    // Keys 10^12 apart, plus the type's two ends: too sparse to chunk by value (nearly empty
+    // chunks), so the LIMIT/OFFSET boundaries are used.
     conn.query_drop(
         "INSERT INTO t SELECT seq * 1000000000000, seq % 5, seq / 8 FROM seq_1_to_3000",
     )
@@ -411,4 +411,46 @@ fn sparse_and_extreme_integer_keys_are_chunked_by_value() {
     conn.query_drop("UPDATE t SET d = d + 1 WHERE id > 18446744073709551613")
         .unwrap();
     assert_same(&mut conn, "s", query, Strings::Exact, "sparse keys");
+}
+
+#[test]
+fn dense_signed_integer_keys_are_chunked_by_value_exactly() {
+    let db = common::fresh_db("ckdense");
+    let mut conn = db.conn();
+    conn.query_drop(
+        "CREATE TABLE t (id BIGINT NOT NULL PRIMARY KEY, g INT NOT NULL, d DECIMAL(10,2) NOT NULL)",
+    )
+    .unwrap();
+    conn.query_drop(
+        "INSERT INTO t SELECT CAST(seq AS SIGNED) - 3000, seq % 5, seq / 8 FROM seq_1_to_6000",
+    )
+    .unwrap();
+    conn.query_drop("DELETE FROM t WHERE id BETWEEN -100 AND 100 OR id % 7 = 0")
+        .unwrap();
+    let query = "SELECT g, COUNT(*) AS n, SUM(d) AS total FROM t WHERE d > 3 GROUP BY g";
+    let options = CreateOptions {
+        chunk: ChunkPolicy::Fixed(37),
+        checkpoints: 5,
+        checkpoint_every: std::time::Duration::ZERO,
+        ..CreateOptions::default()
+    };
+    let mut progress = Vec::new();
+    create(
+        &db.opts(),
+        "s",
+        query,
+        &options,
+        &Control::new(),
+        &mut |e| {
+            if let Event::Progress(p) = e {
+                progress.push(p);
+            }
+        },
+    )
+    .unwrap();
+    let last = progress.last().expect("progress");
+    assert_eq!(last.rows_done, last.rows_total, "{last:?}");
+    conn.query_drop("UPDATE t SET d = d + 1 WHERE id < -2000")
+        .unwrap();
+    assert_same(&mut conn, "s", query, Strings::Exact, "dense signed keys");
 }

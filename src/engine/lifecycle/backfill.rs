@@ -119,12 +119,36 @@ pub fn run(
     let pk = gen.table.primary_key.clone();
     let pk_cols: Vec<String> = pk.iter().map(|c| quote(c)).collect();
     let regions = gen.regions.as_ref().map_or(1, |r| r.count());
-    let integer_key: Option<String> = match pk.as_slice() {
-        [only] if is_integer_column(gen, only) => Some(quote(only)),
-        _ => None,
-    };
     // For progress only: an estimate on large tables, corrected when the backfill ends.
     let mut total = super::regions::estimate_rows(writer, gen.table, &gen.base)?;
+    // A single integer key whose values are dense is cut into chunks by value; sparse keys
+    // (snowflake ids, random BIGINTs) would give nearly empty chunks, so they keep the
+    // LIMIT/OFFSET boundaries. `density` is rows per key value, for progress.
+    let mut integer_key: Option<String> = None;
+    let mut density = 1.0;
+    if let [only] = pk.as_slice() {
+        if is_integer_column(gen, only) {
+            let col = quote(only);
+            let ends: Option<Row> = sql(
+                snapshot.exec_first(
+                    format!("SELECT MIN({col}), MAX({col}) FROM {}", gen.base),
+                    (),
+                ),
+                "reading the key range",
+            )?;
+            let ends = ends.map(Row::unwrap).unwrap_or_default();
+            if let (Some(lo), Some(hi)) = (
+                ends.first().and_then(as_i128),
+                ends.get(1).and_then(as_i128),
+            ) {
+                let span = (hi - lo + 1) as f64;
+                if span <= 4.0 * (total.max(1) as f64) {
+                    integer_key = Some(col);
+                    density = (total as f64 / span).min(1.0);
+                }
+            }
+        }
+    }
     let now = chrono_now(writer)?;
     sql(
         catalog::update(
@@ -158,13 +182,13 @@ pub fn run(
         // Deltas of this region that the snapshot's rows already contain (after a resume).
         let slots = gen.region_slots(region);
         let negated: Vec<Row> = sql(
-            snapshot.query(gen.negated_deltas_sql(&slots)),
+            snapshot.exec(gen.negated_deltas_sql(&slots), ()),
             "reading the region's earlier deltas",
         )?;
         staged.state.add_rows(negated)?;
         for j in 0..gen.layout.minmax.len() {
             let negated: Vec<Row> = sql(
-                snapshot.query(gen.negated_minmax_sql(j, &slots)),
+                snapshot.exec(gen.negated_minmax_sql(j, &slots), ()),
                 "reading the region's earlier deltas (MIN/MAX)",
             )?;
             staged.minmax[j].add_rows(negated)?;
@@ -252,7 +276,14 @@ pub fn run(
                     params.push(int_value(from));
                     params.push(int_value(to));
                     *next = to + 1;
-                    (None, to >= *max)
+                    // With a WHERE the chunk's rows are not counted by its groups: estimate
+                    // them from the key density rather than scan the range again.
+                    let estimate = gen
+                        .analysis
+                        .filter
+                        .is_some()
+                        .then(|| ((to - from + 1) as f64 * density).round() as u64);
+                    (estimate, to >= *max)
                 }
                 Cursor::ByOffset { lo } => {
                     // Upper boundary: the chunk-th next key, or none for the region's tail.
@@ -440,6 +471,17 @@ pub fn run(
             "recording the row count",
         )?;
     }
+    // The total was an estimate: displays get the real count.
+    let secs = started.elapsed().as_secs_f64().max(1e-6);
+    on_event(Event::Progress(Progress {
+        rows_done: done,
+        rows_total: total,
+        percent: 100.0,
+        rate: read_in_run as f64 / secs,
+        eta_secs: 0.0,
+        chunk_size: chunk,
+        chunks,
+    }));
     Ok(done)
 }
 

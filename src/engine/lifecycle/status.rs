@@ -150,7 +150,7 @@ fn inspect(
             if entry.rows_total == 0 {
                 0.0
             } else {
-                entry.rows_done as f64 * 100.0 / entry.rows_total as f64
+                (entry.rows_done as f64 * 100.0 / entry.rows_total as f64).min(100.0)
             }
         )
     };
