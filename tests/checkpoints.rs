@@ -64,6 +64,25 @@ fn create_until_checkpoint(
     events
 }
 
+/// Resumes summary `s`; returns the checkpoint it continued from, if it did.
+fn resume_reporting_checkpoint(db: &common::TestDb) -> Option<u32> {
+    let mut resumed = None;
+    resume(
+        &db.opts(),
+        &db.name,
+        "s",
+        &options(0),
+        &Control::new(),
+        &mut |e| {
+            if let Event::Resumed { regions_done, .. } = e {
+                resumed = Some(regions_done);
+            }
+        },
+    )
+    .unwrap();
+    resumed
+}
+
 /// Writes that would be lost or counted twice if the resumed regions ignored what the triggers
 /// recorded before the new snapshot: updates, group moves, deletes and key moves in finished and
 /// unfinished regions.
@@ -229,20 +248,7 @@ fn composite_text_keys_resume_from_a_checkpoint() {
     ] {
         conn.query_drop(s).unwrap();
     }
-    let mut resumed = None;
-    resume(
-        &db.opts(),
-        &db.name,
-        "s",
-        &options(0),
-        &Control::new(),
-        &mut |e| {
-            if let Event::Resumed { regions_done, .. } = e {
-                resumed = Some(regions_done);
-            }
-        },
-    )
-    .unwrap();
+    let resumed = resume_reporting_checkpoint(&db);
     assert_eq!(
         resumed,
         Some(2),
@@ -281,20 +287,7 @@ fn datetime_keys_get_regions_and_resume_from_a_checkpoint() {
     ] {
         conn.query_drop(s).unwrap();
     }
-    let mut resumed = None;
-    resume(
-        &db.opts(),
-        &db.name,
-        "s",
-        &options(0),
-        &Control::new(),
-        &mut |e| {
-            if let Event::Resumed { regions_done, .. } = e {
-                resumed = Some(regions_done);
-            }
-        },
-    )
-    .unwrap();
+    let resumed = resume_reporting_checkpoint(&db);
     assert_eq!(resumed, Some(2));
     assert_same(&mut conn, "s", query, Strings::Exact, "datetime key");
 }

@@ -5,7 +5,7 @@ use super::lock::{install_triggers, run_locked, LockOutcome, LockPlan};
 use super::regions;
 use super::session::{fingerprint, object_exists, open, trigger_exists};
 use super::{sql, Control, CreateOptions, Event, LifecycleError};
-use crate::db::introspect::{prepare, Prepared};
+use crate::db::introspect::prepare;
 use crate::engine::catalog::{self, status};
 use crate::engine::codegen::{drop_state_sql, drop_triggers_sql, Gen, GenOptions};
 use crate::engine::ident::quote_qualified;
@@ -111,7 +111,7 @@ pub fn create(
     )?;
     let mut live = false;
     let result = create_objects(
-        &mut admin, opts, &gen, &prepared, name, options, control, &mut live, on_event,
+        &mut admin, opts, &gen, name, options, control, &mut live, on_event,
     );
     match result {
         Ok(report) => Ok(report),
@@ -140,7 +140,6 @@ fn create_objects(
     admin: &mut Conn,
     opts: &Opts,
     gen: &Gen<'_>,
-    prepared: &Prepared,
     name: &str,
     options: &CreateOptions,
     control: &Control,
@@ -159,16 +158,11 @@ fn create_objects(
         &mut snapshot,
         gen,
         trigger_statements(&gen.triggers()),
-        &format!("{}.{}", prepared.table.schema, prepared.table.name),
         options,
         control,
         on_event,
     )?;
     *live = true;
-    on_event(Event::Locked {
-        lock_ms: lock.lock_ms,
-        wait_ms: lock.wait_ms,
-    });
     sql(
         catalog::update(
             admin,
@@ -284,7 +278,8 @@ pub(crate) fn finalize(
 }
 
 /// Makes `gen` live: under the write lock installs (or swaps in) `triggers` and opens
-/// `snapshot`, so that every write is either in the snapshot or seen by the triggers.
+/// `snapshot`, so that every write is either in the snapshot or seen by the triggers. Reports
+/// the writers' pause as [`Event::Locked`].
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn go_live(
     opts: &Opts,
@@ -292,17 +287,16 @@ pub(crate) fn go_live(
     snapshot: &mut Conn,
     gen: &Gen<'_>,
     triggers: Vec<String>,
-    base_label: &str,
     options: &CreateOptions,
     control: &Control,
     on_event: &mut dyn FnMut(Event),
 ) -> Result<LockOutcome, LifecycleError> {
     let plan = LockPlan {
         base: gen.base.clone(),
-        base_label: base_label.to_string(),
+        base_label: format!("{}.{}", gen.table.schema, gen.table.name),
         statements: triggers,
     };
-    run_locked(
+    let lock = run_locked(
         opts,
         admin,
         Some(snapshot),
@@ -310,7 +304,12 @@ pub(crate) fn go_live(
         options,
         Some(control),
         on_event,
-    )
+    )?;
+    on_event(Event::Locked {
+        lock_ms: lock.lock_ms,
+        wait_ms: lock.wait_ms,
+    });
+    Ok(lock)
 }
 
 fn catalog_table() -> &'static str {

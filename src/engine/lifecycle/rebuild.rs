@@ -89,7 +89,6 @@ pub fn rebuild(
         &mut snapshot,
         &new_gen,
         phase1,
-        &label,
         options,
         control,
         on_event,
@@ -108,10 +107,6 @@ pub fn rebuild(
             return Err(e);
         }
     };
-    on_event(Event::Locked {
-        lock_ms: lock.lock_ms,
-        wait_ms: lock.wait_ms,
-    });
     let report = run_backfill(
         &new_gen,
         &mut snapshot,

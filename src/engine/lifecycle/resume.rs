@@ -68,7 +68,7 @@ pub fn resume(
                 rows_done: entry.checkpoint_rows,
             };
             return continue_backfill(
-                opts, &mut admin, &gen, &prepared, name, options, control, on_event, start,
+                opts, &mut admin, &gen, name, options, control, on_event, start,
             );
         }
     }
@@ -83,7 +83,6 @@ fn continue_backfill(
     opts: &Opts,
     admin: &mut Conn,
     gen: &Gen<'_>,
-    prepared: &Prepared,
     name: &str,
     options: &CreateOptions,
     control: &Control,
@@ -107,15 +106,10 @@ fn continue_backfill(
             &mut snapshot,
             gen,
             Vec::new(),
-            &format!("{}.{}", prepared.table.schema, prepared.table.name),
             options,
             control,
             on_event,
         )?;
-        on_event(Event::Locked {
-            lock_ms: lock.lock_ms,
-            wait_ms: lock.wait_ms,
-        });
         sql(
             catalog::update(
                 admin,
@@ -217,7 +211,6 @@ fn restart(
         &mut snapshot,
         &gen,
         trigger_statements(&gen.triggers()),
-        &format!("{}.{}", prepared.table.schema, prepared.table.name),
         options,
         control,
         on_event,
@@ -230,10 +223,6 @@ fn restart(
             return Err(e);
         }
     };
-    on_event(Event::Locked {
-        lock_ms: lock.lock_ms,
-        wait_ms: lock.wait_ms,
-    });
     sql(admin.query_drop(gen.view_ddl()), "switching the view")?;
     // Every other generation: no trigger writes them any more.
     for (g, table) in generations(admin, schema, name)? {
