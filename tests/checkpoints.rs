@@ -447,3 +447,32 @@ fn dense_signed_integer_keys_are_chunked_by_value_exactly() {
         .unwrap();
     assert_same(&mut conn, "s", query, Strings::Exact, "dense signed keys");
 }
+
+#[test]
+fn resume_restarts_into_a_fresh_generation_when_the_triggers_were_replaced() {
+    let db = common::fresh_db("cktamper");
+    let mut conn = db.conn();
+    make_table(&mut conn, 6000);
+    create_until_checkpoint(&db, BY_G, 6, 2);
+    // Someone replaces our insert trigger by one that does nothing: its deltas since then are
+    // lost, so the checkpoint cannot be trusted.
+    conn.query_drop(
+        "CREATE OR REPLACE TRIGGER `_lt_s_ins` AFTER INSERT ON t FOR EACH ROW SET @x = 1",
+    )
+    .unwrap();
+    conn.query_drop("INSERT INTO t (id, g, s, d, f) VALUES (90000001, 5, 'a', 10, 1)")
+        .unwrap();
+    assert_eq!(
+        resume_reporting_checkpoint(&db),
+        None,
+        "continued despite foreign triggers"
+    );
+    assert_same(
+        &mut conn,
+        "s",
+        BY_G,
+        Strings::Collated,
+        "after tampered triggers",
+    );
+    assert!(validate(&db.opts(), &db.name, "s", 5).unwrap().exact);
+}

@@ -110,6 +110,15 @@ fn continue_backfill(
             control,
             on_event,
         )?;
+        // Checked again now that the snapshot exists: a trigger replaced between the first
+        // check and the lock would make the subtraction wrong. (Later changes are visible to
+        // `status` like any broken trigger.)
+        if !regions::triggers_match(admin, gen)? {
+            let _ = snapshot.query_drop("ROLLBACK");
+            return Err(LifecycleError::State(format!(
+                "the triggers of {name} changed while resuming; run resume again (it will start a fresh generation)"
+            )));
+        }
         sql(
             catalog::update(
                 admin,
