@@ -407,7 +407,7 @@ fn sparse_and_extreme_integer_keys_are_backfilled_exactly() {
 }
 
 #[test]
-fn dense_signed_integer_keys_are_chunked_by_value_exactly() {
+fn dense_signed_integer_keys_with_a_where_are_backfilled_exactly() {
     let db = common::fresh_db("ckdense");
     let mut conn = db.conn();
     conn.query_drop(
@@ -420,6 +420,8 @@ fn dense_signed_integer_keys_are_chunked_by_value_exactly() {
     .unwrap();
     conn.query_drop("DELETE FROM t WHERE id BETWEEN -100 AND 100 OR id % 7 = 0")
         .unwrap();
+    // Dense keys (chunked by value) and a WHERE (rows estimated from the key density): the
+    // last progress event must still carry the real count.
     let query = "SELECT g, COUNT(*) AS n, SUM(d) AS total FROM t WHERE d > 3 GROUP BY g";
     let options = CreateOptions {
         chunk: ChunkPolicy::Fixed(37),

@@ -32,6 +32,18 @@ impl Gen<'_> {
         items
     }
 
+    /// The state's key columns, quoted: each key's value and, for a nullable key, its NULL flag.
+    pub(super) fn stored_key_columns(&self) -> Vec<String> {
+        let mut cols = Vec::new();
+        for i in 0..self.types.keys.len() {
+            cols.push(quote(&key_col(i)));
+            if self.key_nullable(i) {
+                cols.push(quote(&key_null_col(i)));
+            }
+        }
+        cols
+    }
+
     /// Stored key columns: the value and, for a nullable key, its NULL flag.
     pub fn stored_key_count(&self) -> usize {
         (0..self.types.keys.len())
@@ -54,7 +66,7 @@ impl Gen<'_> {
         }
     }
 
-    fn group_by_positions(&self, n: usize) -> String {
+    pub(super) fn group_by_positions(&self, n: usize) -> String {
         if n == 0 {
             String::new()
         } else {
@@ -67,13 +79,7 @@ impl Gen<'_> {
 
     /// Columns of the state table a chunk fills, in the order [`Gen::chunk_state_sql`] returns them.
     pub fn state_columns(&self) -> Vec<String> {
-        let mut cols = Vec::new();
-        for i in 0..self.types.keys.len() {
-            cols.push(quote(&key_col(i)));
-            if self.key_nullable(i) {
-                cols.push(quote(&key_null_col(i)));
-            }
-        }
+        let mut cols = self.stored_key_columns();
         cols.push("`cnt`".into());
         for (i, n) in self.layout.nums.iter().enumerate() {
             if self.tracks_nonnull(i) {
@@ -156,13 +162,7 @@ impl Gen<'_> {
 
     /// Multi-row upsert of `rows` multiset results of input `j` into the backfill slot.
     pub fn minmax_upsert_sql(&self, j: usize, rows: usize) -> String {
-        let mut cols = Vec::new();
-        for i in 0..self.types.keys.len() {
-            cols.push(quote(&key_col(i)));
-            if self.key_nullable(i) {
-                cols.push(quote(&key_null_col(i)));
-            }
-        }
+        let mut cols = self.stored_key_columns();
         cols.push("`v`".into());
         cols.push("`mult`".into());
         let n = cols.len();
@@ -188,13 +188,7 @@ impl Gen<'_> {
             self.chunk_state_sql(None)
         )];
         for j in 0..self.layout.minmax.len() {
-            let mut cols = Vec::new();
-            for i in 0..self.types.keys.len() {
-                cols.push(quote(&key_col(i)));
-                if self.key_nullable(i) {
-                    cols.push(quote(&key_null_col(i)));
-                }
-            }
+            let mut cols = self.stored_key_columns();
             cols.push("`v`".into());
             cols.push("`mult`".into());
             cols.push("`slot`".into());

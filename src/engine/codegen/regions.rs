@@ -5,7 +5,6 @@
 //! resume a new snapshot `Tb` is taken, and an unfinished region contributes
 //! `rows(Tb) - deltas(T0..Tb)`, both read in that snapshot (see docs/correctness.md).
 
-use super::state::{key_col, key_null_col};
 use super::Gen;
 use crate::engine::ident::{quote, string_literal};
 use crate::engine::meta::ColumnMeta;
@@ -190,17 +189,6 @@ impl Gen<'_> {
         }
     }
 
-    fn stored_key_columns(&self) -> Vec<String> {
-        let mut cols = Vec::new();
-        for i in 0..self.types.keys.len() {
-            cols.push(quote(&key_col(i)));
-            if self.key_nullable(i) {
-                cols.push(quote(&key_null_col(i)));
-            }
-        }
-        cols
-    }
-
     /// Per group, minus the trigger deltas stored in `slots`, in the column order of
     /// [`Gen::chunk_state_sql`]. Read in a resume's snapshot, it cancels the deltas that are
     /// already part of that snapshot's rows.
@@ -215,7 +203,7 @@ impl Gen<'_> {
             items.join(", "),
             self.qualified(&self.names.state),
             slot_list(slots),
-            group_by(keys.len())
+            self.group_by_positions(keys.len())
         )
     }
 
@@ -230,7 +218,7 @@ impl Gen<'_> {
             items.join(", "),
             self.qualified(&self.names.minmax[j]),
             slot_list(slots),
-            group_by(keys.len() + 1)
+            self.group_by_positions(keys.len() + 1)
         )
     }
 
@@ -298,15 +286,6 @@ fn slot_list(slots: &[u16]) -> String {
         "NULL".into()
     } else {
         s.join(", ")
-    }
-}
-
-fn group_by(n: usize) -> String {
-    if n == 0 {
-        String::new()
-    } else {
-        let pos: Vec<String> = (1..=n).map(|i| i.to_string()).collect();
-        format!(" GROUP BY {}", pos.join(", "))
     }
 }
 

@@ -176,7 +176,8 @@ fn create_objects(
         ),
         "recording the lock",
     )?;
-    let report = run_backfill(
+    backfill_and_finalize(
+        admin,
         gen,
         &mut snapshot,
         opts,
@@ -186,6 +187,25 @@ fn create_objects(
         control,
         on_event,
         Checkpoint::default(),
+    )
+}
+
+/// [`run_backfill`] from `start`, then [`finalize`]: what `create` and `resume` do once live.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn backfill_and_finalize(
+    admin: &mut Conn,
+    gen: &Gen<'_>,
+    snapshot: &mut Conn,
+    opts: &Opts,
+    name: &str,
+    lock: LockOutcome,
+    options: &CreateOptions,
+    control: &Control,
+    on_event: &mut dyn FnMut(Event),
+    start: Checkpoint,
+) -> Result<CreateReport, LifecycleError> {
+    let report = run_backfill(
+        gen, snapshot, opts, name, lock, options, control, on_event, start,
     )?;
     finalize(opts, admin, gen, name, report, options, on_event)
 }

@@ -2,7 +2,7 @@
 //! a fresh generation when the live triggers are not the ones the catalog records.
 
 use super::backfill::Checkpoint;
-use super::create::{finalize, go_live, run_backfill, trigger_statements, CreateReport};
+use super::create::{backfill_and_finalize, finalize, go_live, trigger_statements, CreateReport};
 use super::lock::LockOutcome;
 use super::regions;
 use super::session::{connection_alive, fingerprint, open, open_summary};
@@ -131,7 +131,8 @@ fn continue_backfill(
             ),
             "recording the resume",
         )?;
-        let report = run_backfill(
+        let report = backfill_and_finalize(
+            admin,
             gen,
             &mut snapshot,
             opts,
@@ -142,7 +143,7 @@ fn continue_backfill(
             on_event,
             start,
         );
-        match report.and_then(|r| finalize(opts, admin, gen, name, r, options, on_event)) {
+        match report {
             Ok(r) => return Ok(r),
             Err(e) => {
                 let _ = catalog::set_status(
@@ -263,7 +264,8 @@ fn restart(
         ),
         "recording the resume",
     )?;
-    let report = run_backfill(
+    backfill_and_finalize(
+        admin,
         &gen,
         &mut snapshot,
         opts,
@@ -273,8 +275,7 @@ fn restart(
         control,
         on_event,
         Checkpoint::default(),
-    )?;
-    finalize(opts, admin, &gen, name, report, options, on_event)
+    )
 }
 
 /// State and multiset tables of summary `name` with their generation numbers.
