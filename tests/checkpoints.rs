@@ -8,7 +8,8 @@ mod common;
 mod support;
 
 use lightning_tables::engine::lifecycle::{
-    create, resume, status, validate, ChunkPolicy, Control, CreateOptions, Event, LifecycleError,
+    create, drop_summary, resume, status, validate, ChunkPolicy, Control, CreateOptions, Event,
+    LifecycleError,
 };
 use mysql::prelude::Queryable;
 use mysql::Conn;
@@ -29,9 +30,20 @@ fn options(checkpoints: u16) -> CreateOptions {
     }
 }
 
-/// Creates `query` and cancels it as soon as `stop_after` regions are committed.
+/// Creates `query` as `s` and cancels it as soon as `stop_after` regions are committed.
 fn create_until_checkpoint(
     db: &common::TestDb,
+    query: &str,
+    checkpoints: u16,
+    stop_after: u32,
+) -> Vec<Event> {
+    create_until_checkpoint_as(db, "s", query, checkpoints, stop_after)
+}
+
+/// [`create_until_checkpoint`] with another summary name.
+fn create_until_checkpoint_as(
+    db: &common::TestDb,
+    name: &str,
     query: &str,
     checkpoints: u16,
     stop_after: u32,
@@ -42,7 +54,7 @@ fn create_until_checkpoint(
         let (control2, events) = (control.clone(), events.clone());
         create(
             &db.opts(),
-            "s",
+            name,
             query,
             &options(checkpoints),
             &control,
@@ -293,6 +305,140 @@ fn datetime_keys_get_regions_and_resume_from_a_checkpoint() {
 }
 
 #[test]
+fn float_values_written_during_the_backfill_are_folded_exactly() {
+    // FLOAT values are not exact decimals: the fold must move and delete the region rows by
+    // their stored values, or a multiset value stays counted twice and a later MAX is stale.
+    let db = common::fresh_db("ckfloat");
+    let mut conn = db.conn();
+    conn.query_drop(
+        "CREATE TABLE t (id INT NOT NULL PRIMARY KEY, g INT NOT NULL, fl FLOAT NOT NULL)",
+    )
+    .unwrap();
+    conn.query_drop("INSERT INTO t SELECT seq, seq % 7, seq / 10 + 0.1 FROM seq_1_to_4000")
+        .unwrap();
+    let query =
+        "SELECT g, fl AS bucket, MAX(fl) AS hi, MIN(fl) AS lo, COUNT(*) AS n FROM t GROUP BY g, fl";
+    let by_g = "SELECT g, MAX(fl) AS hi, MIN(fl) AS lo, COUNT(*) AS n FROM t GROUP BY g";
+    create_until_checkpoint(&db, query, 4, 1);
+    create_until_checkpoint_as(&db, "s2", by_g, 4, 1);
+    // Region-slot rows with FLOAT keys and values, in finished and unfinished regions.
+    for s in [
+        "UPDATE t SET fl = fl + 1000.3 WHERE id % 3 = 0",
+        "UPDATE t SET fl = fl * 0.7 WHERE id % 5 = 0",
+        "DELETE FROM t WHERE id % 11 = 0",
+    ] {
+        conn.query_drop(s).unwrap();
+    }
+    for name in ["s", "s2"] {
+        resume(
+            &db.opts(),
+            &db.name,
+            name,
+            &options(0),
+            &Control::new(),
+            &mut |_| {},
+        )
+        .unwrap();
+    }
+    // After the fold: values that were maxima go away; stale multiset rows would keep them.
+    conn.query_drop("UPDATE t SET fl = fl - 2000.7 WHERE fl > 1000")
+        .unwrap();
+    assert_same(&mut conn, "s", query, Strings::Exact, "float keys");
+    assert_same(&mut conn, "s2", by_g, Strings::Exact, "float MIN/MAX");
+}
+
+#[test]
+fn timestamps_stay_instants_whatever_the_writers_time_zone() {
+    // Writers in sessions with other time zones than the backfill and the reader: a bare
+    // TIMESTAMP key and MIN/MAX of one must come out as the same instants the query returns.
+    let db = common::fresh_db("cktz");
+    let mut conn = db.conn();
+    conn.query_drop(
+        "CREATE TABLE t (id INT NOT NULL PRIMARY KEY, ts TIMESTAMP(3) NULL, at TIMESTAMP NULL, g INT NOT NULL)",
+    )
+    .unwrap();
+    conn.query_drop(
+        "INSERT INTO t SELECT seq, FROM_UNIXTIME(1700000000 + (seq % 50) * 3600.5), FROM_UNIXTIME(1700000000 + seq * 61), seq % 7 FROM seq_1_to_3000",
+    )
+    .unwrap();
+    let by_ts = "SELECT ts, COUNT(*) AS n, MIN(at) AS first, MAX(at) AS last FROM t GROUP BY ts";
+    create_until_checkpoint(&db, by_ts, 4, 1);
+    for (zone, writes) in [
+        ("+05:00", "UPDATE t SET ts = '2026-03-29 02:30:00.250', at = '2026-10-25 02:30:00' WHERE id % 9 = 0"),
+        ("-08:00", "INSERT INTO t SELECT 10000 + seq, '2026-03-29 02:30:00.250', '2030-01-01 00:00:00', 1 FROM seq_1_to_50"),
+        ("+13:00", "DELETE FROM t WHERE id % 13 = 0"),
+    ] {
+        let mut w = db.conn();
+        w.query_drop(format!("SET time_zone = '{zone}'")).unwrap();
+        w.query_drop(writes).unwrap();
+    }
+    resume(
+        &db.opts(),
+        &db.name,
+        "s",
+        &options(0),
+        &Control::new(),
+        &mut |_| {},
+    )
+    .unwrap();
+    let mut w = db.conn();
+    w.query_drop("SET time_zone = '-03:30'").unwrap();
+    w.query_drop("UPDATE t SET at = at + INTERVAL 1 HOUR WHERE id % 4 = 0")
+        .unwrap();
+    conn.query_drop("SET time_zone = '+03:00'").unwrap();
+    assert_same(&mut conn, "s", by_ts, Strings::Exact, "timestamps");
+}
+
+#[test]
+fn a_summary_being_worked_on_refuses_a_second_resume_or_a_drop() {
+    // Two processes finalizing one summary would fold its region rows twice, and a drop would
+    // pull the tables from under a backfill: while create runs, both are refused.
+    let db = common::fresh_db("ckclaim");
+    let mut conn = db.conn();
+    make_table(&mut conn, 3000);
+    let control = Control::new();
+    control.set_paused(true);
+    let (opts, c2) = (db.opts(), control.clone());
+    let (tx, rx) = std::sync::mpsc::channel();
+    let creator = std::thread::spawn(move || {
+        create(&opts, "s", BY_G, &options(4), &c2, &mut |e| {
+            if matches!(e, Event::Locked { .. }) {
+                let _ = tx.send(());
+            }
+        })
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(60)).unwrap();
+    let again = resume(
+        &db.opts(),
+        &db.name,
+        "s",
+        &options(0),
+        &Control::new(),
+        &mut |_| {},
+    );
+    assert!(
+        matches!(&again, Err(LifecycleError::State(m)) if m.contains("being worked on")),
+        "{again:?}"
+    );
+    let dropped = drop_summary(&db.opts(), &db.name, "s");
+    assert!(
+        matches!(&dropped, Err(LifecycleError::State(m)) if m.contains("being worked on")),
+        "{dropped:?}"
+    );
+    assert!(status(&db.opts(), &db.name, "s").unwrap().backfill_running);
+    control.set_paused(false);
+    creator.join().unwrap().unwrap();
+    assert_same(
+        &mut conn,
+        "s",
+        BY_G,
+        Strings::Collated,
+        "after the refused calls",
+    );
+    drop_summary(&db.opts(), &db.name, "s").unwrap();
+}
+
+#[test]
 fn a_killed_rebuild_resumes_into_a_fresh_generation_while_writers_run() {
     let db = common::fresh_db("ckrebuild");
     let mut conn = db.conn();
@@ -464,10 +610,39 @@ fn resume_restarts_into_a_fresh_generation_when_the_triggers_were_replaced() {
     .unwrap();
     conn.query_drop("INSERT INTO t (id, g, s, d, f) VALUES (90000001, 5, 'a', 10, 1)")
         .unwrap();
-    assert_eq!(
-        resume_reporting_checkpoint(&db),
-        None,
-        "continued despite foreign triggers"
+    // The fresh generation's backfill is interrupted too: the summary stays resumable and its
+    // catalog entry says why it stopped.
+    let control = Control::new();
+    let cancel = control.clone();
+    let mut continued = false;
+    let interrupted = resume(
+        &db.opts(),
+        &db.name,
+        "s",
+        &options(6),
+        &control,
+        &mut |e| match e {
+            Event::Resumed { .. } => continued = true,
+            Event::Checkpoint { .. } => cancel.cancel(),
+            _ => {}
+        },
+    );
+    assert!(!continued, "continued despite foreign triggers");
+    assert!(
+        matches!(interrupted, Err(LifecycleError::Cancelled(_))),
+        "{interrupted:?}"
+    );
+    let entry = status(&db.opts(), &db.name, "s").unwrap().entry;
+    assert_eq!(entry.status, "backfilling");
+    assert_eq!(entry.generation, 2);
+    assert!(
+        entry.error.as_deref().is_some_and(|e| !e.is_empty()),
+        "no error recorded: {entry:?}"
+    );
+    // The fresh generation's own triggers are live and unchanged: this one continues.
+    assert!(
+        resume_reporting_checkpoint(&db).is_some_and(|c| c >= 1),
+        "did not continue the fresh generation from its checkpoint"
     );
     assert_same(
         &mut conn,

@@ -59,7 +59,19 @@ const CORPUS: &[(&str, &str, &str)] = &[
     ("SELECT user_id, LAST_INSERT_ID() FROM transactions GROUP BY user_id", "LAST_INSERT_ID()", ""),
     ("SELECT user_id, COUNT(*) FROM transactions WHERE kind = CONNECTION_ID() GROUP BY user_id", "CONNECTION_ID()", ""),
     ("SELECT user_id,\n  COUNT(DISTINCT kind)\nFROM transactions GROUP BY user_id", "COUNT(DISTINCT ...)", "2:3"),
+    ("SELECT DATE(paid_at), COUNT(*) FROM transactions GROUP BY DATE(paid_at)", "TIMESTAMP column paid_at in a GROUP BY expression", "1:64"),
+    ("SELECT user_id, COUNT(*) FROM transactions WHERE paid_at >= '2026-01-01' GROUP BY user_id", "TIMESTAMP column paid_at in WHERE", "1:50"),
+    ("SELECT user_id, AVG(paid_at) FROM transactions GROUP BY user_id", "time_zone", "1:21"),
+    ("SELECT user_id, MAX(paid_at + INTERVAL 1 DAY) FROM transactions GROUP BY user_id", "TIMESTAMP column paid_at", ""),
 ];
+
+#[test]
+fn bare_timestamps_are_kept_as_instants() {
+    // As a GROUP BY key or inside MIN/MAX/COUNT a TIMESTAMP is stored as the instant it is, so
+    // the session's time_zone does not matter there.
+    analyse("SELECT paid_at, MIN(paid_at) AS lo, MAX(paid_at) AS hi, COUNT(paid_at) AS n FROM transactions GROUP BY paid_at")
+        .unwrap();
+}
 
 #[test]
 fn every_rejected_query_names_its_construct_and_position() {

@@ -37,6 +37,7 @@ pub fn transactions() -> TableMeta {
             col("note", "text", ci, true),
             col("select", "int(11)", None, true),
             col("we`ird col", "varchar(10)", ci, true),
+            col("paid_at", "timestamp", None, true),
         ],
         primary_key: vec!["id".into()],
         cascades: Vec::new(),

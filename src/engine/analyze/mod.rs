@@ -3,6 +3,7 @@
 
 mod normalize;
 mod rewrite;
+mod time_zone;
 
 use super::error::EngineError;
 use super::meta::TableMeta;
@@ -193,6 +194,7 @@ pub fn analyze(parsed: &ParsedQuery, table: &TableMeta) -> Result<Analysis, Engi
         .collect();
 
     check_cascades(table, &columns_read)?;
+    time_zone::check(table, filter.as_ref(), &keys, &aggregates)?;
     Ok(Analysis {
         sql: parsed.sql.clone(),
         table: parsed.table.clone(),

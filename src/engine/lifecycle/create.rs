@@ -3,7 +3,7 @@
 use super::backfill::{self, Checkpoint};
 use super::lock::{install_triggers, run_locked, LockOutcome, LockPlan};
 use super::regions;
-use super::session::{fingerprint, object_exists, open, trigger_exists};
+use super::session::{claim, fingerprint, object_exists, open, trigger_exists};
 use super::{sql, Control, CreateOptions, Event, LifecycleError};
 use crate::db::introspect::prepare;
 use crate::engine::catalog::{self, status};
@@ -77,6 +77,7 @@ pub fn create(
         name,
         gen_options,
     )?;
+    claim(&mut admin, &gen.names.schema, name)?;
     check_collisions(&mut admin, &gen, name)?;
     let regions = regions::plan(&mut admin, &prepared.table, &gen.base, options.checkpoints)?;
     let gen = gen.with_regions(Some(regions.clone()));
@@ -379,7 +380,7 @@ fn cleanup(opts: &Opts, conn: &mut Conn, gen: &Gen<'_>, name: &str, options: &Cr
         lock_attempts: options.lock_attempts.max(20),
         ..options.clone()
     };
-    let _ = install_triggers(
+    if let Err(e) = install_triggers(
         opts,
         conn,
         &drop_triggers_sql(&gen.names),
@@ -387,7 +388,20 @@ fn cleanup(opts: &Opts, conn: &mut Conn, gen: &Gen<'_>, name: &str, options: &Cr
         &patient,
         None,
         &mut |_| {},
-    );
+    ) {
+        // A trigger may be left writing the state table: keep the table and the catalog entry
+        // so that the base table stays writable and `drop` can finish the job.
+        let _ = catalog::set_status(
+            conn,
+            &gen.names.schema,
+            name,
+            status::FAILED,
+            Some(&format!(
+                "create failed and its triggers could not be removed ({e}); run drop"
+            )),
+        );
+        return;
+    }
     // Only drop the view if it is ours (the collision check guaranteed it did not exist).
     let _ = conn.query_drop(crate::engine::codegen::drop_view_sql(&gen.names));
     for s in drop_state_sql(&gen.names) {

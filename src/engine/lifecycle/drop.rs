@@ -1,8 +1,9 @@
 //! `drop`: remove a summary's triggers, view, state tables and catalog row. Idempotent, and it
 //! never touches the base table's data or triggers that are not ours.
 
-use super::session::open;
-use super::{sql, LifecycleError};
+use super::lock::install_triggers;
+use super::session::{claim, open};
+use super::{sql, CreateOptions, LifecycleError};
 use crate::engine::catalog;
 use crate::engine::codegen::names::prefix;
 use crate::engine::ident::{quote_qualified, string_literal};
@@ -34,25 +35,34 @@ fn is_state_table(p: &str, table: &str) -> bool {
 /// Drops summary `name` in `schema`.
 pub fn drop_summary(opts: &Opts, schema: &str, name: &str) -> Result<DropReport, LifecycleError> {
     let mut conn = open(opts)?;
+    claim(&mut conn, schema, name)?;
     let entry = sql(catalog::get(&mut conn, schema, name), "reading the catalog")?;
     let p = prefix(name);
     let mut report = DropReport::default();
+    // Dropping a trigger waits for the table's metadata lock like creating one, and writers
+    // queue behind that wait: bounded and retried the same way.
+    let patient = CreateOptions::default();
     for suffix in ["_ins", "_upd", "_del"] {
         let trigger = format!("{p}{suffix}");
-        let n: Option<u64> = sql(
+        let table: Option<String> = sql(
             conn.exec_first(
-                "SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? AND TRIGGER_NAME = ?",
+                "SELECT EVENT_OBJECT_TABLE FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? AND TRIGGER_NAME = ?",
                 (schema, &trigger),
             ),
             "looking for triggers",
         )?;
-        if n.unwrap_or(0) > 0 {
-            sql(
-                conn.query_drop(format!(
+        if let Some(table) = table {
+            install_triggers(
+                opts,
+                &mut conn,
+                &[format!(
                     "DROP TRIGGER IF EXISTS {}",
                     quote_qualified(schema, &trigger)
-                )),
-                "dropping a trigger",
+                )],
+                &format!("{schema}.{table}"),
+                &patient,
+                None,
+                &mut |_| {},
             )?;
             report.dropped.push(format!("trigger {trigger}"));
         }

@@ -5,7 +5,7 @@ use super::backfill::Checkpoint;
 use super::create::{go_live, run_backfill, CreateReport};
 use super::lock::{install_triggers, run_locked, LockPlan};
 use super::regions;
-use super::session::{fingerprint, open, open_summary};
+use super::session::{fingerprint, open, open_claimed};
 use super::{sql, Control, CreateOptions, Event, LifecycleError};
 use crate::db::introspect::prepare;
 use crate::engine::catalog::{self, status};
@@ -23,7 +23,7 @@ pub fn rebuild(
     control: &Control,
     on_event: &mut dyn FnMut(Event),
 ) -> Result<CreateReport, LifecycleError> {
-    let (mut admin, entry) = open_summary(opts, schema, name)?;
+    let (mut admin, entry) = open_claimed(opts, schema, name)?;
     if entry.status != status::READY && entry.status != status::FAILED {
         return Err(LifecycleError::State(format!(
             "{name} is {}; rebuild applies to a ready summary (use resume for an interrupted one)",
@@ -156,9 +156,6 @@ pub fn rebuild(
         lock_ms: switch.lock_ms,
         wait_ms: switch.wait_ms,
     });
-    for s in drop_state_sql(&old_gen.names) {
-        sql(admin.query_drop(s), "dropping the old generation")?;
-    }
     let mut report = report;
     report.finalize = Some(switch);
     // No trigger writes the region slots any more: fold them, in one transaction with the
@@ -179,6 +176,25 @@ pub fn rebuild(
         )
     });
     sql(folded, "recording the new generation")?;
+    // The new generation is complete and recorded: the old one is garbage now. A reader still
+    // inside a transaction that read the old view holds it; waiting for that reader delays
+    // nobody (no one else reads the old tables), and if it takes too long the table is left
+    // for `drop` (which removes every generation) and the catalog says so.
+    let _ = admin.query_drop("SET SESSION lock_wait_timeout = 60");
+    for s in drop_state_sql(&old_gen.names) {
+        if let Err(e) = admin.query_drop(&s) {
+            let _ = catalog::update(
+                &mut admin,
+                schema,
+                name,
+                &[(
+                    "error",
+                    format!("the previous generation could not be dropped ({e}); `drop` removes it with the summary").into(),
+                )],
+            );
+            break;
+        }
+    }
     Ok(report)
 }
 
@@ -197,7 +213,20 @@ fn abandon(
         lock_attempts: options.lock_attempts.max(20),
         ..options.clone()
     };
-    let _ = install_triggers(opts, conn, restore, schema, &patient, None, &mut |_| {});
+    if let Err(e) = install_triggers(opts, conn, restore, schema, &patient, None, &mut |_| {}) {
+        // The triggers may still write the new generation: its tables must stay. `resume`
+        // starts a fresh generation from here.
+        let _ = catalog::set_status(
+            conn,
+            schema,
+            name,
+            status::REBUILDING,
+            Some(&format!(
+                "rebuild abandoned, but the previous triggers could not be restored ({e}); run resume"
+            )),
+        );
+        return;
+    }
     for s in drop_state_sql(names) {
         let _ = conn.query_drop(s);
     }

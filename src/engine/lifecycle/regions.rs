@@ -162,7 +162,9 @@ pub fn fold(conn: &mut Conn, gen: &Gen<'_>) -> Result<(), mysql::Error> {
         return Ok(());
     }
     let keys = gen.stored_key_count();
-    let rows: Vec<Row> = conn.query(gen.region_rows_sql())?;
+    // Binary protocol: values come back in their column types (a FLOAT read as text would not
+    // match its own row in the DELETE below).
+    let rows: Vec<Row> = conn.exec(gen.region_rows_sql(), ())?;
     fold_table(
         conn,
         rows,
@@ -171,7 +173,7 @@ pub fn fold(conn: &mut Conn, gen: &Gen<'_>) -> Result<(), mysql::Error> {
         |n| gen.delete_region_rows_sql(n),
     )?;
     for j in 0..gen.layout.minmax.len() {
-        let rows: Vec<Row> = conn.query(gen.minmax_region_rows_sql(j))?;
+        let rows: Vec<Row> = conn.exec(gen.minmax_region_rows_sql(j), ())?;
         fold_table(
             conn,
             rows,
@@ -232,7 +234,16 @@ fn fold_table(
         let (up, del) = (upsert(merged.len()), delete(count));
         transaction(conn, |c| {
             c.exec_drop(&up, params.clone())?;
-            c.exec_drop(&del, pks.clone())
+            c.exec_drop(&del, pks.clone())?;
+            // Every row just added must be the one removed: anything else means another
+            // process folded them meanwhile, and committing would count them twice.
+            if c.affected_rows() != count as u64 {
+                return Err(mysql::Error::from(std::io::Error::other(format!(
+                    "folding the region slots: {} of {count} rows were already folded by another process",
+                    count as u64 - c.affected_rows().min(count as u64)
+                ))));
+            }
+            Ok(())
         })?;
     }
     Ok(())

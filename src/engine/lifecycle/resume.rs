@@ -5,7 +5,7 @@ use super::backfill::Checkpoint;
 use super::create::{backfill_and_finalize, finalize, go_live, trigger_statements, CreateReport};
 use super::lock::LockOutcome;
 use super::regions;
-use super::session::{connection_alive, fingerprint, open, open_summary};
+use super::session::{connection_alive, fingerprint, open, open_claimed};
 use super::{sql, Control, CreateOptions, Event, LifecycleError};
 use crate::db::introspect::{prepare, Prepared};
 use crate::engine::catalog::{self, status};
@@ -28,7 +28,7 @@ pub fn resume(
     control: &Control,
     on_event: &mut dyn FnMut(Event),
 ) -> Result<CreateReport, LifecycleError> {
-    let (mut admin, entry) = open_summary(opts, schema, name)?;
+    let (mut admin, entry) = open_claimed(opts, schema, name)?;
     if entry.status == status::READY {
         return Err(LifecycleError::State(format!(
             "{name} is ready; nothing to resume"
@@ -143,19 +143,7 @@ fn continue_backfill(
             on_event,
             start,
         );
-        match report {
-            Ok(r) => return Ok(r),
-            Err(e) => {
-                let _ = catalog::set_status(
-                    admin,
-                    &schema,
-                    name,
-                    status::BACKFILLING,
-                    Some(&e.to_string()),
-                );
-                return Err(e);
-            }
-        }
+        return record_failure(admin, &schema, name, report);
     } else {
         LockOutcome {
             lock_ms: 0.0,
@@ -264,7 +252,7 @@ fn restart(
         ),
         "recording the resume",
     )?;
-    backfill_and_finalize(
+    let report = backfill_and_finalize(
         admin,
         &gen,
         &mut snapshot,
@@ -275,7 +263,28 @@ fn restart(
         control,
         on_event,
         Checkpoint::default(),
-    )
+    );
+    record_failure(admin, schema, name, report)
+}
+
+/// Once the triggers are live a failure leaves a readable, `backfilling` summary: the error is
+/// kept in the catalog so that `status` can say why, and `resume` can continue.
+fn record_failure(
+    admin: &mut Conn,
+    schema: &str,
+    name: &str,
+    report: Result<CreateReport, LifecycleError>,
+) -> Result<CreateReport, LifecycleError> {
+    if let Err(e) = &report {
+        let _ = catalog::set_status(
+            admin,
+            schema,
+            name,
+            status::BACKFILLING,
+            Some(&e.to_string()),
+        );
+    }
+    report
 }
 
 /// State and multiset tables of summary `name` with their generation numbers.

@@ -24,6 +24,12 @@ pub fn open(opts: &Opts) -> Result<Conn, LifecycleError> {
         conn.query_drop("SET NAMES utf8mb4"),
         "setting up the session",
     )?;
+    // TIMESTAMP values pass through the backfill and the fold as text or temporal values: in
+    // UTC every instant has exactly one, also in the hour a daylight-saving change repeats.
+    sql(
+        conn.query_drop("SET SESSION time_zone = '+00:00'"),
+        "setting up the session",
+    )?;
     // The snapshot and the gap locks of our reads rely on REPEATABLE READ, whatever the default.
     sql(
         conn.query_drop("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ"),
@@ -85,6 +91,66 @@ pub fn trigger_exists(conn: &mut Conn, schema: &str, name: &str) -> Result<bool,
     Ok(n.unwrap_or(0) > 0)
 }
 
+/// Name of the summary's advisory lock (`GET_LOCK` names are limited to 64 characters).
+fn lock_name(schema: &str, name: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(schema.as_bytes());
+    h.update([0u8]);
+    h.update(name.as_bytes());
+    let hex: String = h
+        .finalize()
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("lightning:{hex}")
+}
+
+/// Takes summary `name`'s advisory lock for the rest of `conn`'s life, so that create, resume,
+/// rebuild and drop of one summary never run at the same time (two finalizations would fold the
+/// same region rows twice; a drop would pull the tables from under a backfill). The server
+/// releases the lock when the connection ends, also when the process dies.
+pub fn claim(conn: &mut Conn, schema: &str, name: &str) -> Result<(), LifecycleError> {
+    let lock = lock_name(schema, name);
+    let got: Option<Option<i64>> = sql(
+        conn.exec_first("SELECT GET_LOCK(?, 0)", (&lock,)),
+        "claiming the summary",
+    )?;
+    if got.flatten() == Some(1) {
+        return Ok(());
+    }
+    let who = match holder(conn, schema, name)? {
+        Some(id) => format!("connection {id}"),
+        None => "another connection".to_string(),
+    };
+    Err(LifecycleError::State(format!(
+        "{name} is being worked on by another lightning process ({who}); wait for it to finish or cancel it"
+    )))
+}
+
+/// The connection holding summary `name`'s advisory lock, if any: a create, resume, rebuild or
+/// drop of it is running there.
+pub fn holder(conn: &mut Conn, schema: &str, name: &str) -> Result<Option<u64>, LifecycleError> {
+    let id: Option<Option<u64>> = sql(
+        conn.exec_first("SELECT IS_USED_LOCK(?)", (lock_name(schema, name),)),
+        "checking who works on the summary",
+    )?;
+    Ok(id.flatten())
+}
+
+/// [`open_summary`], holding the summary's advisory lock (see [`claim`]) while the connection
+/// lives; for the operations that change a summary.
+pub fn open_claimed(
+    opts: &Opts,
+    schema: &str,
+    name: &str,
+) -> Result<(Conn, crate::engine::catalog::Entry), LifecycleError> {
+    let mut conn = open(opts)?;
+    claim(&mut conn, schema, name)?;
+    let entry = read_entry(&mut conn, schema, name)?;
+    Ok((conn, entry))
+}
+
 /// Opens a lifecycle connection on `schema` and reads the catalog entry of summary `name`.
 pub fn open_summary(
     opts: &Opts,
@@ -92,14 +158,22 @@ pub fn open_summary(
     name: &str,
 ) -> Result<(Conn, crate::engine::catalog::Entry), LifecycleError> {
     let mut conn = open(opts)?;
+    let entry = read_entry(&mut conn, schema, name)?;
+    Ok((conn, entry))
+}
+
+fn read_entry(
+    conn: &mut Conn,
+    schema: &str,
+    name: &str,
+) -> Result<crate::engine::catalog::Entry, LifecycleError> {
     sql(
         conn.query_drop(format!("USE {}", crate::engine::ident::quote(schema))),
         "selecting the database",
     )?;
-    let entry = sql(
-        crate::engine::catalog::get(&mut conn, schema, name),
+    sql(
+        crate::engine::catalog::get(conn, schema, name),
         "reading the catalog",
     )?
-    .ok_or_else(|| LifecycleError::NotFound(name.to_string()))?;
-    Ok((conn, entry))
+    .ok_or_else(|| LifecycleError::NotFound(name.to_string()))
 }

@@ -1,6 +1,6 @@
 //! `list` and `status`: what exists, in which state, how far along.
 
-use super::session::{connection_alive, fingerprint, open, trigger_exists};
+use super::session::{connection_alive, fingerprint, holder, open, trigger_exists};
 use super::{sql, LifecycleError};
 use crate::db::introspect::table_meta;
 use crate::engine::catalog::{self, status as st, Entry};
@@ -110,10 +110,12 @@ fn inspect(
     for s in ["_ins", "_upd", "_del"] {
         triggers_present &= trigger_exists(conn, &entry.schema, &format!("{p}{s}"))?;
     }
+    // A live backfill owner, or a create/resume/rebuild holding the summary's lock (between
+    // the backfill and `ready` the owner is gone but the work goes on).
     let backfill_running = match entry.owner {
         Some(id) => connection_alive(conn, id)?,
         None => false,
-    };
+    } || holder(conn, &entry.schema, &entry.name)?.is_some();
     let base_altered = match table_meta(conn, &entry.schema, &entry.base_table) {
         Ok(t) => fingerprint(&t) != entry.base_fingerprint,
         Err(_) => true,
