@@ -239,8 +239,8 @@ fn fold_table(
             // process folded them meanwhile, and committing would count them twice.
             if c.affected_rows() != count as u64 {
                 return Err(mysql::Error::from(std::io::Error::other(format!(
-                    "folding the region slots: {} of {count} rows were already folded by another process",
-                    count as u64 - c.affected_rows().min(count as u64)
+                    "folding the region slots: removed {} of the {count} rows just added (another process folded them, or a value did not read back exactly); nothing was committed",
+                    c.affected_rows()
                 ))));
             }
             Ok(())
