@@ -255,6 +255,59 @@ fn truncate_and_alter_are_detected_and_rebuild_recovers() {
     assert!(validate(&db.opts(), &db.name, "s", 3).unwrap().exact);
 }
 
+#[test]
+fn a_dropped_trigger_definer_is_reported_and_rebuild_recovers() {
+    // Triggers run as the account that created them: once it is dropped, every write to the
+    // base table fails. `status` must say so, and a rebuild by another account must fix it.
+    let db = common::fresh_db("definer");
+    let mut conn = db.conn();
+    make_table(&mut conn, 300);
+    let user = common::account_name("def", &db.name);
+    let _account = common::Account(user.clone());
+    for s in [
+        format!("CREATE USER '{user}'@'%' IDENTIFIED BY 'pw-Definer-1'"),
+        format!("GRANT ALL PRIVILEGES ON `{}`.* TO '{user}'@'%'", db.name),
+    ] {
+        conn.query_drop(s).unwrap();
+    }
+    let as_user: mysql::Opts = mysql::OptsBuilder::from_opts(db.opts())
+        .user(Some(user.clone()))
+        .pass(Some("pw-Definer-1"))
+        .into();
+    create(&as_user, "s", BY_G, &quick(), &Control::new(), &mut |_| {}).unwrap();
+    assert!(status(&db.opts(), &db.name, "s")
+        .unwrap()
+        .missing_definer
+        .is_none());
+    conn.query_drop(format!("DROP USER '{user}'@'%'")).unwrap();
+    let st = status(&db.opts(), &db.name, "s").unwrap();
+    assert_eq!(
+        st.missing_definer.as_deref(),
+        Some(&*format!("{user}@%")),
+        "{st:?}"
+    );
+    assert!(st.summary.starts_with("BROKEN"), "{}", st.summary);
+    assert!(
+        conn.query_drop("INSERT INTO t (id, g, d) VALUES (9001, 1, 1)")
+            .is_err(),
+        "a write went through triggers whose definer is gone"
+    );
+    rebuild(
+        &db.opts(),
+        &db.name,
+        "s",
+        &quick(),
+        &Control::new(),
+        &mut |_| {},
+    )
+    .unwrap();
+    let st = status(&db.opts(), &db.name, "s").unwrap();
+    assert!(st.missing_definer.is_none(), "{st:?}");
+    conn.query_drop("INSERT INTO t (id, g, d) VALUES (9001, 1, 1)")
+        .unwrap();
+    assert_same(&mut conn, "s", BY_G, Strings::Exact, "after the rebuild");
+}
+
 /// Waits until the catalog shows a committed checkpoint region and more progress after it (so
 /// a kill lands mid-region).
 fn wait_for_checkpoint(conn: &mut Conn, db: &str, name: &str) {

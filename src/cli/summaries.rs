@@ -145,7 +145,7 @@ pub fn render_list(reports: &[StatusReport]) -> String {
 
 /// Status word with what needs attention.
 fn short_status(r: &StatusReport) -> String {
-    if !r.triggers_present {
+    if !r.triggers_present || r.missing_definer.is_some() {
         "BROKEN".into()
     } else if r.base_altered {
         "STALE".into()
@@ -266,7 +266,9 @@ pub fn render_status(r: &StatusReport, colour: bool) -> String {
         ("Backfill running now", yes_no(r.backfill_running).into()),
         (
             "Triggers",
-            if r.triggers_present {
+            if let Some(d) = &r.missing_definer {
+                format!("present, but their definer {d} no longer exists: writes to the base table fail")
+            } else if r.triggers_present {
                 "all three present".into()
             } else {
                 "MISSING: changes to the base table are not applied".into()

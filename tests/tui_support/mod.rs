@@ -279,6 +279,7 @@ pub fn report(name: &str, status: &str) -> StatusReport {
         triggers_present: true,
         backfill_running: false,
         base_altered: false,
+        missing_definer: None,
         groups: None,
         size_bytes: 16384,
         summary: "ready: exact and maintained".into(),

@@ -21,6 +21,9 @@ pub struct StatusReport {
     pub backfill_running: bool,
     /// Whether the base table's definition changed since creation.
     pub base_altered: bool,
+    /// The triggers' DEFINER when that account no longer exists (every write to the base table
+    /// then fails); `None` when it exists or this connection may not look it up.
+    pub missing_definer: Option<String>,
     /// Groups in the summary.
     pub groups: Option<u64>,
     /// Bytes used by state tables (data + indexes).
@@ -116,6 +119,11 @@ fn inspect(
         Some(id) => connection_alive(conn, id)?,
         None => false,
     } || holder(conn, &entry.schema, &entry.name)?.is_some();
+    let missing_definer = if triggers_present {
+        missing_definer(conn, &entry.schema, &format!("{p}_ins"))?
+    } else {
+        None
+    };
     let base_altered = match table_meta(conn, &entry.schema, &entry.base_table) {
         Ok(t) => fingerprint(&t) != entry.base_fingerprint,
         Err(_) => true,
@@ -139,6 +147,11 @@ fn inspect(
     };
     let summary = if !triggers_present {
         "BROKEN: triggers missing, the summary is not maintained; drop and create again".to_string()
+    } else if let Some(definer) = &missing_definer {
+        format!(
+            "BROKEN: the triggers run as {definer}, an account that no longer exists: every write to {} fails; create the account again, or run rebuild as another account",
+            entry.base_table
+        )
     } else if base_altered {
         "STALE: the base table was altered; run rebuild".to_string()
     } else if entry.status == st::READY {
@@ -161,8 +174,39 @@ fn inspect(
         triggers_present,
         backfill_running,
         base_altered,
+        missing_definer,
         groups,
         size_bytes: size.unwrap_or(0),
         summary,
+    })
+}
+
+/// The DEFINER of trigger `trigger` if that account is gone. Looking accounts up needs read
+/// access to `mysql.global_priv`; without it (or for a trigger that is gone) this says nothing.
+fn missing_definer(
+    conn: &mut mysql::Conn,
+    schema: &str,
+    trigger: &str,
+) -> Result<Option<String>, LifecycleError> {
+    let definer: Option<String> = sql(
+        conn.exec_first(
+            "SELECT DEFINER FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? AND TRIGGER_NAME = ?",
+            (schema, trigger),
+        ),
+        "reading the triggers' definer",
+    )?;
+    let Some(definer) = definer else {
+        return Ok(None);
+    };
+    let Some((user, host)) = definer.rsplit_once('@') else {
+        return Ok(None);
+    };
+    let found: Result<Option<u64>, _> = conn.exec_first(
+        "SELECT COUNT(*) FROM mysql.global_priv WHERE User = ? AND Host = ?",
+        (user, host),
+    );
+    Ok(match found {
+        Ok(Some(0)) => Some(definer),
+        _ => None,
     })
 }
