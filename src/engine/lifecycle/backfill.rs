@@ -2,7 +2,8 @@
 //! chunk per group, merge a region's partial aggregates in memory and add them into the backfill
 //! slot in one transaction that also records the checkpoint.
 
-use super::partials::Partials;
+use super::keyrange::{after, as_i128, int_value, is_integer_column, range_params, upto, Cursor};
+use super::staging::{is_transient, Staged, WRITE_ATTEMPTS};
 use super::{sql, Control, CreateOptions, Event, LifecycleError};
 use crate::engine::catalog;
 use crate::engine::codegen::names::CATALOG_TABLE;
@@ -44,50 +45,6 @@ pub struct Progress {
     pub chunk_size: u64,
     /// Chunks done.
     pub chunks: u64,
-}
-
-/// Rows per upsert statement (keeps placeholders far below the protocol's 65535).
-const UPSERT_BATCH: usize = 500;
-
-/// Primary-key range predicates. For a composite key `(a, b) > (x, y)` is expanded into
-/// `a > x OR (a = x AND b > y)`, which the range optimizer uses.
-pub(crate) fn after(pk: &[String], strict: bool) -> String {
-    let mut ors = Vec::new();
-    for i in 0..pk.len() {
-        let mut ands: Vec<String> = pk[..i]
-            .iter()
-            .map(|c| format!("{} = ?", quote(c)))
-            .collect();
-        let last = i + 1 == pk.len();
-        let op = if last && !strict { ">=" } else { ">" };
-        ands.push(format!("{} {op} ?", quote(&pk[i])));
-        ors.push(format!("({})", ands.join(" AND ")));
-    }
-    ors.join(" OR ")
-}
-
-fn upto(pk: &[String]) -> String {
-    let mut ors = Vec::new();
-    for i in 0..pk.len() {
-        let mut ands: Vec<String> = pk[..i]
-            .iter()
-            .map(|c| format!("{} = ?", quote(c)))
-            .collect();
-        let last = i + 1 == pk.len();
-        let op = if last { "<=" } else { "<" };
-        ands.push(format!("{} {op} ?", quote(&pk[i])));
-        ors.push(format!("({})", ands.join(" AND ")));
-    }
-    ors.join(" OR ")
-}
-
-/// Parameters for `after`/`upto` with key values `v`.
-pub(crate) fn range_params(v: &[Value]) -> Vec<Value> {
-    let mut out = Vec::new();
-    for i in 0..v.len() {
-        out.extend(v[..=i].iter().cloned());
-    }
-    out
 }
 
 /// Where a backfill starts: regions already committed (0 for a fresh backfill).
@@ -485,99 +442,6 @@ pub fn run(
     Ok(done)
 }
 
-/// Where the next chunk of a region starts.
-enum Cursor {
-    /// No rows in the region.
-    Empty,
-    /// Integer key: the next chunk is `[next, next + size - 1]`, up to the region's `max`.
-    ByValue { next: i128, max: i128 },
-    /// Any key: the next chunk starts after `lo` and ends at the `size`-th next key.
-    ByOffset { lo: Option<Vec<Value>> },
-}
-
-fn is_integer_column(gen: &Gen<'_>, name: &str) -> bool {
-    gen.table.column(name).is_some_and(|c| {
-        let t = c.column_type.to_ascii_lowercase();
-        let base = t.split(['(', ' ']).next().unwrap_or("");
-        matches!(
-            base,
-            "tinyint" | "smallint" | "mediumint" | "int" | "integer" | "bigint"
-        )
-    })
-}
-
-fn as_i128(v: &Value) -> Option<i128> {
-    match v {
-        Value::Int(i) => Some(i128::from(*i)),
-        Value::UInt(u) => Some(i128::from(*u)),
-        Value::Bytes(b) => std::str::from_utf8(b).ok()?.parse().ok(),
-        _ => None,
-    }
-}
-
-/// A key value for a parameter (within the column's range, so it fits i64 or u64).
-fn int_value(v: i128) -> Value {
-    match i64::try_from(v) {
-        Ok(i) => Value::Int(i),
-        Err(_) => Value::UInt(u64::try_from(v).unwrap_or(u64::MAX)),
-    }
-}
-
-/// A region's partial aggregates, merged per group before they are written.
-struct Staged {
-    state: Partials,
-    minmax: Vec<Partials>,
-}
-
-/// A region's merged rows, ready to write (possibly more than once, after a deadlock).
-struct Merged {
-    state: Vec<Vec<Value>>,
-    minmax: Vec<Vec<Vec<Value>>>,
-}
-
-/// Tries of a region's write before giving up (the backfill stays resumable).
-const WRITE_ATTEMPTS: u32 = 5;
-
-/// Deadlock or lock wait timeout: the transaction was rolled back and can be retried.
-pub(crate) fn is_transient(e: &mysql::Error) -> bool {
-    matches!(e, mysql::Error::MySqlError(me) if me.code == 1213 || me.code == 1205)
-}
-
-impl Staged {
-    fn new(gen: &Gen<'_>) -> Staged {
-        let keys = gen.stored_key_count();
-        Staged {
-            state: Partials::new(keys),
-            minmax: (0..gen.layout.minmax.len())
-                .map(|_| Partials::new(keys + 1))
-                .collect(),
-        }
-    }
-
-    fn into_rows(self) -> Merged {
-        Merged {
-            state: self.state.into_rows(),
-            minmax: self.minmax.into_iter().map(Partials::into_rows).collect(),
-        }
-    }
-}
-
-impl Merged {
-    fn write(&self, gen: &Gen<'_>, writer: &mut Conn) -> Result<(), mysql::Error> {
-        for batch in self.state.chunks(UPSERT_BATCH) {
-            let params: Vec<Value> = batch.iter().flatten().cloned().collect();
-            writer.exec_drop(gen.state_upsert_sql(batch.len()), params)?;
-        }
-        for (j, rows) in self.minmax.iter().enumerate() {
-            for batch in rows.chunks(UPSERT_BATCH) {
-                let params: Vec<Value> = batch.iter().flatten().cloned().collect();
-                writer.exec_drop(gen.minmax_upsert_sql(j, batch.len()), params)?;
-            }
-        }
-        Ok(())
-    }
-}
-
 fn chrono_now(conn: &mut Conn) -> Result<String, LifecycleError> {
     let now: Option<String> = sql(
         conn.query_first("SELECT CAST(NOW(6) AS CHAR)"),
@@ -616,19 +480,5 @@ fn wait_while_paused_or_loaded(
             value,
         });
         std::thread::sleep(Duration::from_millis(250));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn composite_ranges_expand_for_the_range_optimizer() {
-        let pk = vec!["a".to_string(), "b".to_string()];
-        assert_eq!(after(&pk, true), "(`a` > ?) OR (`a` = ? AND `b` > ?)");
-        assert_eq!(upto(&pk), "(`a` < ?) OR (`a` = ? AND `b` <= ?)");
-        let v: Vec<Value> = vec![1.into(), 2.into()];
-        assert_eq!(range_params(&v), vec![Value::from(1), 1.into(), 2.into()]);
     }
 }

@@ -5,12 +5,14 @@
 mod backfill;
 mod create;
 mod drop;
+mod keyrange;
 mod lock;
 mod partials;
 mod rebuild;
 mod regions;
 mod resume;
 mod session;
+mod staging;
 mod status;
 mod validate;
 

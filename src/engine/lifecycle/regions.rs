@@ -1,7 +1,7 @@
 //! Choosing checkpoint regions before the lock, and checking on resume that the live triggers
 //! are the ones whose regions the catalog records.
 
-use super::backfill::{after, range_params};
+use super::keyrange::{after, range_params};
 use super::partials::{encode_key, Partials};
 use super::{sql, LifecycleError};
 use crate::engine::codegen::regions::literal;
@@ -267,7 +267,7 @@ fn transaction(
             Ok(()) => return Ok(()),
             Err(e) => {
                 let _ = conn.query_drop("ROLLBACK");
-                if attempt >= 5 || !super::backfill::is_transient(&e) {
+                if attempt >= 5 || !super::staging::is_transient(&e) {
                     return Err(e);
                 }
                 std::thread::sleep(std::time::Duration::from_millis(20 * u64::from(attempt)));

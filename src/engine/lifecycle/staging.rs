@@ -1,0 +1,65 @@
+//! A region's partial aggregates on their way to the state table: merged per group in memory,
+//! then written in batched upserts inside the checkpoint's transaction.
+
+use super::partials::Partials;
+use crate::engine::codegen::Gen;
+use mysql::prelude::Queryable;
+use mysql::{Conn, Value};
+
+/// Rows per upsert statement (keeps placeholders far below the protocol's 65535).
+const UPSERT_BATCH: usize = 500;
+
+/// A region's partial aggregates, merged per group before they are written.
+pub(crate) struct Staged {
+    pub(crate) state: Partials,
+    pub(crate) minmax: Vec<Partials>,
+}
+
+/// A region's merged rows, ready to write (possibly more than once, after a deadlock).
+pub(crate) struct Merged {
+    pub(crate) state: Vec<Vec<Value>>,
+    pub(crate) minmax: Vec<Vec<Vec<Value>>>,
+}
+
+/// Tries of a region's write before giving up (the backfill stays resumable).
+pub(crate) const WRITE_ATTEMPTS: u32 = 5;
+
+/// Deadlock or lock wait timeout: the transaction was rolled back and can be retried.
+pub(crate) fn is_transient(e: &mysql::Error) -> bool {
+    matches!(e, mysql::Error::MySqlError(me) if me.code == 1213 || me.code == 1205)
+}
+
+impl Staged {
+    pub(crate) fn new(gen: &Gen<'_>) -> Staged {
+        let keys = gen.stored_key_count();
+        Staged {
+            state: Partials::new(keys),
+            minmax: (0..gen.layout.minmax.len())
+                .map(|_| Partials::new(keys + 1))
+                .collect(),
+        }
+    }
+
+    pub(crate) fn into_rows(self) -> Merged {
+        Merged {
+            state: self.state.into_rows(),
+            minmax: self.minmax.into_iter().map(Partials::into_rows).collect(),
+        }
+    }
+}
+
+impl Merged {
+    pub(crate) fn write(&self, gen: &Gen<'_>, writer: &mut Conn) -> Result<(), mysql::Error> {
+        for batch in self.state.chunks(UPSERT_BATCH) {
+            let params: Vec<Value> = batch.iter().flatten().cloned().collect();
+            writer.exec_drop(gen.state_upsert_sql(batch.len()), params)?;
+        }
+        for (j, rows) in self.minmax.iter().enumerate() {
+            for batch in rows.chunks(UPSERT_BATCH) {
+                let params: Vec<Value> = batch.iter().flatten().cloned().collect();
+                writer.exec_drop(gen.minmax_upsert_sql(j, batch.len()), params)?;
+            }
+        }
+        Ok(())
+    }
+}
