@@ -4,7 +4,7 @@
 
 use super::keyrange::{after, as_i128, int_value, is_integer_column, range_params, upto, Cursor};
 use super::staging::{is_transient, Staged, WRITE_ATTEMPTS};
-use super::{sql, Control, CreateOptions, Event, LifecycleError};
+use super::{sql, Control, CreateOptions, Event, Job, LifecycleError};
 use crate::engine::catalog;
 use crate::engine::codegen::names::CATALOG_TABLE;
 use crate::engine::codegen::Gen;
@@ -61,17 +61,15 @@ pub struct Checkpoint {
 /// and committed in one transaction together with the checkpoint, so the backfill slot only ever
 /// holds whole regions. A region's trigger deltas already visible in the snapshot are subtracted
 /// (none on a fresh backfill, whose snapshot was taken with the triggers). Returns rows read.
-#[allow(clippy::too_many_arguments)]
-pub fn run(
+pub(crate) fn run(
+    job: &mut Job<'_>,
     gen: &Gen<'_>,
     snapshot: &mut Conn,
     writer: &mut Conn,
-    name: &str,
-    opts: &CreateOptions,
-    control: &Control,
-    on_event: &mut dyn FnMut(Event),
     start: Checkpoint,
 ) -> Result<u64, LifecycleError> {
+    let (name, opts, control) = (job.name, job.options, job.control);
+    let on_event: &mut dyn FnMut(Event) = &mut *job.on_event;
     let schema = gen.names.schema.clone();
     let pk = gen.table.primary_key.clone();
     let pk_cols: Vec<String> = pk.iter().map(|c| quote(c)).collect();

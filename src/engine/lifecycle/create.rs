@@ -4,7 +4,7 @@ use super::backfill::{self, Checkpoint};
 use super::lock::{install_triggers, run_locked, LockOutcome, LockPlan};
 use super::regions;
 use super::session::{claim, fingerprint, object_exists, open, trigger_exists};
-use super::{sql, Control, CreateOptions, Event, LifecycleError};
+use super::{sql, Control, CreateOptions, Event, Job, LifecycleError};
 use crate::db::introspect::prepare;
 use crate::engine::catalog::{self, status};
 use crate::engine::codegen::{drop_state_sql, drop_triggers_sql, Gen, GenOptions};
@@ -111,9 +111,14 @@ pub fn create(
         "recording the checkpoint regions",
     )?;
     let mut live = false;
-    let result = create_objects(
-        &mut admin, opts, &gen, name, options, control, &mut live, on_event,
-    );
+    let mut job = Job {
+        opts,
+        name,
+        options,
+        control,
+        on_event,
+    };
+    let result = create_objects(&mut job, &mut admin, &gen, &mut live);
     match result {
         Ok(report) => Ok(report),
         Err(e) if live => {
@@ -136,39 +141,31 @@ pub fn create(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn create_objects(
+    job: &mut Job<'_>,
     admin: &mut Conn,
-    opts: &Opts,
     gen: &Gen<'_>,
-    name: &str,
-    options: &CreateOptions,
-    control: &Control,
     live: &mut bool,
-    on_event: &mut dyn FnMut(Event),
 ) -> Result<CreateReport, LifecycleError> {
     let schema = gen.names.schema.clone();
     for ddl in table_statements(gen) {
         sql(admin.query_drop(&ddl), "creating the state table")?;
     }
     sql(admin.query_drop(gen.view_ddl()), "creating the view")?;
-    let mut snapshot = open(opts)?;
+    let mut snapshot = open(job.opts)?;
     let lock = go_live(
-        opts,
+        job,
         admin,
         &mut snapshot,
         gen,
         trigger_statements(&gen.triggers()),
-        options,
-        control,
-        on_event,
     )?;
     *live = true;
     sql(
         catalog::update(
             admin,
             &schema,
-            name,
+            job.name,
             &[
                 ("status", status::BACKFILLING.into()),
                 ("lock_ms", lock.lock_ms.into()),
@@ -177,79 +174,47 @@ fn create_objects(
         ),
         "recording the lock",
     )?;
-    backfill_and_finalize(
-        admin,
-        gen,
-        &mut snapshot,
-        opts,
-        name,
-        lock,
-        options,
-        control,
-        on_event,
-        Checkpoint::default(),
-    )
+    backfill_and_finalize(job, admin, gen, &mut snapshot, lock, Checkpoint::default())
 }
 
 /// [`run_backfill`] from `start`, then [`finalize`]: what `create` and `resume` do once live.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn backfill_and_finalize(
+    job: &mut Job<'_>,
     admin: &mut Conn,
     gen: &Gen<'_>,
     snapshot: &mut Conn,
-    opts: &Opts,
-    name: &str,
     lock: LockOutcome,
-    options: &CreateOptions,
-    control: &Control,
-    on_event: &mut dyn FnMut(Event),
     start: Checkpoint,
 ) -> Result<CreateReport, LifecycleError> {
-    let report = run_backfill(
-        gen, snapshot, opts, name, lock, options, control, on_event, start,
-    )?;
-    finalize(opts, admin, gen, name, report, options, on_event)
+    let report = run_backfill(job, gen, snapshot, lock, start)?;
+    finalize(job, admin, gen, report)
 }
 
 /// Runs the backfill on an open snapshot from `start` (the summary's status is left as it is).
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn run_backfill(
+    job: &mut Job<'_>,
     gen: &Gen<'_>,
     snapshot: &mut Conn,
-    opts: &Opts,
-    name: &str,
     lock: LockOutcome,
-    options: &CreateOptions,
-    control: &Control,
-    on_event: &mut dyn FnMut(Event),
     start: Checkpoint,
 ) -> Result<CreateReport, LifecycleError> {
     let schema = gen.names.schema.clone();
-    let mut writer = open(opts)?;
+    let mut writer = open(job.opts)?;
     let owner = connection_id(&mut writer)?;
     sql(
-        catalog::update(&mut writer, &schema, name, &[("owner", owner.into())]),
+        catalog::update(&mut writer, &schema, job.name, &[("owner", owner.into())]),
         "recording the backfill owner",
     )?;
     let started = std::time::Instant::now();
-    let rows = backfill::run(
-        gen,
-        snapshot,
-        &mut writer,
-        name,
-        options,
-        control,
-        on_event,
-        start,
-    )?;
+    let rows = backfill::run(job, gen, snapshot, &mut writer, start)?;
     let backfill_secs = started.elapsed().as_secs_f64();
-    on_event(Event::Done {
+    job.emit(Event::Done {
         rows,
         seconds: backfill_secs,
     });
     Ok(CreateReport {
         schema,
-        name: name.to_string(),
+        name: job.name.to_string(),
         lock,
         rows,
         backfill_secs,
@@ -262,14 +227,12 @@ pub(crate) fn run_backfill(
 /// every region is backfilled any tagging is exact; the fold only keeps reads short. After the
 /// lock no trigger writes a region slot, so the fold races nobody.)
 pub(crate) fn finalize(
-    opts: &Opts,
+    job: &mut Job<'_>,
     admin: &mut Conn,
     gen: &Gen<'_>,
-    name: &str,
     mut report: CreateReport,
-    options: &CreateOptions,
-    on_event: &mut dyn FnMut(Event),
 ) -> Result<CreateReport, LifecycleError> {
+    let name = job.name;
     let schema = gen.names.schema.clone();
     if gen.tags_regions() {
         let plain = gen.without_regions();
@@ -278,8 +241,16 @@ pub(crate) fn finalize(
             base_label: format!("{}.{}", gen.table.schema, gen.table.name),
             statements: trigger_statements(&plain.triggers()),
         };
-        let lock = run_locked(opts, admin, None, &plan, options, None, on_event)?;
-        on_event(Event::Finalized {
+        let lock = run_locked(
+            job.opts,
+            admin,
+            None,
+            &plan,
+            job.options,
+            None,
+            &mut *job.on_event,
+        )?;
+        job.emit(Event::Finalized {
             lock_ms: lock.lock_ms,
             wait_ms: lock.wait_ms,
         });
@@ -301,16 +272,12 @@ pub(crate) fn finalize(
 /// Makes `gen` live: under the write lock installs (or swaps in) `triggers` and opens
 /// `snapshot`, so that every write is either in the snapshot or seen by the triggers. Reports
 /// the writers' pause as [`Event::Locked`].
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn go_live(
-    opts: &Opts,
+    job: &mut Job<'_>,
     admin: &mut Conn,
     snapshot: &mut Conn,
     gen: &Gen<'_>,
     triggers: Vec<String>,
-    options: &CreateOptions,
-    control: &Control,
-    on_event: &mut dyn FnMut(Event),
 ) -> Result<LockOutcome, LifecycleError> {
     let plan = LockPlan {
         base: gen.base.clone(),
@@ -318,15 +285,15 @@ pub(crate) fn go_live(
         statements: triggers,
     };
     let lock = run_locked(
-        opts,
+        job.opts,
         admin,
         Some(snapshot),
         &plan,
-        options,
-        Some(control),
-        on_event,
+        job.options,
+        Some(job.control),
+        &mut *job.on_event,
     )?;
-    on_event(Event::Locked {
+    job.emit(Event::Locked {
         lock_ms: lock.lock_ms,
         wait_ms: lock.wait_ms,
     });

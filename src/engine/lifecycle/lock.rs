@@ -111,7 +111,6 @@ fn set_backstop(admin: &mut Conn, wait: Duration) -> Result<(), LifecycleError> 
 
 /// Runs a metadata-locking statement with the deadline, retrying; returns how long the
 /// successful attempt took (writers wait behind it that long at most) and the attempts made.
-#[allow(clippy::too_many_arguments)]
 fn run_bounded(
     admin: &mut Conn,
     killer: &mut Conn,
@@ -175,7 +174,6 @@ pub fn install_triggers(
 
 /// Takes the write lock, runs `plan.statements`, starts `snapshot`'s consistent snapshot (when
 /// given) and releases the lock. `opts` opens the watchdog connection.
-#[allow(clippy::too_many_arguments)]
 pub fn run_locked(
     opts: &Opts,
     admin: &mut Conn,

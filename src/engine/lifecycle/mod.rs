@@ -78,6 +78,28 @@ pub(crate) fn sql<T>(r: Result<T, mysql::Error>, context: &str) -> Result<T, Lif
     })
 }
 
+/// What every step of one create, resume or rebuild needs besides its connections: where to
+/// connect, which summary, with which options, the user's cancel/pause switch, and whom to tell.
+pub(crate) struct Job<'a> {
+    /// Connection options (each step opens the connections it needs).
+    pub opts: &'a mysql::Opts,
+    /// The summary.
+    pub name: &'a str,
+    /// Tuning.
+    pub options: &'a CreateOptions,
+    /// Cancel and pause.
+    pub control: &'a Control,
+    /// Progress events.
+    pub on_event: &'a mut dyn FnMut(Event),
+}
+
+impl Job<'_> {
+    /// Reports `event`.
+    pub fn emit(&mut self, event: Event) {
+        (self.on_event)(event)
+    }
+}
+
 /// Options of `create`, `resume` and `rebuild`.
 #[derive(Debug, Clone)]
 pub struct CreateOptions {

@@ -6,7 +6,7 @@ use super::create::{go_live, run_backfill, CreateReport};
 use super::lock::{install_triggers, run_locked, LockPlan};
 use super::regions;
 use super::session::{fingerprint, open, open_claimed};
-use super::{sql, Control, CreateOptions, Event, LifecycleError};
+use super::{sql, Control, CreateOptions, Event, Job, LifecycleError};
 use crate::db::introspect::prepare;
 use crate::engine::catalog::{self, status};
 use crate::engine::codegen::triggers::combined_triggers;
@@ -82,17 +82,15 @@ pub fn rebuild(
     let restore: Vec<String> = old_gen.triggers().into_iter().map(|t| t.sql).collect();
     // Phase 1: triggers maintain the new generation (and the old one); the snapshot starts the
     // new one's backfill.
-    let mut snapshot = open(opts)?;
-    let lock = match go_live(
+    let mut job = Job {
         opts,
-        &mut admin,
-        &mut snapshot,
-        &new_gen,
-        phase1,
+        name,
         options,
         control,
         on_event,
-    ) {
+    };
+    let mut snapshot = open(opts)?;
+    let lock = match go_live(&mut job, &mut admin, &mut snapshot, &new_gen, phase1) {
         Ok(l) => l,
         Err(e) => {
             abandon(
@@ -108,14 +106,10 @@ pub fn rebuild(
         }
     };
     let report = run_backfill(
+        &mut job,
         &new_gen,
         &mut snapshot,
-        opts,
-        name,
         lock,
-        options,
-        control,
-        on_event,
         Checkpoint::default(),
     );
     let report = match report {
@@ -151,8 +145,16 @@ pub fn rebuild(
         base_label: label.clone(),
         statements: new_only,
     };
-    let switch = run_locked(opts, &mut admin, None, &plan, options, None, on_event)?;
-    on_event(Event::Finalized {
+    let switch = run_locked(
+        opts,
+        &mut admin,
+        None,
+        &plan,
+        options,
+        None,
+        &mut *job.on_event,
+    )?;
+    job.emit(Event::Finalized {
         lock_ms: switch.lock_ms,
         wait_ms: switch.wait_ms,
     });

@@ -6,7 +6,7 @@ use super::create::{backfill_and_finalize, finalize, go_live, trigger_statements
 use super::lock::LockOutcome;
 use super::regions;
 use super::session::{connection_alive, fingerprint, open, open_claimed};
-use super::{sql, Control, CreateOptions, Event, LifecycleError};
+use super::{sql, Control, CreateOptions, Event, Job, LifecycleError};
 use crate::db::introspect::{prepare, Prepared};
 use crate::engine::catalog::{self, status};
 use crate::engine::codegen::{drop_state_sql, Gen, GenOptions, Regions};
@@ -46,6 +46,13 @@ pub fn resume(
         slots: entry.slots,
     };
     let prepared = prepare(&mut admin, &entry.query, name, current)?;
+    let mut job = Job {
+        opts,
+        name,
+        options,
+        control,
+        on_event,
+    };
     let regions = entry.regions.as_deref().and_then(Regions::from_json);
     if let (true, Some(regions)) = (
         entry.status == status::BACKFILLING
@@ -67,31 +74,23 @@ pub fn resume(
                 regions_done: entry.checkpoint,
                 rows_done: entry.checkpoint_rows,
             };
-            return continue_backfill(
-                opts, &mut admin, &gen, name, options, control, on_event, start,
-            );
+            return continue_backfill(&mut job, &mut admin, &gen, start);
         }
     }
-    restart(
-        opts, &mut admin, &entry, &prepared, name, options, control, on_event,
-    )
+    restart(&mut job, &mut admin, &entry, &prepared)
 }
 
 /// Resumes after checkpoint `start` with the triggers already live.
-#[allow(clippy::too_many_arguments)]
 fn continue_backfill(
-    opts: &Opts,
+    job: &mut Job<'_>,
     admin: &mut Conn,
     gen: &Gen<'_>,
-    name: &str,
-    options: &CreateOptions,
-    control: &Control,
-    on_event: &mut dyn FnMut(Event),
     start: Checkpoint,
 ) -> Result<CreateReport, LifecycleError> {
+    let name = job.name;
     let schema = gen.names.schema.clone();
     let regions = gen.regions.as_ref().map_or(1, |r| r.count()) as u32;
-    on_event(Event::Resumed {
+    job.emit(Event::Resumed {
         regions_done: start.regions_done,
         regions,
         rows_done: start.rows_done,
@@ -99,17 +98,8 @@ fn continue_backfill(
     let lock = if start.regions_done < regions {
         // No trigger changes: the lock only gives the new snapshot a moment at which every
         // delta the triggers recorded is committed and no write is in flight.
-        let mut snapshot = open(opts)?;
-        let lock = go_live(
-            opts,
-            admin,
-            &mut snapshot,
-            gen,
-            Vec::new(),
-            options,
-            control,
-            on_event,
-        )?;
+        let mut snapshot = open(job.opts)?;
+        let lock = go_live(job, admin, &mut snapshot, gen, Vec::new())?;
         // Checked again now that the snapshot exists: a trigger replaced between the first
         // check and the lock would make the subtraction wrong. (Later changes are visible to
         // `status` like any broken trigger.)
@@ -131,18 +121,7 @@ fn continue_backfill(
             ),
             "recording the resume",
         )?;
-        let report = backfill_and_finalize(
-            admin,
-            gen,
-            &mut snapshot,
-            opts,
-            name,
-            lock,
-            options,
-            control,
-            on_event,
-            start,
-        );
+        let report = backfill_and_finalize(job, admin, gen, &mut snapshot, lock, start);
         return record_failure(admin, &schema, name, report);
     } else {
         LockOutcome {
@@ -159,24 +138,20 @@ fn continue_backfill(
         backfill_secs: 0.0,
         finalize: None,
     };
-    finalize(opts, admin, gen, name, report, options, on_event)
+    finalize(job, admin, gen, report)
 }
 
 /// Starts the backfill again into a fresh generation: under a new brief lock the triggers are
 /// switched to the new generation and a new snapshot is opened; the view follows and the partial
 /// generation is dropped. The argument of `docs/correctness.md` applies unchanged with the new
 /// lock as its moment T.
-#[allow(clippy::too_many_arguments)]
 fn restart(
-    opts: &Opts,
+    job: &mut Job<'_>,
     admin: &mut Conn,
     entry: &catalog::Entry,
     prepared: &Prepared,
-    name: &str,
-    options: &CreateOptions,
-    control: &Control,
-    on_event: &mut dyn FnMut(Event),
 ) -> Result<CreateReport, LifecycleError> {
+    let name = job.name;
     let schema = entry.schema.as_str();
     // A generation no live trigger refers to: after an interrupted rebuild or restart the
     // triggers may write into entry.generation + 1 (and further), which must stay until the
@@ -194,7 +169,7 @@ fn restart(
         name,
         gen_options,
     )?;
-    let regions = regions::plan(admin, &prepared.table, &gen.base, options.checkpoints)?;
+    let regions = regions::plan(admin, &prepared.table, &gen.base, job.options.checkpoints)?;
     let gen = gen.with_regions(Some(regions.clone()));
     for s in drop_state_sql(&gen.names) {
         sql(admin.query_drop(s), "removing a leftover generation")?;
@@ -202,16 +177,13 @@ fn restart(
     for ddl in gen.state_ddl() {
         sql(admin.query_drop(ddl), "creating the state table")?;
     }
-    let mut snapshot = open(opts)?;
+    let mut snapshot = open(job.opts)?;
     let lock = match go_live(
-        opts,
+        job,
         admin,
         &mut snapshot,
         &gen,
         trigger_statements(&gen.triggers()),
-        options,
-        control,
-        on_event,
     ) {
         Ok(l) => l,
         Err(e) => {
@@ -252,18 +224,8 @@ fn restart(
         ),
         "recording the resume",
     )?;
-    let report = backfill_and_finalize(
-        admin,
-        &gen,
-        &mut snapshot,
-        opts,
-        name,
-        lock,
-        options,
-        control,
-        on_event,
-        Checkpoint::default(),
-    );
+    let report =
+        backfill_and_finalize(job, admin, &gen, &mut snapshot, lock, Checkpoint::default());
     record_failure(admin, schema, name, report)
 }
 
