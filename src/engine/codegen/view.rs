@@ -6,6 +6,7 @@ use super::state::{key_col, key_null_col};
 use super::Gen;
 use crate::engine::ident::quote;
 use crate::engine::plan::{agg_placeholder, key_placeholder};
+use sqlparser::ast::Expr;
 
 impl Gen<'_> {
     /// The group-key expression of key `i` as stored in table alias `t`.
@@ -89,11 +90,12 @@ impl Gen<'_> {
                 quote(&agg_placeholder(i))
             ));
         }
-        let mut sql = format!(
-            "SELECT {} FROM {} AS `s`",
-            cols.join(", "),
-            self.qualified(&self.names.state)
-        );
+        format!("SELECT {}{}", cols.join(", "), self.groups_from())
+    }
+
+    /// `FROM` the state, one row per live group (`GROUP BY`/`HAVING`; none without keys).
+    fn groups_from(&self) -> String {
+        let mut sql = format!(" FROM {} AS `s`", self.qualified(&self.names.state));
         if !self.types.keys.is_empty() {
             let mut group = Vec::new();
             for i in 0..self.types.keys.len() {
@@ -111,8 +113,49 @@ impl Gen<'_> {
         sql
     }
 
+    /// The per-group expression an output column that is just a group key or an aggregate reads.
+    fn direct_value(&self, e: &Expr) -> Option<String> {
+        let Expr::Identifier(id) = e else {
+            return None;
+        };
+        let index = |prefix: &str| id.value.strip_prefix(prefix)?.parse::<usize>().ok();
+        if let Some(i) = index("__k") {
+            return (i < self.types.keys.len()).then(|| self.stored_key("s", i));
+        }
+        let i = index("__a")?;
+        self.layout
+            .sources
+            .get(i)
+            .map(|source| self.aggregate_value(*source))
+    }
+
+    /// The view in one level when the select list only names keys and aggregates and nothing
+    /// filters, orders or limits the groups: no derived table to materialize, and a read of
+    /// one group is an index lookup on the state.
+    fn one_level_view(&self) -> Option<String> {
+        let a = self.analysis;
+        if a.having.is_some() || !a.order_by.is_empty() || a.limit.is_some() {
+            return None;
+        }
+        let cols = a
+            .outputs
+            .iter()
+            .map(|o| {
+                Some(format!(
+                    "{} AS {}",
+                    self.direct_value(&o.expr)?,
+                    quote(&o.name)
+                ))
+            })
+            .collect::<Option<Vec<String>>>()?;
+        Some(format!("SELECT {}{}", cols.join(", "), self.groups_from()))
+    }
+
     /// The body of the user's view: the select list over [`Gen::groups_sql`].
     pub fn view_select(&self) -> String {
+        if let Some(sql) = self.one_level_view() {
+            return sql;
+        }
         let a = self.analysis;
         let cols: Vec<String> = a
             .outputs
