@@ -321,3 +321,62 @@ fn a_long_statement_is_cancelled_with_kill_query() {
         "{r:?}"
     );
 }
+
+#[test]
+fn a_long_validation_is_cancelled_with_kill_query() {
+    use lightning_tables::engine::lifecycle::{create, Control, CreateOptions};
+    use lightning_tables::tui::worker::{Request, RequestKind, ResponseKind};
+    let db = common::fresh_db("tui_kill_validate");
+    let mut conn = db.conn();
+    conn.query_drop("CREATE TABLE t (id INT PRIMARY KEY, g INT NOT NULL)")
+        .unwrap();
+    conn.query_drop("INSERT INTO t SELECT seq, seq % 5 FROM seq_1_to_100")
+        .unwrap();
+    create(
+        &db.opts(),
+        "s",
+        "SELECT g, COUNT(*) AS n FROM t GROUP BY g",
+        &CreateOptions::default(),
+        &Control::new(),
+        &mut |_| {},
+    )
+    .unwrap();
+    // Another session holds the table: the validation's read waits for it (as a read of a huge
+    // table would take long), until the cancel kills the statement.
+    conn.query_drop("SET SESSION lock_wait_timeout = 60")
+        .unwrap();
+    conn.query_drop("LOCK TABLES t WRITE").unwrap();
+    let worker = Worker::start(db.opts());
+    worker.send(Request {
+        id: 1,
+        kind: RequestKind::Connect,
+    });
+    let r = worker
+        .recv_timeout(Duration::from_secs(30))
+        .unwrap_or_else(|| panic!("no answer"));
+    assert!(matches!(r.kind, ResponseKind::Connected { .. }), "{r:?}");
+    worker.send(Request {
+        id: 2,
+        kind: RequestKind::Validate {
+            schema: db.name.clone(),
+            name: "s".into(),
+        },
+    });
+    std::thread::sleep(Duration::from_millis(1500));
+    let started = Instant::now();
+    worker.send(Request {
+        id: 3,
+        kind: RequestKind::Cancel { target: 2 },
+    });
+    let r = worker
+        .recv_timeout(Duration::from_secs(20))
+        .unwrap_or_else(|| panic!("no answer after cancel"));
+    conn.query_drop("UNLOCK TABLES").unwrap();
+    assert_eq!(r.id, 2, "{r:?}");
+    assert!(matches!(r.kind, ResponseKind::Cancelled), "{r:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+}

@@ -22,7 +22,7 @@ pub use drop::{drop_summary, DropReport};
 pub use rebuild::rebuild;
 pub use resume::resume;
 pub use status::{list, locate, status, StatusReport};
-pub use validate::{validate, Difference, ValidationReport};
+pub use validate::{validate, validate_with, Difference, ValidationReport};
 
 use crate::db::introspect::IntrospectError;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -68,6 +68,17 @@ pub enum LifecycleError {
     /// The operation does not apply in the summary's current state.
     #[error("{0}")]
     State(String),
+}
+
+impl LifecycleError {
+    /// The server error underneath, if this is one.
+    pub fn server_error(&self) -> Option<&mysql::Error> {
+        match self {
+            LifecycleError::Server { source, .. }
+            | LifecycleError::Prepare(IntrospectError::Server { source, .. }) => Some(source),
+            _ => None,
+        }
+    }
 }
 
 /// Adds context to a server error.

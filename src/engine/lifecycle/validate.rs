@@ -60,7 +60,21 @@ pub fn validate(
     name: &str,
     max_diffs: usize,
 ) -> Result<ValidationReport, LifecycleError> {
+    validate_with(opts, schema, name, max_diffs, &mut |_| {})
+}
+
+/// [`validate`], first telling `on_connection` the id of the connection that will run the
+/// comparison: on a large table it reads everything, and a UI stops it with `KILL QUERY <id>`
+/// (the error is then "Query execution was interrupted").
+pub fn validate_with(
+    opts: &Opts,
+    schema: &str,
+    name: &str,
+    max_diffs: usize,
+    on_connection: &mut dyn FnMut(u64),
+) -> Result<ValidationReport, LifecycleError> {
     let (mut conn, entry) = open_summary(opts, schema, name)?;
+    on_connection(conn.connection_id() as u64);
     let mut problems = Vec::new();
     let table = table_meta(&mut conn, schema, &entry.base_table)?;
     if fingerprint(&table) != entry.base_fingerprint {

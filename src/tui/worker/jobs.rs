@@ -42,6 +42,8 @@ fn lifecycle_result(r: Result<ResponseKind, LifecycleError>) -> ResponseKind {
     match r {
         Ok(kind) => kind,
         Err(LifecycleError::Cancelled(_)) => ResponseKind::Cancelled,
+        // Our own KILL QUERY, whichever step it hit.
+        Err(e) if e.server_error().is_some_and(errors::is_interrupted) => ResponseKind::Cancelled,
         Err(e) => ResponseKind::Failed(errors::lifecycle_error(&e)),
     }
 }
@@ -117,8 +119,19 @@ fn run(
         }
         RequestKind::Validate { schema, name } => {
             let opts = with_database(opts, Some(schema));
+            // The comparison's connection is registered so that Cancel can KILL QUERY it.
+            let mut on_connection = |connection: u64| {
+                register(
+                    registry,
+                    id,
+                    Running {
+                        connection_id: Some(connection),
+                        control: Some(control.clone()),
+                    },
+                )
+            };
             lifecycle_result(
-                lifecycle::validate(&opts, schema, name, MAX_DIFFERENCES)
+                lifecycle::validate_with(&opts, schema, name, MAX_DIFFERENCES, &mut on_connection)
                     .map(|r| ResponseKind::Finished(JobOutcome::Validated(r))),
             )
         }
