@@ -63,13 +63,15 @@ const CORPUS: &[(&str, &str, &str)] = &[
     ("SELECT user_id, COUNT(*) FROM transactions WHERE paid_at >= '2026-01-01' GROUP BY user_id", "TIMESTAMP column paid_at in WHERE", "1:50"),
     ("SELECT user_id, AVG(paid_at) FROM transactions GROUP BY user_id", "time_zone", "1:21"),
     ("SELECT user_id, MAX(paid_at + INTERVAL 1 DAY) FROM transactions GROUP BY user_id", "TIMESTAMP column paid_at", ""),
+    ("SELECT paid_at, COUNT(*) FROM transactions GROUP BY paid_at", "nullable TIMESTAMP column paid_at as a GROUP BY key", "1:53"),
+    ("SELECT DATE(FROM_UNIXTIME(qty)), COUNT(*) FROM transactions GROUP BY 1", "FROM_UNIXTIME", ""),
 ];
 
 #[test]
 fn bare_timestamps_are_kept_as_instants() {
-    // As a GROUP BY key or inside MIN/MAX/COUNT a TIMESTAMP is stored as the instant it is, so
-    // the session's time_zone does not matter there.
-    analyse("SELECT paid_at, MIN(paid_at) AS lo, MAX(paid_at) AS hi, COUNT(paid_at) AS n FROM transactions GROUP BY paid_at")
+    // As a NOT NULL GROUP BY key or inside MIN/MAX/COUNT a TIMESTAMP is stored as the instant
+    // it is, so the session's time_zone does not matter there.
+    analyse("SELECT settled_at, MIN(paid_at) AS lo, MAX(paid_at) AS hi, COUNT(paid_at) AS n FROM transactions GROUP BY settled_at")
         .unwrap();
 }
 

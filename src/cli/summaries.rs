@@ -149,7 +149,9 @@ fn short_status(r: &StatusReport) -> String {
         "BROKEN".into()
     } else if r.base_altered {
         "STALE".into()
-    } else if r.entry.status == st::BACKFILLING && !r.backfill_running {
+    } else if (r.entry.status == st::BACKFILLING || r.entry.status == st::REBUILDING)
+        && !r.backfill_running
+    {
         "interrupted".into()
     } else {
         r.entry.status.clone()
@@ -177,8 +179,9 @@ fn validated(r: &StatusReport) -> String {
 }
 
 /// Drops the microseconds of a DATETIME(6) rendering.
+/// A catalog time to the second. The lifecycle writes them in UTC.
 fn seconds(ts: &str) -> String {
-    ts.split('.').next().unwrap_or(ts).to_string()
+    format!("{} UTC", ts.split('.').next().unwrap_or(ts))
 }
 
 /// Runs `lightning status`.

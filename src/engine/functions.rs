@@ -39,6 +39,8 @@ pub const NON_DETERMINISTIC: &[&str] = &[
     "UTC_TIME",
     "UTC_TIMESTAMP",
     "UNIX_TIMESTAMP",
+    // Reads the session's time_zone: writers and the backfill may disagree.
+    "FROM_UNIXTIME",
     "RAND",
     "RANDOM_BYTES",
     "UUID",

@@ -38,6 +38,7 @@ pub fn transactions() -> TableMeta {
             col("select", "int(11)", None, true),
             col("we`ird col", "varchar(10)", ci, true),
             col("paid_at", "timestamp", None, true),
+            col("settled_at", "timestamp", None, false),
         ],
         primary_key: vec!["id".into()],
         cascades: Vec::new(),

@@ -1,7 +1,8 @@
 //! TIMESTAMP columns read through the session's `time_zone`: `DATE(ts)`, `ts >= '2026-01-01'` or
 //! `SUM(ts)` mean different things in a writer that set `time_zone = '+00:00'` and in the
 //! backfill running in the server's default, so a summary of them could not stay exact. A bare
-//! TIMESTAMP as a GROUP BY key or inside MIN/MAX/COUNT is stored as the instant it is, and is fine.
+//! TIMESTAMP inside MIN/MAX/COUNT, or as a NOT NULL GROUP BY key, is stored as the instant it is,
+//! and is fine.
 
 use super::super::error::EngineError;
 use super::super::meta::TableMeta;
@@ -21,8 +22,23 @@ pub(super) fn check(
     if let Some(f) = filter {
         refuse_timestamps(table, f, "in WHERE")?;
     }
-    for k in keys.iter().filter(|k| !bare(&k.expr)) {
-        refuse_timestamps(table, &k.expr, "in a GROUP BY expression")?;
+    for k in keys {
+        if !bare(&k.expr) {
+            refuse_timestamps(table, &k.expr, "in a GROUP BY expression")?;
+        } else if let Expr::Identifier(i) = &k.expr {
+            // A NULL key is stored as a placeholder instant, and any literal for it is read
+            // in the writer's time zone.
+            let nullable_timestamp = table
+                .column(&i.value)
+                .is_some_and(|c| c.nullable && is_timestamp(&c.column_type));
+            if nullable_timestamp {
+                return Err(EngineError::unsupported_hint(
+                    format!("nullable TIMESTAMP column {} as a GROUP BY key", i.value),
+                    span_pos(i.span),
+                    "its NULL group could not be stored independently of each session's time_zone; declare the column NOT NULL, or group by a DATETIME column",
+                ));
+            }
+        }
     }
     for a in aggregates {
         let Some(arg) = &a.arg else { continue };
@@ -32,6 +48,10 @@ pub(super) fn check(
         }
     }
     Ok(())
+}
+
+fn is_timestamp(column_type: &str) -> bool {
+    column_type.to_ascii_lowercase().starts_with("timestamp")
 }
 
 fn refuse_timestamps(table: &TableMeta, e: &Expr, place: &str) -> Result<(), EngineError> {
@@ -44,7 +64,7 @@ fn refuse_timestamps(table: &TableMeta, e: &Expr, place: &str) -> Result<(), Eng
                 let timestamp = self
                     .0
                     .column(&i.value)
-                    .is_some_and(|c| c.column_type.to_ascii_lowercase().starts_with("timestamp"));
+                    .is_some_and(|c| is_timestamp(&c.column_type));
                 if timestamp {
                     self.1 = Some(i.clone());
                     return ControlFlow::Break(());

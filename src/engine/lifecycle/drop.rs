@@ -67,6 +67,12 @@ pub fn drop_summary(opts: &Opts, schema: &str, name: &str) -> Result<DropReport,
             report.dropped.push(format!("trigger {trigger}"));
         }
     }
+    // The bounded trigger drops left a short lock wait timeout behind; the tables and the view
+    // may wait for readers as long as any statement would.
+    sql(
+        conn.query_drop("SET SESSION lock_wait_timeout = DEFAULT"),
+        "resetting the lock wait timeout",
+    )?;
     // The view is ours if the catalog says so, or if it reads one of our state tables.
     let view: Option<String> = sql(
         conn.exec_first(

@@ -187,9 +187,14 @@ fn restart(
     ) {
         Ok(l) => l,
         Err(e) => {
-            for s in drop_state_sql(&gen.names) {
-                let _ = admin.query_drop(s);
-            }
+            // Some of the new triggers may be live and write the new generation: its tables
+            // stay (the next resume starts above it and drops it once its own lock is done).
+            let _ = catalog::update(
+                admin,
+                &entry.schema,
+                name,
+                &[("error", e.to_string().into())],
+            );
             return Err(e);
         }
     };

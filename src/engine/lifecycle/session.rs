@@ -93,10 +93,11 @@ pub fn trigger_exists(conn: &mut Conn, schema: &str, name: &str) -> Result<bool,
 
 /// Name of the summary's advisory lock (`GET_LOCK` names are limited to 64 characters).
 fn lock_name(schema: &str, name: &str) -> String {
+    // Catalog names compare case-insensitively: `Sales` and `sales` are one summary.
     let mut h = Sha256::new();
     h.update(schema.as_bytes());
     h.update([0u8]);
-    h.update(name.as_bytes());
+    h.update(name.trim_end().to_lowercase().as_bytes());
     let hex: String = h
         .finalize()
         .iter()
@@ -113,7 +114,9 @@ fn lock_name(schema: &str, name: &str) -> String {
 pub fn claim(conn: &mut Conn, schema: &str, name: &str) -> Result<(), LifecycleError> {
     let lock = lock_name(schema, name);
     let got: Option<Option<i64>> = sql(
-        conn.exec_first("SELECT GET_LOCK(?, 0)", (&lock,)),
+        // A short wait: a connection of the previous operation that just ended may not have
+        // been closed on the server yet.
+        conn.exec_first("SELECT GET_LOCK(?, 3)", (&lock,)),
         "claiming the summary",
     )?;
     if got.flatten() == Some(1) {

@@ -17,7 +17,8 @@ pub struct StatusReport {
     pub entry: Entry,
     /// Whether all three triggers exist.
     pub triggers_present: bool,
-    /// Whether the backfill owner connection is alive (a backfill is running now).
+    /// Whether a backfill is running now: its owner connection is alive, or a create, resume or
+    /// rebuild holds the summary.
     pub backfill_running: bool,
     /// Whether the base table's definition changed since creation.
     pub base_altered: bool,
@@ -156,7 +157,9 @@ fn inspect(
         "STALE: the base table was altered; run rebuild".to_string()
     } else if entry.status == st::READY {
         "ready: exact and maintained".to_string()
-    } else if entry.status == st::BACKFILLING && !backfill_running {
+    } else if (entry.status == st::BACKFILLING || entry.status == st::REBUILDING)
+        && !backfill_running
+    {
         "incomplete: the backfill was interrupted; run resume".to_string()
     } else {
         format!(

@@ -328,7 +328,10 @@ fn draw_item(
         },
         (Some(r), _) if !r.triggers_present || r.missing_definer.is_some() => "BROKEN".into(),
         (Some(r), _) if r.base_altered => "STALE".into(),
-        (Some(r), _) if r.entry.status == status::BACKFILLING && !r.backfill_running => {
+        (Some(r), _)
+            if (r.entry.status == status::BACKFILLING || r.entry.status == status::REBUILDING)
+                && !r.backfill_running =>
+        {
             "interrupted".into()
         }
         (Some(r), _) => r.entry.status.clone(),
