@@ -22,6 +22,7 @@ pub(crate) fn after(pk: &[String], strict: bool) -> String {
     ors.join(" OR ")
 }
 
+/// The inclusive upper bound `pk <= (v...)`, expanded like [`after`].
 pub(crate) fn upto(pk: &[String]) -> String {
     let mut ors = Vec::new();
     for i in 0..pk.len() {
@@ -56,6 +57,7 @@ pub(crate) enum Cursor {
     ByOffset { lo: Option<Vec<Value>> },
 }
 
+/// Whether column `name` of the base table is an integer type (chunkable by value).
 pub(crate) fn is_integer_column(gen: &Gen<'_>, name: &str) -> bool {
     gen.table.column(name).is_some_and(|c| {
         let t = c.column_type.to_ascii_lowercase();
@@ -67,6 +69,7 @@ pub(crate) fn is_integer_column(gen: &Gen<'_>, name: &str) -> bool {
     })
 }
 
+/// An integer key value as read from the server, in either protocol.
 pub(crate) fn as_i128(v: &Value) -> Option<i128> {
     match v {
         Value::Int(i) => Some(i128::from(*i)),

@@ -11,13 +11,17 @@ const UPSERT_BATCH: usize = 500;
 
 /// A region's partial aggregates, merged per group before they are written.
 pub(crate) struct Staged {
+    /// Per-group partial sums and counts.
     pub(crate) state: Partials,
+    /// Per-(group, value) multiplicities of each MIN/MAX input.
     pub(crate) minmax: Vec<Partials>,
 }
 
 /// A region's merged rows, ready to write (possibly more than once, after a deadlock).
 pub(crate) struct Merged {
+    /// State rows: keys then values, as the state upsert takes them.
     pub(crate) state: Vec<Vec<Value>>,
+    /// Multiset rows of each MIN/MAX input.
     pub(crate) minmax: Vec<Vec<Vec<Value>>>,
 }
 
@@ -30,6 +34,7 @@ pub(crate) fn is_transient(e: &mysql::Error) -> bool {
 }
 
 impl Staged {
+    /// Empty partials shaped for `gen`'s state and multisets.
     pub(crate) fn new(gen: &Gen<'_>) -> Staged {
         let keys = gen.stored_key_count();
         Staged {
@@ -40,6 +45,7 @@ impl Staged {
         }
     }
 
+    /// The merged rows, ready to write.
     pub(crate) fn into_rows(self) -> Merged {
         Merged {
             state: self.state.into_rows(),
@@ -49,6 +55,7 @@ impl Staged {
 }
 
 impl Merged {
+    /// Adds the rows into the backfill slot (inside the caller's transaction).
     pub(crate) fn write(&self, gen: &Gen<'_>, writer: &mut Conn) -> Result<(), mysql::Error> {
         for batch in self.state.chunks(UPSERT_BATCH) {
             let params: Vec<Value> = batch.iter().flatten().cloned().collect();
