@@ -44,14 +44,14 @@ const FEATURE_AVG_OF_FIXED_DECIMALS_DOUBLE: bool = false;
 /// Unaliased items the engine names wrongly: literals (`'x'` is named `x`), leading unary
 /// operators or parentheses (`-SUM(d)`, `(COUNT(*) + 1) * 2`) and special-syntax functions
 /// (`TRIM(s)`, `FLOOR(x)`, `CAST(x AS CHAR)`, `SUBSTRING(s, 1, 2)`, `EXTRACT(YEAR FROM dt)`).
-const FEATURE_UNALIASED_SPECIAL_SYNTAX: bool = false;
+const FEATURE_UNALIASED_SPECIAL_SYNTAX: bool = true;
 /// Unaliased items longer than 64 characters: MariaDB names the query's column by the text, a
 /// view cannot; `create` fails with a server error instead of refusing the query.
-const FEATURE_LONG_UNALIASED_NAMES: bool = false;
+const FEATURE_LONG_UNALIASED_NAMES: bool = true;
 /// SUM/AVG of a DATE (`SUM(dt)`; TIME likewise): MariaDB sums the dates as numbers (20210101),
 /// the trigger adds `CAST(COALESCE(NEW.dt, 0) AS DECIMAL(65,0))`, which goes through the string
 /// '2021-01-01' and yields the year only (2021).
-const FEATURE_SUM_OF_DATE: bool = false;
+const FEATURE_SUM_OF_DATE: bool = true;
 /// GROUP BY a nullable TIMESTAMP column while writers' sessions are not in UTC: the trigger
 /// stored the NULL group's placeholder key through the writer's time zone, so the backfilled and
 /// the trigger-written NULL rows became two NULL groups (and deltas went to the wrong one). Since
@@ -65,7 +65,7 @@ const FEATURE_NULLABLE_TIMESTAMP_KEY: bool = true;
 const FEATURE_ROUND_OF_FLOAT_AGGREGATE: bool = false;
 /// A query without GROUP BY whose only aggregates are MIN/MAX (`SELECT MAX(d) FROM t`): the
 /// summary returns one row per state slot row instead of one row.
-const FEATURE_GLOBAL_MIN_MAX_ONLY: bool = false;
+const FEATURE_GLOBAL_MIN_MAX_ONLY: bool = true;
 
 // ---------------------------------------------------------------------------------------------
 // Budget.

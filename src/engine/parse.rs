@@ -357,6 +357,52 @@ pub fn item_text(sql: &str, start: Location) -> Option<String> {
     slice(sql, a, b).map(|s| s.trim().to_string())
 }
 
+/// The text of each item of the outermost select list, as written (without its alias handling:
+/// only used for unaliased items, whose text MariaDB uses as the column name). `None` if the
+/// text cannot be tokenized.
+pub fn select_item_texts(sql: &str) -> Option<Vec<String>> {
+    let tokens = Tokenizer::new(&MySqlDialect {}, sql)
+        .tokenize_with_location()
+        .ok()?;
+    let mut items = Vec::new();
+    let mut depth = 0i32;
+    let mut started = false;
+    let mut span: Option<(Location, Location)> = None;
+    let close = |span: &mut Option<(Location, Location)>, items: &mut Vec<String>| {
+        if let Some((a, b)) = span.take() {
+            items.push(
+                slice(sql, a, b)
+                    .map(|s| s.trim().to_string())
+                    .unwrap_or_default(),
+            );
+        }
+    };
+    for t in &tokens {
+        let keyword = |k: &str| matches!(&t.token, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(k));
+        if !started {
+            if depth == 0 && keyword("SELECT") {
+                started = true;
+            }
+            continue;
+        }
+        match &t.token {
+            Token::Whitespace(_) => continue,
+            Token::LParen => depth += 1,
+            Token::RParen => depth -= 1,
+            Token::Comma if depth == 0 => {
+                close(&mut span, &mut items);
+                continue;
+            }
+            Token::SemiColon | Token::EOF if depth == 0 => break,
+            _ if depth == 0 && (keyword("FROM") || keyword("WHERE") || keyword("GROUP")) => break,
+            _ => {}
+        }
+        span = Some((span.map_or(t.span.start, |(a, _)| a), t.span.end));
+    }
+    close(&mut span, &mut items);
+    Some(items)
+}
+
 fn offset_of(sql: &str, loc: Location) -> Option<usize> {
     let mut line = 1u64;
     let mut col = 1u64;

@@ -7,7 +7,7 @@ mod time_zone;
 
 use super::error::EngineError;
 use super::meta::TableMeta;
-use super::parse::{item_text, span_pos, ParsedQuery};
+use super::parse::{select_item_texts, span_pos, ParsedQuery};
 use super::plan::{Analysis, GroupKey, OrderItem, OutputColumn};
 use normalize::Ctx;
 use rewrite::{collect_columns, contains_aggregate, Rewriter};
@@ -88,9 +88,10 @@ pub fn analyze(parsed: &ParsedQuery, table: &TableMeta) -> Result<Analysis, Engi
     // Normalize every item first, so an unsupported construct is reported before a column
     // that merely is not grouped.
     let mut normalized_items = Vec::new();
-    for item in &select.projection {
+    let texts = select_item_texts(&parsed.sql).unwrap_or_default();
+    for (index, item) in select.projection.iter().enumerate() {
         let (expr, name) = match item {
-            SelectItem::UnnamedExpr(e) => (e, output_name(parsed, e)),
+            SelectItem::UnnamedExpr(e) => (e, output_name(e, texts.get(index))?),
             SelectItem::ExprWithAlias { expr, alias } => (expr, alias.value.clone()),
             _ => continue,
         };
@@ -271,18 +272,29 @@ fn limit_offset(parsed: &ParsedQuery) -> Result<(Option<String>, Option<String>)
     }
 }
 
-/// The column name MariaDB gives an unaliased select item.
-fn output_name(parsed: &ParsedQuery, e: &Expr) -> String {
-    match e {
+/// The column name MariaDB gives an unaliased select item: a column's name, a string literal's
+/// value, otherwise the item's text as written (`text`).
+fn output_name(e: &Expr, text: Option<&String>) -> Result<String, EngineError> {
+    let name = match e {
         Expr::Identifier(i) => i.value.clone(),
         Expr::CompoundIdentifier(parts) => {
             parts.last().map(|i| i.value.clone()).unwrap_or_default()
         }
-        _ => {
-            let start = e.span().start;
-            item_text(&parsed.sql, start).unwrap_or_else(|| e.to_string())
-        }
+        Expr::Value(v) => match &v.value {
+            Value::SingleQuotedString(s) | Value::DoubleQuotedString(s) => s.clone(),
+            _ => text.cloned().unwrap_or_else(|| e.to_string()),
+        },
+        _ => text.cloned().unwrap_or_else(|| e.to_string()),
+    };
+    // A view's column names are identifiers (64 characters at most); the query's are not.
+    if name.chars().count() > 64 {
+        return Err(EngineError::unsupported_hint(
+            "an unaliased select item longer than 64 characters",
+            span_pos(e.span()),
+            "a view column name has at most 64 characters: give the item an alias (… AS name)",
+        ));
     }
+    Ok(name)
 }
 
 fn resolve_group_item(

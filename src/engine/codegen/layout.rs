@@ -173,6 +173,28 @@ impl Layout {
                 });
             }
         }
+        for ((n, t), _) in self
+            .nums
+            .iter()
+            .zip(&types.args)
+            .zip(&types.sums)
+            .filter(|((n, _), _)| n.needs_sum)
+        {
+            // MariaDB sums temporal values as the numbers they print as (20210101); a running
+            // sum of them could not be kept the same way.
+            if matches!(
+                t.base().as_str(),
+                "date" | "datetime" | "time" | "timestamp" | "newdate"
+            ) {
+                return Err(EngineError::Type {
+                    what: format!("SUM/AVG({})", n.arg),
+                    reason: format!(
+                        "its type {} is a date or time, which MariaDB adds up as digits; SUM/AVG a number such as TO_DAYS(...) or TIME_TO_SEC(...) instead",
+                        t.column_type
+                    ),
+                });
+            }
+        }
         for (m, t) in self.minmax.iter().zip(&types.minmax) {
             if t.is_blob_like() {
                 return Err(EngineError::Type {

@@ -95,6 +95,16 @@ impl Gen<'_> {
 
     /// `FROM` the state, one row per live group (`GROUP BY`/`HAVING`; none without keys).
     fn groups_from(&self) -> String {
+        let only_probes = self
+            .layout
+            .sources
+            .iter()
+            .all(|s| matches!(s, AggSource::Min(_) | AggSource::Max(_)));
+        if self.types.keys.is_empty() && only_probes {
+            // `SELECT MAX(x) FROM t` is one row, whatever the state holds: its probes read the
+            // multiset alone, and a FROM over the state would repeat them per state row.
+            return String::new();
+        }
         let mut sql = format!(" FROM {} AS `s`", self.qualified(&self.names.state));
         if !self.types.keys.is_empty() {
             let mut group = Vec::new();
