@@ -63,6 +63,9 @@ const CORPUS: &[(&str, &str, &str)] = &[
     ("SELECT user_id, COUNT(*) FROM transactions WHERE paid_at >= '2026-01-01' GROUP BY user_id", "TIMESTAMP column paid_at in WHERE", "1:50"),
     ("SELECT user_id, AVG(paid_at) FROM transactions GROUP BY user_id", "time_zone", "1:21"),
     ("SELECT user_id, MAX(paid_at + INTERVAL 1 DAY) FROM transactions GROUP BY user_id", "TIMESTAMP column paid_at", ""),
+    ("SELECT user_id, SUM(cost / 3) FROM transactions GROUP BY user_id", "a division inside SUM", "1:21"),
+    ("SELECT user_id, COUNT(*), count(*) FROM transactions GROUP BY user_id", "two result columns named count(*)", "1:27"),
+    ("SELECT MAX(NULL) FROM transactions", "MAX(NULL)", "1:12"),
     ("SELECT paid_at, COUNT(*) FROM transactions GROUP BY paid_at", "nullable TIMESTAMP column paid_at as a GROUP BY key", "1:53"),
     ("SELECT DATE(FROM_UNIXTIME(qty)), COUNT(*) FROM transactions GROUP BY 1", "FROM_UNIXTIME", ""),
 ];

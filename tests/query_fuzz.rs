@@ -34,13 +34,13 @@ const FEATURE_ORDER_BY_ALIAS_SHADOWING_COLUMN: bool = false;
 /// SUM/AVG of a DECIMAL division (`SUM(g / 3)`), and MIN/MAX of one inside arithmetic
 /// (`MAX(d / 7) * 7`): the summary keeps each value rounded to its display scale, MariaDB
 /// computes with more digits.
-const FEATURE_DECIMAL_DIVISION_IN_AGGREGATES: bool = false;
+const FEATURE_DECIMAL_DIVISION_IN_AGGREGATES: bool = true;
 /// AVG of an exact (DECIMAL/INT) argument inside arithmetic (`AVG(g) * 3`): the summary rounds
 /// AVG to its display scale in the derived table before the outer expression.
-const FEATURE_AVG_OF_EXACT_IN_ARITHMETIC: bool = false;
+const FEATURE_AVG_OF_EXACT_IN_ARITHMETIC: bool = true;
 /// AVG of a DOUBLE expression with fixed decimals (`AVG(ROUND(f, 1))`): MariaDB returns it with
 /// decimals + 4 digits, the summary with all of them.
-const FEATURE_AVG_OF_FIXED_DECIMALS_DOUBLE: bool = false;
+const FEATURE_AVG_OF_FIXED_DECIMALS_DOUBLE: bool = true;
 /// Unaliased items the engine names wrongly: literals (`'x'` is named `x`), leading unary
 /// operators or parentheses (`-SUM(d)`, `(COUNT(*) + 1) * 2`) and special-syntax functions
 /// (`TRIM(s)`, `FLOOR(x)`, `CAST(x AS CHAR)`, `SUBSTRING(s, 1, 2)`, `EXTRACT(YEAR FROM dt)`).

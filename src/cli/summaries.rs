@@ -531,6 +531,9 @@ mod tests {
     fn sizes_and_times() {
         assert_eq!(bytes(512), "512 B");
         assert_eq!(bytes(65536), "64.0 KiB");
-        assert_eq!(seconds("2024-05-01 10:00:00.123456"), "2024-05-01 10:00:00 UTC");
+        assert_eq!(
+            seconds("2024-05-01 10:00:00.123456"),
+            "2024-05-01 10:00:00 UTC"
+        );
     }
 }

@@ -8,13 +8,14 @@ mod time_zone;
 use super::error::EngineError;
 use super::meta::TableMeta;
 use super::parse::{select_item_texts, span_pos, ParsedQuery};
-use super::plan::{Analysis, GroupKey, OrderItem, OutputColumn};
+use super::plan::{AggKind, Aggregate, Analysis, GroupKey, OrderItem, OutputColumn};
 use normalize::Ctx;
 use rewrite::{collect_columns, contains_aggregate, Rewriter};
 use sqlparser::ast::{
     Expr, GroupByExpr, LimitClause, OrderByKind, OrderBySort, SelectItem, Spanned, Value,
 };
 use std::collections::BTreeSet;
+use std::ops::ControlFlow;
 
 /// Where an expression sits; decides which names resolve and whether aggregates are allowed.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -106,8 +107,16 @@ pub fn analyze(parsed: &ParsedQuery, table: &TableMeta) -> Result<Analysis, Engi
             "a summary needs COUNT/SUM/AVG/MIN/MAX or a GROUP BY",
         ));
     }
-    let mut outputs = Vec::new();
-    for (name, normalized) in normalized_items {
+    let mut outputs: Vec<OutputColumn> = Vec::new();
+    for ((name, normalized), item) in normalized_items.into_iter().zip(&select.projection) {
+        // A view cannot have two columns of one name (names compare case-insensitively).
+        if outputs.iter().any(|o| o.name.eq_ignore_ascii_case(&name)) {
+            return Err(EngineError::unsupported_hint(
+                format!("two result columns named {name}"),
+                span_pos(item.span()),
+                "a view needs distinct column names: give one of them an alias",
+            ));
+        }
         let rewritten = rewriter.rewrite(normalized, Clause::Select)?;
         outputs.push(OutputColumn {
             name,
@@ -165,6 +174,7 @@ pub fn analyze(parsed: &ParsedQuery, table: &TableMeta) -> Result<Analysis, Engi
     }
     let (limit, offset) = limit_offset(parsed)?;
     let aggregates = rewriter.aggregates;
+    check_aggregate_arguments(&aggregates)?;
     if aggregates.is_empty() && keys.is_empty() {
         return Err(EngineError::unsupported_hint(
             "a query without aggregates or GROUP BY",
@@ -209,6 +219,49 @@ pub fn analyze(parsed: &ParsedQuery, table: &TableMeta) -> Result<Analysis, Engi
         offset,
         columns_read,
     })
+}
+
+/// Refuses aggregate arguments the summary could not reproduce digit for digit: a division (MariaDB
+/// carries more digits of each quotient than any stored value has) and MIN/MAX of NULL.
+fn check_aggregate_arguments(aggregates: &[Aggregate]) -> Result<(), EngineError> {
+    use sqlparser::ast::{BinaryOperator, Visit};
+    struct Division(Option<Expr>);
+    impl sqlparser::ast::Visitor for Division {
+        type Break = ();
+        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+            if matches!(
+                e,
+                Expr::BinaryOp {
+                    op: BinaryOperator::Divide,
+                    ..
+                }
+            ) {
+                self.0 = Some(e.clone());
+                return ControlFlow::Break(());
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    for a in aggregates {
+        let Some(arg) = &a.arg else { continue };
+        let mut found = Division(None);
+        let _ = arg.visit(&mut found);
+        if let Some(d) = found.0 {
+            return Err(EngineError::unsupported_hint(
+                format!("a division inside {}({arg})", a.kind.sql_name()),
+                span_pos(d.span()),
+                "MariaDB keeps more digits of each quotient than a stored value has; divide the aggregate instead, e.g. SUM(x) / 3",
+            ));
+        }
+        let null = matches!(arg, Expr::Value(v) if matches!(v.value, Value::Null));
+        if null && matches!(a.kind, AggKind::Min | AggKind::Max) {
+            return Err(EngineError::unsupported(
+                format!("{}(NULL)", a.kind.sql_name()),
+                span_pos(arg.span()),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Refuses a table whose rows a foreign-key action changes behind the triggers' back: cascaded

@@ -194,6 +194,18 @@ impl Layout {
                     ),
                 });
             }
+            // `ROUND(f, 1)` is a DOUBLE with 1 decimal: MariaDB prints its SUM/AVG (and what is
+            // computed from them) with that many digits, a running DOUBLE sum with all of them.
+            let floating = matches!(t.base().as_str(), "double" | "float" | "real");
+            if floating && t.column_type.contains('(') {
+                return Err(EngineError::Type {
+                    what: format!("SUM/AVG({})", n.arg),
+                    reason: format!(
+                        "its type {} is floating point with fixed decimals, which MariaDB prints rounded; round the aggregate instead, e.g. ROUND(SUM(f), 1)",
+                        t.column_type
+                    ),
+                });
+            }
         }
         for (m, t) in self.minmax.iter().zip(&types.minmax) {
             if t.is_blob_like() {

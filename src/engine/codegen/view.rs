@@ -6,7 +6,18 @@ use super::state::{key_col, key_null_col};
 use super::Gen;
 use crate::engine::ident::quote;
 use crate::engine::plan::{agg_placeholder, key_placeholder};
-use sqlparser::ast::Expr;
+use sqlparser::ast::{visit_expressions_mut, BinaryOperator, Expr, Ident};
+use std::ops::ControlFlow;
+
+/// Derived-table column of AVG `i`'s sum when the outer query divides.
+fn avg_sum_placeholder(i: usize) -> String {
+    format!("__a{i}_sum")
+}
+
+/// Derived-table column of AVG `i`'s count of non-NULL inputs when the outer query divides.
+fn avg_count_placeholder(i: usize) -> String {
+    format!("__a{i}_n")
+}
 
 impl Gen<'_> {
     /// The group-key expression of key `i` as stored in table alias `t`.
@@ -75,6 +86,13 @@ impl Gen<'_> {
 
     /// One row per live group: `__k<i>` keys and `__a<i>` aggregate values.
     pub fn groups_sql(&self) -> String {
+        self.groups_select(false)
+    }
+
+    /// [`Gen::groups_sql`]; with `split_avg`, an AVG is left as `__a<i>_sum` and `__a<i>_n` for
+    /// the outer query to divide: a derived table would round the quotient to AVG's display
+    /// scale, while the query computes `AVG(x) * 3` with all the digits MariaDB keeps.
+    fn groups_select(&self, split_avg: bool) -> String {
         let mut cols = Vec::new();
         for i in 0..self.types.keys.len() {
             cols.push(format!(
@@ -84,11 +102,21 @@ impl Gen<'_> {
             ));
         }
         for (i, src) in self.layout.sources.iter().enumerate() {
-            cols.push(format!(
-                "{} AS {}",
-                self.aggregate_value(*src),
-                quote(&agg_placeholder(i))
-            ));
+            match src {
+                AggSource::Avg(j) if split_avg => {
+                    cols.push(format!(
+                        "SUM(`s`.`s{j}`) AS {}, NULLIF(SUM(`s`.{}), 0) AS {}",
+                        quote(&avg_sum_placeholder(i)),
+                        self.nonnull_col(*j),
+                        quote(&avg_count_placeholder(i))
+                    ));
+                }
+                _ => cols.push(format!(
+                    "{} AS {}",
+                    self.aggregate_value(*src),
+                    quote(&agg_placeholder(i))
+                )),
+            }
         }
         format!("SELECT {}{}", cols.join(", "), self.groups_from())
     }
@@ -170,25 +198,28 @@ impl Gen<'_> {
         let cols: Vec<String> = a
             .outputs
             .iter()
-            .map(|o| format!("{} AS {}", o.expr, quote(&o.name)))
+            .map(|o| format!("{} AS {}", self.split_avgs(&o.expr), quote(&o.name)))
             .collect();
         let mut sql = format!(
             "SELECT {} FROM ({}) AS `_lt`",
             cols.join(", "),
-            self.groups_sql()
+            self.groups_select(true)
         );
         // HAVING was rewritten over the per-group columns, so it filters the derived rows.
         if let Some(h) = &a.having {
-            sql.push_str(&format!(" WHERE {h}"));
+            sql.push_str(&format!(" WHERE {}", self.split_avgs(h)));
         }
         if !a.order_by.is_empty() {
             let items: Vec<String> = a
                 .order_by
                 .iter()
-                .map(|o| match o.asc {
-                    Some(true) => format!("{} ASC", o.expr),
-                    Some(false) => format!("{} DESC", o.expr),
-                    None => o.expr.to_string(),
+                .map(|o| {
+                    let e = self.split_avgs(&o.expr);
+                    match o.asc {
+                        Some(true) => format!("{e} ASC"),
+                        Some(false) => format!("{e} DESC"),
+                        None => e.to_string(),
+                    }
                 })
                 .collect();
             sql.push_str(&format!(" ORDER BY {}", items.join(", ")));
@@ -200,6 +231,36 @@ impl Gen<'_> {
             }
         }
         sql
+    }
+
+    /// `e` over the derived table of [`Gen::groups_select`] with split AVGs: each AVG
+    /// placeholder becomes the quotient of its sum and count.
+    fn split_avgs(&self, e: &Expr) -> Expr {
+        let mut e = e.clone();
+        let _ = visit_expressions_mut(&mut e, |x| {
+            if let Expr::Identifier(id) = x {
+                let avg = id
+                    .value
+                    .strip_prefix("__a")
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .filter(|i| matches!(self.layout.sources.get(*i), Some(AggSource::Avg(_))));
+                if let Some(i) = avg {
+                    *x = Expr::Nested(Box::new(Expr::BinaryOp {
+                        left: Box::new(Expr::Identifier(Ident::with_quote(
+                            '`',
+                            avg_sum_placeholder(i),
+                        ))),
+                        op: BinaryOperator::Divide,
+                        right: Box::new(Expr::Identifier(Ident::with_quote(
+                            '`',
+                            avg_count_placeholder(i),
+                        ))),
+                    }));
+                }
+            }
+            ControlFlow::<()>::Continue(())
+        });
+        e
     }
 
     /// `CREATE OR REPLACE VIEW` for the user's view.
