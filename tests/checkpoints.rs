@@ -76,6 +76,19 @@ fn create_until_checkpoint_as(
     events
 }
 
+/// Resumes summary `name` until it is ready.
+fn resume_to_the_end(db: &common::TestDb, name: &str) {
+    resume(
+        &db.opts(),
+        &db.name,
+        name,
+        &options(0),
+        &Control::new(),
+        &mut |_| {},
+    )
+    .unwrap_or_else(|e| panic!("resume {name}: {e}"));
+}
+
 /// Resumes summary `s`; returns the checkpoint it continued from, if it did.
 fn resume_reporting_checkpoint(db: &common::TestDb) -> Option<u32> {
     let mut resumed = None;
@@ -330,15 +343,7 @@ fn float_values_written_during_the_backfill_are_folded_exactly() {
         conn.query_drop(s).unwrap();
     }
     for name in ["s", "s2"] {
-        resume(
-            &db.opts(),
-            &db.name,
-            name,
-            &options(0),
-            &Control::new(),
-            &mut |_| {},
-        )
-        .unwrap();
+        resume_to_the_end(&db, name);
     }
     // After the fold: values that were maxima go away; stale multiset rows would keep them.
     conn.query_drop("UPDATE t SET fl = fl - 2000.7 WHERE fl > 1000")
@@ -372,15 +377,7 @@ fn timestamps_stay_instants_whatever_the_writers_time_zone() {
         w.query_drop(format!("SET time_zone = '{zone}'")).unwrap();
         w.query_drop(writes).unwrap();
     }
-    resume(
-        &db.opts(),
-        &db.name,
-        "s",
-        &options(0),
-        &Control::new(),
-        &mut |_| {},
-    )
-    .unwrap();
+    resume_to_the_end(&db, "s");
     let mut w = db.conn();
     w.query_drop("SET time_zone = '-03:30'").unwrap();
     w.query_drop("UPDATE t SET at = at + INTERVAL 1 HOUR WHERE id % 4 = 0")

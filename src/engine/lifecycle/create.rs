@@ -111,13 +111,7 @@ pub fn create(
         "recording the checkpoint regions",
     )?;
     let mut live = false;
-    let mut job = Job {
-        opts,
-        name,
-        options,
-        control,
-        on_event,
-    };
+    let mut job = Job::new(opts, name, options, control, on_event);
     let result = create_objects(&mut job, &mut admin, &gen, &mut live);
     match result {
         Ok(report) => Ok(report),

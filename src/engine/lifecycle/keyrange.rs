@@ -8,30 +8,24 @@ use mysql::Value;
 /// Primary-key range predicates. For a composite key `(a, b) > (x, y)` is expanded into
 /// `a > x OR (a = x AND b > y)`, which the range optimizer uses.
 pub(crate) fn after(pk: &[String], strict: bool) -> String {
-    let mut ors = Vec::new();
-    for i in 0..pk.len() {
-        let mut ands: Vec<String> = pk[..i]
-            .iter()
-            .map(|c| format!("{} = ?", quote(c)))
-            .collect();
-        let last = i + 1 == pk.len();
-        let op = if last && !strict { ">=" } else { ">" };
-        ands.push(format!("{} {op} ?", quote(&pk[i])));
-        ors.push(format!("({})", ands.join(" AND ")));
-    }
-    ors.join(" OR ")
+    expand(pk, ">", if strict { ">" } else { ">=" })
 }
 
 /// The inclusive upper bound `pk <= (v...)`, expanded like [`after`].
 pub(crate) fn upto(pk: &[String]) -> String {
+    expand(pk, "<", "<=")
+}
+
+/// `(a, b, c) <op> (x, y, z)` as `a <earlier> x OR (a = x AND b <earlier> y) OR (a = x AND
+/// b = y AND c <last> z)`.
+fn expand(pk: &[String], earlier: &str, last: &str) -> String {
     let mut ors = Vec::new();
     for i in 0..pk.len() {
         let mut ands: Vec<String> = pk[..i]
             .iter()
             .map(|c| format!("{} = ?", quote(c)))
             .collect();
-        let last = i + 1 == pk.len();
-        let op = if last { "<=" } else { "<" };
+        let op = if i + 1 == pk.len() { last } else { earlier };
         ands.push(format!("{} {op} ?", quote(&pk[i])));
         ors.push(format!("({})", ands.join(" AND ")));
     }

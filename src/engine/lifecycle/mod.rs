@@ -104,7 +104,24 @@ pub(crate) struct Job<'a> {
     pub on_event: &'a mut dyn FnMut(Event),
 }
 
-impl Job<'_> {
+impl<'a> Job<'a> {
+    /// The job of one public lifecycle call.
+    pub fn new(
+        opts: &'a mysql::Opts,
+        name: &'a str,
+        options: &'a CreateOptions,
+        control: &'a Control,
+        on_event: &'a mut dyn FnMut(Event),
+    ) -> Job<'a> {
+        Job {
+            opts,
+            name,
+            options,
+            control,
+            on_event,
+        }
+    }
+
     /// Reports `event`.
     pub fn emit(&mut self, event: Event) {
         (self.on_event)(event)

@@ -82,13 +82,7 @@ pub fn rebuild(
     let restore: Vec<String> = old_gen.triggers().into_iter().map(|t| t.sql).collect();
     // Phase 1: triggers maintain the new generation (and the old one); the snapshot starts the
     // new one's backfill.
-    let mut job = Job {
-        opts,
-        name,
-        options,
-        control,
-        on_event,
-    };
+    let mut job = Job::new(opts, name, options, control, on_event);
     let mut snapshot = open(opts)?;
     let lock = match go_live(&mut job, &mut admin, &mut snapshot, &new_gen, phase1) {
         Ok(l) => l,

@@ -46,13 +46,7 @@ pub fn resume(
         slots: entry.slots,
     };
     let prepared = prepare(&mut admin, &entry.query, name, current)?;
-    let mut job = Job {
-        opts,
-        name,
-        options,
-        control,
-        on_event,
-    };
+    let mut job = Job::new(opts, name, options, control, on_event);
     let regions = entry.regions.as_deref().and_then(Regions::from_json);
     if let (true, Some(regions)) = (
         entry.status == status::BACKFILLING
