@@ -66,6 +66,7 @@ const CORPUS: &[(&str, &str, &str)] = &[
     ("SELECT user_id, SUM(cost / 3) FROM transactions GROUP BY user_id", "a division inside SUM", "1:21"),
     ("SELECT user_id, COUNT(*), count(*) FROM transactions GROUP BY user_id", "two result columns named count(*)", "1:27"),
     ("SELECT MAX(NULL) FROM transactions", "MAX(NULL)", "1:12"),
+    ("SELECT -user_id AS user_id, COUNT(*) FROM transactions GROUP BY user_id ORDER BY user_id", "names both a column and a result alias", "1:82"),
     ("SELECT paid_at, COUNT(*) FROM transactions GROUP BY paid_at", "nullable TIMESTAMP column paid_at as a GROUP BY key", "1:53"),
     ("SELECT DATE(FROM_UNIXTIME(qty)), COUNT(*) FROM transactions GROUP BY 1", "FROM_UNIXTIME", ""),
 ];

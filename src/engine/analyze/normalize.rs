@@ -84,6 +84,24 @@ impl Normalizer<'_, '_> {
                 pos,
             ));
         }
+        let shadows_alias = matches!(self.clause, Clause::OrderBy)
+            && self
+                .ctx
+                .aliases
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(&ident.value));
+        if shadows_alias && self.ctx.table.column(&ident.value).is_some() {
+            // MariaDB picks the alias or the column by rules that depend on the rest of the
+            // select list; the summary could order differently.
+            return self.fail(EngineError::unsupported_hint(
+                format!(
+                    "ORDER BY {}, which names both a column and a result alias",
+                    ident.value
+                ),
+                pos,
+                "order by the result column's position (ORDER BY 2) or rename the alias",
+            ));
+        }
         match self.ctx.table.column(&ident.value) {
             Some(col) => {
                 *expr = Expr::Identifier(Ident {
