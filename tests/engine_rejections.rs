@@ -66,6 +66,7 @@ const CORPUS: &[(&str, &str, &str)] = &[
     ("SELECT user_id, SUM(cost / 3) FROM transactions GROUP BY user_id", "a division inside SUM", "1:21"),
     ("SELECT user_id, COUNT(*), count(*) FROM transactions GROUP BY user_id", "two result columns named count(*)", "1:27"),
     ("SELECT MAX(NULL) FROM transactions", "MAX(NULL)", "1:12"),
+    ("SELECT user_id, 'a ', COUNT(*) FROM transactions GROUP BY user_id", "unaliased string literal", "1:17"),
     ("SELECT -user_id AS user_id, COUNT(*) FROM transactions GROUP BY user_id ORDER BY user_id", "names both a column and a result alias", "1:82"),
     ("SELECT paid_at, COUNT(*) FROM transactions GROUP BY paid_at", "nullable TIMESTAMP column paid_at as a GROUP BY key", "1:53"),
     ("SELECT DATE(FROM_UNIXTIME(qty)), COUNT(*) FROM transactions GROUP BY 1", "FROM_UNIXTIME", ""),
@@ -119,4 +120,16 @@ fn tables_without_primary_key_or_innodb_are_refused() {
     t.engine = "MyISAM".into();
     let e = analyze(&parse("SELECT COUNT(*) FROM transactions").unwrap(), &t).unwrap_err();
     assert!(e.to_string().contains("MyISAM"), "{e}");
+}
+
+#[test]
+fn unaliased_items_are_named_as_mariadb_names_them() {
+    // Accepted, named by their text as written (modifiers and string quotes are not part of it).
+    let a = analyse("SELECT SQL_NO_CACHE user_id + 1, -SUM(cost), 'x', COUNT(cost / 2) FROM transactions GROUP BY user_id + 1")
+        .unwrap();
+    let names: Vec<&str> = a.outputs.iter().map(|o| o.name.as_str()).collect();
+    assert_eq!(names, ["user_id + 1", "-SUM(cost)", "x", "COUNT(cost / 2)"]);
+    // Inside an aggregate a name is the column, even if an alias shares it.
+    analyse("SELECT kind, SUM(cost) AS cost FROM transactions GROUP BY kind ORDER BY SUM(cost)")
+        .unwrap();
 }

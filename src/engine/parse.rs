@@ -385,6 +385,23 @@ pub fn select_item_texts(sql: &str) -> Option<Vec<String>> {
             }
             continue;
         }
+        // Modifiers between SELECT and the first item are not part of its name.
+        let modifier = [
+            "ALL",
+            "SQL_NO_CACHE",
+            "SQL_CACHE",
+            "HIGH_PRIORITY",
+            "STRAIGHT_JOIN",
+            "SQL_SMALL_RESULT",
+            "SQL_BIG_RESULT",
+            "SQL_BUFFER_RESULT",
+            "SQL_CALC_FOUND_ROWS",
+        ]
+        .iter()
+        .any(|k| keyword(k));
+        if items.is_empty() && span.is_none() && depth == 0 && modifier {
+            continue;
+        }
         match &t.token {
             Token::Whitespace(_) => continue,
             Token::LParen => depth += 1,

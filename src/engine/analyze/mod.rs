@@ -244,6 +244,10 @@ fn check_aggregate_arguments(aggregates: &[Aggregate]) -> Result<(), EngineError
     }
     for a in aggregates {
         let Some(arg) = &a.arg else { continue };
+        // COUNT only asks whether its argument is NULL.
+        if matches!(a.kind, AggKind::Count) {
+            continue;
+        }
         let mut found = Division(None);
         let _ = arg.visit(&mut found);
         if let Some(d) = found.0 {
@@ -334,7 +338,16 @@ fn output_name(e: &Expr, text: Option<&String>) -> Result<String, EngineError> {
             parts.last().map(|i| i.value.clone()).unwrap_or_default()
         }
         Expr::Value(v) => match &v.value {
-            Value::SingleQuotedString(s) | Value::DoubleQuotedString(s) => s.clone(),
+            Value::SingleQuotedString(s) | Value::DoubleQuotedString(s) => {
+                if s.is_empty() || s.ends_with(' ') {
+                    return Err(EngineError::unsupported_hint(
+                        format!("an unaliased string literal '{s}'"),
+                        span_pos(e.span()),
+                        "a view column name cannot be empty or end in a space: give it an alias",
+                    ));
+                }
+                s.clone()
+            }
             _ => text.cloned().unwrap_or_else(|| e.to_string()),
         },
         _ => text.cloned().unwrap_or_else(|| e.to_string()),

@@ -84,7 +84,9 @@ impl Normalizer<'_, '_> {
                 pos,
             ));
         }
+        // (Inside an aggregate's argument a name is always the table's column.)
         let shadows_alias = matches!(self.clause, Clause::OrderBy)
+            && self.agg_depth == 0
             && self
                 .ctx
                 .aliases
