@@ -302,3 +302,14 @@ fn not_null_arguments_share_the_row_count() {
         7,
     );
 }
+
+#[test]
+fn order_by_an_alias_that_shares_a_column_name_sorts_by_the_alias() {
+    // MariaDB looks ORDER BY names up in the select list first: by -g and by the sum here.
+    run_shape(
+        "ordalias",
+        "SELECT -g AS g, COUNT(*) AS n, SUM(d) AS d FROM t GROUP BY g ORDER BY g, d DESC LIMIT 3",
+        Strings::Exact,
+        8,
+    );
+}

@@ -9,8 +9,8 @@ use crate::engine::functions::{
 use crate::engine::meta::TableMeta;
 use crate::engine::parse::{object_parts, span_pos, ParsedQuery};
 use sqlparser::ast::{
-    Expr, Function, FunctionArguments, Ident, InTarget, ObjectNamePart, Spanned, Value, VisitMut,
-    VisitorMut,
+    Expr, Function, FunctionArguments, Ident, InTarget, ObjectNamePart, SelectItem, Spanned, Value,
+    VisitMut, VisitorMut,
 };
 use std::ops::ControlFlow;
 
@@ -77,6 +77,27 @@ impl Normalizer<'_, '_> {
         ControlFlow::Break(())
     }
 
+    /// Whether the select list has column `name` itself under a different alias.
+    fn column_behind_another_alias(&self, name: &str) -> bool {
+        self.ctx
+            .parsed
+            .select
+            .projection
+            .iter()
+            .any(|item| match item {
+                SelectItem::ExprWithAlias { expr, alias } => {
+                    let column = match expr {
+                        Expr::Identifier(i) => Some(&i.value),
+                        Expr::CompoundIdentifier(parts) => parts.last().map(|i| &i.value),
+                        _ => None,
+                    };
+                    column.is_some_and(|c| c.eq_ignore_ascii_case(name))
+                        && !alias.value.eq_ignore_ascii_case(name)
+                }
+                _ => false,
+            })
+    }
+
     fn column(&mut self, expr: &mut Expr, ident: &Ident, pos: Option<Pos>) -> ControlFlow<()> {
         if ident.value.starts_with('@') {
             return self.fail(EngineError::unsupported(
@@ -84,25 +105,32 @@ impl Normalizer<'_, '_> {
                 pos,
             ));
         }
-        // (Inside an aggregate's argument a name is always the table's column.)
-        let shadows_alias = matches!(self.clause, Clause::OrderBy)
+        // In ORDER BY MariaDB looks a name up in the select list first: `SUM(revenue) AS revenue
+        // ... ORDER BY revenue` sorts by the sum. (Inside an aggregate's argument a name is
+        // always the table's column.)
+        let names_alias = matches!(self.clause, Clause::OrderBy)
             && self.agg_depth == 0
             && self
                 .ctx
                 .aliases
                 .iter()
                 .any(|a| a.eq_ignore_ascii_case(&ident.value));
-        if shadows_alias && self.ctx.table.column(&ident.value).is_some() {
-            // MariaDB picks the alias or the column by rules that depend on the rest of the
-            // select list; the summary could order differently.
-            return self.fail(EngineError::unsupported_hint(
-                format!(
-                    "ORDER BY {}, which names both a column and a result alias",
-                    ident.value
-                ),
-                pos,
-                "order by the result column's position (ORDER BY 2) or rename the alias",
-            ));
+        if names_alias {
+            if self.column_behind_another_alias(&ident.value) {
+                // `SUM(u) AS dt, dt AS c ... ORDER BY dt`: the select list has two candidates,
+                // and MariaDB's choice between them is subtle; the summary could order
+                // differently.
+                return self.fail(EngineError::unsupported_hint(
+                    format!(
+                        "ORDER BY {}, which names a result alias and also a column selected under another alias",
+                        ident.value
+                    ),
+                    pos,
+                    "order by the result column's position (ORDER BY 2) or rename the alias",
+                ));
+            }
+            *expr = Expr::Identifier(Ident::with_quote('`', ident.value.clone()));
+            return ControlFlow::Continue(());
         }
         match self.ctx.table.column(&ident.value) {
             Some(col) => {

@@ -71,6 +71,15 @@ impl VisitorMut for Rewriter<'_> {
     type Break = ();
 
     fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        // An ORDER BY name that normalization resolved to a result alias stays one, even when
+        // a group key is a column of the same name.
+        if let Expr::Identifier(id) = expr {
+            let alias = self.clause == Clause::OrderBy
+                && self.aliases.iter().any(|a| a.eq_ignore_ascii_case(&id.value));
+            if alias {
+                return ControlFlow::Continue(());
+            }
+        }
         let text = expr.to_string();
         if let Some(i) = self.keys.iter().position(|k| *k == text) {
             *expr = Expr::Identifier(Ident::with_quote('`', key_placeholder(i)));
