@@ -75,7 +75,10 @@ impl VisitorMut for Rewriter<'_> {
         // a group key is a column of the same name.
         if let Expr::Identifier(id) = expr {
             let alias = self.clause == Clause::OrderBy
-                && self.aliases.iter().any(|a| a.eq_ignore_ascii_case(&id.value));
+                && self
+                    .aliases
+                    .iter()
+                    .any(|a| a.eq_ignore_ascii_case(&id.value));
             if alias {
                 return ControlFlow::Continue(());
             }
