@@ -173,14 +173,9 @@ pub fn run(conn: &mut Conn, opts: &Opts, rounds: usize) -> Result<BackfillAnatom
     )
     .map_err(|e| BenchError::Workload(format!("preparing the backfill probe: {e}")))?;
     let options = GenOptions::default();
-    let gen = Gen::new(
-        &prepared.analysis,
-        &prepared.table,
-        &prepared.types,
-        "bfprobe",
-        options,
-    )
-    .map_err(|e| BenchError::Workload(format!("generating the backfill probe: {e}")))?;
+    let gen = prepared
+        .gen("bfprobe", options)
+        .map_err(|e| BenchError::Workload(format!("generating the backfill probe: {e}")))?;
     let state = gen.qualified(&gen.names.state);
     for ddl in gen.state_ddl() {
         exec(conn, &ddl)?;

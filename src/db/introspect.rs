@@ -221,6 +221,14 @@ pub struct Prepared {
     pub generated: Generated,
 }
 
+impl Prepared {
+    /// The generator for summary `name` with `options` (another generation or slot count than
+    /// `generated` was made with).
+    pub fn gen(&self, name: &str, options: GenOptions) -> Result<Gen<'_>, EngineError> {
+        Gen::new(&self.analysis, &self.table, &self.types, name, options)
+    }
+}
+
 /// From query text to generated SQL: parse, read the base table, analyse, infer types, generate.
 /// Changes nothing in the database (the type probe uses a temporary table).
 pub fn prepare(

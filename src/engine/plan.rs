@@ -121,6 +121,16 @@ pub fn agg_placeholder(i: usize) -> String {
     format!("__a{i}")
 }
 
+/// Which group key an identifier made by [`key_placeholder`] stands for.
+pub fn key_placeholder_index(name: &str) -> Option<usize> {
+    name.strip_prefix("__k")?.parse().ok()
+}
+
+/// Which aggregate an identifier made by [`agg_placeholder`] stands for.
+pub fn agg_placeholder_index(name: &str) -> Option<usize> {
+    name.strip_prefix("__a")?.parse().ok()
+}
+
 fn ser_expr<S: serde::Serializer>(e: &Expr, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&e.to_string())
 }

@@ -5,7 +5,9 @@ use super::layout::AggSource;
 use super::state::{key_col, key_null_col};
 use super::Gen;
 use crate::engine::ident::quote;
-use crate::engine::plan::{agg_placeholder, key_placeholder};
+use crate::engine::plan::{
+    agg_placeholder, agg_placeholder_index, key_placeholder, key_placeholder_index,
+};
 use sqlparser::ast::{visit_expressions_mut, BinaryOperator, Expr, Ident};
 use std::ops::ControlFlow;
 
@@ -156,11 +158,10 @@ impl Gen<'_> {
         let Expr::Identifier(id) = e else {
             return None;
         };
-        let index = |prefix: &str| id.value.strip_prefix(prefix)?.parse::<usize>().ok();
-        if let Some(i) = index("__k") {
+        if let Some(i) = key_placeholder_index(&id.value) {
             return (i < self.types.keys.len()).then(|| self.stored_key("s", i));
         }
-        let i = index("__a")?;
+        let i = agg_placeholder_index(&id.value)?;
         self.layout
             .sources
             .get(i)
@@ -239,10 +240,7 @@ impl Gen<'_> {
         let mut e = e.clone();
         let _ = visit_expressions_mut(&mut e, |x| {
             if let Expr::Identifier(id) = x {
-                let avg = id
-                    .value
-                    .strip_prefix("__a")
-                    .and_then(|n| n.parse::<usize>().ok())
+                let avg = agg_placeholder_index(&id.value)
                     .filter(|i| matches!(self.layout.sources.get(*i), Some(AggSource::Avg(_))));
                 if let Some(i) = avg {
                     *x = Expr::Nested(Box::new(Expr::BinaryOp {

@@ -70,13 +70,7 @@ pub fn create(
         generation: 1,
         slots,
     };
-    let gen = Gen::new(
-        &prepared.analysis,
-        &prepared.table,
-        &prepared.types,
-        name,
-        gen_options,
-    )?;
+    let gen = prepared.gen(name, gen_options)?;
     claim(&mut admin, &gen.names.schema, name)?;
     check_collisions(&mut admin, &gen, name)?;
     let regions = regions::plan(&mut admin, &prepared.table, &gen.base, options.checkpoints)?;

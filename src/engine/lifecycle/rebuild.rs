@@ -10,7 +10,7 @@ use super::{sql, Control, CreateOptions, Event, Job, LifecycleError};
 use crate::db::introspect::prepare;
 use crate::engine::catalog::{self, status};
 use crate::engine::codegen::triggers::combined_triggers;
-use crate::engine::codegen::{drop_state_sql, Gen, GenOptions, Names};
+use crate::engine::codegen::{drop_state_sql, GenOptions, Names};
 use mysql::prelude::Queryable;
 use mysql::Opts;
 
@@ -41,8 +41,8 @@ pub fn rebuild(
     // One analysis serves both generations (only the names differ).
     let new = prepare(&mut admin, &entry.query, name, new_options)?;
     let old = &new;
-    let old_gen = Gen::new(&old.analysis, &old.table, &old.types, name, old_options)?;
-    let new_gen = Gen::new(&new.analysis, &new.table, &new.types, name, new_options)?;
+    let old_gen = old.gen(name, old_options)?;
+    let new_gen = new.gen(name, new_options)?;
     let new_regions = regions::plan(&mut admin, &new.table, &new_gen.base, options.checkpoints)?;
     let new_gen = new_gen.with_regions(Some(new_regions));
     // A leftover of an interrupted rebuild would collide: remove it first.

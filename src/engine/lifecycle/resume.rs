@@ -53,14 +53,9 @@ pub fn resume(
             && fingerprint(&prepared.table) == entry.base_fingerprint,
         regions,
     ) {
-        let gen = Gen::new(
-            &prepared.analysis,
-            &prepared.table,
-            &prepared.types,
-            name,
-            current,
-        )?
-        .with_regions(Some(regions.clone()));
+        let gen = prepared
+            .gen(name, current)?
+            .with_regions(Some(regions.clone()));
         let all_done = entry.checkpoint as usize >= regions.count();
         let tagged = regions::triggers_match(&mut admin, &gen)?;
         if tagged || (all_done && regions::triggers_match(&mut admin, &gen.without_regions())?) {
@@ -156,13 +151,7 @@ fn restart(
         generation: entry.generation.max(newest) + 1,
         slots: entry.slots,
     };
-    let gen = Gen::new(
-        &prepared.analysis,
-        &prepared.table,
-        &prepared.types,
-        name,
-        gen_options,
-    )?;
+    let gen = prepared.gen(name, gen_options)?;
     let regions = regions::plan(admin, &prepared.table, &gen.base, job.options.checkpoints)?;
     let gen = gen.with_regions(Some(regions.clone()));
     for s in drop_state_sql(&gen.names) {

@@ -6,7 +6,7 @@ use super::session::{fingerprint, open_summary};
 use super::{sql, LifecycleError};
 use crate::db::introspect::{prepare, table_meta};
 use crate::engine::catalog::status;
-use crate::engine::codegen::{AggSource, Gen, GenOptions};
+use crate::engine::codegen::{AggSource, GenOptions};
 use crate::engine::ident::quote;
 use crate::engine::plan::{agg_placeholder, key_placeholder};
 use mysql::prelude::Queryable;
@@ -94,13 +94,7 @@ pub fn validate_with(
         slots: entry.slots,
     };
     let prepared = prepare(&mut conn, &entry.query, name, gen_options)?;
-    let gen = Gen::new(
-        &prepared.analysis,
-        &prepared.table,
-        &prepared.types,
-        name,
-        gen_options,
-    )?;
+    let gen = prepared.gen(name, gen_options)?;
     for t in [
         &gen.names.trigger_insert,
         &gen.names.trigger_update,

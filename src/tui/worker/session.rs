@@ -6,7 +6,7 @@ use super::{register, reply, unregister, Registry, Running};
 use crate::db::introspect::{prepare, IntrospectError, Prepared};
 use crate::engine::catalog;
 use crate::engine::codegen::names::CATALOG_TABLE;
-use crate::engine::codegen::{Gen, GenOptions};
+use crate::engine::codegen::GenOptions;
 use crate::engine::lifecycle;
 use crate::tui::errors;
 use mysql::prelude::Queryable;
@@ -272,14 +272,7 @@ pub fn document(prepared: &Prepared, name: &str) -> Result<PreviewDoc, crate::en
         generation: 1,
         slots,
     };
-    let generated = Gen::new(
-        &prepared.analysis,
-        &prepared.table,
-        &prepared.types,
-        name,
-        options,
-    )?
-    .generate(options);
+    let generated = prepared.gen(name, options)?.generate(options);
     let mut statements = Vec::new();
     for (i, sql) in generated.tables.iter().enumerate() {
         let title = if i == 0 {
