@@ -70,7 +70,35 @@ const CORPUS: &[(&str, &str, &str)] = &[
     ("SELECT SUM(cost) AS user_id, user_id AS u FROM transactions GROUP BY u ORDER BY user_id", "also a column selected under another alias", ""),
     ("SELECT paid_at, COUNT(*) FROM transactions GROUP BY paid_at", "nullable TIMESTAMP column paid_at as a GROUP BY key", "1:53"),
     ("SELECT DATE(FROM_UNIXTIME(qty)), COUNT(*) FROM transactions GROUP BY 1", "FROM_UNIXTIME", ""),
+    // Values that follow the writing session's settings (issue 12 item 7).
+    ("SELECT MONTHNAME(created_at), COUNT(*) FROM transactions GROUP BY MONTHNAME(created_at)", "lc_time_names", "1:67"),
+    ("SELECT MONTHNAME(created_at) AS m, COUNT(*) FROM transactions GROUP BY m", "MONTHNAME()", ""),
+    ("SELECT MONTHNAME(created_at) AS m, COUNT(*) FROM transactions GROUP BY 1", "MONTHNAME()", ""),
+    ("SELECT user_id, COUNT(*) FROM transactions WHERE DAYNAME(created_at) = 'Monday' GROUP BY user_id", "DAYNAME()", "1:50"),
+    ("SELECT user_id, MAX(DATE_FORMAT(created_at, '%b %Y')) FROM transactions GROUP BY user_id", "DATE_FORMAT() with names", "1:21"),
+    ("SELECT DATE_FORMAT(created_at, kind), COUNT(*) FROM transactions GROUP BY 1", "computed format", ""),
+    ("SELECT WEEK(created_at), COUNT(*) FROM transactions GROUP BY 1", "default_week_format", "1:8"),
+    ("SELECT cost / 4, COUNT(*) FROM transactions GROUP BY 1", "div_precision_increment", "1:8"),
+    ("SELECT user_id, COUNT(*) FROM transactions WHERE cost / qty > 2 GROUP BY user_id", "a division (/)", "1:50"),
 ];
+
+#[test]
+fn session_independent_spellings_are_accepted() {
+    // The refusals above name these as the way out; each must then be accepted. COUNT only
+    // tests its argument for NULL, which no session setting changes.
+    for q in [
+        "SELECT DATE_FORMAT(created_at, '%M %Y', 'en_US') AS m, COUNT(*) FROM transactions GROUP BY m",
+        "SELECT DATE_FORMAT(created_at, '%Y-%m') AS m, COUNT(*) FROM transactions GROUP BY m",
+        "SELECT WEEK(created_at, 3) AS w, COUNT(*) FROM transactions GROUP BY w",
+        "SELECT cost DIV 4 AS c, COUNT(*) FROM transactions GROUP BY c",
+        "SELECT user_id, COUNT(MONTHNAME(created_at)), COUNT(cost / 2) FROM transactions GROUP BY user_id",
+        "SELECT user_id, MONTHNAME(MAX(created_at)) AS m, SUM(cost) / 4 AS q FROM transactions GROUP BY user_id",
+    ] {
+        if let Err(e) = analyse(q) {
+            panic!("{q}: {e}");
+        }
+    }
+}
 
 #[test]
 fn bare_timestamps_are_kept_as_instants() {

@@ -4,7 +4,7 @@
 use crate::engine::analyze::analyze;
 use crate::engine::codegen::{ExprTypes, Gen, GenOptions, Generated, Layout};
 use crate::engine::ident::quote;
-use crate::engine::meta::{Cascade, ColumnMeta, SqlType, TableMeta};
+use crate::engine::meta::{Cascade, ColumnMeta, Index, SqlType, TableMeta};
 use crate::engine::parse::parse;
 use crate::engine::plan::Analysis;
 use crate::engine::EngineError;
@@ -104,8 +104,12 @@ pub fn table_meta(
             on_update,
         })
         .collect();
+    let keys = index_meta(conn, schema, &name)?;
     Ok(TableMeta {
         cascades,
+        indexes: keys.indexes,
+        foreign_key_columns: keys.foreign_key_columns,
+        referenced_columns: keys.referenced_columns,
         schema: schema.to_string(),
         name,
         engine,
@@ -119,6 +123,53 @@ pub fn table_meta(
             })
             .collect(),
         primary_key,
+    })
+}
+
+/// Secondary indexes and foreign-key columns of a table.
+struct KeyMeta {
+    indexes: Vec<Index>,
+    foreign_key_columns: Vec<String>,
+    referenced_columns: Vec<String>,
+}
+
+fn index_meta(conn: &mut Conn, schema: &str, table: &str) -> Result<KeyMeta, IntrospectError> {
+    let rows: Vec<(String, i64, String)> = ctx(
+        conn.exec(
+            "SELECT INDEX_NAME, NON_UNIQUE, COLUMN_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND INDEX_NAME <> 'PRIMARY' ORDER BY INDEX_NAME, SEQ_IN_INDEX",
+            (schema, table),
+        ),
+        "reading indexes",
+    )?;
+    let mut indexes: Vec<Index> = Vec::new();
+    for (name, non_unique, column) in rows {
+        match indexes.last_mut() {
+            Some(i) if i.name == name => i.columns.push(column),
+            _ => indexes.push(Index {
+                name,
+                unique: non_unique == 0,
+                columns: vec![column],
+            }),
+        }
+    }
+    let foreign_key_columns: Vec<String> = ctx(
+        conn.exec(
+            "SELECT DISTINCT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND REFERENCED_TABLE_NAME IS NOT NULL",
+            (schema, table),
+        ),
+        "reading foreign keys",
+    )?;
+    let referenced_columns: Vec<String> = ctx(
+        conn.exec(
+            "SELECT DISTINCT REFERENCED_COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE WHERE REFERENCED_TABLE_SCHEMA = ? AND REFERENCED_TABLE_NAME = ?",
+            (schema, table),
+        ),
+        "reading foreign keys that reference the table",
+    )?;
+    Ok(KeyMeta {
+        indexes,
+        foreign_key_columns,
+        referenced_columns,
     })
 }
 

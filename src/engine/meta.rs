@@ -31,6 +31,23 @@ pub struct TableMeta {
     /// Foreign keys of this table whose parent changes propagate by cascade (triggers do not
     /// fire for cascaded changes, so a summary reading them would drift).
     pub cascades: Vec<Cascade>,
+    /// Every index but the primary key, in name order.
+    pub indexes: Vec<Index>,
+    /// Columns of this table in any foreign key, as the child (whatever its actions).
+    pub foreign_key_columns: Vec<String>,
+    /// Columns of this table that another table's foreign key references.
+    pub referenced_columns: Vec<String>,
+}
+
+/// A secondary index of the base table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Index {
+    /// Index name.
+    pub name: String,
+    /// Whether it is UNIQUE.
+    pub unique: bool,
+    /// Columns in key order.
+    pub columns: Vec<String>,
 }
 
 /// A foreign key whose referential action changes this table's rows without firing triggers.
@@ -47,6 +64,38 @@ pub struct Cascade {
 }
 
 impl TableMeta {
+    /// The columns whose change an `UPDATE IGNORE` may refuse while MariaDB still fires the
+    /// AFTER UPDATE trigger for the unchanged row: a duplicate on the primary key or a UNIQUE
+    /// key, a missing parent, or a child still referencing the row. In table order.
+    pub fn conflict_columns(&self) -> Vec<String> {
+        let named = |c: &str| {
+            self.primary_key.iter().any(|k| k.eq_ignore_ascii_case(c))
+                || self
+                    .indexes
+                    .iter()
+                    .filter(|i| i.unique)
+                    .any(|i| i.columns.iter().any(|k| k.eq_ignore_ascii_case(c)))
+                || self
+                    .foreign_key_columns
+                    .iter()
+                    .chain(&self.referenced_columns)
+                    .any(|k| k.eq_ignore_ascii_case(c))
+        };
+        self.columns
+            .iter()
+            .filter(|c| named(&c.name))
+            .map(|c| c.name.clone())
+            .collect()
+    }
+
+    /// Whether some secondary index holds column `name`.
+    pub fn is_indexed(&self, name: &str) -> bool {
+        self.primary_key
+            .iter()
+            .chain(self.indexes.iter().flat_map(|i| &i.columns))
+            .any(|c| c.eq_ignore_ascii_case(name))
+    }
+
     /// Finds a column case-insensitively, as MariaDB resolves column names.
     pub fn column(&self, name: &str) -> Option<&ColumnMeta> {
         self.columns
@@ -95,6 +144,14 @@ impl SqlType {
     pub fn base(&self) -> String {
         let lower = self.column_type.to_ascii_lowercase();
         lower.split(['(', ' ']).next().unwrap_or("").to_string()
+    }
+
+    /// The precision of `decimal(p,s)` (its first number), if the type has one.
+    pub fn precision(&self) -> Option<u32> {
+        let open = self.column_type.find('(')?;
+        let inner = &self.column_type[open + 1..];
+        let end = inner.find([',', ')'])?;
+        inner[..end].trim().parse().ok()
     }
 
     /// The decimal scale for `decimal(p,s)`; 0 for integers.
@@ -147,6 +204,40 @@ impl SqlType {
         )
     }
 
+    /// The members of an `enum(...)` or `set(...)` type, unquoted, in definition order; empty for
+    /// any other type.
+    pub fn members(&self) -> Vec<String> {
+        if !matches!(self.base().as_str(), "enum" | "set") {
+            return Vec::new();
+        }
+        let Some(open) = self.column_type.find('(') else {
+            return Vec::new();
+        };
+        let mut members = Vec::new();
+        let mut chars = self.column_type[open + 1..].chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\'' => {
+                    let mut member = String::new();
+                    while let Some(c) = chars.next() {
+                        if c != '\'' {
+                            member.push(c);
+                        } else if chars.peek() == Some(&'\'') {
+                            chars.next();
+                            member.push('\'');
+                        } else {
+                            break;
+                        }
+                    }
+                    members.push(member);
+                }
+                ')' => break,
+                _ => {}
+            }
+        }
+        members
+    }
+
     /// The column definition (type and collation) without NULL-ness.
     pub fn ddl(&self) -> String {
         match &self.collation {
@@ -168,5 +259,13 @@ mod tests {
         assert!(t.is_exact_numeric());
         assert_eq!(SqlType::plain("bigint(21)").scale(), 0);
         assert!(SqlType::plain("text").is_blob_like());
+    }
+
+    #[test]
+    fn enum_and_set_members_are_unquoted_in_order() {
+        let e = SqlType::text("enum('z','a''b','m,n')", "utf8mb4_bin");
+        assert_eq!(e.members(), ["z", "a'b", "m,n"]);
+        assert_eq!(SqlType::plain("set('x')").members(), ["x"]);
+        assert!(SqlType::plain("varchar(3)").members().is_empty());
     }
 }

@@ -42,6 +42,9 @@ pub fn transactions() -> TableMeta {
         ],
         primary_key: vec!["id".into()],
         cascades: Vec::new(),
+        indexes: Vec::new(),
+        foreign_key_columns: Vec::new(),
+        referenced_columns: Vec::new(),
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod normalize;
 mod rewrite;
+mod session;
 mod time_zone;
 
 use super::error::EngineError;
@@ -273,7 +274,15 @@ fn check_aggregate_arguments(aggregates: &[Aggregate]) -> Result<(), EngineError
 fn check_cascades(table: &TableMeta, columns_read: &[String]) -> Result<(), EngineError> {
     let rewrites = |rule: &str| rule != "RESTRICT" && rule != "NO ACTION";
     for c in &table.cascades {
-        let reads_key = c.columns.iter().any(|col| columns_read.contains(col));
+        // A cascade into the primary key matters even when the summary does not read it: it
+        // moves rows between the backfill's checkpoint regions without a trigger.
+        let reads_key = c.columns.iter().any(|col| {
+            columns_read.contains(col)
+                || table
+                    .primary_key
+                    .iter()
+                    .any(|k| k.eq_ignore_ascii_case(col))
+        });
         let deletes = c.on_delete == "CASCADE";
         if deletes || ((rewrites(&c.on_update) || rewrites(&c.on_delete)) && reads_key) {
             return Err(EngineError::Table {

@@ -1,7 +1,7 @@
 //! Normalization: column references resolved against the base table and quoted, function names
 //! upper-cased, and every construct a summary cannot maintain refused with its position.
 
-use super::Clause;
+use super::{session, Clause};
 use crate::engine::error::{EngineError, Pos};
 use crate::engine::functions::{
     is_in, NON_DETERMINISTIC, SUPPORTED_AGGREGATES, UNSUPPORTED_AGGREGATES,
@@ -9,8 +9,8 @@ use crate::engine::functions::{
 use crate::engine::meta::TableMeta;
 use crate::engine::parse::{object_parts, span_pos, ParsedQuery};
 use sqlparser::ast::{
-    Expr, Function, FunctionArguments, Ident, InTarget, ObjectNamePart, SelectItem, Spanned, Value,
-    VisitMut, VisitorMut,
+    BinaryOperator, Expr, Function, FunctionArguments, Ident, InTarget, ObjectNamePart, SelectItem,
+    Spanned, Value, VisitMut, VisitorMut,
 };
 use std::ops::ControlFlow;
 
@@ -30,6 +30,7 @@ impl Ctx<'_> {
             ctx: self,
             clause,
             agg_depth: 0,
+            in_count: false,
             error: None,
         };
         let _ = out.visit(&mut n);
@@ -68,6 +69,8 @@ struct Normalizer<'a, 'b> {
     ctx: &'a Ctx<'b>,
     clause: Clause,
     agg_depth: usize,
+    /// Inside COUNT(...), which only asks whether its argument is NULL.
+    in_count: bool,
     error: Option<EngineError>,
 }
 
@@ -75,6 +78,17 @@ impl Normalizer<'_, '_> {
     fn fail(&mut self, e: EngineError) -> ControlFlow<()> {
         self.error = Some(e);
         ControlFlow::Break(())
+    }
+
+    /// Whether an expression here is evaluated by the triggers and stored (a WHERE test, a group
+    /// key, an aggregate's input), so that its value must not depend on the writer's session.
+    fn stored(&self) -> bool {
+        matches!(self.clause, Clause::Where | Clause::GroupBy)
+            || (self.agg_depth > 0 && !self.in_count)
+    }
+
+    fn session_dependent(&mut self, why: (String, &str), pos: Option<Pos>) -> ControlFlow<()> {
+        self.fail(EngineError::unsupported_hint(why.0, pos, why.1))
     }
 
     /// Whether the select list has column `name` itself under a different alias.
@@ -187,6 +201,11 @@ impl Normalizer<'_, '_> {
                 "a trigger and a later read would see different values",
             ));
         }
+        if self.stored() {
+            if let Some(why) = session::dependent_function(&upper, f) {
+                return self.session_dependent(why, pos);
+            }
+        }
         if is_in(UNSUPPORTED_AGGREGATES, &upper) {
             return self.fail(EngineError::unsupported_hint(
                 format!("aggregate {upper}()"),
@@ -247,6 +266,7 @@ impl Normalizer<'_, '_> {
                 ));
             }
             self.agg_depth += 1;
+            self.in_count = upper == "COUNT";
         }
         ControlFlow::Continue(())
     }
@@ -301,6 +321,13 @@ impl VisitorMut for Normalizer<'_, '_> {
                 self.fail(EngineError::unsupported("parameter placeholder", pos))
             }
             Expr::Function(f) => self.function(f, pos),
+            Expr::BinaryOp {
+                op: BinaryOperator::Divide,
+                ..
+            } if matches!(self.clause, Clause::Where | Clause::GroupBy) => {
+                // (Inside SUM/AVG/MIN/MAX a division is refused later, for its digits.)
+                self.session_dependent(session::division(), pos)
+            }
             Expr::Wildcard(_) | Expr::QualifiedWildcard(..) => {
                 self.fail(EngineError::unsupported("* outside COUNT(*)", pos))
             }
@@ -311,6 +338,7 @@ impl VisitorMut for Normalizer<'_, '_> {
     fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
         if is_aggregate_call(expr) && self.agg_depth > 0 {
             self.agg_depth -= 1;
+            self.in_count = false;
         }
         ControlFlow::Continue(())
     }

@@ -1,7 +1,7 @@
 //! The state layout: which inputs the state table and the MIN/MAX multisets keep for an analysis.
 
 use crate::engine::error::EngineError;
-use crate::engine::meta::SqlType;
+use crate::engine::meta::{SqlType, TableMeta};
 use crate::engine::plan::{AggKind, Analysis};
 use serde::Serialize;
 use sqlparser::ast::Expr;
@@ -148,7 +148,12 @@ impl Layout {
     }
 
     /// Checks that `types` matches this layout and that every type can be stored.
-    pub fn check_types(&self, analysis: &Analysis, types: &ExprTypes) -> Result<(), EngineError> {
+    pub fn check_types(
+        &self,
+        analysis: &Analysis,
+        table: &TableMeta,
+        types: &ExprTypes,
+    ) -> Result<(), EngineError> {
         let mismatch = |what: &str| EngineError::Type {
             what: what.to_string(),
             reason: "type information does not match the query".into(),
@@ -194,6 +199,20 @@ impl Layout {
                     ),
                 });
             }
+            // The running sum lives in DECIMAL(65, s): with 18 digits of room above the input's
+            // (10^18 rows of the largest value) it cannot overflow where MariaDB's own SUM, which
+            // computes with more digits, would not; the view's AVG quotient fits as well.
+            let digits = t.precision().unwrap_or(0);
+            if t.base() == "decimal" && t.scale() <= 30 && digits > MAX_SUMMED_DECIMAL_DIGITS {
+                return Err(EngineError::Type {
+                    what: format!("SUM/AVG({})", n.arg),
+                    reason: format!(
+                        "its type {} leaves a running sum less than 18 digits of room in DECIMAL(65,{}), so a sum MariaDB computes could not be stored; sum a DECIMAL of at most {MAX_SUMMED_DECIMAL_DIGITS} digits",
+                        t.column_type,
+                        t.scale()
+                    ),
+                });
+            }
             // `ROUND(f, 1)` is a DOUBLE with 1 decimal: MariaDB prints its SUM/AVG (and what is
             // computed from them) with that many digits, a running DOUBLE sum with all of them.
             let floating = matches!(t.base().as_str(), "double" | "float" | "real");
@@ -208,6 +227,22 @@ impl Layout {
             }
         }
         for (m, t) in self.minmax.iter().zip(&types.minmax) {
+            let column = match m {
+                Expr::Identifier(i) => Some(i.value.as_str()),
+                _ => None,
+            };
+            let typelib = matches!(t.base().as_str(), "enum" | "set");
+            if let Some(c) = column.filter(|c| typelib && table.is_indexed(c)) {
+                // MariaDB's own answer is unstable there: MIN/MAX compare ENUM/SET values as
+                // strings, but read from an index (`Select tables optimized away`, loose index
+                // scan) they come in member order. No summary can match both.
+                return Err(EngineError::Type {
+                    what: format!("MIN/MAX({m})"),
+                    reason: format!(
+                        "{c} is an ENUM/SET column in an index, where MariaDB answers MIN/MAX in member order when it reads the index and in string order otherwise; use MIN/MAX(CONCAT({c})) for the string order"
+                    ),
+                });
+            }
             if t.is_blob_like() {
                 return Err(EngineError::Type {
                     what: format!("MIN/MAX({m})"),
@@ -218,6 +253,9 @@ impl Layout {
         Ok(())
     }
 }
+
+/// The widest DECIMAL a SUM/AVG may read: 65 digits of state less 18 of headroom.
+const MAX_SUMMED_DECIMAL_DIGITS: u32 = 47;
 
 fn ser<S: serde::Serializer>(e: &Expr, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&e.to_string())

@@ -94,7 +94,7 @@ impl<'a> Gen<'a> {
     ) -> Result<Gen<'a>, EngineError> {
         names::validate_name(name)?;
         let layout = Layout::of(analysis);
-        layout.check_types(analysis, types)?;
+        layout.check_types(analysis, table, types)?;
         let names = Names::new(&table.schema, name, options.generation, layout.minmax.len());
         Ok(Gen {
             analysis,

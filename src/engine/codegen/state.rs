@@ -17,31 +17,33 @@ pub fn zero_literal(t: &SqlType) -> String {
         "uuid" => "'00000000-0000-0000-0000-000000000000'".into(),
         "inet6" => "'::'".into(),
         "inet4" => "'0.0.0.0'".into(),
-        "enum" => first_enum_value(&t.column_type)
-            .map(|v| string_literal(&v))
+        "enum" => t
+            .members()
+            .first()
+            .map(|v| string_literal(v))
             .unwrap_or_else(|| "''".into()),
         _ => "0".into(),
     }
 }
 
-fn first_enum_value(column_type: &str) -> Option<String> {
-    let open = column_type.find("('")?;
-    let rest = &column_type[open + 2..];
-    let mut out = String::new();
-    let mut chars = rest.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\'' {
-            if chars.peek() == Some(&'\'') {
-                chars.next();
-                out.push('\'');
-            } else {
-                return Some(out);
-            }
-        } else {
-            out.push(c);
-        }
+/// The column definition of a MIN/MAX multiset's value. MariaDB's MIN/MAX compare ENUM and
+/// SET values as strings under their collation (not by member number, as ORDER BY does), so
+/// those are kept as VARCHAR wide enough for any value; every other type as itself.
+pub fn multiset_value_ddl(t: &SqlType) -> String {
+    let members = t.members();
+    let chars = match t.base().as_str() {
+        "enum" => members.iter().map(|m| m.chars().count()).max(),
+        "set" => Some(
+            members.iter().map(|m| m.chars().count()).sum::<usize>()
+                + members.len().saturating_sub(1),
+        ),
+        _ => None,
+    };
+    match (chars, &t.collation) {
+        (Some(n), Some(c)) => format!("varchar({}) COLLATE {c}", n.max(1)),
+        (Some(n), None) => format!("varchar({})", n.max(1)),
+        (None, _) => t.ddl(),
     }
-    None
 }
 
 /// The storage type of a running sum: exact sums stay DECIMAL with the widest precision (so a
@@ -111,7 +113,7 @@ impl Gen<'_> {
         )];
         for (j, t) in self.types.minmax.iter().enumerate() {
             let mut cols = key_defs.clone();
-            cols.push(format!("`v` {} NOT NULL", t.ddl()));
+            cols.push(format!("`v` {} NOT NULL", multiset_value_ddl(t)));
             cols.push("`slot` SMALLINT UNSIGNED NOT NULL".into());
             cols.push("`mult` BIGINT NOT NULL".into());
             let mut pk = key_names.clone();

@@ -7,6 +7,7 @@ use super::row::render;
 use super::state::{key_col, key_null_col, zero_literal};
 use super::Gen;
 use crate::engine::ident::quote;
+use crate::engine::meta::TableMeta;
 use serde::Serialize;
 
 /// One generated trigger.
@@ -215,18 +216,12 @@ impl Gen<'_> {
             }
         }
         for c in &columns {
-            let col = quote(c);
-            let textual = self
-                .table
-                .column(c)
-                .map(|m| m.collation.is_some())
-                .unwrap_or(true);
-            if textual {
-                // Collation equality would hide 'a' -> 'A' or trailing-space changes.
-                conds.push(format!("BINARY OLD.{col} <=> BINARY NEW.{col}"));
-            } else {
-                conds.push(format!("OLD.{col} <=> NEW.{col}"));
-            }
+            conds.push(identical(
+                self.table,
+                c,
+                &format!("OLD.{}", quote(c)),
+                &format!("NEW.{}", quote(c)),
+            ));
         }
         if conds.is_empty() {
             "TRUE".into()
@@ -305,6 +300,59 @@ impl Gen<'_> {
     }
 }
 
+/// Byte-for-byte equality of two values of column `c`, NULL-safe: collation equality would hide
+/// `'a'` -> `'A'` or a trailing-space change.
+fn identical(table: &TableMeta, c: &str, a: &str, b: &str) -> String {
+    let textual = table
+        .column(c)
+        .map(|m| m.collation.is_some())
+        .unwrap_or(true);
+    if textual {
+        format!("BINARY {a} <=> BINARY {b}")
+    } else {
+        format!("{a} <=> {b}")
+    }
+}
+
+/// The opening of an AFTER UPDATE body that tells a refused row change from a real one, and
+/// the condition under which the deltas then apply. `UPDATE IGNORE` fires AFTER UPDATE for a
+/// row it leaves unchanged because the change would duplicate a PRIMARY/UNIQUE key, lose a
+/// parent or orphan a child (`sql_update.cc`: only errors `is_fatal_error` skip the trigger).
+/// Only a change of such a column can be refused that way, so only then the trigger looks: if
+/// the row is still there with OLD's values of those columns, nothing changed. The read locks
+/// (a consistent read may miss a row committed after the writer's snapshot), but only the row
+/// the statement itself already holds.
+fn refused_update_guard(table: &TableMeta, base: &str) -> (String, &'static str) {
+    let columns = table.conflict_columns();
+    let changed: Vec<String> = columns
+        .iter()
+        .map(|c| {
+            identical(
+                table,
+                c,
+                &format!("OLD.{}", quote(c)),
+                &format!("NEW.{}", quote(c)),
+            )
+        })
+        .collect();
+    let mut still_old: Vec<String> = table
+        .primary_key
+        .iter()
+        .map(|c| format!("{} = OLD.{}", quote(c), quote(c)))
+        .collect();
+    still_old.extend(
+        columns
+            .iter()
+            .map(|c| identical(table, c, &quote(c), &format!("OLD.{}", quote(c)))),
+    );
+    let head = format!(
+        "  DECLARE `lt_refused` INT DEFAULT 0;\n  IF NOT ({}) THEN\n    SELECT COUNT(*) INTO `lt_refused` FROM {base} WHERE {} LOCK IN SHARE MODE;\n  END IF;\n",
+        changed.join(" AND "),
+        still_old.join(" AND ")
+    );
+    (head, "`lt_refused` = 0")
+}
+
 /// Triggers that maintain every generation in `gens` (the first names the triggers): during a
 /// rebuild the old and the new state are both kept current, so readers never see a stale summary.
 pub fn combined_triggers(gens: &[&Gen<'_>]) -> Vec<TriggerSql> {
@@ -322,7 +370,12 @@ pub fn combined_triggers(gens: &[&Gen<'_>]) -> Vec<TriggerSql> {
         .iter()
         .enumerate()
         .map(|(i, (name, event))| {
-            let body: String = bodies.iter().map(|b| b[i].clone()).collect();
+            let mut body: String = bodies.iter().map(|b| b[i].clone()).collect();
+            if *event == "UPDATE" && !first.table.primary_key.is_empty() {
+                let (head, applies) = refused_update_guard(first.table, &first.base);
+                let inner: String = body.lines().map(|l| format!("  {l}\n")).collect();
+                body = format!("{head}  IF {applies} THEN\n{inner}  END IF;\n");
+            }
             TriggerSql {
                 name: name.to_string(),
                 event: event.to_string(),

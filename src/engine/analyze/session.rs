@@ -1,0 +1,71 @@
+//! Expressions whose value depends on the session that evaluates them. A trigger computes a group
+//! key, a WHERE test or an aggregate's input in the *writer's* session, the backfill in ours, and
+//! each writer may have set `lc_time_names`, `default_week_format` or `div_precision_increment`
+//! differently (measured: a writer with `lc_time_names = 'de_DE'` split `January` into `Januar`
+//! and `January`). Where such a value is stored, the construct is refused with its position and
+//! the session-independent way to write it. (The time zone has its own check, `time_zone.rs`.)
+
+use sqlparser::ast::{
+    Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments, Value, ValueWithSpan,
+};
+
+/// Why `f` (its name already upper-cased) reads the session, and what to write instead; `None`
+/// when its value is the same in every session.
+pub(super) fn dependent_function(upper: &str, f: &Function) -> Option<(String, &'static str)> {
+    let args = positional_args(f);
+    match upper {
+        "MONTHNAME" | "DAYNAME" => Some((
+            format!("{upper}(), whose names follow each session's lc_time_names"),
+            "name the locale: DATE_FORMAT(d, '%M', 'en_US') for the month, '%W' for the day",
+        )),
+        "WEEK" if args.len() < 2 => Some((
+            "WEEK() without a mode, which follows each session's default_week_format".into(),
+            "give the mode, e.g. WEEK(d, 0)",
+        )),
+        "DATE_FORMAT" if args.len() == 2 && !locale_free_format(args[1]) => Some((
+            "DATE_FORMAT() with names (%M %W %a %b) or a computed format and no locale, which follow each session's lc_time_names".into(),
+            "name the locale as a third argument, e.g. DATE_FORMAT(d, '%M %Y', 'en_US')",
+        )),
+        _ => None,
+    }
+}
+
+/// Why a division in a stored expression reads the session.
+pub(super) fn division() -> (String, &'static str) {
+    (
+        "a division (/), whose digits follow each session's div_precision_increment".into(),
+        "use DIV for whole numbers, or compare a product instead (x > 3 * y rather than x / y > 3)",
+    )
+}
+
+fn positional_args(f: &Function) -> Vec<&Expr> {
+    match &f.args {
+        FunctionArguments::List(list) => list
+            .args
+            .iter()
+            .filter_map(|a| match a {
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A literal format without the specifiers MariaDB spells in the session's locale.
+fn locale_free_format(e: &Expr) -> bool {
+    let Expr::Value(ValueWithSpan {
+        value: Value::SingleQuotedString(s) | Value::DoubleQuotedString(s),
+        ..
+    }) = e
+    else {
+        return false;
+    };
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '%' && matches!(chars.next(), Some('M' | 'W' | 'a' | 'b')) {
+            return false;
+        }
+    }
+    true
+}
