@@ -1,0 +1,393 @@
+//! The ways a summary was measured to disagree with its query (issue 12), each replayed
+//! deterministically: a ready summary, the statements that broke it, and after each statement
+//! the summary compared with MariaDB's own answer to the query.
+
+mod common;
+mod support;
+
+use lightning_tables::db::server::PrivateServer;
+use lightning_tables::engine::lifecycle::{create, Control, CreateOptions};
+use mysql::prelude::Queryable;
+use mysql::Conn;
+use support::compare::{assert_same, Strings};
+
+/// A database with `ddl` and `rows` in it and summary `name` of `query`, compared once.
+fn ready(name: &str, ddl: &str, rows: &str, query: &str) -> (common::TestDb, Conn) {
+    let db = common::fresh_db(name);
+    let mut conn = db.conn();
+    conn.query_drop(ddl).unwrap();
+    conn.query_drop(rows).unwrap();
+    create(
+        &db.opts(),
+        name,
+        query,
+        &CreateOptions::default(),
+        &Control::new(),
+        &mut |_| {},
+    )
+    .unwrap_or_else(|e| panic!("{name}: create failed: {e}"));
+    assert_same(&mut conn, name, query, Strings::Exact, "after create");
+    (db, conn)
+}
+
+/// Runs each statement (which may warn, never fail) and compares after each.
+fn replay(conn: &mut Conn, name: &str, query: &str, statements: &[&str]) {
+    for stmt in statements {
+        conn.query_drop(stmt)
+            .unwrap_or_else(|e| panic!("{stmt}: {e}"));
+        assert_same(conn, name, query, Strings::Exact, stmt);
+    }
+}
+
+#[test]
+fn min_max_of_enum_and_set_compare_as_strings() {
+    // Member order is z < a < m < B; MIN/MAX compare the strings under the column's collation
+    // ('a' < 'B' < 'z' in a _ci collation).
+    let query = "SELECT g, MIN(grade) AS lo, MAX(grade) AS hi, MIN(tags) AS tlo, MAX(tags) AS thi, MIN(cs) AS clo, MAX(cs) AS chi FROM e GROUP BY g";
+    let (_db, mut conn) = ready(
+        "enum_minmax",
+        "CREATE TABLE e (id INT PRIMARY KEY, g INT NOT NULL,
+           grade ENUM('z','a','m','B'),
+           tags SET('zeta','alpha','mid'),
+           cs ENUM('b','A','a') COLLATE utf8mb4_bin)",
+        "INSERT INTO e VALUES (1, 1, 'z', 'zeta', 'b'), (2, 1, 'a', 'alpha,mid', 'A'), (3, 2, 'B', 'mid', 'a')",
+        query,
+    );
+    replay(
+        &mut conn,
+        "enum_minmax",
+        query,
+        &[
+            "INSERT INTO e VALUES (4, 2, 'm', 'zeta,mid', 'b')",
+            "UPDATE e SET grade = 'z' WHERE id = 2",
+            "DELETE FROM e WHERE id = 1",
+            "UPDATE e SET g = 1 WHERE id = 3",
+        ],
+    );
+}
+
+#[test]
+fn min_max_of_an_indexed_enum_is_refused() {
+    // With an index MariaDB answers in member order, without one in string order.
+    let db = common::fresh_db("enum_indexed");
+    let mut conn = db.conn();
+    conn.query_drop(
+        "CREATE TABLE e (id INT PRIMARY KEY, g INT, grade ENUM('z','a'), KEY (g, grade))",
+    )
+    .unwrap();
+    let err = create(
+        &db.opts(),
+        "enum_indexed",
+        "SELECT g, MIN(grade) FROM e GROUP BY g",
+        &CreateOptions::default(),
+        &Control::new(),
+        &mut |_| {},
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("member order"), "{err}");
+    create(
+        &db.opts(),
+        "enum_concat",
+        "SELECT g, MIN(CONCAT(grade)) AS lo FROM e GROUP BY g",
+        &CreateOptions::default(),
+        &Control::new(),
+        &mut |_| {},
+    )
+    .unwrap();
+}
+
+/// A table whose rows can be refused by UPDATE IGNORE in every way MariaDB still fires
+/// AFTER UPDATE for: a duplicate primary key, a duplicate UNIQUE value, a missing parent, a
+/// referencing child.
+const KEYED: &str = "CREATE TABLE u (
+    id INT PRIMARY KEY,
+    code VARCHAR(8) COLLATE utf8mb4_general_ci NOT NULL UNIQUE,
+    g CHAR(1) NOT NULL,
+    n INT NOT NULL,
+    pid INT NULL,
+    FOREIGN KEY (pid) REFERENCES p (id)
+)";
+
+#[test]
+fn update_ignore_of_a_refused_row_changes_nothing() {
+    let query =
+        "SELECT g, COUNT(*) AS c, SUM(n) AS s, MIN(code) AS lo, MAX(id) AS hi FROM u GROUP BY g";
+    let db = common::fresh_db("upd_ignore");
+    let mut conn = db.conn();
+    conn.query_drop("CREATE TABLE p (id INT PRIMARY KEY)")
+        .unwrap();
+    conn.query_drop("INSERT INTO p VALUES (1), (2)").unwrap();
+    conn.query_drop(KEYED).unwrap();
+    conn.query_drop(
+        "CREATE TABLE child (id INT PRIMARY KEY, uid INT, FOREIGN KEY (uid) REFERENCES u (id))",
+    )
+    .unwrap();
+    conn.query_drop(
+        "INSERT INTO u VALUES (1, 'k1', 'a', 10, 1), (2, 'k2', 'a', 20, NULL), (3, 'k3', 'b', 30, 2), (5, 'k5', 'b', 50, NULL)",
+    )
+    .unwrap();
+    conn.query_drop("INSERT INTO child VALUES (1, 5)").unwrap();
+    create(
+        &db.opts(),
+        "upd_ignore",
+        query,
+        &CreateOptions::default(),
+        &Control::new(),
+        &mut |_| {},
+    )
+    .unwrap();
+    replay(
+        &mut conn,
+        "upd_ignore",
+        query,
+        &[
+            // The issue's repro: k1 exists, so the row stays k3 / b.
+            "UPDATE IGNORE u SET code = 'k1', g = 'z' WHERE code = 'k3'",
+            // A duplicate primary key, with a group move.
+            "UPDATE IGNORE u SET id = 1, g = 'z', n = 99 WHERE id = 3",
+            // A duplicate under the column's collation ('K2' = 'k2'); a case-only change of
+            // the row's own value is not a conflict and must count.
+            "UPDATE IGNORE u SET code = 'K2', g = 'c' WHERE id = 1",
+            "UPDATE IGNORE u SET code = 'K1', g = 'c' WHERE id = 1",
+            // A parent that does not exist; a row that a child references.
+            "UPDATE IGNORE u SET pid = 99, g = 'd' WHERE id = 2",
+            "UPDATE IGNORE u SET id = 6, g = 'd' WHERE id = 5",
+            // Key shifts: descending succeeds row by row, ascending refuses some rows.
+            "UPDATE IGNORE u SET id = id + 1, g = 'e' WHERE id < 5 ORDER BY id DESC",
+            "UPDATE IGNORE u SET id = id + 1, g = 'f' ORDER BY id ASC",
+            "UPDATE IGNORE u SET code = CONCAT(code, 'x'), g = 'g' WHERE id > 2",
+            // Multi-table UPDATE IGNORE refuses the same way.
+            "UPDATE IGNORE u JOIN p ON p.id = 1 SET u.id = 2, u.g = 'h' WHERE u.id = 3",
+        ],
+    );
+    // Inside a transaction, under each isolation level.
+    for level in ["READ COMMITTED", "REPEATABLE READ"] {
+        conn.query_drop(format!("SET SESSION TRANSACTION ISOLATION LEVEL {level}"))
+            .unwrap();
+        conn.query_drop("START TRANSACTION").unwrap();
+        conn.query_drop("UPDATE IGNORE u SET id = 2, g = 'i' WHERE id = 4")
+            .unwrap();
+        conn.query_drop("COMMIT").unwrap();
+        assert_same(&mut conn, "upd_ignore", query, Strings::Exact, level);
+    }
+}
+
+#[test]
+fn a_row_committed_after_the_writers_snapshot_is_seen_as_refused() {
+    // Under REPEATABLE READ a plain read inside the trigger would not see row 3 (committed
+    // after the writer's snapshot), and would take the refused update for a real one.
+    let query = "SELECT g, COUNT(*) AS c, SUM(n) AS s FROM u GROUP BY g";
+    let db = common::fresh_db("upd_ignore_rr");
+    let mut conn = db.conn();
+    conn.query_drop("CREATE TABLE p (id INT PRIMARY KEY)")
+        .unwrap();
+    conn.query_drop(KEYED).unwrap();
+    conn.query_drop("INSERT INTO u VALUES (1, 'k1', 'a', 10, NULL)")
+        .unwrap();
+    create(
+        &db.opts(),
+        "upd_ignore_rr",
+        query,
+        &CreateOptions::default(),
+        &Control::new(),
+        &mut |_| {},
+    )
+    .unwrap();
+    let mut writer = db.conn();
+    writer
+        .query_drop("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        .unwrap();
+    writer.query_drop("START TRANSACTION").unwrap();
+    writer.query_drop("SELECT COUNT(*) FROM u").unwrap();
+    conn.query_drop("INSERT INTO u VALUES (3, 'k3', 'b', 30, NULL)")
+        .unwrap();
+    writer
+        .query_drop("UPDATE IGNORE u SET id = 1, g = 'z' WHERE id = 3")
+        .unwrap();
+    writer.query_drop("COMMIT").unwrap();
+    assert_same(&mut conn, "upd_ignore_rr", query, Strings::Exact, "RR");
+}
+
+#[test]
+fn writers_session_settings_do_not_change_stored_values() {
+    // The session-dependent spellings are refused (engine_rejections); these are what the
+    // refusals suggest, written by sessions with other settings.
+    let query = "SELECT DATE_FORMAT(d, '%M', 'en_US') AS m, WEEK(d, 0) AS w, n DIV 4 AS q, COUNT(*) AS c, MAX(DATE_FORMAT(d, '%W %b', 'en_US')) AS day FROM s GROUP BY m, w, q";
+    let (db, mut conn) = ready(
+        "sessions",
+        "CREATE TABLE s (id INT PRIMARY KEY, d DATE NOT NULL, n INT NOT NULL)",
+        "INSERT INTO s VALUES (1, '2026-01-04', 5), (2, '2026-01-05', 9)",
+        query,
+    );
+    let mut writer = db.conn();
+    writer
+        .query_drop(
+            "SET lc_time_names = 'de_DE', default_week_format = 3, div_precision_increment = 0",
+        )
+        .unwrap();
+    for (i, stmt) in [
+        "INSERT INTO s VALUES (3, '2026-01-04', 6)",
+        "INSERT INTO s VALUES (4, '2026-03-01', 11)",
+        "UPDATE s SET d = '2026-01-11' WHERE id = 1",
+        "DELETE FROM s WHERE id = 2",
+    ]
+    .iter()
+    .enumerate()
+    {
+        writer.query_drop(stmt).unwrap();
+        assert_same(
+            &mut conn,
+            "sessions",
+            query,
+            Strings::Exact,
+            &format!("{i}: {stmt}"),
+        );
+    }
+}
+
+#[test]
+fn a_prepared_xa_transaction_of_a_gone_client_is_waited_for_by_nobody_so_create_refuses() {
+    let query = "SELECT g, COUNT(*) AS c, SUM(n) AS s FROM x GROUP BY g";
+    // Its own server: a prepared XA transaction is server-wide and would stop the other tests'
+    // creates too.
+    let server = PrivateServer::start().expect("a private server");
+    let mut conn = Conn::new(server.opts()).unwrap();
+    conn.query_drop("CREATE DATABASE xa").unwrap();
+    let opts = server.opts_for_db("xa");
+    let mut conn = Conn::new(opts.clone()).unwrap();
+    conn.query_drop("CREATE TABLE x (id INT PRIMARY KEY, g INT NOT NULL, n INT NOT NULL)")
+        .unwrap();
+    conn.query_drop("INSERT INTO x VALUES (1, 1, 10), (2, 1, 20)")
+        .unwrap();
+    {
+        // Prepared, then the client goes away: it holds no metadata lock any more.
+        let mut xa = Conn::new(opts.clone()).unwrap();
+        for stmt in [
+            "XA START 'lt_gone'",
+            "INSERT INTO x VALUES (3, 1, 30)",
+            "UPDATE x SET n = n + 1 WHERE id = 1",
+            "XA END 'lt_gone'",
+            "XA PREPARE 'lt_gone'",
+        ] {
+            xa.query_drop(stmt).unwrap();
+        }
+    }
+    let err = create(
+        &opts,
+        "prepared_xa",
+        query,
+        &CreateOptions::default(),
+        &Control::new(),
+        &mut |_| {},
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("prepared XA") && err.contains("'lt_gone'"),
+        "{err}"
+    );
+    let left: Vec<String> = conn
+        .query(format!(
+            "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'xa' AND TABLE_NAME NOT IN ('x', '_lightning_catalog')"
+        ))
+        .unwrap();
+    assert!(left.is_empty(), "left behind: {left:?}");
+    conn.query_drop("XA COMMIT 'lt_gone'").unwrap();
+    create(
+        &opts,
+        "prepared_xa",
+        query,
+        &CreateOptions::default(),
+        &Control::new(),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_same(
+        &mut conn,
+        "prepared_xa",
+        query,
+        Strings::Exact,
+        "after XA COMMIT",
+    );
+}
+
+#[test]
+fn a_cascade_into_the_primary_key_is_refused_even_when_the_summary_does_not_read_it() {
+    // ON UPDATE CASCADE rewrites `pid` without a trigger; a resumed backfill counted the rows it
+    // moved between checkpoint regions twice.
+    let db = common::fresh_db("cascade_pk");
+    let mut conn = db.conn();
+    conn.query_drop("CREATE TABLE p (id INT PRIMARY KEY)")
+        .unwrap();
+    conn.query_drop(
+        "CREATE TABLE t (pid INT NOT NULL, n INT NOT NULL, g INT, PRIMARY KEY (pid, n),
+           CONSTRAINT moves_pid FOREIGN KEY (pid) REFERENCES p (id) ON UPDATE CASCADE)",
+    )
+    .unwrap();
+    let err = create(
+        &db.opts(),
+        "cascade_pk",
+        "SELECT g, COUNT(*) FROM t GROUP BY g",
+        &CreateOptions::default(),
+        &Control::new(),
+        &mut |_| {},
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("moves_pid") && err.contains("ON UPDATE CASCADE"),
+        "{err}"
+    );
+}
+
+#[test]
+fn sums_that_decimal_65_could_not_hold_are_refused() {
+    // AVG of DECIMAL(65,0) holding 10^62 and 3 came out as 9999...9.9999; a DECIMAL(65,30) sum
+    // past 10^35 was capped in the state.
+    let db = common::fresh_db("wide_decimal");
+    let mut conn = db.conn();
+    conn.query_drop(
+        "CREATE TABLE w (id INT PRIMARY KEY, z DECIMAL(65,0), d DECIMAL(65,30), ok DECIMAL(47,10))",
+    )
+    .unwrap();
+    conn.query_drop("INSERT INTO w VALUES (1, 1e46, 1e34, 1e36), (2, 3, 5e34, 3)")
+        .unwrap();
+    for (i, q) in ["SELECT AVG(z) FROM w", "SELECT SUM(d) FROM w"]
+        .iter()
+        .enumerate()
+    {
+        let err = create(
+            &db.opts(),
+            &format!("wide{i}"),
+            q,
+            &CreateOptions::default(),
+            &Control::new(),
+            &mut |_| {},
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("18 digits of room"), "{q}: {err}");
+    }
+    let query = "SELECT SUM(ok) AS s, AVG(ok) AS a FROM w";
+    create(
+        &db.opts(),
+        "fits",
+        query,
+        &CreateOptions::default(),
+        &Control::new(),
+        &mut |_| {},
+    )
+    .unwrap();
+    conn.query_drop(
+        "INSERT INTO w VALUES (3, 0, 0, 99999999999999999999999999999999999.9999999999)",
+    )
+    .unwrap();
+    assert_same(
+        &mut conn,
+        "fits",
+        query,
+        Strings::Exact,
+        "widest accepted DECIMAL",
+    );
+}
