@@ -482,12 +482,15 @@ pub fn run_rebuild(ctx: &Ctx, args: &RebuildArgs) -> anyhow::Result<i32> {
 struct Dropped {
     schema: Option<String>,
     name: String,
-    /// Whether anything of the summary existed.
+    /// Whether the catalog had the summary.
     existed: bool,
     dropped: Vec<String>,
+    /// Objects named like the summary's that nothing proves ours: not dropped.
+    left_alone: Vec<lifecycle::LeftAlone>,
 }
 
-/// Runs `lightning drop`; dropping a missing summary is not an error.
+/// Runs `lightning drop`; dropping a missing summary is not an error, and removes only
+/// leftovers that carry proof they are LightningTables'.
 pub fn run_drop(ctx: &Ctx, args: &DropArgs) -> anyhow::Result<i32> {
     let opts = connection_opts(ctx)?;
     let (schema, name) = match lifecycle::locate(&opts, &args.name) {
@@ -495,32 +498,51 @@ pub fn run_drop(ctx: &Ctx, args: &DropArgs) -> anyhow::Result<i32> {
         Err(LifecycleError::NotFound(n)) => (None, n),
         Err(e) => return Err(failure(e)),
     };
-    let dropped = match &schema {
-        Some(s) => {
-            lifecycle::drop_summary(&opts, s, &name)
-                .map_err(failure)?
-                .dropped
-        }
-        None => Vec::new(),
+    let report = match &schema {
+        Some(s) => lifecycle::drop_summary(&opts, s, &name).map_err(failure)?,
+        None => lifecycle::DropReport::default(),
     };
     let out = Dropped {
-        existed: !dropped.is_empty(),
+        existed: report.cataloged,
         schema,
         name,
-        dropped,
+        dropped: report.dropped,
+        left_alone: report.left_alone,
     };
+    if ctx.json() {
+        print_json(&out)?;
+    } else {
+        print!("{}", render_drop(&out));
+    }
+    Ok(exit::OK)
+}
+
+/// What `drop` did, in words: the summary, or the lack of one, then what was left alone.
+fn render_drop(out: &Dropped) -> String {
     let what = match &out.schema {
         Some(s) => format!("{s}.{}", out.name),
         None => out.name.clone(),
     };
-    if ctx.json() {
-        print_json(&out)?;
-    } else if out.existed {
-        println!("Dropped {what}: {}.", out.dropped.join(", "));
+    let mut text = String::new();
+    if out.existed {
+        let _ = writeln!(text, "Dropped {what}: {}.", out.dropped.join(", "));
+    } else if out.dropped.is_empty() {
+        let _ = writeln!(text, "No summary {what} in the catalog; nothing to drop.");
     } else {
-        println!("No summary {what}; nothing to drop.");
+        let _ = writeln!(
+            text,
+            "No summary {what} in the catalog; removed leftovers that carry LightningTables' marks: {}.",
+            out.dropped.join(", ")
+        );
     }
-    Ok(exit::OK)
+    for l in &out.left_alone {
+        let _ = writeln!(
+            text,
+            "Left alone {}, not LightningTables': {}.",
+            l.object, l.reason
+        );
+    }
+    text
 }
 
 #[cfg(test)]

@@ -73,6 +73,9 @@ impl JobView {
             Event::Throttled { variable, value } => {
                 self.phase = format!("throttled: {variable} = {value}");
             }
+            Event::LeftAlone { object, .. } => {
+                self.phase = format!("left alone {object}: not ours");
+            }
             Event::Done { .. } => {
                 self.phase = "done".into();
                 if let Some(p) = &mut self.progress {
