@@ -257,7 +257,13 @@ fn a_failed_create_removes_only_what_it_made() {
     assert_eq!(kept.len(), 4, "the user's objects: {kept:?}");
     let note: Option<String> = conn.query_first("SELECT note FROM `_lt_c_g1_mm0`").unwrap();
     assert_eq!(note.as_deref(), Some("mine"));
+}
 
+#[test]
+fn create_never_replaces_a_view_made_after_its_collision_check() {
+    let db = common::fresh_db("own_view");
+    let mut conn = db.conn();
+    make_table(&mut conn, 200);
     // Only the view's name is taken: create must fail rather than replace the user's view.
     let mut other = db.conn();
     let err = create(&db.opts(), "v", BY_G, &quick(), &Control::new(), &mut |e| {
