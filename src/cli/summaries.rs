@@ -145,7 +145,7 @@ pub fn render_list(reports: &[StatusReport]) -> String {
 
 /// Status word with what needs attention.
 fn short_status(r: &StatusReport) -> String {
-    if !r.triggers_present || r.missing_definer.is_some() {
+    if r.broken() {
         "BROKEN".into()
     } else if r.base_altered {
         "STALE".into()
@@ -277,10 +277,18 @@ pub fn render_status(r: &StatusReport, colour: bool) -> String {
                 "MISSING: changes to the base table are not applied".into()
             },
         ),
+        ("Access", access(r)),
         ("Base table altered", yes_no(r.base_altered).into()),
         (
             "Groups",
-            r.groups.map_or_else(|| "unknown".into(), |g| g.to_string()),
+            match (r.groups, &r.read_error) {
+                (Some(g), _) => g.to_string(),
+                (None, Some(e)) => format!(
+                    "unknown: reading the summary failed ({})",
+                    super::output::one_line(e)
+                ),
+                (None, None) => "unknown".into(),
+            },
         ),
         ("State size", bytes(r.size_bytes)),
         (
@@ -311,6 +319,26 @@ pub fn render_status(r: &StatusReport, colour: bool) -> String {
         let _ = writeln!(out, "{k:<width$}  {v}");
     }
     out
+}
+
+/// How the summary is read: as whom, and what a reader needs.
+fn access(r: &StatusReport) -> String {
+    let name = format!("{}.{}", r.entry.schema, r.entry.name);
+    let definer = r.view_definer.as_deref().unwrap_or("?");
+    match r.view_security.as_deref() {
+        None => "MISSING: the view does not exist".into(),
+        Some("DEFINER") => match &r.missing_view_definer {
+            Some(d) => format!(
+                "reads as {d}, an account that no longer exists: every read fails"
+            ),
+            None => format!(
+                "SQL SECURITY DEFINER, reads as {definer}: GRANT SELECT ON {name} is all a reader needs"
+            ),
+        },
+        Some(other) => format!(
+            "SQL SECURITY {other}: readers also need SELECT on the state tables; rebuild makes it DEFINER"
+        ),
+    }
 }
 
 /// `512 B`, `64.0 KiB`, `3.2 MiB`.
