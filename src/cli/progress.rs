@@ -159,6 +159,9 @@ impl ProgressView {
                     ));
                 }
             }
+            Event::LeftAlone { object, reason } => {
+                self.note(&format!("Left alone {object}, not LightningTables': {reason}."))
+            }
             Event::Done { rows, seconds } => {
                 if let Some(bar) = self.bar.take() {
                     bar.finish_and_clear();

@@ -145,7 +145,7 @@ pub fn render_list(reports: &[StatusReport]) -> String {
 
 /// Status word with what needs attention.
 fn short_status(r: &StatusReport) -> String {
-    if !r.triggers_present || r.missing_definer.is_some() {
+    if r.broken() {
         "BROKEN".into()
     } else if r.base_altered {
         "STALE".into()
@@ -277,10 +277,18 @@ pub fn render_status(r: &StatusReport, colour: bool) -> String {
                 "MISSING: changes to the base table are not applied".into()
             },
         ),
+        ("Access", access(r)),
         ("Base table altered", yes_no(r.base_altered).into()),
         (
             "Groups",
-            r.groups.map_or_else(|| "unknown".into(), |g| g.to_string()),
+            match (r.groups, &r.read_error) {
+                (Some(g), _) => g.to_string(),
+                (None, Some(e)) => format!(
+                    "unknown: reading the summary failed ({})",
+                    super::output::one_line(e)
+                ),
+                (None, None) => "unknown".into(),
+            },
         ),
         ("State size", bytes(r.size_bytes)),
         (
@@ -311,6 +319,26 @@ pub fn render_status(r: &StatusReport, colour: bool) -> String {
         let _ = writeln!(out, "{k:<width$}  {v}");
     }
     out
+}
+
+/// How the summary is read: as whom, and what a reader needs.
+fn access(r: &StatusReport) -> String {
+    let name = format!("{}.{}", r.entry.schema, r.entry.name);
+    let definer = r.view_definer.as_deref().unwrap_or("?");
+    match r.view_security.as_deref() {
+        None => "MISSING: the view does not exist".into(),
+        Some("DEFINER") => match &r.missing_view_definer {
+            Some(d) => format!(
+                "reads as {d}, an account that no longer exists: every read fails"
+            ),
+            None => format!(
+                "SQL SECURITY DEFINER, reads as {definer}: GRANT SELECT ON {name} is all a reader needs"
+            ),
+        },
+        Some(other) => format!(
+            "SQL SECURITY {other}: readers also need SELECT on the state tables; rebuild makes it DEFINER"
+        ),
+    }
 }
 
 /// `512 B`, `64.0 KiB`, `3.2 MiB`.
@@ -482,12 +510,15 @@ pub fn run_rebuild(ctx: &Ctx, args: &RebuildArgs) -> anyhow::Result<i32> {
 struct Dropped {
     schema: Option<String>,
     name: String,
-    /// Whether anything of the summary existed.
+    /// Whether the catalog had the summary.
     existed: bool,
     dropped: Vec<String>,
+    /// Objects named like the summary's that nothing proves ours: not dropped.
+    left_alone: Vec<lifecycle::LeftAlone>,
 }
 
-/// Runs `lightning drop`; dropping a missing summary is not an error.
+/// Runs `lightning drop`; dropping a missing summary is not an error, and removes only
+/// leftovers that carry proof they are LightningTables'.
 pub fn run_drop(ctx: &Ctx, args: &DropArgs) -> anyhow::Result<i32> {
     let opts = connection_opts(ctx)?;
     let (schema, name) = match lifecycle::locate(&opts, &args.name) {
@@ -495,32 +526,51 @@ pub fn run_drop(ctx: &Ctx, args: &DropArgs) -> anyhow::Result<i32> {
         Err(LifecycleError::NotFound(n)) => (None, n),
         Err(e) => return Err(failure(e)),
     };
-    let dropped = match &schema {
-        Some(s) => {
-            lifecycle::drop_summary(&opts, s, &name)
-                .map_err(failure)?
-                .dropped
-        }
-        None => Vec::new(),
+    let report = match &schema {
+        Some(s) => lifecycle::drop_summary(&opts, s, &name).map_err(failure)?,
+        None => lifecycle::DropReport::default(),
     };
     let out = Dropped {
-        existed: !dropped.is_empty(),
+        existed: report.cataloged,
         schema,
         name,
-        dropped,
+        dropped: report.dropped,
+        left_alone: report.left_alone,
     };
+    if ctx.json() {
+        print_json(&out)?;
+    } else {
+        print!("{}", render_drop(&out));
+    }
+    Ok(exit::OK)
+}
+
+/// What `drop` did, in words: the summary, or the lack of one, then what was left alone.
+fn render_drop(out: &Dropped) -> String {
     let what = match &out.schema {
         Some(s) => format!("{s}.{}", out.name),
         None => out.name.clone(),
     };
-    if ctx.json() {
-        print_json(&out)?;
-    } else if out.existed {
-        println!("Dropped {what}: {}.", out.dropped.join(", "));
+    let mut text = String::new();
+    if out.existed {
+        let _ = writeln!(text, "Dropped {what}: {}.", out.dropped.join(", "));
+    } else if out.dropped.is_empty() {
+        let _ = writeln!(text, "No summary {what} in the catalog; nothing to drop.");
     } else {
-        println!("No summary {what}; nothing to drop.");
+        let _ = writeln!(
+            text,
+            "No summary {what} in the catalog; removed leftovers that carry LightningTables' marks: {}.",
+            out.dropped.join(", ")
+        );
     }
-    Ok(exit::OK)
+    for l in &out.left_alone {
+        let _ = writeln!(
+            text,
+            "Left alone {}, not LightningTables': {}.",
+            l.object, l.reason
+        );
+    }
+    text
 }
 
 #[cfg(test)]

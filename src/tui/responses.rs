@@ -224,7 +224,15 @@ impl App {
             JobOutcome::Dropped { name, report } => {
                 self.set_status(
                     StatusKind::Ok,
-                    strings::dropped(&name, report.dropped.len()),
+                    strings::dropped(
+                        &name,
+                        report.dropped.len(),
+                        &report
+                            .left_alone
+                            .iter()
+                            .map(|l| l.object.clone())
+                            .collect::<Vec<_>>(),
+                    ),
                 );
                 self.summaries.jobs.retain(|j| j.name != name);
                 self.refresh_summaries();

@@ -280,7 +280,12 @@ pub fn report(name: &str, status: &str) -> StatusReport {
         backfill_running: false,
         base_altered: false,
         missing_definer: None,
+        view_present: true,
+        view_security: Some("DEFINER".into()),
+        view_definer: Some("app@%".into()),
+        missing_view_definer: None,
         groups: None,
+        read_error: None,
         size_bytes: 16384,
         summary: "ready: exact and maintained".into(),
     }

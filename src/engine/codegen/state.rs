@@ -61,6 +61,18 @@ pub fn key_col(i: usize) -> String {
     format!("k{i}")
 }
 
+/// The COMMENT of summary `summary`'s state tables: what a cleanup takes as proof that a table
+/// named like a state table is ours (see `lifecycle::ownership`).
+pub fn state_comment(summary: &str) -> String {
+    format!("LightningTables state of summary {summary}")
+}
+
+/// The COMMENT of summary `summary`'s MIN/MAX multiset tables (the same proof as
+/// [`state_comment`]).
+pub fn multiset_comment(summary: &str) -> String {
+    format!("LightningTables MIN/MAX multiset of summary {summary}")
+}
+
 /// Column name of the NULL flag of group key `i`.
 pub fn key_null_col(i: usize) -> String {
     format!("k{i}_null")
@@ -109,7 +121,7 @@ impl Gen<'_> {
             self.qualified(&self.names.state),
             cols.join(",\n  "),
             pk.join(", "),
-            string_literal(&format!("LightningTables state of summary {}", self.names.view)),
+            string_literal(&state_comment(&self.names.view)),
         )];
         for (j, t) in self.types.minmax.iter().enumerate() {
             let mut cols = key_defs.clone();
@@ -124,10 +136,7 @@ impl Gen<'_> {
                 self.qualified(&self.names.minmax[j]),
                 cols.join(",\n  "),
                 pk.join(", "),
-                string_literal(&format!(
-                    "LightningTables MIN/MAX multiset of summary {}",
-                    self.names.view
-                )),
+                string_literal(&multiset_comment(&self.names.view)),
             ));
         }
         out

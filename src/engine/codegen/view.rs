@@ -261,10 +261,24 @@ impl Gen<'_> {
         e
     }
 
-    /// `CREATE OR REPLACE VIEW` for the user's view.
+    /// `CREATE OR REPLACE VIEW` for the user's view (a rebuild or resume switching it to another
+    /// generation).
     pub fn view_ddl(&self) -> String {
+        self.view_statement("CREATE OR REPLACE")
+    }
+
+    /// `CREATE VIEW` for the user's view, for `create`: should someone take the name after the
+    /// collision check, creating fails instead of replacing their view.
+    pub fn new_view_ddl(&self) -> String {
+        self.view_statement("CREATE")
+    }
+
+    /// `SQL SECURITY DEFINER`: the view reads the state tables as the account that made it (as
+    /// the triggers write them), so `GRANT SELECT` on the summary alone lets an account read it,
+    /// without access to the state tables or the base table (docs/security.md).
+    fn view_statement(&self, create: &str) -> String {
         format!(
-            "CREATE OR REPLACE SQL SECURITY INVOKER VIEW {} AS {}",
+            "{create} SQL SECURITY DEFINER VIEW {} AS {}",
             self.qualified(&self.names.view),
             self.view_select()
         )

@@ -1,13 +1,14 @@
 //! `create` and `resume`.
 
 use super::backfill::{self, Checkpoint};
-use super::lock::{install_triggers, run_locked, LockOutcome, LockPlan};
+use super::lock::{run_locked, LockOutcome, LockPlan};
+use super::ownership;
 use super::regions;
 use super::session::{claim, fingerprint, object_exists, open, trigger_exists};
 use super::{sql, Control, CreateOptions, Event, Job, LifecycleError};
 use crate::db::introspect::prepare;
 use crate::engine::catalog::{self, status};
-use crate::engine::codegen::{drop_state_sql, drop_triggers_sql, Gen, GenOptions};
+use crate::engine::codegen::{Gen, GenOptions};
 use crate::engine::ident::quote_qualified;
 use mysql::prelude::Queryable;
 use mysql::{Conn, Opts};
@@ -78,7 +79,7 @@ pub fn create(
     let schema = gen.names.schema.clone();
 
     let mut statements = table_statements(&gen);
-    statements.push(gen.view_ddl());
+    statements.push(gen.new_view_ddl());
     statements.extend(trigger_statements(&gen.triggers()));
     on_event(Event::Prepared { statements });
 
@@ -123,7 +124,7 @@ pub fn create(
         }
         Err(e) => {
             // Never went live: remove everything we created.
-            cleanup(opts, &mut admin, &gen, name, options);
+            cleanup(opts, &mut admin, &gen, name, options, &mut *job.on_event);
             Err(e)
         }
     }
@@ -139,7 +140,7 @@ fn create_objects(
     for ddl in table_statements(gen) {
         sql(admin.query_drop(&ddl), "creating the state table")?;
     }
-    sql(admin.query_drop(gen.view_ddl()), "creating the view")?;
+    sql(admin.query_drop(gen.new_view_ddl()), "creating the view")?;
     let mut snapshot = open(job.opts)?;
     let lock = go_live(
         job,
@@ -328,22 +329,23 @@ fn check_collisions(conn: &mut Conn, gen: &Gen<'_>, name: &str) -> Result<(), Li
 }
 
 /// Best-effort removal of everything `create` made when it never went live. Dropping a trigger
-/// takes the same metadata lock as creating one, so it is bounded the same way.
-fn cleanup(opts: &Opts, conn: &mut Conn, gen: &Gen<'_>, name: &str, options: &CreateOptions) {
+/// takes the same metadata lock as creating one, so it is bounded the same way. Only objects
+/// proven ours are removed: one of the names may have been taken by someone else after the
+/// collision check (which is what made `create` fail), and that object stays.
+fn cleanup(
+    opts: &Opts,
+    conn: &mut Conn,
+    gen: &Gen<'_>,
+    name: &str,
+    options: &CreateOptions,
+    on_event: &mut dyn FnMut(Event),
+) {
     let _ = conn.query_drop("UNLOCK TABLES");
     let patient = CreateOptions {
         lock_attempts: options.lock_attempts.max(20),
         ..options.clone()
     };
-    if let Err(e) = install_triggers(
-        opts,
-        conn,
-        &drop_triggers_sql(&gen.names),
-        &gen.base,
-        &patient,
-        None,
-        &mut |_| {},
-    ) {
+    if let Err(e) = ownership::drop_triggers(opts, conn, &gen.names, &patient, on_event) {
         // A trigger may be left writing the state table: keep the table and the catalog entry
         // so that the base table stays writable and `drop` can finish the job.
         let _ = catalog::set_status(
@@ -357,10 +359,7 @@ fn cleanup(opts: &Opts, conn: &mut Conn, gen: &Gen<'_>, name: &str, options: &Cr
         );
         return;
     }
-    // Only drop the view if it is ours (the collision check guaranteed it did not exist).
-    let _ = conn.query_drop(crate::engine::codegen::drop_view_sql(&gen.names));
-    for s in drop_state_sql(&gen.names) {
-        let _ = conn.query_drop(s);
-    }
+    let _ = ownership::drop_view(conn, &gen.names.schema, name, on_event);
+    let _ = ownership::drop_generation(conn, &gen.names, on_event);
     let _ = catalog::remove(conn, &gen.names.schema, name);
 }

@@ -7,6 +7,7 @@ mod create;
 mod drop;
 mod keyrange;
 mod lock;
+mod ownership;
 mod partials;
 mod rebuild;
 mod regions;
@@ -19,6 +20,7 @@ mod validate;
 pub use backfill::{Checkpoint, ChunkPolicy, Progress};
 pub use create::{create, slots_for, CreateReport};
 pub use drop::{drop_summary, DropReport};
+pub use ownership::LeftAlone;
 pub use rebuild::rebuild;
 pub use resume::resume;
 pub use status::{list, locate, status, StatusReport};
@@ -78,6 +80,15 @@ pub enum LifecycleError {
     /// The operation does not apply in the summary's current state.
     #[error("{0}")]
     State(String),
+    /// An object named like one the operation must create exists and nothing proves it is
+    /// ours, so it was not dropped.
+    #[error("{object} is in the way and is not LightningTables' ({reason}); rename or drop it yourself, then retry")]
+    InTheWay {
+        /// `kind schema.name`.
+        object: String,
+        /// What is missing from the proof that it is ours.
+        reason: String,
+    },
 }
 
 impl LifecycleError {
@@ -231,6 +242,14 @@ pub enum Event {
         variable: String,
         /// Its value.
         value: u64,
+    },
+    /// An object named like one of the summary's was not removed: nothing proves it is ours
+    /// (see `ownership`), so it is someone else's.
+    LeftAlone {
+        /// `table NAME`, `view NAME` or `trigger NAME`.
+        object: String,
+        /// What is missing from the proof.
+        reason: String,
     },
     /// Backfill finished.
     Done {

@@ -4,13 +4,14 @@
 use super::backfill::Checkpoint;
 use super::create::{go_live, run_backfill, CreateReport};
 use super::lock::{install_triggers, run_locked, LockPlan};
+use super::ownership;
 use super::regions;
 use super::session::{fingerprint, open, open_claimed};
 use super::{sql, Control, CreateOptions, Event, Job, LifecycleError};
 use crate::db::introspect::prepare;
 use crate::engine::catalog::{self, status};
 use crate::engine::codegen::triggers::combined_triggers;
-use crate::engine::codegen::{drop_state_sql, GenOptions, Names};
+use crate::engine::codegen::{GenOptions, Names};
 use mysql::prelude::Queryable;
 use mysql::Opts;
 
@@ -45,10 +46,8 @@ pub fn rebuild(
     let new_gen = new.gen(name, new_options)?;
     let new_regions = regions::plan(&mut admin, &new.table, &new_gen.base, options.checkpoints)?;
     let new_gen = new_gen.with_regions(Some(new_regions));
-    // A leftover of an interrupted rebuild would collide: remove it first.
-    for s in drop_state_sql(&new_gen.names) {
-        sql(admin.query_drop(s), "removing a leftover generation")?;
-    }
+    // A leftover of an interrupted rebuild would collide: remove it first (if it is ours).
+    ownership::clear_generation(&mut admin, &new_gen.names)?;
     for ddl in new_gen.state_ddl() {
         sql(admin.query_drop(ddl), "creating the new state table")?;
     }
@@ -177,19 +176,16 @@ pub fn rebuild(
     // nobody (no one else reads the old tables), and if it takes too long the table is left
     // for `drop` (which removes every generation) and the catalog says so.
     let _ = admin.query_drop("SET SESSION lock_wait_timeout = 60");
-    for s in drop_state_sql(&old_gen.names) {
-        if let Err(e) = admin.query_drop(&s) {
-            let _ = catalog::update(
-                &mut admin,
-                schema,
-                name,
-                &[(
-                    "error",
-                    format!("the previous generation could not be dropped ({e}); `drop` removes it with the summary").into(),
-                )],
-            );
-            break;
-        }
+    if let Err(e) = ownership::drop_generation(&mut admin, &old_gen.names, &mut *job.on_event) {
+        let _ = catalog::update(
+            &mut admin,
+            schema,
+            name,
+            &[(
+                "error",
+                format!("the previous generation could not be dropped ({e}); `drop` removes it with the summary").into(),
+            )],
+        );
     }
     Ok(report)
 }
@@ -223,8 +219,6 @@ fn abandon(
         );
         return;
     }
-    for s in drop_state_sql(names) {
-        let _ = conn.query_drop(s);
-    }
+    let _ = ownership::drop_generation(conn, names, &mut |_| {});
     let _ = catalog::set_status(conn, schema, name, status::READY, Some("rebuild abandoned"));
 }

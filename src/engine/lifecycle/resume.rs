@@ -4,13 +4,13 @@
 use super::backfill::Checkpoint;
 use super::create::{backfill_and_finalize, finalize, go_live, trigger_statements, CreateReport};
 use super::lock::LockOutcome;
+use super::ownership;
 use super::regions;
 use super::session::{connection_alive, fingerprint, open, open_claimed};
 use super::{sql, Control, CreateOptions, Event, Job, LifecycleError};
 use crate::db::introspect::{prepare, Prepared};
 use crate::engine::catalog::{self, status};
-use crate::engine::codegen::{drop_state_sql, Gen, GenOptions, Regions};
-use crate::engine::ident::quote_qualified;
+use crate::engine::codegen::{Gen, GenOptions, Regions};
 use mysql::prelude::Queryable;
 use mysql::{Conn, Opts};
 
@@ -154,9 +154,7 @@ fn restart(
     let gen = prepared.gen(name, gen_options)?;
     let regions = regions::plan(admin, &prepared.table, &gen.base, job.options.checkpoints)?;
     let gen = gen.with_regions(Some(regions.clone()));
-    for s in drop_state_sql(&gen.names) {
-        sql(admin.query_drop(s), "removing a leftover generation")?;
-    }
+    ownership::clear_generation(admin, &gen.names)?;
     for ddl in gen.state_ddl() {
         sql(admin.query_drop(ddl), "creating the state table")?;
     }
@@ -185,13 +183,7 @@ fn restart(
     // Every other generation: no trigger writes them any more.
     for (g, table) in generations(admin, schema, name)? {
         if g != gen_options.generation {
-            sql(
-                admin.query_drop(format!(
-                    "DROP TABLE IF EXISTS {}",
-                    quote_qualified(schema, &table)
-                )),
-                "dropping the old generation",
-            )?;
+            ownership::drop_tables(admin, schema, name, &[table], &mut *job.on_event)?;
         }
     }
     sql(

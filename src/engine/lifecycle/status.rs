@@ -25,8 +25,22 @@ pub struct StatusReport {
     /// The triggers' DEFINER when that account no longer exists (every write to the base table
     /// then fails); `None` when it exists or this connection may not look it up.
     pub missing_definer: Option<String>,
+    /// Whether the view (the summary itself) exists.
+    pub view_present: bool,
+    /// The view's `SQL SECURITY`: `DEFINER` (readers need `SELECT` on the summary only) or
+    /// `INVOKER` (made by an older version: readers also need the state tables).
+    pub view_security: Option<String>,
+    /// The account the view reads the state tables as, `user@host`.
+    pub view_definer: Option<String>,
+    /// The view's DEFINER when that account no longer exists (every read of the summary then
+    /// fails); `None` when it exists, the view is `INVOKER`, or this connection may not look it
+    /// up.
+    pub missing_view_definer: Option<String>,
     /// Groups in the summary.
     pub groups: Option<u64>,
+    /// Why reading the summary failed, when `status` tried (a lost privilege of the view's
+    /// definer, or of this account).
+    pub read_error: Option<String>,
     /// Bytes used by state tables (data + indexes).
     pub size_bytes: u64,
     /// Human verdict.
@@ -121,9 +135,33 @@ fn inspect(
         None => false,
     } || holder(conn, &entry.schema, &entry.name)?.is_some();
     let missing_definer = if triggers_present {
-        missing_definer(conn, &entry.schema, &format!("{p}_ins"))?
+        let definer: Option<String> = sql(
+            conn.exec_first(
+                "SELECT DEFINER FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? AND TRIGGER_NAME = ?",
+                (&entry.schema, format!("{p}_ins")),
+            ),
+            "reading the triggers' definer",
+        )?;
+        missing_account(conn, definer)
     } else {
         None
+    };
+    let view: Option<(String, String)> = sql(
+        conn.exec_first(
+            "SELECT SECURITY_TYPE, DEFINER FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+            (&entry.schema, &entry.name),
+        ),
+        "reading the view's definer",
+    )?;
+    let view_present = view.is_some();
+    let (view_security, view_definer) = match view {
+        Some((security, definer)) => (Some(security), Some(definer)),
+        None => (None, None),
+    };
+    // An INVOKER view reads as its reader: its definer does not matter.
+    let missing_view_definer = match view_security.as_deref() {
+        Some("DEFINER") => missing_account(conn, view_definer.clone()),
+        _ => None,
     };
     let base_altered = match table_meta(conn, &entry.schema, &entry.base_table) {
         Ok(t) => fingerprint(&t) != entry.base_fingerprint,
@@ -137,14 +175,17 @@ fn inspect(
         ),
         "measuring state size",
     )?;
-    let groups = if count_groups {
+    let (groups, read_error) = if count_groups && view_present {
         let q = format!(
             "SELECT COUNT(*) FROM {}",
             crate::engine::ident::quote_qualified(&entry.schema, &entry.name)
         );
-        conn.query_first::<u64, _>(q).ok().flatten()
+        match conn.query_first::<u64, _>(q) {
+            Ok(n) => (n, None),
+            Err(e) => (None, Some(e.to_string())),
+        }
     } else {
-        None
+        (None, None)
     };
     let summary = if !triggers_present {
         "BROKEN: triggers missing, the summary is not maintained; drop and create again".to_string()
@@ -152,6 +193,15 @@ fn inspect(
         format!(
             "BROKEN: the triggers run as {definer}, an account that no longer exists: every write to {} fails; create the account again, or run rebuild as another account",
             entry.base_table
+        )
+    } else if !view_present {
+        format!(
+            "BROKEN: the view {} is missing, so the summary cannot be read; run rebuild",
+            entry.name
+        )
+    } else if let Some(definer) = &missing_view_definer {
+        format!(
+            "BROKEN: the summary reads its state as {definer}, an account that no longer exists: every read of it fails; create the account again, or run rebuild as another account"
         )
     } else if base_altered {
         "STALE: the base table was altered; run rebuild".to_string()
@@ -178,38 +228,39 @@ fn inspect(
         backfill_running,
         base_altered,
         missing_definer,
+        view_present,
+        view_security,
+        view_definer,
+        missing_view_definer,
         groups,
+        read_error,
         size_bytes: size.unwrap_or(0),
         summary,
     })
 }
 
-/// The DEFINER of trigger `trigger` if that account is gone. Looking accounts up needs read
-/// access to `mysql.global_priv`; without it (or for a trigger that is gone) this says nothing.
-fn missing_definer(
-    conn: &mut mysql::Conn,
-    schema: &str,
-    trigger: &str,
-) -> Result<Option<String>, LifecycleError> {
-    let definer: Option<String> = sql(
-        conn.exec_first(
-            "SELECT DEFINER FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? AND TRIGGER_NAME = ?",
-            (schema, trigger),
-        ),
-        "reading the triggers' definer",
-    )?;
-    let Some(definer) = definer else {
-        return Ok(None);
-    };
-    let Some((user, host)) = definer.rsplit_once('@') else {
-        return Ok(None);
-    };
+/// `definer` (`user@host`, as information_schema shows a trigger's or a view's) if that
+/// account is gone. Looking accounts up needs read access to `mysql.global_priv`; without it (or
+/// without a definer) this says nothing.
+fn missing_account(conn: &mut mysql::Conn, definer: Option<String>) -> Option<String> {
+    let definer = definer?;
+    let (user, host) = definer.rsplit_once('@')?;
     let found: Result<Option<u64>, _> = conn.exec_first(
         "SELECT COUNT(*) FROM mysql.global_priv WHERE User = ? AND Host = ?",
         (user, host),
     );
-    Ok(match found {
+    match found {
         Ok(Some(0)) => Some(definer),
         _ => None,
-    })
+    }
+}
+
+impl StatusReport {
+    /// Whether the summary is broken: not maintained, or not readable.
+    pub fn broken(&self) -> bool {
+        !self.triggers_present
+            || self.missing_definer.is_some()
+            || !self.view_present
+            || self.missing_view_definer.is_some()
+    }
 }

@@ -73,6 +73,9 @@ impl JobView {
             Event::Throttled { variable, value } => {
                 self.phase = format!("throttled: {variable} = {value}");
             }
+            Event::LeftAlone { object, .. } => {
+                self.phase = format!("left alone {object}: not ours");
+            }
             Event::Done { .. } => {
                 self.phase = "done".into();
                 if let Some(p) = &mut self.progress {
@@ -326,7 +329,7 @@ fn draw_item(
             JobKind::Resume => "resuming".into(),
             JobKind::Rebuild => "rebuilding".into(),
         },
-        (Some(r), _) if !r.triggers_present || r.missing_definer.is_some() => "BROKEN".into(),
+        (Some(r), _) if r.broken() => "BROKEN".into(),
         (Some(r), _) if r.base_altered => "STALE".into(),
         (Some(r), _)
             if (r.entry.status == status::BACKFILLING || r.entry.status == status::REBUILDING)

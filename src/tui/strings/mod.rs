@@ -191,9 +191,17 @@ pub fn job_finished(verb: &str, name: &str, rows: u64, secs: f64, lock_ms: f64) 
     format!("{name} {verb}: {rows} rows backfilled in {secs:.1} s; writers paused {lock_ms:.1} ms.")
 }
 
-/// Status message after a summary was dropped.
-pub fn dropped(name: &str, objects: usize) -> String {
-    format!("{name} dropped ({objects} objects removed).")
+/// Status message after a summary was dropped; `left_alone` are objects named like its own that
+/// nothing proves ours, as `kind name`.
+pub fn dropped(name: &str, objects: usize, left_alone: &[String]) -> String {
+    if left_alone.is_empty() {
+        format!("{name} dropped ({objects} objects removed).")
+    } else {
+        format!(
+            "{name} dropped ({objects} objects removed); left alone, not ours: {}.",
+            left_alone.join(", ")
+        )
+    }
 }
 
 /// Status message while requests are pending for a long time.
