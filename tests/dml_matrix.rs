@@ -201,10 +201,10 @@ const PARTITIONED_TABLE: &str = "CREATE TABLE t (
   CONSTRAINT n_is_not_13 CHECK (n <> 13)
 ) ENGINE=InnoDB PARTITION BY RANGE (id) (PARTITION p0 VALUES LESS THAN (4), PARTITION p1 VALUES LESS THAN (100), PARTITION p2 VALUES LESS THAN MAXVALUE)";
 
-/// Foreign keys to a parent `p` holding every `n` and `u` of the starting rows.
+/// Foreign keys to a parent `p` holding every `u` and `g` of the starting rows (SMALL_INTS).
 const FK_ON_DELETE_CASCADE_TABLE: &str = concat!(
     "CREATE TABLE p (id INT NOT NULL PRIMARY KEY) ENGINE=InnoDB;
-INSERT INTO p VALUES (-8), (1), (2), (3), (4), (5), (6), (10), (20), (30), (40), (50), (60);
+INSERT INTO p VALUES (-8), (-3), (-1), (0), (1), (2), (3), (4), (5), (6), (7), (10), (20), (30), (40), (50), (60);
 ",
     "CREATE TABLE t (
   id INT NOT NULL PRIMARY KEY, u INT NULL, g {T} NULL, v {T} NULL, w {T} NULL, n INT NULL,
@@ -215,18 +215,18 @@ INSERT INTO p VALUES (-8), (1), (2), (3), (4), (5), (6), (10), (20), (30), (40),
 
 const FK_ON_UPDATE_CASCADE_READ_TABLE: &str = concat!(
     "CREATE TABLE p (id INT NOT NULL PRIMARY KEY) ENGINE=InnoDB;
-INSERT INTO p VALUES (-8), (1), (2), (3), (4), (5), (6), (10), (20), (30), (40), (50), (60);
+INSERT INTO p VALUES (-8), (-3), (-1), (0), (1), (2), (3), (4), (5), (6), (7), (10), (20), (30), (40), (50), (60);
 ",
     "CREATE TABLE t (
   id INT NOT NULL PRIMARY KEY, u INT NULL, g {T} NULL, v {T} NULL, w {T} NULL, n INT NULL,
   UNIQUE KEY uk (u), CONSTRAINT n_is_not_13 CHECK (n <> 13),
-  CONSTRAINT fk FOREIGN KEY (n) REFERENCES p (id) ON DELETE RESTRICT ON UPDATE CASCADE
+  CONSTRAINT fk FOREIGN KEY (g) REFERENCES p (id) ON DELETE RESTRICT ON UPDATE CASCADE
 ) ENGINE=InnoDB"
 );
 
 const FK_UNREAD_TABLE: &str = concat!(
     "CREATE TABLE p (id INT NOT NULL PRIMARY KEY) ENGINE=InnoDB;
-INSERT INTO p VALUES (-8), (1), (2), (3), (4), (5), (6), (10), (20), (30), (40), (50), (60);
+INSERT INTO p VALUES (-8), (-3), (-1), (0), (1), (2), (3), (4), (5), (6), (7), (10), (20), (30), (40), (50), (60);
 ",
     "CREATE TABLE t (
   id INT NOT NULL PRIMARY KEY, u INT NULL, g {T} NULL, v {T} NULL, w {T} NULL, n INT NULL,
@@ -566,11 +566,41 @@ const SESSIONS: &[Session] = &[
 ];
 
 // ---------------------------------------------------------------------------------------------
-// Known failures: (case pattern, issue item). `*` matches one whole segment of
-// `fixture/script@session`. Checked both ways.
+// Known failures: (case pattern, issue item). In `fixture/script@session` a segment written `*`
+// matches any, `prefix*` any that starts with prefix. Checked both ways: an unlisted failure
+// fails the test, and so does a pattern that matches cases that ran but none that failed.
 // ---------------------------------------------------------------------------------------------
 
-const KNOWN_FAILING: &[(&str, &str)] = &[];
+const KNOWN_FAILING: &[(&str, &str)] = &[
+    // Known, being fixed on main.
+    ("*/update_ignore_pk@*", "UPDATE IGNORE: rows skipped on a duplicate key still fire AFTER UPDATE; the summary applies changes that did not happen"),
+    ("*/update_ignore_unique@*", "UPDATE IGNORE: rows skipped on a duplicate key still fire AFTER UPDATE"),
+    ("*/multi_update_ignore@*", "multi-table UPDATE IGNORE: rows skipped on a duplicate key still fire AFTER UPDATE"),
+    ("enum_ci/*@*", "MIN/MAX of ENUM: MariaDB compares by string value, the summary by member order (and see enum_ci_no_min_max)"),
+    ("set/*@*", "MIN/MAX of SET: MariaDB compares by string value, the summary by member order"),
+    ("monthname_dayname_key/*@lc_time_names", "writer-session lc_time_names changes the key the trigger computes (Dezember vs December)"),
+    ("date_format_where/*@lc_time_names", "writer-session lc_time_names changes the WHERE the trigger evaluates (DATE_FORMAT %W)"),
+    ("week_key/*@default_week_format", "writer-session default_week_format changes WEEK() in the trigger"),
+    ("division_key/*@div_precision_increment", "writer-session div_precision_increment changes g / 7 and v / 3 in the trigger"),
+    ("decimal_65_0/*@*", "AVG of DECIMAL(65,0) huge values (MariaDB's AVG overflows to 0.0000, the summary divides the clamped sum); sums beyond 65 digits clamp in the state and stay wrong after the rows go"),
+    ("decimal_65_30_limits/create", "AVG of DECIMAL(65,30) at the limits: the query says 0.0000000000000000000000000000000000 (MariaDB overflows), the summary 9999999999999999999999999999999.99...; backfill"),
+    ("decimal_65_30_limits/triggers", "the same through the triggers"),
+    ("double_limits_sum/*@*", "DOUBLE SUM: overflow fails writes (ERROR 1690 in the trigger or when reading the view) where MariaDB's SUM says 0; values of very different magnitude are absorbed by the incremental sum (1.8e308 + 9e15 - 1.8e308 = 0); validate's tolerance 1e-9 * GREATEST(1, |x|) calls 1.2e-38 vs 0 exact"),
+    // Found by this matrix.
+    ("bit1/create", "BIT(1) keys and MIN/MAX: the backfill merges b'0' into the b'1' group and MIN/MAX(v) of BIT come back as 0x01 where the query says 0x00"),
+    ("bit1/triggers", "BIT(1) through the triggers: b'0' and b'1' keys become one group, MIN/MAX(v) wrong"),
+    ("bit64/create", "BIT(64) keys/MIN/MAX go through text: keys 0x3438 ('48') instead of b'0', MIN/MAX '       5'; groups merged"),
+    ("bit64/triggers", "BIT(64) through the triggers: keys and MIN/MAX stored as their decimal text ('       0'), groups merged"),
+    ("year/create", "YEAR 0000 becomes 2000 in the summary (key, MIN/MAX): the 0000 group is merged into 2000; backfill"),
+    ("year/triggers", "YEAR 0000 becomes 2000 through the triggers as well"),
+    ("year_no_zero/*@*", "YEAR key NULL: the trigger's NULL placeholder and the backfill's differ, so rows whose key becomes NULL after create form a second NULL group (and deltas go to the wrong one)"),
+    ("enum_ci_no_min_max/insert_ignore_converted@*", "ENUM with a '' member: the error value '' of a converted invalid value (index 0) and the member '' are two groups for MariaDB, one for the summary"),
+    ("enum_ci_no_min_max/update_ignore_converted@*", "ENUM error value '' vs member '': one group in the summary, two in the query"),
+    ("enum_ci_no_min_max/load_data_converted@*", "ENUM error value '' vs member '' (LOAD DATA of an invalid value)"),
+    ("enum_ci_no_min_max/sweep@nonstrict", "ENUM error value '' vs member '' (non-strict INSERT of an invalid value)"),
+    ("json/create", "GROUP BY a JSON column is refused without the construct's position (a Type error, not Unsupported at L:C)"),
+    ("division_key/multi_update_*@*", "multi-table UPDATE reports 'Warnings: N' in its info for notes raised inside the trigger (g / 7 rounded into the DECIMAL(14,4) key), though SHOW WARNINGS is empty; without the summary 'Warnings: 0'"),
+];
 
 // ---------------------------------------------------------------------------------------------
 // Running.
@@ -683,8 +713,8 @@ const NO_TRIGGER: &[Drift] = &[
         table: matrix::TABLE,
         steps: &[
             "CREATE TABLE p (id INT NOT NULL PRIMARY KEY) ENGINE=InnoDB",
-            "INSERT INTO p VALUES (-8), (1), (2), (3), (4), (5), (6)",
-            "ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (n) REFERENCES p (id) ON UPDATE CASCADE",
+            "INSERT INTO p VALUES (-3), (-1), (0), (1), (5), (7)",
+            "ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (g) REFERENCES p (id) ON UPDATE CASCADE",
             "UPDATE p SET id = id + 100 WHERE id > 3",
         ],
         exact: false,
@@ -719,7 +749,10 @@ const NO_TRIGGER: &[Drift] = &[
 ];
 
 /// Cases of NO_TRIGGER that fail today: (id, issue).
-const NO_TRIGGER_KNOWN_FAILING: &[(&str, &str)] = &[];
+const NO_TRIGGER_KNOWN_FAILING: &[(&str, &str)] = &[(
+    "rename_swap",
+    "validate and status look the triggers up by name only: after RENAME TABLE t TO t_old, t2 TO t they sit on t_old and nothing maintains the summary, yet validate says exact (and status ready) until the data diverge",
+)];
 
 #[test]
 fn what_fires_no_trigger_is_reported() {
@@ -750,13 +783,16 @@ fn what_fires_no_trigger_is_reported() {
             let step = step.replace("{ins}", &name("INSERT")).replace("{upd}", &name("UPDATE")).replace("{del}", &name("DELETE"));
             c.query_drop(&step).unwrap_or_else(|e| panic!("{}: {step}: {e}", case.id));
         }
-        let report = validate(&db.opts(), &db.name, "summary", 3).unwrap_or_else(|e| panic!("{}: validate: {e}", case.id));
-        let said = format!(
-            "exact: {}, {} differing groups, problems {:?}",
-            report.exact, report.differing_groups, report.problems
-        );
+        // An error (e.g. the table can no longer carry a summary) reports the drift as well.
+        let (exact, said) = match validate(&db.opts(), &db.name, "summary", 3) {
+            Ok(r) => (
+                r.exact,
+                format!("exact: {}, {} differing groups, problems {:?}", r.exact, r.differing_groups, r.problems),
+            ),
+            Err(e) => (false, format!("error: {e}")),
+        };
         eprintln!("{}: {said}", case.id);
-        if report.exact != case.exact {
+        if exact != case.exact {
             failures.push((case.id, said));
         }
     }

@@ -1018,14 +1018,18 @@ impl Runner {
     }
 }
 
-/// Whether `pattern` (segments separated by `/` and `@`, `*` matching one whole segment)
-/// matches `case`.
+/// Whether `pattern` (segments separated by `/` and `@`; a segment ending in `*` matches every
+/// segment that starts with what precedes the `*`) matches `case`.
 pub fn case_matches(pattern: &str, case: &str) -> bool {
     let split = |s: &str| -> Vec<String> {
         s.split(['/', '@']).map(str::to_string).collect()
     };
     let (p, c) = (split(pattern), split(case));
-    p.len() == c.len() && p.iter().zip(&c).all(|(a, b)| a == "*" || a == b)
+    let segment = |a: &str, b: &str| match a.strip_suffix('*') {
+        Some(prefix) => b.starts_with(prefix),
+        None => a == b,
+    };
+    p.len() == c.len() && p.iter().zip(&c).all(|(a, b)| segment(a, b))
 }
 
 /// Checks a run against the list of known failures, in both directions; panics with the whole
