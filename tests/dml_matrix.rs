@@ -54,6 +54,7 @@ const ENUMS: [&str; 6] = ["'b'", "'a'", "'c'", "''", "'A'", "'C'"];
 const SETS: [&str; 6] = ["'x'", "'a,b'", "'b,a'", "''", "'x,b'", "'b'"];
 const INTS: [&str; 6] = ["-2147483648", "2147483647", "0", "-1", "1", "2147483646"];
 const SMALL_INTS: [&str; 6] = ["-3", "7", "0", "-1", "1", "5"];
+#[rustfmt::skip]
 const JSONS: [&str; 6] = ["'{\"k\": 1}'", "'[1, 2]'", "'\"s\"'", "'null'", "'{\"k\": 1.5}'", "'{\"k\": \"1\", \"j\": 2}'"];
 const DATES: [&str; 6] = [
     "'1000-01-01'",
@@ -68,6 +69,7 @@ const DATES: [&str; 6] = [
 // Fixtures.
 // ---------------------------------------------------------------------------------------------
 
+#[rustfmt::skip]
 const INTEGERS: &[Fixture] = &[
     Fixture::new("tinyint", "TINYINT", ["-128", "127", "0", "-1", "1", "126"], NUMERIC),
     Fixture::new("tinyint_unsigned", "TINYINT UNSIGNED", ["0", "255", "1", "254", "128", "127"], NUMERIC),
@@ -81,6 +83,7 @@ const INTEGERS: &[Fixture] = &[
     Fixture::new("bigint_unsigned", "BIGINT UNSIGNED", ["0", "18446744073709551615", "1", "18446744073709551614", "9223372036854775808", "2"], NUMERIC),
 ];
 
+#[rustfmt::skip]
 const NUMBERS: &[Fixture] = &[
     Fixture::new("bit1", "BIT(1)", ["b'0'", "b'1'", "0", "1", "b'1'", "b'0'"], NUMERIC),
     Fixture::new("bit64", "BIT(64)", ["b'0'", "0xFFFFFFFFFFFFFFFF", "1", "0x8000000000000000", "0x7FFFFFFFFFFFFFFF", "b'101'"], NUMERIC),
@@ -149,6 +152,7 @@ const NUMBERS: &[Fixture] = &[
     ),
 ];
 
+#[rustfmt::skip]
 const TEXT: &[Fixture] = &[
     Fixture::new("varchar_bin", "VARCHAR(10) COLLATE utf8mb4_bin", STRINGS, GROUPED),
     Fixture::new("varchar_general_ci", "VARCHAR(10) COLLATE utf8mb4_general_ci", STRINGS, GROUPED),
@@ -235,6 +239,7 @@ INSERT INTO p VALUES (-8), (-3), (-1), (0), (1), (2), (3), (4), (5), (6), (7), (
 ) ENGINE=InnoDB"
 );
 
+#[rustfmt::skip]
 const OTHERS: &[Fixture] = &[
     // Member order differs from the order of the strings.
     Fixture::new("enum_ci", "ENUM('b','a','c','') COLLATE utf8mb4_general_ci", ENUMS, GROUPED),
@@ -384,6 +389,7 @@ const OTHERS: &[Fixture] = &[
 // CHECK OPTION`.
 // ---------------------------------------------------------------------------------------------
 
+#[rustfmt::skip]
 const SCRIPTS: &[Script] = &[
     // --- INSERT ---
     Script { id: "insert_one", steps: &["INSERT INTO t (id, u, g, v, w, n) VALUES (101, 1010, {3}, {4}, {5}, 7)"] },
@@ -543,6 +549,7 @@ const SWEEP: Script = Script {
 // Writer sessions.
 // ---------------------------------------------------------------------------------------------
 
+#[rustfmt::skip]
 const SESSIONS: &[Session] = &[
     Session { id: "default", set: &[], autocommit_off: false },
     Session { id: "nonstrict", set: &["SET SESSION sql_mode = ''"], autocommit_off: false },
@@ -571,6 +578,7 @@ const SESSIONS: &[Session] = &[
 // fails the test, and so does a pattern that matches cases that ran but none that failed.
 // ---------------------------------------------------------------------------------------------
 
+#[rustfmt::skip]
 const KNOWN_FAILING: &[(&str, &str)] = &[
     // Known, being fixed on main.
     ("*/update_ignore_pk@*", "UPDATE IGNORE: rows skipped on a duplicate key still fire AFTER UPDATE; the summary applies changes that did not happen"),
@@ -633,7 +641,8 @@ fn plan(f: usize) -> Vec<(&'static Script, &'static Session)> {
 fn run(tag: &str, fixtures: &[Fixture]) {
     let only = std::env::var("DML_MATRIX_ONLY").ok();
     let mut runner = Runner::new(common::server_opts(), tag);
-    runner.validate_every_statement = std::env::var("DML_MATRIX_VALIDATE").is_ok_and(|v| v == "each");
+    runner.validate_every_statement =
+        std::env::var("DML_MATRIX_VALIDATE").is_ok_and(|v| v == "each");
     runner.validate_after = vec![SWEEP.id];
     for (f, fixture) in fixtures.iter().enumerate() {
         if only.as_deref().is_some_and(|o| o != fixture.id) {
@@ -666,7 +675,6 @@ fn matrix_others() {
     run("oth", OTHERS);
 }
 
-
 // ---------------------------------------------------------------------------------------------
 // What fires no trigger. Each case: the standard INT table with its starting rows, a ready
 // summary of NUMERIC, then `steps`; `validate` must then report the summary not exact (differing
@@ -682,6 +690,7 @@ struct Drift {
     exact: bool,
 }
 
+#[rustfmt::skip]
 const NO_TRIGGER: &[Drift] = &[
     Drift { id: "truncate", table: matrix::TABLE, steps: &["TRUNCATE TABLE t"], exact: false },
     Drift { id: "truncate_partition", table: PARTITIONED_TABLE, steps: &["ALTER TABLE t TRUNCATE PARTITION p0"], exact: false },
@@ -764,12 +773,23 @@ fn what_fires_no_trigger_is_reported() {
         let db = common::fresh_db(case.id);
         let mut c = db.conn();
         for statement in fixture.sql_table().split(";\n") {
-            c.query_drop(statement).unwrap_or_else(|e| panic!("{}: {statement}: {e}", case.id));
+            c.query_drop(statement)
+                .unwrap_or_else(|e| panic!("{}: {statement}: {e}", case.id));
         }
-        c.query_drop(format!("INSERT INTO t (id, u, g, v, w, n) VALUES {}", fixture.rows()))
-            .unwrap();
-        create(&db.opts(), "summary", &fixture.sql(), &CreateOptions::default(), &Control::new(), &mut |_| {})
-            .unwrap_or_else(|e| panic!("{}: {e}", case.id));
+        c.query_drop(format!(
+            "INSERT INTO t (id, u, g, v, w, n) VALUES {}",
+            fixture.rows()
+        ))
+        .unwrap();
+        create(
+            &db.opts(),
+            "summary",
+            &fixture.sql(),
+            &CreateOptions::default(),
+            &Control::new(),
+            &mut |_| {},
+        )
+        .unwrap_or_else(|e| panic!("{}: {e}", case.id));
         let triggers: Vec<(String, String)> = c
             .exec(
                 "SELECT EVENT_MANIPULATION, TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?",
@@ -777,17 +797,28 @@ fn what_fires_no_trigger_is_reported() {
             )
             .unwrap();
         let name = |event: &str| {
-            triggers.iter().find(|(e, _)| e == event).map(|(_, n)| format!("`{n}`")).unwrap_or_default()
+            triggers
+                .iter()
+                .find(|(e, _)| e == event)
+                .map(|(_, n)| format!("`{n}`"))
+                .unwrap_or_default()
         };
         for step in case.steps {
-            let step = step.replace("{ins}", &name("INSERT")).replace("{upd}", &name("UPDATE")).replace("{del}", &name("DELETE"));
-            c.query_drop(&step).unwrap_or_else(|e| panic!("{}: {step}: {e}", case.id));
+            let step = step
+                .replace("{ins}", &name("INSERT"))
+                .replace("{upd}", &name("UPDATE"))
+                .replace("{del}", &name("DELETE"));
+            c.query_drop(&step)
+                .unwrap_or_else(|e| panic!("{}: {step}: {e}", case.id));
         }
         // An error (e.g. the table can no longer carry a summary) reports the drift as well.
         let (exact, said) = match validate(&db.opts(), &db.name, "summary", 3) {
             Ok(r) => (
                 r.exact,
-                format!("exact: {}, {} differing groups, problems {:?}", r.exact, r.differing_groups, r.problems),
+                format!(
+                    "exact: {}, {} differing groups, problems {:?}",
+                    r.exact, r.differing_groups, r.problems
+                ),
             ),
             Err(e) => (false, format!("error: {e}")),
         };
@@ -804,7 +835,9 @@ fn what_fires_no_trigger_is_reported() {
     }
     for (id, why) in NO_TRIGGER_KNOWN_FAILING {
         if !failures.iter().any(|(f, _)| f == id) {
-            problems.push(format!("  {id} ({why}) now passes: remove it from NO_TRIGGER_KNOWN_FAILING"));
+            problems.push(format!(
+                "  {id} ({why}) now passes: remove it from NO_TRIGGER_KNOWN_FAILING"
+            ));
         }
     }
     assert!(problems.is_empty(), "\n{}", problems.join("\n"));
@@ -825,8 +858,10 @@ fn replace_trigger(event: &'static str, body: &'static str) -> matrix::Sabotage 
             )
             .unwrap()
             .expect("the summary's trigger");
-        c.query_drop(format!("CREATE OR REPLACE TRIGGER `{name}` AFTER {event} ON t FOR EACH ROW BEGIN {body} END"))
-            .unwrap();
+        c.query_drop(format!(
+            "CREATE OR REPLACE TRIGGER `{name}` AFTER {event} ON t FOR EACH ROW BEGIN {body} END"
+        ))
+        .unwrap();
     })
 }
 
@@ -840,21 +875,56 @@ fn the_net_catches_broken_triggers() {
     let mut runner = Runner::new(common::server_opts(), "net1");
     runner.validate_every_statement = false;
     runner.sabotage = Some(replace_trigger("UPDATE", "DO 0;"));
-    runner.run_fixture(int, &[(script("update_moves_group"), default), (script("delete_one"), default)]);
-    let failed: Vec<&str> = runner.report.failures.iter().map(|f| f.case.as_str()).collect();
-    assert_eq!(failed, ["int/update_moves_group@default"], "{:?}", runner.report.failures);
+    runner.run_fixture(
+        int,
+        &[
+            (script("update_moves_group"), default),
+            (script("delete_one"), default),
+        ],
+    );
+    let failed: Vec<&str> = runner
+        .report
+        .failures
+        .iter()
+        .map(|f| f.case.as_str())
+        .collect();
+    assert_eq!(
+        failed,
+        ["int/update_moves_group@default"],
+        "{:?}",
+        runner.report.failures
+    );
     let detail = &runner.report.failures[0].detail;
-    assert!(detail.contains("validate: 2 differing groups"), "validate sees it too: {detail}");
+    assert!(
+        detail.contains("validate: 2 differing groups"),
+        "validate sees it too: {detail}"
+    );
 
     // An INSERT trigger that fails the write.
     let mut runner = Runner::new(common::server_opts(), "net2");
     runner.validate_every_statement = false;
-    runner.sabotage = Some(replace_trigger("INSERT", "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'sabotage';"));
+    runner.sabotage = Some(replace_trigger(
+        "INSERT",
+        "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'sabotage';",
+    ));
     runner.run_fixture(int, &[(script("insert_one"), default)]);
-    let failed: Vec<&str> = runner.report.failures.iter().map(|f| f.case.as_str()).collect();
-    assert_eq!(failed, ["int/insert_one@default"], "{:?}", runner.report.failures);
+    let failed: Vec<&str> = runner
+        .report
+        .failures
+        .iter()
+        .map(|f| f.case.as_str())
+        .collect();
+    assert_eq!(
+        failed,
+        ["int/insert_one@default"],
+        "{:?}",
+        runner.report.failures
+    );
     let detail = &runner.report.failures[0].detail;
-    assert!(detail.contains("without the summary ok") && detail.contains("sabotage"), "{detail}");
+    assert!(
+        detail.contains("without the summary ok") && detail.contains("sabotage"),
+        "{detail}"
+    );
 
     // The list: an unlisted failure fails, and so does a listed case that passes.
     let report = &runner.report;
@@ -865,10 +935,19 @@ fn the_net_catches_broken_triggers() {
         .is_err()
     };
     assert!(fails(&[]), "an unlisted failure must fail the test");
-    assert!(!fails(&[("int/insert_one@default", "sabotage")]), "a listed failure passes");
-    assert!(!fails(&[("int/insert_one@*", "sabotage")]), "patterns match");
     assert!(
-        fails(&[("int/insert_one@default", "sabotage"), ("int/create", "passes")]),
+        !fails(&[("int/insert_one@default", "sabotage")]),
+        "a listed failure passes"
+    );
+    assert!(
+        !fails(&[("int/insert_one@*", "sabotage")]),
+        "patterns match"
+    );
+    assert!(
+        fails(&[
+            ("int/insert_one@default", "sabotage"),
+            ("int/create", "passes")
+        ]),
         "a listed case that passes must fail the test"
     );
 }

@@ -79,13 +79,16 @@ pub const TABLE: &str = "CREATE TABLE t (
 ) ENGINE=InnoDB";
 
 /// The other table of multi-table statements.
-const OTHER: &str = "CREATE TABLE o (id INT NOT NULL PRIMARY KEY, val {T} NULL, k INT NULL) ENGINE=InnoDB";
+const OTHER: &str =
+    "CREATE TABLE o (id INT NOT NULL PRIMARY KEY, val {T} NULL, k INT NULL) ENGINE=InnoDB";
 
 /// An updatable view over the base table.
-const VIEW: &str = "CREATE VIEW tv AS SELECT id, u, g, v, w, n FROM t WHERE n >= 0 OR n IS NULL WITH CHECK OPTION";
+const VIEW: &str =
+    "CREATE VIEW tv AS SELECT id, u, g, v, w, n FROM t WHERE n >= 0 OR n IS NULL WITH CHECK OPTION";
 
 /// The rows every script starts from: (id, u, g, v, w, n) with sample indexes.
-const ROWS: &str = "(1, 10, {0}, {1}, {2}, 1), (2, 20, {0}, {2}, {1}, 2), (3, 30, {1}, {3}, {0}, 3), \
+const ROWS: &str =
+    "(1, 10, {0}, {1}, {2}, 1), (2, 20, {0}, {2}, {1}, 2), (3, 30, {1}, {3}, {0}, 3), \
   (4, 40, {1}, NULL, {3}, 4), (5, 50, {2}, {4}, NULL, 5), (6, 60, NULL, {5}, {4}, 6), \
   (7, NULL, {3}, {0}, {5}, NULL), (8, NULL, {4}, {5}, {2}, -8)";
 const OTHER_ROWS: &str = "(1, {3}, 1), (2, {5}, 2), (3, NULL, 3), (9, {0}, 9), (10, {2}, 10)";
@@ -486,7 +489,11 @@ fn difference(want: &Rows, got: &Rows) -> Option<String> {
     if missing.is_empty() && extra.is_empty() {
         return None;
     }
-    let mut d = format!("{} rows in the summary, {} in the query;", got.len(), want.len());
+    let mut d = format!(
+        "{} rows in the summary, {} in the query;",
+        got.len(),
+        want.len()
+    );
     for r in missing.iter().take(5) {
         d.push_str(&format!(" query has ({});", r.join(", ")));
     }
@@ -594,14 +601,23 @@ impl Runner {
         let c = &mut self.checker;
         must(c, &format!("USE {}", q(db)));
         if !fixture.prefill_mode.is_empty() {
-            must(c, &format!("SET SESSION sql_mode = '{}'", fixture.prefill_mode));
+            must(
+                c,
+                &format!("SET SESSION sql_mode = '{}'", fixture.prefill_mode),
+            );
         }
         let statements = [
             "START TRANSACTION".to_string(),
             "DELETE FROM t".to_string(),
-            format!("INSERT INTO t (id, u, g, v, w, n) VALUES {}", fixture.fill(ROWS)),
+            format!(
+                "INSERT INTO t (id, u, g, v, w, n) VALUES {}",
+                fixture.fill(ROWS)
+            ),
             "DELETE FROM o".to_string(),
-            format!("INSERT INTO o (id, val, k) VALUES {}", fixture.fill(OTHER_ROWS)),
+            format!(
+                "INSERT INTO o (id, val, k) VALUES {}",
+                fixture.fill(OTHER_ROWS)
+            ),
             "COMMIT".to_string(),
         ];
         let mut result = Ok(());
@@ -695,7 +711,10 @@ impl Runner {
                 self.create_summary(fixture, dbs)
             }
             Fill::Triggers => {
-                must(&mut self.checker, &format!("DELETE FROM {}.t", q(&dbs.real)));
+                must(
+                    &mut self.checker,
+                    &format!("DELETE FROM {}.t", q(&dbs.real)),
+                );
                 self.create_summary(fixture, dbs)?;
                 self.reset(fixture, &dbs.real)
             }
@@ -704,7 +723,12 @@ impl Runner {
 
     /// Summary and query in one snapshot; `writer`: read on that session's real writer, inside
     /// its open transaction.
-    fn compare(&mut self, fixture: &Fixture, dbs: &Dbs, writer: Option<&Session>) -> Result<(), String> {
+    fn compare(
+        &mut self,
+        fixture: &Fixture,
+        dbs: &Dbs,
+        writer: Option<&Session>,
+    ) -> Result<(), String> {
         self.report.checks += 1;
         let cols = &dbs.query_columns;
         let raw: Vec<String> = cols.iter().map(|c| q(&c.name)).collect();
@@ -790,9 +814,9 @@ impl Runner {
         self.report.seconds[1] += t.elapsed().as_secs_f64();
         match (compared, validated) {
             (Ok(()), v) => v,
-            (Err(c), Ok(())) if writer.is_some() => {
-                Err(format!("{c} [inside the open transaction; validate sees the committed state exact]"))
-            }
+            (Err(c), Ok(())) if writer.is_some() => Err(format!(
+                "{c} [inside the open transaction; validate sees the committed state exact]"
+            )),
             (Err(c), Ok(())) => Err(format!("{c} [validate says exact!]")),
             (Err(c), Err(v)) => Err(format!("{c} [{v}]")),
         }
@@ -816,7 +840,10 @@ impl Runner {
 
     /// Whether the writer is inside a transaction (and not between XA END and XA COMMIT).
     fn in_transaction(conn: &mut Conn) -> bool {
-        matches!(conn.query_first::<u8, _>("SELECT @@in_transaction"), Ok(Some(1)))
+        matches!(
+            conn.query_first::<u8, _>("SELECT @@in_transaction"),
+            Ok(Some(1))
+        )
     }
 
     fn end_transactions(&mut self, session: &Session, dbs: &Dbs) {
@@ -898,13 +925,22 @@ impl Runner {
         match (fixture.expect, created) {
             (Expect::Refused(msg) | Expect::RefusedAt(msg), Err(e)) => {
                 let positioned = e.split(" at ").skip(1).any(|rest| {
-                    let pos: String = rest.chars().take_while(|c| c.is_ascii_digit() || *c == ':').collect();
+                    let pos: String = rest
+                        .chars()
+                        .take_while(|c| c.is_ascii_digit() || *c == ':')
+                        .collect();
                     pos.contains(':') && !pos.starts_with(':')
                 });
                 if !e.contains(msg) {
-                    self.fail(&create_case, format!("refused, but with `{e}` instead of `{msg}`"));
+                    self.fail(
+                        &create_case,
+                        format!("refused, but with `{e}` instead of `{msg}`"),
+                    );
                 } else if matches!(fixture.expect, Expect::RefusedAt(_)) && !positioned {
-                    self.fail(&create_case, format!("refused without the construct's position (at L:C): `{e}`"));
+                    self.fail(
+                        &create_case,
+                        format!("refused without the construct's position (at L:C): `{e}`"),
+                    );
                 }
                 self.teardown(&dbs);
                 return;
@@ -934,7 +970,10 @@ impl Runner {
         // The backfill first; if it is wrong, the triggers alone.
         let mut fill = Fill::Backfill;
         if let Err(e) = self.check(fixture, &dbs, None, true) {
-            self.fail(&create_case, format!("backfilled from the starting rows: {e}"));
+            self.fail(
+                &create_case,
+                format!("backfilled from the starting rows: {e}"),
+            );
             fill = Fill::Triggers;
             let case = format!("{}/triggers", fixture.id);
             self.report.ran.insert(case.clone());
@@ -1013,7 +1052,10 @@ impl Runner {
 
     fn teardown(&mut self, dbs: &Dbs) {
         for db in [&dbs.real, &dbs.shadow] {
-            must(&mut self.checker, &format!("DROP DATABASE IF EXISTS {}", q(db)));
+            must(
+                &mut self.checker,
+                &format!("DROP DATABASE IF EXISTS {}", q(db)),
+            );
         }
     }
 }
@@ -1021,9 +1063,7 @@ impl Runner {
 /// Whether `pattern` (segments separated by `/` and `@`; a segment ending in `*` matches every
 /// segment that starts with what precedes the `*`) matches `case`.
 pub fn case_matches(pattern: &str, case: &str) -> bool {
-    let split = |s: &str| -> Vec<String> {
-        s.split(['/', '@']).map(str::to_string).collect()
-    };
+    let split = |s: &str| -> Vec<String> { s.split(['/', '@']).map(str::to_string).collect() };
     let (p, c) = (split(pattern), split(case));
     let segment = |a: &str, b: &str| match a.strip_suffix('*') {
         Some(prefix) => b.starts_with(prefix),
@@ -1051,7 +1091,10 @@ pub fn assert_known(report: &Report, known: &[(&str, &str)], in_scope: &dyn Fn(&
         if !ran {
             continue;
         }
-        let fails = report.failures.iter().any(|f| case_matches(pattern, &f.case));
+        let fails = report
+            .failures
+            .iter()
+            .any(|f| case_matches(pattern, &f.case));
         if !fails {
             now_pass.push(format!(
                 "  {pattern} ({why}) now passes: remove it from KNOWN_FAILING"
