@@ -2,7 +2,8 @@
 //! EVERY statement the summary compared with MariaDB's own answer to its query (one consistent
 //! snapshot; strings under their collation, DOUBLE within 1e-9 relative, everything else
 //! exactly), plus `validate` — and the statement's outcome compared with the same statement on
-//! a shadow table without the summary (a trigger must never change what a write does).
+//! a shadow table without the summary (a trigger must never change what a write does). The
+//! runner is `support/matrix.rs`.
 //!
 //! Three axes, written as tables below:
 //!
@@ -17,9 +18,11 @@
 //!   updatable view. Every script starts from the same eight rows.
 //! * SESSIONS — the writer's session settings.
 //!
-//! The default run crosses every fixture with every script once (the session rotates) and runs
-//! the `sweep` script under every session; `DML_MATRIX_FULL=1` runs every script under every
-//! session. `DML_MATRIX_ONLY=<fixture id>` runs one fixture.
+//! The default run (a few minutes on two cores) crosses every fixture with every script once
+//! (the session rotates) and runs the `sweep` script under every session; it validates after
+//! each `sweep`, at the end of each fixture and on every difference. `DML_MATRIX_FULL=1` runs
+//! every script under every session (about eleven times as long); `DML_MATRIX_VALIDATE=each`
+//! validates after every statement as well; `DML_MATRIX_ONLY=<fixture id>` runs one fixture.
 //!
 //! KNOWN_FAILING lists the cases that fail today, each with its issue item. The check goes both
 //! ways: an unlisted failure fails the test, and so does a listed case that passes.

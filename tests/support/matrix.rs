@@ -13,11 +13,18 @@
 //!   strings compare under the column's collation (a case-insensitive key may legitimately be
 //!   spelled as either row spelled it), DOUBLE/FLOAT within 1e-9 relative, everything else
 //!   exactly;
-//! * `validate` reports the summary exact, without problems.
+//! * `validate` reports the summary exact, without problems — after every statement when
+//!   `validate_every_statement` is set; otherwise after the last statement of the scripts named
+//!   in `validate_after`, at the end of each fixture, and whenever a comparison fails (its
+//!   verdict then goes into the failure: it must see the difference too). `validate` costs
+//!   50–200 ms (it introspects the table and probes types), the comparison a few ms.
 //!
-//! The first difference ends the script; it is recorded as a failure of the case
-//! `fixture/script@session`, and the summary is recreated before the next script. Every script
-//! starts from the same rows (reset through the triggers, then checked).
+//! The summary is first backfilled from the starting rows (`fixture/create`); when that is
+//! wrong, it is created on the empty table and filled by the triggers (`fixture/triggers`), and
+//! the scripts run on that. The first difference ends a script; it is recorded as a failure of
+//! the case `fixture/script@session`, and the summary is made again before the next script.
+//! Every script starts from the same rows, put back through the triggers and compared: a
+//! difference that shows only then is charged to the case before.
 #![allow(dead_code)]
 
 use lightning_tables::engine::lifecycle::{
