@@ -288,9 +288,7 @@ fn a_prepared_xa_transaction_of_a_gone_client_is_waited_for_by_nobody_so_create_
         "{err}"
     );
     let left: Vec<String> = conn
-        .query(format!(
-            "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'xa' AND TABLE_NAME NOT IN ('x', '_lightning_catalog')"
-        ))
+        .query("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'xa' AND TABLE_NAME NOT IN ('x', '_lightning_catalog')")
         .unwrap();
     assert!(left.is_empty(), "left behind: {left:?}");
     conn.query_drop("XA COMMIT 'lt_gone'").unwrap();
