@@ -5,7 +5,6 @@
 mod common;
 mod support;
 
-use lightning_tables::db::server::PrivateServer;
 use lightning_tables::engine::lifecycle::{create, Control, CreateOptions};
 use mysql::prelude::Queryable;
 use mysql::Conn;
@@ -244,70 +243,6 @@ fn writers_session_settings_do_not_change_stored_values() {
             &format!("{i}: {stmt}"),
         );
     }
-}
-
-#[test]
-fn a_prepared_xa_transaction_of_a_gone_client_is_waited_for_by_nobody_so_create_refuses() {
-    let query = "SELECT g, COUNT(*) AS c, SUM(n) AS s FROM x GROUP BY g";
-    // Its own server: a prepared XA transaction is server-wide and would stop the other tests'
-    // creates too.
-    let server = PrivateServer::start().expect("a private server");
-    let mut conn = Conn::new(server.opts()).unwrap();
-    conn.query_drop("CREATE DATABASE xa").unwrap();
-    let opts = server.opts_for_db("xa");
-    let mut conn = Conn::new(opts.clone()).unwrap();
-    conn.query_drop("CREATE TABLE x (id INT PRIMARY KEY, g INT NOT NULL, n INT NOT NULL)")
-        .unwrap();
-    conn.query_drop("INSERT INTO x VALUES (1, 1, 10), (2, 1, 20)")
-        .unwrap();
-    {
-        // Prepared, then the client goes away: it holds no metadata lock any more.
-        let mut xa = Conn::new(opts.clone()).unwrap();
-        for stmt in [
-            "XA START 'lt_gone'",
-            "INSERT INTO x VALUES (3, 1, 30)",
-            "UPDATE x SET n = n + 1 WHERE id = 1",
-            "XA END 'lt_gone'",
-            "XA PREPARE 'lt_gone'",
-        ] {
-            xa.query_drop(stmt).unwrap();
-        }
-    }
-    let err = create(
-        &opts,
-        "prepared_xa",
-        query,
-        &CreateOptions::default(),
-        &Control::new(),
-        &mut |_| {},
-    )
-    .unwrap_err()
-    .to_string();
-    assert!(
-        err.contains("prepared XA") && err.contains("'lt_gone'"),
-        "{err}"
-    );
-    let left: Vec<String> = conn
-        .query("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'xa' AND TABLE_NAME NOT IN ('x', '_lightning_catalog')")
-        .unwrap();
-    assert!(left.is_empty(), "left behind: {left:?}");
-    conn.query_drop("XA COMMIT 'lt_gone'").unwrap();
-    create(
-        &opts,
-        "prepared_xa",
-        query,
-        &CreateOptions::default(),
-        &Control::new(),
-        &mut |_| {},
-    )
-    .unwrap();
-    assert_same(
-        &mut conn,
-        "prepared_xa",
-        query,
-        Strings::Exact,
-        "after XA COMMIT",
-    );
 }
 
 #[test]

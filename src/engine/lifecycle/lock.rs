@@ -172,30 +172,6 @@ pub fn install_triggers(
     Ok(longest)
 }
 
-/// Fails when a prepared XA transaction exists. Checked under the lock, where no new one can
-/// prepare a change of the base table; one prepared earlier by a client that has since
-/// disconnected holds no metadata lock, and may have written the table before our triggers.
-fn refuse_prepared_xa(admin: &mut Conn, table: &str) -> Result<(), LifecycleError> {
-    let rows: Vec<mysql::Row> = sql(
-        admin.query("XA RECOVER"),
-        "listing prepared XA transactions",
-    )?;
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let xids = rows
-        .iter()
-        .map(|r| {
-            let data: Option<Vec<u8>> = r.get("data");
-            format!("'{}'", String::from_utf8_lossy(&data.unwrap_or_default()))
-        })
-        .collect();
-    Err(LifecycleError::PreparedXa {
-        table: table.to_string(),
-        xids,
-    })
-}
-
 /// Takes the write lock, runs `plan.statements`, starts `snapshot`'s consistent snapshot (when
 /// given) and releases the lock. `opts` opens the watchdog connection.
 pub fn run_locked(
@@ -229,9 +205,6 @@ pub fn run_locked(
     )?;
     let granted = Instant::now();
     let result = (|| -> Result<(), LifecycleError> {
-        if snapshot.is_some() {
-            refuse_prepared_xa(admin, &plan.base_label)?;
-        }
         for stmt in &plan.statements {
             let what = stmt.lines().next().unwrap_or("").to_string();
             sql(admin.query_drop(stmt), &format!("under the lock ({what})"))?;

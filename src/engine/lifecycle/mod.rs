@@ -64,16 +64,6 @@ pub enum LifecycleError {
         /// Wait per attempt, ms.
         wait_ms: u64,
     },
-    /// Prepared XA transactions exist: a client that prepared one and disconnected holds no
-    /// metadata lock, so the lock would not wait for it, and its changes would later commit
-    /// into neither the snapshot nor the triggers.
-    #[error("{} prepared XA transaction(s) ({}) wait for XA COMMIT or XA ROLLBACK; their changes to {table} would land in neither the backfill nor the triggers. Finish them (XA RECOVER lists them), then retry; nothing was left behind", xids.len(), xids.join(", "))]
-    PreparedXa {
-        /// The base table.
-        table: String,
-        /// The transactions' ids as `XA RECOVER` prints them.
-        xids: Vec<String>,
-    },
     /// Cancelled by the user; the summary stays `backfilling` and `resume` continues it.
     #[error("cancelled; run `lightning resume {0}` to finish the backfill")]
     Cancelled(String),
