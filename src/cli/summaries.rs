@@ -12,7 +12,7 @@ use super::create::{connection_opts, failure, finish, with_progress, TuningArgs}
 use super::output::{paint, print_json, stdout_colours, Colour};
 use super::progress::{json_line, ms};
 use super::{exit, Ctx};
-use crate::db::introspect::prepare;
+use crate::db::introspect::prepare_in_mode;
 use crate::engine::catalog::{self, status as st};
 use crate::engine::codegen::GenOptions;
 use crate::engine::codegen::Regions;
@@ -393,7 +393,13 @@ fn labels(ctx: &Ctx, schema: &str, name: &str) -> Labels {
     if conn.query_drop(format!("USE {}", quote(schema))).is_err() {
         return Labels::default();
     }
-    let Ok(prepared) = prepare(&mut conn, &entry.query, name, GenOptions::default()) else {
+    let Ok(prepared) = prepare_in_mode(
+        &mut conn,
+        &entry.query,
+        entry.query_mode(),
+        name,
+        GenOptions::default(),
+    ) else {
         return Labels::default();
     };
     let a = &prepared.analysis;

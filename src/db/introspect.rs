@@ -5,7 +5,8 @@ use crate::engine::analyze::analyze;
 use crate::engine::codegen::{ExprTypes, Gen, GenOptions, Generated, Layout};
 use crate::engine::ident::quote;
 use crate::engine::meta::{Cascade, ColumnMeta, Index, SqlType, TableMeta};
-use crate::engine::parse::parse;
+use crate::engine::parse::parse_in_mode;
+use crate::engine::sql_mode::SqlMode;
 use crate::engine::plan::Analysis;
 use crate::engine::EngineError;
 use mysql::prelude::Queryable;
@@ -280,7 +281,63 @@ impl Prepared {
     }
 }
 
-/// From query text to generated SQL: parse, read the base table, analyse, infer types, generate.
+/// The `sql_mode` of `conn`'s session.
+pub fn session_sql_mode(conn: &mut Conn) -> Result<String, IntrospectError> {
+    let mode: Option<String> = ctx(
+        conn.query_first("SELECT @@SESSION.sql_mode"),
+        "reading the session's sql_mode",
+    )?;
+    Ok(mode.unwrap_or_default())
+}
+
+/// Runs `f` with `conn`'s session `sql_mode` set to `mode`, then puts the session's own back.
+pub fn with_sql_mode<T>(
+    conn: &mut Conn,
+    mode: &str,
+    f: impl FnOnce(&mut Conn) -> T,
+) -> Result<T, IntrospectError> {
+    let own = session_sql_mode(conn)?;
+    if own == mode {
+        return Ok(f(conn));
+    }
+    ctx(
+        conn.exec_drop("SET SESSION sql_mode = ?", (mode,)),
+        "setting the query's sql_mode",
+    )?;
+    let out = f(conn);
+    ctx(
+        conn.exec_drop("SET SESSION sql_mode = ?", (&own,)),
+        "restoring the session's sql_mode",
+    )?;
+    Ok(out)
+}
+
+/// Has the server parse and resolve the query text as written, under `mode`, without running it
+/// (`COM_STMT_PREPARE`): what MariaDB refuses under the query's mode is refused here, before
+/// anything is created, even where our parser accepted it.
+fn server_accepts(conn: &mut Conn, sql: &str, mode: &SqlMode) -> Result<(), IntrospectError> {
+    let outcome = with_sql_mode(conn, &mode.text, |conn| match conn.prep(sql) {
+        Ok(stmt) => {
+            let _ = conn.close(stmt);
+            Ok(())
+        }
+        Err(e) => Err(e),
+    })?;
+    match outcome {
+        Ok(()) => Ok(()),
+        Err(mysql::Error::MySqlError(e)) => Err(IntrospectError::Engine(EngineError::Syntax {
+            message: format!("MariaDB refuses the query under sql_mode {mode}: {}", e.message),
+            pos: None,
+        })),
+        Err(e) => Err(IntrospectError::Server {
+            context: "having the server parse the query".into(),
+            source: e,
+        }),
+    }
+}
+
+/// From query text to generated SQL: parse, read the base table, analyse, infer types, generate,
+/// reading the query under `conn`'s session `sql_mode` (a user's connection: preview, the UI).
 /// Changes nothing in the database (the type probe uses a temporary table).
 pub fn prepare(
     conn: &mut Conn,
@@ -288,13 +345,28 @@ pub fn prepare(
     name: &str,
     options: GenOptions,
 ) -> Result<Prepared, IntrospectError> {
-    let parsed = parse(sql)?;
+    let mode = session_sql_mode(conn)?;
+    prepare_in_mode(conn, sql, &mode, name, options)
+}
+
+/// [`prepare`], reading the query under `sql_mode` `mode` (as `@@sql_mode` spells it; a
+/// lifecycle connection runs under our own mode, so the creating session's is passed in).
+pub fn prepare_in_mode(
+    conn: &mut Conn,
+    sql: &str,
+    mode: &str,
+    name: &str,
+    options: GenOptions,
+) -> Result<Prepared, IntrospectError> {
+    let mode = SqlMode::parse(mode)?;
+    let parsed = parse_in_mode(sql, &mode)?;
     let schema = match &parsed.table.schema {
         Some(s) => s.clone(),
         None => current_database(conn)?.ok_or(IntrospectError::NoDatabase)?,
     };
     let table = table_meta(conn, &schema, &parsed.table.name)?;
     let analysis = analyze(&parsed, &table)?;
+    server_accepts(conn, sql, &mode)?;
     let types = infer_types(conn, &analysis, &table)?;
     let generated = Gen::new(&analysis, &table, &types, name, options)?.generate(options);
     Ok(Prepared {

@@ -50,7 +50,8 @@ pub fn catalog_ddl(schema: &str) -> String {
   `last_validation` VARCHAR(255) NULL,
   `regions` MEDIUMTEXT NULL,
   `checkpoint` INT NOT NULL DEFAULT 0,
-  `checkpoint_rows` BIGINT NOT NULL DEFAULT 0
+  `checkpoint_rows` BIGINT NOT NULL DEFAULT 0,
+  `sql_mode` VARCHAR(1024) NULL
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='LightningTables catalog of summaries'",
         quote_qualified(schema, CATALOG_TABLE)
     )
@@ -108,9 +109,36 @@ pub struct Entry {
     pub checkpoint: u32,
     /// Rows in the committed regions.
     pub checkpoint_rows: u64,
+    /// The `sql_mode` the query was written under (the creating session's); `None` for a
+    /// summary made before it was recorded, whose query was read under MariaDB's default
+    /// reading (see [`Entry::query_mode`]).
+    pub sql_mode: Option<String>,
+}
+
+impl Entry {
+    /// The `sql_mode` to read the query under: the recorded one, or `''` (no flag that changes
+    /// the reading) for a summary made before modes were recorded.
+    pub fn query_mode(&self) -> &str {
+        self.sql_mode.as_deref().unwrap_or("")
+    }
 }
 
 const COLUMNS: &str = "`name`, `base_table`, `query`, `status`, `generation`, `slots`, `rows_done`, `rows_total`, `chunk_size`, `rate`, `lock_ms`, `lock_wait_ms`, `base_fingerprint`, `owner`, `error`, CAST(`created_at` AS CHAR), CAST(`updated_at` AS CHAR), CAST(`ready_at` AS CHAR), CAST(`last_validated_at` AS CHAR), `last_validation`, `regions`, `checkpoint`, `checkpoint_rows`";
+
+/// The columns to read: [`COLUMNS`] and the recorded `sql_mode`, or `NULL` in its place when the
+/// catalog was made by a version without that column (it is added by the next `create`).
+fn columns(conn: &mut Conn, schema: &str) -> Result<String, mysql::Error> {
+    let n: Option<u64> = conn.exec_first(
+        "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND COLUMN_NAME = 'sql_mode'",
+        (schema, CATALOG_TABLE),
+    )?;
+    let mode = if n.unwrap_or(0) > 0 {
+        "`sql_mode`"
+    } else {
+        "NULL"
+    };
+    Ok(format!("{COLUMNS}, {mode}"))
+}
 
 fn entry_from_row(schema: &str, mut row: mysql::Row) -> Option<Entry> {
     Some(Entry {
@@ -138,6 +166,7 @@ fn entry_from_row(schema: &str, mut row: mysql::Row) -> Option<Entry> {
         regions: row.take(20)?,
         checkpoint: row.take(21)?,
         checkpoint_rows: row.take(22)?,
+        sql_mode: row.take(23)?,
     })
 }
 
@@ -155,9 +184,10 @@ pub fn get(conn: &mut Conn, schema: &str, name: &str) -> Result<Option<Entry>, m
     if !exists(conn, schema)? {
         return Ok(None);
     }
+    let columns = columns(conn, schema)?;
     let row: Option<mysql::Row> = conn.exec_first(
         format!(
-            "SELECT {COLUMNS} FROM {} WHERE `name` = ?",
+            "SELECT {columns} FROM {} WHERE `name` = ?",
             quote_qualified(schema, CATALOG_TABLE)
         ),
         (name,),
@@ -170,8 +200,9 @@ pub fn list_schema(conn: &mut Conn, schema: &str) -> Result<Vec<Entry>, mysql::E
     if !exists(conn, schema)? {
         return Ok(Vec::new());
     }
+    let columns = columns(conn, schema)?;
     let rows: Vec<mysql::Row> = conn.query(format!(
-        "SELECT {COLUMNS} FROM {} ORDER BY `name`",
+        "SELECT {columns} FROM {} ORDER BY `name`",
         quote_qualified(schema, CATALOG_TABLE)
     ))?;
     Ok(rows
@@ -196,17 +227,25 @@ pub fn insert(
     name: &str,
     base_table: &str,
     query: &str,
+    sql_mode: &str,
     generation: u32,
     slots: u16,
     fingerprint: &str,
 ) -> Result<(), mysql::Error> {
     conn.query_drop(catalog_ddl(schema))?;
+    // A catalog made by an older version lacks the column; entries it already holds read NULL.
+    if columns(conn, schema)?.ends_with("NULL") {
+        conn.query_drop(format!(
+            "ALTER TABLE {} ADD COLUMN IF NOT EXISTS `sql_mode` VARCHAR(1024) NULL",
+            quote_qualified(schema, CATALOG_TABLE)
+        ))?;
+    }
     conn.exec_drop(
         format!(
-            "INSERT INTO {} (`name`, `base_table`, `query`, `status`, `generation`, `slots`, `base_fingerprint`, `owner`) VALUES (?, ?, ?, ?, ?, ?, ?, CONNECTION_ID())",
+            "INSERT INTO {} (`name`, `base_table`, `query`, `sql_mode`, `status`, `generation`, `slots`, `base_fingerprint`, `owner`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, CONNECTION_ID())",
             quote_qualified(schema, CATALOG_TABLE)
         ),
-        (name, base_table, query, status::CREATING, generation, slots, fingerprint),
+        (name, base_table, query, sql_mode, status::CREATING, generation, slots, fingerprint),
     )
 }
 

@@ -10,5 +10,6 @@ pub mod lifecycle;
 pub mod meta;
 pub mod parse;
 pub mod plan;
+pub mod sql_mode;
 
 pub use error::{EngineError, Pos};

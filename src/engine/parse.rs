@@ -3,12 +3,14 @@
 
 use super::error::{EngineError, Pos};
 use super::plan::TableRef;
+use super::sql_mode::SqlMode;
 use sqlparser::ast::{
-    GroupByExpr, ObjectName, ObjectNamePart, Query, Select, SelectItem, SetExpr, Spanned,
-    Statement, TableFactor,
+    BinaryOperator, DataType, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList,
+    FunctionArguments, GroupByExpr, Ident, ObjectName, ObjectNamePart, Query, Select, SelectItem,
+    SetExpr, Spanned, Statement, TableFactor, UnaryOperator, VisitMut, VisitorMut,
 };
-use sqlparser::dialect::MySqlDialect;
 use sqlparser::parser::Parser;
+use std::ops::ControlFlow;
 use sqlparser::tokenizer::{Location, Span, Token, Tokenizer};
 
 /// A query that passed the statement-level checks.
@@ -16,6 +18,8 @@ use sqlparser::tokenizer::{Location, Span, Token, Tokenizer};
 pub struct ParsedQuery {
     /// The text as given.
     pub sql: String,
+    /// The `sql_mode` it was read under.
+    pub mode: SqlMode,
     /// The base table as written.
     pub table: TableRef,
     /// The whole query (for ORDER BY / LIMIT).
@@ -41,9 +45,18 @@ pub fn span_pos(span: Span) -> Option<Pos> {
     pos_of(span.start)
 }
 
-/// Parses `sql` and checks it is one plain `SELECT ... FROM <one table>`.
+/// Parses `sql` under MariaDB's default reading (no `sql_mode` flag that changes it) and checks
+/// it is one plain `SELECT ... FROM <one table>`.
 pub fn parse(sql: &str) -> Result<ParsedQuery, EngineError> {
-    let statements = Parser::parse_sql(&MySqlDialect {}, sql).map_err(syntax_error)?;
+    parse_in_mode(sql, &SqlMode::plain())
+}
+
+/// Parses `sql` as MariaDB reads it under `mode` and checks it is one plain
+/// `SELECT ... FROM <one table>`. What the parser cannot read the way the server does under that
+/// mode is refused, naming the mode and the position.
+pub fn parse_in_mode(sql: &str, mode: &SqlMode) -> Result<ParsedQuery, EngineError> {
+    check_function_spacing(sql, mode)?;
+    let statements = Parser::parse_sql(&mode.dialect(), sql).map_err(syntax_error)?;
     let statement = match statements.as_slice() {
         [] => {
             return Err(EngineError::Syntax {
@@ -61,7 +74,11 @@ pub fn parse(sql: &str) -> Result<ParsedQuery, EngineError> {
         }
     };
     let query = match statement {
-        Statement::Query(q) => (**q).clone(),
+        Statement::Query(q) => {
+            let mut q = (**q).clone();
+            apply_mode(&mut q, mode)?;
+            q
+        }
         other => {
             let kind = other.to_string();
             let word = kind
@@ -120,10 +137,207 @@ pub fn parse(sql: &str) -> Result<ParsedQuery, EngineError> {
     let table = base_table(&select)?;
     Ok(ParsedQuery {
         sql: sql.to_string(),
+        mode: mode.clone(),
         table,
         query,
         select,
     })
+}
+
+/// Built-in functions whose name MariaDB takes for a function only when `(` follows it at once,
+/// unless `IGNORE_SPACE` is set (`sql_functions[]` of MariaDB's `lex.h`): `COUNT (*)` is a syntax
+/// error and `SUBSTR (s, 1)` a call of a stored function `SUBSTR` of the database.
+const SPACE_SENSITIVE_FUNCTIONS: &[&str] = &[
+    "ADDDATE", "BIT_AND", "BIT_OR", "BIT_XOR", "CAST", "COUNT", "CUME_DIST", "CURDATE",
+    "CURTIME", "DATE_ADD", "DATE_SUB", "DENSE_RANK", "EXTRACT", "FIRST_VALUE", "GROUP_CONCAT",
+    "JSON_ARRAYAGG", "JSON_OBJECTAGG", "LAG", "LAST_VALUE", "LEAD", "MAX", "MEDIAN", "MID", "MIN",
+    "NOW", "NTH_VALUE", "NTILE", "POSITION", "PERCENT_RANK", "PERCENTILE_CONT",
+    "PERCENTILE_DISC", "RANK", "ROW_NUMBER", "SESSION_USER", "STD", "STDDEV", "STDDEV_POP",
+    "STDDEV_SAMP", "SUBDATE", "SUBSTR", "SUBSTRING", "SUM", "SYSDATE", "SYSTEM_USER", "TRIM",
+    "VARIANCE", "VAR_POP", "VAR_SAMP",
+];
+
+/// Without `IGNORE_SPACE`, refuses a space-sensitive built-in name followed by spaces and `(`:
+/// the parser would call the built-in, MariaDB does not.
+fn check_function_spacing(sql: &str, mode: &SqlMode) -> Result<(), EngineError> {
+    if mode.ignore_space {
+        return Ok(());
+    }
+    let Ok(tokens) = Tokenizer::new(&mode.dialect(), sql).tokenize_with_location() else {
+        // The parser reports the error with its position.
+        return Ok(());
+    };
+    let mut i = 0;
+    while i < tokens.len() {
+        if let Token::Word(w) = &tokens[i].token {
+            let upper = w.value.to_ascii_uppercase();
+            if w.quote_style.is_none() && SPACE_SENSITIVE_FUNCTIONS.contains(&upper.as_str()) {
+                let mut j = i + 1;
+                while j < tokens.len() && matches!(tokens[j].token, Token::Whitespace(_)) {
+                    j += 1;
+                }
+                if j > i + 1 && j < tokens.len() && tokens[j].token == Token::LParen {
+                    return Err(EngineError::unsupported_hint(
+                        format!(
+                            "a space between {upper} and its parenthesis, which MariaDB does not read as a call of {upper} under sql_mode {mode} (only with IGNORE_SPACE)"
+                        ),
+                        pos_of(tokens[i].span.start),
+                        format!("write {upper}( without the space"),
+                    ));
+                }
+            }
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
+/// Rewrites the parsed query to what MariaDB reads under `mode`, refusing what the parser
+/// cannot read the same way: `||` becomes `OR` or `CONCAT(..)`; under `HIGH_NOT_PRECEDENCE` a
+/// prefix `NOT` over anything but a single operand is refused; `REAL` as a type is refused.
+fn apply_mode(query: &mut Query, mode: &SqlMode) -> Result<(), EngineError> {
+    let mut v = ModePass { mode, error: None };
+    let _ = query.visit(&mut v);
+    match v.error {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+struct ModePass<'a> {
+    mode: &'a SqlMode,
+    error: Option<EngineError>,
+}
+
+/// An operand that reads the same whatever the precedence of the operator around it.
+fn single_operand(e: &Expr) -> bool {
+    match e {
+        Expr::Identifier(_)
+        | Expr::CompoundIdentifier(_)
+        | Expr::Value(_)
+        | Expr::TypedString { .. }
+        | Expr::Function(_)
+        | Expr::Nested(_)
+        | Expr::Cast { .. }
+        | Expr::Case { .. }
+        | Expr::Exists { .. }
+        | Expr::Subquery(_)
+        | Expr::Prefixed { .. } => true,
+        Expr::BinaryOp {
+            op: BinaryOperator::StringConcat,
+            ..
+        } => false,
+        _ => false,
+    }
+}
+
+fn is_concat(e: &Expr) -> bool {
+    matches!(
+        e,
+        Expr::BinaryOp {
+            op: BinaryOperator::StringConcat,
+            ..
+        }
+    )
+}
+
+impl ModePass<'_> {
+    fn fail(&mut self, e: EngineError) -> ControlFlow<()> {
+        self.error = Some(e);
+        ControlFlow::Break(())
+    }
+}
+
+impl VisitorMut for ModePass<'_> {
+    type Break = ();
+
+    fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        let mode = self.mode;
+        let at = span_pos(expr.span());
+        match expr {
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::StringConcat,
+                right,
+            } if mode.pipes_as_concat => {
+                // `a || b || c` chains to the left; anything else around or inside `||` may
+                // group differently in sqlparser than in MariaDB.
+                let left_ok = single_operand(left) || is_concat(left);
+                if !left_ok || !single_operand(right) {
+                    return self.fail(EngineError::unsupported_hint(
+                        format!("|| next to another operator under sql_mode {mode} (PIPES_AS_CONCAT), where it binds tighter than every other binary operator"),
+                        at,
+                        "write CONCAT(a, b), or put the operands of || in parentheses",
+                    ));
+                }
+            }
+            Expr::UnaryOp { op, expr: inner }
+                if mode.pipes_as_concat
+                    && matches!(op, UnaryOperator::Minus | UnaryOperator::Plus)
+                    && is_concat(inner) =>
+            {
+                return self.fail(EngineError::unsupported_hint(
+                    format!("a sign before || under sql_mode {mode} (PIPES_AS_CONCAT)"),
+                    at,
+                    "write CONCAT(-a, b) or -(CONCAT(a, b)), whichever is meant",
+                ));
+            }
+            Expr::UnaryOp {
+                op: UnaryOperator::Not,
+                expr: inner,
+            } if mode.high_not_precedence && !single_operand(inner) => {
+                return self.fail(EngineError::unsupported_hint(
+                    format!("NOT before an expression under sql_mode {mode} (HIGH_NOT_PRECEDENCE), where NOT applies to the first operand only (NOT a = b is (NOT a) = b)"),
+                    at,
+                    "put what NOT applies to in parentheses: NOT (a = b) or (NOT a) = b",
+                ));
+            }
+            Expr::Cast { data_type, .. } if matches!(data_type, DataType::Real) => {
+                return self.fail(EngineError::unsupported_hint(
+                    format!("CAST to REAL (FLOAT under REAL_AS_FLOAT, DOUBLE otherwise; sql_mode {mode})"),
+                    at,
+                    "write CAST(x AS DOUBLE) or CAST(x AS FLOAT)",
+                ));
+            }
+            _ => {}
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        if let Expr::BinaryOp {
+            left,
+            op: op @ BinaryOperator::StringConcat,
+            right,
+        } = expr
+        {
+            if !self.mode.pipes_as_concat {
+                // MariaDB's `||` without PIPES_AS_CONCAT is `OR`, at OR's precedence (the
+                // dialect parses it there).
+                *op = BinaryOperator::Or;
+                return ControlFlow::Continue(());
+            }
+            let args = vec![
+                FunctionArg::Unnamed(FunctionArgExpr::Expr((**left).clone())),
+                FunctionArg::Unnamed(FunctionArgExpr::Expr((**right).clone())),
+            ];
+            *expr = Expr::Function(Function {
+                name: ObjectName::from(vec![Ident::new("CONCAT")]),
+                uses_odbc_syntax: false,
+                parameters: FunctionArguments::None,
+                args: FunctionArguments::List(FunctionArgumentList {
+                    duplicate_treatment: None,
+                    args,
+                    clauses: Vec::new(),
+                }),
+                filter: None,
+                null_treatment: None,
+                over: None,
+                within_group: Vec::new(),
+            });
+        }
+        ControlFlow::Continue(())
+    }
 }
 
 fn syntax_error(e: sqlparser::parser::ParserError) -> EngineError {
@@ -314,8 +528,8 @@ pub fn object_parts(name: &ObjectName) -> Vec<String> {
 
 /// The exact text MariaDB uses as the column name of an unaliased select item starting at
 /// `start`: everything up to the next top-level comma or `FROM`, trimmed.
-pub fn item_text(sql: &str, start: Location) -> Option<String> {
-    let tokens = Tokenizer::new(&MySqlDialect {}, sql)
+pub fn item_text(sql: &str, mode: &SqlMode, start: Location) -> Option<String> {
+    let tokens = Tokenizer::new(&mode.dialect(), sql)
         .tokenize_with_location()
         .ok()?;
     let mut depth = 0i32;
@@ -360,8 +574,8 @@ pub fn item_text(sql: &str, start: Location) -> Option<String> {
 /// The text of each item of the outermost select list, as written (without its alias handling:
 /// only used for unaliased items, whose text MariaDB uses as the column name). `None` if the
 /// text cannot be tokenized.
-pub fn select_item_texts(sql: &str) -> Option<Vec<String>> {
-    let tokens = Tokenizer::new(&MySqlDialect {}, sql)
+pub fn select_item_texts(sql: &str, mode: &SqlMode) -> Option<Vec<String>> {
+    let tokens = Tokenizer::new(&mode.dialect(), sql)
         .tokenize_with_location()
         .ok()?;
     let mut items = Vec::new();
@@ -454,12 +668,13 @@ mod tests {
     fn item_text_is_the_text_as_written() {
         let sql = "SELECT sum( cost ) , COUNT(*) FROM t";
         assert_eq!(
-            item_text(sql, Location { line: 1, column: 8 }).as_deref(),
+            item_text(sql, &SqlMode::plain(), Location { line: 1, column: 8 }).as_deref(),
             Some("sum( cost )")
         );
         assert_eq!(
             item_text(
                 sql,
+                &SqlMode::plain(),
                 Location {
                     line: 1,
                     column: 22

@@ -275,6 +275,7 @@ pub fn report(name: &str, status: &str) -> StatusReport {
             regions: None,
             checkpoint: 0,
             checkpoint_rows: 0,
+            sql_mode: None,
         },
         triggers_present: true,
         backfill_running: false,

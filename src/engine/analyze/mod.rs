@@ -90,7 +90,7 @@ pub fn analyze(parsed: &ParsedQuery, table: &TableMeta) -> Result<Analysis, Engi
     // Normalize every item first, so an unsupported construct is reported before a column
     // that merely is not grouped.
     let mut normalized_items = Vec::new();
-    let texts = select_item_texts(&parsed.sql).unwrap_or_default();
+    let texts = select_item_texts(&parsed.sql, &parsed.mode).unwrap_or_default();
     for (index, item) in select.projection.iter().enumerate() {
         let (expr, name) = match item {
             SelectItem::UnnamedExpr(e) => (e, output_name(e, texts.get(index))?),

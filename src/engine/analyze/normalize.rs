@@ -10,7 +10,7 @@ use crate::engine::meta::TableMeta;
 use crate::engine::parse::{object_parts, span_pos, ParsedQuery};
 use sqlparser::ast::{
     BinaryOperator, Expr, Function, FunctionArguments, Ident, InTarget, ObjectNamePart, SelectItem,
-    Spanned, Value, VisitMut, VisitorMut,
+    Spanned, Value, ValueWithSpan, VisitMut, VisitorMut,
 };
 use std::ops::ControlFlow;
 
@@ -36,7 +36,10 @@ impl Ctx<'_> {
         let _ = out.visit(&mut n);
         match n.error {
             Some(err) => Err(err),
-            None => Ok(out),
+            None => {
+                let _ = out.visit(&mut Canonical);
+                Ok(out)
+            }
         }
     }
 
@@ -339,6 +342,44 @@ impl VisitorMut for Normalizer<'_, '_> {
         if is_aggregate_call(expr) && self.agg_depth > 0 {
             self.agg_depth -= 1;
             self.in_count = false;
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// Spells literals and identifiers so that they read the same under LightningTables' own
+/// `sql_mode` (`NO_ENGINE_SUBSTITUTION`), whatever mode the query was written under: strings in
+/// single quotes with every backslash doubled (the value holds the characters MariaDB read, and
+/// sqlparser prints them without escaping backslashes), identifiers in backquotes (`"x"` is a
+/// string there).
+struct Canonical;
+
+impl VisitorMut for Canonical {
+    type Break = ();
+
+    fn pre_visit_value(&mut self, value: &mut ValueWithSpan) -> ControlFlow<()> {
+        match &mut value.value {
+            Value::SingleQuotedString(s) | Value::DoubleQuotedString(s) => {
+                value.value = Value::SingleQuotedString(s.replace('\\', "\\\\"));
+            }
+            Value::NationalStringLiteral(s) => {
+                *s = s.replace('\\', "\\\\");
+            }
+            _ => {}
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        let requote = |i: &mut Ident| {
+            if i.quote_style.is_some() {
+                i.quote_style = Some('`');
+            }
+        };
+        match expr {
+            Expr::Identifier(i) => requote(i),
+            Expr::CompoundIdentifier(parts) => parts.iter_mut().for_each(requote),
+            _ => {}
         }
         ControlFlow::Continue(())
     }

@@ -4,9 +4,9 @@ use super::backfill::{self, Checkpoint};
 use super::lock::{run_locked, LockOutcome, LockPlan};
 use super::ownership;
 use super::regions;
-use super::session::{claim, fingerprint, object_exists, open, trigger_exists};
+use super::session::{claim, fingerprint, object_exists, open, open_reading_mode, trigger_exists};
 use super::{sql, Control, CreateOptions, Event, Job, LifecycleError};
-use crate::db::introspect::prepare;
+use crate::db::introspect::prepare_in_mode;
 use crate::engine::catalog::{self, status};
 use crate::engine::codegen::{Gen, GenOptions};
 use crate::engine::ident::quote_qualified;
@@ -62,10 +62,12 @@ pub fn create(
     control: &Control,
     on_event: &mut dyn FnMut(Event),
 ) -> Result<CreateReport, LifecycleError> {
-    let mut admin = open(opts)?;
+    // The query is read under the sql_mode of the session before we set ours, and that mode is
+    // recorded: `rebuild`, `resume` and `validate` read the query under it again.
+    let (mut admin, mode) = open_reading_mode(opts)?;
     // The slots only change the trigger text: analyse once, then generate with the slots the
     // analysis calls for.
-    let prepared = prepare(&mut admin, query, name, GenOptions::default())?;
+    let prepared = prepare_in_mode(&mut admin, query, &mode, name, GenOptions::default())?;
     let slots = slots_for(prepared.analysis.keys.len(), options.slots);
     let gen_options = GenOptions {
         generation: 1,
@@ -90,6 +92,7 @@ pub fn create(
             name,
             &prepared.table.name,
             query,
+            &mode,
             1,
             slots,
             &fingerprint(&prepared.table),

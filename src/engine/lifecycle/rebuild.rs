@@ -8,7 +8,7 @@ use super::ownership;
 use super::regions;
 use super::session::{fingerprint, open, open_claimed};
 use super::{sql, Control, CreateOptions, Event, Job, LifecycleError};
-use crate::db::introspect::prepare;
+use crate::db::introspect::prepare_in_mode;
 use crate::engine::catalog::{self, status};
 use crate::engine::codegen::triggers::combined_triggers;
 use crate::engine::codegen::{GenOptions, Names};
@@ -40,7 +40,7 @@ pub fn rebuild(
         slots: entry.slots,
     };
     // One analysis serves both generations (only the names differ).
-    let new = prepare(&mut admin, &entry.query, name, new_options)?;
+    let new = prepare_in_mode(&mut admin, &entry.query, entry.query_mode(), name, new_options)?;
     let old = &new;
     let old_gen = old.gen(name, old_options)?;
     let new_gen = new.gen(name, new_options)?;

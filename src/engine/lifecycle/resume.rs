@@ -8,7 +8,7 @@ use super::ownership;
 use super::regions;
 use super::session::{connection_alive, fingerprint, open, open_claimed};
 use super::{sql, Control, CreateOptions, Event, Job, LifecycleError};
-use crate::db::introspect::{prepare, Prepared};
+use crate::db::introspect::{prepare_in_mode, Prepared};
 use crate::engine::catalog::{self, status};
 use crate::engine::codegen::{Gen, GenOptions, Regions};
 use mysql::prelude::Queryable;
@@ -45,7 +45,7 @@ pub fn resume(
         generation: entry.generation,
         slots: entry.slots,
     };
-    let prepared = prepare(&mut admin, &entry.query, name, current)?;
+    let prepared = prepare_in_mode(&mut admin, &entry.query, entry.query_mode(), name, current)?;
     let mut job = Job::new(opts, name, options, control, on_event);
     let regions = entry.regions.as_deref().and_then(Regions::from_json);
     if let (true, Some(regions)) = (

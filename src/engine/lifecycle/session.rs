@@ -13,7 +13,19 @@ pub const SQL_MODE: &str = "NO_ENGINE_SUBSTITUTION";
 
 /// Opens a connection for lifecycle work.
 pub fn open(opts: &Opts) -> Result<Conn, LifecycleError> {
+    Ok(open_reading_mode(opts)?.0)
+}
+
+/// [`open`], also returning the `sql_mode` the session had before we set ours: the server's
+/// global mode, or what the connection options set. `create` reads the query under it and
+/// records it with the summary.
+pub fn open_reading_mode(opts: &Opts) -> Result<(Conn, String), LifecycleError> {
     let mut conn = sql(Conn::new(opts.clone()), "connecting")?;
+    let mode: Option<String> = sql(
+        conn.query_first("SELECT @@SESSION.sql_mode"),
+        "reading the session's sql_mode",
+    )?;
+    let mode = mode.unwrap_or_default();
     sql(
         conn.query_drop(format!("SET SESSION sql_mode = '{SQL_MODE}'")),
         "setting up the session",
@@ -35,7 +47,7 @@ pub fn open(opts: &Opts) -> Result<Conn, LifecycleError> {
         conn.query_drop("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ"),
         "setting up the session",
     )?;
-    Ok(conn)
+    Ok((conn, mode))
 }
 
 /// A fingerprint of the base table's definition; `status`/`validate` compare it to detect ALTER.

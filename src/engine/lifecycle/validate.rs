@@ -4,10 +4,10 @@
 
 use super::session::{fingerprint, open_summary};
 use super::{sql, LifecycleError};
-use crate::db::introspect::{prepare, table_meta};
+use crate::db::introspect::{prepare_in_mode, table_meta, with_sql_mode};
 use crate::engine::catalog::status;
 use crate::engine::codegen::{AggSource, GenOptions};
-use crate::engine::ident::quote;
+use crate::engine::ident::{quote, quote_qualified};
 use crate::engine::plan::{agg_placeholder, key_placeholder};
 use mysql::prelude::Queryable;
 use mysql::{Opts, Value};
@@ -53,6 +53,86 @@ fn render(v: &Value) -> String {
     }
 }
 
+/// A result set: per row, each value rendered, and whether its column is floating point.
+struct ResultRows {
+    float: Vec<bool>,
+    rows: Vec<Vec<String>>,
+}
+
+fn result_rows(conn: &mut mysql::Conn, query: &str) -> Result<ResultRows, mysql::Error> {
+    use mysql::consts::ColumnType;
+    let mut result = conn.query_iter(query)?;
+    let float: Vec<bool> = result
+        .columns()
+        .as_ref()
+        .iter()
+        .map(|c| {
+            matches!(
+                c.column_type(),
+                ColumnType::MYSQL_TYPE_DOUBLE | ColumnType::MYSQL_TYPE_FLOAT
+            )
+        })
+        .collect();
+    let mut rows = Vec::new();
+    for row in result.by_ref() {
+        let row = row?;
+        rows.push(row.unwrap().iter().map(render).collect());
+    }
+    Ok(ResultRows { float, rows })
+}
+
+/// Compares the query's own rows with the summary's as multisets (floating-point columns within
+/// a relative 1e-9); with LIMIT only the number of rows, since rows tied on ORDER BY may be
+/// picked differently. The problem found, if any.
+fn compare_results(
+    query: &ResultRows,
+    summary: &ResultRows,
+    limited: bool,
+    mode: &str,
+) -> Option<String> {
+    let what = format!("the query as written, run under sql_mode '{mode}'");
+    if query.rows.len() != summary.rows.len() {
+        return Some(format!(
+            "{what} returns {} rows, the summary {}",
+            query.rows.len(),
+            summary.rows.len()
+        ));
+    }
+    if limited || query.float.len() != summary.float.len() {
+        return None;
+    }
+    let float = &query.float;
+    let sorted = |rows: &[Vec<String>]| {
+        let mut rows = rows.to_vec();
+        rows.sort_by_key(|r| {
+            r.iter()
+                .enumerate()
+                .map(|(i, v)| if float[i] { String::new() } else { v.clone() })
+                .collect::<Vec<_>>()
+        });
+        rows
+    };
+    let (q, s) = (sorted(&query.rows), sorted(&summary.rows));
+    for (a, b) in q.iter().zip(&s) {
+        let same = a.iter().zip(b).enumerate().all(|(i, (x, y))| {
+            x == y
+                || (float[i]
+                    && match (x.parse::<f64>(), y.parse::<f64>()) {
+                        (Ok(x), Ok(y)) => (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0),
+                        _ => false,
+                    })
+        });
+        if !same {
+            return Some(format!(
+                "{what} has the row ({}) where the summary has ({})",
+                a.join(", "),
+                b.join(", ")
+            ));
+        }
+    }
+    None
+}
+
 /// Validates summary `name` in `schema`, listing at most `max_diffs` differing groups.
 pub fn validate(
     opts: &Opts,
@@ -93,7 +173,7 @@ pub fn validate_with(
         generation: entry.generation,
         slots: entry.slots,
     };
-    let prepared = prepare(&mut conn, &entry.query, name, gen_options)?;
+    let prepared = prepare_in_mode(&mut conn, &entry.query, entry.query_mode(), name, gen_options)?;
     let gen = prepared.gen(name, gen_options)?;
     for t in [
         &gen.names.trigger_insert,
@@ -166,7 +246,27 @@ pub fn validate_with(
         "comparing the summary with the query",
     )?;
     let groups: u64 = sql(conn.query_first(&count_sql), "counting groups")?.unwrap_or(0);
+    // The query text as written, run under the sql_mode it was written under, in the same
+    // snapshot: the comparison above uses our reading of the query, this one the server's, so a
+    // disagreement between the two readings cannot pass.
+    let as_written = with_sql_mode(&mut conn, entry.query_mode(), |c| result_rows(c, &entry.query))?;
+    let as_written = sql(as_written, "running the query as written")?;
+    let summary_rows = sql(
+        result_rows(
+            &mut conn,
+            &format!("SELECT * FROM {}", quote_qualified(schema, name)),
+        ),
+        "reading the summary",
+    )?;
     sql(conn.query_drop("COMMIT"), "closing the snapshot")?;
+    if let Some(problem) = compare_results(
+        &as_written,
+        &summary_rows,
+        prepared.analysis.limit.is_some(),
+        entry.query_mode(),
+    ) {
+        problems.push(problem);
+    }
     let mut differences = Vec::new();
     for row in rows.iter().take(max_diffs) {
         let vals: Vec<Value> = row.clone().unwrap();
