@@ -42,7 +42,8 @@ fn write(conn: &mut Conn) {
         ("a\\b", "a\\_z"),
     )
     .unwrap();
-    conn.query_drop("UPDATE t SET s = x WHERE id IN (3, 4)").unwrap();
+    conn.query_drop("UPDATE t SET s = x WHERE id IN (3, 4)")
+        .unwrap();
     conn.query_drop("UPDATE t SET a = a + 1, b = 1 - b WHERE id % 2 = 1")
         .unwrap();
     conn.query_drop("DELETE FROM t WHERE id = 5").unwrap();
@@ -76,8 +77,7 @@ fn exact_under(mode: &str, query: &str) {
     let db = fresh_db("mode");
     let mut plain = db.conn();
     load(&mut plain);
-    create_in(&db, mode, "summary", query)
-        .unwrap_or_else(|e| panic!("create under {mode}: {e}"));
+    create_in(&db, mode, "summary", query).unwrap_or_else(|e| panic!("create under {mode}: {e}"));
     let mut moded = Conn::new(with_mode(db.opts(), mode)).unwrap();
     let check = |moded: &mut Conn, when: &str| {
         let want = rows(moded, query);
@@ -93,7 +93,10 @@ fn exact_under(mode: &str, query: &str) {
     let entry = catalog::get(&mut plain, &db.name, "summary")
         .unwrap()
         .unwrap();
-    let session: String = moded.query_first("SELECT @@SESSION.sql_mode").unwrap().unwrap();
+    let session: String = moded
+        .query_first("SELECT @@SESSION.sql_mode")
+        .unwrap()
+        .unwrap();
     assert_eq!(entry.sql_mode.as_deref(), Some(session.as_str()));
 }
 
@@ -234,17 +237,32 @@ fn an_older_catalog_without_the_mode_column_still_reads() {
     let db = fresh_db("mode_old_catalog");
     let mut plain = db.conn();
     load(&mut plain);
-    create_in(&db, "", "first", "SELECT s, COUNT(*) AS n FROM t GROUP BY s").unwrap();
+    create_in(
+        &db,
+        "",
+        "first",
+        "SELECT s, COUNT(*) AS n FROM t GROUP BY s",
+    )
+    .unwrap();
     plain
         .query_drop("ALTER TABLE _lightning_catalog DROP COLUMN sql_mode")
         .unwrap();
-    let entry = catalog::get(&mut plain, &db.name, "first").unwrap().unwrap();
+    let entry = catalog::get(&mut plain, &db.name, "first")
+        .unwrap()
+        .unwrap();
     assert_eq!(entry.sql_mode, None);
     assert!(validate(&db.opts(), &db.name, "first", 10).unwrap().exact);
     // The next create adds the column back.
-    create_in(&db, "ANSI_QUOTES", "second", r#"SELECT "x", COUNT(*) AS n FROM t GROUP BY "x""#)
+    create_in(
+        &db,
+        "ANSI_QUOTES",
+        "second",
+        r#"SELECT "x", COUNT(*) AS n FROM t GROUP BY "x""#,
+    )
+    .unwrap();
+    let entry = catalog::get(&mut plain, &db.name, "second")
+        .unwrap()
         .unwrap();
-    let entry = catalog::get(&mut plain, &db.name, "second").unwrap().unwrap();
     assert_eq!(entry.sql_mode.as_deref(), Some("ANSI_QUOTES"));
 }
 
@@ -272,6 +290,9 @@ fn the_servers_global_mode_is_the_default() {
     )
     .unwrap();
     write(&mut conn);
-    assert_eq!(rows(&mut conn, "SELECT * FROM summary"), rows(&mut conn, query));
+    assert_eq!(
+        rows(&mut conn, "SELECT * FROM summary"),
+        rows(&mut conn, query)
+    );
     assert!(validate(&opts, "m", "summary", 10).unwrap().exact);
 }

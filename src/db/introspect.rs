@@ -6,8 +6,8 @@ use crate::engine::codegen::{ExprTypes, Gen, GenOptions, Generated, Layout};
 use crate::engine::ident::quote;
 use crate::engine::meta::{Cascade, ColumnMeta, Index, SqlType, TableMeta};
 use crate::engine::parse::parse_in_mode;
-use crate::engine::sql_mode::SqlMode;
 use crate::engine::plan::Analysis;
+use crate::engine::sql_mode::SqlMode;
 use crate::engine::EngineError;
 use mysql::prelude::Queryable;
 use mysql::Conn;
@@ -326,7 +326,10 @@ fn server_accepts(conn: &mut Conn, sql: &str, mode: &SqlMode) -> Result<(), Intr
     match outcome {
         Ok(()) => Ok(()),
         Err(mysql::Error::MySqlError(e)) => Err(IntrospectError::Engine(EngineError::Syntax {
-            message: format!("MariaDB refuses the query under sql_mode {mode}: {}", e.message),
+            message: format!(
+                "MariaDB refuses the query under sql_mode {mode}: {}",
+                e.message
+            ),
             pos: None,
         })),
         Err(e) => Err(IntrospectError::Server {

@@ -10,8 +10,8 @@ use sqlparser::ast::{
     SetExpr, Spanned, Statement, TableFactor, UnaryOperator, VisitMut, VisitorMut,
 };
 use sqlparser::parser::Parser;
-use std::ops::ControlFlow;
 use sqlparser::tokenizer::{Location, Span, Token, Tokenizer};
+use std::ops::ControlFlow;
 
 /// A query that passed the statement-level checks.
 #[derive(Debug, Clone)]
@@ -148,13 +148,54 @@ pub fn parse_in_mode(sql: &str, mode: &SqlMode) -> Result<ParsedQuery, EngineErr
 /// unless `IGNORE_SPACE` is set (`sql_functions[]` of MariaDB's `lex.h`): `COUNT (*)` is a syntax
 /// error and `SUBSTR (s, 1)` a call of a stored function `SUBSTR` of the database.
 const SPACE_SENSITIVE_FUNCTIONS: &[&str] = &[
-    "ADDDATE", "BIT_AND", "BIT_OR", "BIT_XOR", "CAST", "COUNT", "CUME_DIST", "CURDATE",
-    "CURTIME", "DATE_ADD", "DATE_SUB", "DENSE_RANK", "EXTRACT", "FIRST_VALUE", "GROUP_CONCAT",
-    "JSON_ARRAYAGG", "JSON_OBJECTAGG", "LAG", "LAST_VALUE", "LEAD", "MAX", "MEDIAN", "MID", "MIN",
-    "NOW", "NTH_VALUE", "NTILE", "POSITION", "PERCENT_RANK", "PERCENTILE_CONT",
-    "PERCENTILE_DISC", "RANK", "ROW_NUMBER", "SESSION_USER", "STD", "STDDEV", "STDDEV_POP",
-    "STDDEV_SAMP", "SUBDATE", "SUBSTR", "SUBSTRING", "SUM", "SYSDATE", "SYSTEM_USER", "TRIM",
-    "VARIANCE", "VAR_POP", "VAR_SAMP",
+    "ADDDATE",
+    "BIT_AND",
+    "BIT_OR",
+    "BIT_XOR",
+    "CAST",
+    "COUNT",
+    "CUME_DIST",
+    "CURDATE",
+    "CURTIME",
+    "DATE_ADD",
+    "DATE_SUB",
+    "DENSE_RANK",
+    "EXTRACT",
+    "FIRST_VALUE",
+    "GROUP_CONCAT",
+    "JSON_ARRAYAGG",
+    "JSON_OBJECTAGG",
+    "LAG",
+    "LAST_VALUE",
+    "LEAD",
+    "MAX",
+    "MEDIAN",
+    "MID",
+    "MIN",
+    "NOW",
+    "NTH_VALUE",
+    "NTILE",
+    "POSITION",
+    "PERCENT_RANK",
+    "PERCENTILE_CONT",
+    "PERCENTILE_DISC",
+    "RANK",
+    "ROW_NUMBER",
+    "SESSION_USER",
+    "STD",
+    "STDDEV",
+    "STDDEV_POP",
+    "STDDEV_SAMP",
+    "SUBDATE",
+    "SUBSTR",
+    "SUBSTRING",
+    "SUM",
+    "SYSDATE",
+    "SYSTEM_USER",
+    "TRIM",
+    "VARIANCE",
+    "VAR_POP",
+    "VAR_SAMP",
 ];
 
 /// Without `IGNORE_SPACE`, refuses a space-sensitive built-in name followed by spaces and `(`:
@@ -292,7 +333,10 @@ impl VisitorMut for ModePass<'_> {
                     "put what NOT applies to in parentheses: NOT (a = b) or (NOT a) = b",
                 ));
             }
-            Expr::Cast { data_type, .. } if matches!(data_type, DataType::Real) => {
+            Expr::Cast {
+                data_type: DataType::Real,
+                ..
+            } => {
                 return self.fail(EngineError::unsupported_hint(
                     format!("CAST to REAL (FLOAT under REAL_AS_FLOAT, DOUBLE otherwise; sql_mode {mode})"),
                     at,

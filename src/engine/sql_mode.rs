@@ -70,11 +70,23 @@ const NEUTRAL: &[&str] = &[
 /// Flags that change what an expression computes, with why.
 const REFUSED: &[(&str, &str)] = &[
     ("ORACLE", "switches MariaDB to its Oracle-compatible parser"),
-    ("MSSQL", "switches MariaDB to its SQL Server-compatible syntax"),
+    (
+        "MSSQL",
+        "switches MariaDB to its SQL Server-compatible syntax",
+    ),
     ("EMPTY_STRING_IS_NULL", "makes the literal '' NULL"),
-    ("NO_UNSIGNED_SUBTRACTION", "makes a subtraction of UNSIGNED values signed"),
-    ("PAD_CHAR_TO_FULL_LENGTH", "pads CHAR values read from the table"),
-    ("TIME_ROUND_FRACTIONAL", "rounds instead of truncating fractional seconds"),
+    (
+        "NO_UNSIGNED_SUBTRACTION",
+        "makes a subtraction of UNSIGNED values signed",
+    ),
+    (
+        "PAD_CHAR_TO_FULL_LENGTH",
+        "pads CHAR values read from the table",
+    ),
+    (
+        "TIME_ROUND_FRACTIONAL",
+        "rounds instead of truncating fractional seconds",
+    ),
     ("ALLOW_INVALID_DATES", "accepts dates such as '2024-02-30'"),
 ];
 
@@ -245,7 +257,12 @@ impl Dialect for ModeDialect {
         MySqlDialect {}.supports_multiline_comment_hints()
     }
 
-    fn parse_infix(&self, parser: &mut Parser, expr: &Expr, precedence: u8) -> Option<Result<Expr, ParserError>> {
+    fn parse_infix(
+        &self,
+        parser: &mut Parser,
+        expr: &Expr,
+        precedence: u8,
+    ) -> Option<Result<Expr, ParserError>> {
         MySqlDialect {}.parse_infix(parser, expr, precedence)
     }
 

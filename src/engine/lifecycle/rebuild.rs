@@ -40,7 +40,13 @@ pub fn rebuild(
         slots: entry.slots,
     };
     // One analysis serves both generations (only the names differ).
-    let new = prepare_in_mode(&mut admin, &entry.query, entry.query_mode(), name, new_options)?;
+    let new = prepare_in_mode(
+        &mut admin,
+        &entry.query,
+        entry.query_mode(),
+        name,
+        new_options,
+    )?;
     let old = &new;
     let old_gen = old.gen(name, old_options)?;
     let new_gen = new.gen(name, new_options)?;

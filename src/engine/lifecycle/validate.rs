@@ -173,7 +173,13 @@ pub fn validate_with(
         generation: entry.generation,
         slots: entry.slots,
     };
-    let prepared = prepare_in_mode(&mut conn, &entry.query, entry.query_mode(), name, gen_options)?;
+    let prepared = prepare_in_mode(
+        &mut conn,
+        &entry.query,
+        entry.query_mode(),
+        name,
+        gen_options,
+    )?;
     let gen = prepared.gen(name, gen_options)?;
     for t in [
         &gen.names.trigger_insert,
@@ -249,7 +255,9 @@ pub fn validate_with(
     // The query text as written, run under the sql_mode it was written under, in the same
     // snapshot: the comparison above uses our reading of the query, this one the server's, so a
     // disagreement between the two readings cannot pass.
-    let as_written = with_sql_mode(&mut conn, entry.query_mode(), |c| result_rows(c, &entry.query))?;
+    let as_written = with_sql_mode(&mut conn, entry.query_mode(), |c| {
+        result_rows(c, &entry.query)
+    })?;
     let as_written = sql(as_written, "running the query as written")?;
     let summary_rows = sql(
         result_rows(
