@@ -67,6 +67,29 @@ pub fn connection_alive(conn: &mut Conn, id: u64) -> Result<bool, LifecycleError
     Ok(n.unwrap_or(0) > 0)
 }
 
+/// The generation whose state tables view `name` reads, from its definition (`None` without
+/// such a view). The catalog says which generation readers should read; this is the one they do.
+pub fn view_generation(
+    conn: &mut Conn,
+    schema: &str,
+    name: &str,
+) -> Result<Option<u32>, LifecycleError> {
+    let definition: Option<String> = sql(
+        conn.exec_first(
+            "SELECT VIEW_DEFINITION FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+            (schema, name),
+        ),
+        "reading the view",
+    )?;
+    // State tables are quoted in the definition: `<prefix>_g<generation>` or `..._mm<i>`.
+    let marker = format!("`{}_g", crate::engine::codegen::names::prefix(name));
+    Ok(definition.and_then(|d| {
+        let at = d.find(&marker)? + marker.len();
+        let digits: String = d[at..].chars().take_while(char::is_ascii_digit).collect();
+        digits.parse().ok()
+    }))
+}
+
 /// Objects in `schema` with exactly this name (tables, views), for collision checks.
 pub fn object_exists(conn: &mut Conn, schema: &str, name: &str) -> Result<bool, LifecycleError> {
     let n: Option<u64> = sql(

@@ -1,10 +1,13 @@
 //! `list` and `status`: what exists, in which state, how far along.
 
-use super::session::{connection_alive, fingerprint, holder, open, trigger_exists};
+use super::session::{
+    connection_alive, fingerprint, holder, open, trigger_exists, view_generation,
+};
 use super::{sql, LifecycleError};
 use crate::db::introspect::table_meta;
 use crate::engine::catalog::{self, status as st, Entry};
 use crate::engine::codegen::names::prefix;
+use crate::engine::codegen::Regions;
 use mysql::prelude::Queryable;
 use mysql::Opts;
 use serde::Serialize;
@@ -207,20 +210,17 @@ fn inspect(
         "STALE: the base table was altered; run rebuild".to_string()
     } else if entry.status == st::READY {
         "ready: exact and maintained".to_string()
-    } else if (entry.status == st::BACKFILLING || entry.status == st::REBUILDING)
-        && !backfill_running
-    {
+    } else if entry.status == st::REBUILDING {
+        rebuilding(conn, &entry, backfill_running)?
+    } else if entry.status == st::BACKFILLING && !backfill_running && backfill_complete(&entry) {
+        format!(
+            "exact: readers read generation {}, completely backfilled; finishing was interrupted; run resume to finish",
+            entry.generation
+        )
+    } else if entry.status == st::BACKFILLING && !backfill_running {
         "incomplete: the backfill was interrupted; run resume".to_string()
     } else {
-        format!(
-            "{}: {:.1}% backfilled",
-            entry.status,
-            if entry.rows_total == 0 {
-                0.0
-            } else {
-                (entry.rows_done as f64 * 100.0 / entry.rows_total as f64).min(100.0)
-            }
-        )
+        format!("{}: {:.1}% backfilled", entry.status, percent(&entry))
     };
     Ok(StatusReport {
         entry,
@@ -236,6 +236,60 @@ fn inspect(
         read_error,
         size_bytes: size.unwrap_or(0),
         summary,
+    })
+}
+
+fn percent(entry: &Entry) -> f64 {
+    if entry.rows_total == 0 {
+        0.0
+    } else {
+        (entry.rows_done as f64 * 100.0 / entry.rows_total as f64).min(100.0)
+    }
+}
+
+/// Whether every checkpoint region of a backfilling summary is committed: it is exact then,
+/// only the trigger swap and the fold are left.
+fn backfill_complete(entry: &Entry) -> bool {
+    entry
+        .regions
+        .as_deref()
+        .and_then(Regions::from_json)
+        .is_some_and(|r| entry.checkpoint as usize >= r.count())
+}
+
+/// The verdict on a rebuilding summary: which generation readers read (the view says), and
+/// whether every trigger maintains it. Until the switch that is the previous generation, exact;
+/// the rebuild's progress is the new one's.
+fn rebuilding(
+    conn: &mut mysql::Conn,
+    entry: &Entry,
+    running: bool,
+) -> Result<String, LifecycleError> {
+    let reads = view_generation(conn, &entry.schema, &entry.name)?.unwrap_or(entry.generation);
+    let p = prefix(&entry.name);
+    let state = format!("`{p}_g{reads}`");
+    let mut maintained = true;
+    for s in ["_ins", "_upd", "_del"] {
+        let body: Option<String> = sql(
+            conn.exec_first(
+                "SELECT ACTION_STATEMENT FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? AND TRIGGER_NAME = ?",
+                (&entry.schema, format!("{p}{s}")),
+            ),
+            "reading the triggers",
+        )?;
+        maintained &= body.is_some_and(|b| b.contains(&state));
+    }
+    let progress = percent(entry);
+    Ok(match (maintained, running) {
+        (false, _) => format!(
+            "BROKEN: readers read generation {reads}, which the triggers no longer maintain; run resume"
+        ),
+        (true, true) => format!(
+            "rebuilding: {progress:.1}% backfilled; readers read generation {reads}, exact and maintained, until the switch"
+        ),
+        (true, false) => format!(
+            "interrupted rebuild: readers still read generation {reads}, exact and maintained; the new generation is {progress:.1}% backfilled; run resume to finish it"
+        ),
     })
 }
 
