@@ -12,7 +12,7 @@ const PASSWORD: &str = "doctor-pw-1";
 
 /// Every privilege the doctor requires, as a GRANT list.
 const ALL_BUT_TRIGGER: &str =
-    "SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, CREATE VIEW, LOCK TABLES";
+    "SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, CREATE VIEW, SHOW VIEW, LOCK TABLES";
 
 use common::{account_name, temp_dir, Account};
 

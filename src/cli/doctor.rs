@@ -9,8 +9,8 @@ use crate::db::doctor::{diagnose, DoctorError, DoctorReport, Status};
 /// Details at the end of `lightning doctor --help`.
 pub const AFTER_HELP: &str = "\
 Reports the server version, the privileges needed on the database given with
--D (TRIGGER, CREATE, CREATE VIEW, DROP, SELECT, INSERT, UPDATE, DELETE,
-LOCK TABLES), binary-log settings that affect creating triggers, the default
+-D (TRIGGER, CREATE, CREATE VIEW, SHOW VIEW, DROP, SELECT, INSERT, UPDATE,
+DELETE, LOCK TABLES), binary-log settings that affect creating triggers, the default
 transaction isolation and the tables that are not InnoDB.
 
 Exit status: 0 ready, 1 something blocks creating summaries, 2 cannot connect.";
