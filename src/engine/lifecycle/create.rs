@@ -4,7 +4,7 @@ use super::backfill::{self, Checkpoint};
 use super::lock::{run_locked, LockOutcome, LockPlan};
 use super::ownership;
 use super::regions;
-use super::session::{claim, fingerprint, object_exists, open, trigger_exists};
+use super::session::{claim, gen_fingerprint, object_exists, open, trigger_exists};
 use super::{sql, Control, CreateOptions, Event, Job, LifecycleError};
 use crate::db::introspect::prepare;
 use crate::engine::catalog::{self, status};
@@ -92,7 +92,7 @@ pub fn create(
             query,
             1,
             slots,
-            &fingerprint(&prepared.table),
+            &gen_fingerprint(&gen),
         ),
         "recording the summary in the catalog",
     )?;

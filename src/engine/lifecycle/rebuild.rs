@@ -17,7 +17,7 @@ use super::lock::{install_triggers, LockOutcome};
 use super::ownership;
 use super::regions;
 use super::resume::generations;
-use super::session::{fingerprint, open, open_claimed, view_generation};
+use super::session::{gen_fingerprint, gen_unaltered, open, open_claimed, view_generation};
 use super::{sql, Control, CreateOptions, Event, Job, LifecycleError};
 use crate::db::introspect::{prepare, Prepared};
 use crate::engine::catalog::{self, status, Entry};
@@ -81,7 +81,7 @@ pub(crate) fn resume_rebuild(
     others.dedup();
     let regions = entry.regions.as_deref().and_then(Regions::from_json);
     // After an ALTER the checkpointed regions were read from another table definition.
-    let unaltered = fingerprint(&prepared.table) == entry.base_fingerprint;
+    let unaltered = gen_unaltered(&old_gen, &entry.base_fingerprint);
     if let (true, Some(regions)) = (unaltered, regions) {
         for &n in others.iter().rev() {
             let new_gen = prepared
@@ -98,7 +98,7 @@ pub(crate) fn resume_rebuild(
                     new: new_gen,
                     target: n,
                 };
-                return continue_rebuild(job, admin, entry, prepared, &gens, start);
+                return continue_rebuild(job, admin, entry, &gens, start);
             }
         }
     }
@@ -176,7 +176,7 @@ fn start(
     // After an ALTER the old generation's layout may no longer match what the query infers
     // today; then it is not maintained during the rebuild (it is stale anyway) rather than risk
     // triggers that write columns it does not have.
-    let altered = fingerprint(&prepared.table) != entry.base_fingerprint;
+    let altered = !gen_unaltered(&old_gen, &entry.base_fingerprint);
     let phase1: Vec<String> = if altered {
         trigger_statements(&new_gen.triggers())
     } else {
@@ -193,7 +193,7 @@ fn start(
     let mut snapshot = None;
     let backfilled =
         go_live_and_backfill(job, admin, &gens.new, &new_regions, phase1, &mut snapshot);
-    switch_to_new(job, admin, entry, prepared, &gens, snapshot, backfilled)
+    switch_to_new(job, admin, entry, &gens, snapshot, backfilled)
 }
 
 /// Phase 1 of a fresh rebuild: under the lock the triggers start maintaining `new_gen` (and the
@@ -229,7 +229,6 @@ fn continue_rebuild(
     job: &mut Job<'_>,
     admin: &mut Conn,
     entry: &Entry,
-    prepared: &Prepared,
     gens: &Generations<'_>,
     start: Checkpoint,
 ) -> Result<CreateReport, LifecycleError> {
@@ -257,7 +256,7 @@ fn continue_rebuild(
             finalize: None,
         })
     };
-    switch_to_new(job, admin, entry, prepared, gens, snapshot, backfilled)
+    switch_to_new(job, admin, entry, gens, snapshot, backfilled)
 }
 
 /// The remaining regions of `new_gen` from a new snapshot, as `resume` does for `create`.
@@ -305,7 +304,6 @@ fn switch_to_new(
     job: &mut Job<'_>,
     admin: &mut Conn,
     entry: &Entry,
-    prepared: &Prepared,
     gens: &Generations<'_>,
     snapshot: Option<Conn>,
     backfilled: Result<CreateReport, LifecycleError>,
@@ -355,7 +353,7 @@ fn switch_to_new(
             &[
                 ("status", status::BACKFILLING.into()),
                 ("generation", gens.target.into()),
-                ("base_fingerprint", fingerprint(&prepared.table).into()),
+                ("base_fingerprint", gen_fingerprint(&gens.new).into()),
                 ("error", mysql::Value::NULL),
             ],
         ),

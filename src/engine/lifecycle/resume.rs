@@ -4,10 +4,10 @@
 use super::backfill::Checkpoint;
 use super::create::{backfill_and_finalize, finalize, go_live, trigger_statements, CreateReport};
 use super::lock::LockOutcome;
-use super::rebuild::drop_other_generations;
 use super::ownership;
+use super::rebuild::drop_other_generations;
 use super::regions;
-use super::session::{connection_alive, fingerprint, open, open_claimed};
+use super::session::{connection_alive, gen_fingerprint, gen_unaltered, open, open_claimed};
 use super::{sql, Control, CreateOptions, Event, Job, LifecycleError};
 use crate::db::introspect::{prepare, Prepared};
 use crate::engine::catalog::{self, status};
@@ -56,7 +56,7 @@ pub fn resume(
     let regions = entry.regions.as_deref().and_then(Regions::from_json);
     if let (true, Some(regions)) = (
         entry.status == status::BACKFILLING
-            && fingerprint(&prepared.table) == entry.base_fingerprint,
+            && gen_unaltered(&prepared.gen(name, current)?, &entry.base_fingerprint),
         regions,
     ) {
         let gen = prepared
@@ -242,7 +242,7 @@ fn restart(
                 ("regions", regions.to_json().into()),
                 ("checkpoint", 0u32.into()),
                 ("checkpoint_rows", 0u64.into()),
-                ("base_fingerprint", fingerprint(&prepared.table).into()),
+                ("base_fingerprint", gen_fingerprint(&gen).into()),
             ],
         ),
         "recording the resume",

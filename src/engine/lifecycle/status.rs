@@ -1,7 +1,8 @@
 //! `list` and `status`: what exists, in which state, how far along.
 
 use super::session::{
-    connection_alive, fingerprint, holder, open, trigger_exists, view_generation,
+    connection_alive, holder, open, row_columns, trigger_bodies, trigger_exists, unaltered,
+    view_generation,
 };
 use super::{sql, LifecycleError};
 use crate::db::introspect::table_meta;
@@ -23,8 +24,16 @@ pub struct StatusReport {
     /// Whether a backfill is running now: its owner connection is alive, or a create, resume or
     /// rebuild holds the summary.
     pub backfill_running: bool,
-    /// Whether the base table's definition changed since creation.
+    /// Whether the base table's definition changed since creation in a way that matters to this
+    /// summary (the columns it reads, the keys; a column added elsewhere does not).
     pub base_altered: bool,
+    /// Whether the base table is gone (dropped, or renamed away).
+    pub base_missing: bool,
+    /// Columns the triggers read that the base table no longer has: writes to it fail (those that
+    /// reach the column's use in a trigger).
+    pub missing_columns: Vec<String>,
+    /// The base table's storage engine now (`InnoDB` when it was created).
+    pub base_engine: Option<String>,
     /// The triggers' DEFINER when that account no longer exists (every write to the base table
     /// then fails); `None` when it exists or this connection may not look it up.
     pub missing_definer: Option<String>,
@@ -166,10 +175,25 @@ fn inspect(
         Some("DEFINER") => missing_account(conn, view_definer.clone()),
         _ => None,
     };
-    let base_altered = match table_meta(conn, &entry.schema, &entry.base_table) {
-        Ok(t) => fingerprint(&t) != entry.base_fingerprint,
-        Err(_) => true,
+    let read = row_columns(
+        trigger_bodies(conn, &entry.schema, &p)?
+            .iter()
+            .map(String::as_str),
+    );
+    let table = table_meta(conn, &entry.schema, &entry.base_table).ok();
+    let base_missing = table.is_none();
+    let base_altered = table
+        .as_ref()
+        .map_or(true, |t| !unaltered(t, &read, &entry.base_fingerprint));
+    let missing_columns: Vec<String> = match &table {
+        Some(t) => read
+            .iter()
+            .filter(|c| t.column(c).is_none())
+            .cloned()
+            .collect(),
+        None => Vec::new(),
     };
+    let base_engine = table.as_ref().map(|t| t.engine.clone());
     let state = format!("{p}_g{}", entry.generation);
     let size: Option<u64> = sql(
         conn.exec_first(
@@ -190,7 +214,14 @@ fn inspect(
     } else {
         (None, None)
     };
-    let summary = if !triggers_present {
+    let summary = if let Some(verdict) = base_verdict(
+        &entry,
+        base_missing,
+        &missing_columns,
+        base_engine.as_deref(),
+    ) {
+        verdict
+    } else if !triggers_present {
         "BROKEN: triggers missing, the summary is not maintained; drop and create again".to_string()
     } else if let Some(definer) = &missing_definer {
         format!(
@@ -227,6 +258,9 @@ fn inspect(
         triggers_present,
         backfill_running,
         base_altered,
+        base_missing,
+        missing_columns,
+        base_engine,
         missing_definer,
         view_present,
         view_security,
@@ -237,6 +271,34 @@ fn inspect(
         size_bytes: size.unwrap_or(0),
         summary,
     })
+}
+
+/// The verdict when the base table itself no longer fits the summary: gone, missing a column
+/// the triggers read (every write fails), or no longer transactional.
+fn base_verdict(
+    entry: &Entry,
+    missing: bool,
+    missing_columns: &[String],
+    engine: Option<&str>,
+) -> Option<String> {
+    let table = &entry.base_table;
+    if missing {
+        return Some(format!(
+            "BROKEN: the base table {table} is gone (dropped or renamed); drop the summary, or rename the table back"
+        ));
+    }
+    if !missing_columns.is_empty() {
+        return Some(format!(
+            "BROKEN: writes to {table} fail: the summary's triggers read column {}, which {table} no longer has; drop the summary, or add the column back and rebuild",
+            missing_columns.join(", ")
+        ));
+    }
+    match engine {
+        Some(e) if !e.eq_ignore_ascii_case("InnoDB") => Some(format!(
+            "NOT EXACT: {table} is now {e}, which does not roll back: a rolled-back write keeps its rows while the summary's changes are undone; ALTER TABLE {table} ENGINE=InnoDB, then rebuild"
+        )),
+        _ => None,
+    }
 }
 
 fn percent(entry: &Entry) -> f64 {
@@ -310,9 +372,16 @@ fn missing_account(conn: &mut mysql::Conn, definer: Option<String>) -> Option<St
 }
 
 impl StatusReport {
-    /// Whether the summary is broken: not maintained, or not readable.
+    /// Whether the summary is broken: not maintained, not readable, or no longer exact (a base
+    /// table that does not roll back).
     pub fn broken(&self) -> bool {
         !self.triggers_present
+            || self.base_missing
+            || !self.missing_columns.is_empty()
+            || self
+                .base_engine
+                .as_deref()
+                .is_some_and(|e| !e.eq_ignore_ascii_case("InnoDB"))
             || self.missing_definer.is_some()
             || !self.view_present
             || self.missing_view_definer.is_some()

@@ -2,9 +2,9 @@
 //! summary's, in one statement (one consistent read of both), group by group under the key's
 //! collation.
 
-use super::session::{fingerprint, open_summary};
+use super::session::{open_summary, row_columns, trigger_bodies, unaltered};
 use super::{sql, LifecycleError};
-use crate::db::introspect::{prepare, table_meta};
+use crate::db::introspect::{prepare_existing, table_meta};
 use crate::engine::catalog::status;
 use crate::engine::codegen::{AggSource, GenOptions};
 use crate::engine::ident::quote;
@@ -77,7 +77,19 @@ pub fn validate_with(
     on_connection(conn.connection_id() as u64);
     let mut problems = Vec::new();
     let table = table_meta(&mut conn, schema, &entry.base_table)?;
-    if fingerprint(&table) != entry.base_fingerprint {
+    let p = crate::engine::codegen::names::prefix(name);
+    let read = row_columns(
+        trigger_bodies(&mut conn, schema, &p)?
+            .iter()
+            .map(String::as_str),
+    );
+    if !table.engine.eq_ignore_ascii_case("InnoDB") {
+        problems.push(format!(
+            "the base table {} is now {}, which does not roll back: a rolled-back write keeps its rows while the summary's changes are undone",
+            entry.base_table, table.engine
+        ));
+    }
+    if !unaltered(&table, &read, &entry.base_fingerprint) {
         problems.push(format!(
             "the base table {} was altered since the summary was built; run `lightning rebuild {name}`",
             entry.base_table
@@ -93,7 +105,7 @@ pub fn validate_with(
         generation: entry.generation,
         slots: entry.slots,
     };
-    let prepared = prepare(&mut conn, &entry.query, name, gen_options)?;
+    let prepared = prepare_existing(&mut conn, &entry.query, name, gen_options)?;
     let gen = prepared.gen(name, gen_options)?;
     for t in [
         &gen.names.trigger_insert,
