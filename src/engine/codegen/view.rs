@@ -304,9 +304,7 @@ impl Gen<'_> {
             // a derived table stores as the largest DOUBLE: compare what the query prints.
             let call = match self.layout.sources.get(i) {
                 Some(AggSource::Sum(j) | AggSource::Avg(j)) if self.sum_type(*j) == "double" => {
-                    format!(
-                        "IF(ABS({call}) > 1.7976931348623157e308, 0e0, {call})"
-                    )
+                    format!("IF(ABS({call}) > 1.7976931348623157e308, 0e0, {call})")
                 }
                 _ => call,
             };

@@ -232,7 +232,11 @@ pub fn validate_with(
 /// One result row: each value as the text protocol gives it (`None` for NULL).
 type RawRow = Vec<Option<Vec<u8>>>;
 
-fn read_rows(conn: &mut mysql::Conn, query: &str, what: &str) -> Result<Vec<RawRow>, LifecycleError> {
+fn read_rows(
+    conn: &mut mysql::Conn,
+    query: &str,
+    what: &str,
+) -> Result<Vec<RawRow>, LifecycleError> {
     let rows: Vec<mysql::Row> = sql(conn.query(query), what)?;
     Ok(rows
         .into_iter()
