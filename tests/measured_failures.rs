@@ -396,3 +396,85 @@ fn double_sums_past_the_range_never_fail_a_write() {
         assert!(report.exact, "{mode}: {report:?}");
     }
 }
+
+#[test]
+fn a_prepared_xa_whose_client_left_is_waited_for() {
+    let query = "SELECT g, COUNT(*) AS c, SUM(n) AS s FROM x GROUP BY g";
+    let db = common::fresh_db("xa_left");
+    let mut conn = db.conn();
+    conn.query_drop("CREATE TABLE x (id INT PRIMARY KEY, g INT NOT NULL, n INT NOT NULL)")
+        .unwrap();
+    conn.query_drop("INSERT INTO x VALUES (1, 1, 100), (2, 1, 200), (3, 2, 300)")
+        .unwrap();
+    // The xid is unique per test database: XA RECOVER is server-wide.
+    let xid = format!("lt_{}", db.name);
+    {
+        let mut xa = db.conn();
+        for stmt in [
+            format!("XA START '{xid}'"),
+            "INSERT INTO x VALUES (4, 1, 1000)".into(),
+            "UPDATE x SET n = n + 100 WHERE id = 1".into(),
+            format!("XA END '{xid}'"),
+            format!("XA PREPARE '{xid}'"),
+        ] {
+            xa.query_drop(stmt).unwrap();
+        }
+        // Dropped here: the client is gone, the prepared transaction stays.
+    }
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let quick = CreateOptions {
+        max_lock_wait: std::time::Duration::from_millis(300),
+        lock_attempts: 2,
+        ..CreateOptions::default()
+    };
+    let err = create(
+        &db.opts(),
+        "xa_left",
+        query,
+        &quick,
+        &Control::new(),
+        &mut |_| {},
+    )
+    .expect_err("the prepared XA holds the table")
+    .to_string();
+    assert!(err.contains("prepared XA") && err.contains(&xid), "{err}");
+    // A create that waits while the XA commits: the XA's rows are in its snapshot.
+    let patient = CreateOptions {
+        max_lock_wait: std::time::Duration::from_secs(1),
+        lock_attempts: 30,
+        ..CreateOptions::default()
+    };
+    let opts = db.opts();
+    let waiting = std::thread::spawn(move || {
+        create(
+            &opts,
+            "xa_left",
+            query,
+            &patient,
+            &Control::new(),
+            &mut |_| {},
+        )
+    });
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    conn.query_drop(format!("XA COMMIT '{xid}'")).unwrap();
+    waiting
+        .join()
+        .expect("create thread")
+        .unwrap_or_else(|e| panic!("create after XA COMMIT: {e}"));
+    assert_same(
+        &mut conn,
+        "xa_left",
+        query,
+        Strings::Exact,
+        "after XA COMMIT",
+    );
+    replay(
+        &mut conn,
+        "xa_left",
+        query,
+        &[
+            "INSERT INTO x VALUES (5, 2, 5)",
+            "DELETE FROM x WHERE id = 4",
+        ],
+    );
+}

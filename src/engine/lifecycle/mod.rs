@@ -64,6 +64,20 @@ pub enum LifecycleError {
         /// Wait per attempt, ms.
         wait_ms: u64,
     },
+    /// The table lock could not be had in time while prepared XA transactions exist: one of
+    /// them may have written the table before its client went away, and it keeps the table's
+    /// InnoDB lock until someone commits or rolls it back.
+    #[error("could not lock table {table} in {attempts} attempt(s) of {wait_ms} ms each: prepared XA transaction(s) {xids} may hold it (XA RECOVER lists them; a prepared XA keeps its locks after its client is gone); run XA COMMIT or XA ROLLBACK for them, then retry; nothing was left behind")]
+    PreparedXa {
+        /// The base table.
+        table: String,
+        /// Attempts made.
+        attempts: u32,
+        /// Wait per attempt, ms.
+        wait_ms: u64,
+        /// The prepared transactions' xids, quoted and comma-separated.
+        xids: String,
+    },
     /// Cancelled by the user; the summary stays `backfilling` and `resume` continues it.
     #[error("cancelled; run `lightning resume {0}` to finish the backfill")]
     Cancelled(String),
