@@ -93,10 +93,6 @@ fn select_on_the_summary_is_enough_and_gives_nothing_else() {
         &mut |_| {},
     )
     .unwrap();
-    let st = status(&db.opts(), &db.name, "s").unwrap();
-    assert_eq!(st.view_security.as_deref(), Some("DEFINER"), "{st:?}");
-    assert!(st.view_definer.is_some(), "{st:?}");
-
     grant_summary(&mut root, &db, "s", &common::account_name("ana", &db.name));
     let summary = format!("SELECT * FROM `{}`.`s`", db.name);
     let truth = rows(&mut root, BY_G, Strings::Exact);
@@ -130,6 +126,30 @@ fn select_on_the_summary_is_enough_and_gives_nothing_else() {
         rows(&mut analyst, &summary, Strings::Exact),
         rows(&mut root, BY_G, Strings::Exact),
         "after writes"
+    );
+    let st = status(&db.opts(), &db.name, "s").unwrap();
+    assert_eq!(st.view_security.as_deref(), Some("DEFINER"), "{st:?}");
+    assert!(st.view_definer.is_some(), "{st:?}");
+
+    // Without its view the summary cannot be read: status says so, and a rebuild makes it
+    // again (the grant is kept by name).
+    root.query_drop("DROP VIEW s").unwrap();
+    let st = status(&db.opts(), &db.name, "s").unwrap();
+    assert!(!st.view_present && st.broken(), "{st:?}");
+    assert!(st.summary.contains("missing"), "{}", st.summary);
+    rebuild(
+        &db.opts(),
+        &db.name,
+        "s",
+        &quick(),
+        &Control::new(),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(
+        rows(&mut analyst, &summary, Strings::Exact),
+        rows(&mut root, BY_G, Strings::Exact),
+        "after the view was made again"
     );
 }
 

@@ -12,7 +12,7 @@ const PASSWORD: &str = "doctor-pw-1";
 
 /// Every privilege the doctor requires, as a GRANT list.
 const ALL_BUT_TRIGGER: &str =
-    "SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, CREATE VIEW, LOCK TABLES";
+    "SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, CREATE VIEW, SHOW VIEW, LOCK TABLES";
 
 use common::{account_name, temp_dir, Account};
 
@@ -212,5 +212,38 @@ fn non_innodb_tables_are_listed() {
     assert_eq!(
         report["non_innodb_tables"],
         serde_json::json!([{ "table": "legacy", "engine": "MyISAM" }])
+    );
+}
+
+#[test]
+fn a_summary_an_alter_broke_is_named_with_the_way_out() {
+    let db = common::fresh_db("doctor_broken");
+    let account = user_with(&db, "br", &format!("{ALL_BUT_TRIGGER}, TRIGGER"));
+    let home = temp_dir();
+    exec(
+        &db,
+        &[
+            "CREATE TABLE t (id INT PRIMARY KEY, g INT NOT NULL, v INT NOT NULL)".into(),
+            "INSERT INTO t VALUES (1, 1, 1)".into(),
+        ],
+    );
+    lightning_tables::engine::lifecycle::create(
+        &db.opts(),
+        "by_g",
+        "SELECT g, SUM(v) AS s FROM t GROUP BY g",
+        &Default::default(),
+        &lightning_tables::engine::lifecycle::Control::new(),
+        &mut |_| {},
+    )
+    .unwrap();
+    let out = doctor(&db, home.path(), &account.0, &["-D", &db.name]);
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("1 summaries, none broken"), "{stdout}");
+    exec(&db, &["ALTER TABLE t DROP COLUMN v".into()]);
+    let out = doctor(&db, home.path(), &account.0, &["-D", &db.name]);
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("by_g: BROKEN: writes to t fail") && stdout.contains("drop the summary"),
+        "{stdout}"
     );
 }

@@ -80,6 +80,10 @@ const CORPUS: &[(&str, &str, &str)] = &[
     ("SELECT WEEK(created_at), COUNT(*) FROM transactions GROUP BY 1", "default_week_format", "1:8"),
     ("SELECT cost / 4, COUNT(*) FROM transactions GROUP BY 1", "div_precision_increment", "1:8"),
     ("SELECT user_id, COUNT(*) FROM transactions WHERE cost / qty > 2 GROUP BY user_id", "a division (/)", "1:50"),
+    ("SELECT user_id, COUNT(*) FROM transactions WHERE kind REGEXP 'a.b' GROUP BY user_id", "default_regex_flags", "1:50"),
+    ("SELECT user_id, COUNT(*) FROM transactions WHERE kind NOT RLIKE '^x' GROUP BY user_id", "REGEXP", "1:50"),
+    ("SELECT REGEXP_SUBSTR(kind, '[a-z]+') AS k, COUNT(*) FROM transactions GROUP BY k", "REGEXP_SUBSTR", "1:8"),
+    ("SELECT user_id, MAX(REGEXP_REPLACE(kind, 'a', 'b')) FROM transactions GROUP BY user_id", "default_regex_flags", "1:21"),
 ];
 
 #[test]

@@ -324,3 +324,157 @@ fn sums_that_decimal_65_could_not_hold_are_refused() {
         "widest accepted DECIMAL",
     );
 }
+
+#[test]
+fn validate_reads_the_view_as_readers_do() {
+    // validate compared aggregates rebuilt from the state, so a view that computes something
+    // else (here: a sum one too large, by hand) was reported exact.
+    use lightning_tables::engine::lifecycle::validate;
+    let query = "SELECT g, COUNT(*) AS c, SUM(n) AS s FROM v GROUP BY g";
+    let (db, mut conn) = ready(
+        "view_checked",
+        "CREATE TABLE v (id INT PRIMARY KEY, g CHAR(1) COLLATE utf8mb4_general_ci, n INT)",
+        "INSERT INTO v VALUES (1, 'a', 10), (2, 'A', 20), (3, 'b', 30)",
+        query,
+    );
+    let report = validate(&db.opts(), &db.name, "view_checked", 10).unwrap();
+    assert!(report.exact, "{report:?}");
+    let definition: String = conn
+        .query_first(
+            "SELECT VIEW_DEFINITION FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'view_checked'",
+        )
+        .unwrap()
+        .unwrap();
+    let wrong = definition.replacen(" AS `s`", " + 1 AS `s`", 1);
+    assert_ne!(wrong, definition, "{definition}");
+    conn.query_drop(format!("CREATE OR REPLACE VIEW view_checked AS {wrong}"))
+        .unwrap();
+    let report = validate(&db.opts(), &db.name, "view_checked", 10).unwrap();
+    assert!(!report.exact, "{report:?}");
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.contains("reading the summary does not give the query's answer")),
+        "{report:?}"
+    );
+}
+
+#[test]
+fn double_sums_past_the_range_never_fail_a_write() {
+    // Two rows of 1e308 made the trigger's `s + 1e308` fail the INSERT (ERROR 1690, in any
+    // sql_mode); deleting one made the DELETE fail the same way. MariaDB's own SUM/AVG are
+    // then infinity, which it prints as 0.
+    use lightning_tables::engine::lifecycle::validate;
+    let query = "SELECT g, COUNT(*) AS c, SUM(f) AS s, AVG(f) AS a FROM d GROUP BY g";
+    let (db, mut conn) = ready(
+        "double_range",
+        "CREATE TABLE d (id INT PRIMARY KEY, g INT NOT NULL, f DOUBLE)",
+        "INSERT INTO d VALUES (1, 1, 1e308), (2, 2, -1e308), (3, 3, 2.2250738585072014e-308)",
+        query,
+    );
+    for mode in ["''", "DEFAULT"] {
+        conn.query_drop(format!("SET sql_mode = {mode}")).unwrap();
+        replay(
+            &mut conn,
+            "double_range",
+            query,
+            &[
+                "INSERT INTO d VALUES (4, 1, 1e308)",
+                "INSERT INTO d VALUES (5, 2, -1.7976931348623157e308), (6, 2, -1e308)",
+                "UPDATE d SET f = 1.7976931348623157e308 WHERE id = 1",
+                "DELETE FROM d WHERE id = 4",
+                "DELETE FROM d WHERE id IN (5, 6)",
+                "UPDATE d SET g = 1 WHERE id = 2",
+                // Not (1e308, 1e308, -1e308): MariaDB's own running sum overflows in the
+                // middle and says 0 for a sum of 1e308 (docs/correctness.md).
+                "INSERT INTO d VALUES (4, 3, -1e308), (5, 3, 1e308), (6, 3, 1e308)",
+                "DELETE FROM d WHERE id >= 4",
+            ],
+        );
+        let report = validate(&db.opts(), &db.name, "double_range", 10).unwrap();
+        assert!(report.exact, "{mode}: {report:?}");
+    }
+}
+
+#[test]
+fn a_prepared_xa_whose_client_left_is_waited_for() {
+    let query = "SELECT g, COUNT(*) AS c, SUM(n) AS s FROM x GROUP BY g";
+    let db = common::fresh_db("xa_left");
+    let mut conn = db.conn();
+    conn.query_drop("CREATE TABLE x (id INT PRIMARY KEY, g INT NOT NULL, n INT NOT NULL)")
+        .unwrap();
+    conn.query_drop("INSERT INTO x VALUES (1, 1, 100), (2, 1, 200), (3, 2, 300)")
+        .unwrap();
+    // The xid is unique per test database: XA RECOVER is server-wide.
+    let xid = format!("lt_{}", db.name);
+    {
+        let mut xa = db.conn();
+        for stmt in [
+            format!("XA START '{xid}'"),
+            "INSERT INTO x VALUES (4, 1, 1000)".into(),
+            "UPDATE x SET n = n + 100 WHERE id = 1".into(),
+            format!("XA END '{xid}'"),
+            format!("XA PREPARE '{xid}'"),
+        ] {
+            xa.query_drop(stmt).unwrap();
+        }
+        // Dropped here: the client is gone, the prepared transaction stays.
+    }
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let quick = CreateOptions {
+        max_lock_wait: std::time::Duration::from_millis(300),
+        lock_attempts: 2,
+        ..CreateOptions::default()
+    };
+    let err = create(
+        &db.opts(),
+        "xa_left",
+        query,
+        &quick,
+        &Control::new(),
+        &mut |_| {},
+    )
+    .expect_err("the prepared XA holds the table")
+    .to_string();
+    assert!(err.contains("prepared XA") && err.contains(&xid), "{err}");
+    // A create that waits while the XA commits: the XA's rows are in its snapshot.
+    let patient = CreateOptions {
+        max_lock_wait: std::time::Duration::from_secs(1),
+        lock_attempts: 30,
+        ..CreateOptions::default()
+    };
+    let opts = db.opts();
+    let waiting = std::thread::spawn(move || {
+        create(
+            &opts,
+            "xa_left",
+            query,
+            &patient,
+            &Control::new(),
+            &mut |_| {},
+        )
+    });
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    conn.query_drop(format!("XA COMMIT '{xid}'")).unwrap();
+    waiting
+        .join()
+        .expect("create thread")
+        .unwrap_or_else(|e| panic!("create after XA COMMIT: {e}"));
+    assert_same(
+        &mut conn,
+        "xa_left",
+        query,
+        Strings::Exact,
+        "after XA COMMIT",
+    );
+    replay(
+        &mut conn,
+        "xa_left",
+        query,
+        &[
+            "INSERT INTO x VALUES (5, 2, 5)",
+            "DELETE FROM x WHERE id = 4",
+        ],
+    );
+}

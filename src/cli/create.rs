@@ -175,6 +175,18 @@ pub fn connection_opts(ctx: &Ctx) -> anyhow::Result<mysql::Opts> {
     ctx.opts()
 }
 
+/// Test-only: set to an event name (`prepared`, `locked`, `checkpoint`, `done`, `finalized`, ...
+/// as in `--json` output), the process stops for good at the first such event, after showing it,
+/// and waits to be killed. Tests use it to SIGKILL a `lightning` process at an exact step of the
+/// lifecycle (a timed kill could land anywhere).
+pub const FREEZE_AT_ENV: &str = "LIGHTNING_TEST_FREEZE_AT";
+
+/// The `event` tag of `event` in JSON output.
+fn event_name(event: &Event) -> Option<String> {
+    let value = serde_json::to_value(event).ok()?;
+    value.get("event")?.as_str().map(str::to_string)
+}
+
 /// Runs a long operation with the progress display and Ctrl-C cancellation.
 pub fn with_progress<F>(ctx: &Ctx, operation: F) -> Result<CreateReport, LifecycleError>
 where
@@ -183,7 +195,17 @@ where
     let control = Control::new();
     let mut view = ProgressView::new(Mode::detect(ctx.json()));
     let guard = cancel_on_interrupt(&control, view.notifier());
-    let result = operation(&control, &mut |event| view.on_event(event));
+    let freeze_at = std::env::var(FREEZE_AT_ENV).ok().filter(|v| !v.is_empty());
+    let result = operation(&control, &mut |event| {
+        let freeze = freeze_at.is_some() && event_name(&event) == freeze_at;
+        view.on_event(event);
+        if freeze {
+            // Holds whatever the lifecycle holds at this step until the test kills us.
+            loop {
+                std::thread::sleep(std::time::Duration::from_secs(3600));
+            }
+        }
+    });
     drop(guard);
     view.finish();
     result

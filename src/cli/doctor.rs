@@ -4,13 +4,14 @@ use std::fmt::Write as _;
 
 use super::output::{paint, print_json, stdout_colours, Colour};
 use super::{exit, Ctx};
-use crate::db::doctor::{diagnose, DoctorError, DoctorReport, Status};
+use crate::db::doctor::{diagnose, Check, DoctorError, DoctorReport, Status};
+use crate::engine::lifecycle::list;
 
 /// Details at the end of `lightning doctor --help`.
 pub const AFTER_HELP: &str = "\
 Reports the server version, the privileges needed on the database given with
--D (TRIGGER, CREATE, CREATE VIEW, DROP, SELECT, INSERT, UPDATE, DELETE,
-LOCK TABLES), binary-log settings that affect creating triggers, the default
+-D (TRIGGER, CREATE, CREATE VIEW, SHOW VIEW, DROP, SELECT, INSERT, UPDATE,
+DELETE, LOCK TABLES), binary-log settings that affect creating triggers, the default
 transaction isolation and the tables that are not InnoDB.
 
 Exit status: 0 ready, 1 something blocks creating summaries, 2 cannot connect.";
@@ -22,12 +23,17 @@ pub struct DoctorArgs {}
 /// Runs the checks; exit code 0 when ready, 1 when something blocks.
 pub fn run(ctx: &Ctx, _args: &DoctorArgs) -> anyhow::Result<i32> {
     let config = ctx.config()?;
-    let report = match diagnose(config) {
+    let mut report = match diagnose(config) {
         Ok(report) => report,
         // Surface the ConnectError itself so the edge maps it to exit code 2.
         Err(DoctorError::Connect(e)) => return Err(e.into()),
         Err(e) => return Err(e.into()),
     };
+    if report.database.is_some() {
+        if let Some(check) = summaries_check(ctx) {
+            report.checks.push(check);
+        }
+    }
     if ctx.json() {
         print_json(&report)?;
     } else {
@@ -37,6 +43,34 @@ pub fn run(ctx: &Ctx, _args: &DoctorArgs) -> anyhow::Result<i32> {
         exit::OK
     } else {
         exit::FAILURE
+    })
+}
+
+/// The summaries of the database that are broken or no longer exact (an ALTER that dropped a
+/// column they read, another engine, a lost definer), as `status` words them; `None` when the
+/// database has none or they cannot be listed. A warning: it does not stop creating summaries.
+fn summaries_check(ctx: &Ctx) -> Option<Check> {
+    let reports = list(&ctx.opts().ok()?).ok()?;
+    if reports.is_empty() {
+        return None;
+    }
+    let broken: Vec<String> = reports
+        .iter()
+        .filter(|r| r.broken())
+        .map(|r| format!("{}: {}", r.entry.name, r.summary))
+        .collect();
+    Some(if broken.is_empty() {
+        Check {
+            name: "summaries",
+            status: Status::Ok,
+            message: format!("{} summaries, none broken", reports.len()),
+        }
+    } else {
+        Check {
+            name: "summaries",
+            status: Status::Warning,
+            message: broken.join("; "),
+        }
     })
 }
 

@@ -55,7 +55,7 @@ pub enum Command {
     /// Create a summary online: brief lock, then a chunked backfill
     #[command(after_help = create::CREATE_AFTER_HELP)]
     Create(create::CreateArgs),
-    /// Finish the backfill of an interrupted summary
+    /// Finish the backfill of an interrupted summary or rebuild
     Resume(create::ResumeArgs),
     /// List the summaries of the database (or of all databases without -D)
     List(summaries::ListArgs),

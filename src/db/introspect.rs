@@ -361,13 +361,40 @@ pub fn prepare_in_mode(
     name: &str,
     options: GenOptions,
 ) -> Result<Prepared, IntrospectError> {
+    prepare_as(conn, sql, mode, name, options, false)
+}
+
+/// [`prepare_in_mode`] for checking a summary that exists: a base table whose engine changed
+/// since is analysed as the InnoDB table it was, so that `validate` can still compare (and
+/// report the engine as a problem) instead of refusing.
+pub fn prepare_existing(
+    conn: &mut Conn,
+    sql: &str,
+    mode: &str,
+    name: &str,
+    options: GenOptions,
+) -> Result<Prepared, IntrospectError> {
+    prepare_as(conn, sql, mode, name, options, true)
+}
+
+fn prepare_as(
+    conn: &mut Conn,
+    sql: &str,
+    mode: &str,
+    name: &str,
+    options: GenOptions,
+    existing: bool,
+) -> Result<Prepared, IntrospectError> {
     let mode = SqlMode::parse(mode)?;
     let parsed = parse_in_mode(sql, &mode)?;
     let schema = match &parsed.table.schema {
         Some(s) => s.clone(),
         None => current_database(conn)?.ok_or(IntrospectError::NoDatabase)?,
     };
-    let table = table_meta(conn, &schema, &parsed.table.name)?;
+    let mut table = table_meta(conn, &schema, &parsed.table.name)?;
+    if existing {
+        table.engine = "InnoDB".into();
+    }
     let analysis = analyze(&parsed, &table)?;
     server_accepts(conn, sql, &mode)?;
     let types = infer_types(conn, &analysis, &table)?;

@@ -115,8 +115,15 @@ impl App {
                 PendingKind::Job => {
                     if let Some(job) = self.summaries.job_mut(id) {
                         job.done = true;
-                        let name = job.name.clone();
-                        self.set_status(StatusKind::Info, strings::backfill_stopped(&name));
+                        // A stopped rebuild is given up (nothing to resume); a stopped create
+                        // or resume waits for `u`.
+                        let text = match job.kind {
+                            super::panes::summaries::JobKind::Rebuild => {
+                                strings::rebuild_stopped(&job.name)
+                            }
+                            _ => strings::backfill_stopped(&job.name),
+                        };
+                        self.set_status(StatusKind::Info, text);
                     }
                     self.refresh_summaries();
                 }

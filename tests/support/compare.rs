@@ -145,3 +145,42 @@ pub fn assert_same(conn: &mut Conn, view: &str, query: &str, strings: Strings, c
         "{context}: column names"
     );
 }
+
+/// Reads `SELECT * FROM view` and `query` in one consistent snapshot and describes how they
+/// differ (`None` when they are the same multiset). The transaction starts without `WITH
+/// CONSISTENT SNAPSHOT`: InnoDB takes a REPEATABLE READ transaction's read view at its first
+/// read, after that statement has resolved the view and locked the tables it reads, so both
+/// reads see one moment of whichever state tables the view named then.
+pub fn snapshot_difference(
+    conn: &mut Conn,
+    view: &str,
+    query: &str,
+    strings: Strings,
+) -> Option<String> {
+    let view_sql = format!("SELECT * FROM `{}`", view.replace('`', "``"));
+    for s in [
+        "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ",
+        "START TRANSACTION READ ONLY",
+    ] {
+        conn.query_drop(s).unwrap_or_else(|e| panic!("{s}: {e}"));
+    }
+    let got = rows(conn, &view_sql, strings);
+    let want = rows(conn, query, strings);
+    conn.query_drop("COMMIT")
+        .unwrap_or_else(|e| panic!("COMMIT: {e}"));
+    if same_rows(&got, &want) {
+        return None;
+    }
+    let mut diff = format!(
+        "summary {view} differs from its query in one snapshot ({} vs {} rows):",
+        got.len(),
+        want.len()
+    );
+    for r in want.iter().filter(|r| !contains(&got, r)).take(5) {
+        diff.push_str(&format!("\n  only in query:   {r:?}"));
+    }
+    for r in got.iter().filter(|r| !contains(&want, r)).take(5) {
+        diff.push_str(&format!("\n  only in summary: {r:?}"));
+    }
+    Some(diff)
+}

@@ -280,6 +280,9 @@ pub fn report(name: &str, status: &str) -> StatusReport {
         triggers_present: true,
         backfill_running: false,
         base_altered: false,
+        base_missing: false,
+        missing_columns: Vec::new(),
+        base_engine: Some("InnoDB".into()),
         missing_definer: None,
         view_present: true,
         view_security: Some("DEFINER".into()),
@@ -337,7 +340,7 @@ pub fn doctor_report(ready: bool) -> DoctorReport {
     let grants = if ready {
         "GRANT ALL PRIVILEGES ON *.* TO `root`@`localhost`"
     } else {
-        "GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, CREATE VIEW, LOCK TABLES ON `shop`.* TO `root`@`localhost`"
+        "GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, CREATE VIEW, SHOW VIEW, LOCK TABLES ON `shop`.* TO `root`@`localhost`"
     };
     let facts = ServerFacts {
         version: "11.4.2-MariaDB".into(),

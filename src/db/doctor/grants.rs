@@ -17,6 +17,10 @@ pub const REQUIRED_PRIVILEGES: &[&str] = &[
     "CREATE",
     "DROP",
     "CREATE VIEW",
+    // Reading a view's definition: `drop` and the other cleanups take the view for ours only
+    // when it reads our state tables (lifecycle::ownership), and without SHOW VIEW
+    // information_schema hides the definition of a view another account made.
+    "SHOW VIEW",
     "TRIGGER",
     "LOCK TABLES",
 ];

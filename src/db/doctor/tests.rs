@@ -41,7 +41,7 @@ fn fully_privileged_account_is_ready() {
 #[test]
 fn missing_trigger_blocks() {
     let mut f = facts();
-    f.grants[1] = "GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, CREATE VIEW, LOCK TABLES ON `shop`.* TO `bob`@`%`".into();
+    f.grants[1] = "GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, CREATE VIEW, SHOW VIEW, LOCK TABLES ON `shop`.* TO `bob`@`%`".into();
     let r = DoctorReport::assemble("bob@h:1", Some("shop"), &f);
     assert!(!r.ready);
     assert_eq!(

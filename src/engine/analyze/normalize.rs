@@ -331,6 +331,11 @@ impl VisitorMut for Normalizer<'_, '_> {
                 // (Inside SUM/AVG/MIN/MAX a division is refused later, for its digits.)
                 self.session_dependent(session::division(), pos)
             }
+            Expr::RLike { .. }
+            | Expr::BinaryOp {
+                op: BinaryOperator::Regexp,
+                ..
+            } if self.stored() => self.session_dependent(session::regex("REGEXP"), pos),
             Expr::Wildcard(_) | Expr::QualifiedWildcard(..) => {
                 self.fail(EngineError::unsupported("* outside COUNT(*)", pos))
             }

@@ -26,8 +26,19 @@ pub(super) fn dependent_function(upper: &str, f: &Function) -> Option<(String, &
             "DATE_FORMAT() with names (%M %W %a %b) or a computed format and no locale, which follow each session's lc_time_names".into(),
             "name the locale as a third argument, e.g. DATE_FORMAT(d, '%M %Y', 'en_US')",
         )),
+        "REGEXP_REPLACE" | "REGEXP_INSTR" | "REGEXP_SUBSTR" => Some(regex(upper)),
         _ => None,
     }
+}
+
+/// Why a regular expression (`upper`: the operator or function) reads the session: MariaDB
+/// compiles it with each session's `default_regex_flags` (measured: with `DOTALL`,
+/// `'a\nb' REGEXP 'a.b'` is 1, without it 0).
+pub(super) fn regex(upper: &str) -> (String, &'static str) {
+    (
+        format!("{upper}, whose matching follows each session's default_regex_flags"),
+        "spell the flags inside the pattern, e.g. '(?s)a.b' — or use LIKE",
+    )
 }
 
 /// Why a division in a stored expression reads the session.

@@ -56,6 +56,16 @@ pub fn sum_storage(t: &SqlType) -> String {
     }
 }
 
+/// A DOUBLE running sum keeps its values divided by 2^32 (exactly: a power of two), so that
+/// 2^32 rows of the largest DOUBLE still fit; dividing loses bits only of values below about
+/// 2^-990 (1e-298), whose quotient is subnormal.
+pub const DOUBLE_SUM_SCALE: &str = "4294967296e0";
+
+/// The largest scaled DOUBLE sum that scales back into range: the largest DOUBLE / 2^32 (exact).
+pub fn double_sum_limit() -> String {
+    format!("{:e}", f64::MAX / 4294967296.0)
+}
+
 /// Column name of group key `i` in state and multiset tables.
 pub fn key_col(i: usize) -> String {
     format!("k{i}")
@@ -182,7 +192,7 @@ impl Gen<'_> {
             }
             None => true,
         };
-        if needs_cast {
+        let value = if needs_cast {
             let cast = if storage == "double" {
                 "DOUBLE".to_string()
             } else {
@@ -192,6 +202,30 @@ impl Gen<'_> {
         } else {
             // Parenthesized: the caller may negate it.
             format!("({value})")
+        };
+        if storage == "double" {
+            // Kept scaled down, so that no running sum (of a slot row, a backfill chunk or the
+            // view's total) can leave DOUBLE's range: `1e308 + 1e308` is an error in any
+            // sql_mode and would fail the user's write (docs/correctness.md).
+            format!("({value} / {DOUBLE_SUM_SCALE})")
+        } else {
+            value
+        }
+    }
+
+    /// The value of the sum of input `i` over the state rows of one group (alias `s`), as
+    /// MariaDB's SUM gives it: a DOUBLE sum is scaled back, and one whose magnitude leaves
+    /// DOUBLE's range reads as 0, as MariaDB's own SUM does (it is infinity, which MariaDB
+    /// prints as 0); scaling back never fails then.
+    pub fn sum_read(&self, i: usize) -> String {
+        let sum = format!("SUM(`s`.`s{i}`)");
+        if self.sum_type(i) == "double" {
+            format!(
+                "IF(ABS({sum}) > {}, 0e0, {sum} * {DOUBLE_SUM_SCALE})",
+                double_sum_limit()
+            )
+        } else {
+            sum
         }
     }
 

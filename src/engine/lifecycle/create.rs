@@ -4,7 +4,9 @@ use super::backfill::{self, Checkpoint};
 use super::lock::{run_locked, LockOutcome, LockPlan};
 use super::ownership;
 use super::regions;
-use super::session::{claim, fingerprint, object_exists, open, open_reading_mode, trigger_exists};
+use super::session::{
+    claim, gen_fingerprint, object_exists, open, open_reading_mode, trigger_exists,
+};
 use super::{sql, Control, CreateOptions, Event, Job, LifecycleError};
 use crate::db::introspect::prepare_in_mode;
 use crate::engine::catalog::{self, status};
@@ -95,7 +97,7 @@ pub fn create(
             &mode,
             1,
             slots,
-            &fingerprint(&prepared.table),
+            &gen_fingerprint(&gen),
         ),
         "recording the summary in the catalog",
     )?;

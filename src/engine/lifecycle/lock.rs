@@ -101,12 +101,26 @@ fn with_deadline(
 }
 
 fn set_backstop(admin: &mut Conn, wait: Duration) -> Result<(), LifecycleError> {
-    // The server-side timeout is only a backstop in case the watchdog cannot kill.
+    // The server-side timeouts are only a backstop in case the watchdog cannot kill.
     let backstop = wait.as_secs() + 2;
     sql(
-        admin.query_drop(format!("SET SESSION lock_wait_timeout = {backstop}")),
+        admin.query_drop(format!(
+            "SET SESSION lock_wait_timeout = {backstop}, innodb_lock_wait_timeout = {backstop}"
+        )),
         "setting the lock wait timeout",
     )
+}
+
+/// The xids of the server's prepared XA transactions, quoted, comma-separated (`None` when there
+/// are none or they cannot be listed).
+fn prepared_xids(conn: &mut Conn) -> Option<String> {
+    let rows: Vec<mysql::Row> = conn.query("XA RECOVER").ok()?;
+    let xids: Vec<String> = rows
+        .into_iter()
+        .filter_map(|r| r.get::<Vec<u8>, _>("data"))
+        .map(|d| format!("'{}'", String::from_utf8_lossy(&d)))
+        .collect();
+    (!xids.is_empty()).then(|| xids.join(", "))
 }
 
 /// Runs a metadata-locking statement with the deadline, retrying; returns how long the
@@ -193,8 +207,17 @@ pub fn run_locked(
     // with "table doesn't exist" for a state table the new triggers use (seen on 10.11). Nothing
     // under the lock touches the state tables.
     let lock_sql = format!("LOCK TABLES {} WRITE", plan.base);
+    // With autocommit off, LOCK TABLES also takes InnoDB's table lock, which waits for every
+    // transaction holding a lock on the table. A prepared XA transaction whose client is gone
+    // no longer holds the metadata lock but keeps its InnoDB locks: this is what makes the lock
+    // wait for it, so that its rows are either in the snapshot or were never written
+    // (docs/correctness.md, "Prepared XA transactions").
+    sql(
+        admin.query_drop("SET SESSION autocommit = 0, innodb_table_locks = 1"),
+        "setting up the lock",
+    )?;
     let started = Instant::now();
-    let (_, attempts) = run_bounded(
+    let bounded = run_bounded(
         admin,
         &mut killer,
         &lock_sql,
@@ -202,7 +225,29 @@ pub fn run_locked(
         options,
         control,
         on_event,
-    )?;
+    );
+    let attempts = match bounded {
+        Ok((_, attempts)) => attempts,
+        Err(e) => {
+            let _ = admin.query_drop("SET SESSION autocommit = 1");
+            return Err(match (e, prepared_xids(admin)) {
+                (
+                    LifecycleError::LockTimeout {
+                        table,
+                        attempts,
+                        wait_ms,
+                    },
+                    Some(xids),
+                ) => LifecycleError::PreparedXa {
+                    table,
+                    attempts,
+                    wait_ms,
+                    xids,
+                },
+                (e, _) => e,
+            });
+        }
+    };
     let granted = Instant::now();
     let result = (|| -> Result<(), LifecycleError> {
         for stmt in &plan.statements {
@@ -219,6 +264,7 @@ pub fn run_locked(
     })();
     let unlocked = admin.query_drop("UNLOCK TABLES");
     let released = Instant::now();
+    let _ = admin.query_drop("SET SESSION autocommit = 1");
     if let Err(e) = result {
         if let Some(s) = snapshot {
             let _ = s.query_drop("ROLLBACK");

@@ -64,9 +64,33 @@ pub enum LifecycleError {
         /// Wait per attempt, ms.
         wait_ms: u64,
     },
+    /// The table lock could not be had in time while prepared XA transactions exist: one of
+    /// them may have written the table before its client went away, and it keeps the table's
+    /// InnoDB lock until someone commits or rolls it back.
+    #[error("could not lock table {table} in {attempts} attempt(s) of {wait_ms} ms each: prepared XA transaction(s) {xids} may hold it (XA RECOVER lists them; a prepared XA keeps its locks after its client is gone); run XA COMMIT or XA ROLLBACK for them, then retry; nothing was left behind")]
+    PreparedXa {
+        /// The base table.
+        table: String,
+        /// Attempts made.
+        attempts: u32,
+        /// Wait per attempt, ms.
+        wait_ms: u64,
+        /// The prepared transactions' xids, quoted and comma-separated.
+        xids: String,
+    },
     /// Cancelled by the user; the summary stays `backfilling` and `resume` continues it.
     #[error("cancelled; run `lightning resume {0}` to finish the backfill")]
     Cancelled(String),
+    /// A rebuild was stopped before readers switched to its new generation and given up:
+    /// readers keep the previous generation, which the triggers maintain alone again, and
+    /// nothing is left to resume.
+    #[error("rebuild of {name} stopped and given up: readers keep generation {generation}, exact and maintained; nothing to resume")]
+    RebuildStopped {
+        /// The summary.
+        name: String,
+        /// The generation readers keep.
+        generation: u32,
+    },
     /// The operation does not apply in the summary's current state.
     #[error("{0}")]
     State(String),
@@ -183,7 +207,8 @@ impl Default for CreateOptions {
 #[derive(Debug, Clone, serde::Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
-    /// Objects are about to be created.
+    /// Objects are about to be created (`create`), or the new generation's empty tables exist
+    /// and its triggers are about to be installed under the lock (`rebuild`).
     Prepared {
         /// Statements that will run, in order.
         statements: Vec<String>,

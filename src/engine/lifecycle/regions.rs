@@ -5,7 +5,7 @@ use super::keyrange::{after, range_params};
 use super::partials::{encode_key, Partials};
 use super::{sql, LifecycleError};
 use crate::engine::codegen::regions::literal;
-use crate::engine::codegen::{Gen, Regions};
+use crate::engine::codegen::{Gen, Regions, TriggerSql};
 use crate::engine::ident::quote;
 use crate::engine::meta::TableMeta;
 use mysql::prelude::Queryable;
@@ -132,16 +132,44 @@ pub fn estimate_rows(
 /// Whether the base table's triggers are exactly the ones `gen` generates (so their deltas are
 /// tagged the way the catalog's regions say).
 pub fn triggers_match(conn: &mut Conn, gen: &Gen<'_>) -> Result<bool, LifecycleError> {
-    for t in gen.triggers() {
+    triggers_are(conn, &gen.names.schema, &gen.triggers())
+}
+
+/// Whether the live triggers are exactly `triggers` (e.g. a rebuild's combined ones).
+pub fn triggers_are(
+    conn: &mut Conn,
+    schema: &str,
+    triggers: &[TriggerSql],
+) -> Result<bool, LifecycleError> {
+    each_trigger_among(conn, schema, std::slice::from_ref(&triggers.to_vec()))
+}
+
+/// Whether each live trigger is the same-named trigger of one of the `candidates` sets (not
+/// necessarily all of the same set: a process killed while it swapped the triggers under the
+/// lock leaves some of the old ones and some of the new).
+pub fn each_trigger_among(
+    conn: &mut Conn,
+    schema: &str,
+    candidates: &[Vec<TriggerSql>],
+) -> Result<bool, LifecycleError> {
+    let Some(first) = candidates.first() else {
+        return Ok(false);
+    };
+    for t in first {
         let body: Option<String> = sql(
             conn.exec_first(
                 "SELECT ACTION_STATEMENT FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? AND TRIGGER_NAME = ?",
-                (&gen.names.schema, &t.name),
+                (schema, &t.name),
             ),
             "reading the triggers",
         )?;
-        let expected = t.sql.split_once("FOR EACH ROW\n").map(|(_, b)| b);
-        if body.as_deref() != expected {
+        let Some(body) = body else {
+            return Ok(false);
+        };
+        let known = candidates.iter().flatten().any(|c| {
+            c.name == t.name && c.sql.split_once("FOR EACH ROW\n").map(|(_, b)| b) == Some(&body)
+        });
+        if !known {
             return Ok(false);
         }
     }

@@ -5,11 +5,13 @@ use super::backfill::Checkpoint;
 use super::create::{backfill_and_finalize, finalize, go_live, trigger_statements, CreateReport};
 use super::lock::LockOutcome;
 use super::ownership;
+use super::rebuild::drop_other_generations;
 use super::regions;
-use super::session::{connection_alive, fingerprint, open, open_claimed};
+use super::session::{connection_alive, gen_fingerprint, gen_unaltered, open, open_claimed};
 use super::{sql, Control, CreateOptions, Event, Job, LifecycleError};
 use crate::db::introspect::{prepare_in_mode, Prepared};
 use crate::engine::catalog::{self, status};
+use crate::engine::codegen::triggers::combined_triggers;
 use crate::engine::codegen::{Gen, GenOptions, Regions};
 use mysql::prelude::Queryable;
 use mysql::{Conn, Opts};
@@ -47,10 +49,14 @@ pub fn resume(
     };
     let prepared = prepare_in_mode(&mut admin, &entry.query, entry.query_mode(), name, current)?;
     let mut job = Job::new(opts, name, options, control, on_event);
+    if entry.status == status::REBUILDING {
+        // Readers read the previous generation, exact: they keep it until the new one is.
+        return super::rebuild::resume_rebuild(&mut job, &mut admin, &entry, &prepared);
+    }
     let regions = entry.regions.as_deref().and_then(Regions::from_json);
     if let (true, Some(regions)) = (
         entry.status == status::BACKFILLING
-            && fingerprint(&prepared.table) == entry.base_fingerprint,
+            && gen_unaltered(&prepared.gen(name, current)?, &entry.base_fingerprint),
         regions,
     ) {
         let gen = prepared
@@ -58,15 +64,46 @@ pub fn resume(
             .with_regions(Some(regions.clone()));
         let all_done = entry.checkpoint as usize >= regions.count();
         let tagged = regions::triggers_match(&mut admin, &gen)?;
-        if tagged || (all_done && regions::triggers_match(&mut admin, &gen.without_regions())?) {
+        if tagged || (all_done && finishing(&mut admin, &entry, &prepared, &gen)?) {
             let start = Checkpoint {
                 regions_done: entry.checkpoint,
                 rows_done: entry.checkpoint_rows,
             };
-            return continue_backfill(&mut job, &mut admin, &gen, start);
+            return continue_backfill(&mut job, &mut admin, &gen, entry.generation, start);
         }
     }
     restart(&mut job, &mut admin, &entry, &prepared)
+}
+
+/// Whether every live trigger maintains `gen`, whose regions are all backfilled: tagging
+/// regions or not (once every region is in, either is exact), alone or combined with an older
+/// generation (a rebuild that switched readers to `gen` and was interrupted before its second
+/// lock). A process killed while it swapped the triggers under that lock leaves a mix of these.
+fn finishing(
+    admin: &mut Conn,
+    entry: &catalog::Entry,
+    prepared: &Prepared,
+    gen: &Gen<'_>,
+) -> Result<bool, LifecycleError> {
+    let mut shapes = vec![gen.triggers(), gen.without_regions().triggers()];
+    let mut older: Vec<u32> = generations(admin, &entry.schema, &entry.name)?
+        .into_iter()
+        .map(|(g, _)| g)
+        .filter(|g| *g != entry.generation)
+        .collect();
+    older.sort_unstable();
+    older.dedup();
+    for g in older {
+        let other = prepared.gen(
+            &entry.name,
+            GenOptions {
+                generation: g,
+                slots: entry.slots,
+            },
+        )?;
+        shapes.push(combined_triggers(&[&other, gen]));
+    }
+    regions::each_trigger_among(admin, &entry.schema, &shapes)
 }
 
 /// Resumes after checkpoint `start` with the triggers already live.
@@ -74,6 +111,7 @@ fn continue_backfill(
     job: &mut Job<'_>,
     admin: &mut Conn,
     gen: &Gen<'_>,
+    generation: u32,
     start: Checkpoint,
 ) -> Result<CreateReport, LifecycleError> {
     let name = job.name;
@@ -111,7 +149,9 @@ fn continue_backfill(
             "recording the resume",
         )?;
         let report = backfill_and_finalize(job, admin, gen, &mut snapshot, lock, start);
-        return record_failure(admin, &schema, name, report);
+        let report = record_failure(admin, &schema, name, report)?;
+        drop_other_generations(admin, &schema, name, generation);
+        return Ok(report);
     } else {
         LockOutcome {
             lock_ms: 0.0,
@@ -127,7 +167,10 @@ fn continue_backfill(
         backfill_secs: 0.0,
         finalize: None,
     };
-    finalize(job, admin, gen, report)
+    let report = finalize(job, admin, gen, report)?;
+    // An interrupted rebuild's previous generation: no trigger writes it after the lock above.
+    drop_other_generations(admin, &gen.names.schema, name, generation);
+    Ok(report)
 }
 
 /// Starts the backfill again into a fresh generation: under a new brief lock the triggers are
@@ -199,7 +242,7 @@ fn restart(
                 ("regions", regions.to_json().into()),
                 ("checkpoint", 0u32.into()),
                 ("checkpoint_rows", 0u64.into()),
-                ("base_fingerprint", fingerprint(&prepared.table).into()),
+                ("base_fingerprint", gen_fingerprint(&gen).into()),
             ],
         ),
         "recording the resume",
@@ -230,7 +273,7 @@ fn record_failure(
 }
 
 /// State and multiset tables of summary `name` with their generation numbers.
-fn generations(
+pub(crate) fn generations(
     admin: &mut Conn,
     schema: &str,
     name: &str,

@@ -1,10 +1,12 @@
 //! Connections the lifecycle opens, with the session settings its statements rely on.
 
 use super::{sql, LifecycleError};
-use crate::engine::meta::TableMeta;
+use crate::engine::codegen::Gen;
+use crate::engine::meta::{ColumnMeta, TableMeta};
 use mysql::prelude::Queryable;
 use mysql::{Conn, Opts};
 use sha2::{Digest, Sha256};
+use std::collections::BTreeSet;
 
 /// The `sql_mode` our triggers are created with and our own statements run under. Not strict: a
 /// value that does not fit is clamped with a warning instead of failing the user's write (our
@@ -50,21 +52,135 @@ pub fn open_reading_mode(opts: &Opts) -> Result<(Conn, String), LifecycleError> 
     Ok((conn, mode))
 }
 
-/// A fingerprint of the base table's definition; `status`/`validate` compare it to detect ALTER.
+/// A fingerprint of the whole base table's definition, as summaries recorded it before
+/// [`summary_fingerprint`]; still accepted for them.
 pub fn fingerprint(table: &TableMeta) -> String {
     let mut h = Sha256::new();
     for c in &table.columns {
-        h.update(format!(
-            "{}\u{1}{}\u{1}{:?}\u{1}{}\u{2}",
-            c.name, c.column_type, c.collation, c.nullable
-        ));
+        h.update(column_line(c));
     }
     h.update(table.primary_key.join("\u{1}"));
+    hex(h)
+}
+
+fn column_line(c: &ColumnMeta) -> String {
+    format!(
+        "{}\u{1}{}\u{1}{:?}\u{1}{}\u{2}",
+        c.name, c.column_type, c.collation, c.nullable
+    )
+}
+
+fn hex(h: Sha256) -> String {
     h.finalize()
         .iter()
         .take(16)
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// The columns trigger bodies read from their row images (`NEW.`x``, `OLD.`x``), lowercased
+/// (MariaDB resolves column names case-insensitively). A write fails when one of them is gone.
+pub fn row_columns<'a>(bodies: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for body in bodies {
+        for image in ["NEW.`", "OLD.`"] {
+            let mut rest = body;
+            while let Some(at) = rest.find(image) {
+                let (name, tail) = backquoted(&rest[at + image.len()..]);
+                out.insert(name.to_lowercase());
+                rest = tail;
+            }
+        }
+    }
+    out
+}
+
+/// The identifier at the start of `s` (after its opening backquote, up to the closing one,
+/// doubled backquotes undone), and the text after it.
+fn backquoted(s: &str) -> (String, &str) {
+    let mut name = String::new();
+    let mut chars = s.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c == '`' {
+            if matches!(chars.peek(), Some((_, '`'))) {
+                chars.next();
+            } else {
+                return (name, &s[i + 1..]);
+            }
+        }
+        name.push(c);
+    }
+    (name, "")
+}
+
+/// The base table's fingerprint as a summary sees it: the definitions of the columns its
+/// triggers read (`read`, from [`row_columns`]), the primary key, the columns a write can
+/// conflict on (the UPDATE guard's), and whether an ENUM/SET column it reads is indexed (that
+/// changes MariaDB's MIN/MAX). A change to anything else (a column added, an index on another
+/// column) leaves the summary exact and maintained.
+pub fn summary_fingerprint(table: &TableMeta, read: &BTreeSet<String>) -> String {
+    let mut h = Sha256::new();
+    for c in &table.columns {
+        if read.contains(&c.name.to_lowercase()) {
+            h.update(column_line(c));
+            let member_typed = ["enum(", "set("]
+                .iter()
+                .any(|t| c.column_type.to_lowercase().starts_with(t));
+            if member_typed && table.is_indexed(&c.name) {
+                h.update("indexed\u{2}");
+            }
+        }
+    }
+    h.update(table.primary_key.join("\u{1}"));
+    h.update("\u{3}");
+    let mut conflicts: Vec<String> = table
+        .conflict_columns()
+        .iter()
+        .map(|c| c.to_lowercase())
+        .collect();
+    conflicts.sort();
+    h.update(conflicts.join("\u{1}"));
+    hex(h)
+}
+
+/// [`summary_fingerprint`] of `gen`'s own triggers: what `create`, `rebuild` and `resume`
+/// record.
+pub fn gen_fingerprint(gen: &Gen<'_>) -> String {
+    let triggers = gen.triggers();
+    let read = row_columns(triggers.iter().map(|t| t.sql.as_str()));
+    summary_fingerprint(gen.table, &read)
+}
+
+/// [`unaltered`] for a summary whose triggers are `gen`'s.
+pub fn gen_unaltered(gen: &Gen<'_>, stored: &str) -> bool {
+    let triggers = gen.triggers();
+    unaltered(
+        gen.table,
+        &row_columns(triggers.iter().map(|t| t.sql.as_str())),
+        stored,
+    )
+}
+
+/// Whether `table` still has the definition summary fingerprint `stored` was taken of, as far
+/// as a summary whose triggers read `read` can tell (entries recorded before summary
+/// fingerprints carry the whole table's).
+pub fn unaltered(table: &TableMeta, read: &BTreeSet<String>, stored: &str) -> bool {
+    summary_fingerprint(table, read) == stored || fingerprint(table) == stored
+}
+
+/// The bodies of the summary's three triggers (`p` its name prefix) that exist.
+pub fn trigger_bodies(
+    conn: &mut Conn,
+    schema: &str,
+    p: &str,
+) -> Result<Vec<String>, LifecycleError> {
+    sql(
+        conn.exec(
+            "SELECT ACTION_STATEMENT FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? AND TRIGGER_NAME IN (?, ?, ?)",
+            (schema, format!("{p}_ins"), format!("{p}_upd"), format!("{p}_del")),
+        ),
+        "reading the triggers",
+    )
 }
 
 /// Whether the connection with id `id` is still alive (a live owner means a backfill is running).
@@ -77,6 +193,29 @@ pub fn connection_alive(conn: &mut Conn, id: u64) -> Result<bool, LifecycleError
         "checking the backfill owner",
     )?;
     Ok(n.unwrap_or(0) > 0)
+}
+
+/// The generation whose state tables view `name` reads, from its definition (`None` without
+/// such a view). The catalog says which generation readers should read; this is the one they do.
+pub fn view_generation(
+    conn: &mut Conn,
+    schema: &str,
+    name: &str,
+) -> Result<Option<u32>, LifecycleError> {
+    let definition: Option<String> = sql(
+        conn.exec_first(
+            "SELECT VIEW_DEFINITION FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+            (schema, name),
+        ),
+        "reading the view",
+    )?;
+    // State tables are quoted in the definition: `<prefix>_g<generation>` or `..._mm<i>`.
+    let marker = format!("`{}_g", crate::engine::codegen::names::prefix(name));
+    Ok(definition.and_then(|d| {
+        let at = d.find(&marker)? + marker.len();
+        let digits: String = d[at..].chars().take_while(char::is_ascii_digit).collect();
+        digits.parse().ok()
+    }))
 }
 
 /// Objects in `schema` with exactly this name (tables, views), for collision checks.

@@ -1,10 +1,14 @@
 //! `list` and `status`: what exists, in which state, how far along.
 
-use super::session::{connection_alive, fingerprint, holder, open, trigger_exists};
+use super::session::{
+    connection_alive, holder, open, row_columns, trigger_bodies, trigger_exists, unaltered,
+    view_generation,
+};
 use super::{sql, LifecycleError};
 use crate::db::introspect::table_meta;
 use crate::engine::catalog::{self, status as st, Entry};
 use crate::engine::codegen::names::prefix;
+use crate::engine::codegen::Regions;
 use mysql::prelude::Queryable;
 use mysql::Opts;
 use serde::Serialize;
@@ -20,8 +24,16 @@ pub struct StatusReport {
     /// Whether a backfill is running now: its owner connection is alive, or a create, resume or
     /// rebuild holds the summary.
     pub backfill_running: bool,
-    /// Whether the base table's definition changed since creation.
+    /// Whether the base table's definition changed since creation in a way that matters to this
+    /// summary (the columns it reads, the keys; a column added elsewhere does not).
     pub base_altered: bool,
+    /// Whether the base table is gone (dropped, or renamed away).
+    pub base_missing: bool,
+    /// Columns the triggers read that the base table no longer has: writes to it fail (those that
+    /// reach the column's use in a trigger).
+    pub missing_columns: Vec<String>,
+    /// The base table's storage engine now (`InnoDB` when it was created).
+    pub base_engine: Option<String>,
     /// The triggers' DEFINER when that account no longer exists (every write to the base table
     /// then fails); `None` when it exists or this connection may not look it up.
     pub missing_definer: Option<String>,
@@ -163,10 +175,25 @@ fn inspect(
         Some("DEFINER") => missing_account(conn, view_definer.clone()),
         _ => None,
     };
-    let base_altered = match table_meta(conn, &entry.schema, &entry.base_table) {
-        Ok(t) => fingerprint(&t) != entry.base_fingerprint,
-        Err(_) => true,
+    let read = row_columns(
+        trigger_bodies(conn, &entry.schema, &p)?
+            .iter()
+            .map(String::as_str),
+    );
+    let table = table_meta(conn, &entry.schema, &entry.base_table).ok();
+    let base_missing = table.is_none();
+    let base_altered = table
+        .as_ref()
+        .map_or(true, |t| !unaltered(t, &read, &entry.base_fingerprint));
+    let missing_columns: Vec<String> = match &table {
+        Some(t) => read
+            .iter()
+            .filter(|c| t.column(c).is_none())
+            .cloned()
+            .collect(),
+        None => Vec::new(),
     };
+    let base_engine = table.as_ref().map(|t| t.engine.clone());
     let state = format!("{p}_g{}", entry.generation);
     let size: Option<u64> = sql(
         conn.exec_first(
@@ -187,7 +214,14 @@ fn inspect(
     } else {
         (None, None)
     };
-    let summary = if !triggers_present {
+    let summary = if let Some(verdict) = base_verdict(
+        &entry,
+        base_missing,
+        &missing_columns,
+        base_engine.as_deref(),
+    ) {
+        verdict
+    } else if !triggers_present {
         "BROKEN: triggers missing, the summary is not maintained; drop and create again".to_string()
     } else if let Some(definer) = &missing_definer {
         format!(
@@ -207,26 +241,26 @@ fn inspect(
         "STALE: the base table was altered; run rebuild".to_string()
     } else if entry.status == st::READY {
         "ready: exact and maintained".to_string()
-    } else if (entry.status == st::BACKFILLING || entry.status == st::REBUILDING)
-        && !backfill_running
-    {
+    } else if entry.status == st::REBUILDING {
+        rebuilding(conn, &entry, backfill_running)?
+    } else if entry.status == st::BACKFILLING && !backfill_running && backfill_complete(&entry) {
+        format!(
+            "exact: readers read generation {}, completely backfilled; finishing was interrupted; run resume to finish",
+            entry.generation
+        )
+    } else if entry.status == st::BACKFILLING && !backfill_running {
         "incomplete: the backfill was interrupted; run resume".to_string()
     } else {
-        format!(
-            "{}: {:.1}% backfilled",
-            entry.status,
-            if entry.rows_total == 0 {
-                0.0
-            } else {
-                (entry.rows_done as f64 * 100.0 / entry.rows_total as f64).min(100.0)
-            }
-        )
+        format!("{}: {:.1}% backfilled", entry.status, percent(&entry))
     };
     Ok(StatusReport {
         entry,
         triggers_present,
         backfill_running,
         base_altered,
+        base_missing,
+        missing_columns,
+        base_engine,
         missing_definer,
         view_present,
         view_security,
@@ -236,6 +270,88 @@ fn inspect(
         read_error,
         size_bytes: size.unwrap_or(0),
         summary,
+    })
+}
+
+/// The verdict when the base table itself no longer fits the summary: gone, missing a column
+/// the triggers read (every write fails), or no longer transactional.
+fn base_verdict(
+    entry: &Entry,
+    missing: bool,
+    missing_columns: &[String],
+    engine: Option<&str>,
+) -> Option<String> {
+    let table = &entry.base_table;
+    if missing {
+        return Some(format!(
+            "BROKEN: the base table {table} is gone (dropped or renamed); drop the summary, or rename the table back"
+        ));
+    }
+    if !missing_columns.is_empty() {
+        return Some(format!(
+            "BROKEN: writes to {table} fail: the summary's triggers read column {}, which {table} no longer has; drop the summary, or add the column back and rebuild",
+            missing_columns.join(", ")
+        ));
+    }
+    match engine {
+        Some(e) if !e.eq_ignore_ascii_case("InnoDB") => Some(format!(
+            "NOT EXACT: {table} is now {e}, which does not roll back: a rolled-back write keeps its rows while the summary's changes are undone; ALTER TABLE {table} ENGINE=InnoDB, then rebuild"
+        )),
+        _ => None,
+    }
+}
+
+fn percent(entry: &Entry) -> f64 {
+    if entry.rows_total == 0 {
+        0.0
+    } else {
+        (entry.rows_done as f64 * 100.0 / entry.rows_total as f64).min(100.0)
+    }
+}
+
+/// Whether every checkpoint region of a backfilling summary is committed: it is exact then,
+/// only the trigger swap and the fold are left.
+fn backfill_complete(entry: &Entry) -> bool {
+    entry
+        .regions
+        .as_deref()
+        .and_then(Regions::from_json)
+        .is_some_and(|r| entry.checkpoint as usize >= r.count())
+}
+
+/// The verdict on a rebuilding summary: which generation readers read (the view says), and
+/// whether every trigger maintains it. Until the switch that is the previous generation, exact;
+/// the rebuild's progress is the new one's.
+fn rebuilding(
+    conn: &mut mysql::Conn,
+    entry: &Entry,
+    running: bool,
+) -> Result<String, LifecycleError> {
+    let reads = view_generation(conn, &entry.schema, &entry.name)?.unwrap_or(entry.generation);
+    let p = prefix(&entry.name);
+    let state = format!("`{p}_g{reads}`");
+    let mut maintained = true;
+    for s in ["_ins", "_upd", "_del"] {
+        let body: Option<String> = sql(
+            conn.exec_first(
+                "SELECT ACTION_STATEMENT FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? AND TRIGGER_NAME = ?",
+                (&entry.schema, format!("{p}{s}")),
+            ),
+            "reading the triggers",
+        )?;
+        maintained &= body.is_some_and(|b| b.contains(&state));
+    }
+    let progress = percent(entry);
+    Ok(match (maintained, running) {
+        (false, _) => format!(
+            "BROKEN: readers read generation {reads}, which the triggers no longer maintain; run resume"
+        ),
+        (true, true) => format!(
+            "rebuilding: {progress:.1}% backfilled; readers read generation {reads}, exact and maintained, until the switch"
+        ),
+        (true, false) => format!(
+            "interrupted rebuild: readers still read generation {reads}, exact and maintained; the new generation is {progress:.1}% backfilled; run resume to finish it"
+        ),
     })
 }
 
@@ -256,9 +372,16 @@ fn missing_account(conn: &mut mysql::Conn, definer: Option<String>) -> Option<St
 }
 
 impl StatusReport {
-    /// Whether the summary is broken: not maintained, or not readable.
+    /// Whether the summary is broken: not maintained, not readable, or no longer exact (a base
+    /// table that does not roll back).
     pub fn broken(&self) -> bool {
         !self.triggers_present
+            || self.base_missing
+            || !self.missing_columns.is_empty()
+            || self
+                .base_engine
+                .as_deref()
+                .is_some_and(|e| !e.eq_ignore_ascii_case("InnoDB"))
             || self.missing_definer.is_some()
             || !self.view_present
             || self.missing_view_definer.is_some()

@@ -2,16 +2,17 @@
 //! summary's, in one statement (one consistent read of both), group by group under the key's
 //! collation.
 
-use super::session::{fingerprint, open_summary};
+use super::session::{open_summary, row_columns, trigger_bodies, unaltered};
 use super::{sql, LifecycleError};
-use crate::db::introspect::{prepare_in_mode, table_meta, with_sql_mode};
+use crate::db::introspect::{prepare_existing, table_meta, with_sql_mode};
 use crate::engine::catalog::status;
 use crate::engine::codegen::{AggSource, GenOptions};
-use crate::engine::ident::{quote, quote_qualified};
+use crate::engine::ident::quote;
 use crate::engine::plan::{agg_placeholder, key_placeholder};
 use mysql::prelude::Queryable;
 use mysql::{Opts, Value};
 use serde::Serialize;
+use std::collections::HashMap;
 
 /// One group that differs.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -53,86 +54,6 @@ fn render(v: &Value) -> String {
     }
 }
 
-/// A result set: per row, each value rendered, and whether its column is floating point.
-struct ResultRows {
-    float: Vec<bool>,
-    rows: Vec<Vec<String>>,
-}
-
-fn result_rows(conn: &mut mysql::Conn, query: &str) -> Result<ResultRows, mysql::Error> {
-    use mysql::consts::ColumnType;
-    let mut result = conn.query_iter(query)?;
-    let float: Vec<bool> = result
-        .columns()
-        .as_ref()
-        .iter()
-        .map(|c| {
-            matches!(
-                c.column_type(),
-                ColumnType::MYSQL_TYPE_DOUBLE | ColumnType::MYSQL_TYPE_FLOAT
-            )
-        })
-        .collect();
-    let mut rows = Vec::new();
-    for row in result.by_ref() {
-        let row = row?;
-        rows.push(row.unwrap().iter().map(render).collect());
-    }
-    Ok(ResultRows { float, rows })
-}
-
-/// Compares the query's own rows with the summary's as multisets (floating-point columns within
-/// a relative 1e-9); with LIMIT only the number of rows, since rows tied on ORDER BY may be
-/// picked differently. The problem found, if any.
-fn compare_results(
-    query: &ResultRows,
-    summary: &ResultRows,
-    limited: bool,
-    mode: &str,
-) -> Option<String> {
-    let what = format!("the query as written, run under sql_mode '{mode}'");
-    if query.rows.len() != summary.rows.len() {
-        return Some(format!(
-            "{what} returns {} rows, the summary {}",
-            query.rows.len(),
-            summary.rows.len()
-        ));
-    }
-    if limited || query.float.len() != summary.float.len() {
-        return None;
-    }
-    let float = &query.float;
-    let sorted = |rows: &[Vec<String>]| {
-        let mut rows = rows.to_vec();
-        rows.sort_by_key(|r| {
-            r.iter()
-                .enumerate()
-                .map(|(i, v)| if float[i] { String::new() } else { v.clone() })
-                .collect::<Vec<_>>()
-        });
-        rows
-    };
-    let (q, s) = (sorted(&query.rows), sorted(&summary.rows));
-    for (a, b) in q.iter().zip(&s) {
-        let same = a.iter().zip(b).enumerate().all(|(i, (x, y))| {
-            x == y
-                || (float[i]
-                    && match (x.parse::<f64>(), y.parse::<f64>()) {
-                        (Ok(x), Ok(y)) => (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0),
-                        _ => false,
-                    })
-        });
-        if !same {
-            return Some(format!(
-                "{what} has the row ({}) where the summary has ({})",
-                a.join(", "),
-                b.join(", ")
-            ));
-        }
-    }
-    None
-}
-
 /// Validates summary `name` in `schema`, listing at most `max_diffs` differing groups.
 pub fn validate(
     opts: &Opts,
@@ -157,7 +78,19 @@ pub fn validate_with(
     on_connection(conn.connection_id() as u64);
     let mut problems = Vec::new();
     let table = table_meta(&mut conn, schema, &entry.base_table)?;
-    if fingerprint(&table) != entry.base_fingerprint {
+    let p = crate::engine::codegen::names::prefix(name);
+    let read = row_columns(
+        trigger_bodies(&mut conn, schema, &p)?
+            .iter()
+            .map(String::as_str),
+    );
+    if !table.engine.eq_ignore_ascii_case("InnoDB") {
+        problems.push(format!(
+            "the base table {} is now {}, which does not roll back: a rolled-back write keeps its rows while the summary's changes are undone",
+            entry.base_table, table.engine
+        ));
+    }
+    if !unaltered(&table, &read, &entry.base_fingerprint) {
         problems.push(format!(
             "the base table {} was altered since the summary was built; run `lightning rebuild {name}`",
             entry.base_table
@@ -173,7 +106,7 @@ pub fn validate_with(
         generation: entry.generation,
         slots: entry.slots,
     };
-    let prepared = prepare_in_mode(
+    let prepared = prepare_existing(
         &mut conn,
         &entry.query,
         entry.query_mode(),
@@ -216,7 +149,7 @@ pub fn validate_with(
         checks.push(format!("(COUNT({a}) NOT IN (0, 2))"));
         if *inexact {
             checks.push(format!(
-                "(ABS(MAX({a}) - MIN({a})) > 1e-9 * GREATEST(1, ABS(MAX({a}))))"
+                "(ABS(MAX({a}) / 2 - MIN({a}) / 2) > 0.5e-9 * GREATEST(1, ABS(MAX({a}))))"
             ));
         } else {
             checks.push(format!("NOT (MAX({a}) <=> MIN({a}))"));
@@ -252,27 +185,35 @@ pub fn validate_with(
         "comparing the summary with the query",
     )?;
     let groups: u64 = sql(conn.query_first(&count_sql), "counting groups")?.unwrap_or(0);
-    // The query text as written, run under the sql_mode it was written under, in the same
-    // snapshot: the comparison above uses our reading of the query, this one the server's, so a
-    // disagreement between the two readings cannot pass.
-    let as_written = with_sql_mode(&mut conn, entry.query_mode(), |c| {
-        result_rows(c, &entry.query)
-    })?;
-    let as_written = sql(as_written, "running the query as written")?;
-    let summary_rows = sql(
-        result_rows(
-            &mut conn,
-            &format!("SELECT * FROM {}", quote_qualified(schema, name)),
-        ),
+    // What readers get: the view's rows against MariaDB's own answer to the query text, in the
+    // same snapshot. The group comparison above reads the state and would not see a view that
+    // loses digits or computes the wrong expression.
+    let view_rows = read_rows(
+        &mut conn,
+        &format!("SELECT * FROM {}", quote(name)),
         "reading the summary",
     )?;
+    // The query text as written, under the sql_mode it was written under: the group comparison
+    // above uses our reading of the query, this one the server's, so a disagreement between the
+    // two readings cannot pass either.
+    let mode = entry.query_mode();
+    let query_rows = with_sql_mode(&mut conn, mode, |c| {
+        read_rows(c, &entry.query, "running the query as written")
+    })??;
     sql(conn.query_drop("COMMIT"), "closing the snapshot")?;
-    if let Some(problem) = compare_results(
-        &as_written,
-        &summary_rows,
-        prepared.analysis.limit.is_some(),
-        entry.query_mode(),
-    ) {
+    let columns = view_columns(&mut conn, schema, name)?;
+    // With LIMIT, rows tied on ORDER BY may be picked differently by the view and the query:
+    // only the number of rows must agree.
+    let limited = prepared.analysis.limit.is_some();
+    if limited {
+        if view_rows.len() != query_rows.len() {
+            problems.push(format!(
+                "the query as written (sql_mode '{mode}') returns {} rows, the summary {}",
+                query_rows.len(),
+                view_rows.len()
+            ));
+        }
+    } else if let Some(problem) = compare_rows(&mut conn, &columns, view_rows, query_rows)? {
         problems.push(problem);
     }
     let mut differences = Vec::new();
@@ -321,4 +262,238 @@ pub fn validate_with(
         groups,
         problems,
     })
+}
+
+/// One result row: each value as the text protocol gives it (`None` for NULL).
+type RawRow = Vec<Option<Vec<u8>>>;
+
+fn read_rows(
+    conn: &mut mysql::Conn,
+    query: &str,
+    what: &str,
+) -> Result<Vec<RawRow>, LifecycleError> {
+    let rows: Vec<mysql::Row> = sql(conn.query(query), what)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            r.unwrap()
+                .into_iter()
+                .map(|v| match v {
+                    Value::NULL => None,
+                    Value::Bytes(b) => Some(b),
+                    other => Some(other.as_sql(true).trim_matches('\'').as_bytes().to_vec()),
+                })
+                .collect()
+        })
+        .collect())
+}
+
+/// How a column of the view compares.
+struct ViewColumn {
+    name: String,
+    /// DOUBLE or FLOAT: within validate's relative tolerance.
+    float: bool,
+    /// A character string under this collation: equal when the collation says so (a
+    /// case-insensitive group may be spelled as any of its rows).
+    collation: Option<String>,
+    charset: Option<String>,
+}
+
+fn view_columns(
+    conn: &mut mysql::Conn,
+    schema: &str,
+    name: &str,
+) -> Result<Vec<ViewColumn>, LifecycleError> {
+    let rows: Vec<(String, String, Option<String>, Option<String>)> = sql(
+        conn.exec(
+            "SELECT COLUMN_NAME, DATA_TYPE, COLLATION_NAME, CHARACTER_SET_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
+            (schema, name),
+        ),
+        "reading the summary's columns",
+    )?;
+    Ok(rows
+        .into_iter()
+        .map(|(name, data_type, collation, charset)| {
+            let text = matches!(
+                data_type.as_str(),
+                "char" | "varchar" | "tinytext" | "text" | "mediumtext" | "longtext"
+            );
+            ViewColumn {
+                name,
+                float: matches!(data_type.as_str(), "double" | "float"),
+                collation: collation.filter(|_| text),
+                charset,
+            }
+        })
+        .collect())
+}
+
+/// Whether two values of `column` are the same answer (strings byte for byte here; their
+/// collation is applied afterwards to what is left).
+fn same_value(column: &ViewColumn, a: &Option<Vec<u8>>, b: &Option<Vec<u8>>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(x), Some(y)) if x == y => true,
+        (Some(x), Some(y)) if column.float => {
+            let parse = |v: &[u8]| String::from_utf8_lossy(v).trim().parse::<f64>().ok();
+            match (parse(x), parse(y)) {
+                (Some(x), Some(y)) => (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0),
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
+/// Removes the rows of `view` and `query` that match one for one: rows are bucketed by their
+/// exactly compared values, and matched within a bucket by their DOUBLE values.
+fn match_rows(
+    columns: &[ViewColumn],
+    view: Vec<RawRow>,
+    query: Vec<RawRow>,
+) -> (Vec<RawRow>, Vec<RawRow>) {
+    let exact_part = |r: &RawRow| -> RawRow {
+        r.iter()
+            .enumerate()
+            .map(|(i, v)| match columns.get(i) {
+                Some(c) if c.float => None,
+                _ => v.clone(),
+            })
+            .collect()
+    };
+    let mut buckets: HashMap<RawRow, Vec<RawRow>> = HashMap::new();
+    for row in query {
+        buckets.entry(exact_part(&row)).or_default().push(row);
+    }
+    let mut only_view = Vec::new();
+    for row in view {
+        let bucket = buckets.get_mut(&exact_part(&row));
+        let found = bucket.and_then(|b| {
+            b.iter()
+                .position(|q| {
+                    q.len() == row.len()
+                        && row
+                            .iter()
+                            .zip(q)
+                            .zip(columns)
+                            .all(|((a, b), c)| same_value(c, a, b))
+                })
+                .map(|i| b.swap_remove(i))
+        });
+        if found.is_none() {
+            only_view.push(row);
+        }
+    }
+    (only_view, buckets.into_values().flatten().collect())
+}
+
+/// Compares the view's rows with the query's as multisets; a problem describing the difference
+/// when they are not the same answer.
+fn compare_rows(
+    conn: &mut mysql::Conn,
+    columns: &[ViewColumn],
+    view: Vec<RawRow>,
+    query: Vec<RawRow>,
+) -> Result<Option<String>, LifecycleError> {
+    let (mut only_view, mut only_query) = match_rows(columns, view, query);
+    if !only_view.is_empty()
+        && !only_query.is_empty()
+        && columns.iter().any(|c| c.collation.is_some())
+    {
+        // Spellings of one string under its collation ('a' and 'A ' in a _ci, PAD SPACE
+        // collation): compare what is left by the collation's weights.
+        only_view = weigh(conn, columns, only_view)?;
+        only_query = weigh(conn, columns, only_query)?;
+        let (v, q) = match_rows(columns, only_view, only_query);
+        only_view = v;
+        only_query = q;
+    }
+    if only_view.is_empty() && only_query.is_empty() {
+        return Ok(None);
+    }
+    let show = |r: &RawRow| {
+        let cells: Vec<String> = r
+            .iter()
+            .zip(columns)
+            .map(|(v, c)| {
+                let v = match v {
+                    None => "NULL".to_string(),
+                    Some(b) => String::from_utf8_lossy(b).into_owned(),
+                };
+                format!("{} = {v}", c.name)
+            })
+            .collect();
+        format!("({})", cells.join(", "))
+    };
+    let mut parts = Vec::new();
+    if !only_query.is_empty() {
+        parts.push(format!(
+            "{} row(s) of the query are not in the summary (first: {})",
+            only_query.len(),
+            show(&only_query[0])
+        ));
+    }
+    if !only_view.is_empty() {
+        parts.push(format!(
+            "{} row(s) of the summary are not in the query's result (first: {})",
+            only_view.len(),
+            show(&only_view[0])
+        ));
+    }
+    Ok(Some(format!(
+        "reading the summary does not give the query's answer: {}",
+        parts.join("; ")
+    )))
+}
+
+/// `rows` with each string value replaced by its weight under its column's collation (trailing
+/// spaces removed first under PAD SPACE), computed by the server.
+fn weigh(
+    conn: &mut mysql::Conn,
+    columns: &[ViewColumn],
+    rows: Vec<RawRow>,
+) -> Result<Vec<RawRow>, LifecycleError> {
+    let mut out = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(200) {
+        let mut exprs = Vec::new();
+        let mut params = Vec::new();
+        for row in chunk {
+            for (v, c) in row.iter().zip(columns) {
+                if let (Some(v), Some(coll), Some(cs)) = (v, &c.collation, &c.charset) {
+                    let arg = format!("CONVERT(? USING {cs}) COLLATE {coll}");
+                    exprs.push(if coll.contains("nopad") {
+                        format!("HEX(WEIGHT_STRING({arg}))")
+                    } else {
+                        format!("HEX(WEIGHT_STRING(RTRIM({arg})))")
+                    });
+                    params.push(Value::Bytes(v.clone()));
+                }
+            }
+        }
+        let weights: Vec<Value> = if exprs.is_empty() {
+            Vec::new()
+        } else {
+            let row: Option<mysql::Row> = sql(
+                conn.exec_first(format!("SELECT {}", exprs.join(", ")), params),
+                "weighing strings under their collation",
+            )?;
+            row.map(|r| r.unwrap()).unwrap_or_default()
+        };
+        let mut next = weights.into_iter();
+        for row in chunk {
+            out.push(
+                row.iter()
+                    .zip(columns)
+                    .map(|(v, c)| match (v, &c.collation) {
+                        (Some(_), Some(_)) if c.charset.is_some() => match next.next() {
+                            Some(Value::Bytes(b)) => Some(b),
+                            _ => None,
+                        },
+                        _ => v.clone(),
+                    })
+                    .collect(),
+            );
+        }
+    }
+    Ok(out)
 }

@@ -305,6 +305,11 @@ pub fn backfill_stopped(name: &str) -> String {
     format!("{name}: backfill stopped; select it and press u to resume.")
 }
 
+/// Status: a rebuild was stopped before its switch and given up.
+pub fn rebuild_stopped(name: &str) -> String {
+    format!("{name}: rebuild stopped; readers keep the previous generation, exact.")
+}
+
 /// Summaries pane: a job is stopping.
 pub const STOPPING: &str = "stopping after the current chunk";
 

@@ -41,7 +41,9 @@ pub fn spawn(opts: Opts, request: Request, out: Sender<Response>, registry: Regi
 fn lifecycle_result(r: Result<ResponseKind, LifecycleError>) -> ResponseKind {
     match r {
         Ok(kind) => kind,
-        Err(LifecycleError::Cancelled(_)) => ResponseKind::Cancelled,
+        Err(LifecycleError::Cancelled(_) | LifecycleError::RebuildStopped { .. }) => {
+            ResponseKind::Cancelled
+        }
         // Our own KILL QUERY, whichever step it hit.
         Err(e) if e.server_error().is_some_and(errors::is_interrupted) => ResponseKind::Cancelled,
         Err(e) => ResponseKind::Failed(errors::lifecycle_error(&e)),
