@@ -757,10 +757,7 @@ const NO_TRIGGER: &[Drift] = &[
 ];
 
 /// Cases of NO_TRIGGER that fail today: (id, issue).
-const NO_TRIGGER_KNOWN_FAILING: &[(&str, &str)] = &[(
-    "rename_swap",
-    "validate and status look the triggers up by name only: after RENAME TABLE t TO t_old, t2 TO t they sit on t_old and nothing maintains the summary, yet validate says exact (and status ready) until the data diverge",
-)];
+const NO_TRIGGER_KNOWN_FAILING: &[(&str, &str)] = &[];
 
 #[test]
 fn what_fires_no_trigger_is_reported() {

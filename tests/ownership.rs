@@ -388,3 +388,73 @@ fn resume_into_a_fresh_generation_drops_only_its_old_generations() {
     );
     assert!(validate(&db.opts(), &db.name, "s", 3).unwrap().exact);
 }
+
+#[test]
+fn rebuild_and_resume_never_replace_a_trigger_that_took_one_of_the_names() {
+    let db = common::fresh_db("own_trigger");
+    let mut conn = db.conn();
+    make_table(&mut conn, 300);
+    create(
+        &db.opts(),
+        "s",
+        BY_G,
+        &quick(),
+        &Control::new(),
+        &mut |_| {},
+    )
+    .unwrap();
+    // Someone drops the summary's UPDATE trigger and makes one of their own under its name.
+    conn.query_drop("CREATE TABLE audit (id INT)").unwrap();
+    conn.query_drop("DROP TRIGGER `_lt_s_upd`").unwrap();
+    conn.query_drop(
+        "CREATE TRIGGER `_lt_s_upd` AFTER UPDATE ON t FOR EACH ROW INSERT INTO audit VALUES (NEW.id)",
+    )
+    .unwrap();
+    let body = |conn: &mut Conn| -> Option<String> {
+        conn.exec_first(
+            "SELECT ACTION_STATEMENT FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? AND TRIGGER_NAME = '_lt_s_upd'",
+            (&db.name,),
+        )
+        .unwrap()
+    };
+    let theirs = body(&mut conn);
+    let err = rebuild(
+        &db.opts(),
+        &db.name,
+        "s",
+        &quick(),
+        &Control::new(),
+        &mut |_| {},
+    )
+    .expect_err("the trigger is not ours")
+    .to_string();
+    assert!(
+        err.contains("trigger")
+            && err.contains("_lt_s_upd")
+            && err.contains("not LightningTables'"),
+        "{err}"
+    );
+    assert_eq!(body(&mut conn), theirs, "rebuild replaced it");
+    assert!(
+        !exists(&mut conn, &db.name, "_lt_s_g2"),
+        "rebuild left a generation behind"
+    );
+    // The same for a resume that would start a fresh generation.
+    conn.query_drop(format!(
+        "UPDATE `{}`.`_lightning_catalog` SET status = 'backfilling' WHERE name = 's'",
+        db.name
+    ))
+    .unwrap();
+    let err = resume(
+        &db.opts(),
+        &db.name,
+        "s",
+        &quick(),
+        &Control::new(),
+        &mut |_| {},
+    )
+    .expect_err("the trigger is not ours")
+    .to_string();
+    assert!(err.contains("_lt_s_upd"), "{err}");
+    assert_eq!(body(&mut conn), theirs, "resume replaced it");
+}

@@ -331,11 +331,16 @@ impl VisitorMut for Normalizer<'_, '_> {
                 // (Inside SUM/AVG/MIN/MAX a division is refused later, for its digits.)
                 self.session_dependent(session::division(), pos)
             }
-            Expr::RLike { .. }
+            // sqlparser gives REGEXP no span of its own: point at its left operand.
+            Expr::RLike { expr: left, .. }
             | Expr::BinaryOp {
                 op: BinaryOperator::Regexp,
+                left,
                 ..
-            } if self.stored() => self.session_dependent(session::regex("REGEXP"), pos),
+            } if self.stored() => {
+                let at = pos.or_else(|| span_pos(left.span()));
+                self.session_dependent(session::regex("REGEXP"), at)
+            }
             Expr::Wildcard(_) | Expr::QualifiedWildcard(..) => {
                 self.fail(EngineError::unsupported("* outside COUNT(*)", pos))
             }

@@ -273,6 +273,7 @@ pub(crate) fn go_live(
     gen: &Gen<'_>,
     triggers: Vec<String>,
 ) -> Result<LockOutcome, LifecycleError> {
+    ownership::triggers_not_in_the_way(admin, &gen.names)?;
     let plan = LockPlan {
         base: gen.base.clone(),
         base_label: format!("{}.{}", gen.table.schema, gen.table.name),

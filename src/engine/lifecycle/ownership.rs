@@ -281,6 +281,30 @@ fn references_are_ours(
     Ok(Verdict::Ours)
 }
 
+/// Refuses, touching nothing, when one of `names`' trigger names is held by a trigger that is not
+/// ours: ours are created with OR REPLACE (a rebuild swaps its own), which must never replace
+/// someone else's.
+pub(crate) fn triggers_not_in_the_way(
+    conn: &mut Conn,
+    names: &Names,
+) -> Result<(), LifecycleError> {
+    for t in [
+        &names.trigger_insert,
+        &names.trigger_update,
+        &names.trigger_delete,
+    ] {
+        if let Verdict::NotOurs(reason) =
+            check(conn, &names.schema, &names.view, Object::Trigger(t))?
+        {
+            return Err(LifecycleError::InTheWay {
+                object: format!("trigger {}.{t}", names.schema),
+                reason,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Drops those of `names`' three triggers that are ours, each with the bounded metadata-lock
 /// wait of `options` (writers queue behind a trigger drop's wait as behind a lock request).
 pub(crate) fn drop_triggers(

@@ -149,6 +149,8 @@ fn start(
         job.options.checkpoints,
     )?;
     let new_gen = new_gen.with_regions(Some(new_regions.clone()));
+    // Before anything is made: a failed rebuild restores the old triggers with OR REPLACE.
+    ownership::triggers_not_in_the_way(admin, &new_gen.names)?;
     // A leftover of a rebuild given up would collide: remove it first (if it is ours).
     ownership::clear_generation(admin, &new_gen.names)?;
     for ddl in new_gen.state_ddl() {

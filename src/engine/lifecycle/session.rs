@@ -242,6 +242,24 @@ pub fn trigger_exists(conn: &mut Conn, schema: &str, name: &str) -> Result<bool,
     Ok(n.unwrap_or(0) > 0)
 }
 
+/// Whether trigger `name` exists in `schema` on table `table`: a `RENAME TABLE t TO t_old, t2
+/// TO t` moves the triggers with `t_old`, and then the table the summary reads has none.
+pub fn trigger_on(
+    conn: &mut Conn,
+    schema: &str,
+    name: &str,
+    table: &str,
+) -> Result<bool, LifecycleError> {
+    let n: Option<u64> = sql(
+        conn.exec_first(
+            "SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? AND TRIGGER_NAME = ? AND EVENT_OBJECT_TABLE = ?",
+            (schema, name, table),
+        ),
+        "looking for the triggers",
+    )?;
+    Ok(n.unwrap_or(0) > 0)
+}
+
 /// Name of the summary's advisory lock (`GET_LOCK` names are limited to 64 characters).
 fn lock_name(schema: &str, name: &str) -> String {
     // Catalog names compare case-insensitively: `Sales` and `sales` are one summary.

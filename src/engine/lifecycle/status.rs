@@ -1,7 +1,7 @@
 //! `list` and `status`: what exists, in which state, how far along.
 
 use super::session::{
-    connection_alive, holder, open, row_columns, trigger_bodies, trigger_exists, unaltered,
+    connection_alive, holder, open, row_columns, trigger_bodies, trigger_on, unaltered,
     view_generation,
 };
 use super::{sql, LifecycleError};
@@ -138,7 +138,7 @@ fn inspect(
     let p = prefix(&entry.name);
     let mut triggers_present = true;
     for s in ["_ins", "_upd", "_del"] {
-        triggers_present &= trigger_exists(conn, &entry.schema, &format!("{p}{s}"))?;
+        triggers_present &= trigger_on(conn, &entry.schema, &format!("{p}{s}"), &entry.base_table)?;
     }
     // A live backfill owner, or a create/resume/rebuild holding the summary's lock (between
     // the backfill and `ready` the owner is gone but the work goes on).

@@ -119,9 +119,10 @@ pub fn validate_with(
         &gen.names.trigger_update,
         &gen.names.trigger_delete,
     ] {
-        if !super::session::trigger_exists(&mut conn, schema, t)? {
+        if !super::session::trigger_on(&mut conn, schema, t, &entry.base_table)? {
             problems.push(format!(
-                "trigger {t} is missing: the summary is no longer maintained"
+                "trigger {t} is missing on {}: the summary is no longer maintained",
+                entry.base_table
             ));
         }
     }
