@@ -10,9 +10,9 @@ use mysql::prelude::Queryable;
 
 const PASSWORD: &str = "doctor-pw-1";
 
-/// Every privilege the doctor requires, as a GRANT list.
-const ALL_BUT_TRIGGER: &str =
-    "SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, CREATE VIEW, SHOW VIEW, LOCK TABLES";
+/// Every privilege the doctor requires but TRIGGER, as a GRANT list.
+const ALL_BUT_TRIGGER: &str = "SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, CREATE VIEW, \
+     SHOW VIEW, LOCK TABLES, CREATE TEMPORARY TABLES";
 
 use common::{account_name, temp_dir, Account};
 
@@ -245,5 +245,41 @@ fn a_summary_an_alter_broke_is_named_with_the_way_out() {
     assert!(
         stdout.contains("by_g: BROKEN: writes to t fail") && stdout.contains("drop the summary"),
         "{stdout}"
+    );
+}
+
+#[test]
+fn account_without_create_temporary_tables_is_reported() {
+    let db = common::fresh_db("doctor_no_temp");
+    let grant = ALL_BUT_TRIGGER.replace(", CREATE TEMPORARY TABLES", ", TRIGGER");
+    let account = user_with(&db, "ntt", &grant);
+    let home = temp_dir();
+    let out = doctor(&db, home.path(), &account.0, &["-D", &db.name]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("lacks CREATE TEMPORARY TABLES"), "{stdout}");
+    assert!(stdout.contains("Least privileges:"), "{stdout}");
+    let report = json(&doctor(
+        &db,
+        home.path(),
+        &account.0,
+        &["-D", &db.name, "--json"],
+    ));
+    assert_eq!(
+        report["privileges"]["missing"],
+        serde_json::json!(["CREATE TEMPORARY TABLES"])
+    );
+    let ops = report["operations"].as_array().cloned().unwrap_or_default();
+    let validate = ops.iter().find(|o| o["operation"] == "validate");
+    assert_eq!(
+        validate.map(|o| o["missing"].clone()),
+        Some(serde_json::json!(["CREATE TEMPORARY TABLES"])),
+        "{report}"
+    );
+    let status = ops.iter().find(|o| o["operation"] == "status, list");
+    assert_eq!(
+        status.map(|o| o["privileges"].clone()),
+        Some(serde_json::json!(["SELECT", "TRIGGER"])),
+        "{report}"
     );
 }

@@ -167,7 +167,7 @@ fn run_plan(db: &common::TestDb, query: &str, plan: Plan) -> Result<(), String> 
 
 fn soak_run(run: u64, seed: u64) -> Result<(), String> {
     let mut rng = StdRng::seed_from_u64(seed);
-    let isolation = if run % 2 == 0 {
+    let isolation = if run.is_multiple_of(2) {
         Isolation::RepeatableRead
     } else {
         Isolation::ReadCommitted

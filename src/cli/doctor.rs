@@ -4,15 +4,17 @@ use std::fmt::Write as _;
 
 use super::output::{paint, print_json, stdout_colours, Colour};
 use super::{exit, Ctx};
+use crate::db::doctor::grants::Scope;
 use crate::db::doctor::{diagnose, Check, DoctorError, DoctorReport, Status};
 use crate::engine::lifecycle::list;
 
 /// Details at the end of `lightning doctor --help`.
 pub const AFTER_HELP: &str = "\
-Reports the server version, the privileges needed on the database given with
--D (TRIGGER, CREATE, CREATE VIEW, SHOW VIEW, DROP, SELECT, INSERT, UPDATE,
-DELETE, LOCK TABLES), binary-log settings that affect creating triggers, the default
-transaction isolation and the tables that are not InnoDB.
+Reports the server version, the privileges `create` needs on the database given
+with -D (SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, CREATE VIEW, TRIGGER,
+LOCK TABLES, CREATE TEMPORARY TABLES), binary-log settings that affect creating
+triggers, the default transaction isolation and the tables that are not InnoDB;
+then the least privileges of each operation, and which the account lacks.
 
 Exit status: 0 ready, 1 something blocks creating summaries, 2 cannot connect.";
 
@@ -102,6 +104,35 @@ pub fn render(report: &DoctorReport, colour: bool) -> String {
             paint(&format!("{label:<7}"), tint, colour),
             check.name,
             check.message
+        );
+    }
+    let _ = writeln!(out, "\nLeast privileges:");
+    let op_width = report
+        .operations
+        .iter()
+        .map(|o| o.operation.operation.len())
+        .max()
+        .unwrap_or(0);
+    for op in &report.operations {
+        let on = match op.operation.scope {
+            Scope::Database => "ON db.*",
+            Scope::Summary => "ON db.summary",
+            Scope::BaseTable => "ON db.table",
+        };
+        let lacks = match op.missing.as_deref() {
+            Some([]) => paint("  (has them)", Colour::Green, colour),
+            Some(missing) => paint(
+                &format!("  (lacks {})", missing.join(", ")),
+                Colour::Yellow,
+                colour,
+            ),
+            None => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "  {:op_width$}  {} {on}{lacks}",
+            op.operation.operation,
+            op.operation.privileges.join(", ")
         );
     }
     let blockers = report

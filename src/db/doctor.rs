@@ -8,7 +8,10 @@ pub mod grants;
 
 use serde::Serialize;
 
-use self::grants::{effective_privileges, global_privileges, parse_grant, REQUIRED_PRIVILEGES};
+use self::grants::{
+    effective_privileges, global_privileges, parse_grant, Operation, Scope, OPERATIONS,
+    REQUIRED_PRIVILEGES,
+};
 use super::connect::{connect, ConnectError};
 use super::options::ConnectionConfig;
 use mysql::prelude::Queryable;
@@ -90,6 +93,17 @@ pub struct PrivilegeReport {
     pub missing: Vec<String>,
 }
 
+/// One operation's least privileges, and which of them the account lacks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OperationReport {
+    /// The operation and its privileges (`grants::OPERATIONS`).
+    #[serde(flatten)]
+    pub operation: Operation,
+    /// What the account lacks of them on the database; `None` when not checked (no database,
+    /// or a grant on one object, which only an administrator gives).
+    pub missing: Option<Vec<String>>,
+}
+
 /// Binary-log settings relevant to creating triggers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BinlogInfo {
@@ -131,6 +145,8 @@ pub struct DoctorReport {
     pub isolation: Option<String>,
     /// Non-InnoDB base tables of the database; `None` when not checked.
     pub non_innodb_tables: Option<Vec<TableEngine>>,
+    /// Each operation's least privileges (what to grant whom).
+    pub operations: Vec<OperationReport>,
     /// The verdicts, in display order.
     pub checks: Vec<Check>,
     /// No check is a blocker.
@@ -265,6 +281,13 @@ impl DoctorReport {
 
         let mut privileges = None;
         let mut non_innodb = None;
+        let mut operations: Vec<OperationReport> = OPERATIONS
+            .iter()
+            .map(|op| OperationReport {
+                operation: *op,
+                missing: None,
+            })
+            .collect();
         match (database, facts.database_exists) {
             (None, _) | (_, None) => checks.push(Check {
                 name: "database",
@@ -287,6 +310,21 @@ impl DoctorReport {
                     .map(|p| p.to_string())
                     .collect();
                 checks.push(privilege_check(db, &facts.current_user, &missing));
+                for op in &mut operations {
+                    if op.operation.scope == Scope::Database {
+                        op.missing = Some(
+                            op.operation
+                                .privileges
+                                .iter()
+                                .filter(|p| !have.contains(**p))
+                                .map(|p| p.to_string())
+                                .collect(),
+                        );
+                    }
+                }
+                if let Some(check) = operations_check(&operations) {
+                    checks.push(check);
+                }
                 privileges = Some(PrivilegeReport {
                     account: facts.current_user.clone(),
                     required: REQUIRED_PRIVILEGES.iter().map(|p| p.to_string()).collect(),
@@ -325,6 +363,7 @@ impl DoctorReport {
             binlog,
             isolation: facts.isolation.clone(),
             non_innodb_tables: non_innodb,
+            operations,
             checks,
             ready,
         }
@@ -417,6 +456,24 @@ fn privilege_check(db: &str, account: &str, missing: &[String]) -> Check {
             quote_account(account)
         ),
     }
+}
+
+/// A warning naming the other operations the account cannot run (e.g. `drop` without
+/// `SHOW VIEW`); `None` when it can run them all.
+fn operations_check(operations: &[OperationReport]) -> Option<Check> {
+    let lacking: Vec<String> = operations
+        .iter()
+        .filter_map(|op| {
+            let missing = op.missing.as_ref().filter(|m| !m.is_empty())?;
+            (op.operation.privileges != REQUIRED_PRIVILEGES)
+                .then(|| format!("{} (lacks {})", op.operation.operation, missing.join(", ")))
+        })
+        .collect();
+    (!lacking.is_empty()).then(|| Check {
+        name: "operations",
+        status: Status::Warning,
+        message: format!("this account cannot run: {}", lacking.join("; ")),
+    })
 }
 
 /// `bob@%` as `'bob'@'%'` for a copy-pasteable GRANT.

@@ -174,18 +174,29 @@ fn index_meta(conn: &mut Conn, schema: &str, table: &str) -> Result<KeyMeta, Int
     })
 }
 
+/// Whether `r` failed with "Access denied for user ... to database ..." (1044), the server's
+/// refusal of a database-level privilege such as `CREATE TEMPORARY TABLES` or `LOCK TABLES`
+/// that does not say which one.
+pub fn is_database_access_denied<T>(r: &Result<T, mysql::Error>) -> bool {
+    matches!(r, Err(mysql::Error::MySqlError(e)) if e.code == 1044)
+}
+
 /// Runs `select` into a temporary table and reads back the column types MariaDB inferred.
 fn probe_types(conn: &mut Conn, select: &str) -> Result<Vec<(String, SqlType)>, IntrospectError> {
     ctx(
         conn.query_drop("DROP TEMPORARY TABLE IF EXISTS `_lt_probe`"),
         "type probe",
     )?;
-    ctx(
-        conn.query_drop(format!(
-            "CREATE TEMPORARY TABLE `_lt_probe` ENGINE=InnoDB AS {select}"
-        )),
-        "inferring expression types",
-    )?;
+    let probe = conn.query_drop(format!(
+        "CREATE TEMPORARY TABLE `_lt_probe` ENGINE=InnoDB AS {select}"
+    ));
+    // The server's refusal names the database, not the privilege.
+    let context = if is_database_access_denied(&probe) {
+        "inferring expression types in a temporary table, which needs the CREATE TEMPORARY TABLES privilege"
+    } else {
+        "inferring expression types"
+    };
+    ctx(probe, context)?;
     let rows: Vec<mysql::Row> = ctx(
         conn.query("SHOW FULL COLUMNS FROM `_lt_probe`"),
         "type probe",

@@ -8,7 +8,33 @@
 
 use std::collections::BTreeSet;
 
-/// The privileges this tool needs on the target database.
+/// Where an operation's privileges are granted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// A database-level grant, `ON db.*` (the tool makes tables that do not exist yet).
+    Database,
+    /// A grant on the summary alone, `ON db.summary`.
+    Summary,
+    /// A grant on the base table alone, `ON db.table`.
+    BaseTable,
+}
+
+/// The least privileges one operation needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Operation {
+    /// The commands (`create, rebuild, resume`).
+    pub operation: &'static str,
+    /// Where they are granted.
+    pub scope: Scope,
+    /// The privileges, none of which can be left out.
+    pub privileges: &'static [&'static str],
+    /// What needs the less obvious ones.
+    pub note: &'static str,
+}
+
+/// What `create`, `rebuild` and `resume` need on the target database (one list: a resume may
+/// start a fresh generation, which is a rebuild).
 pub const REQUIRED_PRIVILEGES: &[&str] = &[
     "SELECT",
     "INSERT",
@@ -17,12 +43,77 @@ pub const REQUIRED_PRIVILEGES: &[&str] = &[
     "CREATE",
     "DROP",
     "CREATE VIEW",
-    // Reading a view's definition: `drop` and the other cleanups take the view for ours only
-    // when it reads our state tables (lifecycle::ownership), and without SHOW VIEW
-    // information_schema hides the definition of a view another account made.
-    "SHOW VIEW",
     "TRIGGER",
     "LOCK TABLES",
+    "CREATE TEMPORARY TABLES",
+];
+
+/// The least privileges of each operation, measured by tests/least_privilege.rs: each one works
+/// with exactly its list, and fails with any one privilege of it taken away.
+pub const OPERATIONS: &[Operation] = &[
+    Operation {
+        operation: "create, rebuild, resume",
+        scope: Scope::Database,
+        privileges: REQUIRED_PRIVILEGES,
+        note: "the triggers write the state tables as this account (INSERT, UPDATE, DELETE); \
+               CREATE TEMPORARY TABLES for type inference; DROP for the old generation; \
+               LOCK TABLES to install the triggers",
+    },
+    Operation {
+        operation: "drop",
+        scope: Scope::Database,
+        privileges: &["SELECT", "DELETE", "DROP", "SHOW VIEW", "TRIGGER"],
+        note:
+            "SHOW VIEW and TRIGGER show the view's and the triggers' text, the proof they are ours",
+    },
+    Operation {
+        operation: "validate",
+        scope: Scope::Database,
+        privileges: &["SELECT", "CREATE TEMPORARY TABLES", "TRIGGER"],
+        note: "without TRIGGER the server hides the triggers",
+    },
+    Operation {
+        operation: "status, list",
+        scope: Scope::Database,
+        privileges: &["SELECT", "TRIGGER"],
+        note: "without TRIGGER the server hides the triggers",
+    },
+    Operation {
+        operation: "read a summary",
+        scope: Scope::Summary,
+        privileges: &["SELECT"],
+        note: "GRANT SELECT ON db.summary: the view reads the state tables as its definer",
+    },
+    Operation {
+        operation: "write the base table",
+        scope: Scope::BaseTable,
+        privileges: &["INSERT", "UPDATE", "DELETE", "SELECT"],
+        note:
+            "the application's own privileges; the triggers write the state tables as their definer",
+    },
+];
+
+/// Every privilege MariaDB grants at database level (what `ALL` on a database gives).
+pub const DATABASE_PRIVILEGES: &[&str] = &[
+    "SELECT",
+    "INSERT",
+    "UPDATE",
+    "DELETE",
+    "CREATE",
+    "DROP",
+    "REFERENCES",
+    "INDEX",
+    "ALTER",
+    "CREATE TEMPORARY TABLES",
+    "LOCK TABLES",
+    "EXECUTE",
+    "CREATE VIEW",
+    "SHOW VIEW",
+    "CREATE ROUTINE",
+    "ALTER ROUTINE",
+    "EVENT",
+    "TRIGGER",
+    "DELETE HISTORY",
 ];
 
 /// What a grant applies to.
@@ -96,7 +187,7 @@ pub fn parse_grant(line: &str) -> Option<Grant> {
 }
 
 /// Privileges the grants give on database `db` (global plus matching
-/// database-level grants). `ALL` adds every privilege in `REQUIRED_PRIVILEGES`
+/// database-level grants). `ALL` adds every privilege in `DATABASE_PRIVILEGES`
 /// (plus `SUPER` when global).
 pub fn effective_privileges(
     grants: &[Grant],
@@ -114,7 +205,7 @@ pub fn effective_privileges(
         };
         out.extend(grant.privileges.iter().cloned());
         if grant.all {
-            out.extend(REQUIRED_PRIVILEGES.iter().map(|p| p.to_string()));
+            out.extend(DATABASE_PRIVILEGES.iter().map(|p| p.to_string()));
             if global {
                 out.insert("SUPER".to_string());
             }

@@ -41,7 +41,7 @@ fn fully_privileged_account_is_ready() {
 #[test]
 fn missing_trigger_blocks() {
     let mut f = facts();
-    f.grants[1] = "GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, CREATE VIEW, SHOW VIEW, LOCK TABLES ON `shop`.* TO `bob`@`%`".into();
+    f.grants[1] = "GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, CREATE VIEW, SHOW VIEW, LOCK TABLES, CREATE TEMPORARY TABLES ON `shop`.* TO `bob`@`%`".into();
     let r = DoctorReport::assemble("bob@h:1", Some("shop"), &f);
     assert!(!r.ready);
     assert_eq!(
@@ -144,4 +144,29 @@ fn non_innodb_tables_are_listed_as_a_warning() {
         msg.as_deref(),
         Some("2 of 3 tables in `shop` are not InnoDB and cannot get summaries: legacy (MyISAM), log (Aria)")
     );
+}
+
+#[test]
+fn create_list_without_show_view_is_ready_but_cannot_drop() {
+    let mut f = facts();
+    f.grants[1] = format!(
+        "GRANT {} ON `shop`.* TO `bob`@`%`",
+        grants::REQUIRED_PRIVILEGES.join(", ")
+    );
+    let r = DoctorReport::assemble("bob@h:1", Some("shop"), &f);
+    assert!(r.ready, "{r:?}");
+    assert_eq!(status(&r, "operations"), Status::Warning);
+    let drop = r
+        .operations
+        .iter()
+        .find(|o| o.operation.operation == "drop");
+    assert_eq!(
+        drop.and_then(|o| o.missing.clone()),
+        Some(vec!["SHOW VIEW".to_string()])
+    );
+    let read = r
+        .operations
+        .iter()
+        .find(|o| o.operation.operation == "read a summary");
+    assert_eq!(read.map(|o| o.missing.clone()), Some(None));
 }

@@ -141,10 +141,16 @@ fn run_bounded(
             return Err(LifecycleError::Cancelled(label.to_string()));
         }
         let t0 = Instant::now();
-        let done = sql(
-            with_deadline(admin, killer, statement, wait),
-            &format!("waiting for the metadata lock of {label}"),
-        )?;
+        let result = with_deadline(admin, killer, statement, wait);
+        // The server's refusal of LOCK TABLES names the database, not the privilege.
+        let context = if statement.starts_with("LOCK TABLES")
+            && crate::db::introspect::is_database_access_denied(&result)
+        {
+            format!("locking {label}, which needs the LOCK TABLES privilege")
+        } else {
+            format!("waiting for the metadata lock of {label}")
+        };
+        let done = sql(result, &context)?;
         if done {
             return Ok((t0.elapsed().as_secs_f64() * 1000.0, attempt));
         }

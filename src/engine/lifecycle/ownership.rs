@@ -183,14 +183,17 @@ pub(crate) fn check(
                     "{summary}'s triggers are named {p}_ins, {p}_upd and {p}_del"
                 )));
             };
-            let found: Option<(String, String, String)> = sql(
+            let found: Option<(String, String)> = sql(
                 conn.exec_first(
-                    "SELECT EVENT_MANIPULATION, ACTION_TIMING, ACTION_STATEMENT FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? AND TRIGGER_NAME = ?",
+                    "SELECT EVENT_MANIPULATION, ACTION_TIMING FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? AND TRIGGER_NAME = ?",
                     (schema, trigger),
                 ),
                 "looking for triggers",
             )?;
-            let Some((manipulation, timing, body)) = found else {
+            let Some((manipulation, timing)) = found else {
+                return Ok(Verdict::Absent);
+            };
+            let Some(body) = super::session::trigger_body(conn, schema, trigger)? else {
                 return Ok(Verdict::Absent);
             };
             if manipulation != event || timing != "AFTER" {

@@ -156,13 +156,7 @@ pub fn each_trigger_among(
         return Ok(false);
     };
     for t in first {
-        let body: Option<String> = sql(
-            conn.exec_first(
-                "SELECT ACTION_STATEMENT FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? AND TRIGGER_NAME = ?",
-                (schema, &t.name),
-            ),
-            "reading the triggers",
-        )?;
+        let body = super::session::trigger_body(conn, schema, &t.name)?;
         let Some(body) = body else {
             return Ok(false);
         };

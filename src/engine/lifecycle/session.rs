@@ -174,13 +174,35 @@ pub fn trigger_bodies(
     schema: &str,
     p: &str,
 ) -> Result<Vec<String>, LifecycleError> {
-    sql(
-        conn.exec(
-            "SELECT ACTION_STATEMENT FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? AND TRIGGER_NAME IN (?, ?, ?)",
-            (schema, format!("{p}_ins"), format!("{p}_upd"), format!("{p}_del")),
+    let mut out = Vec::new();
+    for s in ["_ins", "_upd", "_del"] {
+        out.extend(trigger_body(conn, schema, &format!("{p}{s}"))?);
+    }
+    Ok(out)
+}
+
+/// The body of trigger `name` in `schema` (`None` when there is none). information_schema shows
+/// a trigger's body only to accounts with the `TRIGGER` privilege on its table: without it the
+/// trigger would look altered, so this refuses, naming the privilege.
+pub fn trigger_body(
+    conn: &mut Conn,
+    schema: &str,
+    name: &str,
+) -> Result<Option<String>, LifecycleError> {
+    let row: Option<(Option<String>, String)> = sql(
+        conn.exec_first(
+            "SELECT ACTION_STATEMENT, EVENT_OBJECT_TABLE FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? AND TRIGGER_NAME = ?",
+            (schema, name),
         ),
         "reading the triggers",
-    )
+    )?;
+    match row {
+        None => Ok(None),
+        Some((Some(body), _)) => Ok(Some(body)),
+        Some((None, table)) => Err(LifecycleError::State(format!(
+            "cannot read trigger {name}: the server hides a trigger's body from accounts without the TRIGGER privilege on its table ({schema}.{table}); grant TRIGGER (`lightning doctor` lists what each command needs)"
+        ))),
+    }
 }
 
 /// Whether the connection with id `id` is still alive (a live owner means a backfill is running).

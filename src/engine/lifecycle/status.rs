@@ -1,8 +1,8 @@
 //! `list` and `status`: what exists, in which state, how far along.
 
 use super::session::{
-    connection_alive, holder, open, row_columns, trigger_bodies, trigger_on, unaltered,
-    view_generation,
+    connection_alive, holder, open, row_columns, trigger_bodies, trigger_body, trigger_on,
+    unaltered, view_generation,
 };
 use super::{sql, LifecycleError};
 use crate::db::introspect::table_meta;
@@ -184,7 +184,7 @@ fn inspect(
     let base_missing = table.is_none();
     let base_altered = table
         .as_ref()
-        .map_or(true, |t| !unaltered(t, &read, &entry.base_fingerprint));
+        .is_none_or(|t| !unaltered(t, &read, &entry.base_fingerprint));
     let missing_columns: Vec<String> = match &table {
         Some(t) => read
             .iter()
@@ -332,13 +332,7 @@ fn rebuilding(
     let state = format!("`{p}_g{reads}`");
     let mut maintained = true;
     for s in ["_ins", "_upd", "_del"] {
-        let body: Option<String> = sql(
-            conn.exec_first(
-                "SELECT ACTION_STATEMENT FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? AND TRIGGER_NAME = ?",
-                (&entry.schema, format!("{p}{s}")),
-            ),
-            "reading the triggers",
-        )?;
+        let body = trigger_body(conn, &entry.schema, &format!("{p}{s}"))?;
         maintained &= body.is_some_and(|b| b.contains(&state));
     }
     let progress = percent(entry);
