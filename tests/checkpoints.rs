@@ -635,7 +635,7 @@ fn dense_signed_integer_keys_with_a_where_are_backfilled_exactly() {
 }
 
 #[test]
-fn resume_restarts_into_a_fresh_generation_when_the_triggers_were_replaced() {
+fn resume_restarts_into_a_fresh_generation_when_a_trigger_was_replaced_and_removed() {
     let db = common::fresh_db("cktamper");
     let mut conn = db.conn();
     make_table(&mut conn, 6000);
@@ -648,6 +648,21 @@ fn resume_restarts_into_a_fresh_generation_when_the_triggers_were_replaced() {
     .unwrap();
     conn.query_drop("INSERT INTO t (id, g, s, d, f) VALUES (90000001, 5, 'a', 10, 1)")
         .unwrap();
+    // A trigger under our name that writes none of our tables is not ours: resume replaces
+    // nothing and says so, until its owner removes it (docs/security.md).
+    let refused = resume(
+        &db.opts(),
+        &db.name,
+        "s",
+        &options(6),
+        &Control::new(),
+        &mut |_| {},
+    );
+    assert!(
+        matches!(&refused, Err(LifecycleError::InTheWay { object, .. }) if object.contains("_lt_s_ins")),
+        "{refused:?}"
+    );
+    conn.query_drop("DROP TRIGGER `_lt_s_ins`").unwrap();
     // The fresh generation's backfill is interrupted too: the summary stays resumable and its
     // catalog entry says why it stopped.
     let control = Control::new();

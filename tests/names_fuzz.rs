@@ -98,7 +98,8 @@ fn names_never_break_out_of_their_quoting_nor_collide() {
         make(&db, name).unwrap_or_else(|e| panic!("{name:?}: {e}"));
     }
     conn.query_drop("INSERT INTO t VALUES (4, 'z', 4)").unwrap();
-    conn.query_drop("UPDATE t SET g = 'y' WHERE id = 1").unwrap();
+    conn.query_drop("UPDATE t SET g = 'y' WHERE id = 1")
+        .unwrap();
     for name in ACCEPTED {
         let views: Vec<String> = conn
             .exec(
@@ -118,7 +119,11 @@ fn names_never_break_out_of_their_quoting_nor_collide() {
     for (name, why) in REFUSED {
         let err = make(&db, name).expect_err(name);
         assert!(err.contains(why), "{name:?}: {err}");
-        assert_eq!(objects(&mut conn, &db.name), before, "{name:?} left something behind");
+        assert_eq!(
+            objects(&mut conn, &db.name),
+            before,
+            "{name:?} left something behind"
+        );
     }
     // Dropping each leaves the others whole.
     for (i, name) in ACCEPTED.iter().enumerate() {
@@ -158,8 +163,10 @@ fn string_literals_keep_their_meaning() {
     ];
     let db = common::fresh_db("literals");
     let mut conn = db.conn();
-    conn.query_drop("CREATE TABLE t (id INT PRIMARY KEY, s VARCHAR(20) COLLATE utf8mb4_bin, v INT)")
-        .unwrap();
+    conn.query_drop(
+        "CREATE TABLE t (id INT PRIMARY KEY, s VARCHAR(20) COLLATE utf8mb4_bin, v INT)",
+    )
+    .unwrap();
     for (i, lit) in literals.iter().enumerate() {
         // The value itself, and a near miss.
         conn.query_drop(format!(
@@ -183,15 +190,16 @@ fn string_literals_keep_their_meaning() {
             &mut |_| {},
         )
         .unwrap_or_else(|e| panic!("{lit}: {e}"));
-        conn.query_drop(format!(
-            "INSERT INTO t VALUES ({}, {lit}, 5)",
-            100 + i
-        ))
-        .unwrap();
+        conn.query_drop(format!("INSERT INTO t VALUES ({}, {lit}, 5)", 100 + i))
+            .unwrap();
         assert_same(&mut conn, &name, &query, Strings::Exact, lit);
         let n: Option<u64> = conn
             .query_first(format!("SELECT COUNT(*) FROM `{name}`"))
             .unwrap();
-        assert_eq!(n, Some(2), "{lit}: the literal and its near miss are two groups");
+        assert_eq!(
+            n,
+            Some(2),
+            "{lit}: the literal and its near miss are two groups"
+        );
     }
 }
