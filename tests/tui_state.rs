@@ -675,3 +675,43 @@ fn footer_follows_focus() {
     assert!(!labels(Context::Editor).contains(&"q quit".to_string()));
     assert!(labels(Context::Schema).contains(&"q quit".to_string()));
 }
+
+#[test]
+fn the_selection_follows_the_summary_across_refreshes_and_jobs() {
+    let mut h = Harness::new();
+    h.with_shop();
+    h.app.focus_pane(PaneId::Summaries);
+    h.key("r");
+    h.reply(
+        |k| matches!(k, RequestKind::Summaries),
+        ResponseKind::Summaries(vec![report("a_by_x", "ready"), report("b_by_y", "ready")]),
+    );
+    h.key("j");
+    let selected = |h: &Harness| h.app.selected_summary().map(|s| s.name);
+    assert_eq!(selected(&h).as_deref(), Some("b_by_y"));
+    // A refresh that lists a new summary before it keeps b_by_y selected.
+    h.key("r");
+    h.reply(
+        |k| matches!(k, RequestKind::Summaries),
+        ResponseKind::Summaries(vec![
+            report("a_by_x", "ready"),
+            report("aa_new", "ready"),
+            report("b_by_y", "ready"),
+        ]),
+    );
+    assert_eq!(selected(&h).as_deref(), Some("b_by_y"));
+    // Starting a rebuild of it keeps it selected: a following `d` must target it.
+    h.key("b");
+    h.key("enter");
+    assert!(h
+        .last(|k| matches!(k, RequestKind::Rebuild { name, .. } if name == "b_by_y"))
+        .is_some());
+    assert_eq!(selected(&h).as_deref(), Some("b_by_y"));
+    // Its catalog row gone (the rebuild still running), the selection stays on its job's row.
+    h.key("r");
+    h.reply(
+        |k| matches!(k, RequestKind::Summaries),
+        ResponseKind::Summaries(vec![report("a_by_x", "ready")]),
+    );
+    assert_eq!(selected(&h).as_deref(), Some("b_by_y"));
+}

@@ -435,15 +435,16 @@ impl App {
         self.summaries.jobs.push(JobView {
             id,
             kind,
-            schema: Some(schema),
-            name,
+            schema: Some(schema.clone()),
+            name: name.clone(),
             progress: None,
             lock_ms: None,
             paused: false,
             done: false,
             phase: "starting".into(),
         });
-        self.summaries.selected = 0;
+        // The summary the job works on, wherever its row is now.
+        self.summaries.select_key(Some(&schema), &name);
         self.focus_pane(PaneId::Summaries);
         let verb = match kind {
             JobKind::Create => "Creating",

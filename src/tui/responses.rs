@@ -86,6 +86,7 @@ impl App {
                 self.preview.scroll = self.preview.scroll.min(total.saturating_sub(1));
             }
             ResponseKind::Summaries(list) => {
+                let kept = self.summaries.selected_key();
                 self.summaries.list = Some(list);
                 self.summaries.error = None;
                 // Finished jobs the catalog now shows need no row of their own.
@@ -99,8 +100,11 @@ impl App {
                 self.summaries
                     .jobs
                     .retain(|j| !j.done || listed.contains(&j.name));
-                let n = self.summaries.items().len();
-                self.summaries.selected = self.summaries.selected.min(n.saturating_sub(1));
+                // The selection follows the summary, not its row number.
+                match kept {
+                    Some((schema, name)) => self.summaries.select_key(schema.as_deref(), &name),
+                    None => self.summaries.selected = 0,
+                }
             }
             ResponseKind::Progress(_) => {}
             ResponseKind::Finished(outcome) => self.finished(outcome, &pending.kind),

@@ -197,6 +197,8 @@ fn restart(
     let gen = prepared.gen(name, gen_options)?;
     let regions = regions::plan(admin, &prepared.table, &gen.base, job.options.checkpoints)?;
     let gen = gen.with_regions(Some(regions.clone()));
+    // Before anything is made: a foreign trigger under our name stops the restart here.
+    ownership::triggers_not_in_the_way(admin, &gen.names)?;
     ownership::clear_generation(admin, &gen.names)?;
     for ddl in gen.state_ddl() {
         sql(admin.query_drop(ddl), "creating the state table")?;

@@ -154,6 +154,24 @@ impl SummariesState {
         items.into_iter().nth(i)
     }
 
+    /// The selected summary's identity, `(schema, name)`: what the selection follows across
+    /// refreshes and jobs (an index would move to another summary when the list changes).
+    pub fn selected_key(&self) -> Option<(Option<String>, String)> {
+        self.selected_item()
+            .map(|i| (i.schema.map(str::to_string), i.name.to_string()))
+    }
+
+    /// Selects summary `name` (in `schema` when given); the selection stays where it is (kept
+    /// in range) when the list has no such summary.
+    pub fn select_key(&mut self, schema: Option<&str>, name: &str) {
+        let items = self.items();
+        let found = items.iter().position(|i| {
+            i.name == name && (schema.is_none() || i.schema.is_none() || i.schema == schema)
+        });
+        let n = items.len();
+        self.selected = found.unwrap_or(self.selected).min(n.saturating_sub(1));
+    }
+
     /// The job with request `id`.
     pub fn job_mut(&mut self, id: RequestId) -> Option<&mut JobView> {
         self.jobs.iter_mut().find(|j| j.id == id)
