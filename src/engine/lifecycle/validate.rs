@@ -8,6 +8,7 @@ use crate::db::introspect::{prepare_existing, table_meta};
 use crate::engine::catalog::status;
 use crate::engine::codegen::{AggSource, GenOptions};
 use crate::engine::ident::quote;
+use crate::engine::codegen::state::zero_flag_placeholder;
 use crate::engine::plan::{agg_placeholder, key_placeholder};
 use mysql::prelude::Queryable;
 use mysql::{Opts, Value};
@@ -157,10 +158,17 @@ pub fn validate_with(
     ];
     select.extend(keys.iter().map(|k| format!("CAST(MIN({k}) AS CHAR)")));
     select.extend(picks);
-    let group_by = if keys.is_empty() {
+    // An ENUM's error value '' and its member '' are two groups with one spelling.
+    let mut group_keys = keys.clone();
+    group_keys.extend(
+        (0..nkeys)
+            .filter(|i| gen.key_has_zero_flag(*i))
+            .map(|i| quote(&zero_flag_placeholder(i))),
+    );
+    let group_by = if group_keys.is_empty() {
         String::new()
     } else {
-        format!(" GROUP BY {}", keys.join(", "))
+        format!(" GROUP BY {}", group_keys.join(", "))
     };
     let diff_sql = format!(
         "SELECT {} FROM (SELECT 1 AS `_side`, `t`.* FROM ({}) AS `t` UNION ALL SELECT 2 AS `_side`, `s`.* FROM ({}) AS `s`) AS `u`{group_by} HAVING {}",
