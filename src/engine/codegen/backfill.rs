@@ -142,7 +142,7 @@ impl Gen<'_> {
         let v = &self.layout.minmax[j];
         items.push(format!(
             "{} AS `v`",
-            as_stored(&format!("({v}) + 0"), &self.types.minmax[j])
+            as_stored(&v.to_string(), &self.types.minmax[j])
         ));
         items.push("COUNT(*) AS `mult`".into());
         // Chunks are primary-key ranges: the optimizer sometimes prefers a group-key index and
