@@ -453,7 +453,8 @@ fn year_0000_stays_0000() {
     // placeholder differed from the triggers' 0000, so a key set to NULL later made a second
     // NULL group); the view materialized IF(k_null, NULL, year) and the MIN/MAX subquery
     // through '0' as 2000 as well.
-    let query = "SELECT g, COUNT(*) AS c, SUM(v) AS sv, MIN(v) AS lo, MAX(v) AS hi FROM y GROUP BY g";
+    let query =
+        "SELECT g, COUNT(*) AS c, SUM(v) AS sv, MIN(v) AS lo, MAX(v) AS hi FROM y GROUP BY g";
     let compared = derived(query);
     let (_db, mut conn) = ready_compared(
         "year_zero",

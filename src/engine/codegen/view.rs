@@ -204,10 +204,7 @@ impl Gen<'_> {
             // multiset alone, and a FROM over the state would repeat them per state row.
             return String::new();
         }
-        let mut sql = format!(
-            " FROM {} AS `s`{joins}",
-            self.qualified(&self.names.state)
-        );
+        let mut sql = format!(" FROM {} AS `s`{joins}", self.qualified(&self.names.state));
         if !self.types.keys.is_empty() {
             let group: Vec<String> = self
                 .stored_key_columns()
