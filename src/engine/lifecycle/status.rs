@@ -184,7 +184,7 @@ fn inspect(
     let base_missing = table.is_none();
     let base_altered = table
         .as_ref()
-        .map_or(true, |t| !unaltered(t, &read, &entry.base_fingerprint));
+        .is_none_or(|t| !unaltered(t, &read, &entry.base_fingerprint));
     let missing_columns: Vec<String> = match &table {
         Some(t) => read
             .iter()
