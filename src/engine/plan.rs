@@ -50,6 +50,10 @@ pub struct GroupKey {
     /// Normalized expression (columns as quoted bare identifiers).
     #[serde(serialize_with = "ser_expr")]
     pub expr: Expr,
+    /// Where the GROUP BY item is written (for refusals of its type, known only after the
+    /// type probe).
+    #[serde(skip)]
+    pub pos: Option<crate::engine::error::Pos>,
 }
 
 /// One distinct aggregate call of the query.

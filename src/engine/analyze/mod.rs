@@ -74,7 +74,10 @@ pub fn analyze(parsed: &ParsedQuery, table: &TableMeta) -> Result<Analysis, Engi
                 .iter()
                 .any(|k| k.expr.to_string() == resolved.to_string())
             {
-                keys.push(GroupKey { expr: resolved });
+                keys.push(GroupKey {
+                    expr: resolved,
+                    pos: span_pos(e.span()),
+                });
             }
         }
     }

@@ -1,9 +1,22 @@
 //! SQL for filling the state from the base table: per-chunk aggregation (read inside a consistent
 //! snapshot) and the upsert that adds a chunk's partial aggregates into backfill slot 0.
 
-use super::state::{key_col, key_null_col, zero_literal};
+use super::state::{key_col, key_null_col, key_zero_col, materializes_by_text, zero_literal};
 use super::Gen;
 use crate::engine::ident::quote;
+use crate::engine::meta::SqlType;
+
+/// `e` as the backfill reads a value of type `t` to write it back through the client: BIT and
+/// YEAR as their integer value, which a parameter stores back exactly. As DECIMAL text (what
+/// `COALESCE(year, 0)` and even `COALESCE(bit + 0, 0)` return) a YEAR 0000 came back as '0',
+/// i.e. 2000, and a BIT as the bytes of its digits (state.rs, `materializes_by_text`).
+fn as_stored(e: &str, t: &SqlType) -> String {
+    if materializes_by_text(t) {
+        format!("CAST({e} AS UNSIGNED)")
+    } else {
+        e.to_string()
+    }
+}
 
 /// The slot reserved for backfilled rows; triggers use slots 1..=N.
 pub const BACKFILL_SLOT: u16 = 0;
@@ -13,20 +26,25 @@ impl Gen<'_> {
     fn key_items(&self) -> Vec<String> {
         let mut items = Vec::new();
         for (i, k) in self.analysis.keys.iter().enumerate() {
+            let t = &self.types.keys[i];
+            let value = as_stored(&k.expr.to_string(), t);
             if self.key_nullable(i) {
-                items.push(format!(
-                    "COALESCE({}, {}) AS {}",
-                    k.expr,
-                    zero_literal(&self.types.keys[i]),
-                    quote(&key_col(i))
-                ));
+                let value = as_stored(&format!("COALESCE({}, {})", k.expr, zero_literal(t)), t);
+                items.push(format!("{value} AS {}", quote(&key_col(i))));
                 items.push(format!(
                     "({}) IS NULL AS {}",
                     k.expr,
                     quote(&key_null_col(i))
                 ));
             } else {
-                items.push(format!("{} AS {}", k.expr, quote(&key_col(i))));
+                items.push(format!("{value} AS {}", quote(&key_col(i))));
+            }
+            if self.key_has_zero_flag(i) {
+                items.push(format!(
+                    "{} AS {}",
+                    Self::key_zero_flag(&k.expr.to_string()),
+                    quote(&key_zero_col(i))
+                ));
             }
         }
         items
@@ -40,15 +58,16 @@ impl Gen<'_> {
             if self.key_nullable(i) {
                 cols.push(quote(&key_null_col(i)));
             }
+            if self.key_has_zero_flag(i) {
+                cols.push(quote(&key_zero_col(i)));
+            }
         }
         cols
     }
 
     /// Stored key columns: the value and, for a nullable key, its NULL flag.
     pub fn stored_key_count(&self) -> usize {
-        (0..self.types.keys.len())
-            .map(|i| if self.key_nullable(i) { 2 } else { 1 })
-            .sum()
+        self.stored_key_columns().len()
     }
 
     fn filtered(&self, range: Option<&str>) -> String {
@@ -121,7 +140,10 @@ impl Gen<'_> {
     pub fn chunk_minmax_sql(&self, j: usize, range: Option<&str>) -> String {
         let mut items = self.key_items();
         let v = &self.layout.minmax[j];
-        items.push(format!("{v} AS `v`"));
+        items.push(format!(
+            "{} AS `v`",
+            as_stored(&v.to_string(), &self.types.minmax[j])
+        ));
         items.push("COUNT(*) AS `mult`".into());
         // Chunks are primary-key ranges: the optimizer sometimes prefers a group-key index and
         // walks it with a lookup per row (measured 6x slower on an unbounded chunk).

@@ -169,12 +169,13 @@ impl Layout {
         }
         for (k, t) in analysis.keys.iter().zip(&types.keys) {
             if t.is_blob_like() {
-                return Err(EngineError::Type {
-                    what: format!("GROUP BY {}", k.expr),
-                    reason: format!(
-                        "its type {} cannot be part of a key; GROUP BY a CAST(... AS CHAR(n)) or LEFT(..., n) instead",
-                        t.column_type
+                return Err(EngineError::Unsupported {
+                    construct: format!(
+                        "GROUP BY {}: its type {} cannot be part of a key",
+                        k.expr, t.column_type
                     ),
+                    pos: k.pos,
+                    hint: Some("GROUP BY a CAST(... AS CHAR(n)) or LEFT(..., n) instead".into()),
                 });
             }
         }

@@ -26,6 +26,23 @@ pub fn zero_literal(t: &SqlType) -> String {
     }
 }
 
+/// Whether MariaDB materializes an expression of type `t` (anything but a column or a MIN/MAX
+/// of one) through its decimal text: measured on 10.11, a view or derived table stores
+/// `IF(c, NULL, bit_col)` or a scalar subquery returning a BIT as the digits' bytes (b'0' as
+/// '0' = 0x30, clamped to b'1' in BIT(1)) and a YEAR 0000 as '0', i.e. 2000; and a value read
+/// by the client as DECIMAL text ('0') and written back is a two-digit year too. Keys and
+/// MIN/MAX values of these types are therefore only ever moved as columns, aggregates of
+/// columns, or integers (`+ 0`).
+pub fn materializes_by_text(t: &SqlType) -> bool {
+    matches!(t.base().as_str(), "bit" | "year")
+}
+
+/// Column name of the NULL-aware copy of key `i` (a virtual column `IF(k<i>_null, NULL, k<i>)`
+/// of the key's type), for keys of types that [`materializes_by_text`].
+pub fn key_value_col(i: usize) -> String {
+    format!("k{i}_v")
+}
+
 /// The column definition of a MIN/MAX multiset's value. MariaDB's MIN/MAX compare ENUM and
 /// SET values as strings under their collation (not by member number, as ORDER BY does), so
 /// those are kept as VARCHAR wide enough for any value; every other type as itself.
@@ -83,6 +100,19 @@ pub fn multiset_comment(summary: &str) -> String {
     format!("LightningTables MIN/MAX multiset of summary {summary}")
 }
 
+/// Column name of the error-value flag of ENUM group key `i`: MariaDB groups the error value
+/// '' (index 0, what a non-strict write of an invalid value stores) apart from a member ''
+/// (measured on 10.11: two groups, both printed ''), while both are stored as the member ''.
+pub fn key_zero_col(i: usize) -> String {
+    format!("k{i}_e0")
+}
+
+/// Column of [`Gen::groups_sql`] and [`Gen::truth_groups_sql`] holding ENUM key `i`'s
+/// error-value flag: `validate` matches groups by it as well as by the key.
+pub fn zero_flag_placeholder(i: usize) -> String {
+    format!("__k{i}_e0")
+}
+
 /// Column name of the NULL flag of group key `i`.
 pub fn key_null_col(i: usize) -> String {
     format!("k{i}_null")
@@ -105,14 +135,52 @@ impl Gen<'_> {
                 defs.push(format!("{} TINYINT NOT NULL", quote(&key_null_col(i))));
                 names.push(quote(&key_null_col(i)));
             }
+            if self.key_has_zero_flag(i) {
+                defs.push(format!("{} TINYINT NOT NULL", quote(&key_zero_col(i))));
+                names.push(quote(&key_zero_col(i)));
+            }
         }
         (defs, names)
+    }
+
+    /// Whether key `i` is an ENUM, whose error value (index 0) is a group of its own.
+    pub fn key_has_zero_flag(&self, i: usize) -> bool {
+        self.types.keys[i].base() == "enum"
+    }
+
+    /// The error-value flag of ENUM key `i` for its value `e` (0 for NULL).
+    pub fn key_zero_flag(e: &str) -> String {
+        format!("COALESCE(({e}) + 0 = 0, 0)")
+    }
+
+    /// Whether key `i` is read through its virtual column [`key_value_col`].
+    pub fn key_has_value_col(&self, i: usize) -> bool {
+        let t = &self.types.keys[i];
+        t.nullable && materializes_by_text(t)
+    }
+
+    /// Virtual columns of the state table: the NULL-aware copy of each key whose type
+    /// [`materializes_by_text`] (the view reads it with MIN(), which keeps the type).
+    fn key_value_columns(&self) -> Vec<String> {
+        (0..self.types.keys.len())
+            .filter(|i| self.key_has_value_col(*i))
+            .map(|i| {
+                format!(
+                    "{} {} AS (IF({}, NULL, {})) VIRTUAL",
+                    quote(&key_value_col(i)),
+                    self.types.keys[i].ddl(),
+                    quote(&key_null_col(i)),
+                    quote(&key_col(i))
+                )
+            })
+            .collect()
     }
 
     /// `CREATE TABLE` for the state table and every multiset table.
     pub fn state_ddl(&self) -> Vec<String> {
         let (key_defs, key_names) = self.key_columns();
         let mut cols = key_defs.clone();
+        cols.extend(self.key_value_columns());
         cols.push("`slot` SMALLINT UNSIGNED NOT NULL".into());
         cols.push("`cnt` BIGINT NOT NULL DEFAULT 0".into());
         for (i, n) in self.layout.nums.iter().enumerate() {

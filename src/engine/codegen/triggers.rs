@@ -4,7 +4,7 @@
 //! chunk and a trigger never lock the same state row.
 
 use super::row::render;
-use super::state::{key_col, key_null_col, zero_literal};
+use super::state::{key_col, key_null_col, key_zero_col, zero_literal};
 use super::Gen;
 use crate::engine::ident::quote;
 use crate::engine::meta::TableMeta;
@@ -53,7 +53,11 @@ impl Gen<'_> {
                 cols.push(quote(&key_null_col(i)));
                 vals.push(format!("(({e}) IS NULL)"));
             } else {
-                vals.push(e);
+                vals.push(e.clone());
+            }
+            if self.key_has_zero_flag(i) {
+                cols.push(quote(&key_zero_col(i)));
+                vals.push(Self::key_zero_flag(&e));
             }
         }
         (cols, vals)
@@ -242,12 +246,17 @@ impl Gen<'_> {
         if let Some(f) = self.filter_on("NEW") {
             same.push(f);
         }
-        for k in &self.analysis.keys {
-            same.push(format!(
-                "({}) <=> ({})",
-                render(&k.expr, Some("OLD")),
-                render(&k.expr, Some("NEW"))
-            ));
+        for (i, k) in self.analysis.keys.iter().enumerate() {
+            let (o, nw) = (render(&k.expr, Some("OLD")), render(&k.expr, Some("NEW")));
+            same.push(format!("({o}) <=> ({nw})"));
+            if self.key_has_zero_flag(i) {
+                // The error value '' equals the member '' as a string, yet is another group.
+                same.push(format!(
+                    "{} = {}",
+                    Self::key_zero_flag(&o),
+                    Self::key_zero_flag(&nw)
+                ));
+            }
         }
         if self.tags_regions() {
             // One upsert into NEW's slot is right only if OLD's deltas belong to the same slot.
@@ -307,7 +316,13 @@ fn identical(table: &TableMeta, c: &str, a: &str, b: &str) -> String {
         .column(c)
         .map(|m| m.collation.is_some())
         .unwrap_or(true);
-    if textual {
+    let is_enum = table
+        .column(c)
+        .is_some_and(|m| m.column_type.to_ascii_lowercase().starts_with("enum"));
+    if is_enum {
+        // The error value '' (index 0) and a member '' are the same bytes.
+        format!("(BINARY {a} <=> BINARY {b} AND {a} + 0 <=> {b} + 0)")
+    } else if textual {
         format!("BINARY {a} <=> BINARY {b}")
     } else {
         format!("{a} <=> {b}")

@@ -2,7 +2,9 @@
 //! user chose, which applies the select list, HAVING, ORDER BY and LIMIT on top.
 
 use super::layout::AggSource;
-use super::state::{key_col, key_null_col};
+use super::state::{
+    key_col, key_null_col, key_value_col, key_zero_col, materializes_by_text, zero_flag_placeholder,
+};
 use super::Gen;
 use crate::engine::ident::quote;
 use crate::engine::plan::{
@@ -24,7 +26,11 @@ fn avg_count_placeholder(i: usize) -> String {
 impl Gen<'_> {
     /// The group-key expression of key `i` as stored in table alias `t`.
     fn stored_key(&self, t: &str, i: usize) -> String {
-        if self.key_nullable(i) {
+        if self.key_has_value_col(i) {
+            // IF() would be materialized through its text (state.rs); MIN() of a column is
+            // kept in the column's type, and the group has one value.
+            format!("MIN(`{t}`.{})", quote(&key_value_col(i)))
+        } else if self.key_nullable(i) {
             format!(
                 "IF(`{t}`.{}, NULL, `{t}`.{})",
                 quote(&key_null_col(i)),
@@ -37,17 +43,10 @@ impl Gen<'_> {
 
     /// Equality of the group of multiset alias `m` with state alias `s`.
     fn same_group(&self, m: &str, s: &str) -> Vec<String> {
-        let mut conds = Vec::new();
-        for i in 0..self.types.keys.len() {
-            conds.push(format!("`{m}`.{c} = `{s}`.{c}", c = quote(&key_col(i))));
-            if self.key_nullable(i) {
-                conds.push(format!(
-                    "`{m}`.{c} = `{s}`.{c}",
-                    c = quote(&key_null_col(i))
-                ));
-            }
-        }
-        conds
+        self.stored_key_columns()
+            .iter()
+            .map(|c| format!("`{m}`.{c} = `{s}`.{c}"))
+            .collect()
     }
 
     fn minmax_probe(&self, j: usize, order: &str) -> String {
@@ -61,6 +60,59 @@ impl Gen<'_> {
             "(SELECT `m`.`v` FROM {} AS `m`{where_} GROUP BY `m`.`v` HAVING SUM(`m`.`mult`) > 0 ORDER BY `m`.`v` {order} LIMIT 1)",
             self.qualified(&self.names.minmax[j])
         )
+    }
+
+    /// Whether MIN/MAX input `j` is read through a joined derived table rather than a probe:
+    /// a scalar subquery returning a BIT or YEAR is materialized through its text (state.rs).
+    fn joined_minmax(&self, j: usize) -> bool {
+        self.types.minmax.get(j).is_some_and(materializes_by_text)
+    }
+
+    /// Alias of the derived table holding the MIN (`lo`) or MAX (`hi`) of input `j` per group.
+    fn joined_alias(j: usize, order: &str) -> String {
+        format!("_lt_{}{j}", if order == "ASC" { "lo" } else { "hi" })
+    }
+
+    /// `LEFT JOIN`s of the derived tables of every MIN/MAX read through one (see
+    /// [`Gen::joined_minmax`]): one row per group holding its smallest/largest value whose
+    /// multiplicity is positive, as a MIN/MAX of a column (which keeps the column's type).
+    fn minmax_joins(&self) -> String {
+        let mut out = String::new();
+        let keys = self.stored_key_columns();
+        let mut seen = Vec::new();
+        for source in &self.layout.sources {
+            let (j, order) = match source {
+                AggSource::Min(j) => (*j, "ASC"),
+                AggSource::Max(j) => (*j, "DESC"),
+                _ => continue,
+            };
+            if !self.joined_minmax(j) || seen.contains(&(j, order)) {
+                continue;
+            }
+            seen.push((j, order));
+            let alias = Self::joined_alias(j, order);
+            let agg = if order == "ASC" { "MIN" } else { "MAX" };
+            let x_keys: Vec<String> = keys.iter().map(|k| format!("`x`.{k}")).collect();
+            let mut outer_cols = x_keys.clone();
+            outer_cols.push(format!("{agg}(`x`.`v`) AS `v`"));
+            let mut inner_cols = keys.clone();
+            inner_cols.push("`v`".into());
+            let outer_group = if keys.is_empty() {
+                String::new()
+            } else {
+                format!(" GROUP BY {}", x_keys.join(", "))
+            };
+            let on = self.same_group(&alias, "s");
+            out.push_str(&format!(
+                " LEFT JOIN (SELECT {} FROM (SELECT {} FROM {} GROUP BY {} HAVING SUM(`mult`) > 0) AS `x`{outer_group}) AS `{alias}` ON {}",
+                outer_cols.join(", "),
+                inner_cols.join(", "),
+                self.qualified(&self.names.minmax[j]),
+                inner_cols.join(", "),
+                if on.is_empty() { "TRUE".to_string() } else { on.join(" AND ") }
+            ));
+        }
+        out
     }
 
     /// The value of aggregate `i` over the state rows of one group (alias `s`).
@@ -83,6 +135,12 @@ impl Gen<'_> {
                 self.sum_read(i),
                 self.nonnull_col(i)
             ),
+            AggSource::Min(j) if self.joined_minmax(j) => {
+                format!("MIN(`{}`.`v`)", Self::joined_alias(j, "ASC"))
+            }
+            AggSource::Max(j) if self.joined_minmax(j) => {
+                format!("MAX(`{}`.`v`)", Self::joined_alias(j, "DESC"))
+            }
             AggSource::Min(j) => self.minmax_probe(j, "ASC"),
             AggSource::Max(j) => self.minmax_probe(j, "DESC"),
         }
@@ -103,6 +161,13 @@ impl Gen<'_> {
                 "{} AS {}",
                 self.stored_key("s", i),
                 quote(&key_placeholder(i))
+            ));
+        }
+        for i in (0..self.types.keys.len()).filter(|i| self.key_has_zero_flag(*i)) {
+            cols.push(format!(
+                "`s`.{} AS {}",
+                quote(&key_zero_col(i)),
+                quote(&zero_flag_placeholder(i))
             ));
         }
         for (i, src) in self.layout.sources.iter().enumerate() {
@@ -133,20 +198,19 @@ impl Gen<'_> {
             .sources
             .iter()
             .all(|s| matches!(s, AggSource::Min(_) | AggSource::Max(_)));
-        if self.types.keys.is_empty() && only_probes {
+        let joins = self.minmax_joins();
+        if self.types.keys.is_empty() && only_probes && joins.is_empty() {
             // `SELECT MAX(x) FROM t` is one row, whatever the state holds: its probes read the
             // multiset alone, and a FROM over the state would repeat them per state row.
             return String::new();
         }
-        let mut sql = format!(" FROM {} AS `s`", self.qualified(&self.names.state));
+        let mut sql = format!(" FROM {} AS `s`{joins}", self.qualified(&self.names.state));
         if !self.types.keys.is_empty() {
-            let mut group = Vec::new();
-            for i in 0..self.types.keys.len() {
-                group.push(format!("`s`.{}", quote(&key_col(i))));
-                if self.key_nullable(i) {
-                    group.push(format!("`s`.{}", quote(&key_null_col(i))));
-                }
-            }
+            let group: Vec<String> = self
+                .stored_key_columns()
+                .iter()
+                .map(|c| format!("`s`.{c}"))
+                .collect();
             // Rows of slots that net to zero rows are not a group (a group exists while it has rows).
             sql.push_str(&format!(
                 " GROUP BY {} HAVING SUM(`s`.`cnt`) > 0",
@@ -294,6 +358,15 @@ impl Gen<'_> {
         let mut cols = Vec::new();
         for (i, k) in a.keys.iter().enumerate() {
             cols.push(format!("{} AS {}", k.expr, quote(&key_placeholder(i))));
+        }
+        for (i, k) in a.keys.iter().enumerate() {
+            if self.key_has_zero_flag(i) {
+                cols.push(format!(
+                    "{} AS {}",
+                    Self::key_zero_flag(&k.expr.to_string()),
+                    quote(&zero_flag_placeholder(i))
+                ));
+            }
         }
         for (i, agg) in a.aggregates.iter().enumerate() {
             let call = match &agg.arg {

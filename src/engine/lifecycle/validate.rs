@@ -6,6 +6,7 @@ use super::session::{gen_unaltered, open_summary};
 use super::{sql, LifecycleError};
 use crate::db::introspect::{prepare_existing, table_meta, with_sql_mode};
 use crate::engine::catalog::status;
+use crate::engine::codegen::state::zero_flag_placeholder;
 use crate::engine::codegen::{AggSource, GenOptions};
 use crate::engine::ident::quote;
 use crate::engine::plan::{agg_placeholder, key_placeholder};
@@ -160,10 +161,17 @@ pub fn validate_with(
     ];
     select.extend(keys.iter().map(|k| format!("CAST(MIN({k}) AS CHAR)")));
     select.extend(picks);
-    let group_by = if keys.is_empty() {
+    // An ENUM's error value '' and its member '' are two groups with one spelling.
+    let mut group_keys = keys.clone();
+    group_keys.extend(
+        (0..nkeys)
+            .filter(|i| gen.key_has_zero_flag(*i))
+            .map(|i| quote(&zero_flag_placeholder(i))),
+    );
+    let group_by = if group_keys.is_empty() {
         String::new()
     } else {
-        format!(" GROUP BY {}", keys.join(", "))
+        format!(" GROUP BY {}", group_keys.join(", "))
     };
     let diff_sql = format!(
         "SELECT {} FROM (SELECT 1 AS `_side`, `t`.* FROM ({}) AS `t` UNION ALL SELECT 2 AS `_side`, `s`.* FROM ({}) AS `s`) AS `u`{group_by} HAVING {}",
