@@ -340,7 +340,7 @@ pub fn doctor_report(ready: bool) -> DoctorReport {
     let grants = if ready {
         "GRANT ALL PRIVILEGES ON *.* TO `root`@`localhost`"
     } else {
-        "GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, CREATE VIEW, SHOW VIEW, LOCK TABLES ON `shop`.* TO `root`@`localhost`"
+        "GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, CREATE VIEW, SHOW VIEW, LOCK TABLES, CREATE TEMPORARY TABLES ON `shop`.* TO `root`@`localhost`"
     };
     let facts = ServerFacts {
         version: "11.4.2-MariaDB".into(),

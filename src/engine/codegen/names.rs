@@ -49,6 +49,16 @@ pub fn validate_name(name: &str) -> Result<(), EngineError> {
     if name.contains('\0') || name.contains('/') || name.contains('\\') || name.contains('.') {
         return bad("it contains '.', '/', '\\' or NUL");
     }
+    // The generated SQL is laid out line by line; a line break inside a name would be too
+    // (measured: `new<LF>line` became `new<LF>  line` in a trigger body).
+    if name.chars().any(char::is_control) {
+        return bad("it contains a control character (line break, tab, ...)");
+    }
+    // MariaDB stores identifiers in utf8mb3 (measured: comparing one with an emoji fails with
+    // "Illegal mix of collations").
+    if name.chars().any(|c| u32::from(c) > 0xFFFF) {
+        return bad("MariaDB names cannot hold characters beyond U+FFFF (such as emoji)");
+    }
     if name.starts_with("_lt_") || name == CATALOG_TABLE {
         return bad("names starting with _lt_ are reserved for LightningTables' own objects");
     }
