@@ -84,6 +84,11 @@ const CORPUS: &[(&str, &str, &str)] = &[
     ("SELECT user_id, COUNT(*) FROM transactions WHERE kind NOT RLIKE '^x' GROUP BY user_id", "REGEXP", "1:50"),
     ("SELECT REGEXP_SUBSTR(kind, '[a-z]+') AS k, COUNT(*) FROM transactions GROUP BY k", "REGEXP_SUBSTR", "1:8"),
     ("SELECT user_id, MAX(REGEXP_REPLACE(kind, 'a', 'b')) FROM transactions GROUP BY user_id", "default_regex_flags", "1:21"),
+    // A TIME read as a date takes the day the statement runs.
+    ("SELECT YEAR(opened) AS y, COUNT(*) FROM transactions GROUP BY y", "YEAR() of TIME column opened", "1:8"),
+    ("SELECT user_id, COUNT(*) FROM transactions WHERE DATE(opened) = '2026-01-01' GROUP BY user_id", "current date", "1:50"),
+    ("SELECT CAST(opened AS DATETIME) AS d, COUNT(*) FROM transactions GROUP BY d", "a cast to a date of TIME column opened", ""),
+    ("SELECT user_id, MAX(DATEDIFF(opened, created_at)) FROM transactions GROUP BY user_id", "DATEDIFF()", "1:21"),
 ];
 
 #[test]
@@ -95,6 +100,8 @@ fn session_independent_spellings_are_accepted() {
         "SELECT DATE_FORMAT(created_at, '%Y-%m') AS m, COUNT(*) FROM transactions GROUP BY m",
         "SELECT WEEK(created_at, 3) AS w, COUNT(*) FROM transactions GROUP BY w",
         "SELECT cost DIV 4 AS c, COUNT(*) FROM transactions GROUP BY c",
+        "SELECT HOUR(opened) AS h, COUNT(*), MIN(opened) AS first FROM transactions GROUP BY h",
+        "SELECT YEAR(created_at) AS y, COUNT(DATE(opened)) AS n FROM transactions GROUP BY y",
         "SELECT user_id, COUNT(MONTHNAME(created_at)), COUNT(cost / 2) FROM transactions GROUP BY user_id",
         "SELECT user_id, MONTHNAME(MAX(created_at)) AS m, SUM(cost) / 4 AS q FROM transactions GROUP BY user_id",
     ] {

@@ -39,6 +39,7 @@ pub fn transactions() -> TableMeta {
             col("we`ird col", "varchar(10)", ci, true),
             col("paid_at", "timestamp", None, true),
             col("settled_at", "timestamp", None, false),
+            col("opened", "time", None, true),
         ],
         primary_key: vec!["id".into()],
         cascades: Vec::new(),

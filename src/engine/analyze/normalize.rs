@@ -90,6 +90,31 @@ impl Normalizer<'_, '_> {
             || (self.agg_depth > 0 && !self.in_count)
     }
 
+    /// The first positional argument of `f` that is a TIME column (not TIMESTAMP), by name.
+    fn time_argument(&self, f: &Function) -> Option<String> {
+        let FunctionArguments::List(list) = &f.args else {
+            return None;
+        };
+        list.args.iter().find_map(|a| match a {
+            sqlparser::ast::FunctionArg::Unnamed(sqlparser::ast::FunctionArgExpr::Expr(e)) => {
+                self.time_column(e)
+            }
+            _ => None,
+        })
+    }
+
+    /// `e`'s name when it is a reference to a TIME column of the base table.
+    fn time_column(&self, e: &Expr) -> Option<String> {
+        let ident = match e {
+            Expr::Identifier(i) => i,
+            Expr::CompoundIdentifier(parts) => parts.last()?,
+            _ => return None,
+        };
+        let c = self.ctx.table.column(&ident.value)?;
+        let ty = c.column_type.to_ascii_lowercase();
+        (ty.starts_with("time") && !ty.starts_with("timestamp")).then(|| c.name.clone())
+    }
+
     fn session_dependent(&mut self, why: (String, &str), pos: Option<Pos>) -> ControlFlow<()> {
         self.fail(EngineError::unsupported_hint(why.0, pos, why.1))
     }
@@ -208,6 +233,14 @@ impl Normalizer<'_, '_> {
             if let Some(why) = session::dependent_function(&upper, f) {
                 return self.session_dependent(why, pos);
             }
+            if is_in(session::TAKES_A_DATE, &upper) {
+                if let Some(column) = self.time_argument(f) {
+                    return self.session_dependent(
+                        session::time_as_date(&format!("{upper}()"), &column),
+                        pos,
+                    );
+                }
+            }
         }
         if is_in(UNSUPPORTED_AGGREGATES, &upper) {
             return self.fail(EngineError::unsupported_hint(
@@ -324,6 +357,20 @@ impl VisitorMut for Normalizer<'_, '_> {
                 self.fail(EngineError::unsupported("parameter placeholder", pos))
             }
             Expr::Function(f) => self.function(f, pos),
+            Expr::Cast {
+                expr: inner,
+                data_type:
+                    sqlparser::ast::DataType::Date
+                    | sqlparser::ast::DataType::Datetime(_)
+                    | sqlparser::ast::DataType::Timestamp(..),
+                ..
+            } if self.stored() => match self.time_column(inner) {
+                Some(column) => {
+                    let at = pos.or_else(|| span_pos(inner.span()));
+                    self.session_dependent(session::time_as_date("a cast to a date", &column), at)
+                }
+                None => ControlFlow::Continue(()),
+            },
             Expr::BinaryOp {
                 op: BinaryOperator::Divide,
                 ..

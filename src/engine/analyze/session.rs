@@ -41,6 +41,37 @@ pub(super) fn regex(upper: &str) -> (String, &'static str) {
     )
 }
 
+/// Functions that read their argument as a date: given a TIME, MariaDB supplies today's date
+/// (measured on 10.11.19: `YEAR(t)`, `DATE(t)`, `TO_DAYS(t)`, `DATEDIFF(t, …)` of a TIME column
+/// follow the day the statement runs), so a trigger and a later read disagree.
+pub(super) const TAKES_A_DATE: &[&str] = &[
+    "YEAR",
+    "MONTH",
+    "DAY",
+    "DAYOFMONTH",
+    "DAYOFWEEK",
+    "DAYOFYEAR",
+    "WEEKDAY",
+    "WEEK",
+    "WEEKOFYEAR",
+    "YEARWEEK",
+    "QUARTER",
+    "DATE",
+    "TIMESTAMP",
+    "TO_DAYS",
+    "TO_SECONDS",
+    "DATEDIFF",
+    "LAST_DAY",
+];
+
+/// Why `what` (a date function or a cast) of TIME column `column` reads the clock.
+pub(super) fn time_as_date(what: &str, column: &str) -> (String, &'static str) {
+    (
+        format!("{what} of TIME column {column}, which MariaDB reads as a time on the current date"),
+        "a TIME has no date: use HOUR(), MINUTE(), TIME_TO_SEC(), or keep the date in a DATETIME column",
+    )
+}
+
 /// Why a division in a stored expression reads the session.
 pub(super) fn division() -> (String, &'static str) {
     (
