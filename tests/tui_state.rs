@@ -404,7 +404,16 @@ fn summary_actions_validate_drop_rebuild_compare() {
     h.key("esc");
     assert!(h.app.popup.is_none());
     assert!(h.last(|k| matches!(k, RequestKind::Drop { .. })).is_none());
+    // A stray Enter does not drop: only an explicit yes does.
     h.key("d");
+    h.key("enter");
+    assert!(h.last(|k| matches!(k, RequestKind::Drop { .. })).is_none());
+    assert!(h.app.popup.is_some(), "the question stays open");
+    assert!(
+        status_line(&h.app).0.contains("press y to drop"),
+        "{:?}",
+        status_line(&h.app)
+    );
     h.key("y");
     assert!(h.last(|k| matches!(k, RequestKind::Drop { schema, name } if schema == "shop" && name == "orders_by_status")).is_some());
     h.reply(

@@ -150,7 +150,7 @@ impl App {
                 self.focus_pane(PaneId::Compare);
                 self.run_compare();
             }
-            Action::Confirm => self.confirm(),
+            Action::Confirm | Action::ConfirmDestructive => self.confirm(),
             Action::Deny => self.popup = None,
             Action::Setup => self.open_setup(),
             Action::NextStep
@@ -458,6 +458,17 @@ impl App {
             .map(|j| j.name.clone())
             .unwrap_or_default();
         self.set_status(StatusKind::Info, strings::job_started(verb, &name));
+    }
+
+    /// Whether the open popup asks a destructive question (only an explicit yes answers it).
+    pub(super) fn destructive_popup(&self) -> bool {
+        matches!(
+            self.popup,
+            Some(Popup::Confirm {
+                what: Confirm::Drop { .. },
+                ..
+            })
+        )
     }
 
     /// The selected summary.

@@ -2,10 +2,11 @@
 //! then the wizard, the schema filter, the key bindings of the focused
 //! pane, and finally the editor's own text input.
 
-use super::app::App;
+use super::app::{App, StatusKind};
 use super::keymap::{Context, Key, KeyCodeRepr};
 use super::panes::PaneId;
 use super::popup::Popup;
+use super::strings;
 use super::ui;
 use crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 
@@ -108,6 +109,14 @@ impl App {
         use super::keymap::Action;
         match action {
             Some(Action::Quit) => self.quit = true,
+            Some(Action::ConfirmDestructive) => self.confirm(),
+            Some(Action::Confirm) if self.destructive_popup() => {
+                let key = self
+                    .keymap
+                    .key_label(Context::Popup, Action::ConfirmDestructive)
+                    .unwrap_or_else(|| "y".into());
+                self.set_status(StatusKind::Info, strings::drop_needs_yes(&key));
+            }
             Some(Action::Confirm) => self.confirm(),
             Some(Action::Deny) => self.popup = None,
             Some(a @ (Action::Up | Action::Down | Action::PageUp | Action::PageDown)) => {

@@ -118,11 +118,15 @@ impl Popup {
                 title,
                 body,
                 scroll,
-                ..
+                what,
             } => (
                 title.clone(),
                 body.iter().map(|l| Line::raw(l.clone())).collect(),
-                strings::CONFIRM_HINT,
+                if matches!(what, Confirm::Drop { .. }) {
+                    strings::DROP_HINT
+                } else {
+                    strings::CONFIRM_HINT
+                },
                 theme.warn,
                 *scroll,
             ),

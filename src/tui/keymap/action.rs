@@ -71,6 +71,9 @@ pub enum Action {
     Compare,
     /// Answer yes.
     Confirm,
+    /// Answer yes, also to a destructive question (drop): `Confirm` alone (Enter) does not
+    /// drop, so that a stray Enter never removes a summary.
+    ConfirmDestructive,
     /// Answer no.
     Deny,
     /// Open the connection setup wizard.
@@ -129,6 +132,7 @@ pub const ACTION_NAMES: &[(&str, Action)] = &[
     ("cancel_job", Action::CancelJob),
     ("compare", Action::Compare),
     ("confirm", Action::Confirm),
+    ("confirm_destructive", Action::ConfirmDestructive),
     ("deny", Action::Deny),
     ("setup", Action::Setup),
     ("guide", Action::Guide),

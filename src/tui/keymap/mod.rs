@@ -160,7 +160,7 @@ pub const DEFAULT_BINDINGS: &[DefaultBinding] = &[
     b(C::Summaries, "r", A::Refresh, false),
     b(C::Compare, "enter", A::Run, true),
     b(C::Compare, "f5", A::Run, false),
-    b(C::Popup, "y", A::Confirm, false),
+    b(C::Popup, "y", A::ConfirmDestructive, false),
     b(C::Popup, "enter", A::Confirm, false),
     b(C::Popup, "n", A::Deny, false),
     b(C::Popup, "esc", A::Deny, false),

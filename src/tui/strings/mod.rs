@@ -100,6 +100,12 @@ pub const CREATE_INTRO: &str = "These statements will run, in order (plus bookke
 /// Drop confirmation text.
 pub const DROP_INTRO: &str =
     "This removes the summary's triggers, view and state tables. The base table is not touched.";
+/// Key hint of the drop confirmation: only an explicit yes drops.
+pub const DROP_HINT: &str = " y: drop   n/Esc: keep   ↑↓: scroll ";
+/// Status when Enter answers the drop confirmation.
+pub fn drop_needs_yes(key: &str) -> String {
+    format!("Enter does not drop: press {key} to drop the summary, or Esc to keep it")
+}
 /// Rebuild confirmation text.
 pub const REBUILD_INTRO: &str = "The summary is recomputed online into a new generation; readers keep reading the current one until the switch.";
 /// Footer separator between key hints.
@@ -173,6 +179,7 @@ pub fn action_label(action: Action) -> &'static str {
         Action::CancelJob => "stop backfill",
         Action::Compare => "compare",
         Action::Confirm => "yes",
+        Action::ConfirmDestructive => "yes, also to drop",
         Action::Deny => "no",
         Action::Setup => "connection setup",
         Action::Guide => "show/hide the guide",
