@@ -23,27 +23,7 @@ const BY_G: &str = "SELECT g, COUNT(*) AS n, SUM(d) AS total, MAX(d) AS hi FROM 
 const PASSWORD: &str = "pw-Least-1";
 
 /// Every privilege MariaDB grants at database level.
-const ALL_DB: &[&str] = &[
-    "SELECT",
-    "INSERT",
-    "UPDATE",
-    "DELETE",
-    "CREATE",
-    "DROP",
-    "REFERENCES",
-    "INDEX",
-    "ALTER",
-    "CREATE TEMPORARY TABLES",
-    "LOCK TABLES",
-    "EXECUTE",
-    "CREATE VIEW",
-    "SHOW VIEW",
-    "CREATE ROUTINE",
-    "ALTER ROUTINE",
-    "EVENT",
-    "TRIGGER",
-    "DELETE HISTORY",
-];
+const ALL_DB: &[&str] = lightning_tables::db::doctor::grants::DATABASE_PRIVILEGES;
 
 fn quick() -> CreateOptions {
     CreateOptions {

@@ -96,6 +96,12 @@ impl TableMeta {
             .any(|c| c.eq_ignore_ascii_case(name))
     }
 
+    /// Whether the table's engine rolls back with the writer's transaction (InnoDB), as the
+    /// triggers' deltas do.
+    pub fn transactional(&self) -> bool {
+        transactional_engine(&self.engine)
+    }
+
     /// Finds a column case-insensitively, as MariaDB resolves column names.
     pub fn column(&self, name: &str) -> Option<&ColumnMeta> {
         self.columns
@@ -245,6 +251,11 @@ impl SqlType {
             None => self.column_type.clone(),
         }
     }
+}
+
+/// Whether storage engine `engine` rolls back with the writer's transaction (InnoDB).
+pub fn transactional_engine(engine: &str) -> bool {
+    engine.eq_ignore_ascii_case("InnoDB")
 }
 
 #[cfg(test)]

@@ -36,7 +36,7 @@ pub fn analyze(parsed: &ParsedQuery, table: &TableMeta) -> Result<Analysis, Engi
             reason: "has no PRIMARY KEY; the online backfill reads it in primary-key order".into(),
         });
     }
-    if !table.engine.eq_ignore_ascii_case("InnoDB") {
+    if !table.transactional() {
         return Err(EngineError::Table {
             table: table.name.clone(),
             reason: format!(

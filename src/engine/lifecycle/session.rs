@@ -146,19 +146,17 @@ pub fn summary_fingerprint(table: &TableMeta, read: &BTreeSet<String>) -> String
 /// [`summary_fingerprint`] of `gen`'s own triggers: what `create`, `rebuild` and `resume`
 /// record.
 pub fn gen_fingerprint(gen: &Gen<'_>) -> String {
-    let triggers = gen.triggers();
-    let read = row_columns(triggers.iter().map(|t| t.sql.as_str()));
-    summary_fingerprint(gen.table, &read)
+    summary_fingerprint(gen.table, &gen_read_columns(gen))
 }
 
 /// [`unaltered`] for a summary whose triggers are `gen`'s.
 pub fn gen_unaltered(gen: &Gen<'_>, stored: &str) -> bool {
-    let triggers = gen.triggers();
-    unaltered(
-        gen.table,
-        &row_columns(triggers.iter().map(|t| t.sql.as_str())),
-        stored,
-    )
+    unaltered(gen.table, &gen_read_columns(gen), stored)
+}
+
+/// The columns `gen`'s own triggers read.
+fn gen_read_columns(gen: &Gen<'_>) -> BTreeSet<String> {
+    row_columns(gen.triggers().iter().map(|t| t.sql.as_str()))
 }
 
 /// Whether `table` still has the definition summary fingerprint `stored` was taken of, as far

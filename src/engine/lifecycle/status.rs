@@ -9,6 +9,7 @@ use crate::db::introspect::table_meta;
 use crate::engine::catalog::{self, status as st, Entry};
 use crate::engine::codegen::names::prefix;
 use crate::engine::codegen::Regions;
+use crate::engine::meta::transactional_engine;
 use mysql::prelude::Queryable;
 use mysql::Opts;
 use serde::Serialize;
@@ -294,7 +295,7 @@ fn base_verdict(
         ));
     }
     match engine {
-        Some(e) if !e.eq_ignore_ascii_case("InnoDB") => Some(format!(
+        Some(e) if !transactional_engine(e) => Some(format!(
             "NOT EXACT: {table} is now {e}, which does not roll back: a rolled-back write keeps its rows while the summary's changes are undone; ALTER TABLE {table} ENGINE=InnoDB, then rebuild"
         )),
         _ => None,
@@ -375,7 +376,7 @@ impl StatusReport {
             || self
                 .base_engine
                 .as_deref()
-                .is_some_and(|e| !e.eq_ignore_ascii_case("InnoDB"))
+                .is_some_and(|e| !transactional_engine(e))
             || self.missing_definer.is_some()
             || !self.view_present
             || self.missing_view_definer.is_some()

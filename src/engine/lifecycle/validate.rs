@@ -79,7 +79,7 @@ pub fn validate_with(
     on_connection(conn.connection_id() as u64);
     let mut problems = Vec::new();
     let table = table_meta(&mut conn, schema, &entry.base_table)?;
-    if !table.engine.eq_ignore_ascii_case("InnoDB") {
+    if !table.transactional() {
         problems.push(format!(
             "the base table {} is now {}, which does not roll back: a rolled-back write keeps its rows while the summary's changes are undone",
             entry.base_table, table.engine
