@@ -748,7 +748,7 @@ const NO_TRIGGER_KNOWN_FAILING: &[(&str, &str)] = &[];
 
 #[test]
 fn what_fires_no_trigger_is_reported() {
-    use lightning_tables::engine::lifecycle::{create, validate, Control, CreateOptions};
+    use lightning_tables::lifecycle::{create, validate, Control, CreateOptions};
     use mysql::prelude::Queryable;
     let mut failures = Vec::new();
     for case in NO_TRIGGER {

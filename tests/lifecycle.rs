@@ -6,7 +6,7 @@ mod common;
 mod support;
 
 use lightning_tables::db::server::PrivateServer;
-use lightning_tables::engine::lifecycle::{
+use lightning_tables::lifecycle::{
     create, drop_summary, rebuild, resume, status, validate, ChunkPolicy, Control, CreateOptions,
     Event, LifecycleError,
 };
@@ -565,7 +565,7 @@ fn an_overloaded_server_pauses_the_backfill_and_cancel_leaves_it_resumable() {
                 ..quick()
             };
             create(&opts, "s", BY_G, &options, &control, &mut |e| {
-                if let lightning_tables::engine::lifecycle::Event::Throttled { .. } = e {
+                if let lightning_tables::lifecycle::Event::Throttled { .. } = e {
                     throttled.store(true, std::sync::atomic::Ordering::SeqCst);
                 }
             })

@@ -9,7 +9,7 @@
 mod common;
 mod support;
 
-use lightning_tables::engine::lifecycle::{
+use lightning_tables::lifecycle::{
     create, rebuild, resume, status, validate, ChunkPolicy, Control, CreateOptions, Event,
     LifecycleError, StatusReport,
 };

@@ -3,8 +3,8 @@
 
 mod tui_support;
 
-use lightning_tables::engine::lifecycle::{Event, Progress};
 use lightning_tables::engine::Pos;
+use lightning_tables::lifecycle::{Event, Progress};
 use lightning_tables::tui::app::Msg;
 use lightning_tables::tui::panes::preview::PreviewContent;
 use lightning_tables::tui::panes::PaneId;

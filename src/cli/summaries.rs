@@ -13,12 +13,12 @@ use super::output::{paint, print_json, stdout_colours, Colour};
 use super::progress::{json_line, ms};
 use super::{exit, Ctx};
 use crate::db::introspect::prepare_in_mode;
-use crate::engine::catalog::{self, status as st};
 use crate::engine::codegen::GenOptions;
 use crate::engine::codegen::Regions;
 use crate::engine::ident::quote;
-use crate::engine::lifecycle::{self, LifecycleError, StatusReport, ValidationReport};
 use crate::engine::plan::AggKind;
+use crate::lifecycle::catalog::{self, status as st};
+use crate::lifecycle::{self, LifecycleError, StatusReport, ValidationReport};
 
 /// User-visible texts of this module.
 mod msg {

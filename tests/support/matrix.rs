@@ -27,7 +27,7 @@
 //! difference that shows only then is charged to the case before.
 #![allow(dead_code)]
 
-use lightning_tables::engine::lifecycle::{
+use lightning_tables::lifecycle::{
     create, drop_summary, validate, ChunkPolicy, Control, CreateOptions,
 };
 use mysql::prelude::Queryable;

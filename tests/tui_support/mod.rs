@@ -4,8 +4,8 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use lightning_tables::db::doctor::{DoctorReport, ServerFacts};
-use lightning_tables::engine::catalog::Entry;
-use lightning_tables::engine::lifecycle::StatusReport;
+use lightning_tables::lifecycle::catalog::Entry;
+use lightning_tables::lifecycle::StatusReport;
 use lightning_tables::tui::app::{App, Effect, Msg};
 use lightning_tables::tui::demo::protocol::DemoRequest;
 use lightning_tables::tui::history::History;
@@ -365,7 +365,7 @@ pub mod demo {
     use lightning_tables::demo::runner::{DemoEvent, SummaryValidation};
     use lightning_tables::demo::schema::LoadReport;
     use lightning_tables::demo::workload::{Tuning, WorkloadCounters};
-    use lightning_tables::engine::lifecycle::{Event, Progress};
+    use lightning_tables::lifecycle::{Event, Progress};
     use lightning_tables::tui::demo::protocol::{Built, DemoReply};
     use lightning_tables::tui::demo::state::DemoSetup;
 

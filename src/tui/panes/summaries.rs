@@ -1,8 +1,8 @@
 //! The summaries pane: every summary with its state, and running backfills
 //! as gauges (rows done/total, %, rate, ETA, chunk size, writers' pause).
 
-use crate::engine::catalog::status;
-use crate::engine::lifecycle::{Event, Progress, StatusReport};
+use crate::lifecycle::catalog::status;
+use crate::lifecycle::{Event, Progress, StatusReport};
 use crate::tui::keymap::Action;
 use crate::tui::strings;
 use crate::tui::theme::Theme;

@@ -336,7 +336,7 @@ pub fn open_claimed(
     opts: &Opts,
     schema: &str,
     name: &str,
-) -> Result<(Conn, crate::engine::catalog::Entry), LifecycleError> {
+) -> Result<(Conn, crate::lifecycle::catalog::Entry), LifecycleError> {
     let mut conn = open(opts)?;
     claim(&mut conn, schema, name)?;
     let entry = read_entry(&mut conn, schema, name)?;
@@ -348,7 +348,7 @@ pub fn open_summary(
     opts: &Opts,
     schema: &str,
     name: &str,
-) -> Result<(Conn, crate::engine::catalog::Entry), LifecycleError> {
+) -> Result<(Conn, crate::lifecycle::catalog::Entry), LifecycleError> {
     let mut conn = open(opts)?;
     let entry = read_entry(&mut conn, schema, name)?;
     Ok((conn, entry))
@@ -358,13 +358,13 @@ fn read_entry(
     conn: &mut Conn,
     schema: &str,
     name: &str,
-) -> Result<crate::engine::catalog::Entry, LifecycleError> {
+) -> Result<crate::lifecycle::catalog::Entry, LifecycleError> {
     sql(
         conn.query_drop(format!("USE {}", crate::engine::ident::quote(schema))),
         "selecting the database",
     )?;
     sql(
-        crate::engine::catalog::get(conn, schema, name),
+        crate::lifecycle::catalog::get(conn, schema, name),
         "reading the catalog",
     )?
     .ok_or_else(|| LifecycleError::NotFound(name.to_string()))

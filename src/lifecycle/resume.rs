@@ -9,10 +9,11 @@ use super::rebuild::drop_other_generations;
 use super::regions;
 use super::session::{connection_alive, gen_fingerprint, gen_unaltered, open, open_claimed};
 use super::{sql, Control, CreateOptions, Event, Job, LifecycleError};
-use crate::db::introspect::{prepare_in_mode, Prepared};
-use crate::engine::catalog::{self, status};
+use crate::db::introspect::prepare_in_mode;
 use crate::engine::codegen::triggers::combined_triggers;
 use crate::engine::codegen::{Gen, GenOptions, Regions};
+use crate::engine::Prepared;
+use crate::lifecycle::catalog::{self, status};
 use mysql::prelude::Queryable;
 use mysql::{Conn, Opts};
 

@@ -1,8 +1,10 @@
 //! The online lifecycle of a summary: create (brief lock, consistent snapshot, batched backfill),
 //! resume, validate, rebuild, drop, list and status. See `docs/correctness.md` for why creation is
-//! exact under concurrent writes.
+//! exact under concurrent writes. It sits above `engine` (what to create) and `db` (how to
+//! reach the server); nothing below imports it.
 
 mod backfill;
+pub mod catalog;
 mod create;
 mod drop;
 mod keyrange;

@@ -19,10 +19,11 @@ use super::regions;
 use super::resume::generations;
 use super::session::{gen_fingerprint, gen_unaltered, open, open_claimed, view_generation};
 use super::{sql, Control, CreateOptions, Event, Job, LifecycleError};
-use crate::db::introspect::{prepare_in_mode, Prepared};
-use crate::engine::catalog::{self, status, Entry};
+use crate::db::introspect::prepare_in_mode;
 use crate::engine::codegen::triggers::combined_triggers;
 use crate::engine::codegen::{Gen, GenOptions, Regions};
+use crate::engine::Prepared;
+use crate::lifecycle::catalog::{self, status, Entry};
 use mysql::prelude::Queryable;
 use mysql::{Conn, Opts};
 

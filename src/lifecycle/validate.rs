@@ -5,11 +5,11 @@
 use super::session::{gen_unaltered, open_summary};
 use super::{sql, LifecycleError};
 use crate::db::introspect::{prepare_existing, table_meta, with_sql_mode};
-use crate::engine::catalog::status;
 use crate::engine::codegen::state::zero_flag_placeholder;
 use crate::engine::codegen::{AggSource, GenOptions};
 use crate::engine::ident::quote;
 use crate::engine::plan::{agg_placeholder, key_placeholder};
+use crate::lifecycle::catalog::status;
 use mysql::prelude::Queryable;
 use mysql::{Opts, Value};
 use serde::Serialize;

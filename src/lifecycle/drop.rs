@@ -6,8 +6,8 @@
 use super::ownership::{drop_all, LeftAlone};
 use super::session::{claim, open};
 use super::{sql, CreateOptions, LifecycleError};
-use crate::engine::catalog;
 use crate::engine::ident::string_literal;
+use crate::lifecycle::catalog;
 use mysql::Opts;
 use serde::Serialize;
 

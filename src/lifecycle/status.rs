@@ -6,10 +6,10 @@ use super::session::{
 };
 use super::{sql, LifecycleError};
 use crate::db::introspect::table_meta;
-use crate::engine::catalog::{self, status as st, Entry};
 use crate::engine::codegen::names::prefix;
 use crate::engine::codegen::Regions;
 use crate::engine::meta::transactional_engine;
+use crate::lifecycle::catalog::{self, status as st, Entry};
 use mysql::prelude::Queryable;
 use mysql::Opts;
 use serde::Serialize;

@@ -9,9 +9,9 @@ use super::session::{
 };
 use super::{sql, Control, CreateOptions, Event, Job, LifecycleError};
 use crate::db::introspect::prepare_in_mode;
-use crate::engine::catalog::{self, status};
 use crate::engine::codegen::{Gen, GenOptions};
 use crate::engine::ident::quote_qualified;
+use crate::lifecycle::catalog::{self, status};
 use mysql::prelude::Queryable;
 use mysql::{Conn, Opts};
 use serde::Serialize;
