@@ -92,7 +92,7 @@ fn listed_status(app: &App, name: &str) -> Option<String> {
         .iter()
         .flatten()
         .find(|r| r.entry.name == name)
-        .map(|r| r.entry.status.clone())
+        .map(|r| r.entry.status.to_string())
 }
 
 #[test]

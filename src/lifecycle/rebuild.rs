@@ -23,7 +23,7 @@ use crate::db::introspect::prepare_in_mode;
 use crate::engine::codegen::triggers::combined_triggers;
 use crate::engine::codegen::{Gen, GenOptions, Regions};
 use crate::engine::Prepared;
-use crate::lifecycle::catalog::{self, status, Entry};
+use crate::lifecycle::catalog::{self, Entry, Status};
 use mysql::prelude::Queryable;
 use mysql::{Conn, Opts};
 
@@ -37,7 +37,7 @@ pub fn rebuild(
     on_event: &mut dyn FnMut(Event),
 ) -> Result<CreateReport, LifecycleError> {
     let (mut admin, entry) = open_claimed(opts, schema, name)?;
-    if entry.status != status::READY && entry.status != status::FAILED {
+    if entry.status != Status::Ready && entry.status != Status::Failed {
         return Err(LifecycleError::State(format!(
             "{name} is {}; rebuild applies to a ready summary (use resume for an interrupted one)",
             entry.status
@@ -167,7 +167,7 @@ fn start(
             schema,
             name,
             &[
-                ("status", status::REBUILDING.into()),
+                ("status", (&Status::Rebuilding).into()),
                 ("error", mysql::Value::NULL),
                 ("regions", mysql::Value::NULL),
                 ("checkpoint", 0u32.into()),
@@ -355,7 +355,7 @@ fn switch_to_new(
             schema,
             name,
             &[
-                ("status", status::BACKFILLING.into()),
+                ("status", (&Status::Backfilling).into()),
                 ("generation", gens.target.into()),
                 ("base_fingerprint", gen_fingerprint(&gens.new).into()),
                 ("error", mysql::Value::NULL),
@@ -389,7 +389,7 @@ fn abandon(
     let name = job.name;
     let schema = entry.schema.as_str();
     let keep_rebuilding = |admin: &mut Conn, why: String| {
-        let _ = catalog::set_status(admin, schema, name, status::REBUILDING, Some(&why));
+        let _ = catalog::set_status(admin, schema, name, &Status::Rebuilding, Some(&why));
     };
     // Only while readers read the old generation: once they may read the new one (a switch
     // whose outcome is unknown), the new one must stay maintained.
@@ -443,7 +443,7 @@ fn abandon(
         schema,
         name,
         &[
-            ("status", status::READY.into()),
+            ("status", (&Status::Ready).into()),
             ("error", why.into()),
             ("regions", mysql::Value::NULL),
             ("owner", mysql::Value::NULL),

@@ -13,7 +13,7 @@ use crate::db::introspect::prepare_in_mode;
 use crate::engine::codegen::triggers::combined_triggers;
 use crate::engine::codegen::{Gen, GenOptions, Regions};
 use crate::engine::Prepared;
-use crate::lifecycle::catalog::{self, status};
+use crate::lifecycle::catalog::{self, Status};
 use mysql::prelude::Queryable;
 use mysql::{Conn, Opts};
 
@@ -32,7 +32,7 @@ pub fn resume(
     on_event: &mut dyn FnMut(Event),
 ) -> Result<CreateReport, LifecycleError> {
     let (mut admin, entry) = open_claimed(opts, schema, name)?;
-    if entry.status == status::READY {
+    if entry.status == Status::Ready {
         return Err(LifecycleError::State(format!(
             "{name} is ready; nothing to resume"
         )));
@@ -50,13 +50,13 @@ pub fn resume(
     };
     let prepared = prepare_in_mode(&mut admin, &entry.query, entry.query_mode(), name, current)?;
     let mut job = Job::new(opts, name, options, control, on_event);
-    if entry.status == status::REBUILDING {
+    if entry.status == Status::Rebuilding {
         // Readers read the previous generation, exact: they keep it until the new one is.
         return super::rebuild::resume_rebuild(&mut job, &mut admin, &entry, &prepared);
     }
     let regions = entry.regions.as_deref().and_then(Regions::from_json);
     if let (true, Some(regions)) = (
-        entry.status == status::BACKFILLING
+        entry.status == Status::Backfilling
             && gen_unaltered(&prepared.gen(name, current)?, &entry.base_fingerprint),
         regions,
     ) {
@@ -238,7 +238,7 @@ fn restart(
             schema,
             name,
             &[
-                ("status", status::BACKFILLING.into()),
+                ("status", (&Status::Backfilling).into()),
                 ("error", mysql::Value::NULL),
                 ("generation", gen_options.generation.into()),
                 ("lock_ms", lock.lock_ms.into()),
@@ -268,7 +268,7 @@ fn record_failure(
             admin,
             schema,
             name,
-            status::BACKFILLING,
+            &Status::Backfilling,
             Some(&e.to_string()),
         );
     }

@@ -9,7 +9,7 @@ use crate::db::introspect::table_meta;
 use crate::engine::codegen::names::prefix;
 use crate::engine::codegen::Regions;
 use crate::engine::meta::transactional_engine;
-use crate::lifecycle::catalog::{self, status as st, Entry};
+use crate::lifecycle::catalog::{self, Entry, Status};
 use mysql::prelude::Queryable;
 use mysql::Opts;
 use serde::Serialize;
@@ -240,16 +240,17 @@ fn inspect(
         )
     } else if base_altered {
         "STALE: the base table was altered; run rebuild".to_string()
-    } else if entry.status == st::READY {
+    } else if entry.status == Status::Ready {
         "ready: exact and maintained".to_string()
-    } else if entry.status == st::REBUILDING {
+    } else if entry.status == Status::Rebuilding {
         rebuilding(conn, &entry, backfill_running)?
-    } else if entry.status == st::BACKFILLING && !backfill_running && backfill_complete(&entry) {
+    } else if entry.status == Status::Backfilling && !backfill_running && backfill_complete(&entry)
+    {
         format!(
             "exact: readers read generation {}, completely backfilled; finishing was interrupted; run resume to finish",
             entry.generation
         )
-    } else if entry.status == st::BACKFILLING && !backfill_running {
+    } else if entry.status == Status::Backfilling && !backfill_running {
         "incomplete: the backfill was interrupted; run resume".to_string()
     } else {
         format!("{}: {:.1}% backfilled", entry.status, percent(&entry))

@@ -9,7 +9,7 @@ use crate::engine::codegen::state::zero_flag_placeholder;
 use crate::engine::codegen::{AggSource, GenOptions};
 use crate::engine::ident::quote;
 use crate::engine::plan::{agg_placeholder, key_placeholder};
-use crate::lifecycle::catalog::status;
+use crate::lifecycle::catalog::Status;
 use mysql::prelude::Queryable;
 use mysql::{Opts, Value};
 use serde::Serialize;
@@ -85,7 +85,7 @@ pub fn validate_with(
             entry.base_table, table.engine
         ));
     }
-    if entry.status != status::READY {
+    if entry.status != Status::Ready {
         problems.push(format!(
             "the summary is {} (backfill not complete)",
             entry.status

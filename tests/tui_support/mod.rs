@@ -4,7 +4,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use lightning_tables::db::doctor::{DoctorReport, ServerFacts};
-use lightning_tables::lifecycle::catalog::Entry;
+use lightning_tables::lifecycle::catalog::{Entry, Status};
 use lightning_tables::lifecycle::StatusReport;
 use lightning_tables::tui::app::{App, Effect, Msg};
 use lightning_tables::tui::demo::protocol::DemoRequest;
@@ -255,7 +255,7 @@ pub fn report(name: &str, status: &str) -> StatusReport {
             name: name.into(),
             base_table: "orders".into(),
             query: "SELECT status, COUNT(*) AS n FROM orders GROUP BY status".into(),
-            status: status.into(),
+            status: Status::parse(status),
             generation: 1,
             slots: 1,
             rows_done: 1_500_000,
