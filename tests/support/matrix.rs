@@ -769,7 +769,7 @@ impl Runner {
             Some(session) => {
                 let c = &mut self.writers(session).0;
                 // Read as the checker does: the query answers in the reader's session.
-                must(c, "SET SESSION sql_mode = DEFAULT, time_zone = DEFAULT, lc_time_names = DEFAULT, default_week_format = DEFAULT, div_precision_increment = DEFAULT, timestamp = DEFAULT");
+                must(c, "SET SESSION sql_mode = DEFAULT, time_zone = DEFAULT, lc_time_names = DEFAULT, default_week_format = DEFAULT, div_precision_increment = DEFAULT, timestamp = DEFAULT, sql_select_limit = DEFAULT");
                 must(c, READER_NAMES);
                 let r = read(c);
                 for s in session.set {
