@@ -22,7 +22,8 @@
 //! (the session rotates) and runs the `sweep` script under every session; it validates after
 //! each `sweep`, at the end of each fixture and on every difference. `DML_MATRIX_FULL=1` runs
 //! every script under every session (about eleven times as long); `DML_MATRIX_VALIDATE=each`
-//! validates after every statement as well; `DML_MATRIX_ONLY=<fixture id>` runs one fixture.
+//! validates after every statement as well; `DML_MATRIX_ONLY=<fixture id>` runs one fixture;
+//! `DML_MATRIX_TRACE=1` prints every statement with its outcome.
 //!
 //! KNOWN_FAILING lists the cases that fail today, each with its issue item. The check goes both
 //! ways: an unlisted failure fails the test, and so does a listed case that passes.

@@ -102,6 +102,7 @@ const CORPUS: &[(&str, &str, &str)] = &[
     ("SELECT GREATEST(opened, STR_TO_DATE(kind, '%Y-%m-%d')) AS g, COUNT(*) FROM transactions GROUP BY g", "GREATEST()", "1:8"),
     ("SELECT user_id, COUNT(*) FROM transactions WHERE SEC_TO_TIME(qty) < LAST_DAY(created_at) GROUP BY user_id", "of SEC_TO_TIME() with a DATE/DATETIME value", "1:50"),
     ("SELECT YEAR(SEC_TO_TIME(qty)) AS y, COUNT(*) FROM transactions GROUP BY y", "YEAR() of SEC_TO_TIME()", "1:8"),
+    ("SELECT CONVERT_TZ(opened, '+00:00', '+01:00') AS c, COUNT(*) FROM transactions GROUP BY c", "CONVERT_TZ() of TIME column opened", "1:8"),
     // In WHERE, `time = '<date> <time>'` is compared relative to the current date by the
     // optimizer's equality propagation, without the date by a trigger.
     ("SELECT user_id, COUNT(*) FROM transactions WHERE opened = '2026-01-01 09:00:00' GROUP BY user_id", "opened = '2026-01-01 09:00:00', a date and time", "1:50"),
@@ -129,6 +130,7 @@ fn session_independent_spellings_are_accepted() {
         "SELECT user_id, COUNT(*) FROM transactions WHERE opened > STR_TO_DATE(kind, '%H:%i') AND created_at > DATE '2026-01-01' GROUP BY user_id",
         "SELECT user_id, COUNT(*) FROM transactions WHERE opened = '09:00:00' OR opened = '-2 10:00' OR opened = 100000 OR opened <=> '2026-01-01 09:00' OR opened = '0930' GROUP BY user_id",
         "SELECT EXTRACT(YEAR FROM created_at) AS y, COUNT(*) FROM transactions WHERE opened = CONCAT(kind, ':00') GROUP BY y",
+        "SELECT CONVERT_TZ(created_at, '+00:00', '+01:00') AS c, COUNT(*) FROM transactions GROUP BY c",
         "SELECT user_id, COUNT(MONTHNAME(created_at)), COUNT(cost / 2) FROM transactions GROUP BY user_id",
         "SELECT user_id, MONTHNAME(MAX(created_at)) AS m, SUM(cost) / 4 AS q FROM transactions GROUP BY user_id",
     ] {

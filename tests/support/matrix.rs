@@ -923,6 +923,9 @@ impl Runner {
                 self.report.failed_statements += 1;
             }
             let at = format!("step {} `{}`", i + 1, real_sql.replace('\n', " "));
+            if std::env::var("DML_MATRIX_TRACE").is_ok_and(|v| v == "1") {
+                eprintln!("  {} {at}: {}", script.id, real_out.describe());
+            }
             if shadow_out != real_out {
                 return Err(format!(
                     "{at}: without the summary {}; with it {}",

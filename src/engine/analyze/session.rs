@@ -62,6 +62,8 @@ pub(super) const TAKES_A_DATE: &[&str] = &[
     "TO_SECONDS",
     "DATEDIFF",
     "LAST_DAY",
+    // Measured alike: CONVERT_TZ(t, '+00:00', '+01:00') of a TIME is a DATETIME on today's date.
+    "CONVERT_TZ",
 ];
 
 /// Why `what` (a date function or a cast) of `time` (a TIME column or value, described) reads
