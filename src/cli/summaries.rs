@@ -313,6 +313,9 @@ pub fn render_status(r: &StatusReport, colour: bool) -> String {
     if let Some(err) = &e.error {
         lines.push(("Last error", super::output::one_line(err)));
     }
+    if let Some(how) = &r.maintained_by {
+        lines.push(("Replication", how.clone()));
+    }
     let width = lines.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     let mut out = String::new();
     for (k, v) in lines {

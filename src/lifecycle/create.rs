@@ -9,6 +9,7 @@ use super::session::{
 };
 use super::{sql, Control, CreateOptions, Event, Job, LifecycleError};
 use crate::db::introspect::prepare_in_mode;
+use crate::db::topology::Operation;
 use crate::engine::codegen::{Gen, GenOptions};
 use crate::engine::ident::quote_qualified;
 use crate::lifecycle::catalog::{self, Status};
@@ -76,7 +77,7 @@ pub fn create(
         slots,
     };
     let gen = prepared.gen(name, gen_options)?;
-    claim(&mut admin, &gen.names.schema, name)?;
+    claim(&mut admin, &gen.names.schema, name, Operation::Create)?;
     check_collisions(&mut admin, &gen, name)?;
     let regions = regions::plan(&mut admin, &prepared.table, &gen.base, options.checkpoints)?;
     let gen = gen.with_regions(Some(regions.clone()));

@@ -96,6 +96,10 @@ pub enum LifecycleError {
     /// The operation does not apply in the summary's current state.
     #[error("{0}")]
     State(String),
+    /// The server's place in a replication topology (a Galera node, a replica whose applier
+    /// fires no triggers) forbids the operation; nothing was locked or changed.
+    #[error(transparent)]
+    Topology(#[from] crate::db::topology::TopologyRefusal),
     /// An object named like one the operation must create exists and nothing proves it is
     /// ours, so it was not dropped.
     #[error("{object} is in the way and is not LightningTables' ({reason}); rename or drop it yourself, then retry")]

@@ -20,6 +20,7 @@ use super::resume::generations;
 use super::session::{gen_fingerprint, gen_unaltered, open, open_claimed, view_generation};
 use super::{sql, Control, CreateOptions, Event, Job, LifecycleError};
 use crate::db::introspect::prepare_in_mode;
+use crate::db::topology::Operation;
 use crate::engine::codegen::triggers::combined_triggers;
 use crate::engine::codegen::{Gen, GenOptions, Regions};
 use crate::engine::Prepared;
@@ -36,7 +37,7 @@ pub fn rebuild(
     control: &Control,
     on_event: &mut dyn FnMut(Event),
 ) -> Result<CreateReport, LifecycleError> {
-    let (mut admin, entry) = open_claimed(opts, schema, name)?;
+    let (mut admin, entry) = open_claimed(opts, schema, name, Operation::Rebuild)?;
     if entry.status != Status::Ready && entry.status != Status::Failed {
         return Err(LifecycleError::State(format!(
             "{name} is {}; rebuild applies to a ready summary (use resume for an interrupted one)",

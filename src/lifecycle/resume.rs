@@ -10,6 +10,7 @@ use super::regions;
 use super::session::{connection_alive, gen_fingerprint, gen_unaltered, open, open_claimed};
 use super::{sql, Control, CreateOptions, Event, Job, LifecycleError};
 use crate::db::introspect::prepare_in_mode;
+use crate::db::topology::Operation;
 use crate::engine::codegen::triggers::combined_triggers;
 use crate::engine::codegen::{Gen, GenOptions, Regions};
 use crate::engine::Prepared;
@@ -31,7 +32,7 @@ pub fn resume(
     control: &Control,
     on_event: &mut dyn FnMut(Event),
 ) -> Result<CreateReport, LifecycleError> {
-    let (mut admin, entry) = open_claimed(opts, schema, name)?;
+    let (mut admin, entry) = open_claimed(opts, schema, name, Operation::Resume)?;
     if entry.status == Status::Ready {
         return Err(LifecycleError::State(format!(
             "{name} is ready; nothing to resume"

@@ -58,6 +58,10 @@ pub struct StatusReport {
     pub size_bytes: u64,
     /// Human verdict.
     pub summary: String,
+    /// On a replica, what keeps the summary exact there (`db::topology::Topology::maintenance`);
+    /// set by `status`, `None` elsewhere.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub maintained_by: Option<String>,
 }
 
 /// Finds the schema of summary `name` (`db.name`, or the connection's database, or the only
@@ -128,7 +132,11 @@ pub fn status(opts: &Opts, schema: &str, name: &str) -> Result<StatusReport, Lif
     let mut conn = open(opts)?;
     let entry = sql(catalog::get(&mut conn, schema, name), "reading the catalog")?
         .ok_or_else(|| LifecycleError::NotFound(name.to_string()))?;
-    inspect(&mut conn, entry, true)
+    let mut report = inspect(&mut conn, entry, true)?;
+    report.maintained_by = crate::db::topology::Topology::probe(&mut conn)
+        .ok()
+        .and_then(|t| t.maintenance());
+    Ok(report)
 }
 
 fn inspect(
@@ -272,6 +280,7 @@ fn inspect(
         read_error,
         size_bytes: size.unwrap_or(0),
         summary,
+        maintained_by: None,
     })
 }
 

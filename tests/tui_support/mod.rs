@@ -292,6 +292,7 @@ pub fn report(name: &str, status: &str) -> StatusReport {
         read_error: None,
         size_bytes: 16384,
         summary: "ready: exact and maintained".into(),
+        maintained_by: None,
     }
 }
 
