@@ -367,51 +367,14 @@ pub fn run(
                 per[i].push(f);
             }
         }
-        let mut methods = Vec::new();
-        for (i, m) in METHODS.iter().enumerate() {
-            let fills = &per[i];
-            let rates: Vec<f64> = fills.iter().map(|f| f.rows_per_s).collect();
-            methods.push(MethodFigure {
-                method: *m,
-                label: m.label(),
-                median_rows_per_s: median(&rates).unwrap_or(0.0),
-                rows_per_s: rates,
-                seconds: median(&fills.iter().map(|f| f.seconds).collect::<Vec<_>>())
-                    .unwrap_or(0.0),
-                chunks: median(&fills.iter().map(|f| f.chunks as f64).collect::<Vec<_>>())
-                    .unwrap_or(0.0),
-                writers_during: Latency::median_of(
-                    &fills.iter().map(|f| f.during).collect::<Vec<_>>(),
-                ),
-                writers_before: Latency::median_of(
-                    &fills.iter().map(|f| f.before).collect::<Vec<_>>(),
-                ),
-                plan: if m.is_insert_select() {
-                    Some(explain(conn, *m)?)
-                } else {
-                    None
-                },
-            });
-        }
+        let methods = method_figures(conn, &per)?;
         let best = methods
             .iter()
             .filter(|f| f.method.is_insert_select())
             .max_by(|a, b| a.median_rows_per_s.total_cmp(&b.median_rows_per_s))
             .map(|f| f.method)
             .unwrap_or(Method::InsertSelect);
-        // Per round: ours against the best INSERT ... SELECT of that round.
-        let ratios: Vec<f64> = (0..config.big_rounds())
-            .map(|r| {
-                let ours = per[0].get(r).map(|f| f.rows_per_s).unwrap_or(f64::NAN);
-                let top = METHODS
-                    .iter()
-                    .zip(&per)
-                    .filter(|(m, _)| m.is_insert_select())
-                    .filter_map(|(_, fills)| fills.get(r).map(|f| f.rows_per_s))
-                    .fold(0.0, f64::max);
-                ours / top
-            })
-            .collect();
+        let ratios = round_ratios(config.big_rounds(), &per);
         sets.push(BackfillSet {
             writers,
             methods,
@@ -451,4 +414,46 @@ pub fn run(
         holder,
         anatomy,
     })
+}
+
+/// Each method's figures: medians over its fills.
+fn method_figures(conn: &mut Conn, per: &[Vec<Fill>]) -> Result<Vec<MethodFigure>, BenchError> {
+    let mut methods = Vec::new();
+    for (i, m) in METHODS.iter().enumerate() {
+        let fills = &per[i];
+        let rates: Vec<f64> = fills.iter().map(|f| f.rows_per_s).collect();
+        methods.push(MethodFigure {
+            method: *m,
+            label: m.label(),
+            median_rows_per_s: median(&rates).unwrap_or(0.0),
+            rows_per_s: rates,
+            seconds: median(&fills.iter().map(|f| f.seconds).collect::<Vec<_>>()).unwrap_or(0.0),
+            chunks: median(&fills.iter().map(|f| f.chunks as f64).collect::<Vec<_>>())
+                .unwrap_or(0.0),
+            writers_during: Latency::median_of(&fills.iter().map(|f| f.during).collect::<Vec<_>>()),
+            writers_before: Latency::median_of(&fills.iter().map(|f| f.before).collect::<Vec<_>>()),
+            plan: if m.is_insert_select() {
+                Some(explain(conn, *m)?)
+            } else {
+                None
+            },
+        });
+    }
+    Ok(methods)
+}
+
+/// Per round: ours against the best INSERT ... SELECT of that round.
+fn round_ratios(rounds: usize, per: &[Vec<Fill>]) -> Vec<f64> {
+    (0..rounds)
+        .map(|r| {
+            let ours = per[0].get(r).map(|f| f.rows_per_s).unwrap_or(f64::NAN);
+            let top = METHODS
+                .iter()
+                .zip(per)
+                .filter(|(m, _)| m.is_insert_select())
+                .filter_map(|(_, fills)| fills.get(r).map(|f| f.rows_per_s))
+                .fold(0.0, f64::max);
+            ours / top
+        })
+        .collect()
 }

@@ -238,18 +238,7 @@ pub fn run(conn: &mut Conn, opts: &Opts, rounds: usize) -> Result<BackfillAnatom
         }
         sql(snapshot.query_drop("COMMIT"), "closing the snapshot")?;
         for step in [5, 6] {
-            let t = Instant::now();
-            sql(conn.query_drop("START TRANSACTION"), "starting")?;
-            for batch in groups.chunks(UPSERT_BATCH) {
-                let params: Vec<Value> =
-                    batch.iter().flat_map(|r| Row::unwrap(r.clone())).collect();
-                sql(
-                    conn.exec_drop(gen.state_upsert_sql(batch.len()), params),
-                    "upserting",
-                )?;
-            }
-            sql(conn.query_drop("COMMIT"), "committing")?;
-            times[step].push(ms_since(t));
+            times[step].push(time_upserts(conn, &gen, &groups)?);
             counts[step] = groups.len() as u64;
         }
         exec(conn, &format!("TRUNCATE TABLE `{TARGET}`"))?;
@@ -262,20 +251,7 @@ pub fn run(conn: &mut Conn, opts: &Opts, rounds: usize) -> Result<BackfillAnatom
         accumulated(conn, &mut snapshot, &gen, &from)?;
         times[8].push(ms_since(t));
         counts[8] = rows;
-        // The experiment must produce the same groups as the single statement.
-        let ours: Option<(u64, u64)> = sql(
-            conn.query_first(format!("SELECT COUNT(*), SUM(cnt) FROM {state}")),
-            "checking",
-        )?;
-        let theirs: Option<(u64, u64)> = sql(
-            conn.query_first(format!("SELECT COUNT(*), SUM(n) FROM `{TARGET}`")),
-            "checking",
-        )?;
-        if ours != theirs {
-            return Err(BenchError::Workload(format!(
-                "the accumulated backfill experiment disagrees with INSERT…SELECT: {ours:?} vs {theirs:?}"
-            )));
-        }
+        check_experiment(conn, &state)?;
     }
     exec(conn, &format!("DROP TABLE {state}"))?;
     let chunk_plan = format!(
@@ -298,6 +274,39 @@ pub fn run(conn: &mut Conn, opts: &Opts, rounds: usize) -> Result<BackfillAnatom
             })
             .collect(),
     })
+}
+
+/// Upserts `groups` into the state in batches, in one transaction; returns milliseconds.
+fn time_upserts(conn: &mut Conn, gen: &Gen<'_>, groups: &[Row]) -> Result<f64, BenchError> {
+    let t = Instant::now();
+    sql(conn.query_drop("START TRANSACTION"), "starting")?;
+    for batch in groups.chunks(UPSERT_BATCH) {
+        let params: Vec<Value> = batch.iter().flat_map(|r| Row::unwrap(r.clone())).collect();
+        sql(
+            conn.exec_drop(gen.state_upsert_sql(batch.len()), params),
+            "upserting",
+        )?;
+    }
+    sql(conn.query_drop("COMMIT"), "committing")?;
+    Ok(ms_since(t))
+}
+
+/// The accumulated experiment must produce the same groups as the single statement.
+fn check_experiment(conn: &mut Conn, state: &str) -> Result<(), BenchError> {
+    let ours: Option<(u64, u64)> = sql(
+        conn.query_first(format!("SELECT COUNT(*), SUM(cnt) FROM {state}")),
+        "checking",
+    )?;
+    let theirs: Option<(u64, u64)> = sql(
+        conn.query_first(format!("SELECT COUNT(*), SUM(n) FROM `{TARGET}`")),
+        "checking",
+    )?;
+    if ours != theirs {
+        return Err(BenchError::Workload(format!(
+            "the accumulated backfill experiment disagrees with INSERT…SELECT: {ours:?} vs {theirs:?}"
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -172,34 +172,7 @@ pub fn run(conn: &mut Conn, config: &BenchConfig, log: Log<'_>) -> Result<CostsR
         let b = handlers(conn)?;
         delta(&b, &a)
     };
-    let mut ids: HashMap<Variant, Vec<u64>> = HashMap::new();
-    for v in &variants {
-        let Some(table) = v.table(Shape::Grouped) else {
-            continue;
-        };
-        let mut list: Vec<u64> = sql(
-            conn.query(format!(
-                "SELECT id FROM `{table}` ORDER BY id DESC LIMIT {}",
-                n * 4
-            )),
-            "reading ids",
-        )?;
-        list.shuffle(&mut StdRng::seed_from_u64(3));
-        list.truncate(n);
-        ids.insert(*v, list);
-    }
-    // Every group gets a row in every variant's summary (as in steady state), so the trigger
-    // statements below update existing summary rows rather than create them.
-    for v in &variants {
-        if let Some(table) = v.table(Shape::Grouped) {
-            sql(
-                conn.query_drop(format!(
-                    "INSERT INTO `{table}` (user_id, amount) SELECT DISTINCT user_id, 1.00 FROM `{table}`"
-                )),
-                "adding one row per group",
-            )?;
-        }
-    }
+    let ids = prepare_tables(conn, &variants, n)?;
     let rounds = config.rounds.max(5);
     let mut cells: HashMap<(CostKind, Variant), Cell> = HashMap::new();
     for round in 0..rounds {
@@ -272,4 +245,41 @@ pub fn run(conn: &mut Conn, config: &BenchConfig, log: Log<'_>) -> Result<CostsR
         rows,
         our_triggers,
     })
+}
+
+/// Picks each variant's `n` rows to write (shuffled, the same seed for all) and gives every
+/// group a row in every variant's summary (as in steady state), so the trigger statements update
+/// existing summary rows rather than create them.
+fn prepare_tables(
+    conn: &mut Conn,
+    variants: &[Variant],
+    n: usize,
+) -> Result<HashMap<Variant, Vec<u64>>, BenchError> {
+    let mut ids: HashMap<Variant, Vec<u64>> = HashMap::new();
+    for v in variants {
+        let Some(table) = v.table(Shape::Grouped) else {
+            continue;
+        };
+        let mut list: Vec<u64> = sql(
+            conn.query(format!(
+                "SELECT id FROM `{table}` ORDER BY id DESC LIMIT {}",
+                n * 4
+            )),
+            "reading ids",
+        )?;
+        list.shuffle(&mut StdRng::seed_from_u64(3));
+        list.truncate(n);
+        ids.insert(*v, list);
+    }
+    for v in variants {
+        if let Some(table) = v.table(Shape::Grouped) {
+            sql(
+                conn.query_drop(format!(
+                    "INSERT INTO `{table}` (user_id, amount) SELECT DISTINCT user_id, 1.00 FROM `{table}`"
+                )),
+                "adding one row per group",
+            )?;
+        }
+    }
+    Ok(ids)
 }

@@ -116,7 +116,30 @@ pub fn run(
     log: Log<'_>,
 ) -> Result<ReadsReport, BenchError> {
     let original = query_for(GROUPED_QUERY, BIG);
-    create_summary(opts, SUMMARY, &original, None)?;
+    set_up_competitors(conn, opts, &original)?;
+    let rows = super::data::count(conn, BIG)?;
+    let one = format!("SELECT user_id, total, n FROM `{SUMMARY}` WHERE user_id = {HOT_USER}");
+    let mut out = Vec::new();
+    for (case, queries) in &cases(&original, &one) {
+        out.push(measure_case(conn, config, case, queries, log)?);
+    }
+    let view_plan = plan(conn, &one)?;
+    exec(conn, &format!("DROP VIEW `{ALT_VIEW}`, `{FOLDED_VIEW}`"))?;
+    exec(conn, &format!("DROP TABLE `{FOLDED}`"))?;
+    lifecycle(
+        lc::drop_summary(opts, DATABASE, SUMMARY),
+        "dropping the summary",
+    )?;
+    Ok(ReadsReport {
+        rows,
+        cases: out,
+        view_plan,
+    })
+}
+
+/// The summary, a hand-made summary table and the experiments' views, read by the cases.
+fn set_up_competitors(conn: &mut Conn, opts: &Opts, original: &str) -> Result<(), BenchError> {
+    create_summary(opts, SUMMARY, original, None)?;
     exec(
         conn,
         &format!(
@@ -184,16 +207,19 @@ pub fn run(
             view_over(FOLDED)
         ),
     )?;
-    let rows = super::data::count(conn, BIG)?;
-    let one = format!("SELECT user_id, total, n FROM `{SUMMARY}` WHERE user_id = {HOT_USER}");
-    let cases: Vec<(&str, Vec<(String, String)>)> = vec![
+    Ok(())
+}
+
+/// The reads compared: per case, (label, SQL), the original query first.
+fn cases(original: &str, one: &str) -> Vec<(&'static str, Vec<(String, String)>)> {
+    vec![
         (
             "one group (user_id = 42)",
             vec![
                 ("original GROUP BY query".into(), format!(
                     "SELECT user_id, SUM(amount) AS total, COUNT(*) AS n FROM `{BIG}` WHERE user_id = {HOT_USER} GROUP BY user_id"
                 )),
-                ("LightningTables view".into(), one.clone()),
+                ("LightningTables view".into(), one.to_string()),
                 ("hand-made summary table".into(), format!(
                     "SELECT user_id, total, n FROM `{TARGET}` WHERE user_id = {HOT_USER}"
                 )),
@@ -208,60 +234,55 @@ pub fn run(
         (
             "whole summary",
             vec![
-                ("original GROUP BY query".into(), original.clone()),
+                ("original GROUP BY query".into(), original.to_string()),
                 ("LightningTables view".into(), format!("SELECT user_id, total, n FROM `{SUMMARY}`")),
                 ("hand-made summary table".into(), format!("SELECT user_id, total, n FROM `{TARGET}`")),
                 ("experiment: one-level view".into(), format!("SELECT user_id, total, n FROM `{ALT_VIEW}`")),
                 ("experiment: folded state".into(), format!("SELECT user_id, total, n FROM `{FOLDED_VIEW}`")),
             ],
         ),
-    ];
+    ]
+}
+
+/// Times each of `queries` over interleaved rounds; speedups are against the first.
+fn measure_case(
+    conn: &mut Conn,
+    config: &BenchConfig,
+    case: &str,
+    queries: &[(String, String)],
+    log: Log<'_>,
+) -> Result<ReadCase, BenchError> {
     let budget = Duration::from_millis(if config.quick { 300 } else { 1000 });
-    let mut out = Vec::new();
-    for (case, queries) in &cases {
-        let mut ms: Vec<Vec<f64>> = queries.iter().map(|_| Vec::new()).collect();
-        let mut counts = vec![0usize; queries.len()];
-        for round in 0..config.big_rounds() {
-            let mut order: Vec<usize> = (0..queries.len()).collect();
-            order.rotate_left(round % queries.len());
-            for i in order {
-                let (m, n) = time_query(conn, &queries[i].1, budget)?;
-                ms[i].push(m);
-                counts[i] = n;
-            }
+    let mut ms: Vec<Vec<f64>> = queries.iter().map(|_| Vec::new()).collect();
+    let mut counts = vec![0usize; queries.len()];
+    for round in 0..config.big_rounds() {
+        let mut order: Vec<usize> = (0..queries.len()).collect();
+        order.rotate_left(round % queries.len());
+        for i in order {
+            let (m, n) = time_query(conn, &queries[i].1, budget)?;
+            ms[i].push(m);
+            counts[i] = n;
         }
-        let mut figures = Vec::new();
-        for (i, (label, q)) in queries.iter().enumerate() {
-            let speedups: Vec<f64> = ms[0].iter().zip(&ms[i]).map(|(o, x)| o / x).collect();
-            let f = QueryFigure {
-                label: label.clone(),
-                sql: q.clone(),
-                rows: counts[i],
-                ms: median(&ms[i]).unwrap_or(0.0),
-                ms_rounds: ms[i].clone(),
-                speedup: median(&speedups).unwrap_or(f64::NAN),
-            };
-            log(&format!(
-                "reads {case}: {:<26} {:>9.3} ms  ({} rows, ×{:.1})",
-                f.label, f.ms, f.rows, f.speedup
-            ));
-            figures.push(f);
-        }
-        out.push(ReadCase {
-            case: case.to_string(),
-            queries: figures,
-        });
     }
-    let view_plan = plan(conn, &one)?;
-    exec(conn, &format!("DROP VIEW `{ALT_VIEW}`, `{FOLDED_VIEW}`"))?;
-    exec(conn, &format!("DROP TABLE `{FOLDED}`"))?;
-    lifecycle(
-        lc::drop_summary(opts, DATABASE, SUMMARY),
-        "dropping the summary",
-    )?;
-    Ok(ReadsReport {
-        rows,
-        cases: out,
-        view_plan,
+    let mut figures = Vec::new();
+    for (i, (label, q)) in queries.iter().enumerate() {
+        let speedups: Vec<f64> = ms[0].iter().zip(&ms[i]).map(|(o, x)| o / x).collect();
+        let f = QueryFigure {
+            label: label.clone(),
+            sql: q.clone(),
+            rows: counts[i],
+            ms: median(&ms[i]).unwrap_or(0.0),
+            ms_rounds: ms[i].clone(),
+            speedup: median(&speedups).unwrap_or(f64::NAN),
+        };
+        log(&format!(
+            "reads {case}: {:<26} {:>9.3} ms  ({} rows, ×{:.1})",
+            f.label, f.ms, f.rows, f.speedup
+        ));
+        figures.push(f);
+    }
+    Ok(ReadCase {
+        case: case.to_string(),
+        queries: figures,
     })
 }

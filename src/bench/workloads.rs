@@ -305,9 +305,7 @@ pub fn run(
 ) -> Result<WritesReport, BenchError> {
     let mut cursors = Cursors::default();
     let counters_before = super::machine::global_status(conn, &COUNTERS)?;
-    // rates[(workload, variant)] = per-round (statements/s, rows/s, latency, errors)
-    type Cell = Vec<(f64, f64, Latency, u64)>;
-    let mut cells: HashMap<(usize, Variant), Cell> = HashMap::new();
+    let mut cells: Cells = HashMap::new();
     for round in 0..config.rounds {
         for (wi, wl) in WORKLOADS.iter().enumerate() {
             let mut variants: Vec<Variant> = MAIN.to_vec();
@@ -371,6 +369,21 @@ pub fn run(
             )
         })
         .collect();
+    let workloads = workload_figures(&cells);
+    Ok(WritesReport {
+        duration_s: config.duration.as_secs_f64(),
+        warmup_s: config.warmup.as_secs_f64(),
+        rounds: config.rounds,
+        workloads,
+        server_counters,
+    })
+}
+
+/// Per (workload index, variant): per-round (statements/s, rows/s, latency, errors).
+type Cells = HashMap<(usize, Variant), Vec<(f64, f64, Latency, u64)>>;
+
+/// Each workload's figures: per variant, medians over rounds and ratios to no triggers.
+fn workload_figures(cells: &Cells) -> Vec<WorkloadFigure> {
     let mut workloads = Vec::new();
     for (wi, wl) in WORKLOADS.iter().enumerate() {
         let base: Vec<f64> = cells
@@ -408,11 +421,5 @@ pub fn run(
             variants,
         });
     }
-    Ok(WritesReport {
-        duration_s: config.duration.as_secs_f64(),
-        warmup_s: config.warmup.as_secs_f64(),
-        rounds: config.rounds,
-        workloads,
-        server_counters,
-    })
+    workloads
 }

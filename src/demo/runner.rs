@@ -17,7 +17,7 @@ use super::compare::{timed, Comparer, Comparison, Round};
 use super::mix::Mix;
 use super::schema::{self, LoadProgress, LoadReport, SampleSize};
 use super::story::{self, Step, StepId};
-use super::workload::{Tuning, Workload, WorkloadConfig, WorkloadCounters};
+use super::workload::{Tuning, Workload, WorkloadConfig, WorkloadCounters, WorkloadHandle};
 use super::{sql, DemoError};
 use crate::engine::ident::quote;
 use crate::lifecycle::{self, Control, CreateOptions, CreateReport, Event, LifecycleError};
@@ -321,43 +321,8 @@ impl<'a> Player<'a> {
             mut conn,
             report: load,
         } = loaded;
-
-        self.begin(StepId::Writes)?;
-        let size = SampleSize::for_rows(self.config.rows);
-        let tuning = Tuning {
-            ops_per_sec: self.config.ops_per_sec,
-            mix: Mix::default(),
-        };
-        let workload = Workload::start(
-            &db_opts,
-            &WorkloadConfig {
-                writers: self.config.writers,
-                tuning,
-                seed: self.config.seed,
-                users: size.users,
-                max_id: size.transactions,
-            },
-        )?;
-        let writes = workload.handle();
-        self.emit(DemoEvent::WritesStarted {
-            writers: writes.writers(),
-            tuning,
-        });
-        self.end(StepId::Writes)?;
-
-        self.begin(StepId::SlowQuery)?;
-        let mut baseline = super::compare::LatencyStats::default();
-        for _ in 0..self.config.baseline_rounds.max(1) {
-            let (ms, rows) = sql(timed(&mut conn, DEBITS_QUERY), "timing the report query")?;
-            baseline.push(ms);
-            self.emit(DemoEvent::Baseline {
-                ms,
-                rows: rows.len(),
-            });
-            self.check()?;
-        }
-        self.end(StepId::SlowQuery)?;
-
+        let workload = self.start_writes(&db_opts)?;
+        let baseline = self.time_the_query(&mut conn)?;
         let mut created = Vec::new();
         for (name, query, step) in SUMMARIES {
             self.begin(step)?;
@@ -369,21 +334,95 @@ impl<'a> Player<'a> {
             created.push(report);
             self.end(step)?;
         }
+        self.keep_writing(&workload.handle())?;
+        let comparisons = self.compare(&mut conn)?;
+        self.begin(StepId::Validate)?;
+        let counters = workload.stop();
+        self.emit(DemoEvent::WritesStopped(counters));
+        let summaries = self.validate(target, created, comparisons)?;
+        self.end(StepId::Validate)?;
+        let exact = summaries
+            .iter()
+            .all(|s| s.validation.exact && s.comparison.matches);
+        let outcome = DemoOutcome {
+            exact,
+            load,
+            baseline_ms: baseline.latency().median_ms,
+            summaries,
+            writes: counters,
+        };
+        // The closing step shows the outcome and lingers on it.
+        self.begin(StepId::Done)?;
+        self.emit(DemoEvent::Result(outcome.clone()));
+        self.end(StepId::Done)?;
+        Ok(outcome)
+    }
 
+    /// The writes step: starts the background writers.
+    fn start_writes(&mut self, db_opts: &Opts) -> Result<Workload, DemoError> {
+        self.begin(StepId::Writes)?;
+        let size = SampleSize::for_rows(self.config.rows);
+        let tuning = Tuning {
+            ops_per_sec: self.config.ops_per_sec,
+            mix: Mix::default(),
+        };
+        let workload = Workload::start(
+            db_opts,
+            &WorkloadConfig {
+                writers: self.config.writers,
+                tuning,
+                seed: self.config.seed,
+                users: size.users,
+                max_id: size.transactions,
+            },
+        )?;
+        self.emit(DemoEvent::WritesStarted {
+            writers: workload.handle().writers(),
+            tuning,
+        });
+        self.end(StepId::Writes)?;
+        Ok(workload)
+    }
+
+    /// The slow-query step: times the report query without a summary.
+    fn time_the_query(
+        &mut self,
+        conn: &mut Conn,
+    ) -> Result<super::compare::LatencyStats, DemoError> {
+        self.begin(StepId::SlowQuery)?;
+        let mut baseline = super::compare::LatencyStats::default();
+        for _ in 0..self.config.baseline_rounds.max(1) {
+            let (ms, rows) = sql(timed(conn, DEBITS_QUERY), "timing the report query")?;
+            baseline.push(ms);
+            self.emit(DemoEvent::Baseline {
+                ms,
+                rows: rows.len(),
+            });
+            self.check()?;
+        }
+        self.end(StepId::SlowQuery)?;
+        Ok(baseline)
+    }
+
+    /// The keep-writing step: the writers go on while the counters are shown.
+    fn keep_writing(&mut self, writes: &WorkloadHandle) -> Result<(), DemoError> {
         self.begin(StepId::KeepWriting)?;
         let until = Instant::now() + self.config.keep_writing;
         while Instant::now() < until {
             self.sleep((until - Instant::now()).min(Duration::from_secs(1)))?;
             self.emit(DemoEvent::Writes(writes.counters()));
         }
-        self.end(StepId::KeepWriting)?;
+        self.end(StepId::KeepWriting)
+    }
 
+    /// The compare step: each summary against its query, round by round.
+    fn compare(&mut self, conn: &mut Conn) -> Result<Vec<Comparison>, DemoError> {
         self.begin(StepId::Compare)?;
         let mut comparisons = Vec::new();
         for (name, query, _) in SUMMARIES {
             let mut comparer = Comparer::new(query, name);
             for _ in 0..self.config.compare_rounds.max(1) {
-                let round = comparer.round(&mut conn)?;
+                let round = comparer.round(conn)?;
                 self.emit(DemoEvent::Compared {
                     summary: name.to_string(),
                     round,
@@ -398,10 +437,17 @@ impl<'a> Player<'a> {
             comparisons.push(comparison);
         }
         self.end(StepId::Compare)?;
+        Ok(comparisons)
+    }
 
-        self.begin(StepId::Validate)?;
-        let counters = workload.stop();
-        self.emit(DemoEvent::WritesStopped(counters));
+    /// Validates every summary, with what its creation and comparison gave.
+    fn validate(
+        &mut self,
+        target: &Target,
+        created: Vec<CreateReport>,
+        comparisons: Vec<Comparison>,
+    ) -> Result<Vec<SummaryOutcome>, DemoError> {
+        let db_opts = target.db_opts();
         let mut summaries = Vec::new();
         for (((name, query, _), created), comparison) in
             SUMMARIES.into_iter().zip(created).zip(comparisons)
@@ -423,23 +469,7 @@ impl<'a> Player<'a> {
                 validation,
             });
         }
-        self.end(StepId::Validate)?;
-
-        let exact = summaries
-            .iter()
-            .all(|s| s.validation.exact && s.comparison.matches);
-        let outcome = DemoOutcome {
-            exact,
-            load,
-            baseline_ms: baseline.latency().median_ms,
-            summaries,
-            writes: counters,
-        };
-        // The closing step shows the outcome and lingers on it.
-        self.begin(StepId::Done)?;
-        self.emit(DemoEvent::Result(outcome.clone()));
-        self.end(StepId::Done)?;
-        Ok(outcome)
+        Ok(summaries)
     }
 
     /// (Re)creates the demo database and loads the sample data; returns a

@@ -212,58 +212,11 @@ fn inspect(
         "measuring state size",
     )?;
     let (groups, read_error) = if count_groups && view_present {
-        let q = format!(
-            "SELECT COUNT(*) FROM {}",
-            crate::engine::ident::quote_qualified(&entry.schema, &entry.name)
-        );
-        match conn.query_first::<u64, _>(q) {
-            Ok(n) => (n, None),
-            Err(e) => (None, Some(e.to_string())),
-        }
+        read_groups(conn, &entry)
     } else {
         (None, None)
     };
-    let summary = if let Some(verdict) = base_verdict(
-        &entry,
-        base_missing,
-        &missing_columns,
-        base_engine.as_deref(),
-    ) {
-        verdict
-    } else if !triggers_present {
-        "BROKEN: triggers missing, the summary is not maintained; drop and create again".to_string()
-    } else if let Some(definer) = &missing_definer {
-        format!(
-            "BROKEN: the triggers run as {definer}, an account that no longer exists: every write to {} fails; create the account again, or run rebuild as another account",
-            entry.base_table
-        )
-    } else if !view_present {
-        format!(
-            "BROKEN: the view {} is missing, so the summary cannot be read; run rebuild",
-            entry.name
-        )
-    } else if let Some(definer) = &missing_view_definer {
-        format!(
-            "BROKEN: the summary reads its state as {definer}, an account that no longer exists: every read of it fails; create the account again, or run rebuild as another account"
-        )
-    } else if base_altered {
-        "STALE: the base table was altered; run rebuild".to_string()
-    } else if entry.status == Status::Ready {
-        "ready: exact and maintained".to_string()
-    } else if entry.status == Status::Rebuilding {
-        rebuilding(conn, &entry, backfill_running)?
-    } else if entry.status == Status::Backfilling && !backfill_running && backfill_complete(&entry)
-    {
-        format!(
-            "exact: readers read generation {}, completely backfilled; finishing was interrupted; run resume to finish",
-            entry.generation
-        )
-    } else if entry.status == Status::Backfilling && !backfill_running {
-        "incomplete: the backfill was interrupted; run resume".to_string()
-    } else {
-        format!("{}: {:.1}% backfilled", entry.status, percent(&entry))
-    };
-    Ok(StatusReport {
+    let mut report = StatusReport {
         entry,
         triggers_present,
         backfill_running,
@@ -279,9 +232,73 @@ fn inspect(
         groups,
         read_error,
         size_bytes: size.unwrap_or(0),
-        summary,
+        summary: String::new(),
         maintained_by: None,
-    })
+    };
+    report.summary = verdict(conn, &report)?;
+    Ok(report)
+}
+
+/// The one-line verdict of [`StatusReport::summary`]: the first thing wrong, else the state.
+fn verdict(conn: &mut mysql::Conn, r: &StatusReport) -> Result<String, LifecycleError> {
+    let entry = &r.entry;
+    Ok(
+        if let Some(verdict) = base_verdict(
+            entry,
+            r.base_missing,
+            &r.missing_columns,
+            r.base_engine.as_deref(),
+        ) {
+            verdict
+        } else if !r.triggers_present {
+            "BROKEN: triggers missing, the summary is not maintained; drop and create again"
+                .to_string()
+        } else if let Some(definer) = &r.missing_definer {
+            format!(
+            "BROKEN: the triggers run as {definer}, an account that no longer exists: every write to {} fails; create the account again, or run rebuild as another account",
+            entry.base_table
+        )
+        } else if !r.view_present {
+            format!(
+                "BROKEN: the view {} is missing, so the summary cannot be read; run rebuild",
+                entry.name
+            )
+        } else if let Some(definer) = &r.missing_view_definer {
+            format!(
+            "BROKEN: the summary reads its state as {definer}, an account that no longer exists: every read of it fails; create the account again, or run rebuild as another account"
+        )
+        } else if r.base_altered {
+            "STALE: the base table was altered; run rebuild".to_string()
+        } else if entry.status == Status::Ready {
+            "ready: exact and maintained".to_string()
+        } else if entry.status == Status::Rebuilding {
+            rebuilding(conn, entry, r.backfill_running)?
+        } else if entry.status == Status::Backfilling
+            && !r.backfill_running
+            && backfill_complete(entry)
+        {
+            format!(
+            "exact: readers read generation {}, completely backfilled; finishing was interrupted; run resume to finish",
+            entry.generation
+        )
+        } else if entry.status == Status::Backfilling && !r.backfill_running {
+            "incomplete: the backfill was interrupted; run resume".to_string()
+        } else {
+            format!("{}: {:.1}% backfilled", entry.status, percent(entry))
+        },
+    )
+}
+
+/// The number of rows a reader of the summary gets, or why reading it failed.
+fn read_groups(conn: &mut mysql::Conn, entry: &Entry) -> (Option<u64>, Option<String>) {
+    let q = format!(
+        "SELECT COUNT(*) FROM {}",
+        crate::engine::ident::quote_qualified(&entry.schema, &entry.name)
+    );
+    match conn.query_first::<u64, _>(q) {
+        Ok(n) => (n, None),
+        Err(e) => (None, Some(e.to_string())),
+    }
 }
 
 /// The verdict when the base table itself no longer fits the summary: gone, missing a column

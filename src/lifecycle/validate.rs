@@ -5,11 +5,12 @@
 use super::session::{gen_unaltered, open_summary};
 use super::{sql, LifecycleError};
 use crate::db::introspect::{prepare_existing, table_meta, with_sql_mode};
+use crate::engine::codegen::names::CATALOG_TABLE;
 use crate::engine::codegen::state::zero_flag_placeholder;
-use crate::engine::codegen::{AggSource, GenOptions};
-use crate::engine::ident::quote;
+use crate::engine::codegen::{AggSource, Gen, GenOptions};
+use crate::engine::ident::{quote, quote_qualified};
 use crate::engine::plan::{agg_placeholder, key_placeholder};
-use crate::lifecycle::catalog::Status;
+use crate::lifecycle::catalog::{Entry, Status};
 use mysql::prelude::Queryable;
 use mysql::{Opts, Value};
 use serde::Serialize;
@@ -77,20 +78,6 @@ pub fn validate_with(
 ) -> Result<ValidationReport, LifecycleError> {
     let (mut conn, entry) = open_summary(opts, schema, name)?;
     on_connection(conn.connection_id() as u64);
-    let mut problems = Vec::new();
-    let table = table_meta(&mut conn, schema, &entry.base_table)?;
-    if !table.transactional() {
-        problems.push(format!(
-            "the base table {} is now {}, which does not roll back: a rolled-back write keeps its rows while the summary's changes are undone",
-            entry.base_table, table.engine
-        ));
-    }
-    if entry.status != Status::Ready {
-        problems.push(format!(
-            "the summary is {} (backfill not complete)",
-            entry.status
-        ));
-    }
     let gen_options = GenOptions {
         generation: entry.generation,
         slots: entry.slots,
@@ -103,12 +90,67 @@ pub fn validate_with(
         gen_options,
     )?;
     let gen = prepared.gen(name, gen_options)?;
+    let mut problems = structural_problems(&mut conn, schema, &entry, &gen)?;
+    let nkeys = prepared.analysis.keys.len();
+    let naggs = prepared.analysis.aggregates.len();
+    sql(
+        conn.query_drop("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"),
+        "opening a snapshot",
+    )?;
+    let rows: Vec<mysql::Row> = sql(
+        conn.query(diff_sql(&gen, nkeys)),
+        "comparing the summary with the query",
+    )?;
+    let count_sql = format!("SELECT COUNT(*) FROM ({}) AS `g`", gen.groups_sql());
+    let groups: u64 = sql(conn.query_first(&count_sql), "counting groups")?.unwrap_or(0);
+    let limited = prepared.analysis.limit.is_some();
+    problems.extend(readers_problem(&mut conn, schema, name, &entry, limited)?);
+    let differences = rows
+        .iter()
+        .take(max_diffs)
+        .map(|row| difference(row, nkeys, naggs))
+        .collect();
+    let exact = rows.is_empty();
+    record_verdict(&mut conn, schema, name, rows.len());
+    Ok(ValidationReport {
+        schema: schema.to_string(),
+        name: name.to_string(),
+        exact: exact && problems.is_empty(),
+        differing_groups: rows.len() as u64,
+        differences,
+        groups,
+        problems,
+    })
+}
+
+/// What is wrong besides the data: a base table that no longer rolls back or was altered, an
+/// incomplete backfill, a missing trigger.
+fn structural_problems(
+    conn: &mut mysql::Conn,
+    schema: &str,
+    entry: &Entry,
+    gen: &Gen<'_>,
+) -> Result<Vec<String>, LifecycleError> {
+    let mut problems = Vec::new();
+    let table = table_meta(conn, schema, &entry.base_table)?;
+    if !table.transactional() {
+        problems.push(format!(
+            "the base table {} is now {}, which does not roll back: a rolled-back write keeps its rows while the summary's changes are undone",
+            entry.base_table, table.engine
+        ));
+    }
+    if entry.status != Status::Ready {
+        problems.push(format!(
+            "the summary is {} (backfill not complete)",
+            entry.status
+        ));
+    }
     // What the summary's own triggers read, not the live ones: a trigger someone replaced is
     // reported below as such, not as an ALTER.
-    if !gen_unaltered(&gen, &entry.base_fingerprint) {
+    if !gen_unaltered(gen, &entry.base_fingerprint) {
         problems.push(format!(
-            "the base table {} was altered since the summary was built; run `lightning rebuild {name}`",
-            entry.base_table
+            "the base table {} was altered since the summary was built; run `lightning rebuild {}`",
+            entry.base_table, entry.name
         ));
     }
     for t in [
@@ -116,53 +158,49 @@ pub fn validate_with(
         &gen.names.trigger_update,
         &gen.names.trigger_delete,
     ] {
-        if !super::session::trigger_on(&mut conn, schema, t, &entry.base_table)? {
+        if !super::session::trigger_on(conn, schema, t, &entry.base_table)? {
             problems.push(format!(
                 "trigger {t} is missing on {}: the summary is no longer maintained",
                 entry.base_table
             ));
         }
     }
-    let nkeys = prepared.analysis.keys.len();
-    let naggs = prepared.analysis.aggregates.len();
+    Ok(problems)
+}
+
+/// One statement comparing the query's groups (recomputed from the base table) with the
+/// summary's state, group by group; it returns the groups that differ: per group, whether each
+/// side has it, the key rendered, then each aggregate's (query, summary) values.
+fn diff_sql(gen: &Gen<'_>, nkeys: usize) -> String {
     let keys: Vec<String> = (0..nkeys).map(|i| quote(&key_placeholder(i))).collect();
-    let inexact: Vec<bool> = gen
-        .layout
-        .sources
-        .iter()
-        .map(|s| match s {
-            AggSource::Sum(i) | AggSource::Avg(i) => gen.sum_type(*i) == "double",
-            _ => false,
-        })
-        .collect();
     let mut checks = vec![
         "SUM(`_side` = 1) <> 1".to_string(),
         "SUM(`_side` = 2) <> 1".to_string(),
     ];
-    let mut picks = Vec::new();
-    for (i, inexact) in inexact.iter().enumerate() {
+    let mut select = vec![
+        "CAST(SUM(`_side` = 1) AS SIGNED)".to_string(),
+        "CAST(SUM(`_side` = 2) AS SIGNED)".to_string(),
+    ];
+    select.extend(keys.iter().map(|k| format!("CAST(MIN({k}) AS CHAR)")));
+    for (i, source) in gen.layout.sources.iter().enumerate() {
+        let inexact = match source {
+            AggSource::Sum(i) | AggSource::Avg(i) => gen.sum_type(*i) == "double",
+            _ => false,
+        };
         let a = quote(&agg_placeholder(i));
-        let q = format!("MAX(IF(`_side` = 1, {a}, NULL))");
-        let s = format!("MAX(IF(`_side` = 2, {a}, NULL))");
         checks.push(format!("(COUNT({a}) NOT IN (0, 2))"));
-        if *inexact {
+        if inexact {
             checks.push(format!(
                 "(ABS(MAX({a}) / 2 - MIN({a}) / 2) > 0.5e-9 * GREATEST(1, ABS(MAX({a}))))"
             ));
         } else {
             checks.push(format!("NOT (MAX({a}) <=> MIN({a}))"));
         }
-        picks.push(format!("CAST({q} AS CHAR)"));
-        picks.push(format!("CAST({s} AS CHAR)"));
+        select.push(format!("CAST(MAX(IF(`_side` = 1, {a}, NULL)) AS CHAR)"));
+        select.push(format!("CAST(MAX(IF(`_side` = 2, {a}, NULL)) AS CHAR)"));
     }
-    let mut select = vec![
-        "CAST(SUM(`_side` = 1) AS SIGNED)".to_string(),
-        "CAST(SUM(`_side` = 2) AS SIGNED)".to_string(),
-    ];
-    select.extend(keys.iter().map(|k| format!("CAST(MIN({k}) AS CHAR)")));
-    select.extend(picks);
     // An ENUM's error value '' and its member '' are two groups with one spelling.
-    let mut group_keys = keys.clone();
+    let mut group_keys = keys;
     group_keys.extend(
         (0..nkeys)
             .filter(|i| gen.key_has_zero_flag(*i))
@@ -173,105 +211,88 @@ pub fn validate_with(
     } else {
         format!(" GROUP BY {}", group_keys.join(", "))
     };
-    let diff_sql = format!(
+    format!(
         "SELECT {} FROM (SELECT 1 AS `_side`, `t`.* FROM ({}) AS `t` UNION ALL SELECT 2 AS `_side`, `s`.* FROM ({}) AS `s`) AS `u`{group_by} HAVING {}",
         select.join(", "),
         gen.truth_groups_sql(),
         gen.groups_sql(),
         checks.join(" OR ")
-    );
-    let count_sql = format!("SELECT COUNT(*) FROM ({}) AS `g`", gen.groups_sql());
-    sql(
-        conn.query_drop("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"),
-        "opening a snapshot",
-    )?;
-    let rows: Vec<mysql::Row> = sql(
-        conn.query(&diff_sql),
-        "comparing the summary with the query",
-    )?;
-    let groups: u64 = sql(conn.query_first(&count_sql), "counting groups")?.unwrap_or(0);
-    // What readers get: the view's rows against MariaDB's own answer to the query text, in the
-    // same snapshot. The group comparison above reads the state and would not see a view that
-    // loses digits or computes the wrong expression.
+    )
+}
+
+/// What readers get: the view's rows against MariaDB's own answer to the query text, in the
+/// snapshot the group comparison read (closed here). The group comparison reads the state and
+/// would not see a view that loses digits or computes the wrong expression; and it uses our
+/// reading of the query, this one the server's (under the sql_mode the query was written
+/// under), so a disagreement between the two readings cannot pass either.
+fn readers_problem(
+    conn: &mut mysql::Conn,
+    schema: &str,
+    name: &str,
+    entry: &Entry,
+    limited: bool,
+) -> Result<Option<String>, LifecycleError> {
     let view_rows = read_rows(
-        &mut conn,
+        conn,
         &format!("SELECT * FROM {}", quote(name)),
         "reading the summary",
     )?;
-    // The query text as written, under the sql_mode it was written under: the group comparison
-    // above uses our reading of the query, this one the server's, so a disagreement between the
-    // two readings cannot pass either.
     let mode = entry.query_mode();
-    let query_rows = with_sql_mode(&mut conn, mode, |c| {
+    let query_rows = with_sql_mode(conn, mode, |c| {
         read_rows(c, &entry.query, "running the query as written")
     })??;
     sql(conn.query_drop("COMMIT"), "closing the snapshot")?;
-    let columns = view_columns(&mut conn, schema, name)?;
+    let columns = view_columns(conn, schema, name)?;
     // With LIMIT, rows tied on ORDER BY may be picked differently by the view and the query:
     // only the number of rows must agree.
-    let limited = prepared.analysis.limit.is_some();
     if limited {
-        if view_rows.len() != query_rows.len() {
-            problems.push(format!(
+        return Ok((view_rows.len() != query_rows.len()).then(|| {
+            format!(
                 "the query as written (sql_mode '{mode}') returns {} rows, the summary {}",
                 query_rows.len(),
                 view_rows.len()
-            ));
-        }
-    } else if let Some(problem) = compare_rows(&mut conn, &columns, view_rows, query_rows)? {
-        problems.push(problem);
+            )
+        }));
     }
-    let mut differences = Vec::new();
-    for row in rows.iter().take(max_diffs) {
-        let vals: Vec<Value> = row.clone().unwrap();
-        let in_query = render(&vals[0]) != "0";
-        let in_summary = render(&vals[1]) != "0";
-        let key = vals[2..2 + nkeys].iter().map(render).collect();
-        let mut values = Vec::new();
-        for i in 0..naggs {
-            let q = render(&vals[2 + nkeys + 2 * i]);
-            let s = render(&vals[2 + nkeys + 2 * i + 1]);
-            if q != s {
-                values.push((i, q, s));
-            }
-        }
-        differences.push(Difference {
-            key,
-            in_query,
-            in_summary,
-            values,
-        });
+    compare_rows(conn, &columns, view_rows, query_rows)
+}
+
+/// One row of [`diff_sql`]'s result as a [`Difference`].
+fn difference(row: &mysql::Row, nkeys: usize, naggs: usize) -> Difference {
+    let vals: Vec<Value> = row.clone().unwrap();
+    let at = |i: usize| vals.get(i).map_or_else(|| "NULL".to_string(), render);
+    let values = (0..naggs)
+        .map(|i| (i, at(2 + nkeys + 2 * i), at(2 + nkeys + 2 * i + 1)))
+        .filter(|(_, q, s)| q != s)
+        .collect();
+    Difference {
+        key: (2..2 + nkeys).map(at).collect(),
+        in_query: at(0) != "0",
+        in_summary: at(1) != "0",
+        values,
     }
-    let exact = rows.is_empty();
-    let verdict = if exact {
+}
+
+/// Records the verdict in the catalog. A replica (or any read-only server) is not written: the
+/// catalog row is the primary's, and a write here would make the replica differ from it (and
+/// fail under read_only). A failure to record does not change the verdict.
+fn record_verdict(conn: &mut mysql::Conn, schema: &str, name: &str, differing: usize) {
+    let verdict = if differing == 0 {
         "exact".to_string()
     } else {
-        format!("{} differing groups", rows.len())
+        format!("{differing} differing groups")
     };
-    // A replica (or any read-only server) is not written: the catalog row is the primary's,
-    // and a write here would make the replica differ from it (and fail under read_only).
-    let writable = crate::db::topology::Topology::probe(&mut conn)
-        .is_ok_and(|t| !t.is_replica() && !t.read_only);
-    let _ = writable && sql(
-        conn.exec_drop(
+    let writable =
+        crate::db::topology::Topology::probe(conn).is_ok_and(|t| !t.is_replica() && !t.read_only);
+    if writable {
+        let _ = conn.exec_drop(
             format!(
                 "UPDATE {} SET `last_validated_at` = CURRENT_TIMESTAMP(6), `last_validation` = ? WHERE `name` = ?",
-                crate::engine::ident::quote_qualified(schema, crate::engine::codegen::names::CATALOG_TABLE)
+                quote_qualified(schema, CATALOG_TABLE)
             ),
             (verdict, name),
-        ),
-        "recording the validation",
-    )
-    .is_ok();
-    Ok(ValidationReport {
-        schema: schema.to_string(),
-        name: name.to_string(),
-        exact: exact && problems.is_empty(),
-        differing_groups: rows.len() as u64,
-        differences,
-        groups,
-        problems,
-    })
+        );
+    }
 }
 
 /// One result row: each value as the text protocol gives it (`None` for NULL).

@@ -20,8 +20,9 @@ use super::{
     OWNER_FILE,
 };
 
-/// Used when [`ServerOptions::start_timeout`] is not set.
-const DEFAULT_START_TIMEOUT: Duration = Duration::from_secs(30);
+/// Used when [`ServerOptions::start_timeout`] is not set. A start is mostly InnoDB's file I/O:
+/// on a 2-core machine that also runs builds it was measured past 30 s.
+const DEFAULT_START_TIMEOUT: Duration = Duration::from_secs(120);
 /// Unix socket paths are limited to 108 bytes (104 on macOS) including the NUL.
 const MAX_SOCKET_PATH: usize = 100;
 
