@@ -1,8 +1,10 @@
 //! Analysis: from a parsed query and the base table's metadata to an [`Analysis`] — group keys,
 //! aggregates and the read-time expression of every result column. Pure: no server involved.
 
+mod join;
 mod normalize;
 mod rewrite;
+mod scope;
 mod session;
 mod time_date;
 mod time_zone;
@@ -11,8 +13,10 @@ use super::error::EngineError;
 use super::meta::TableMeta;
 use super::parse::{select_item_texts, span_pos, ParsedQuery};
 use super::plan::{AggKind, Aggregate, Analysis, GroupKey, OrderItem, OutputColumn};
+pub use join::{analyze_join, JoinAnalysis};
 use normalize::Ctx;
 use rewrite::{collect_columns, contains_aggregate, Rewriter};
+use scope::Scope;
 use sqlparser::ast::{
     Expr, GroupByExpr, LimitClause, OrderByKind, OrderBySort, Select, SelectItem, Spanned, Value,
 };
@@ -29,15 +33,40 @@ enum Clause {
     OrderBy,
 }
 
-/// Analyses `parsed` against the base table `table`.
+/// Analyses `parsed` against the base table `table`. A join is refused here: see
+/// [`analyze_join`], which needs every joined table's metadata.
 pub fn analyze(parsed: &ParsedQuery, table: &TableMeta) -> Result<Analysis, EngineError> {
+    if let Some(first) = parsed.joins.first() {
+        return Err(join::not_maintained(first));
+    }
     check_table(table)?;
+    let scope = Scope::single(&parsed.table, table);
+    let mut analysis = analyze_in(parsed, &scope)?;
+    analysis.columns_read = columns_read(
+        table,
+        analysis.filter.as_ref(),
+        &analysis.keys,
+        &analysis.aggregates,
+    );
+    check_cascades(table, &analysis.columns_read)?;
+    time_zone::check(
+        &scope,
+        analysis.filter.as_ref(),
+        &analysis.keys,
+        &analysis.aggregates,
+    )?;
+    Ok(analysis)
+}
+
+/// The analysis of `parsed` with names resolved in `scope`, without `columns_read` (the caller
+/// knows which tables the columns belong to) and without the checks that depend on it.
+fn analyze_in(parsed: &ParsedQuery, scope: &Scope<'_>) -> Result<Analysis, EngineError> {
     let select = &parsed.select;
     let aliases = select_aliases(select);
     let alias_names: Vec<String> = aliases.iter().map(|(a, _)| a.clone()).collect();
     let ctx = Ctx {
         parsed,
-        table,
+        scope,
         aliases: &alias_names,
     };
     let filter = select
@@ -71,9 +100,6 @@ pub fn analyze(parsed: &ParsedQuery, table: &TableMeta) -> Result<Analysis, Engi
     if aggregates.is_empty() && keys.is_empty() {
         return Err(no_aggregates(select));
     }
-    let columns_read = columns_read(table, filter.as_ref(), &keys, &aggregates);
-    check_cascades(table, &columns_read)?;
-    time_zone::check(table, filter.as_ref(), &keys, &aggregates)?;
     Ok(Analysis {
         sql: parsed.sql.clone(),
         table: parsed.table.clone(),
@@ -85,7 +111,7 @@ pub fn analyze(parsed: &ParsedQuery, table: &TableMeta) -> Result<Analysis, Engi
         order_by,
         limit,
         offset,
-        columns_read,
+        columns_read: Vec::new(),
     })
 }
 
@@ -443,7 +469,7 @@ fn resolve_group_item(
     }
     // GROUP BY <alias> when no column of that name exists (columns win, as in MariaDB).
     if let Expr::Identifier(id) = e {
-        if ctx.table.column(&id.value).is_none() {
+        if !ctx.scope.has_column(&id.value) {
             if let Some((_, aliased)) = aliases
                 .iter()
                 .find(|(a, _)| a.eq_ignore_ascii_case(&id.value))
