@@ -479,7 +479,7 @@ fn check_select_clauses(select: &Select) -> Result<(), EngineError> {
 #[derive(Debug, Clone, PartialEq)]
 pub enum JoinCondition {
     /// `JOIN t ON <expr>`.
-    On(Expr),
+    On(Box<Expr>),
     /// `JOIN t USING (c, ...)`: the column names as written.
     Using(Vec<Ident>),
     /// A comma join, or `JOIN`/`CROSS JOIN` without a condition: the condition, if any, is in
@@ -559,7 +559,7 @@ fn join_condition(join: &sqlparser::ast::Join) -> Result<JoinCondition, EngineEr
         }
     };
     match constraint {
-        JoinConstraint::On(e) => Ok(JoinCondition::On(e.clone())),
+        JoinConstraint::On(e) => Ok(JoinCondition::On(Box::new(e.clone()))),
         JoinConstraint::Using(names) => {
             let mut columns = Vec::new();
             for n in names {
