@@ -1,7 +1,7 @@
 //! Introspection: table metadata from `information_schema`, expression types from the server, and
 //! the one-call path from query text to generated SQL that the CLI and the TUI share.
 
-use crate::engine::analyze::analyze;
+use crate::engine::analyze::{analyze, analyze_join};
 use crate::engine::codegen::{ExprTypes, GenOptions, TypeProbes};
 use crate::engine::meta::{Cascade, ColumnMeta, Index, SqlType, TableMeta};
 use crate::engine::parse::parse_in_mode;
@@ -358,6 +358,20 @@ fn prepare_as(
     let mut table = table_meta(conn, &schema, &parsed.table.name)?;
     if existing {
         table.engine = "InnoDB".into();
+    }
+    if !parsed.joins.is_empty() {
+        // Check the join's shape against every table, so that a join that can never be a
+        // summary is refused with its own reason; `analyze` then refuses the rest, whose
+        // maintenance does not exist yet.
+        let mut tables = vec![table.clone()];
+        for j in &parsed.joins {
+            let s = match &j.table.schema {
+                Some(s) => s.clone(),
+                None => schema.clone(),
+            };
+            tables.push(table_meta(conn, &s, &j.table.name)?);
+        }
+        analyze_join(&parsed, &tables)?;
     }
     let analysis = analyze(&parsed, &table)?;
     server_accepts(conn, sql, &mode)?;

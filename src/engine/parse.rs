@@ -20,8 +20,10 @@ pub struct ParsedQuery {
     pub sql: String,
     /// The `sql_mode` it was read under.
     pub mode: SqlMode,
-    /// The base table as written.
+    /// The base table as written (the first table of FROM: the fact table of a join).
     pub table: TableRef,
+    /// The tables joined to it, in FROM order (empty for a single-table query).
+    pub joins: Vec<JoinedTable>,
     /// The whole query (for ORDER BY / LIMIT).
     pub query: Query,
     /// Its single SELECT.
@@ -134,11 +136,12 @@ pub fn parse_in_mode(sql: &str, mode: &SqlMode) -> Result<ParsedQuery, EngineErr
         }
     };
     check_select_clauses(&select)?;
-    let table = base_table(&select)?;
+    let (table, joins) = from_tables(&select)?;
     Ok(ParsedQuery {
         sql: sql.to_string(),
         mode: mode.clone(),
         table,
+        joins,
         query,
         select,
     })
@@ -472,32 +475,119 @@ fn check_select_clauses(select: &Select) -> Result<(), EngineError> {
     Ok(())
 }
 
-fn base_table(select: &Select) -> Result<TableRef, EngineError> {
-    let from = match select.from.as_slice() {
-        [] => {
+/// How a joined table is matched with the tables before it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JoinCondition {
+    /// `JOIN t ON <expr>`.
+    On(Box<Expr>),
+    /// `JOIN t USING (c, ...)`: the column names as written.
+    Using(Vec<Ident>),
+    /// A comma join, or `JOIN`/`CROSS JOIN` without a condition: the condition, if any, is in
+    /// WHERE.
+    InWhere,
+}
+
+/// A table of FROM after the first, as written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JoinedTable {
+    /// The table.
+    pub table: TableRef,
+    /// Its join condition.
+    pub condition: JoinCondition,
+    /// Where the table is named.
+    pub pos: Option<Pos>,
+}
+
+/// The first table of FROM and every table joined to it (comma lists and inner joins, flattened
+/// in the order written). Outer, natural and other joins are refused here with their position.
+fn from_tables(select: &Select) -> Result<(TableRef, Vec<JoinedTable>), EngineError> {
+    let Some(first) = select.from.first() else {
+        return Err(EngineError::unsupported_hint(
+            "a query without FROM",
+            span_pos(select.select_token.0.span),
+            "a summary aggregates one base table",
+        ));
+    };
+    let base = table_factor(&first.relation)?;
+    let mut joins = Vec::new();
+    for (i, item) in select.from.iter().enumerate() {
+        if i > 0 {
+            joins.push(JoinedTable {
+                table: table_factor(&item.relation)?,
+                condition: JoinCondition::InWhere,
+                pos: span_pos(item.relation.span()),
+            });
+        }
+        for join in &item.joins {
+            joins.push(JoinedTable {
+                table: table_factor(&join.relation)?,
+                condition: join_condition(join)?,
+                pos: span_pos(join.relation.span()),
+            });
+        }
+    }
+    Ok((base, joins))
+}
+
+/// The condition of an inner join; every other kind of join is refused.
+fn join_condition(join: &sqlparser::ast::Join) -> Result<JoinCondition, EngineError> {
+    use sqlparser::ast::{JoinConstraint, JoinOperator};
+    let at = span_pos(join.relation.span());
+    let constraint = match &join.join_operator {
+        JoinOperator::Join(c)
+        | JoinOperator::Inner(c)
+        | JoinOperator::CrossJoin(c)
+        | JoinOperator::StraightJoin(c) => c,
+        JoinOperator::Left(_) | JoinOperator::LeftOuter(_) => {
             return Err(EngineError::unsupported_hint(
-                "a query without FROM",
-                span_pos(select.select_token.0.span),
-                "a summary aggregates one base table",
+                "LEFT JOIN",
+                at,
+                "only inner joins of a fact table to its dimensions are supported; LEFT JOIN is planned for a later tier",
             ))
         }
-        [one] => one,
-        [_, second, ..] => {
+        JoinOperator::Right(_) | JoinOperator::RightOuter(_) | JoinOperator::FullOuter(_) => {
             return Err(EngineError::unsupported_hint(
-                "several tables in FROM (join)",
-                span_pos(second.span()),
-                "joins are planned for a later tier",
+                "RIGHT or FULL JOIN",
+                at,
+                "a summary joins one fact table to its dimensions with inner joins: name the fact table first",
             ))
+        }
+        other => {
+            let text = format!("{other:?}");
+            let name = text.split('(').next().unwrap_or("this");
+            return Err(EngineError::unsupported(format!("{name} join"), at));
         }
     };
-    if let Some(join) = from.joins.first() {
-        return Err(EngineError::unsupported_hint(
-            "JOIN",
-            span_pos(join.span()),
-            "joins are planned for a later tier",
-        ));
+    match constraint {
+        JoinConstraint::On(e) => Ok(JoinCondition::On(Box::new(e.clone()))),
+        JoinConstraint::Using(names) => {
+            let mut columns = Vec::new();
+            for n in names {
+                match n.0.as_slice() {
+                    [ObjectNamePart::Identifier(i)] => columns.push(i.clone()),
+                    _ => {
+                        return Err(EngineError::unsupported(
+                            format!("USING column {n}"),
+                            span_pos(n.span()),
+                        ))
+                    }
+                }
+            }
+            Ok(JoinCondition::Using(columns))
+        }
+        JoinConstraint::None => Ok(JoinCondition::InWhere),
+        JoinConstraint::Natural => Err(EngineError::unsupported_hint(
+            "NATURAL JOIN",
+            at,
+            "name the join columns: JOIN ... USING (c) or JOIN ... ON",
+        )),
+        JoinConstraint::UsingAlias(..) => Err(EngineError::unsupported("USING (...) AS alias", at)),
     }
-    match &from.relation {
+}
+
+/// A table named in FROM; derived tables, table functions and the like are refused.
+fn table_factor(relation: &TableFactor) -> Result<TableRef, EngineError> {
+    match relation {
         TableFactor::Table {
             name,
             alias,
@@ -510,13 +600,13 @@ fn base_table(select: &Select) -> Result<TableRef, EngineError> {
             if args.is_some() || version.is_some() || !partitions.is_empty() {
                 return Err(EngineError::unsupported(
                     "table function, PARTITION or versioned table",
-                    span_pos(from.relation.span()),
+                    span_pos(relation.span()),
                 ));
             }
             if !with_hints.is_empty() {
                 return Err(EngineError::unsupported(
                     "index hints",
-                    span_pos(from.relation.span()),
+                    span_pos(relation.span()),
                 ));
             }
             let parts = object_parts(name);
@@ -546,7 +636,7 @@ fn base_table(select: &Select) -> Result<TableRef, EngineError> {
         }
         TableFactor::Derived { .. } => Err(EngineError::unsupported_hint(
             "subquery in FROM",
-            span_pos(from.relation.span()),
+            span_pos(relation.span()),
             "subqueries are planned for a later tier",
         )),
         other => Err(EngineError::unsupported(

@@ -145,3 +145,45 @@ fn ser_opt_expr<S: serde::Serializer>(e: &Option<Expr>, s: S) -> Result<S::Ok, S
         None => s.serialize_none(),
     }
 }
+
+/// How the tables of a join summary are connected: a fact table and dimension tables, each
+/// dimension reached from one table before it (its *referencing* table) by equality of the
+/// referencing table's columns with a PRIMARY KEY or UNIQUE NOT NULL key of the dimension, so
+/// each row of the referencing table matches at most one dimension row (many-to-one).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct JoinPlan {
+    /// The tables in FROM order; the first is the fact table.
+    pub tables: Vec<JoinTable>,
+}
+
+/// One table of a join summary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct JoinTable {
+    /// Schema.
+    pub schema: String,
+    /// Table name.
+    pub name: String,
+    /// The qualifier its columns carry in the analysed expressions (alias, or name).
+    pub qualifier: String,
+    /// For a dimension: how it is reached. `None` for the fact table.
+    pub reached: Option<JoinEdge>,
+    /// Its columns the summary reads (WHERE, GROUP BY, aggregate arguments and join columns), in
+    /// table order: a write that changes none of them changes nothing in the summary.
+    pub columns_read: Vec<String>,
+}
+
+/// How a dimension is reached from its referencing table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct JoinEdge {
+    /// Index (in [`JoinPlan::tables`]) of the referencing table.
+    pub from: usize,
+    /// Referencing columns, paired with `key`.
+    pub columns: Vec<String>,
+    /// The dimension's key columns, in the key's order.
+    pub key: Vec<String>,
+    /// The dimension's unique key: `PRIMARY` or the UNIQUE index's name.
+    pub key_name: String,
+    /// The referencing table's index whose leading columns are `columns`: a dimension write
+    /// finds the rows that reference it through it.
+    pub index: String,
+}

@@ -1,8 +1,10 @@
 //! Analysis: from a parsed query and the base table's metadata to an [`Analysis`] — group keys,
 //! aggregates and the read-time expression of every result column. Pure: no server involved.
 
+mod join;
 mod normalize;
 mod rewrite;
+mod scope;
 mod session;
 mod time_date;
 mod time_zone;
@@ -11,10 +13,12 @@ use super::error::EngineError;
 use super::meta::TableMeta;
 use super::parse::{select_item_texts, span_pos, ParsedQuery};
 use super::plan::{AggKind, Aggregate, Analysis, GroupKey, OrderItem, OutputColumn};
+pub use join::{analyze_join, JoinAnalysis};
 use normalize::Ctx;
 use rewrite::{collect_columns, contains_aggregate, Rewriter};
+use scope::Scope;
 use sqlparser::ast::{
-    Expr, GroupByExpr, LimitClause, OrderByKind, OrderBySort, SelectItem, Spanned, Value,
+    Expr, GroupByExpr, LimitClause, OrderByKind, OrderBySort, Select, SelectItem, Spanned, Value,
 };
 use std::collections::BTreeSet;
 use std::ops::ControlFlow;
@@ -29,8 +33,91 @@ enum Clause {
     OrderBy,
 }
 
-/// Analyses `parsed` against the base table `table`.
+/// Analyses `parsed` against the base table `table`. A join is refused here: see
+/// [`analyze_join`], which needs every joined table's metadata.
 pub fn analyze(parsed: &ParsedQuery, table: &TableMeta) -> Result<Analysis, EngineError> {
+    if let Some(first) = parsed.joins.first() {
+        return Err(join::not_maintained(first));
+    }
+    check_table(table)?;
+    let scope = Scope::single(&parsed.table, table);
+    let mut analysis = analyze_in(parsed, &scope)?;
+    analysis.columns_read = columns_read(
+        table,
+        analysis.filter.as_ref(),
+        &analysis.keys,
+        &analysis.aggregates,
+    );
+    check_cascades(table, &analysis.columns_read)?;
+    time_zone::check(
+        &scope,
+        analysis.filter.as_ref(),
+        &analysis.keys,
+        &analysis.aggregates,
+    )?;
+    Ok(analysis)
+}
+
+/// The analysis of `parsed` with names resolved in `scope`, without `columns_read` (the caller
+/// knows which tables the columns belong to) and without the checks that depend on it.
+fn analyze_in(parsed: &ParsedQuery, scope: &Scope<'_>) -> Result<Analysis, EngineError> {
+    let select = &parsed.select;
+    let aliases = select_aliases(select);
+    let alias_names: Vec<String> = aliases.iter().map(|(a, _)| a.clone()).collect();
+    let ctx = Ctx {
+        parsed,
+        scope,
+        aliases: &alias_names,
+    };
+    let filter = select
+        .selection
+        .as_ref()
+        .map(|e| ctx.normalize(e, Clause::Where))
+        .transpose()?;
+    let keys = group_keys(&ctx, &aliases)?;
+    let mut rewriter = Rewriter {
+        keys: keys.iter().map(|k| k.expr.to_string()).collect(),
+        aggregates: Vec::new(),
+        aliases: &alias_names,
+        outputs: Vec::new(),
+        clause: Clause::Select,
+        error: None,
+    };
+    let outputs = output_columns(&ctx, &mut rewriter, keys.is_empty())?;
+    rewriter.outputs = outputs
+        .iter()
+        .map(|o| (o.name.clone(), o.expr.clone()))
+        .collect();
+    let having = select
+        .having
+        .as_ref()
+        .map(|e| rewriter.rewrite(ctx.normalize(e, Clause::Having)?, Clause::Having))
+        .transpose()?;
+    let order_by = order_items(&ctx, &mut rewriter, outputs.len())?;
+    let (limit, offset) = limit_offset(parsed)?;
+    let aggregates = rewriter.aggregates;
+    check_aggregate_arguments(&aggregates)?;
+    if aggregates.is_empty() && keys.is_empty() {
+        return Err(no_aggregates(select));
+    }
+    Ok(Analysis {
+        sql: parsed.sql.clone(),
+        table: parsed.table.clone(),
+        filter,
+        keys,
+        aggregates,
+        outputs,
+        having,
+        order_by,
+        limit,
+        offset,
+        columns_read: Vec::new(),
+    })
+}
+
+/// Refuses a base table the online creation cannot work on: no primary key (the backfill reads in
+/// key order) or a non-transactional engine.
+fn check_table(table: &TableMeta) -> Result<(), EngineError> {
     if table.primary_key.is_empty() {
         return Err(EngineError::Table {
             table: table.name.clone(),
@@ -46,31 +133,37 @@ pub fn analyze(parsed: &ParsedQuery, table: &TableMeta) -> Result<Analysis, Engi
             ),
         });
     }
-    let select = &parsed.select;
-    let aliases: Vec<(String, Expr)> = select
+    Ok(())
+}
+
+/// The aliased items of the select list, as (alias, expression).
+fn select_aliases(select: &Select) -> Vec<(String, Expr)> {
+    select
         .projection
         .iter()
         .filter_map(|item| match item {
             SelectItem::ExprWithAlias { expr, alias } => Some((alias.value.clone(), expr.clone())),
             _ => None,
         })
-        .collect();
-    let alias_names: Vec<String> = aliases.iter().map(|(a, _)| a.clone()).collect();
-    let ctx = Ctx {
-        parsed,
-        table,
-        aliases: &alias_names,
-    };
+        .collect()
+}
 
-    let filter = match &select.selection {
-        Some(e) => Some(ctx.normalize(e, Clause::Where)?),
-        None => None,
-    };
+/// The refusal of a query that aggregates nothing.
+fn no_aggregates(select: &Select) -> EngineError {
+    EngineError::unsupported_hint(
+        "a query without aggregates or GROUP BY",
+        span_pos(select.select_token.0.span),
+        "a summary needs COUNT/SUM/AVG/MIN/MAX or a GROUP BY",
+    )
+}
 
+/// The distinct GROUP BY keys, normalized, in the order written.
+fn group_keys(ctx: &Ctx<'_>, aliases: &[(String, Expr)]) -> Result<Vec<GroupKey>, EngineError> {
+    let select = &ctx.parsed.select;
     let mut keys: Vec<GroupKey> = Vec::new();
     if let GroupByExpr::Expressions(exprs, _) = &select.group_by {
         for e in exprs {
-            let resolved = resolve_group_item(&ctx, e, &aliases, select)?;
+            let resolved = resolve_group_item(ctx, e, aliases, select)?;
             if !keys
                 .iter()
                 .any(|k| k.expr.to_string() == resolved.to_string())
@@ -82,15 +175,18 @@ pub fn analyze(parsed: &ParsedQuery, table: &TableMeta) -> Result<Analysis, Engi
             }
         }
     }
+    Ok(keys)
+}
 
-    let mut rewriter = Rewriter {
-        keys: keys.iter().map(|k| k.expr.to_string()).collect(),
-        aggregates: Vec::new(),
-        aliases: &alias_names,
-        outputs: Vec::new(),
-        clause: Clause::Select,
-        error: None,
-    };
+/// The result columns, rewritten over key and aggregate placeholders (`rewriter` collects the
+/// aggregates). `no_keys`: the query has no GROUP BY, so it must aggregate something.
+fn output_columns(
+    ctx: &Ctx<'_>,
+    rewriter: &mut Rewriter<'_>,
+    no_keys: bool,
+) -> Result<Vec<OutputColumn>, EngineError> {
+    let parsed = ctx.parsed;
+    let select = &parsed.select;
     // Normalize every item first, so an unsupported construct is reported before a column
     // that merely is not grouped.
     let mut normalized_items = Vec::new();
@@ -105,12 +201,8 @@ pub fn analyze(parsed: &ParsedQuery, table: &TableMeta) -> Result<Analysis, Engi
     }
     let has_aggregate = normalized_items.iter().any(|(_, e)| contains_aggregate(e))
         || select.having.as_ref().is_some_and(contains_aggregate);
-    if keys.is_empty() && !has_aggregate {
-        return Err(EngineError::unsupported_hint(
-            "a query without aggregates or GROUP BY",
-            span_pos(select.select_token.0.span),
-            "a summary needs COUNT/SUM/AVG/MIN/MAX or a GROUP BY",
-        ));
+    if no_keys && !has_aggregate {
+        return Err(no_aggregates(select));
     }
     let mut outputs: Vec<OutputColumn> = Vec::new();
     for ((name, normalized), item) in normalized_items.into_iter().zip(&select.projection) {
@@ -128,102 +220,79 @@ pub fn analyze(parsed: &ParsedQuery, table: &TableMeta) -> Result<Analysis, Engi
             expr: rewritten,
         });
     }
-    rewriter.outputs = outputs
-        .iter()
-        .map(|o| (o.name.clone(), o.expr.clone()))
-        .collect();
-    let having = match &select.having {
-        Some(e) => {
-            let normalized = ctx.normalize(e, Clause::Having)?;
-            Some(rewriter.rewrite(normalized, Clause::Having)?)
-        }
-        None => None,
-    };
-    let mut order_by = Vec::new();
-    if let Some(ob) = &parsed.query.order_by {
-        match &ob.kind {
-            OrderByKind::All(_) => {
-                return Err(EngineError::unsupported(
-                    "ORDER BY ALL",
-                    span_pos(ob.span()),
-                ))
-            }
-            OrderByKind::Expressions(items) => {
-                for item in items {
-                    if item.with_fill.is_some() || item.options.nulls_first.is_some() {
-                        return Err(EngineError::unsupported(
-                            "NULLS FIRST/LAST or WITH FILL",
-                            span_pos(item.span()),
-                        ));
-                    }
-                    let expr = if let Expr::Value(v) = &item.expr {
-                        if matches!(v.value, Value::Number(..)) {
-                            check_ordinal(&item.expr, outputs.len())?;
-                        }
-                        item.expr.clone()
-                    } else {
-                        let normalized = ctx.normalize(&item.expr, Clause::OrderBy)?;
-                        rewriter.rewrite(normalized, Clause::OrderBy)?
-                    };
-                    order_by.push(OrderItem {
-                        expr,
-                        asc: item
-                            .options
-                            .sort
-                            .as_ref()
-                            .map(|s| matches!(s, OrderBySort::Asc)),
-                    });
-                }
-            }
-        }
-    }
-    let (limit, offset) = limit_offset(parsed)?;
-    let aggregates = rewriter.aggregates;
-    check_aggregate_arguments(&aggregates)?;
-    if aggregates.is_empty() && keys.is_empty() {
-        return Err(EngineError::unsupported_hint(
-            "a query without aggregates or GROUP BY",
-            span_pos(select.select_token.0.span),
-            "a summary needs COUNT/SUM/AVG/MIN/MAX or a GROUP BY",
-        ));
-    }
+    Ok(outputs)
+}
 
-    let mut columns_read = BTreeSet::new();
-    let mut collect = |e: &Expr| collect_columns(e, &mut columns_read);
-    if let Some(f) = &filter {
-        collect(f);
-    }
-    for k in &keys {
-        collect(&k.expr);
-    }
-    for a in &aggregates {
-        if let Some(arg) = &a.arg {
-            collect(arg);
+/// The ORDER BY items, rewritten over placeholders and output names (`n_outputs` bounds a
+/// positional item).
+fn order_items(
+    ctx: &Ctx<'_>,
+    rewriter: &mut Rewriter<'_>,
+    n_outputs: usize,
+) -> Result<Vec<OrderItem>, EngineError> {
+    let mut order_by = Vec::new();
+    let Some(ob) = &ctx.parsed.query.order_by else {
+        return Ok(order_by);
+    };
+    let items = match &ob.kind {
+        OrderByKind::All(_) => {
+            return Err(EngineError::unsupported(
+                "ORDER BY ALL",
+                span_pos(ob.span()),
+            ))
         }
+        OrderByKind::Expressions(items) => items,
+    };
+    for item in items {
+        if item.with_fill.is_some() || item.options.nulls_first.is_some() {
+            return Err(EngineError::unsupported(
+                "NULLS FIRST/LAST or WITH FILL",
+                span_pos(item.span()),
+            ));
+        }
+        let expr = if let Expr::Value(v) = &item.expr {
+            if matches!(v.value, Value::Number(..)) {
+                check_ordinal(&item.expr, n_outputs)?;
+            }
+            item.expr.clone()
+        } else {
+            let normalized = ctx.normalize(&item.expr, Clause::OrderBy)?;
+            rewriter.rewrite(normalized, Clause::OrderBy)?
+        };
+        order_by.push(OrderItem {
+            expr,
+            asc: item
+                .options
+                .sort
+                .as_ref()
+                .map(|s| matches!(s, OrderBySort::Asc)),
+        });
     }
-    // Report columns in table order, so generated SQL is stable.
-    let columns_read: Vec<String> = table
+    Ok(order_by)
+}
+
+/// The base-table columns the filter, the keys and the aggregate arguments read, in table order
+/// (so generated SQL is stable).
+fn columns_read(
+    table: &TableMeta,
+    filter: Option<&Expr>,
+    keys: &[GroupKey],
+    aggregates: &[Aggregate],
+) -> Vec<String> {
+    let mut read = BTreeSet::new();
+    let exprs = filter
+        .into_iter()
+        .chain(keys.iter().map(|k| &k.expr))
+        .chain(aggregates.iter().filter_map(|a| a.arg.as_ref()));
+    for e in exprs {
+        collect_columns(e, &mut read);
+    }
+    table
         .columns
         .iter()
-        .filter(|c| columns_read.contains(&c.name))
+        .filter(|c| read.contains(&c.name))
         .map(|c| c.name.clone())
-        .collect();
-
-    check_cascades(table, &columns_read)?;
-    time_zone::check(table, filter.as_ref(), &keys, &aggregates)?;
-    Ok(Analysis {
-        sql: parsed.sql.clone(),
-        table: parsed.table.clone(),
-        filter,
-        keys,
-        aggregates,
-        outputs,
-        having,
-        order_by,
-        limit,
-        offset,
-        columns_read,
-    })
+        .collect()
 }
 
 /// Refuses aggregate arguments the summary could not reproduce digit for digit: a division (MariaDB
@@ -400,7 +469,7 @@ fn resolve_group_item(
     }
     // GROUP BY <alias> when no column of that name exists (columns win, as in MariaDB).
     if let Expr::Identifier(id) = e {
-        if ctx.table.column(&id.value).is_none() {
+        if !ctx.scope.has_column(&id.value) {
             if let Some((_, aliased)) = aliases
                 .iter()
                 .find(|(a, _)| a.eq_ignore_ascii_case(&id.value))

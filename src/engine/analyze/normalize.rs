@@ -1,12 +1,12 @@
 //! Normalization: column references resolved against the base table and quoted, function names
 //! upper-cased, and every construct a summary cannot maintain refused with its position.
 
+use super::scope::{Resolved, Scope};
 use super::{session, time_date, Clause};
 use crate::engine::error::{EngineError, Pos};
 use crate::engine::functions::{
     is_in, NON_DETERMINISTIC, SUPPORTED_AGGREGATES, UNSUPPORTED_AGGREGATES,
 };
-use crate::engine::meta::TableMeta;
 use crate::engine::parse::{object_parts, span_pos, ParsedQuery};
 use sqlparser::ast::{
     BinaryOperator, Expr, Function, FunctionArguments, Ident, InTarget, ObjectNamePart, SelectItem,
@@ -17,7 +17,7 @@ use std::ops::ControlFlow;
 /// What names resolve against.
 pub(super) struct Ctx<'a> {
     pub(super) parsed: &'a ParsedQuery,
-    pub(super) table: &'a TableMeta,
+    pub(super) scope: &'a Scope<'a>,
     pub(super) aliases: &'a [String],
 }
 
@@ -44,26 +44,10 @@ impl Ctx<'_> {
     }
 
     fn table_label(&self) -> String {
-        match &self.parsed.table.schema {
-            Some(s) => format!("{s}.{}", self.parsed.table.name),
-            None => self.parsed.table.name.clone(),
-        }
-    }
-
-    fn qualifier_matches(&self, qualifier: &[Ident]) -> bool {
-        let t = &self.parsed.table;
-        match qualifier {
-            [q] => match &t.alias {
-                Some(a) => q.value.eq_ignore_ascii_case(a),
-                None => q.value.eq_ignore_ascii_case(&t.name),
-            },
-            [s, q] => {
-                t.alias.is_none()
-                    && q.value.eq_ignore_ascii_case(&t.name)
-                    && s.value
-                        .eq_ignore_ascii_case(t.schema.as_deref().unwrap_or(&self.table.schema))
-            }
-            _ => false,
+        let t = self.scope.base().reference;
+        match &t.schema {
+            Some(s) => format!("{s}.{}", t.name),
+            None => t.name.clone(),
         }
     }
 }
@@ -98,7 +82,7 @@ impl Normalizer<'_, '_> {
         };
         list.args.iter().find_map(|a| match a {
             sqlparser::ast::FunctionArg::Unnamed(sqlparser::ast::FunctionArgExpr::Expr(e)) => {
-                time_date::time_value(self.ctx.table, e)
+                time_date::time_value(self.ctx.scope, e)
             }
             _ => None,
         })
@@ -129,7 +113,13 @@ impl Normalizer<'_, '_> {
             })
     }
 
-    fn column(&mut self, expr: &mut Expr, ident: &Ident, pos: Option<Pos>) -> ControlFlow<()> {
+    fn column(
+        &mut self,
+        expr: &mut Expr,
+        qualifier: &[Ident],
+        ident: &Ident,
+        pos: Option<Pos>,
+    ) -> ControlFlow<()> {
         if ident.value.starts_with('@') {
             return self.fail(EngineError::unsupported(
                 format!("variable {}", ident.value),
@@ -141,6 +131,7 @@ impl Normalizer<'_, '_> {
         // always the table's column.)
         let names_alias = matches!(self.clause, Clause::OrderBy)
             && self.agg_depth == 0
+            && qualifier.is_empty()
             && self
                 .ctx
                 .aliases
@@ -163,17 +154,32 @@ impl Normalizer<'_, '_> {
             *expr = Expr::Identifier(Ident::with_quote('`', ident.value.clone()));
             return ControlFlow::Continue(());
         }
-        match self.ctx.table.column(&ident.value) {
-            Some(col) => {
-                *expr = Expr::Identifier(Ident {
-                    value: col.name.clone(),
-                    quote_style: Some('`'),
-                    span: ident.span,
-                });
+        match self.ctx.scope.resolve(qualifier, &ident.value) {
+            Resolved::Column(table, col) => {
+                *expr = self.ctx.scope.column_expr(table, col, (qualifier, ident));
                 ControlFlow::Continue(())
             }
-            None => {
-                let alias_ok = matches!(self.clause, Clause::Having | Clause::OrderBy)
+            Resolved::NoSuchTable => {
+                let q: Vec<String> = qualifier.iter().map(|i| i.value.clone()).collect();
+                let hint = if self.ctx.scope.joined() {
+                    "only the tables of FROM can be referenced"
+                } else {
+                    "only the base table of the query can be referenced"
+                };
+                self.fail(EngineError::unsupported_hint(
+                    format!("reference to table {}", q.join(".")),
+                    pos,
+                    hint,
+                ))
+            }
+            Resolved::Ambiguous => self.fail(EngineError::unsupported_hint(
+                format!("column {} is in several joined tables", ident.value),
+                pos,
+                "qualify it with its table or alias",
+            )),
+            Resolved::Unknown => {
+                let alias_ok = qualifier.is_empty()
+                    && matches!(self.clause, Clause::Having | Clause::OrderBy)
                     && self
                         .ctx
                         .aliases
@@ -312,7 +318,7 @@ impl VisitorMut for Normalizer<'_, '_> {
     fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
         let pos = span_pos(expr.span());
         if self.stored() {
-            if let Some((what, time)) = time_date::meets_a_date(self.ctx.table, expr) {
+            if let Some((what, time)) = time_date::meets_a_date(self.ctx.scope, expr) {
                 return self.session_dependent(session::time_meets_date(&what, &time), pos);
             }
             if let Expr::Extract {
@@ -324,7 +330,7 @@ impl VisitorMut for Normalizer<'_, '_> {
             }
         }
         if self.clause == Clause::Where {
-            if let Some((constant, time)) = time_date::equal_to_a_date_string(self.ctx.table, expr)
+            if let Some((constant, time)) = time_date::equal_to_a_date_string(self.ctx.scope, expr)
             {
                 return self
                     .session_dependent(session::time_equals_date_string(&constant, &time), pos);
@@ -333,23 +339,14 @@ impl VisitorMut for Normalizer<'_, '_> {
         match expr {
             Expr::Identifier(ident) => {
                 let ident = ident.clone();
-                self.column(expr, &ident, pos)
+                self.column(expr, &[], &ident, pos)
             }
             Expr::CompoundIdentifier(parts) => {
                 let parts = parts.clone();
-                let (col, qualifier) = match parts.split_last() {
-                    Some(x) => x,
-                    None => return ControlFlow::Continue(()),
+                let Some((col, qualifier)) = parts.split_last() else {
+                    return ControlFlow::Continue(());
                 };
-                if !self.ctx.qualifier_matches(qualifier) {
-                    let q: Vec<String> = qualifier.iter().map(|i| i.value.clone()).collect();
-                    return self.fail(EngineError::unsupported_hint(
-                        format!("reference to table {}", q.join(".")),
-                        pos,
-                        "only the base table of the query can be referenced",
-                    ));
-                }
-                self.column(expr, col, pos)
+                self.column(expr, qualifier, col, pos)
             }
             Expr::Subquery(_)
             | Expr::Exists { .. }
@@ -372,7 +369,7 @@ impl VisitorMut for Normalizer<'_, '_> {
                     | sqlparser::ast::DataType::Datetime(_)
                     | sqlparser::ast::DataType::Timestamp(..),
                 ..
-            } if self.stored() => match time_date::time_value(self.ctx.table, inner) {
+            } if self.stored() => match time_date::time_value(self.ctx.scope, inner) {
                 Some(time) => {
                     let at = pos.or_else(|| span_pos(inner.span()));
                     self.session_dependent(session::time_as_date("a cast to a date", &time), at)

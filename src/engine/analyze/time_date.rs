@@ -12,7 +12,7 @@
 //! whole days of `30:00:00`), the same on every day. (Functions that take a TIME as a date,
 //! `YEAR(t)`, `DATE(t)`, …, are the list `session::TAKES_A_DATE`.)
 
-use crate::engine::meta::TableMeta;
+use super::scope::Scope;
 use crate::engine::parse::object_parts;
 use sqlparser::ast::{
     BinaryOperator, DataType, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments,
@@ -49,7 +49,7 @@ const UNIFYING: &[&str] = &["COALESCE", "IFNULL", "NULLIF", "GREATEST", "LEAST",
 /// Where a TIME meets a date in `e` itself (not in its operands): what the construct is and
 /// which TIME it reads. Operands are looked at through parentheses and the functions that pass
 /// a type on (`DATE_ADD(d, …)` is a date, `ADDTIME(t, …)` a TIME).
-pub(super) fn meets_a_date(table: &TableMeta, e: &Expr) -> Option<(String, String)> {
+pub(super) fn meets_a_date(table: &Scope<'_>, e: &Expr) -> Option<(String, String)> {
     let mixed = |operands: &[&Expr]| -> Option<String> {
         let time = operands.iter().find_map(|o| time_value(table, o))?;
         operands
@@ -115,7 +115,7 @@ pub(super) fn meets_a_date(table: &TableMeta, e: &Expr) -> Option<(String, Strin
 /// Measured: `w = '1999-12-31 23:59:59.999999'` selects a row of `w = -00:00:00.000001` on
 /// 2000-01-01, none on another day, and `IF(w = …, 1, 0)` the row of `23:59:59.999999` on every
 /// day. The constant's TIME, the part after the date, is what a trigger compares with.
-pub(super) fn equal_to_a_date_string(table: &TableMeta, e: &Expr) -> Option<(String, String)> {
+pub(super) fn equal_to_a_date_string(table: &Scope<'_>, e: &Expr) -> Option<(String, String)> {
     let Expr::BinaryOp {
         left,
         op: BinaryOperator::Eq,
@@ -189,7 +189,7 @@ fn mentions_a_column(e: &Expr) -> bool {
 }
 
 /// What TIME value `e` is ("TIME column t", "a TIME literal", "SEC_TO_TIME()"), if it is one.
-pub(super) fn time_value(table: &TableMeta, e: &Expr) -> Option<String> {
+pub(super) fn time_value(table: &Scope<'_>, e: &Expr) -> Option<String> {
     match e {
         Expr::Identifier(_) | Expr::CompoundIdentifier(_) => {
             let (name, ty) = column_type(table, e)?;
@@ -225,7 +225,7 @@ pub(super) fn time_value(table: &TableMeta, e: &Expr) -> Option<String> {
 
 /// Whether `e` is a DATE, DATETIME or TIMESTAMP value (as far as its spelling shows: a column
 /// of such a type, a typed literal, a cast, a function with a date result).
-pub(super) fn date_value(table: &TableMeta, e: &Expr) -> bool {
+pub(super) fn date_value(table: &Scope<'_>, e: &Expr) -> bool {
     match e {
         Expr::Identifier(_) | Expr::CompoundIdentifier(_) => {
             column_type(table, e).is_some_and(|(_, ty)| {
@@ -261,7 +261,7 @@ pub(super) fn date_value(table: &TableMeta, e: &Expr) -> bool {
     }
 }
 
-fn function_is_date(table: &TableMeta, f: &Function) -> bool {
+fn function_is_date(table: &Scope<'_>, f: &Function) -> bool {
     let Some(name) = function_name(f) else {
         return false;
     };
@@ -325,13 +325,8 @@ fn is_comparison(op: &BinaryOperator) -> bool {
 }
 
 /// The column `e` names (its name as the table spells it, its lower-cased type).
-fn column_type(table: &TableMeta, e: &Expr) -> Option<(String, String)> {
-    let ident = match e {
-        Expr::Identifier(i) => i,
-        Expr::CompoundIdentifier(parts) => parts.last()?,
-        _ => return None,
-    };
-    let c = table.column(&ident.value)?;
+fn column_type(table: &Scope<'_>, e: &Expr) -> Option<(String, String)> {
+    let c = table.lookup(e)?;
     Some((c.name.clone(), c.column_type.to_ascii_lowercase()))
 }
 

@@ -5,36 +5,33 @@
 //! and is fine.
 
 use super::super::error::EngineError;
-use super::super::meta::TableMeta;
 use super::super::parse::span_pos;
 use super::super::plan::{AggKind, Aggregate, GroupKey};
-use sqlparser::ast::{Expr, Ident};
+use super::scope::Scope;
+use sqlparser::ast::{Expr, Ident, Spanned};
 use std::ops::ControlFlow;
 
 /// Refuses every use of a TIMESTAMP column whose value depends on the session's time zone.
 pub(super) fn check(
-    table: &TableMeta,
+    table: &Scope<'_>,
     filter: Option<&Expr>,
     keys: &[GroupKey],
     aggregates: &[Aggregate],
 ) -> Result<(), EngineError> {
-    let bare = |e: &Expr| matches!(e, Expr::Identifier(_));
+    let bare = |e: &Expr| matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_));
     if let Some(f) = filter {
         refuse_timestamps(table, f, "in WHERE")?;
     }
     for k in keys {
         if !bare(&k.expr) {
             refuse_timestamps(table, &k.expr, "in a GROUP BY expression")?;
-        } else if let Expr::Identifier(i) = &k.expr {
+        } else if let Some(c) = table.lookup(&k.expr) {
             // A NULL key is stored as a placeholder instant, and any literal for it is read
             // in the writer's time zone.
-            let nullable_timestamp = table
-                .column(&i.value)
-                .is_some_and(|c| c.nullable && is_timestamp(&c.column_type));
-            if nullable_timestamp {
+            if c.nullable && is_timestamp(&c.column_type) {
                 return Err(EngineError::unsupported_hint(
-                    format!("nullable TIMESTAMP column {} as a GROUP BY key", i.value),
-                    span_pos(i.span),
+                    format!("nullable TIMESTAMP column {} as a GROUP BY key", c.name),
+                    span_pos(k.expr.span()),
                     "its NULL group could not be stored independently of each session's time_zone; declare the column NOT NULL, or group by a DATETIME column",
                 ));
             }
@@ -54,16 +51,21 @@ fn is_timestamp(column_type: &str) -> bool {
     column_type.to_ascii_lowercase().starts_with("timestamp")
 }
 
-fn refuse_timestamps(table: &TableMeta, e: &Expr, place: &str) -> Result<(), EngineError> {
+fn refuse_timestamps(table: &Scope<'_>, e: &Expr, place: &str) -> Result<(), EngineError> {
     use sqlparser::ast::Visit;
-    struct Find<'a>(&'a TableMeta, Option<Ident>);
-    impl sqlparser::ast::Visitor for Find<'_> {
+    struct Find<'a, 'b>(&'a Scope<'b>, Option<Ident>);
+    impl sqlparser::ast::Visitor for Find<'_, '_> {
         type Break = ();
         fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
-            if let Expr::Identifier(i) = e {
+            let ident = match e {
+                Expr::Identifier(i) => Some(i),
+                Expr::CompoundIdentifier(parts) => parts.last(),
+                _ => None,
+            };
+            if let Some(i) = ident {
                 let timestamp = self
                     .0
-                    .column(&i.value)
+                    .lookup(e)
                     .is_some_and(|c| is_timestamp(&c.column_type));
                 if timestamp {
                     self.1 = Some(i.clone());
