@@ -320,7 +320,7 @@ fn password_never_appears_in_any_output() {
     let with = |extra: &[&str]| -> Vec<String> {
         base.iter()
             .chain(extra.iter())
-            .map(|s| s.to_string())
+            .map(std::string::ToString::to_string)
             .collect()
     };
     // Right password, every way of giving it: doctor text and JSON succeed.
@@ -333,7 +333,14 @@ fn password_never_appears_in_any_output() {
     let nobody = [
         "-h", &host, "-P", &port_arg, "-u", "nobody", &short, "doctor",
     ];
-    runs.push((nobody.iter().map(|s| s.to_string()).collect(), None, 2));
+    runs.push((
+        nobody
+            .iter()
+            .map(std::string::ToString::to_string)
+            .collect(),
+        None,
+        2,
+    ));
     for (args, mysql_pwd, expected) in runs {
         let argv: Vec<&str> = args.iter().map(String::as_str).collect();
         let mut cmd = command(home.path(), &argv);

@@ -989,7 +989,7 @@ fn the_net_catches_broken_triggers() {
     let report = &runner.report;
     let fails = |known: &[(&str, &str)]| {
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            assert_known(report, known, &|f| f == "int")
+            assert_known(report, known, &|f| f == "int");
         }))
         .is_err()
     };
@@ -1019,7 +1019,7 @@ fn the_net_catches_broken_triggers() {
             &refused,
             &[("int/multi_update_*@*", "refused since")],
             &|f| f == "int",
-        )
+        );
     });
     assert!(
         stale.is_err(),

@@ -20,7 +20,10 @@ fn index(name: &str, unique: bool, columns: &[&str]) -> Index {
     Index {
         name: name.into(),
         unique,
-        columns: columns.iter().map(|c| c.to_string()).collect(),
+        columns: columns
+            .iter()
+            .map(std::string::ToString::to_string)
+            .collect(),
     }
 }
 
@@ -30,7 +33,7 @@ fn table(name: &str, columns: Vec<ColumnMeta>, pk: &[&str], indexes: Vec<Index>)
         name: name.into(),
         engine: "InnoDB".into(),
         columns,
-        primary_key: pk.iter().map(|c| c.to_string()).collect(),
+        primary_key: pk.iter().map(std::string::ToString::to_string).collect(),
         cascades: Vec::new(),
         indexes,
         foreign_key_columns: Vec::new(),
@@ -121,13 +124,21 @@ fn analyse(sql: &str) -> Result<String, String> {
     let j = analyze_join(&parsed, &tables).map_err(|e| e.to_string())?;
     let a = &j.analysis;
     let mut out = String::new();
-    let filter = a.filter.as_ref().map(|f| f.to_string()).unwrap_or_default();
+    let filter = a
+        .filter
+        .as_ref()
+        .map(std::string::ToString::to_string)
+        .unwrap_or_default();
     out.push_str(&format!("filter: {filter}\n"));
     for k in &a.keys {
         out.push_str(&format!("key: {}\n", k.expr));
     }
     for g in &a.aggregates {
-        let arg = g.arg.as_ref().map(|e| e.to_string()).unwrap_or("*".into());
+        let arg = g
+            .arg
+            .as_ref()
+            .map(std::string::ToString::to_string)
+            .unwrap_or("*".into());
         out.push_str(&format!("aggregate: {}({arg})\n", g.kind.sql_name()));
     }
     for o in &a.outputs {

@@ -3,6 +3,7 @@
 //!
 //! | layer       | may import                          |
 //! |-------------|-------------------------------------|
+//! | `sys`       | nothing of ours (the OS calls)      |
 //! | `engine`    | nothing of ours                     |
 //! | `db`        | `engine`                            |
 //! | `lifecycle` | `db`, `engine`                      |
@@ -13,15 +14,16 @@
 use std::path::Path;
 
 const LAYERS: &[(&str, &[&str])] = &[
+    ("sys", &[]),
     ("engine", &[]),
-    ("db", &["engine"]),
-    ("lifecycle", &["db", "engine"]),
-    ("demo", &["lifecycle", "db", "engine"]),
-    ("bench", &["lifecycle", "db", "engine"]),
-    ("tui", &["demo", "lifecycle", "db", "engine"]),
+    ("db", &["sys", "engine"]),
+    ("lifecycle", &["sys", "db", "engine"]),
+    ("demo", &["sys", "lifecycle", "db", "engine"]),
+    ("bench", &["sys", "lifecycle", "db", "engine"]),
+    ("tui", &["sys", "demo", "lifecycle", "db", "engine"]),
     (
         "cli",
-        &["tui", "demo", "bench", "lifecycle", "db", "engine"],
+        &["sys", "tui", "demo", "bench", "lifecycle", "db", "engine"],
     ),
 ];
 
@@ -91,5 +93,28 @@ fn the_check_sees_an_upward_import() {
     assert_eq!(
         references("use crate::db::introspect; crate::engine::X"),
         vec!["db".to_string(), "engine".to_string()]
+    );
+}
+
+#[test]
+fn only_sys_calls_the_operating_system() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let offenders: Vec<String> = files
+        .iter()
+        .filter(|f| !f.ends_with("sys.rs"))
+        .filter(|f| {
+            let text = std::fs::read_to_string(f).expect("a readable source file");
+            ["libc::", "unsafe {", "unsafe fn", "unsafe impl"]
+                .iter()
+                .any(|needle| text.contains(needle))
+        })
+        .map(|f| f.display().to_string())
+        .collect();
+    assert!(
+        offenders.is_empty(),
+        "OS calls or unsafe code outside src/sys.rs:\n{}",
+        offenders.join("\n")
     );
 }

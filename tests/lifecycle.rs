@@ -269,6 +269,9 @@ fn a_dropped_trigger_definer_is_reported_and_rebuild_recovers() {
     for s in [
         format!("CREATE USER '{user}'@'%' IDENTIFIED BY 'pw-Definer-1'"),
         format!("GRANT ALL PRIVILEGES ON `{}`.* TO '{user}'@'%'", db.name),
+        // The shared server logs binary: creating a trigger then takes SUPER (or the global
+        // log_bin_trust_function_creators, which other tests read).
+        format!("GRANT SUPER ON *.* TO '{user}'@'%'"),
     ] {
         conn.query_drop(s).unwrap();
     }
@@ -442,7 +445,7 @@ fn killing_the_server_mid_backfill_loses_no_committed_write_and_resume_is_exact(
     let acked = acked.lock().unwrap().clone();
     assert!(!acked.is_empty());
     for chunk in acked.chunks(500) {
-        let ids: Vec<String> = chunk.iter().map(|i| i.to_string()).collect();
+        let ids: Vec<String> = chunk.iter().map(std::string::ToString::to_string).collect();
         let n: Option<u64> = conn
             .query_first(format!(
                 "SELECT COUNT(*) FROM t WHERE id IN ({})",

@@ -88,7 +88,12 @@ fn precedence_flags_over_url_over_file() {
 
     let c = resolve(&["--defaults-file", &cnf], &env);
     assert_eq!(c.user, "file user");
-    assert_eq!(c.password.as_ref().map(|p| p.expose()), Some("file#pw"));
+    assert_eq!(
+        c.password
+            .as_ref()
+            .map(lightning_tables::db::options::Password::expose),
+        Some("file#pw")
+    );
     assert_eq!(c.database.as_deref(), Some("filedb"));
     assert_eq!(
         c.endpoint,
@@ -108,7 +113,12 @@ fn precedence_flags_over_url_over_file() {
         &env,
     );
     assert_eq!(c.describe(), "urluser@urlhost:3401");
-    assert_eq!(c.password.as_ref().map(|p| p.expose()), Some("urlpw"));
+    assert_eq!(
+        c.password
+            .as_ref()
+            .map(lightning_tables::db::options::Password::expose),
+        Some("urlpw")
+    );
     assert_eq!(c.database.as_deref(), Some("urldb"));
 
     let c = resolve(
@@ -131,7 +141,12 @@ fn precedence_flags_over_url_over_file() {
         &env,
     );
     assert_eq!(c.describe(), "flaguser@flaghost:3500");
-    assert_eq!(c.password.as_ref().map(|p| p.expose()), Some("flagpw"));
+    assert_eq!(
+        c.password
+            .as_ref()
+            .map(lightning_tables::db::options::Password::expose),
+        Some("flagpw")
+    );
     assert_eq!(c.database.as_deref(), Some("flagdb"));
 }
 

@@ -1342,7 +1342,7 @@ fn panic_text(p: Box<dyn std::any::Any + Send>) -> String {
 
 fn check(conn: &mut Conn, case: &Case, context: &str) -> Result<(), String> {
     catch_unwind(AssertUnwindSafe(|| {
-        assert_same(conn, VIEW, &case.query, case.strings, context)
+        assert_same(conn, VIEW, &case.query, case.strings, context);
     }))
     .map_err(panic_text)
 }
@@ -1395,8 +1395,7 @@ fn run_case(case: &Case, every: usize) -> Outcome {
         &mut |_| {},
     ) {
         Ok(_) => {}
-        Err(LifecycleError::Engine(e))
-        | Err(LifecycleError::Prepare(IntrospectError::Engine(e))) => {
+        Err(LifecycleError::Engine(e) | LifecycleError::Prepare(IntrospectError::Engine(e))) => {
             return Outcome::Refused(e.to_string())
         }
         Err(e) => {

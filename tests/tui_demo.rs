@@ -26,7 +26,10 @@ fn reply(h: &mut Harness, r: DemoReply) {
 }
 
 fn step(h: &Harness) -> StepId {
-    h.app.demo.as_ref().map_or(StepId::Done, |d| d.step_id())
+    h.app.demo.as_ref().map_or(
+        StepId::Done,
+        lightning_tables::tui::demo::state::DemoState::step_id,
+    )
 }
 
 fn phase(h: &Harness) -> Option<Phase> {
@@ -128,12 +131,18 @@ fn interactive_story_runs_each_step_s_work() {
     h.key("enter");
     assert_eq!(step(&h), StepId::Done, "the end stays the end");
     assert!(!h.app.quit);
-    assert_eq!(h.app.demo.as_ref().map(|d| d.exit_code()), Some(0));
+    assert_eq!(
+        h.app
+            .demo
+            .as_ref()
+            .map(lightning_tables::tui::demo::state::DemoState::exit_code),
+        Some(0)
+    );
     let lines = h
         .app
         .demo
         .as_ref()
-        .map(|d| d.outcome_lines())
+        .map(lightning_tables::tui::demo::state::DemoState::outcome_lines)
         .unwrap_or_default();
     assert_eq!(lines.len(), 2);
     assert!(
@@ -251,7 +260,13 @@ fn autoplay_plays_the_whole_story_the_same_way_and_exits() {
         took >= dwell && took <= dwell + 2_000,
         "{took} ms for {dwell} ms of dwell"
     );
-    assert_eq!(h.app.demo.as_ref().map(|d| d.exit_code()), Some(0));
+    assert_eq!(
+        h.app
+            .demo
+            .as_ref()
+            .map(lightning_tables::tui::demo::state::DemoState::exit_code),
+        Some(0)
+    );
     // The same run again makes the same requests.
     let (_, again, _) = autoplay(None);
     assert_eq!(again, sent);
@@ -273,10 +288,22 @@ fn a_mismatch_or_an_inexact_summary_gives_status_1() {
     let mut h = demo_harness(false);
     reply(&mut h, created(DEBITS_BY_USER));
     reply(&mut h, comparison(DEBITS_BY_USER, 2, false));
-    assert_eq!(h.app.demo.as_ref().map(|d| d.exit_code()), Some(1));
+    assert_eq!(
+        h.app
+            .demo
+            .as_ref()
+            .map(lightning_tables::tui::demo::state::DemoState::exit_code),
+        Some(1)
+    );
     let mut h = demo_harness(false);
     reply(&mut h, validated(DAILY_KINDS, false));
-    assert_eq!(h.app.demo.as_ref().map(|d| d.exit_code()), Some(1));
+    assert_eq!(
+        h.app
+            .demo
+            .as_ref()
+            .map(lightning_tables::tui::demo::state::DemoState::exit_code),
+        Some(1)
+    );
 }
 
 #[test]

@@ -121,7 +121,10 @@ fn submit_tests_the_connection_and_esc_abandons_the_test() {
     );
     assert_eq!(config.user, "root");
     assert_eq!(
-        config.password.as_ref().map(|p| p.expose()),
+        config
+            .password
+            .as_ref()
+            .map(lightning_tables::db::options::Password::expose),
         Some("pw-secret")
     );
     assert!(
@@ -234,7 +237,10 @@ fn ticking_save_password_saves_it_and_unticking_remember_saves_nothing() {
     );
     h.key("enter");
     assert_eq!(
-        h.saved[0].password.as_ref().map(|p| p.expose()),
+        h.saved[0]
+            .password
+            .as_ref()
+            .map(lightning_tables::db::options::Password::expose),
         Some("pw-secret")
     );
 

@@ -190,19 +190,7 @@ pub fn run(conn: &mut Conn, opts: &Opts, rounds: usize) -> Result<BackfillAnatom
     let forced = |q: &str| q.replacen(&from, &format!("{from} FORCE INDEX (PRIMARY)"), 1);
     let chunk_forced = forced(&chunk_sql);
     let range_forced = forced(&range_sql);
-    let labels = [
-        format!("chunk boundary: SELECT id ... ORDER BY id LIMIT 1 OFFSET {}", rows.saturating_sub(1)),
-        "chunk aggregate (generated), whole table, to the client".to_string(),
-        "the same with FORCE INDEX (PRIMARY)".to_string(),
-        format!("chunk aggregate (generated), one {RANGE_ROWS}-row primary-key range"),
-        "the same range with FORCE INDEX (PRIMARY)".to_string(),
-        format!("upsert of the groups in {UPSERT_BATCH}-row statements, new rows (+ commit)"),
-        format!("upsert of the groups in {UPSERT_BATCH}-row statements, existing rows (+ commit)"),
-        format!("single {}", Method::ForcePrimary.label()),
-        format!(
-            "experiment: {RANGE_ROWS}-row key ranges with FORCE INDEX (PRIMARY), partial sums added up in the client, one upsert at the end"
-        ),
-    ];
+    let labels = labels(rows);
     let mut times: Vec<Vec<f64>> = labels.iter().map(|_| Vec::new()).collect();
     let mut counts = vec![0u64; labels.len()];
     for _ in 0..rounds.max(1) {
@@ -274,6 +262,23 @@ pub fn run(conn: &mut Conn, opts: &Opts, rounds: usize) -> Result<BackfillAnatom
             })
             .collect(),
     })
+}
+
+/// What each step of the anatomy times, in order.
+fn labels(rows: u64) -> [String; 9] {
+    [
+        format!("chunk boundary: SELECT id ... ORDER BY id LIMIT 1 OFFSET {}", rows.saturating_sub(1)),
+        "chunk aggregate (generated), whole table, to the client".to_string(),
+        "the same with FORCE INDEX (PRIMARY)".to_string(),
+        format!("chunk aggregate (generated), one {RANGE_ROWS}-row primary-key range"),
+        "the same range with FORCE INDEX (PRIMARY)".to_string(),
+        format!("upsert of the groups in {UPSERT_BATCH}-row statements, new rows (+ commit)"),
+        format!("upsert of the groups in {UPSERT_BATCH}-row statements, existing rows (+ commit)"),
+        format!("single {}", Method::ForcePrimary.label()),
+        format!(
+            "experiment: {RANGE_ROWS}-row key ranges with FORCE INDEX (PRIMARY), partial sums added up in the client, one upsert at the end"
+        ),
+    ]
 }
 
 /// Upserts `groups` into the state in batches, in one transaction; returns milliseconds.

@@ -70,7 +70,7 @@ pub fn describe(conn: &mut Conn, config: &BenchConfig) -> Result<Machine, BenchE
         .map(|kb| (kb / 1024.0 / 1024.0 * 10.0).round() / 10.0);
     Ok(Machine {
         cpus: std::thread::available_parallelism()
-            .map(|n| n.get())
+            .map(std::num::NonZero::get)
             .unwrap_or(1),
         cpu_model: proc_field("/proc/cpuinfo", "model name"),
         memory_gib,

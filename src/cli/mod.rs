@@ -215,12 +215,7 @@ fn run_ui(ctx: &Ctx) -> anyhow::Result<i32> {
 /// SIGPIPE, which turns a closed pipe into a panic in `println!`; restoring
 /// the default disposition makes the process end silently instead.
 fn restore_default_sigpipe() {
-    #[cfg(unix)]
-    // SAFETY: setting a signal disposition to SIG_DFL at start-up, before any
-    // other thread exists, has no memory-safety implications.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
+    crate::sys::default_sigpipe();
 }
 
 /// Replaces the default panic output (multi-line, with a backtrace note)
@@ -230,7 +225,7 @@ fn install_panic_hook() {
         let what = info
             .payload()
             .downcast_ref::<&str>()
-            .map(|s| s.to_string())
+            .map(std::string::ToString::to_string)
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown cause".to_string());
         let place = info

@@ -142,7 +142,7 @@ pub struct Plan<'a> {
 }
 
 /// Builds the plan of `prepared`.
-pub fn plan<'a>(prepared: &'a Prepared) -> Plan<'a> {
+pub fn plan(prepared: &Prepared) -> Plan<'_> {
     let g = &prepared.generated;
     let schema = g.names.schema.as_str();
     let mut statements = vec![PlanStatement {

@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::lifecycle::{Control, Event, Progress};
+use crate::sys;
 
 /// User-visible texts of this module.
 mod msg {
@@ -160,7 +161,7 @@ impl ProgressView {
                 }
             }
             Event::LeftAlone { object, reason } => {
-                self.note(&format!("Left alone {object}, not LightningTables': {reason}."))
+                self.note(&format!("Left alone {object}, not LightningTables': {reason}."));
             }
             Event::Done { rows, seconds } => {
                 if let Some(bar) = self.bar.take() {
@@ -275,11 +276,10 @@ fn clock(secs: f64) -> String {
 /// Set by the SIGINT handler.
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
-extern "C" fn on_sigint(_signal: libc::c_int) {
+extern "C" fn on_sigint(_signal: sys::RawSignal) {
     // Only async-signal-safe work here: an atomic swap and `_exit`.
     if INTERRUPTED.swap(true, Ordering::SeqCst) {
-        // SAFETY: `_exit` is async-signal-safe and ends the process at once.
-        unsafe { libc::_exit(SIGINT_EXIT) };
+        sys::exit_now(SIGINT_EXIT);
     }
 }
 
@@ -288,7 +288,7 @@ extern "C" fn on_sigint(_signal: libc::c_int) {
 pub struct InterruptGuard {
     stop: Arc<AtomicBool>,
     watcher: Option<std::thread::JoinHandle<()>>,
-    previous: libc::sighandler_t,
+    previous: sys::SigintDisposition,
 }
 
 /// Makes Ctrl-C call `control.cancel()` (and `notify` the user) until the
@@ -298,9 +298,7 @@ pub fn cancel_on_interrupt(
     notify: impl Fn(&str) + Send + 'static,
 ) -> InterruptGuard {
     INTERRUPTED.store(false, Ordering::SeqCst);
-    let handler: extern "C" fn(libc::c_int) = on_sigint;
-    // SAFETY: installs a handler that only touches an atomic and calls `_exit`.
-    let previous = unsafe { libc::signal(libc::SIGINT, handler as libc::sighandler_t) };
+    let previous = sys::on_sigint(on_sigint);
     let stop = Arc::new(AtomicBool::new(false));
     let watcher = {
         let stop = stop.clone();
@@ -321,8 +319,7 @@ pub fn cancel_on_interrupt(
             .ok()
     };
     if watcher.is_none() {
-        // SAFETY: restoring the disposition that was in place.
-        unsafe { libc::signal(libc::SIGINT, previous) };
+        sys::restore_sigint(previous);
     }
     InterruptGuard {
         stop,
@@ -343,8 +340,7 @@ impl Drop for InterruptGuard {
         self.stop.store(true, Ordering::SeqCst);
         if let Some(w) = self.watcher.take() {
             let _ = w.join();
-            // SAFETY: restoring the disposition that was in place before.
-            unsafe { libc::signal(libc::SIGINT, self.previous) };
+            sys::restore_sigint(self.previous);
         }
     }
 }
@@ -368,8 +364,7 @@ mod tests {
     fn sigint_cancels_the_control() {
         let control = Control::new();
         let guard = cancel_on_interrupt(&control, |_| {});
-        // SAFETY: raising SIGINT in-process runs our handler, which only sets a flag.
-        unsafe { libc::raise(libc::SIGINT) };
+        sys::raise_sigint();
         let deadline = Instant::now() + Duration::from_secs(5);
         while !control.is_cancelled() && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(10));

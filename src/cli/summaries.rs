@@ -254,42 +254,12 @@ pub fn render_status(r: &StatusReport, colour: bool) -> String {
                 e.chunk_size
             ),
         ),
-        (
-            "Checkpoint",
-            match e.regions.as_deref().and_then(Regions::from_json) {
-                Some(regions) => format!(
-                    "{} of {} regions committed ({} rows); resume continues after it",
-                    e.checkpoint,
-                    regions.count(),
-                    e.checkpoint_rows
-                ),
-                None => "none (backfill complete)".into(),
-            },
-        ),
+        ("Checkpoint", checkpoint(r)),
         ("Backfill running now", yes_no(r.backfill_running).into()),
-        (
-            "Triggers",
-            if let Some(d) = &r.missing_definer {
-                format!("present, but their definer {d} no longer exists: writes to the base table fail")
-            } else if r.triggers_present {
-                "all three present".into()
-            } else {
-                "MISSING: changes to the base table are not applied".into()
-            },
-        ),
+        ("Triggers", triggers(r)),
         ("Access", access(r)),
         ("Base table altered", yes_no(r.base_altered).into()),
-        (
-            "Groups",
-            match (r.groups, &r.read_error) {
-                (Some(g), _) => g.to_string(),
-                (None, Some(e)) => format!(
-                    "unknown: reading the summary failed ({})",
-                    super::output::one_line(e)
-                ),
-                (None, None) => "unknown".into(),
-            },
-        ),
+        ("Groups", groups(r)),
         ("State size", bytes(r.size_bytes)),
         (
             "Writers' pause",
@@ -322,6 +292,43 @@ pub fn render_status(r: &StatusReport, colour: bool) -> String {
         let _ = writeln!(out, "{k:<width$}  {v}");
     }
     out
+}
+
+/// The status report's checkpoint line.
+fn checkpoint(r: &StatusReport) -> String {
+    let e = &r.entry;
+    match e.regions.as_deref().and_then(Regions::from_json) {
+        Some(regions) => format!(
+            "{} of {} regions committed ({} rows); resume continues after it",
+            e.checkpoint,
+            regions.count(),
+            e.checkpoint_rows
+        ),
+        None => "none (backfill complete)".into(),
+    }
+}
+
+/// The status report's triggers line.
+fn triggers(r: &StatusReport) -> String {
+    if let Some(d) = &r.missing_definer {
+        format!("present, but their definer {d} no longer exists: writes to the base table fail")
+    } else if r.triggers_present {
+        "all three present".into()
+    } else {
+        "MISSING: changes to the base table are not applied".into()
+    }
+}
+
+/// The status report's groups line: what a reader gets, or why reading failed.
+fn groups(r: &StatusReport) -> String {
+    match (r.groups, &r.read_error) {
+        (Some(g), _) => g.to_string(),
+        (None, Some(e)) => format!(
+            "unknown: reading the summary failed ({})",
+            super::output::one_line(e)
+        ),
+        (None, None) => "unknown".into(),
+    }
 }
 
 /// How the summary is read: as whom, and what a reader needs.

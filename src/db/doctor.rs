@@ -311,7 +311,7 @@ impl DoctorReport {
                 let missing: Vec<String> = REQUIRED_PRIVILEGES
                     .iter()
                     .filter(|p| !have.contains(**p))
-                    .map(|p| p.to_string())
+                    .map(std::string::ToString::to_string)
                     .collect();
                 checks.push(privilege_check(db, &facts.current_user, &missing));
                 for op in &mut operations {
@@ -321,7 +321,7 @@ impl DoctorReport {
                                 .privileges
                                 .iter()
                                 .filter(|p| !have.contains(**p))
-                                .map(|p| p.to_string())
+                                .map(std::string::ToString::to_string)
                                 .collect(),
                         );
                     }
@@ -331,7 +331,7 @@ impl DoctorReport {
                 }
                 privileges = Some(PrivilegeReport {
                     account: facts.current_user.clone(),
-                    required: REQUIRED_PRIVILEGES.iter().map(|p| p.to_string()).collect(),
+                    required: REQUIRED_PRIVILEGES.iter().map(std::string::ToString::to_string).collect(),
                     missing,
                 });
                 let tables: Vec<TableEngine> = facts

@@ -277,10 +277,10 @@ mod tests {
         for _ in 0..1000 {
             match pick(&mut rng, &Mix::default(), 20, 5) {
                 Op::Update { id, .. } | Op::Delete { id } | Op::MoveKind { id, .. } => {
-                    assert!((1..=20).contains(&id))
+                    assert!((1..=20).contains(&id));
                 }
                 Op::MoveUser { id, user_id } => {
-                    assert!((1..=20).contains(&id) && (1..=5).contains(&user_id))
+                    assert!((1..=20).contains(&id) && (1..=5).contains(&user_id));
                 }
                 Op::Insert { rows } => assert!((1..=5).contains(&rows.len())),
             }

@@ -511,7 +511,7 @@ impl<'a> Player<'a> {
                 on_event(DemoEvent::Backfill {
                     summary: name.to_string(),
                     detail,
-                })
+                });
             },
         );
         match result {

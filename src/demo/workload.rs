@@ -243,7 +243,8 @@ fn write_loop(mut conn: Conn, shared: &Shared, seed: u64, users: u64) {
             std::thread::sleep((next_due - now).min(TICK));
             continue;
         }
-        let interval = Duration::from_secs_f64(shared.writers as f64 / tuning.ops_per_sec as f64);
+        let interval =
+            Duration::from_secs_f64(shared.writers as f64 / f64::from(tuning.ops_per_sec));
         // After a stall (the summary's lock), resume the pace instead of bursting to catch up.
         next_due = (next_due + interval).max(now);
         // A fifth of the writes are small transactions of two to four statements.

@@ -397,7 +397,7 @@ fn syntax_error(e: sqlparser::parser::ParserError) -> EngineError {
     let pos = message.rfind("Line: ").and_then(|i| {
         let rest = &message[i + 6..];
         let (line, rest) = rest.split_once(", Column: ")?;
-        let column: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+        let column: String = rest.chars().take_while(char::is_ascii_digit).collect();
         Some(Pos {
             line: line.trim().parse().ok()?,
             column: column.parse().ok()?,
@@ -680,7 +680,7 @@ pub fn item_text(sql: &str, mode: &SqlMode, start: Location) -> Option<String> {
                 if depth == 0 {
                     break;
                 }
-                depth -= 1
+                depth -= 1;
             }
             Token::Comma if depth == 0 => break,
             Token::SemiColon if depth == 0 => break,

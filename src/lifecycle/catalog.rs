@@ -344,7 +344,7 @@ pub fn set_status(
         name,
         &[
             ("status", status.into()),
-            ("error", error.map(|e| e.to_string()).into()),
+            ("error", error.map(std::string::ToString::to_string).into()),
         ],
     )
 }

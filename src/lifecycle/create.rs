@@ -251,7 +251,7 @@ pub(crate) fn finalize(
         });
         report.finalize = Some(lock);
     }
-    let marked = regions::fold(admin, gen).and_then(|_| {
+    let marked = regions::fold(admin, gen).and_then(|()| {
         admin.exec_drop(
             format!(
                 "UPDATE {} SET `status` = ?, `ready_at` = CURRENT_TIMESTAMP(6), `updated_at` = CURRENT_TIMESTAMP(6), `owner` = NULL, `error` = NULL, `regions` = NULL WHERE `name` = ?",

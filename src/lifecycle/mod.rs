@@ -165,7 +165,7 @@ impl<'a> Job<'a> {
 
     /// Reports `event`.
     pub fn emit(&mut self, event: Event) {
-        (self.on_event)(event)
+        (self.on_event)(event);
     }
 }
 

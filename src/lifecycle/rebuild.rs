@@ -237,7 +237,11 @@ fn continue_rebuild(
     gens: &Generations<'_>,
     start: Checkpoint,
 ) -> Result<CreateReport, LifecycleError> {
-    let regions = gens.new.regions.as_ref().map_or(1, |r| r.count()) as u32;
+    let regions = gens
+        .new
+        .regions
+        .as_ref()
+        .map_or(1, super::super::engine::codegen::regions::Regions::count) as u32;
     job.emit(Event::Resumed {
         regions_done: start.regions_done,
         regions,

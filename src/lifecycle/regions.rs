@@ -282,9 +282,9 @@ fn transaction(
         attempt += 1;
         let result = conn
             .query_drop("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
-            .and_then(|_| conn.query_drop("START TRANSACTION"))
-            .and_then(|_| body(conn))
-            .and_then(|_| conn.query_drop("COMMIT"));
+            .and_then(|()| conn.query_drop("START TRANSACTION"))
+            .and_then(|()| body(conn))
+            .and_then(|()| conn.query_drop("COMMIT"));
         match result {
             Ok(()) => return Ok(()),
             Err(e) => {

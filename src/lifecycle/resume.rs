@@ -118,7 +118,10 @@ fn continue_backfill(
 ) -> Result<CreateReport, LifecycleError> {
     let name = job.name;
     let schema = gen.names.schema.clone();
-    let regions = gen.regions.as_ref().map_or(1, |r| r.count()) as u32;
+    let regions = gen
+        .regions
+        .as_ref()
+        .map_or(1, super::super::engine::codegen::regions::Regions::count) as u32;
     job.emit(Event::Resumed {
         regions_done: start.regions_done,
         regions,

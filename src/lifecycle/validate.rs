@@ -77,7 +77,7 @@ pub fn validate_with(
     on_connection: &mut dyn FnMut(u64),
 ) -> Result<ValidationReport, LifecycleError> {
     let (mut conn, entry) = open_summary(opts, schema, name)?;
-    on_connection(conn.connection_id() as u64);
+    on_connection(u64::from(conn.connection_id()));
     let gen_options = GenOptions {
         generation: entry.generation,
         slots: entry.slots,
@@ -508,7 +508,7 @@ fn weigh(
                 conn.exec_first(format!("SELECT {}", exprs.join(", ")), params),
                 "weighing strings under their collation",
             )?;
-            row.map(|r| r.unwrap()).unwrap_or_default()
+            row.map(mysql::Row::unwrap).unwrap_or_default()
         };
         let mut next = weights.into_iter();
         for row in chunk {

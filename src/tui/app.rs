@@ -378,7 +378,7 @@ impl App {
                 }
             }
             Msg::ExternalEdited(Err(e)) => {
-                self.set_status(StatusKind::Error, strings::editor_failed(&e))
+                self.set_status(StatusKind::Error, strings::editor_failed(&e));
             }
             Msg::ProfileSaved { result, password } => self.on_profile_saved(result, password),
             Msg::Demo(reply) => self.on_demo_reply(*reply),

@@ -79,7 +79,7 @@ impl App {
             Action::Rename => {
                 self.popup = Some(Popup::Rename {
                     text: self.editor.name.clone(),
-                })
+                });
             }
             Action::Create => self.create(),
             Action::Validate => self.with_selected(|app, s| {
@@ -101,7 +101,7 @@ impl App {
                         name: s.name,
                     },
                     scroll: 0,
-                })
+                });
             }),
             Action::Drop => self.with_selected(|app, s| {
                 app.popup = Some(Popup::Confirm {
@@ -112,7 +112,7 @@ impl App {
                         name: s.name,
                     },
                     scroll: 0,
-                })
+                });
             }),
             Action::PauseResume => self.with_selected(|app, s| match s.job {
                 Some((id, paused)) => {
@@ -531,11 +531,11 @@ impl App {
                     }
                     PendingKind::Compare => self.compare.running = None,
                     PendingKind::Tables(db) => {
-                        self.schema.set_tables(&db, Err(strings::CANCELLED.into()))
+                        self.schema.set_tables(&db, Err(strings::CANCELLED.into()));
                     }
                     PendingKind::Columns(db, t) => {
                         self.schema
-                            .set_columns(&db, &t, Err(strings::CANCELLED.into()))
+                            .set_columns(&db, &t, Err(strings::CANCELLED.into()));
                     }
                     _ => {}
                 }

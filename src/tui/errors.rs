@@ -26,7 +26,11 @@ pub fn take_panic() -> Option<String> {
 pub fn catch<T>(f: impl FnOnce() -> T) -> Result<T, String> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|payload| {
         let what = take_panic()
-            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+            .or_else(|| {
+                payload
+                    .downcast_ref::<&str>()
+                    .map(std::string::ToString::to_string)
+            })
             .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown cause".into());
         super::strings::internal_error(&one_line(&what))

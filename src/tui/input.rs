@@ -38,7 +38,7 @@ impl App {
         match self.keymap.resolve(self.focus.context(), &key, typing) {
             Some(action) => self.apply(action),
             None if self.focus == PaneId::Editor && self.editor.input(event) => {
-                self.schedule_preview()
+                self.schedule_preview();
             }
             None => {}
         }
@@ -85,7 +85,7 @@ impl App {
                 KeyCodeRepr::Char(c)
                     if key.is_text() && (c.is_alphanumeric() || c == '_' || c == '$') =>
                 {
-                    text.push(c)
+                    text.push(c);
                 }
                 KeyCodeRepr::Backspace => {
                     text.pop();

@@ -129,7 +129,7 @@ fn save_profile(profile: &profile::Profile) -> Msg {
     let result = match profile::default_path() {
         Some(path) => profile
             .save(&path)
-            .map(|_| path.display().to_string())
+            .map(|()| path.display().to_string())
             .map_err(|e| e.to_string()),
         None => Err(strings::NO_CONFIG_DIR.to_string()),
     };
@@ -227,7 +227,7 @@ fn turn<B: Backend>(
     while let Some(response) = worker.try_recv() {
         app.update(Msg::Worker(response));
     }
-    while let Some(reply) = demo.and_then(|d| d.try_recv()) {
+    while let Some(reply) = demo.and_then(demo::worker::DemoWorker::try_recv) {
         app.update(Msg::Demo(Box::new(reply)));
     }
     app.update(Msg::Tick(Instant::now()));

@@ -234,7 +234,7 @@ impl Profile {
         // tempfile creates the file with mode 600 before anything is written.
         let mut file = tempfile::NamedTempFile::new_in(dir).map_err(write_err)?;
         file.write_all(self.to_toml().as_bytes())
-            .and_then(|_| file.as_file().sync_all())
+            .and_then(|()| file.as_file().sync_all())
             .map_err(write_err)?;
         set_private(file.path()).map_err(write_err)?;
         file.persist(path).map_err(|e| write_err(e.error))?;

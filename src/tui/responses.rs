@@ -37,7 +37,7 @@ impl App {
                 self.expand_default();
             }
             ResponseKind::Tables { database, tables } => {
-                self.schema.set_tables(&database, Ok(tables))
+                self.schema.set_tables(&database, Ok(tables));
             }
             ResponseKind::Columns {
                 database,

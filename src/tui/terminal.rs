@@ -74,7 +74,7 @@ fn install_panic_hook() {
             let what = info
                 .payload()
                 .downcast_ref::<&str>()
-                .map(|s| s.to_string())
+                .map(std::string::ToString::to_string)
                 .or_else(|| info.payload().downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown cause".to_string());
             let place = info

@@ -397,8 +397,8 @@ fn bar(template: &str) -> ProgressBar {
 
 fn writes_started(writers: usize, tuning: &Tuning) -> String {
     let m = tuning.mix;
-    let total = (m.insert + m.update + m.moves + m.delete).max(1) as f64;
-    let pct = |n: u32| (n as f64 * 100.0 / total).round();
+    let total = f64::from((m.insert + m.update + m.moves + m.delete).max(1));
+    let pct = |n: u32| (f64::from(n) * 100.0 / total).round();
     format!(
         "{writers} connections, {} writes/s: {}% inserts, {}% updates, {}% moves, {}% deletes",
         tuning.ops_per_sec,

@@ -205,7 +205,11 @@ pub fn effective_privileges(
         };
         out.extend(grant.privileges.iter().cloned());
         if grant.all {
-            out.extend(DATABASE_PRIVILEGES.iter().map(|p| p.to_string()));
+            out.extend(
+                DATABASE_PRIVILEGES
+                    .iter()
+                    .map(std::string::ToString::to_string),
+            );
             if global {
                 out.insert("SUPER".to_string());
             }

@@ -129,7 +129,7 @@ impl DbUrl {
             match key {
                 "socket" => {
                     parts.socket =
-                        non_empty(decode(value).map_err(|r| fail(&r))?).map(PathBuf::from)
+                        non_empty(decode(value).map_err(|r| fail(&r))?).map(PathBuf::from);
                 }
                 other => {
                     return Err(fail(&format!(

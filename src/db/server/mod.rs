@@ -80,8 +80,7 @@ pub struct ServerOptions {
 
 /// Whether we run as root: `mariadbd` then needs `--user=root`.
 fn is_root() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    unsafe { libc::geteuid() == 0 }
+    crate::sys::is_root()
 }
 
 /// Base directory for instance directories: short, because the socket lives there.

@@ -2,7 +2,6 @@
 
 use std::ffi::OsString;
 use std::fs;
-use std::io;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -19,6 +18,7 @@ use super::{
     is_root, short_temp_base, tail_of_file, ServerOptions, GRACEFUL_STOP_TIMEOUT, INSTANCE_PREFIX,
     OWNER_FILE,
 };
+use crate::sys::{self, Signal};
 
 /// Used when [`ServerOptions::start_timeout`] is not set. A start is mostly InnoDB's file I/O:
 /// on a 2-core machine that also runs builds it was measured past 30 s.
@@ -141,10 +141,7 @@ impl PrivateServer {
                     server.port = free_port()?;
                     match server.spawn_and_wait(timeout, false) {
                         Err(ServerError::StartFailed { log_tail, .. })
-                            if attempt < 6 && is_bind_error(&log_tail) =>
-                        {
-                            continue
-                        }
+                            if attempt < 6 && is_bind_error(&log_tail) => {}
                         other => break other?,
                     }
                 }
@@ -305,7 +302,7 @@ impl PrivateServer {
 
     /// Process id of the running `mariadbd`, `None` when stopped or killed.
     pub fn pid(&self) -> Option<u32> {
-        self.child.as_ref().map(|c| c.id())
+        self.child.as_ref().map(std::process::Child::id)
     }
 
     /// Whether the process is (still) running.
@@ -337,14 +334,14 @@ impl PrivateServer {
             return Ok(());
         };
         let pid = child.id();
-        let _ = signal(pid, libc::SIGCONT);
-        let _ = signal(pid, libc::SIGTERM);
+        let _ = signal(pid, Signal::Cont);
+        let _ = signal(pid, Signal::Term);
         let deadline = Instant::now() + GRACEFUL_STOP_TIMEOUT;
         let result = loop {
             match child.try_wait() {
                 Ok(Some(_)) => break Ok(()),
                 Ok(None) if Instant::now() < deadline => {
-                    std::thread::sleep(Duration::from_millis(20))
+                    std::thread::sleep(Duration::from_millis(20));
                 }
                 Ok(None) => {
                     let _ = child.kill();
@@ -369,12 +366,12 @@ impl PrivateServer {
 
     /// Freezes the server process (SIGSTOP): connections hang until [`sigcont`](Self::sigcont).
     pub fn sigstop(&self) -> Result<(), ServerError> {
-        signal(self.pid().ok_or(ServerError::NotRunning)?, libc::SIGSTOP)
+        signal(self.pid().ok_or(ServerError::NotRunning)?, Signal::Stop)
     }
 
     /// Resumes a server frozen by [`sigstop`](Self::sigstop).
     pub fn sigcont(&self) -> Result<(), ServerError> {
-        signal(self.pid().ok_or(ServerError::NotRunning)?, libc::SIGCONT)
+        signal(self.pid().ok_or(ServerError::NotRunning)?, Signal::Cont)
     }
 }
 
@@ -407,14 +404,8 @@ fn is_bind_error(log: &str) -> bool {
 }
 
 /// Sends `sig` to `pid`.
-fn signal(pid: u32, sig: libc::c_int) -> Result<(), ServerError> {
-    // SAFETY: plain kill(2) on our own child.
-    if unsafe { libc::kill(pid as libc::pid_t, sig) } != 0 {
-        return Err(io_err(format!("sending signal {sig} to {pid}"))(
-            io::Error::last_os_error(),
-        ));
-    }
-    Ok(())
+fn signal(pid: u32, sig: Signal) -> Result<(), ServerError> {
+    sys::kill(pid, sig).map_err(io_err(format!("sending signal {sig:?} to {pid}")))
 }
 
 #[cfg(test)]

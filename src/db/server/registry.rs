@@ -2,13 +2,13 @@
 //! instance directories left behind by killed processes.
 
 use std::fs;
-use std::io;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use super::{short_temp_base, GRACEFUL_STOP_TIMEOUT, INSTANCE_PREFIX, OWNER_FILE};
+use crate::sys::{self, Signal};
 
 /// A running server as the exit hook sees it.
 pub(super) struct LiveEntry {
@@ -37,36 +37,25 @@ extern "C" fn cleanup_at_exit() {
         Err(std::sync::TryLockError::WouldBlock) => return,
     };
     for e in &entries {
-        let pid = e.pid as libc::pid_t;
-        // SAFETY: signals to our own children; waitpid reaps them.
-        unsafe {
-            libc::kill(pid, libc::SIGCONT);
-            libc::kill(
-                pid,
-                if e.graceful {
-                    libc::SIGTERM
-                } else {
-                    libc::SIGKILL
-                },
-            );
-        }
+        let _ = sys::kill(e.pid, Signal::Cont);
+        let _ = sys::kill(
+            e.pid,
+            if e.graceful {
+                Signal::Term
+            } else {
+                Signal::Kill
+            },
+        );
     }
     for e in &entries {
-        let pid = e.pid as libc::pid_t;
         let deadline = Instant::now() + GRACEFUL_STOP_TIMEOUT;
         loop {
-            let mut status = 0;
-            // SAFETY: non-blocking wait on our own child.
-            let r = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
-            if r != 0 {
+            if sys::reap_if_exited(e.pid) {
                 break;
             }
             if Instant::now() > deadline {
-                // SAFETY: as above.
-                unsafe {
-                    libc::kill(pid, libc::SIGKILL);
-                    libc::waitpid(pid, &mut status, 0);
-                }
+                let _ = sys::kill(e.pid, Signal::Kill);
+                sys::reap(e.pid);
                 break;
             }
             std::thread::sleep(Duration::from_millis(20));
@@ -82,12 +71,11 @@ extern "C" fn cleanup_at_exit() {
 pub(super) fn register_live(entry: LiveEntry) {
     static HOOK: OnceLock<()> = OnceLock::new();
     HOOK.get_or_init(|| {
-        // SAFETY: registering a plain extern "C" function.
-        unsafe {
-            libc::atexit(cleanup_at_exit);
-        }
+        sys::at_exit(cleanup_at_exit);
     });
-    let mut live = LIVE.lock().unwrap_or_else(|e| e.into_inner());
+    let mut live = LIVE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     live.retain(|e| e.id != entry.id);
     live.push(entry);
 }
@@ -95,7 +83,7 @@ pub(super) fn register_live(entry: LiveEntry) {
 /// Forgets a server that has exited or been stopped.
 pub(super) fn unregister_live(id: u64) {
     LIVE.lock()
-        .unwrap_or_else(|e| e.into_inner())
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
         .retain(|e| e.id != id);
 }
 
@@ -142,10 +130,5 @@ pub(super) fn sweep_stale_instances() {
 
 /// Whether a process exists (EPERM means it does, owned by someone else).
 fn pid_alive(pid: i32) -> bool {
-    if pid <= 0 {
-        return false;
-    }
-    // SAFETY: signal 0 only checks for existence.
-    let r = unsafe { libc::kill(pid, 0) };
-    r == 0 || io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+    sys::process_exists(pid)
 }

@@ -19,8 +19,7 @@ const TEMPLATE_MARKER: &str = "lightning-template.ok";
 
 /// The template directory for `bins`, built on first use (its `data/` is what a start copies).
 pub(super) fn template_dir(bins: &Binaries) -> Result<PathBuf, ServerError> {
-    // SAFETY: geteuid has no preconditions.
-    let uid = unsafe { libc::geteuid() };
+    let uid = crate::sys::user_id();
     let mut h = Sha256::new();
     h.update(TEMPLATE_FORMAT.as_bytes());
     h.update(bins.mariadbd.as_os_str().as_encoded_bytes());

@@ -101,7 +101,10 @@ impl ReplicationPair {
         })?;
         let replica = PrivateServer::start_with(ServerOptions {
             server_id: Some(2),
-            extra_args: replica_args.iter().map(|a| a.to_string()).collect(),
+            extra_args: replica_args
+                .iter()
+                .map(std::string::ToString::to_string)
+                .collect(),
             ..ServerOptions::default()
         })?;
         let mut r = replica.conn()?;

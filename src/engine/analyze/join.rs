@@ -195,7 +195,7 @@ fn split_and(e: Expr, out: &mut Vec<Expr>) {
                 }
             ) =>
         {
-            split_and(*inner, out)
+            split_and(*inner, out);
         }
         other => out.push(other),
     }

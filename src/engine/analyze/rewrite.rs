@@ -94,8 +94,8 @@ impl VisitorMut for Rewriter<'_> {
                 let agg = self.aggregate(f);
                 let same = |a: &Aggregate| {
                     a.kind == agg.kind
-                        && a.arg.as_ref().map(|x| x.to_string())
-                            == agg.arg.as_ref().map(|x| x.to_string())
+                        && a.arg.as_ref().map(std::string::ToString::to_string)
+                            == agg.arg.as_ref().map(std::string::ToString::to_string)
                 };
                 let i = match self.aggregates.iter().position(same) {
                     Some(i) => i,

@@ -281,7 +281,7 @@ fn delete_rows(table: &str, mut cols: Vec<String>, rows: usize) -> String {
 }
 
 fn slot_list(slots: &[u16]) -> String {
-    let s: Vec<String> = slots.iter().map(|s| s.to_string()).collect();
+    let s: Vec<String> = slots.iter().map(std::string::ToString::to_string).collect();
     if s.is_empty() {
         "NULL".into()
     } else {

@@ -392,7 +392,7 @@ pub fn combined_triggers(gens: &[&Gen<'_>]) -> Vec<TriggerSql> {
                 body = format!("{head}  IF {applies} THEN\n{inner}  END IF;\n");
             }
             TriggerSql {
-                name: name.to_string(),
+                name: (*name).clone(),
                 event: event.to_string(),
                 sql: format!(
                     "CREATE OR REPLACE TRIGGER {} AFTER {event} ON {} FOR EACH ROW\nBEGIN\n{body}END",

@@ -72,7 +72,10 @@ pub(crate) fn run(
     start: Checkpoint,
 ) -> Result<u64, LifecycleError> {
     let mut backfill = Backfill::begin(job, gen, snapshot, writer, start)?;
-    let regions = gen.regions.as_ref().map_or(1, |r| r.count());
+    let regions = gen
+        .regions
+        .as_ref()
+        .map_or(1, super::super::engine::codegen::regions::Regions::count);
     // Regions read since the last checkpoint, merged: written together when a checkpoint is
     // due (every `checkpoint_every`, and after the last region), so a group is written once per
     // checkpoint rather than once per chunk or region.

@@ -284,7 +284,7 @@ fn state_spans(s: &SummaryView, theme: &Theme, long: bool) -> Vec<Span<'static>>
     let mut spans = Vec::new();
     match (&s.created, &s.progress, s.lock_ms) {
         (Some(r), _, _) if long => {
-            spans.push(Span::styled(text::ready(r.rows, r.backfill_secs), theme.ok))
+            spans.push(Span::styled(text::ready(r.rows, r.backfill_secs), theme.ok));
         }
         (Some(_), _, _) => {
             spans.push(Span::styled(text::READY, theme.ok));
@@ -296,7 +296,7 @@ fn state_spans(s: &SummaryView, theme: &Theme, long: bool) -> Vec<Span<'static>>
         (None, Some(p), _) => spans.push(Span::styled(gauge(p.percent), theme.accent)),
         (None, None, Some(_)) => spans.push(Span::styled(gauge(0.0), theme.accent)),
         (None, None, None) if s.statements.is_empty() => {
-            spans.push(Span::styled(text::NOT_CREATED, theme.dim))
+            spans.push(Span::styled(text::NOT_CREATED, theme.dim));
         }
         (None, None, None) => spans.push(Span::styled(text::PREPARING, theme.warn)),
     }

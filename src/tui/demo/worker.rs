@@ -169,10 +169,10 @@ fn dispatch(
                     }
                 }
                 DemoRequest::Baseline { rounds } => {
-                    shared.spawn("baseline", move |s| baseline(s, rounds))
+                    shared.spawn("baseline", move |s| baseline(s, rounds));
                 }
                 DemoRequest::Create { name, query } => {
-                    shared.spawn("create", move |s| create(s, &name, &query))
+                    shared.spawn("create", move |s| create(s, &name, &query));
                 }
                 DemoRequest::Watch { name, query } => {
                     if let Ok(mut list) = shared.watched.lock() {
@@ -184,7 +184,7 @@ fn dispatch(
                     }
                 }
                 DemoRequest::Validate { names } => {
-                    shared.spawn("validate", move |s| validate(s, &names))
+                    shared.spawn("validate", move |s| validate(s, &names));
                 }
             },
             Err(RecvTimeoutError::Timeout) => {}
@@ -255,7 +255,7 @@ fn create(shared: &Shared, name: &str, query: &str) -> Result<(), String> {
             shared.event(DemoEvent::Backfill {
                 summary: name.to_string(),
                 detail,
-            })
+            });
         },
     );
     match report {

@@ -52,7 +52,7 @@ impl JobView {
         match event {
             Event::Prepared { .. } => self.phase = "installing triggers".into(),
             Event::LockRetry { attempt } => {
-                self.phase = format!("waiting for the table lock (attempt {attempt})")
+                self.phase = format!("waiting for the table lock (attempt {attempt})");
             }
             Event::Locked { lock_ms, .. } => {
                 self.lock_ms = Some(*lock_ms);

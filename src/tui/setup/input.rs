@@ -60,7 +60,7 @@ impl LineInput {
             KeyCode::Char('a') if ctrl => self.cursor = 0,
             KeyCode::Char('e') if ctrl => self.cursor = len,
             KeyCode::Char(c) if !ctrl && !key.modifiers.contains(KeyModifiers::ALT) => {
-                self.insert(&c.to_string())
+                self.insert(&c.to_string());
             }
             KeyCode::Backspace if self.cursor > 0 => {
                 let at = self.byte(self.cursor - 1);

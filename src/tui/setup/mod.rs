@@ -173,10 +173,10 @@ impl Wizard {
     pub fn action(&mut self, action: Action) -> Outcome {
         match (self.step, action) {
             (Step::Source, Action::Up | Action::PrevPane) => {
-                self.selected = self.selected.saturating_sub(1)
+                self.selected = self.selected.saturating_sub(1);
             }
             (Step::Source, Action::Down | Action::NextPane) => {
-                self.selected = (self.selected + 1).min(self.sources.len())
+                self.selected = (self.selected + 1).min(self.sources.len());
             }
             (Step::Source, Action::Top) => self.selected = 0,
             (Step::Source, Action::Bottom) => self.selected = self.sources.len(),

@@ -130,7 +130,7 @@ fn run(
                         connection_id: Some(connection),
                         control: Some(control.clone()),
                     },
-                )
+                );
             };
             lifecycle_result(
                 lifecycle::validate_with(&opts, schema, name, MAX_DIFFERENCES, &mut on_connection)
@@ -173,7 +173,7 @@ fn compare(
         registry,
         id,
         Running {
-            connection_id: Some(conn.connection_id() as u64),
+            connection_id: Some(u64::from(conn.connection_id())),
             control: None,
         },
     );

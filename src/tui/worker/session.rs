@@ -91,7 +91,7 @@ impl Session {
     fn serve(&mut self, request: &Request, registry: &Registry) -> ResponseKind {
         // Record the connection running this request so Cancel can kill it.
         let id = match self.conn() {
-            Ok(conn) => conn.connection_id() as u64,
+            Ok(conn) => u64::from(conn.connection_id()),
             Err(message) => return ResponseKind::Failed(message),
         };
         register(
