@@ -1,10 +1,10 @@
 //! What each [`Action`] does to the application state.
 
-use super::app::{App, PendingKind, StatusKind};
-use super::keymap::Action;
+use super::app::{App, Effect, PendingKind, StatusKind};
+use super::keymap::{Action, Context};
 use super::panes::preview::PreviewContent;
 use super::panes::schema::{Load, NodePath};
-use super::panes::summaries::{JobKind, JobView};
+use super::panes::summaries::{JobKind, JobPhase, JobView};
 use super::panes::PaneId;
 use super::popup::{Confirm, Popup};
 use super::strings;
@@ -28,7 +28,8 @@ impl App {
     /// Carries out `action`.
     pub fn apply(&mut self, action: Action) {
         match action {
-            Action::Quit => self.quit = true,
+            Action::Quit => self.request_quit(),
+            Action::Redraw => self.effect(Effect::Redraw),
             Action::NextPane => self.focus_pane(self.focus.next()),
             Action::PrevPane => self.focus_pane(self.focus.prev()),
             Action::Help => self.popup = Some(Popup::Help { scroll: 0 }),
@@ -141,7 +142,7 @@ impl App {
                 Some((id, _)) => {
                     app.notify(RequestKind::Cancel { target: id });
                     if let Some(job) = app.summaries.job_mut(id) {
-                        job.phase = strings::STOPPING.into();
+                        job.phase = JobPhase::Stopping;
                     }
                 }
                 None => app.set_status(StatusKind::Info, strings::NO_RUNNING_BACKFILL),
@@ -406,6 +407,7 @@ impl App {
                 );
                 self.start_job(id, JobKind::Create, schema, name);
             }
+            Confirm::Quit => self.leave(),
             Confirm::Drop { schema, name } => {
                 self.send(
                     RequestKind::Drop {
@@ -432,17 +434,9 @@ impl App {
 
     fn start_job(&mut self, id: RequestId, kind: JobKind, schema: String, name: String) {
         self.summaries.jobs.retain(|j| !(j.done && j.name == name));
-        self.summaries.jobs.push(JobView {
-            id,
-            kind,
-            schema: Some(schema.clone()),
-            name: name.clone(),
-            progress: None,
-            lock_ms: None,
-            paused: false,
-            done: false,
-            phase: "starting".into(),
-        });
+        self.summaries
+            .jobs
+            .push(JobView::new(id, kind, Some(schema.clone()), name.clone()));
         // The summary the job works on, wherever its row is now.
         self.summaries.select_key(Some(&schema), &name);
         self.focus_pane(PaneId::Summaries);
@@ -465,7 +459,7 @@ impl App {
         matches!(
             self.popup,
             Some(Popup::Confirm {
-                what: Confirm::Drop { .. },
+                what: Confirm::Drop { .. } | Confirm::Quit,
                 ..
             })
         )
@@ -545,6 +539,14 @@ impl App {
         } else if self.schema.filtering || !self.schema.filter.is_empty() {
             self.schema.filtering = false;
             self.schema.filter.clear();
+        } else if self.focus == PaneId::Summaries && self.summary_keys().local_job {
+            // Esc cancels requests waited on; a backfill is stopped only on purpose.
+            let stop = self.key_hint(Context::Summaries, Action::CancelJob);
+            let resume = self.key_hint(Context::Summaries, Action::ResumeBackfill);
+            self.set_status(
+                StatusKind::Info,
+                strings::esc_keeps_backfill(&stop, &resume),
+            );
         } else {
             self.status = None;
         }

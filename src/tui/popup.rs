@@ -1,7 +1,7 @@
 //! Popups over the main screen: confirmations (showing exactly what will
 //! run), messages and errors, the rename prompt and the `?` help overlay.
 
-use super::keymap::{Action, Keymap};
+use super::keymap::{Action, Context, Keymap};
 use super::strings;
 use super::theme::Theme;
 use ratatui::layout::Rect;
@@ -30,6 +30,8 @@ pub enum Confirm {
         /// Summary.
         name: String,
     },
+    /// Quit while jobs of this window run.
+    Quit,
     /// Rebuild a summary.
     Rebuild {
         /// Database.
@@ -110,7 +112,7 @@ impl Popup {
             Popup::Help { scroll } => (
                 strings::HELP_TITLE.to_string(),
                 help_lines(keymap, theme),
-                strings::CLOSE_HINT,
+                close_hint(keymap),
                 theme.focused_border,
                 *scroll,
             ),
@@ -122,11 +124,7 @@ impl Popup {
             } => (
                 title.clone(),
                 body.iter().map(|l| Line::raw(l.clone())).collect(),
-                if matches!(what, Confirm::Drop { .. }) {
-                    strings::DROP_HINT
-                } else {
-                    strings::CONFIRM_HINT
-                },
+                confirm_hint(keymap, what),
                 theme.warn,
                 *scroll,
             ),
@@ -138,7 +136,7 @@ impl Popup {
             } => (
                 title.clone(),
                 body.iter().map(|l| Line::raw(l.clone())).collect(),
-                strings::CLOSE_HINT,
+                close_hint(keymap),
                 if *error {
                     theme.error
                 } else {
@@ -152,7 +150,7 @@ impl Popup {
                     Span::raw(text.clone()),
                     Span::styled(" ", theme.cursor),
                 ])],
-                strings::RENAME_HINT,
+                strings::RENAME_HINT.to_string(),
                 theme.focused_border,
                 0,
             ),
@@ -162,9 +160,10 @@ impl Popup {
             .saturating_sub(4)
             .min(100)
             .max(20.min(area.width));
-        let wanted = u16::try_from(lines.len())
-            .unwrap_or(u16::MAX)
-            .saturating_add(2);
+        // The height the text takes once wrapped (a long line is several rows), plus borders.
+        let inner = usize::from(width.saturating_sub(2)).max(1);
+        let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
+        let wanted = u16::try_from(rows).unwrap_or(u16::MAX).saturating_add(2);
         let height = if matches!(self, Popup::Rename { .. }) {
             3
         } else {
@@ -190,6 +189,58 @@ impl Popup {
             .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0));
         frame.render_widget(paragraph, rect);
     }
+}
+
+/// The keys of `action` in popups, joined with `/` (all of them: the hint is short).
+fn keys(keymap: &Keymap, action: Action) -> String {
+    keymap.key_labels(Context::Popup, action).join("/")
+}
+
+/// The hint under a confirmation: only an explicit yes answers a drop or a quit.
+fn confirm_hint(keymap: &Keymap, what: &Confirm) -> String {
+    let yes = match what {
+        Confirm::Drop { .. } | Confirm::Quit => keys(keymap, Action::ConfirmDestructive),
+        _ => [
+            keys(keymap, Action::ConfirmDestructive),
+            keys(keymap, Action::Confirm),
+        ]
+        .join("/"),
+    };
+    let label = match what {
+        Confirm::Drop { .. } => strings::HINT_DROP,
+        Confirm::Quit => strings::HINT_QUIT,
+        _ => strings::HINT_YES,
+    };
+    let no = if matches!(what, Confirm::Quit) {
+        strings::HINT_STAY
+    } else {
+        strings::HINT_NO
+    };
+    format!(
+        " {yes}: {label}   {}: {no}   {}: {} ",
+        keys(keymap, Action::Deny),
+        scroll_keys(keymap),
+        strings::HINT_SCROLL
+    )
+}
+
+/// The hint under messages and the help.
+fn close_hint(keymap: &Keymap) -> String {
+    format!(
+        " {}: {}   {}: {} ",
+        keys(keymap, Action::Deny),
+        strings::HINT_CLOSE,
+        scroll_keys(keymap),
+        strings::HINT_SCROLL
+    )
+}
+
+fn scroll_keys(keymap: &Keymap) -> String {
+    [Action::Up, Action::Down]
+        .iter()
+        .filter_map(|a| keymap.key_label(Context::Popup, *a))
+        .collect::<Vec<_>>()
+        .join("")
 }
 
 fn help_lines(keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {

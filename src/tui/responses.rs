@@ -117,6 +117,10 @@ impl App {
             ResponseKind::Diagnosed(result) => self.on_tested(id, result),
             ResponseKind::Cancelled => match pending.kind {
                 PendingKind::Job => {
+                    let resume_key = self.key_hint(
+                        super::keymap::Context::Summaries,
+                        super::keymap::Action::ResumeBackfill,
+                    );
                     if let Some(job) = self.summaries.job_mut(id) {
                         job.done = true;
                         // A stopped rebuild is given up (nothing to resume); a stopped create
@@ -125,7 +129,7 @@ impl App {
                             super::panes::summaries::JobKind::Rebuild => {
                                 strings::rebuild_stopped(&job.name)
                             }
-                            _ => strings::backfill_stopped(&job.name),
+                            _ => strings::backfill_stopped(&job.name, &resume_key),
                         };
                         self.set_status(StatusKind::Info, text);
                     }
@@ -183,7 +187,6 @@ impl App {
                     .filter(|j| j.name == report.name && !j.done)
                 {
                     job.done = true;
-                    job.phase.clear();
                 }
                 self.set_status(
                     StatusKind::Ok,

@@ -188,7 +188,7 @@ fn draw_footer(frame: &mut Frame, app: &App, area: Rect) {
         } else if app.popup.is_some() {
             Vec::new()
         } else {
-            app.keymap.footer(app.context())
+            app.footer()
         };
     draw_hints(frame, app, area, entries);
 }

@@ -32,6 +32,8 @@ pub struct Harness {
     pub demo: Vec<DemoRequest>,
     /// The test clock.
     pub now: Instant,
+    /// Full redraws asked for (Ctrl-L).
+    pub redraws: usize,
 }
 
 impl Harness {
@@ -51,6 +53,7 @@ impl Harness {
             saved: Vec::new(),
             demo: Vec::new(),
             now,
+            redraws: 0,
         };
         h.drain();
         h
@@ -67,6 +70,7 @@ impl Harness {
             saved: Vec::new(),
             demo: Vec::new(),
             now,
+            redraws: 0,
         };
         h.drain();
         h
@@ -80,6 +84,7 @@ impl Harness {
                 Effect::EditExternally(t) => self.edits.push(t),
                 Effect::SaveProfile(p) => self.saved.push(p),
                 Effect::Demo(r) => self.demo.push(r),
+                Effect::Redraw => self.redraws += 1,
             }
         }
     }

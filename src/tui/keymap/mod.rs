@@ -117,6 +117,7 @@ pub const DEFAULT_BINDINGS: &[DefaultBinding] = &[
     b(C::Global, "ctrl-o", A::Setup, false),
     b(C::Global, "ctrl-g", A::Guide, false),
     b(C::Global, "f3", A::Dashboard, false),
+    b(C::Global, "ctrl-l", A::Redraw, false),
     b(C::Navigation, "up", A::Up, false),
     b(C::Navigation, "k", A::Up, false),
     b(C::Navigation, "down", A::Down, false),
@@ -149,13 +150,14 @@ pub const DEFAULT_BINDINGS: &[DefaultBinding] = &[
     b(C::Preview, "c", A::Create, true),
     b(C::Preview, "f2", A::Rename, true),
     b(C::Preview, "f5", A::Run, false),
+    // The backfill keys first: the footer shows them only when they apply, and then they matter most.
+    b(C::Summaries, "p", A::PauseResume, true),
+    b(C::Summaries, "x", A::CancelJob, true),
+    b(C::Summaries, "u", A::ResumeBackfill, true),
     b(C::Summaries, "c", A::Create, true),
     b(C::Summaries, "v", A::Validate, true),
     b(C::Summaries, "b", A::Rebuild, true),
     b(C::Summaries, "d", A::Drop, true),
-    b(C::Summaries, "p", A::PauseResume, true),
-    b(C::Summaries, "u", A::ResumeBackfill, false),
-    b(C::Summaries, "x", A::CancelJob, false),
     b(C::Summaries, "enter", A::Compare, true),
     b(C::Summaries, "r", A::Refresh, false),
     b(C::Compare, "enter", A::Run, true),
@@ -321,6 +323,15 @@ impl Keymap {
             .map(|b| b.key.label())
     }
 
+    /// The labels of every key bound to `action` in `context`, in table order.
+    pub fn key_labels(&self, context: Context, action: Action) -> Vec<String> {
+        self.bindings
+            .iter()
+            .filter(|b| b.context == context && b.action == action)
+            .map(|b| b.key.label())
+            .collect()
+    }
+
     /// The action of `key` in `context` alone.
     pub fn lookup(&self, context: Context, key: &Key) -> Option<Action> {
         self.bindings
@@ -359,8 +370,16 @@ impl Keymap {
     /// truncation), then the pane's listed keys, then the listed global
     /// ones; one entry per action, first key wins.
     pub fn footer(&self, pane: Context) -> Vec<(String, &'static str)> {
-        let mut out: Vec<(String, &'static str)> = Vec::new();
-        let mut seen = Vec::new();
+        self.footer_actions(pane)
+            .into_iter()
+            .map(|(key, action)| (key, strings::action_label_in(pane, action)))
+            .collect()
+    }
+
+    /// The footer's keys with their actions, in footer order (see [`Keymap::footer`]); the
+    /// caller drops those that do not apply now.
+    pub fn footer_actions(&self, pane: Context) -> Vec<(String, Action)> {
+        let mut out: Vec<(String, Action)> = Vec::new();
         let listed = |b: &&Binding| {
             b.footer
                 && !(pane == Context::Editor && b.context == Context::Global && b.key.is_text())
@@ -378,11 +397,10 @@ impl Keymap {
             .filter(|b| b.context == pane)
             .filter(listed);
         for b in help.into_iter().chain(own).chain(rest) {
-            if seen.contains(&b.action) {
+            if out.iter().any(|(_, a)| *a == b.action) {
                 continue;
             }
-            seen.push(b.action);
-            out.push((b.key.label(), strings::action_label_in(pane, b.action)));
+            out.push((b.key.label(), b.action));
         }
         out
     }
