@@ -11,7 +11,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 
-use crate::engine::lifecycle::{Event, Progress};
+use crate::lifecycle::{Event, Progress};
 use crate::tui::app::{App, Msg};
 use crate::tui::history::History;
 use crate::tui::keymap::Keymap;

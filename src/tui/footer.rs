@@ -6,7 +6,7 @@ use super::app::App;
 use super::keymap::{Action, Context};
 use super::panes::summaries::{running, JobPhase};
 use super::strings;
-use crate::engine::catalog::status;
+use crate::lifecycle::catalog::Status;
 
 /// What the selected summary allows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -33,9 +33,10 @@ impl App {
         let interrupted = job.is_none()
             && running(&item).is_none()
             && item.report.is_some_and(|r| {
-                [status::BACKFILLING, status::REBUILDING, status::CREATING]
-                    .contains(&r.entry.status.as_str())
-                    && !r.backfill_running
+                matches!(
+                    r.entry.status,
+                    Status::Backfilling | Status::Rebuilding | Status::Creating
+                ) && !r.backfill_running
             });
         SummaryKeys {
             selected: item.report.is_some(),

@@ -4,6 +4,7 @@
 mod normalize;
 mod rewrite;
 mod session;
+mod time_date;
 mod time_zone;
 
 use super::error::EngineError;

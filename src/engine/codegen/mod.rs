@@ -4,6 +4,7 @@
 pub mod backfill;
 pub mod layout;
 pub mod names;
+pub mod probe;
 pub mod regions;
 pub mod row;
 pub mod state;
@@ -16,6 +17,7 @@ use crate::engine::meta::TableMeta;
 use crate::engine::plan::Analysis;
 pub use layout::{AggSource, ExprTypes, Layout};
 pub use names::Names;
+pub use probe::TypeProbes;
 pub use regions::Regions;
 use serde::Serialize;
 pub use triggers::TriggerSql;

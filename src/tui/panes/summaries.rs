@@ -1,8 +1,8 @@
 //! The summaries pane: every summary with its state, and running backfills
 //! as gauges (rows done/total, %, rate, ETA, chunk size, writers' pause).
 
-use crate::engine::catalog::status;
-use crate::engine::lifecycle::{Event, Progress, StatusReport};
+use crate::lifecycle::catalog::Status;
+use crate::lifecycle::{Event, Progress, StatusReport};
 use crate::tui::keymap::Action;
 use crate::tui::strings;
 use crate::tui::theme::Theme;
@@ -243,8 +243,8 @@ impl SummariesState {
         self.jobs.iter().any(|j| !j.done)
             || self.list.iter().flatten().any(|r| {
                 r.backfill_running
-                    || r.entry.status == status::CREATING
-                    || r.entry.status == status::REBUILDING
+                    || r.entry.status == Status::Creating
+                    || r.entry.status == Status::Rebuilding
             })
     }
 
@@ -368,7 +368,7 @@ pub fn running(item: &Item) -> Option<Running> {
         });
     }
     let r = item.report?;
-    if r.backfill_running && r.entry.status != status::READY {
+    if r.backfill_running && r.entry.status != Status::Ready {
         let e = &r.entry;
         let percent = if e.rows_total == 0 {
             0.0
@@ -391,7 +391,7 @@ pub fn running(item: &Item) -> Option<Running> {
                 chunks: 0,
             }),
             exact: false,
-            paused: e.status == status::PAUSED,
+            paused: e.status == Status::Paused,
             phase: JobPhase::Backfilling,
         });
     }
@@ -443,9 +443,9 @@ impl Running {
 }
 
 fn state_style(theme: &Theme, state: &str) -> ratatui::style::Style {
-    match state {
-        status::READY => theme.ok,
-        status::FAILED => theme.error,
+    match Status::parse(state) {
+        Status::Ready => theme.ok,
+        Status::Failed => theme.error,
         _ => theme.warn,
     }
 }
@@ -467,12 +467,12 @@ fn draw_item(
         (Some(r), _) if r.broken() => "BROKEN".into(),
         (Some(r), _) if r.base_altered => "STALE".into(),
         (Some(r), _)
-            if (r.entry.status == status::BACKFILLING || r.entry.status == status::REBUILDING)
+            if (r.entry.status == Status::Backfilling || r.entry.status == Status::Rebuilding)
                 && !r.backfill_running =>
         {
             "interrupted".into()
         }
-        (Some(r), _) => r.entry.status.clone(),
+        (Some(r), _) => r.entry.status.to_string(),
         (None, _) => String::new(),
     };
     let marker = if selected { "▶ " } else { "  " };
