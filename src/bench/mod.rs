@@ -11,7 +11,8 @@
 //! * [`backfill`] — backfill rate against the best single `INSERT … SELECT`, with writers and with
 //!   a long transaction holding a row lock;
 //! * [`reads`] — reading one group and the whole summary against the original `GROUP BY`;
-//! * [`frames`] — one frame of the terminal UI at 160×48 (no server).
+//! * `frames` — one frame of the terminal UI at 160×48 (no server), measured in the UI layer
+//!   (`lightning bench` runs it; the UI sits above this layer), only its flag lives here.
 //!
 //! [`report`] renders the figures as a table of ratios and as JSON.
 
@@ -21,7 +22,6 @@ pub mod bfprobe;
 pub mod costs;
 pub mod data;
 pub mod driver;
-pub mod frames;
 pub mod lockprobe;
 pub mod machine;
 pub mod original;

@@ -25,8 +25,60 @@ pub struct Selected {
 }
 
 impl App {
-    /// Carries out `action`.
+    /// Carries out `action`: dispatches to the step for the part of the UI it belongs to.
     pub fn apply(&mut self, action: Action) {
+        match action {
+            Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Top
+            | Action::Bottom => self.navigate(action),
+            Action::Expand
+            | Action::Collapse
+            | Action::Toggle
+            | Action::Filter
+            | Action::InsertName
+            | Action::Template
+            | Action::Refresh => self.apply_schema(action),
+            Action::Run
+            | Action::ExternalEditor
+            | Action::Undo
+            | Action::Redo
+            | Action::HistoryPrev
+            | Action::HistoryNext
+            | Action::Rename
+            | Action::Create => self.apply_query(action),
+            Action::Validate
+            | Action::Rebuild
+            | Action::Drop
+            | Action::PauseResume
+            | Action::ResumeBackfill
+            | Action::CancelJob
+            | Action::Compare => self.apply_summary(action),
+            Action::NextStep
+            | Action::ToggleWrites
+            | Action::Faster
+            | Action::Slower
+            | Action::NextMix
+            | Action::Autoplay
+            | Action::Dashboard => self.demo_action(action),
+            Action::Quit
+            | Action::Redraw
+            | Action::NextPane
+            | Action::PrevPane
+            | Action::Help
+            | Action::Cancel
+            | Action::Confirm
+            | Action::ConfirmDestructive
+            | Action::Deny
+            | Action::Setup
+            | Action::Guide => self.apply_global(action),
+        }
+    }
+
+    /// Actions that act on the window as a whole: quitting, focus, popups, help, the guide.
+    fn apply_global(&mut self, action: Action) {
         match action {
             Action::Quit => self.request_quit(),
             Action::Redraw => self.effect(Effect::Redraw),
@@ -34,12 +86,20 @@ impl App {
             Action::PrevPane => self.focus_pane(self.focus.prev()),
             Action::Help => self.popup = Some(Popup::Help { scroll: 0 }),
             Action::Cancel => self.cancel(),
-            Action::Up
-            | Action::Down
-            | Action::PageUp
-            | Action::PageDown
-            | Action::Top
-            | Action::Bottom => self.navigate(action),
+            Action::Confirm | Action::ConfirmDestructive => self.confirm(),
+            Action::Deny => self.popup = None,
+            Action::Setup => self.open_setup(),
+            Action::Guide => match &mut self.guide {
+                Some(g) => g.visible = !g.visible,
+                None => self.guide = Some(super::guide::Guide::default()),
+            },
+            _ => {}
+        }
+    }
+
+    /// Actions of the schema browser.
+    fn apply_schema(&mut self, action: Action) {
+        match action {
             Action::Expand | Action::Collapse | Action::Toggle => {
                 let page = self.page();
                 let need = self.schema.handle(action, page);
@@ -54,21 +114,20 @@ impl App {
             Action::InsertName => self.insert_name(),
             Action::Template => self.template(),
             Action::Refresh => self.refresh(),
+            _ => {}
+        }
+    }
+
+    /// Actions on the query: run, edit, history, name, create.
+    fn apply_query(&mut self, action: Action) {
+        match action {
             Action::Run => match self.focus {
                 PaneId::Compare | PaneId::Summaries => self.run_compare(),
                 _ => self.preview_now(),
             },
             Action::ExternalEditor => self.edit_externally(),
-            Action::Undo => {
-                if self.editor.undo() {
-                    self.schedule_preview();
-                }
-            }
-            Action::Redo => {
-                if self.editor.redo() {
-                    self.schedule_preview();
-                }
-            }
+            Action::Undo if self.editor.undo() => self.schedule_preview(),
+            Action::Redo if self.editor.redo() => self.schedule_preview(),
             Action::HistoryPrev => match self.history.older(&self.editor.text()) {
                 Some(sql) => self.replace_query(&sql),
                 None => self.set_status(StatusKind::Info, strings::HISTORY_END),
@@ -83,6 +142,13 @@ impl App {
                 })
             }
             Action::Create => self.create(),
+            _ => {}
+        }
+    }
+
+    /// Actions on the selected summary.
+    fn apply_summary(&mut self, action: Action) {
+        match action {
             Action::Validate => self.with_selected(|app, s| {
                 app.send(
                     RequestKind::Validate {
@@ -115,6 +181,20 @@ impl App {
                     scroll: 0,
                 })
             }),
+            Action::PauseResume | Action::ResumeBackfill | Action::CancelJob => {
+                self.apply_job(action)
+            }
+            Action::Compare => {
+                self.focus_pane(PaneId::Compare);
+                self.run_compare();
+            }
+            _ => {}
+        }
+    }
+
+    /// Pause, continue, stop or resume the backfill of the selected summary.
+    fn apply_job(&mut self, action: Action) {
+        match action {
             Action::PauseResume => self.with_selected(|app, s| match s.job {
                 Some((id, paused)) => {
                     if let Some(job) = app.summaries.job_mut(id) {
@@ -147,24 +227,7 @@ impl App {
                 }
                 None => app.set_status(StatusKind::Info, strings::NO_RUNNING_BACKFILL),
             }),
-            Action::Compare => {
-                self.focus_pane(PaneId::Compare);
-                self.run_compare();
-            }
-            Action::Confirm | Action::ConfirmDestructive => self.confirm(),
-            Action::Deny => self.popup = None,
-            Action::Setup => self.open_setup(),
-            Action::NextStep
-            | Action::ToggleWrites
-            | Action::Faster
-            | Action::Slower
-            | Action::NextMix
-            | Action::Autoplay
-            | Action::Dashboard => self.demo_action(action),
-            Action::Guide => match &mut self.guide {
-                Some(g) => g.visible = !g.visible,
-                None => self.guide = Some(super::guide::Guide::default()),
-            },
+            _ => {}
         }
     }
 

@@ -18,6 +18,7 @@ pub mod config;
 pub mod demo;
 pub mod errors;
 pub mod footer;
+pub mod frames;
 pub mod guide;
 pub mod history;
 pub mod input;

@@ -2,9 +2,6 @@
 //! why the query is rejected.
 
 use super::highlight::{highlight_sql, Piece};
-use std::cell::RefCell;
-use std::collections::HashMap;
-use std::rc::Rc;
 use crate::tui::keymap::Action;
 use crate::tui::strings;
 use crate::tui::theme::Theme;
@@ -13,6 +10,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
 
 /// Statements highlighted so far, by their SQL: the grammar's regexes cost milliseconds per
 /// statement, far more than a frame may take, and a preview is drawn many times unchanged.
