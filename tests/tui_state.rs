@@ -139,6 +139,56 @@ fn filter_by_typing() {
     assert!(h.app.schema.filter.is_empty());
 }
 
+/// The filter finds a column of a table whose columns were loaded, and shows it under its
+/// table; a database whose tables were never loaded is drawn closed (▸), not open.
+#[test]
+fn the_filter_matches_column_names_and_closed_databases_stay_closed() {
+    let mut h = Harness::new();
+    h.with_shop();
+    h.app
+        .schema
+        .set_columns("shop", "orders", Ok(order_columns()));
+    h.key("/");
+    h.type_text("amount");
+    let paths: Vec<String> = h
+        .app
+        .schema
+        .rows()
+        .iter()
+        .map(|r| {
+            [
+                Some(r.path.database.clone()),
+                r.path.table.clone(),
+                r.path.column.clone(),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(".")
+        })
+        .collect();
+    // `analytics` is listed (its tables are not known yet) but not opened.
+    assert_eq!(
+        paths,
+        vec!["analytics", "shop", "shop.orders", "shop.orders.amount"]
+    );
+    let screen = h.render(160, 48);
+    assert!(screen.contains("▸ analytics"), "{screen}");
+    assert!(!screen.contains("▾ analytics"), "{screen}");
+    assert!(screen.contains("▾ shop"), "{screen}");
+    // A column name no table has: only the unloaded database remains, closed.
+    h.type_text("x");
+    let tables: Vec<_> = h
+        .app
+        .schema
+        .rows()
+        .iter()
+        .filter_map(|r| r.path.table.clone())
+        .collect();
+    assert!(tables.is_empty(), "{tables:?}");
+    assert!(h.render(160, 48).contains("▸ analytics"));
+}
+
 #[test]
 fn typing_is_debounced_into_one_preview() {
     let mut h = Harness::new();
@@ -556,7 +606,8 @@ fn template_for_the_selected_table() {
         },
     );
     assert_eq!(h.app.focus, PaneId::Editor);
-    assert_eq!(h.app.editor.name, "orders_by_status");
+    // `orders_by_status` exists already: the proposed name is one that does not.
+    assert_eq!(h.app.editor.name, "orders_by_status_2");
     assert_eq!(
         h.app.editor.text(),
         "SELECT status,\n       COUNT(*) AS n,\n       SUM(amount) AS total_amount\nFROM orders\nGROUP BY status"
@@ -565,6 +616,42 @@ fn template_for_the_selected_table() {
     // Undo brings back the empty editor in one step.
     h.key("ctrl-z");
     assert_eq!(h.app.editor.text(), "");
+}
+
+/// `t` on a summary writes a query on its base table, not on the summary's view.
+#[test]
+fn template_on_a_summary_queries_its_base_table() {
+    let mut h = Harness::new();
+    h.with_shop();
+    h.keys(&["j", "j", "j"]);
+    assert_eq!(
+        h.app
+            .schema
+            .selected
+            .as_ref()
+            .and_then(|s| s.table.as_deref()),
+        Some("orders_by_status")
+    );
+    h.key("t");
+    let asked = h.last(|k| matches!(k, RequestKind::Columns { .. }));
+    assert!(
+        matches!(asked.as_ref().map(|r| &r.kind), Some(RequestKind::Columns { table, .. }) if table == "orders"),
+        "{asked:?}"
+    );
+    h.reply(
+        |k| matches!(k, RequestKind::Columns { .. }),
+        ResponseKind::Columns {
+            database: "shop".into(),
+            table: "orders".into(),
+            columns: order_columns(),
+        },
+    );
+    assert!(
+        h.app.editor.text().contains("FROM orders\n"),
+        "{}",
+        h.app.editor.text()
+    );
+    assert_eq!(h.app.editor.name, "orders_by_status_2");
 }
 
 #[test]
