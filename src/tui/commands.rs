@@ -291,16 +291,19 @@ impl App {
     }
 
     fn template(&mut self) {
-        let Some((db, table)) = self.selected_table() else {
+        let Some((db, selected)) = self.selected_table() else {
             self.set_status(StatusKind::Info, strings::NO_TABLE_SELECTED);
             return;
         };
+        // On a summary, the template queries its base table (a summary of the summary's view
+        // is not what a DBA asks for).
+        let table = self.base_of_summary(&db, &selected).unwrap_or(selected);
         match self.schema.table(&db, &table).map(|t| t.columns.clone()) {
             Some(Load::Loaded(columns)) => {
                 let t = template(&table, &columns);
                 self.use_database(&db);
                 if !self.editor.name_chosen {
-                    self.editor.name = t.name;
+                    self.editor.name = self.unused_name(&db, &t.name);
                 }
                 self.replace_query(&t.sql);
                 self.focus_pane(PaneId::Editor);
@@ -311,6 +314,41 @@ impl App {
                 self.load(Some(super::panes::schema::Need::Columns(db, table)));
             }
         }
+    }
+
+    /// The base table of `name` when it is a summary the browser lists in `db`.
+    fn base_of_summary(&self, db: &str, name: &str) -> Option<String> {
+        let Load::Loaded(tables) = &self.schema.db(db)?.tables else {
+            return None;
+        };
+        tables
+            .iter()
+            .find(|t| t.info.summaries.iter().any(|s| s == name))
+            .map(|t| t.info.name.clone())
+    }
+
+    /// `name`, or `name_2`, `name_3`, … : the first that no table, view or summary of `db`
+    /// the window knows of has, so a proposed name never clashes.
+    fn unused_name(&self, db: &str, name: &str) -> String {
+        let mut taken: Vec<&str> = Vec::new();
+        if let Some(Load::Loaded(tables)) = self.schema.db(db).map(|d| &d.tables) {
+            taken.extend(tables.iter().map(|t| t.info.name.as_str()));
+        }
+        taken.extend(
+            self.summaries
+                .list
+                .iter()
+                .flatten()
+                .filter(|r| r.entry.schema == db)
+                .map(|r| r.entry.name.as_str()),
+        );
+        let mut candidate = name.to_string();
+        let mut n = 2;
+        while taken.iter().any(|t| t.eq_ignore_ascii_case(&candidate)) {
+            candidate = format!("{name}_{n}");
+            n += 1;
+        }
+        candidate
     }
 
     /// Replaces the query (one undoable edit) and previews it at once.
