@@ -578,6 +578,37 @@ fn server_errors_are_shown_in_plain_words() {
     assert!(h.app.popup.is_none());
 }
 
+/// A popup stops scrolling at its last line, and g/G/Home/End go to its top and end.
+#[test]
+fn popups_stop_scrolling_at_their_end_and_honour_g_and_end() {
+    let mut h = Harness::new();
+    h.msg(Msg::Resize(80, 24));
+    h.key("?");
+    let scroll = |h: &Harness| match &h.app.popup {
+        Some(Popup::Help { scroll }) => *scroll,
+        other => panic!("not the help: {other:?}"),
+    };
+    h.key("G");
+    let end = scroll(&h);
+    assert!(end > 0, "the help is longer than 24 rows");
+    // The last row of text is on screen, and scrolling on does not move past it.
+    for k in ["j", "down", "pagedown"] {
+        h.key(k);
+        assert_eq!(scroll(&h), end, "{k}");
+    }
+    h.key("home");
+    assert_eq!(scroll(&h), 0);
+    h.key("end");
+    assert_eq!(scroll(&h), end);
+    h.key("g");
+    assert_eq!(scroll(&h), 0);
+    // Many page-downs land on the end, not beyond.
+    for _ in 0..50 {
+        h.key("pagedown");
+    }
+    assert_eq!(scroll(&h), end);
+}
+
 #[test]
 fn help_overlay_opens_and_closes() {
     let mut h = Harness::new();

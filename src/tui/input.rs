@@ -122,9 +122,17 @@ impl App {
             }
             Some(Action::Confirm) => self.confirm(),
             Some(Action::Deny) => self.popup = None,
-            Some(a @ (Action::Up | Action::Down | Action::PageUp | Action::PageDown)) => {
+            Some(
+                a @ (Action::Up
+                | Action::Down
+                | Action::PageUp
+                | Action::PageDown
+                | Action::Top
+                | Action::Bottom),
+            ) => {
                 if let Some(p) = &mut self.popup {
-                    p.scroll(a, page);
+                    let max = p.max_scroll(self.size, &self.theme, &self.keymap);
+                    p.scroll(a, page, max);
                 }
             }
             _ => {

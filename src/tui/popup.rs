@@ -89,8 +89,8 @@ impl Popup {
         }
     }
 
-    /// Scrolls the popup.
-    pub fn scroll(&mut self, action: Action, page: usize) {
+    /// Scrolls the popup, never past `max` (the last row of text at the bottom).
+    pub fn scroll(&mut self, action: Action, page: usize, max: usize) {
         let s = match self {
             Popup::Help { scroll }
             | Popup::Confirm { scroll, .. }
@@ -102,13 +102,16 @@ impl Popup {
             Action::Down => *s + 1,
             Action::PageUp => s.saturating_sub(page),
             Action::PageDown => *s + page,
+            Action::Top => 0,
+            Action::Bottom => max,
             _ => *s,
-        };
+        }
+        .min(max);
     }
 
-    /// Draws the popup centred in `area`.
-    pub fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme, keymap: &Keymap) {
-        let (title, lines, hint, style, scroll) = match self {
+    /// Title, text, hint, border style and scroll offset.
+    fn content(&self, theme: &Theme, keymap: &Keymap) -> Content {
+        match self {
             Popup::Help { scroll } => (
                 strings::HELP_TITLE.to_string(),
                 help_lines(keymap, theme),
@@ -154,7 +157,11 @@ impl Popup {
                 theme.focused_border,
                 0,
             ),
-        };
+        }
+    }
+
+    /// Where the popup goes in `area`, and how many rows its text takes once wrapped.
+    fn layout(&self, area: Rect, lines: &[Line]) -> (Rect, usize) {
         let width = area
             .width
             .saturating_sub(4)
@@ -177,6 +184,20 @@ impl Popup {
             width,
             height: height.min(area.height),
         };
+        (rect, rows)
+    }
+
+    /// The largest scroll offset in `area`: the last row of text at the bottom of the popup.
+    pub fn max_scroll(&self, area: Rect, theme: &Theme, keymap: &Keymap) -> usize {
+        let (_, lines, _, _, _) = self.content(theme, keymap);
+        let (rect, rows) = self.layout(area, &lines);
+        rows.saturating_sub(usize::from(rect.height.saturating_sub(2)))
+    }
+
+    /// Draws the popup centred in `area`.
+    pub fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme, keymap: &Keymap) {
+        let (title, lines, hint, style, scroll) = self.content(theme, keymap);
+        let (rect, _) = self.layout(area, &lines);
         let block = Block::default()
             .borders(Borders::ALL)
             .border_style(style)
@@ -190,6 +211,15 @@ impl Popup {
         frame.render_widget(paragraph, rect);
     }
 }
+
+/// What a popup shows: title, text, hint, border style, scroll offset.
+type Content = (
+    String,
+    Vec<Line<'static>>,
+    String,
+    ratatui::style::Style,
+    usize,
+);
 
 /// The keys of `action` in popups, joined with `/` (all of them: the hint is short).
 fn keys(keymap: &Keymap, action: Action) -> String {

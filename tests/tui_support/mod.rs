@@ -205,6 +205,10 @@ fn parse(spec: &str) -> (KeyCode, KeyModifiers) {
         "down" => KeyCode::Down,
         "left" => KeyCode::Left,
         "right" => KeyCode::Right,
+        "home" => KeyCode::Home,
+        "end" => KeyCode::End,
+        "pageup" => KeyCode::PageUp,
+        "pagedown" => KeyCode::PageDown,
         f if f.len() > 1 && f.starts_with('f') => KeyCode::F(f[1..].parse().unwrap_or(1)),
         c => KeyCode::Char(c.chars().next().unwrap_or(' ')),
     };
