@@ -584,6 +584,10 @@ fn popups_stop_scrolling_at_their_end_and_honour_g_and_end() {
     let mut h = Harness::new();
     h.msg(Msg::Resize(80, 24));
     h.key("?");
+    // Outside the demo the help lists neither the demo's keys nor F3 (its dashboard).
+    let screen = h.render(80, 24);
+    assert!(screen.contains(" Keys "), "{screen}");
+    assert!(!screen.contains("F3"), "{screen}");
     let scroll = |h: &Harness| match &h.app.popup {
         Some(Popup::Help { scroll }) => *scroll,
         other => panic!("not the help: {other:?}"),

@@ -131,7 +131,8 @@ impl App {
                 | Action::Bottom),
             ) => {
                 if let Some(p) = &mut self.popup {
-                    let max = p.max_scroll(self.size, &self.theme, &self.keymap);
+                    let max =
+                        p.max_scroll(self.size, &self.theme, &self.keymap, self.demo.is_some());
                     p.scroll(a, page, max);
                 }
             }

@@ -110,11 +110,11 @@ impl Popup {
     }
 
     /// Title, text, hint, border style and scroll offset.
-    fn content(&self, theme: &Theme, keymap: &Keymap) -> Content {
+    fn content(&self, theme: &Theme, keymap: &Keymap, demo: bool) -> Content {
         match self {
             Popup::Help { scroll } => (
                 strings::HELP_TITLE.to_string(),
-                help_lines(keymap, theme),
+                help_lines(keymap, theme, demo),
                 close_hint(keymap),
                 theme.focused_border,
                 *scroll,
@@ -188,15 +188,15 @@ impl Popup {
     }
 
     /// The largest scroll offset in `area`: the last row of text at the bottom of the popup.
-    pub fn max_scroll(&self, area: Rect, theme: &Theme, keymap: &Keymap) -> usize {
-        let (_, lines, _, _, _) = self.content(theme, keymap);
+    pub fn max_scroll(&self, area: Rect, theme: &Theme, keymap: &Keymap, demo: bool) -> usize {
+        let (_, lines, _, _, _) = self.content(theme, keymap, demo);
         let (rect, rows) = self.layout(area, &lines);
         rows.saturating_sub(usize::from(rect.height.saturating_sub(2)))
     }
 
-    /// Draws the popup centred in `area`.
-    pub fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme, keymap: &Keymap) {
-        let (title, lines, hint, style, scroll) = self.content(theme, keymap);
+    /// Draws the popup centred in `area` (`demo`: the help lists the demo's keys).
+    pub fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme, keymap: &Keymap, demo: bool) {
+        let (title, lines, hint, style, scroll) = self.content(theme, keymap, demo);
         let (rect, _) = self.layout(area, &lines);
         let block = Block::default()
             .borders(Borders::ALL)
@@ -273,9 +273,9 @@ fn scroll_keys(keymap: &Keymap) -> String {
         .join("")
 }
 
-fn help_lines(keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
+fn help_lines(keymap: &Keymap, theme: &Theme, demo: bool) -> Vec<Line<'static>> {
     let mut out = Vec::new();
-    for (context, rows) in keymap.help() {
+    for (context, rows) in keymap.help(demo) {
         out.push(Line::styled(
             strings::context_name(context),
             theme.focused_border,

@@ -25,14 +25,26 @@ pub fn draw(frame: &mut Frame, app: &App) {
     {
         super::demo::draw::draw(frame, app, demo);
         if let Some(popup) = &app.popup {
-            popup.draw(frame, frame.area(), &app.theme, &app.keymap);
+            popup.draw(
+                frame,
+                frame.area(),
+                &app.theme,
+                &app.keymap,
+                app.demo.is_some(),
+            );
         }
         return;
     }
     if let Some(wizard) = &app.wizard {
         super::setup::draw::draw(frame, app, wizard);
         if let Some(popup) = &app.popup {
-            popup.draw(frame, frame.area(), &app.theme, &app.keymap);
+            popup.draw(
+                frame,
+                frame.area(),
+                &app.theme,
+                &app.keymap,
+                app.demo.is_some(),
+            );
         }
         return;
     }
@@ -68,7 +80,13 @@ pub fn draw(frame: &mut Frame, app: &App) {
     draw_status(frame, app, areas.status);
     draw_footer(frame, app, areas.footer);
     if let Some(popup) = &app.popup {
-        popup.draw(frame, frame.area(), &app.theme, &app.keymap);
+        popup.draw(
+            frame,
+            frame.area(),
+            &app.theme,
+            &app.keymap,
+            app.demo.is_some(),
+        );
     }
 }
 

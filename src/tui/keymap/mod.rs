@@ -410,11 +410,19 @@ impl Keymap {
     }
 
     /// The help overlay: for each context, its actions with all their keys.
-    pub fn help(&self) -> Vec<(Context, Vec<(String, &'static str)>)> {
+    pub fn help(&self, demo: bool) -> Vec<(Context, Vec<(String, &'static str)>)> {
         let mut out = Vec::new();
+        // The demo's keys (and F3, which switches its dashboard) mean nothing outside the demo.
+        let shown =
+            |b: &&Binding| demo || (b.context != Context::Demo && b.action != Action::Dashboard);
         for context in Context::ALL {
             let mut rows: Vec<(Action, Vec<String>)> = Vec::new();
-            for b in self.bindings.iter().filter(|b| b.context == context) {
+            for b in self
+                .bindings
+                .iter()
+                .filter(|b| b.context == context)
+                .filter(shown)
+            {
                 match rows.iter_mut().find(|(a, _)| *a == b.action) {
                     Some((_, keys)) => keys.push(b.key.label()),
                     None => rows.push((b.action, vec![b.key.label()])),
@@ -535,9 +543,16 @@ mod tests {
 
     #[test]
     fn help_lists_every_context_with_merged_keys() {
-        let help = Keymap::default().help();
+        let help = Keymap::default().help(true);
         assert_eq!(help.len(), Context::ALL.len());
         let nav = &help[1].1;
         assert!(nav.iter().any(|(k, a)| k == "↑/k" && *a == "up"), "{nav:?}");
+        // Outside the demo: no demo section, no F3.
+        let help = Keymap::default().help(false);
+        assert!(help.iter().all(|(c, _)| *c != Context::Demo));
+        assert!(help
+            .iter()
+            .flat_map(|(_, rows)| rows)
+            .all(|(k, _)| k != "F3"));
     }
 }
