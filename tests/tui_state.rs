@@ -559,6 +559,15 @@ fn server_errors_are_shown_in_plain_words() {
         ResponseKind::Failed("cannot connect to the server: Connection refused".into()),
     );
     assert!(status_line(&h.app).0.contains("Connection refused"));
+    // The title no longer says it is connecting.
+    let title = h
+        .render(160, 48)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    assert!(title.contains("not connected"), "{title}");
+    assert!(!title.contains("Connecting"), "{title}");
     h.reply(
         |k| matches!(k, RequestKind::Summaries),
         ResponseKind::Summaries(vec![report("orders_by_status", "ready")]),

@@ -130,7 +130,12 @@ pub fn draw_title(frame: &mut Frame, app: &App, area: Rect) {
     let mut text = format!(
         " {}  {}",
         strings::APP_NAME,
-        strings::connected_to(&app.label, app.version.as_deref())
+        strings::connected_to(
+            &app.label,
+            app.version.as_deref(),
+            // A failed connection leaves no database list: the title stops saying "Connecting…".
+            matches!(app.schema.databases, super::panes::schema::Load::Failed(_)),
+        )
     );
     if let Some(db) = &app.database {
         text.push_str(&format!(" · db {db}"));

@@ -250,10 +250,14 @@ pub fn validation_verdict(name: &str, exact: bool, groups: u64, differing: u64) 
     }
 }
 
-/// Title-bar text of the connection.
-pub fn connected_to(label: &str, version: Option<&str>) -> String {
+/// Title bar after the connection failed (the status line says why).
+pub const TITLE_NOT_CONNECTED: &str = "not connected";
+
+/// Title-bar text of the connection; `failed`: the attempt failed and none is under way.
+pub fn connected_to(label: &str, version: Option<&str>, failed: bool) -> String {
     match version {
         Some(v) => format!("{label} · {v}"),
+        None if failed => format!("{label} · {TITLE_NOT_CONNECTED}"),
         None => format!("{label} · {CONNECTING}"),
     }
 }
