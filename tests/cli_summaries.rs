@@ -258,6 +258,13 @@ fn create_validate_corrupt_rebuild_drop() {
     assert_eq!(v["differing_groups"], 1);
     assert_eq!(v["differences"][0]["key"][0], "r3");
 
+    let out = lightning(&url, &["--json", "status", "sales"]);
+    expect_code(&out, 0, "status --json before rebuild");
+    let before_rebuild = json(&out);
+    assert_eq!(
+        before_rebuild["last_validation"], "1 differing groups",
+        "{before_rebuild}"
+    );
     let out = lightning(&url, &["--json", "rebuild", "sales", "--chunk-size", "200"]);
     expect_code(&out, 0, "rebuild");
     let lines: Vec<Value> = text(&out.stdout)
@@ -270,6 +277,16 @@ fn create_validate_corrupt_rebuild_drop() {
     assert_eq!(last["event"], "result");
     assert_eq!(last["outcome"], "rebuilt");
     assert_eq!(last["rows"], ROWS as u64);
+
+    // The new generation carries neither the old one's verdict nor its "ready since".
+    let out = lightning(&url, &["--json", "status", "sales"]);
+    expect_code(&out, 0, "status --json after rebuild");
+    let st = json(&out);
+    assert_eq!(st["generation"], 2);
+    assert!(st["last_validation"].is_null(), "{st}");
+    assert!(st["last_validated_at"].is_null(), "{st}");
+    assert!(!st["ready_at"].is_null(), "{st}");
+    assert_ne!(st["ready_at"], before_rebuild["ready_at"], "{st}");
 
     let out = lightning(&url, &["validate", "sales"]);
     expect_code(&out, 0, "validate after rebuild");

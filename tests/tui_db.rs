@@ -31,6 +31,7 @@ impl Driver {
                 Effect::EditExternally(_) => panic!("no external editor in this test"),
                 Effect::SaveProfile(_) => panic!("no profile is saved in this test"),
                 Effect::Demo(_) => panic!("no demo in this test"),
+                Effect::Redraw => {}
             }
         }
         if let Some(r) = self.worker.recv_timeout(Duration::from_millis(20)) {

@@ -351,3 +351,200 @@ fn the_demo_autoplays_in_a_terminal() {
         "the outcome is printed after the dashboard:\n{screen}"
     );
 }
+
+/// The process id of the program the pane runs (`sh -c "env … lightning …"`: `env` execs it,
+/// so it is the shell's child).
+fn ui_pid(tmux: &Tmux) -> Option<u32> {
+    let shell = tmux.run(&["list-panes", "-t", "ui", "-F", "#{pane_pid}"]);
+    let shell = shell.trim();
+    let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children")).ok()?;
+    children.split_whitespace().next()?.parse().ok()
+}
+
+/// CPU time (user + system) of process `pid` so far, in clock ticks.
+fn cpu_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of stat, 12 and 13 after the name.
+    Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+}
+
+/// A multi-line query pasted with CR and CRLF line breaks (bracketed paste) keeps its lines;
+/// left alone, the UI sleeps (CPU measured over 10 s); Ctrl-L redraws; quitting while a
+/// backfill runs asks, says what is left and how to continue, and what it says works.
+#[test]
+fn paste_idle_and_quit_during_a_backfill_in_a_terminal() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("tmux is not installed: end-to-end TUI test not run");
+        return;
+    }
+    let db = common::fresh_db("tui_e2e_quit");
+    let mut conn = db.conn();
+    for sql in [
+        "CREATE TABLE orders (id INT PRIMARY KEY AUTO_INCREMENT, status ENUM('new','paid','shipped') NOT NULL, amount DECIMAL(10,2) NULL) ENGINE=InnoDB",
+        "INSERT INTO orders (status, amount) SELECT ELT(1 + seq % 3, 'new', 'paid', 'shipped'), seq % 50 FROM seq_1_to_3000",
+    ] {
+        conn.query_drop(sql).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let home = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let tmux = Tmux {
+        socket: format!("lt-e2e-quit-{}", std::process::id()),
+    };
+    let bin = env!("CARGO_BIN_EXE_lightning");
+    let command = format!(
+        "env HOME={home} XDG_CONFIG_HOME={home}/config XDG_DATA_HOME={home}/data TERM=xterm-256color {bin} --no-defaults --url {url}; echo EXITED $?; sleep 60",
+        home = home.path().display(),
+        url = db.url(),
+    );
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "ui",
+        "-x",
+        "160",
+        "-y",
+        "48",
+        &command,
+    ]);
+    tmux.wait_for("the schema", 30, |s| {
+        s.contains("LightningTables") && s.contains("MariaDB") && s.contains("orders")
+    });
+
+    // Paste, byte for byte (-r: tmux turns no LF into CR), in bracketed paste (-p).
+    tmux.run(&[
+        "set-buffer",
+        "-b",
+        "q",
+        "SELECT status,\r\n  COUNT(*) AS n\rFROM orders\r\nGROUP BY status",
+    ]);
+    tmux.run(&["paste-buffer", "-p", "-r", "-b", "q", "-t", "ui"]);
+    let screen = tmux.wait_for("the pasted query's preview", 30, |s| {
+        s.contains("CREATE TABLE") && s.contains("orders_summary")
+    });
+    for line in [
+        "SELECT status,",
+        "COUNT(*) AS n",
+        "FROM orders",
+        "GROUP BY status",
+    ] {
+        assert!(
+            screen.lines().any(|l| l.contains(line)),
+            "{line:?} is not a line of its own:\n{screen}"
+        );
+    }
+    assert!(
+        !screen.contains("SELECT status,  COUNT"),
+        "the paste ran into one line:\n{screen}"
+    );
+
+    // Idle: the UI sleeps. (Measured, not timed: CPU time, not wall time, over 10 s.)
+    std::thread::sleep(Duration::from_millis(500));
+    let pid = ui_pid(&tmux).unwrap_or_else(|| panic!("no UI process"));
+    let before = cpu_ticks(pid).unwrap_or_else(|| panic!("no /proc/{pid}/stat"));
+    std::thread::sleep(Duration::from_secs(10));
+    let after = cpu_ticks(pid).unwrap_or_else(|| panic!("no /proc/{pid}/stat"));
+    // /proc counts in USER_HZ, 100 per second on Linux.
+    let percent = (after - before) as f64 / 100.0 / 10.0 * 100.0;
+    eprintln!("idle CPU of the UI over 10 s: {percent:.2}% of a core");
+    assert!(
+        percent <= 1.0,
+        "an idle UI used {percent:.2}% of a core over 10 s"
+    );
+
+    // A backfill that stays running: the test holds the table's metadata lock, so the create
+    // waits for its lock; paused meanwhile, it stops before its first chunk once it has it.
+    conn.query_drop("START TRANSACTION")
+        .unwrap_or_else(|e| panic!("{e}"));
+    conn.query_drop("SELECT COUNT(*) FROM orders")
+        .unwrap_or_else(|e| panic!("{e}"));
+    tmux.keys(&["C-s"]);
+    tmux.wait_for("the confirmation", 10, |s| s.contains("Create summary"));
+    tmux.keys(&["y"]);
+    tmux.wait_for("the lock wait", 30, |s| {
+        s.contains("waiting for the table lock")
+    });
+    let screen = tmux.screen();
+    assert!(
+        screen.contains("x stop") && screen.contains("p pause"),
+        "{screen}"
+    );
+    tmux.keys(&["p"]);
+    tmux.wait_for("the pause", 10, |s| {
+        s.contains("PAUSED") && s.contains("p continue")
+    });
+    conn.query_drop("COMMIT").unwrap_or_else(|e| panic!("{e}"));
+    tmux.wait_for("the triggers live", 30, |s| s.contains("writers paused"));
+
+    // q asks; Enter is no answer; n stays.
+    tmux.keys(&["q"]);
+    let screen = tmux.wait_for("the quit question", 10, |s| {
+        s.contains("Quit while a backfill runs?")
+    });
+    let resume = format!("lightning -D {} resume orders_summary", db.name);
+    assert!(
+        screen.contains("the backfill stops at 0%") && screen.contains("triggers stay live"),
+        "{screen}"
+    );
+    // The command may wrap inside the popup.
+    assert!(
+        screen.contains(&format!("lightning -D {}", db.name))
+            && screen.contains("orders_summary`."),
+        "{screen}"
+    );
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Enter refused", 10, |s| s.contains("Enter does not quit"));
+    tmux.keys(&["n"]);
+    tmux.wait_for("the question closed", 10, |s| {
+        !s.contains("Quit while a backfill runs?")
+    });
+    // Ctrl-L draws everything again.
+    tmux.keys(&["C-l"]);
+    tmux.wait_for("the redraw", 10, |s| {
+        s.contains("LightningTables") && s.contains("PAUSED")
+    });
+    // Ctrl-C asks; y quits, and the terminal keeps what to do next.
+    tmux.keys(&["C-c"]);
+    tmux.wait_for("the quit question again", 10, |s| {
+        s.contains("Quit while a backfill runs?")
+    });
+    tmux.keys(&["y"]);
+    let screen = tmux.wait_for("the exit", 20, |s| s.contains("EXITED"));
+    assert!(screen.contains("EXITED 0"), "{screen}");
+    assert!(
+        screen.contains("was interrupted at 0%") && screen.contains(&resume),
+        "{screen}"
+    );
+
+    // What it said works: the summary is not ready, and resume makes it so, exact.
+    let status: Option<String> = conn
+        .query_first("SELECT status FROM _lightning_catalog WHERE name = 'orders_summary'")
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_ne!(status.as_deref(), Some("ready"));
+    let out = Command::new(bin)
+        .args([
+            "--no-defaults",
+            "--url",
+            &db.url(),
+            "-D",
+            &db.name,
+            "resume",
+            "orders_summary",
+        ])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        out.status.success(),
+        "resume failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: Vec<(String, i64)> = conn
+        .query("SELECT status, n FROM orders_summary ORDER BY status")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let query: Vec<(String, i64)> = conn
+        .query("SELECT status, COUNT(*) FROM orders GROUP BY status ORDER BY status")
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(summary, query);
+}

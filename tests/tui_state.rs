@@ -139,6 +139,56 @@ fn filter_by_typing() {
     assert!(h.app.schema.filter.is_empty());
 }
 
+/// The filter finds a column of a table whose columns were loaded, and shows it under its
+/// table; a database whose tables were never loaded is drawn closed (▸), not open.
+#[test]
+fn the_filter_matches_column_names_and_closed_databases_stay_closed() {
+    let mut h = Harness::new();
+    h.with_shop();
+    h.app
+        .schema
+        .set_columns("shop", "orders", Ok(order_columns()));
+    h.key("/");
+    h.type_text("amount");
+    let paths: Vec<String> = h
+        .app
+        .schema
+        .rows()
+        .iter()
+        .map(|r| {
+            [
+                Some(r.path.database.clone()),
+                r.path.table.clone(),
+                r.path.column.clone(),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(".")
+        })
+        .collect();
+    // `analytics` is listed (its tables are not known yet) but not opened.
+    assert_eq!(
+        paths,
+        vec!["analytics", "shop", "shop.orders", "shop.orders.amount"]
+    );
+    let screen = h.render(160, 48);
+    assert!(screen.contains("▸ analytics"), "{screen}");
+    assert!(!screen.contains("▾ analytics"), "{screen}");
+    assert!(screen.contains("▾ shop"), "{screen}");
+    // A column name no table has: only the unloaded database remains, closed.
+    h.type_text("x");
+    let tables: Vec<_> = h
+        .app
+        .schema
+        .rows()
+        .iter()
+        .filter_map(|r| r.path.table.clone())
+        .collect();
+    assert!(tables.is_empty(), "{tables:?}");
+    assert!(h.render(160, 48).contains("▸ analytics"));
+}
+
 #[test]
 fn typing_is_debounced_into_one_preview() {
     let mut h = Harness::new();
@@ -509,6 +559,15 @@ fn server_errors_are_shown_in_plain_words() {
         ResponseKind::Failed("cannot connect to the server: Connection refused".into()),
     );
     assert!(status_line(&h.app).0.contains("Connection refused"));
+    // The title no longer says it is connecting.
+    let title = h
+        .render(160, 48)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    assert!(title.contains("not connected"), "{title}");
+    assert!(!title.contains("Connecting"), "{title}");
     h.reply(
         |k| matches!(k, RequestKind::Summaries),
         ResponseKind::Summaries(vec![report("orders_by_status", "ready")]),
@@ -526,6 +585,41 @@ fn server_errors_are_shown_in_plain_words() {
     );
     h.key("enter");
     assert!(h.app.popup.is_none());
+}
+
+/// A popup stops scrolling at its last line, and g/G/Home/End go to its top and end.
+#[test]
+fn popups_stop_scrolling_at_their_end_and_honour_g_and_end() {
+    let mut h = Harness::new();
+    h.msg(Msg::Resize(80, 24));
+    h.key("?");
+    // Outside the demo the help lists neither the demo's keys nor F3 (its dashboard).
+    let screen = h.render(80, 24);
+    assert!(screen.contains(" Keys "), "{screen}");
+    assert!(!screen.contains("F3"), "{screen}");
+    let scroll = |h: &Harness| match &h.app.popup {
+        Some(Popup::Help { scroll }) => *scroll,
+        other => panic!("not the help: {other:?}"),
+    };
+    h.key("G");
+    let end = scroll(&h);
+    assert!(end > 0, "the help is longer than 24 rows");
+    // The last row of text is on screen, and scrolling on does not move past it.
+    for k in ["j", "down", "pagedown"] {
+        h.key(k);
+        assert_eq!(scroll(&h), end, "{k}");
+    }
+    h.key("home");
+    assert_eq!(scroll(&h), 0);
+    h.key("end");
+    assert_eq!(scroll(&h), end);
+    h.key("g");
+    assert_eq!(scroll(&h), 0);
+    // Many page-downs land on the end, not beyond.
+    for _ in 0..50 {
+        h.key("pagedown");
+    }
+    assert_eq!(scroll(&h), end);
 }
 
 #[test]
@@ -556,7 +650,8 @@ fn template_for_the_selected_table() {
         },
     );
     assert_eq!(h.app.focus, PaneId::Editor);
-    assert_eq!(h.app.editor.name, "orders_by_status");
+    // `orders_by_status` exists already: the proposed name is one that does not.
+    assert_eq!(h.app.editor.name, "orders_by_status_2");
     assert_eq!(
         h.app.editor.text(),
         "SELECT status,\n       COUNT(*) AS n,\n       SUM(amount) AS total_amount\nFROM orders\nGROUP BY status"
@@ -565,6 +660,42 @@ fn template_for_the_selected_table() {
     // Undo brings back the empty editor in one step.
     h.key("ctrl-z");
     assert_eq!(h.app.editor.text(), "");
+}
+
+/// `t` on a summary writes a query on its base table, not on the summary's view.
+#[test]
+fn template_on_a_summary_queries_its_base_table() {
+    let mut h = Harness::new();
+    h.with_shop();
+    h.keys(&["j", "j", "j"]);
+    assert_eq!(
+        h.app
+            .schema
+            .selected
+            .as_ref()
+            .and_then(|s| s.table.as_deref()),
+        Some("orders_by_status")
+    );
+    h.key("t");
+    let asked = h.last(|k| matches!(k, RequestKind::Columns { .. }));
+    assert!(
+        matches!(asked.as_ref().map(|r| &r.kind), Some(RequestKind::Columns { table, .. }) if table == "orders"),
+        "{asked:?}"
+    );
+    h.reply(
+        |k| matches!(k, RequestKind::Columns { .. }),
+        ResponseKind::Columns {
+            database: "shop".into(),
+            table: "orders".into(),
+            columns: order_columns(),
+        },
+    );
+    assert!(
+        h.app.editor.text().contains("FROM orders\n"),
+        "{}",
+        h.app.editor.text()
+    );
+    assert_eq!(h.app.editor.name, "orders_by_status_2");
 }
 
 #[test]
@@ -724,4 +855,336 @@ fn the_selection_follows_the_summary_across_refreshes_and_jobs() {
         ResponseKind::Summaries(vec![report("a_by_x", "ready")]),
     );
     assert_eq!(selected(&h).as_deref(), Some("b_by_y"));
+}
+
+/// A create of `orders_by_status` running at 42 % (its triggers live).
+fn backfilling_at_42(h: &mut Harness) -> RequestId {
+    h.with_shop();
+    h.reply(
+        |k| matches!(k, RequestKind::Summaries),
+        ResponseKind::Summaries(vec![]),
+    );
+    let id = created(h);
+    for kind in [
+        ResponseKind::Progress(Event::Locked {
+            lock_ms: 4.5,
+            wait_ms: 0.1,
+        }),
+        ResponseKind::Progress(Event::Progress(Progress {
+            rows_done: 420,
+            rows_total: 1000,
+            percent: 42.0,
+            rate: 2000.0,
+            eta_secs: 0.29,
+            chunk_size: 250,
+            chunks: 2,
+        })),
+    ] {
+        h.msg(Msg::Worker(Response { id, kind }));
+    }
+    id
+}
+
+fn popup_text(h: &Harness) -> String {
+    match &h.app.popup {
+        Some(Popup::Confirm { title, body, .. }) => format!("{title}\n{}", body.join("\n")),
+        other => panic!("no confirmation: {other:?}"),
+    }
+}
+
+#[test]
+fn quitting_during_a_backfill_asks_and_says_how_to_continue() {
+    let mut h = Harness::new();
+    backfilling_at_42(&mut h);
+    // q asks instead of quitting; the question says what is left and how to continue.
+    h.key("q");
+    assert!(!h.app.quit);
+    let text = popup_text(&h);
+    assert!(text.contains("shop.orders_by_status"), "{text}");
+    assert!(text.contains("stops at 42%"), "{text}");
+    assert!(text.contains("triggers stay live"), "{text}");
+    assert!(
+        text.contains("lightning -D shop resume orders_by_status") && text.contains("u on it"),
+        "{text}"
+    );
+    // Enter is not a yes; n keeps the UI and the job.
+    h.key("enter");
+    assert!(!h.app.quit && h.app.popup.is_some());
+    assert!(status_line(&h.app).0.contains("Enter does not quit"));
+    h.key("n");
+    assert!(!h.app.quit && h.app.popup.is_none());
+    // Ctrl-C asks too; a second Ctrl-C quits, leaving the farewell line.
+    h.key("ctrl-c");
+    assert!(!h.app.quit && h.app.popup.is_some());
+    h.key("ctrl-c");
+    assert!(h.app.quit);
+    assert_eq!(h.app.farewell.len(), 1, "{:?}", h.app.farewell);
+    assert!(
+        h.app.farewell[0].contains("interrupted at 42%")
+            && h.app.farewell[0].ends_with("lightning -D shop resume orders_by_status"),
+        "{:?}",
+        h.app.farewell
+    );
+
+    // y quits from the question as well.
+    let mut h = Harness::new();
+    backfilling_at_42(&mut h);
+    h.key("q");
+    h.key("y");
+    assert!(h.app.quit);
+}
+
+#[test]
+fn quitting_asks_only_while_a_job_runs_and_names_the_stage() {
+    // Nothing running: q quits at once.
+    let mut h = Harness::new();
+    h.with_shop();
+    h.key("q");
+    assert!(h.app.quit && h.app.farewell.is_empty());
+
+    // Waiting for the lock: the triggers are not live yet.
+    let mut h = Harness::new();
+    h.with_shop();
+    let id = created(&mut h);
+    h.msg(Msg::Worker(Response {
+        id,
+        kind: ResponseKind::Progress(Event::LockRetry { attempt: 2 }),
+    }));
+    h.key("q");
+    assert!(popup_text(&h).contains("triggers are not live yet"));
+    h.key("esc");
+
+    // Every row read: only finishing is left.
+    h.msg(Msg::Worker(Response {
+        id,
+        kind: ResponseKind::Progress(Event::Done {
+            rows: 1000,
+            seconds: 0.5,
+        }),
+    }));
+    h.key("q");
+    assert!(popup_text(&h).contains("only the finishing steps"));
+    h.key("esc");
+
+    // Finished: q quits without asking.
+    h.msg(Msg::Worker(Response {
+        id,
+        kind: ResponseKind::Finished(JobOutcome::Built(BuiltReport {
+            schema: "shop".into(),
+            name: "orders_by_status".into(),
+            rows: 1000,
+            backfill_secs: 0.5,
+            lock_ms: 4.5,
+        })),
+    }));
+    h.key("q");
+    assert!(h.app.quit && h.app.farewell.is_empty());
+}
+
+#[test]
+fn a_rebuild_interrupted_by_quitting_keeps_readers_on_the_current_generation() {
+    let mut h = Harness::new();
+    h.with_shop();
+    h.app.focus_pane(PaneId::Summaries);
+    h.key("b");
+    h.key("y");
+    assert!(h
+        .last(|k| matches!(k, RequestKind::Rebuild { .. }))
+        .is_some());
+    h.key("q");
+    let text = popup_text(&h);
+    assert!(
+        text.contains("rebuild") && text.contains("Readers keep the current generation"),
+        "{text}"
+    );
+    h.key("y");
+    assert!(h.app.farewell[0].contains("readers keep the current generation"));
+}
+
+fn footer(h: &mut Harness) -> String {
+    let screen = h.render(160, 48);
+    screen.lines().last().unwrap_or_default().to_string()
+}
+
+#[test]
+fn the_footer_shows_stop_pause_and_resume_when_they_apply() {
+    let mut h = Harness::new();
+    backfilling_at_42(&mut h);
+    let f = footer(&mut h);
+    assert!(f.contains("x stop") && f.contains("p pause"), "{f}");
+    assert!(!f.contains("u resume"), "{f}");
+    h.key("p");
+    assert!(footer(&mut h).contains("p continue"));
+    // Esc does not stop the backfill and says which key does.
+    h.key("esc");
+    assert!(h
+        .last(|k| matches!(k, RequestKind::Cancel { .. }))
+        .is_none());
+    assert!(
+        status_line(&h.app)
+            .0
+            .contains("Esc does not stop a backfill: x stops it"),
+        "{:?}",
+        status_line(&h.app)
+    );
+    // x stops it: no stop or pause key while it stops.
+    h.key("x");
+    assert!(h
+        .last(|k| matches!(k, RequestKind::Cancel { .. }))
+        .is_some());
+    let f = footer(&mut h);
+    assert!(!f.contains("x stop") && !f.contains("pause"), "{f}");
+
+    // An interrupted summary offers resume, not stop or pause.
+    let mut h = Harness::new();
+    h.with_shop();
+    h.app.focus_pane(PaneId::Summaries);
+    h.key("r");
+    h.reply(
+        |k| matches!(k, RequestKind::Summaries),
+        ResponseKind::Summaries(vec![report("orders_by_status", "backfilling")]),
+    );
+    let f = footer(&mut h);
+    assert!(f.contains("u resume"), "{f}");
+    assert!(!f.contains("x stop") && !f.contains("pause"), "{f}");
+    // A ready one: neither.
+    h.key("r");
+    h.reply(
+        |k| matches!(k, RequestKind::Summaries),
+        ResponseKind::Summaries(vec![report("orders_by_status", "ready")]),
+    );
+    let f = footer(&mut h);
+    assert!(
+        !f.contains("u resume") && !f.contains("stop") && f.contains("d drop"),
+        "{f}"
+    );
+}
+
+#[test]
+fn progress_says_the_phase_and_no_eta_after_the_rows() {
+    let mut h = Harness::new();
+    h.with_shop();
+    h.reply(
+        |k| matches!(k, RequestKind::Summaries),
+        ResponseKind::Summaries(vec![]),
+    );
+    let id = created(&mut h);
+    let send = |h: &mut Harness, kind| h.msg(Msg::Worker(Response { id, kind }));
+    send(
+        &mut h,
+        ResponseKind::Progress(Event::LockRetry { attempt: 1 }),
+    );
+    let screen = h.render(160, 48);
+    assert!(screen.contains("waiting for the table lock"), "{screen}");
+    assert!(!screen.contains("ETA"), "{screen}");
+    send(
+        &mut h,
+        ResponseKind::Progress(Event::Locked {
+            lock_ms: 4.5,
+            wait_ms: 0.1,
+        }),
+    );
+    // The estimate is marked as such, and the gauge is not full while it is exceeded.
+    send(
+        &mut h,
+        ResponseKind::Progress(Event::Progress(Progress {
+            rows_done: 1100,
+            rows_total: 1000,
+            percent: 100.0,
+            rate: 2000.0,
+            eta_secs: 0.0,
+            chunk_size: 250,
+            chunks: 5,
+        })),
+    );
+    let screen = h.render(160, 48);
+    assert!(screen.contains("1100/~1000 rows · 99%"), "{screen}");
+    assert!(screen.contains("backfilling · 2000 rows/s"), "{screen}");
+    assert!(!screen.contains("ETA 0 s"), "{screen}");
+    send(
+        &mut h,
+        ResponseKind::Progress(Event::Done {
+            rows: 1200,
+            seconds: 0.6,
+        }),
+    );
+    let screen = h.render(160, 48);
+    assert!(screen.contains("1200/1200 rows · 100%"), "{screen}");
+    assert!(screen.contains("finalizing"), "{screen}");
+    assert!(!screen.contains("ETA"), "{screen}");
+    send(
+        &mut h,
+        ResponseKind::Progress(Event::Finalized {
+            lock_ms: 1.0,
+            wait_ms: 0.0,
+        }),
+    );
+    assert!(h.render(160, 48).contains("folding the regions"));
+}
+
+#[test]
+fn a_pasted_query_keeps_its_lines_and_ctrl_l_redraws() {
+    let mut h = Harness::new();
+    h.with_shop();
+    // Pasted with the schema focused: the query goes to the editor, CR and CRLF as newlines.
+    h.msg(Msg::Paste(
+        "SELECT status,\r\n  COUNT(*) AS n\rFROM orders\r\nGROUP BY status".into(),
+    ));
+    assert_eq!(h.app.focus, PaneId::Editor);
+    assert_eq!(
+        h.app.editor.text(),
+        "SELECT status,\n  COUNT(*) AS n\nFROM orders\nGROUP BY status"
+    );
+    let screen = h.render(80, 24);
+    assert!(!screen.contains('\r'), "{screen}");
+    h.tick(400);
+    assert!(h.last(is_preview).is_some(), "the paste is previewed");
+    // Into the filter, only the first line.
+    h.key("backtab");
+    h.key("/");
+    h.msg(Msg::Paste("ord\r\nignored".into()));
+    assert_eq!(h.app.schema.filter, "ord");
+    h.key("esc");
+    // Into the name, only what a name may hold.
+    h.key("tab");
+    h.key("f2");
+    h.msg(Msg::Paste("my summary\r\n".into()));
+    let Some(Popup::Rename { text }) = &h.app.popup else {
+        panic!("no rename popup")
+    };
+    assert!(text.ends_with("mysummary"), "{text}");
+    h.key("esc");
+    assert_eq!(h.redraws, 0);
+    h.key("ctrl-l");
+    assert_eq!(h.redraws, 1);
+    assert!(!h.app.quit);
+}
+
+#[test]
+fn an_idle_ui_asks_for_no_frames() {
+    let mut h = Harness::new();
+    h.with_shop();
+    h.tick(50);
+    while h.app.take_dirty() {
+        h.tick(50);
+    }
+    // Nothing waited on, nothing animating: ticks draw nothing.
+    for _ in 0..20 {
+        h.tick(50);
+        assert!(!h.app.take_dirty());
+    }
+    // A key does.
+    h.key("j");
+    assert!(h.app.take_dirty());
+    // A request waited on animates its spinner: every tick draws until it is answered.
+    h.key("tab");
+    h.type_text("SELECT status, COUNT(*) FROM orders GROUP BY status");
+    h.tick(400);
+    assert!(h.app.take_dirty());
+    h.tick(50);
+    assert!(h.app.take_dirty(), "the spinner moves");
+    h.reply(is_preview, ResponseKind::Preview(Ok(preview_doc())));
+    assert!(h.app.take_dirty());
+    h.tick(50);
+    assert!(!h.app.take_dirty());
 }

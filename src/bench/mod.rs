@@ -10,7 +10,9 @@
 //! * [`pause`] — writers' latency while `create` holds its brief lock on a large table;
 //! * [`backfill`] — backfill rate against the best single `INSERT … SELECT`, with writers and with
 //!   a long transaction holding a row lock;
-//! * [`reads`] — reading one group and the whole summary against the original `GROUP BY`.
+//! * [`reads`] — reading one group and the whole summary against the original `GROUP BY`;
+//! * `frames` — one frame of the terminal UI at 160×48 (no server), measured in the UI layer
+//!   (`lightning bench` runs it; the UI sits above this layer), only its flag lives here.
 //!
 //! [`report`] renders the figures as a table of ratios and as JSON.
 
@@ -128,6 +130,8 @@ pub struct Sections {
     pub backfill: bool,
     /// Read latency (section 4).
     pub reads: bool,
+    /// The terminal UI's frame time (no server).
+    pub frames: bool,
 }
 
 impl Sections {
@@ -138,6 +142,7 @@ impl Sections {
         pause: true,
         backfill: true,
         reads: true,
+        frames: true,
     };
 
     /// Parses a comma-separated list of section names (`writes,costs,pause,backfill,reads`).
@@ -148,6 +153,7 @@ impl Sections {
             pause: false,
             backfill: false,
             reads: false,
+            frames: false,
         };
         for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
             match name {
@@ -156,14 +162,20 @@ impl Sections {
                 "pause" => s.pause = true,
                 "backfill" => s.backfill = true,
                 "reads" => s.reads = true,
+                "frames" => s.frames = true,
                 other => {
                     return Err(format!(
-                    "unknown section {other:?}; expected writes, costs, pause, backfill or reads"
+                    "unknown section {other:?}; expected writes, costs, pause, backfill, reads or frames"
                 ))
                 }
             }
         }
         Ok(s)
+    }
+
+    /// Whether a section needs the private server (every one but `frames`).
+    pub fn need_server(&self) -> bool {
+        self.writes || self.costs || self.pause || self.backfill || self.reads
     }
 
     /// Whether a section needs the large table.

@@ -62,7 +62,7 @@ pub struct BenchArgs {
     #[arg(long)]
     pub experiments: bool,
 
-    /// Run only these sections: writes,costs,pause,backfill,reads
+    /// Run only these sections: writes,costs,pause,backfill,reads,frames
     #[arg(long, value_name = "LIST", value_parser = Sections::parse)]
     pub only: Option<Sections>,
 
@@ -124,6 +124,20 @@ pub fn run(ctx: &Ctx, args: &BenchArgs) -> anyhow::Result<i32> {
         );
     }
     let config = args.config()?;
+    if config.sections.frames {
+        // The UI's frame time needs no server: measured first, printed on its own.
+        let frames = if config.quick { 500 } else { 3000 };
+        let report = crate::tui::frames::run(160, 48, frames)?;
+        if ctx.json() {
+            // stdout holds the JSON report alone.
+            eprint!("  {}", report.render());
+        } else {
+            print!("{}", report.render());
+        }
+        if !config.sections.need_server() {
+            return Ok(exit::OK);
+        }
+    }
     let mut progress = |line: &str| eprintln!("  {line}");
     let mut report = bench::run(&config, &mut progress)?;
     report.check_targets();

@@ -26,6 +26,13 @@ mod msg {
         "No summaries. Create one with `lightning create NAME --query SQL`.";
     pub const NEVER: &str = "never";
     pub const CLEAR_SCREEN: &str = "\x1b[H\x1b[2J";
+
+    /// Why `status --watch` stops on a summary nothing works on.
+    pub fn watch_stops(schema: &str, name: &str) -> String {
+        format!(
+            "Stopped watching: no backfill runs for {schema}.{name}, so nothing changes its status. Continue it with `lightning -D {schema} resume {name}`."
+        )
+    }
 }
 
 /// How often `status --watch` refreshes.
@@ -169,6 +176,22 @@ fn percent(r: &StatusReport) -> f64 {
     }
 }
 
+/// The checkpoint line: regions committed, or, without regions, "complete" only when the
+/// summary is ready (an interrupted or young backfill has no regions recorded either).
+fn checkpoint(r: &StatusReport) -> String {
+    let e = &r.entry;
+    match e.regions.as_deref().and_then(Regions::from_json) {
+        Some(regions) => format!(
+            "{} of {} regions committed ({} rows); resume continues after it",
+            e.checkpoint,
+            regions.count(),
+            e.checkpoint_rows
+        ),
+        None if e.status == Status::Ready => "none (backfill complete)".into(),
+        None => "none recorded".into(),
+    }
+}
+
 /// `2024-05-01 10:00:00 (exact)` or `never`.
 fn validated(r: &StatusReport) -> String {
     match (&r.entry.last_validated_at, &r.entry.last_validation) {
@@ -203,6 +226,10 @@ pub fn run_status(ctx: &Ctx, args: &StatusArgs) -> anyhow::Result<i32> {
             print!("{}", render_status(&report, stdout_colours()));
         }
         if !args.watch || settled(&report) {
+            if args.watch && interrupted(&report) {
+                // Watching ends without the summary being ready: say why, and what goes on.
+                eprintln!("{}", msg::watch_stops(&schema, &name));
+            }
             return Ok(exit::OK);
         }
         if !redraw && !ctx.json() {
@@ -210,6 +237,11 @@ pub fn run_status(ctx: &Ctx, args: &StatusArgs) -> anyhow::Result<i32> {
         }
         std::thread::sleep(WATCH_EVERY);
     }
+}
+
+/// Whether the summary waits for a resume: neither ready nor failed, and nothing runs.
+fn interrupted(r: &StatusReport) -> bool {
+    !matches!(r.entry.status, Status::Ready | Status::Failed) && !r.backfill_running
 }
 
 /// Whether watching can stop: nothing is running that would change the status.
@@ -277,7 +309,8 @@ pub fn render_status(r: &StatusReport, colour: bool) -> String {
         ),
         ("Last validated", validated(r)),
     ];
-    if let Some(owner) = e.owner {
+    // The connection recorded as the owner is only meaningful while its backfill runs.
+    if let Some(owner) = e.owner.filter(|_| r.backfill_running) {
         lines.push(("Backfill connection", owner.to_string()));
     }
     if let Some(err) = &e.error {
@@ -292,20 +325,6 @@ pub fn render_status(r: &StatusReport, colour: bool) -> String {
         let _ = writeln!(out, "{k:<width$}  {v}");
     }
     out
-}
-
-/// The status report's checkpoint line.
-fn checkpoint(r: &StatusReport) -> String {
-    let e = &r.entry;
-    match e.regions.as_deref().and_then(Regions::from_json) {
-        Some(regions) => format!(
-            "{} of {} regions committed ({} rows); resume continues after it",
-            e.checkpoint,
-            regions.count(),
-            e.checkpoint_rows
-        ),
-        None => "none (backfill complete)".into(),
-    }
 }
 
 /// The status report's triggers line.
@@ -592,6 +611,84 @@ fn render_drop(out: &Dropped) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn report(status: Status, running: bool) -> StatusReport {
+        StatusReport {
+            entry: crate::lifecycle::catalog::Entry {
+                schema: "shop".into(),
+                name: "s".into(),
+                base_table: "orders".into(),
+                query: "SELECT a, COUNT(*) AS n FROM orders GROUP BY a".into(),
+                status,
+                generation: 2,
+                slots: 1,
+                rows_done: 228,
+                rows_total: 1000,
+                chunk_size: 50,
+                rate: 10.0,
+                lock_ms: Some(1.0),
+                lock_wait_ms: Some(0.1),
+                base_fingerprint: String::new(),
+                owner: Some(4711),
+                error: None,
+                created_at: "2025-01-01 00:00:00".into(),
+                updated_at: "2025-01-01 00:00:00".into(),
+                ready_at: None,
+                last_validated_at: None,
+                last_validation: None,
+                regions: None,
+                checkpoint: 0,
+                checkpoint_rows: 0,
+                sql_mode: None,
+            },
+            triggers_present: true,
+            backfill_running: running,
+            base_altered: false,
+            base_missing: false,
+            missing_columns: Vec::new(),
+            base_engine: Some("InnoDB".into()),
+            missing_definer: None,
+            view_present: true,
+            view_security: None,
+            view_definer: None,
+            missing_view_definer: None,
+            groups: None,
+            read_error: None,
+            size_bytes: 0,
+            summary: "backfilling".into(),
+            maintained_by: None,
+        }
+    }
+
+    #[test]
+    fn status_claims_a_complete_backfill_and_its_connection_only_when_true() {
+        // Interrupted at 22.8 %: no regions recorded, nothing runs.
+        let text = render_status(&report(Status::Backfilling, false), false);
+        assert!(!text.contains("backfill complete"), "{text}");
+        assert!(text.contains("none recorded"), "{text}");
+        assert!(!text.contains("4711"), "an ended job's connection: {text}");
+        // Running: its connection is shown.
+        let text = render_status(&report(Status::Backfilling, true), false);
+        assert!(
+            text.contains("Backfill connection") && text.contains("4711"),
+            "{text}"
+        );
+        // Ready: the backfill is complete.
+        let text = render_status(&report(Status::Ready, false), false);
+        assert!(text.contains("none (backfill complete)"), "{text}");
+    }
+
+    #[test]
+    fn watching_an_interrupted_summary_stops_and_says_why() {
+        let idle = report(Status::Backfilling, false);
+        assert!(settled(&idle) && interrupted(&idle));
+        let running = report(Status::Backfilling, true);
+        assert!(!settled(&running) && !interrupted(&running));
+        let ready = report(Status::Ready, false);
+        assert!(settled(&ready) && !interrupted(&ready));
+        let why = msg::watch_stops("shop", "s");
+        assert!(why.contains("no backfill runs") && why.contains("lightning -D shop resume s"));
+    }
 
     #[test]
     fn sizes_and_times() {

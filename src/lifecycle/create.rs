@@ -251,10 +251,12 @@ pub(crate) fn finalize(
         });
         report.finalize = Some(lock);
     }
+    // A generation that becomes ready starts unvalidated and ready from now: a verdict on an
+    // earlier generation (or on this one before it was complete) says nothing about it.
     let marked = regions::fold(admin, gen).and_then(|()| {
         admin.exec_drop(
             format!(
-                "UPDATE {} SET `status` = ?, `ready_at` = CURRENT_TIMESTAMP(6), `updated_at` = CURRENT_TIMESTAMP(6), `owner` = NULL, `error` = NULL, `regions` = NULL WHERE `name` = ?",
+                "UPDATE {} SET `status` = ?, `ready_at` = CURRENT_TIMESTAMP(6), `updated_at` = CURRENT_TIMESTAMP(6), `owner` = NULL, `error` = NULL, `regions` = NULL, `last_validated_at` = NULL, `last_validation` = NULL WHERE `name` = ?",
                 quote_qualified(&schema, catalog_table())
             ),
             (Status::Ready.as_str(), name),

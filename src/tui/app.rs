@@ -76,6 +76,8 @@ pub enum Effect {
     SaveProfile(Profile),
     /// Send this to the demo worker.
     Demo(DemoRequest),
+    /// Clear the terminal and draw every cell again (Ctrl-L).
+    Redraw,
 }
 
 /// What an outstanding request is for.
@@ -177,6 +179,8 @@ pub struct App {
     pub ticks: u64,
     /// Set when the user quits.
     pub quit: bool,
+    /// Lines printed on the terminal after the UI is gone (what quitting left running jobs in).
+    pub farewell: Vec<String>,
     /// The connection setup wizard, when open.
     pub wizard: Option<Wizard>,
     /// What the wizard offers (known connections, defaults).
@@ -195,6 +199,8 @@ pub struct App {
     pub(crate) template_after_columns: Option<(String, String)>,
     pub(crate) expand_on_load: Option<String>,
     pub(crate) last_refresh: Option<Instant>,
+    /// The screen may differ from the last frame drawn (see [`App::take_dirty`]).
+    dirty: bool,
     next_id: RequestId,
     effects: Vec<Effect>,
 }
@@ -224,6 +230,7 @@ impl App {
             now,
             ticks: 0,
             quit: false,
+            farewell: Vec::new(),
             wizard: None,
             setup: SetupContext::default(),
             connection: None,
@@ -236,6 +243,7 @@ impl App {
             template_after_columns: None,
             expand_on_load: None,
             last_refresh: None,
+            dirty: true,
             next_id: 1,
             effects: Vec::new(),
         };
@@ -285,6 +293,8 @@ impl App {
     ) -> RequestId {
         let id = self.next_id;
         self.next_id += 1;
+        // What is waited on shows (spinner, "Generating…").
+        self.dirty = true;
         self.pending.insert(
             id,
             Pending {
@@ -347,27 +357,35 @@ impl App {
         }
     }
 
+    /// Whether a frame is due, and clears the flag: the loop draws only when something changed
+    /// or moves on its own, so an idle UI sleeps (issue 18).
+    pub fn take_dirty(&mut self) -> bool {
+        std::mem::take(&mut self.dirty)
+    }
+
+    /// Asks for a frame.
+    pub fn mark_dirty(&mut self) {
+        self.dirty = true;
+    }
+
+    /// Whether the screen changes with time alone: the spinner of a request waited on (and its
+    /// "slow server" seconds), or the demo's dashboard. A running backfill redraws when its
+    /// progress arrives, as every worker answer does.
+    pub fn animating(&self) -> bool {
+        self.oldest_foreground().is_some() || self.demo.is_some()
+    }
+
     /// Applies one message.
     pub fn update(&mut self, msg: Msg) {
+        if !matches!(msg, Msg::Tick(_)) {
+            self.dirty = true;
+        }
         match msg {
             Msg::Key(key) if key.kind != KeyEventKind::Release => self.on_key(key),
             Msg::Key(_) => {}
             Msg::Mouse(m) => self.on_mouse(m),
             Msg::Resize(w, h) => self.size = Rect::new(0, 0, w, h),
-            Msg::Paste(text) => match &mut self.popup {
-                Some(Popup::Rename { text: name }) => name.push_str(text.trim()),
-                Some(_) => {}
-                None if self.wizard.is_some() => {
-                    if let Some(w) = &mut self.wizard {
-                        w.paste(&text);
-                    }
-                }
-                None if self.focus == PaneId::Editor => {
-                    self.editor.insert(&text.replace("\r\n", "\n"));
-                    self.schedule_preview();
-                }
-                None => {}
-            },
+            Msg::Paste(text) => self.on_paste(&text),
             Msg::Tick(now) => self.on_tick(now),
             Msg::Worker(response) => self.on_response(response),
             Msg::ExternalEdited(Ok(text)) => {
@@ -385,9 +403,47 @@ impl App {
         }
     }
 
+    /// Pasted text (bracketed paste): a name or filter takes its first line; anywhere else on
+    /// the main screen it goes into the query, which gets the focus.
+    fn on_paste(&mut self, text: &str) {
+        let first_line = || {
+            super::panes::editor::plain_text(text)
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .map(|l| l.trim().to_string())
+                .unwrap_or_default()
+        };
+        let demo = self.demo_shown();
+        match &mut self.popup {
+            Some(Popup::Rename { text: name }) => name.extend(
+                first_line()
+                    .chars()
+                    .filter(|c| c.is_alphanumeric() || *c == '_' || *c == '$'),
+            ),
+            Some(_) => {}
+            None if self.wizard.is_some() => {
+                if let Some(w) = &mut self.wizard {
+                    w.paste(text);
+                }
+            }
+            None if demo => {}
+            None if self.focus == PaneId::Schema && self.schema.filtering => {
+                self.schema.filter.push_str(&first_line());
+            }
+            None => {
+                self.focus_pane(PaneId::Editor);
+                self.editor.insert(text);
+                self.schedule_preview();
+            }
+        }
+    }
+
     fn on_tick(&mut self, now: Instant) {
         self.now = now;
         self.ticks = self.ticks.wrapping_add(1);
+        if self.animating() {
+            self.dirty = true;
+        }
         self.demo_tick(now);
         if self.preview_due.is_some_and(|due| now >= due) {
             self.preview_now();

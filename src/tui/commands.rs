@@ -1,10 +1,10 @@
 //! What each [`Action`] does to the application state.
 
-use super::app::{App, PendingKind, StatusKind};
-use super::keymap::Action;
+use super::app::{App, Effect, PendingKind, StatusKind};
+use super::keymap::{Action, Context};
 use super::panes::preview::PreviewContent;
 use super::panes::schema::{Load, NodePath};
-use super::panes::summaries::{JobKind, JobView};
+use super::panes::summaries::{JobKind, JobPhase, JobView};
 use super::panes::PaneId;
 use super::popup::{Confirm, Popup};
 use super::strings;
@@ -25,20 +25,81 @@ pub struct Selected {
 }
 
 impl App {
-    /// Carries out `action`.
+    /// Carries out `action`: dispatches to the step for the part of the UI it belongs to.
     pub fn apply(&mut self, action: Action) {
         match action {
-            Action::Quit => self.quit = true,
-            Action::NextPane => self.focus_pane(self.focus.next()),
-            Action::PrevPane => self.focus_pane(self.focus.prev()),
-            Action::Help => self.popup = Some(Popup::Help { scroll: 0 }),
-            Action::Cancel => self.cancel(),
             Action::Up
             | Action::Down
             | Action::PageUp
             | Action::PageDown
             | Action::Top
             | Action::Bottom => self.navigate(action),
+            Action::Expand
+            | Action::Collapse
+            | Action::Toggle
+            | Action::Filter
+            | Action::InsertName
+            | Action::Template
+            | Action::Refresh => self.apply_schema(action),
+            Action::Run
+            | Action::ExternalEditor
+            | Action::Undo
+            | Action::Redo
+            | Action::HistoryPrev
+            | Action::HistoryNext
+            | Action::Rename
+            | Action::Create => self.apply_query(action),
+            Action::Validate
+            | Action::Rebuild
+            | Action::Drop
+            | Action::PauseResume
+            | Action::ResumeBackfill
+            | Action::CancelJob
+            | Action::Compare => self.apply_summary(action),
+            Action::NextStep
+            | Action::ToggleWrites
+            | Action::Faster
+            | Action::Slower
+            | Action::NextMix
+            | Action::Autoplay
+            | Action::Dashboard => self.demo_action(action),
+            Action::Quit
+            | Action::Redraw
+            | Action::NextPane
+            | Action::PrevPane
+            | Action::Help
+            | Action::Cancel
+            | Action::Confirm
+            | Action::ConfirmDestructive
+            | Action::Deny
+            | Action::Setup
+            | Action::Guide => self.apply_global(action),
+        }
+    }
+
+    /// Actions that act on the window as a whole: quitting, focus, popups, help, the guide.
+    fn apply_global(&mut self, action: Action) {
+        match action {
+            Action::Quit => self.request_quit(),
+            Action::Redraw => self.effect(Effect::Redraw),
+            Action::NextPane => self.focus_pane(self.focus.next()),
+            Action::PrevPane => self.focus_pane(self.focus.prev()),
+            Action::Help => self.popup = Some(Popup::Help { scroll: 0 }),
+            Action::Cancel => self.cancel(),
+            Action::Confirm | Action::ConfirmDestructive => self.confirm(),
+            Action::Deny => self.popup = None,
+            Action::Setup => self.open_setup(),
+            Action::Guide => match &mut self.guide {
+                Some(g) => g.visible = !g.visible,
+                None => self.guide = Some(super::guide::Guide::default()),
+            },
+            _ => {}
+        }
+    }
+
+    /// Actions of the schema browser.
+    fn apply_schema(&mut self, action: Action) {
+        match action {
             Action::Expand | Action::Collapse | Action::Toggle => {
                 let page = self.page();
                 let need = self.schema.handle(action, page);
@@ -53,21 +114,20 @@ impl App {
             Action::InsertName => self.insert_name(),
             Action::Template => self.template(),
             Action::Refresh => self.refresh(),
+            _ => {}
+        }
+    }
+
+    /// Actions on the query: run, edit, history, name, create.
+    fn apply_query(&mut self, action: Action) {
+        match action {
             Action::Run => match self.focus {
                 PaneId::Compare | PaneId::Summaries => self.run_compare(),
                 _ => self.preview_now(),
             },
             Action::ExternalEditor => self.edit_externally(),
-            Action::Undo => {
-                if self.editor.undo() {
-                    self.schedule_preview();
-                }
-            }
-            Action::Redo => {
-                if self.editor.redo() {
-                    self.schedule_preview();
-                }
-            }
+            Action::Undo if self.editor.undo() => self.schedule_preview(),
+            Action::Redo if self.editor.redo() => self.schedule_preview(),
             Action::HistoryPrev => match self.history.older(&self.editor.text()) {
                 Some(sql) => self.replace_query(&sql),
                 None => self.set_status(StatusKind::Info, strings::HISTORY_END),
@@ -82,6 +142,13 @@ impl App {
                 });
             }
             Action::Create => self.create(),
+            _ => {}
+        }
+    }
+
+    /// Actions on the selected summary.
+    fn apply_summary(&mut self, action: Action) {
+        match action {
             Action::Validate => self.with_selected(|app, s| {
                 app.send(
                     RequestKind::Validate {
@@ -114,6 +181,20 @@ impl App {
                     scroll: 0,
                 });
             }),
+            Action::PauseResume | Action::ResumeBackfill | Action::CancelJob => {
+                self.apply_job(action);
+            }
+            Action::Compare => {
+                self.focus_pane(PaneId::Compare);
+                self.run_compare();
+            }
+            _ => {}
+        }
+    }
+
+    /// Pause, continue, stop or resume the backfill of the selected summary.
+    fn apply_job(&mut self, action: Action) {
+        match action {
             Action::PauseResume => self.with_selected(|app, s| match s.job {
                 Some((id, paused)) => {
                     if let Some(job) = app.summaries.job_mut(id) {
@@ -141,29 +222,12 @@ impl App {
                 Some((id, _)) => {
                     app.notify(RequestKind::Cancel { target: id });
                     if let Some(job) = app.summaries.job_mut(id) {
-                        job.phase = strings::STOPPING.into();
+                        job.phase = JobPhase::Stopping;
                     }
                 }
                 None => app.set_status(StatusKind::Info, strings::NO_RUNNING_BACKFILL),
             }),
-            Action::Compare => {
-                self.focus_pane(PaneId::Compare);
-                self.run_compare();
-            }
-            Action::Confirm | Action::ConfirmDestructive => self.confirm(),
-            Action::Deny => self.popup = None,
-            Action::Setup => self.open_setup(),
-            Action::NextStep
-            | Action::ToggleWrites
-            | Action::Faster
-            | Action::Slower
-            | Action::NextMix
-            | Action::Autoplay
-            | Action::Dashboard => self.demo_action(action),
-            Action::Guide => match &mut self.guide {
-                Some(g) => g.visible = !g.visible,
-                None => self.guide = Some(super::guide::Guide::default()),
-            },
+            _ => {}
         }
     }
 
@@ -227,16 +291,19 @@ impl App {
     }
 
     fn template(&mut self) {
-        let Some((db, table)) = self.selected_table() else {
+        let Some((db, selected)) = self.selected_table() else {
             self.set_status(StatusKind::Info, strings::NO_TABLE_SELECTED);
             return;
         };
+        // On a summary, the template queries its base table (a summary of the summary's view
+        // is not what a DBA asks for).
+        let table = self.base_of_summary(&db, &selected).unwrap_or(selected);
         match self.schema.table(&db, &table).map(|t| t.columns.clone()) {
             Some(Load::Loaded(columns)) => {
                 let t = template(&table, &columns);
                 self.use_database(&db);
                 if !self.editor.name_chosen {
-                    self.editor.name = t.name;
+                    self.editor.name = self.unused_name(&db, &t.name);
                 }
                 self.replace_query(&t.sql);
                 self.focus_pane(PaneId::Editor);
@@ -247,6 +314,41 @@ impl App {
                 self.load(Some(super::panes::schema::Need::Columns(db, table)));
             }
         }
+    }
+
+    /// The base table of `name` when it is a summary the browser lists in `db`.
+    fn base_of_summary(&self, db: &str, name: &str) -> Option<String> {
+        let Load::Loaded(tables) = &self.schema.db(db)?.tables else {
+            return None;
+        };
+        tables
+            .iter()
+            .find(|t| t.info.summaries.iter().any(|s| s == name))
+            .map(|t| t.info.name.clone())
+    }
+
+    /// `name`, or `name_2`, `name_3`, … : the first that no table, view or summary of `db`
+    /// the window knows of has, so a proposed name never clashes.
+    fn unused_name(&self, db: &str, name: &str) -> String {
+        let mut taken: Vec<&str> = Vec::new();
+        if let Some(Load::Loaded(tables)) = self.schema.db(db).map(|d| &d.tables) {
+            taken.extend(tables.iter().map(|t| t.info.name.as_str()));
+        }
+        taken.extend(
+            self.summaries
+                .list
+                .iter()
+                .flatten()
+                .filter(|r| r.entry.schema == db)
+                .map(|r| r.entry.name.as_str()),
+        );
+        let mut candidate = name.to_string();
+        let mut n = 2;
+        while taken.iter().any(|t| t.eq_ignore_ascii_case(&candidate)) {
+            candidate = format!("{name}_{n}");
+            n += 1;
+        }
+        candidate
     }
 
     /// Replaces the query (one undoable edit) and previews it at once.
@@ -406,6 +508,7 @@ impl App {
                 );
                 self.start_job(id, JobKind::Create, schema, name);
             }
+            Confirm::Quit => self.leave(),
             Confirm::Drop { schema, name } => {
                 self.send(
                     RequestKind::Drop {
@@ -432,17 +535,9 @@ impl App {
 
     fn start_job(&mut self, id: RequestId, kind: JobKind, schema: String, name: String) {
         self.summaries.jobs.retain(|j| !(j.done && j.name == name));
-        self.summaries.jobs.push(JobView {
-            id,
-            kind,
-            schema: Some(schema.clone()),
-            name: name.clone(),
-            progress: None,
-            lock_ms: None,
-            paused: false,
-            done: false,
-            phase: "starting".into(),
-        });
+        self.summaries
+            .jobs
+            .push(JobView::new(id, kind, Some(schema.clone()), name.clone()));
         // The summary the job works on, wherever its row is now.
         self.summaries.select_key(Some(&schema), &name);
         self.focus_pane(PaneId::Summaries);
@@ -465,7 +560,7 @@ impl App {
         matches!(
             self.popup,
             Some(Popup::Confirm {
-                what: Confirm::Drop { .. },
+                what: Confirm::Drop { .. } | Confirm::Quit,
                 ..
             })
         )
@@ -545,6 +640,14 @@ impl App {
         } else if self.schema.filtering || !self.schema.filter.is_empty() {
             self.schema.filtering = false;
             self.schema.filter.clear();
+        } else if self.focus == PaneId::Summaries && self.summary_keys().local_job {
+            // Esc cancels requests waited on; a backfill is stopped only on purpose.
+            let stop = self.key_hint(Context::Summaries, Action::CancelJob);
+            let resume = self.key_hint(Context::Summaries, Action::ResumeBackfill);
+            self.set_status(
+                StatusKind::Info,
+                strings::esc_keeps_backfill(&stop, &resume),
+            );
         } else {
             self.status = None;
         }

@@ -48,7 +48,12 @@ pub fn mysql_error(err: &mysql::Error) -> String {
     match err {
         mysql::Error::MySqlError(e) => {
             let hint = match e.code {
-                1044 | 1045 | 1142 | 1143 | 1227 | 1370 => {
+                // Access denied at login: the password (or user, or host) is wrong, not a
+                // privilege; saying "privilege" sends the DBA to the wrong fix.
+                1045 => {
+                    " — wrong user name or password (or this account may not log in from this host)"
+                }
+                1044 | 1142 | 1143 | 1227 | 1370 => {
                     " — the account lacks a privilege; see `lightning doctor`"
                 }
                 1049 => " — no such database",
@@ -130,5 +135,13 @@ mod tests {
             source: err,
         };
         assert!(lifecycle_error(&e).starts_with("creating the view: Table"));
+        let denied = mysql::Error::MySqlError(mysql::MySqlError {
+            state: "28000".into(),
+            message: "Access denied for user 'app'@'localhost' (using password: YES)".into(),
+            code: 1045,
+        });
+        let text = mysql_error(&denied);
+        assert!(text.contains("wrong user name or password"), "{text}");
+        assert!(!text.contains("privilege"), "{text}");
     }
 }

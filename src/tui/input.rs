@@ -81,7 +81,7 @@ impl App {
     fn on_popup_key(&mut self, key: &Key) {
         if let Some(Popup::Rename { text }) = &mut self.popup {
             match key.code {
-                KeyCodeRepr::Char('c') if key.ctrl => self.quit = true,
+                KeyCodeRepr::Char('c') if key.ctrl => self.request_quit(),
                 KeyCodeRepr::Char(c)
                     if key.is_text() && (c.is_alphanumeric() || c == '_' || c == '$') =>
                 {
@@ -108,20 +108,32 @@ impl App {
         let page = usize::from(self.size.height.saturating_sub(6)).max(1);
         use super::keymap::Action;
         match action {
-            Some(Action::Quit) => self.quit = true,
+            Some(Action::Quit) => self.request_quit(),
             Some(Action::ConfirmDestructive) => self.confirm(),
             Some(Action::Confirm) if self.destructive_popup() => {
-                let key = self
-                    .keymap
-                    .key_label(Context::Popup, Action::ConfirmDestructive)
-                    .unwrap_or_else(|| "y".into());
-                self.set_status(StatusKind::Info, strings::drop_needs_yes(&key));
+                let yes = self.key_hint(Context::Popup, Action::ConfirmDestructive);
+                let no = self.key_hint(Context::Popup, Action::Deny);
+                let text = if self.quit_popup() {
+                    strings::quit::needs_yes(&yes, &no)
+                } else {
+                    strings::drop_needs_yes(&yes)
+                };
+                self.set_status(StatusKind::Info, text);
             }
             Some(Action::Confirm) => self.confirm(),
             Some(Action::Deny) => self.popup = None,
-            Some(a @ (Action::Up | Action::Down | Action::PageUp | Action::PageDown)) => {
+            Some(
+                a @ (Action::Up
+                | Action::Down
+                | Action::PageUp
+                | Action::PageDown
+                | Action::Top
+                | Action::Bottom),
+            ) => {
                 if let Some(p) = &mut self.popup {
-                    p.scroll(a, page);
+                    let max =
+                        p.max_scroll(self.size, &self.theme, &self.keymap, self.demo.is_some());
+                    p.scroll(a, page, max);
                 }
             }
             _ => {

@@ -17,6 +17,8 @@ pub mod commands;
 pub mod config;
 pub mod demo;
 pub mod errors;
+pub mod footer;
+pub mod frames;
 pub mod guide;
 pub mod history;
 pub mod input;
@@ -25,6 +27,7 @@ pub mod layout;
 pub mod panes;
 pub mod popup;
 pub mod profile;
+pub mod quit;
 pub mod responses;
 pub mod setup;
 pub mod strings;
@@ -121,6 +124,9 @@ fn in_terminal(
     let mut terminal = terminal::enter()?;
     let result = event_loop(&mut terminal, app, worker, demo);
     terminal::restore();
+    for line in &app.farewell {
+        eprintln!("{line}");
+    }
     result
 }
 
@@ -207,6 +213,7 @@ fn turn<B: Backend>(
             Effect::EditExternally(text) => {
                 let result = edit(terminal, &text);
                 app.update(Msg::ExternalEdited(result));
+                app.mark_dirty();
             }
             Effect::SaveProfile(profile) => app.update(save_profile(&profile)),
             Effect::Demo(request) => {
@@ -214,9 +221,15 @@ fn turn<B: Backend>(
                     d.send(request);
                 }
             }
+            Effect::Redraw => {
+                terminal.clear()?;
+                app.mark_dirty();
+            }
         }
     }
-    terminal.draw(|frame| ui::draw(frame, app))?;
+    if app.take_dirty() {
+        terminal.draw(|frame| ui::draw(frame, app))?;
+    }
     match next_event()? {
         Some(Event::Key(k)) => app.update(Msg::Key(k)),
         Some(Event::Mouse(m)) => app.update(Msg::Mouse(m)),

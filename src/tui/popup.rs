@@ -1,7 +1,7 @@
 //! Popups over the main screen: confirmations (showing exactly what will
 //! run), messages and errors, the rename prompt and the `?` help overlay.
 
-use super::keymap::{Action, Keymap};
+use super::keymap::{Action, Context, Keymap};
 use super::strings;
 use super::theme::Theme;
 use ratatui::layout::Rect;
@@ -30,6 +30,8 @@ pub enum Confirm {
         /// Summary.
         name: String,
     },
+    /// Quit while jobs of this window run.
+    Quit,
     /// Rebuild a summary.
     Rebuild {
         /// Database.
@@ -87,8 +89,8 @@ impl Popup {
         }
     }
 
-    /// Scrolls the popup.
-    pub fn scroll(&mut self, action: Action, page: usize) {
+    /// Scrolls the popup, never past `max` (the last row of text at the bottom).
+    pub fn scroll(&mut self, action: Action, page: usize, max: usize) {
         let s = match self {
             Popup::Help { scroll }
             | Popup::Confirm { scroll, .. }
@@ -100,17 +102,20 @@ impl Popup {
             Action::Down => *s + 1,
             Action::PageUp => s.saturating_sub(page),
             Action::PageDown => *s + page,
+            Action::Top => 0,
+            Action::Bottom => max,
             _ => *s,
-        };
+        }
+        .min(max);
     }
 
-    /// Draws the popup centred in `area`.
-    pub fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme, keymap: &Keymap) {
-        let (title, lines, hint, style, scroll) = match self {
+    /// Title, text, hint, border style and scroll offset.
+    fn content(&self, theme: &Theme, keymap: &Keymap, demo: bool) -> Content {
+        match self {
             Popup::Help { scroll } => (
                 strings::HELP_TITLE.to_string(),
-                help_lines(keymap, theme),
-                strings::CLOSE_HINT,
+                help_lines(keymap, theme, demo),
+                close_hint(keymap),
                 theme.focused_border,
                 *scroll,
             ),
@@ -122,11 +127,7 @@ impl Popup {
             } => (
                 title.clone(),
                 body.iter().map(|l| Line::raw(l.clone())).collect(),
-                if matches!(what, Confirm::Drop { .. }) {
-                    strings::DROP_HINT
-                } else {
-                    strings::CONFIRM_HINT
-                },
+                confirm_hint(keymap, what),
                 theme.warn,
                 *scroll,
             ),
@@ -138,7 +139,7 @@ impl Popup {
             } => (
                 title.clone(),
                 body.iter().map(|l| Line::raw(l.clone())).collect(),
-                strings::CLOSE_HINT,
+                close_hint(keymap),
                 if *error {
                     theme.error
                 } else {
@@ -152,19 +153,24 @@ impl Popup {
                     Span::raw(text.clone()),
                     Span::styled(" ", theme.cursor),
                 ])],
-                strings::RENAME_HINT,
+                strings::RENAME_HINT.to_string(),
                 theme.focused_border,
                 0,
             ),
-        };
+        }
+    }
+
+    /// Where the popup goes in `area`, and how many rows its text takes once wrapped.
+    fn layout(&self, area: Rect, lines: &[Line]) -> (Rect, usize) {
         let width = area
             .width
             .saturating_sub(4)
             .min(100)
             .max(20.min(area.width));
-        let wanted = u16::try_from(lines.len())
-            .unwrap_or(u16::MAX)
-            .saturating_add(2);
+        // The height the text takes once wrapped (a long line is several rows), plus borders.
+        let inner = usize::from(width.saturating_sub(2)).max(1);
+        let rows: usize = lines.iter().map(|l| l.width().div_ceil(inner).max(1)).sum();
+        let wanted = u16::try_from(rows).unwrap_or(u16::MAX).saturating_add(2);
         let height = if matches!(self, Popup::Rename { .. }) {
             3
         } else {
@@ -178,6 +184,20 @@ impl Popup {
             width,
             height: height.min(area.height),
         };
+        (rect, rows)
+    }
+
+    /// The largest scroll offset in `area`: the last row of text at the bottom of the popup.
+    pub fn max_scroll(&self, area: Rect, theme: &Theme, keymap: &Keymap, demo: bool) -> usize {
+        let (_, lines, _, _, _) = self.content(theme, keymap, demo);
+        let (rect, rows) = self.layout(area, &lines);
+        rows.saturating_sub(usize::from(rect.height.saturating_sub(2)))
+    }
+
+    /// Draws the popup centred in `area` (`demo`: the help lists the demo's keys).
+    pub fn draw(&self, frame: &mut Frame, area: Rect, theme: &Theme, keymap: &Keymap, demo: bool) {
+        let (title, lines, hint, style, scroll) = self.content(theme, keymap, demo);
+        let (rect, _) = self.layout(area, &lines);
         let block = Block::default()
             .borders(Borders::ALL)
             .border_style(style)
@@ -192,9 +212,70 @@ impl Popup {
     }
 }
 
-fn help_lines(keymap: &Keymap, theme: &Theme) -> Vec<Line<'static>> {
+/// What a popup shows: title, text, hint, border style, scroll offset.
+type Content = (
+    String,
+    Vec<Line<'static>>,
+    String,
+    ratatui::style::Style,
+    usize,
+);
+
+/// The keys of `action` in popups, joined with `/` (all of them: the hint is short).
+fn keys(keymap: &Keymap, action: Action) -> String {
+    keymap.key_labels(Context::Popup, action).join("/")
+}
+
+/// The hint under a confirmation: only an explicit yes answers a drop or a quit.
+fn confirm_hint(keymap: &Keymap, what: &Confirm) -> String {
+    let yes = match what {
+        Confirm::Drop { .. } | Confirm::Quit => keys(keymap, Action::ConfirmDestructive),
+        _ => [
+            keys(keymap, Action::ConfirmDestructive),
+            keys(keymap, Action::Confirm),
+        ]
+        .join("/"),
+    };
+    let label = match what {
+        Confirm::Drop { .. } => strings::HINT_DROP,
+        Confirm::Quit => strings::HINT_QUIT,
+        _ => strings::HINT_YES,
+    };
+    let no = if matches!(what, Confirm::Quit) {
+        strings::HINT_STAY
+    } else {
+        strings::HINT_NO
+    };
+    format!(
+        " {yes}: {label}   {}: {no}   {}: {} ",
+        keys(keymap, Action::Deny),
+        scroll_keys(keymap),
+        strings::HINT_SCROLL
+    )
+}
+
+/// The hint under messages and the help.
+fn close_hint(keymap: &Keymap) -> String {
+    format!(
+        " {}: {}   {}: {} ",
+        keys(keymap, Action::Deny),
+        strings::HINT_CLOSE,
+        scroll_keys(keymap),
+        strings::HINT_SCROLL
+    )
+}
+
+fn scroll_keys(keymap: &Keymap) -> String {
+    [Action::Up, Action::Down]
+        .iter()
+        .filter_map(|a| keymap.key_label(Context::Popup, *a))
+        .collect::<Vec<_>>()
+        .join("")
+}
+
+fn help_lines(keymap: &Keymap, theme: &Theme, demo: bool) -> Vec<Line<'static>> {
     let mut out = Vec::new();
-    for (context, rows) in keymap.help() {
+    for (context, rows) in keymap.help(demo) {
         out.push(Line::styled(
             strings::context_name(context),
             theme.focused_border,

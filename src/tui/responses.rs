@@ -1,11 +1,14 @@
 //! How the application state takes the worker's answers.
 
 use super::app::{App, PendingKind, StatusKind};
+use super::keymap::{Action, Context};
 use super::panes::preview::PreviewContent;
 use super::panes::schema::Load;
+use super::panes::summaries::JobKind;
 use super::popup::Popup;
 use super::strings;
-use super::worker::{JobOutcome, Response, ResponseKind};
+use super::worker::{JobOutcome, PreviewDoc, Rejection, RequestId, Response, ResponseKind};
+use crate::lifecycle::StatusReport;
 
 impl App {
     /// Applies a worker response.
@@ -22,16 +25,7 @@ impl App {
             return;
         };
         match kind {
-            ResponseKind::Connected { version, database } => {
-                self.version = Some(version);
-                if self.database.is_none() {
-                    self.database = database.clone();
-                }
-                if let Some(db) = database {
-                    self.expand_on_load = Some(db);
-                    self.expand_default();
-                }
-            }
+            ResponseKind::Connected { version, database } => self.on_connected(version, database),
             ResponseKind::Databases(list) => {
                 self.schema.set_databases(list);
                 self.expand_default();
@@ -47,65 +41,11 @@ impl App {
                 self.schema.set_columns(&database, &table, Ok(columns));
                 if self.template_after_columns.as_ref() == Some(&(database, table)) {
                     self.template_after_columns = None;
-                    self.apply(super::keymap::Action::Template);
+                    self.apply(Action::Template);
                 }
             }
-            ResponseKind::Preview(result) => {
-                let Some((_, revision)) = self.preview_request.filter(|(p, _)| *p == id) else {
-                    return;
-                };
-                self.preview_request = None;
-                self.preview.waiting = false;
-                self.preview.revision = revision;
-                let current = revision == self.editor.revision;
-                match result {
-                    Ok(doc) => {
-                        self.preview.content = PreviewContent::Ready(doc.clone());
-                        if self.create_after_preview && current {
-                            self.create_after_preview = false;
-                            self.status = None;
-                            self.confirm_create(&doc);
-                        }
-                    }
-                    Err(rejection) => {
-                        if current {
-                            self.editor.error_pos = rejection.pos;
-                        }
-                        self.preview.content = PreviewContent::Rejected(rejection);
-                        if self.create_after_preview {
-                            self.create_after_preview = false;
-                            self.set_status(StatusKind::Error, strings::FIX_QUERY_FIRST);
-                        }
-                    }
-                }
-                let width = self
-                    .areas()
-                    .preview
-                    .map_or(40, |r| r.width.saturating_sub(2));
-                let total = self.preview.wrapped_len(&self.theme, width);
-                self.preview.scroll = self.preview.scroll.min(total.saturating_sub(1));
-            }
-            ResponseKind::Summaries(list) => {
-                let kept = self.summaries.selected_key();
-                self.summaries.list = Some(list);
-                self.summaries.error = None;
-                // Finished jobs the catalog now shows need no row of their own.
-                let listed: Vec<String> = self
-                    .summaries
-                    .list
-                    .iter()
-                    .flatten()
-                    .map(|r| r.entry.name.clone())
-                    .collect();
-                self.summaries
-                    .jobs
-                    .retain(|j| !j.done || listed.contains(&j.name));
-                // The selection follows the summary, not its row number.
-                match kept {
-                    Some((schema, name)) => self.summaries.select_key(schema.as_deref(), &name),
-                    None => self.summaries.selected = 0,
-                }
-            }
+            ResponseKind::Preview(result) => self.on_preview(id, result),
+            ResponseKind::Summaries(list) => self.on_summaries(list),
             ResponseKind::Progress(_) => {}
             ResponseKind::Finished(outcome) => self.finished(outcome, &pending.kind),
             ResponseKind::Compared(result) => {
@@ -115,25 +55,101 @@ impl App {
             }
             ResponseKind::Failed(message) => self.failed(id, &pending.kind, message),
             ResponseKind::Diagnosed(result) => self.on_tested(id, result),
-            ResponseKind::Cancelled => match pending.kind {
-                PendingKind::Job => {
-                    if let Some(job) = self.summaries.job_mut(id) {
-                        job.done = true;
-                        // A stopped rebuild is given up (nothing to resume); a stopped create
-                        // or resume waits for `u`.
-                        let text = match job.kind {
-                            super::panes::summaries::JobKind::Rebuild => {
-                                strings::rebuild_stopped(&job.name)
-                            }
-                            _ => strings::backfill_stopped(&job.name),
-                        };
-                        self.set_status(StatusKind::Info, text);
-                    }
-                    self.refresh_summaries();
+            ResponseKind::Cancelled => self.on_cancelled(id, &pending.kind),
+        }
+    }
+
+    /// Connected: the server's version and the default database, opened in the browser.
+    fn on_connected(&mut self, version: String, database: Option<String>) {
+        self.version = Some(version);
+        if self.database.is_none() {
+            self.database = database.clone();
+        }
+        if let Some(db) = database {
+            self.expand_on_load = Some(db);
+            self.expand_default();
+        }
+    }
+
+    /// The preview of the query (or why it is rejected); a create waiting for it goes on.
+    fn on_preview(&mut self, id: RequestId, result: Result<PreviewDoc, Rejection>) {
+        let Some((_, revision)) = self.preview_request.filter(|(p, _)| *p == id) else {
+            return;
+        };
+        self.preview_request = None;
+        self.preview.waiting = false;
+        self.preview.revision = revision;
+        let current = revision == self.editor.revision;
+        match result {
+            Ok(doc) => {
+                self.preview.content = PreviewContent::Ready(doc.clone());
+                if self.create_after_preview && current {
+                    self.create_after_preview = false;
+                    self.status = None;
+                    self.confirm_create(&doc);
                 }
-                PendingKind::Compare => self.compare.running = None,
-                _ => {}
-            },
+            }
+            Err(rejection) => {
+                if current {
+                    self.editor.error_pos = rejection.pos;
+                }
+                self.preview.content = PreviewContent::Rejected(rejection);
+                if self.create_after_preview {
+                    self.create_after_preview = false;
+                    self.set_status(StatusKind::Error, strings::FIX_QUERY_FIRST);
+                }
+            }
+        }
+        let width = self
+            .areas()
+            .preview
+            .map_or(40, |r| r.width.saturating_sub(2));
+        let total = self.preview.wrapped_len(&self.theme, width);
+        self.preview.scroll = self.preview.scroll.min(total.saturating_sub(1));
+    }
+
+    /// The catalog's list of summaries; the selection stays on the same summary.
+    fn on_summaries(&mut self, list: Vec<StatusReport>) {
+        let kept = self.summaries.selected_key();
+        self.summaries.list = Some(list);
+        self.summaries.error = None;
+        // Finished jobs the catalog now shows need no row of their own.
+        let listed: Vec<String> = self
+            .summaries
+            .list
+            .iter()
+            .flatten()
+            .map(|r| r.entry.name.clone())
+            .collect();
+        self.summaries
+            .jobs
+            .retain(|j| !j.done || listed.contains(&j.name));
+        // The selection follows the summary, not its row number.
+        match kept {
+            Some((schema, name)) => self.summaries.select_key(schema.as_deref(), &name),
+            None => self.summaries.selected = 0,
+        }
+    }
+
+    /// A request was cancelled: a stopped job says what it left and how to continue.
+    fn on_cancelled(&mut self, id: RequestId, kind: &PendingKind) {
+        match kind {
+            PendingKind::Job => {
+                let resume_key = self.key_hint(Context::Summaries, Action::ResumeBackfill);
+                if let Some(job) = self.summaries.job_mut(id) {
+                    job.done = true;
+                    // A stopped rebuild is given up (nothing to resume); a stopped create
+                    // or resume waits for `u`.
+                    let text = match job.kind {
+                        JobKind::Rebuild => strings::rebuild_stopped(&job.name),
+                        _ => strings::backfill_stopped(&job.name, &resume_key),
+                    };
+                    self.set_status(StatusKind::Info, text);
+                }
+                self.refresh_summaries();
+            }
+            PendingKind::Compare => self.compare.running = None,
+            _ => {}
         }
     }
 
@@ -165,9 +181,9 @@ impl App {
                     .find(|j| j.name == report.name && !j.done)
                 {
                     Some(j) => match j.kind {
-                        super::panes::summaries::JobKind::Create => "created",
-                        super::panes::summaries::JobKind::Resume => "resumed",
-                        super::panes::summaries::JobKind::Rebuild => "rebuilt",
+                        JobKind::Create => "created",
+                        JobKind::Resume => "resumed",
+                        JobKind::Rebuild => "rebuilt",
                     },
                     None => "built",
                 };
@@ -183,7 +199,6 @@ impl App {
                     .filter(|j| j.name == report.name && !j.done)
                 {
                     job.done = true;
-                    job.phase.clear();
                 }
                 self.set_status(
                     StatusKind::Ok,
@@ -254,7 +269,7 @@ impl App {
         }
     }
 
-    fn failed(&mut self, id: super::worker::RequestId, kind: &PendingKind, message: String) {
+    fn failed(&mut self, id: RequestId, kind: &PendingKind, message: String) {
         match kind {
             PendingKind::Connect | PendingKind::Databases => {
                 if !matches!(self.schema.databases, Load::Loaded(_)) {

@@ -25,14 +25,26 @@ pub fn draw(frame: &mut Frame, app: &App) {
     {
         super::demo::draw::draw(frame, app, demo);
         if let Some(popup) = &app.popup {
-            popup.draw(frame, frame.area(), &app.theme, &app.keymap);
+            popup.draw(
+                frame,
+                frame.area(),
+                &app.theme,
+                &app.keymap,
+                app.demo.is_some(),
+            );
         }
         return;
     }
     if let Some(wizard) = &app.wizard {
         super::setup::draw::draw(frame, app, wizard);
         if let Some(popup) = &app.popup {
-            popup.draw(frame, frame.area(), &app.theme, &app.keymap);
+            popup.draw(
+                frame,
+                frame.area(),
+                &app.theme,
+                &app.keymap,
+                app.demo.is_some(),
+            );
         }
         return;
     }
@@ -68,7 +80,13 @@ pub fn draw(frame: &mut Frame, app: &App) {
     draw_status(frame, app, areas.status);
     draw_footer(frame, app, areas.footer);
     if let Some(popup) = &app.popup {
-        popup.draw(frame, frame.area(), &app.theme, &app.keymap);
+        popup.draw(
+            frame,
+            frame.area(),
+            &app.theme,
+            &app.keymap,
+            app.demo.is_some(),
+        );
     }
 }
 
@@ -112,7 +130,12 @@ pub fn draw_title(frame: &mut Frame, app: &App, area: Rect) {
     let mut text = format!(
         " {}  {}",
         strings::APP_NAME,
-        strings::connected_to(&app.label, app.version.as_deref())
+        strings::connected_to(
+            &app.label,
+            app.version.as_deref(),
+            // A failed connection leaves no database list: the title stops saying "Connecting…".
+            matches!(app.schema.databases, super::panes::schema::Load::Failed(_)),
+        )
     );
     if let Some(db) = &app.database {
         text.push_str(&format!(" · db {db}"));
@@ -188,7 +211,7 @@ fn draw_footer(frame: &mut Frame, app: &App, area: Rect) {
         } else if app.popup.is_some() {
             Vec::new()
         } else {
-            app.keymap.footer(app.context())
+            app.footer()
         };
     draw_hints(frame, app, area, entries);
 }

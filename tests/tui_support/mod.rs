@@ -32,6 +32,8 @@ pub struct Harness {
     pub demo: Vec<DemoRequest>,
     /// The test clock.
     pub now: Instant,
+    /// Full redraws asked for (Ctrl-L).
+    pub redraws: usize,
 }
 
 impl Harness {
@@ -51,6 +53,7 @@ impl Harness {
             saved: Vec::new(),
             demo: Vec::new(),
             now,
+            redraws: 0,
         };
         h.drain();
         h
@@ -67,6 +70,7 @@ impl Harness {
             saved: Vec::new(),
             demo: Vec::new(),
             now,
+            redraws: 0,
         };
         h.drain();
         h
@@ -80,6 +84,7 @@ impl Harness {
                 Effect::EditExternally(t) => self.edits.push(t),
                 Effect::SaveProfile(p) => self.saved.push(p),
                 Effect::Demo(r) => self.demo.push(r),
+                Effect::Redraw => self.redraws += 1,
             }
         }
     }
@@ -200,6 +205,10 @@ fn parse(spec: &str) -> (KeyCode, KeyModifiers) {
         "down" => KeyCode::Down,
         "left" => KeyCode::Left,
         "right" => KeyCode::Right,
+        "home" => KeyCode::Home,
+        "end" => KeyCode::End,
+        "pageup" => KeyCode::PageUp,
+        "pagedown" => KeyCode::PageDown,
         f if f.len() > 1 && f.starts_with('f') => KeyCode::F(f[1..].parse().unwrap_or(1)),
         c => KeyCode::Char(c.chars().next().unwrap_or(' ')),
     };

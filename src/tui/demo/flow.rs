@@ -39,6 +39,7 @@ impl App {
         match self.keymap.resolve(Context::Demo, &key, false) {
             Some(Action::Quit) => self.quit = true,
             Some(Action::Help) => self.popup = Some(Popup::Help { scroll: 0 }),
+            Some(Action::Redraw) => self.effect(Effect::Redraw),
             Some(action) => self.demo_action(action),
             None => {}
         }

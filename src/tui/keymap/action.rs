@@ -94,6 +94,8 @@ pub enum Action {
     Autoplay,
     /// Demo: switch between the dashboard and the usual panes.
     Dashboard,
+    /// Draw the whole screen again (after something else wrote on the terminal).
+    Redraw,
 }
 
 /// Every action with its configuration name.
@@ -143,4 +145,5 @@ pub const ACTION_NAMES: &[(&str, Action)] = &[
     ("next_mix", Action::NextMix),
     ("autoplay", Action::Autoplay),
     ("dashboard", Action::Dashboard),
+    ("redraw", Action::Redraw),
 ];

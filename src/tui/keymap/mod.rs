@@ -117,6 +117,7 @@ pub const DEFAULT_BINDINGS: &[DefaultBinding] = &[
     b(C::Global, "ctrl-o", A::Setup, false),
     b(C::Global, "ctrl-g", A::Guide, false),
     b(C::Global, "f3", A::Dashboard, false),
+    b(C::Global, "ctrl-l", A::Redraw, false),
     b(C::Navigation, "up", A::Up, false),
     b(C::Navigation, "k", A::Up, false),
     b(C::Navigation, "down", A::Down, false),
@@ -149,13 +150,14 @@ pub const DEFAULT_BINDINGS: &[DefaultBinding] = &[
     b(C::Preview, "c", A::Create, true),
     b(C::Preview, "f2", A::Rename, true),
     b(C::Preview, "f5", A::Run, false),
+    // The backfill keys first: the footer shows them only when they apply, and then they matter most.
+    b(C::Summaries, "p", A::PauseResume, true),
+    b(C::Summaries, "x", A::CancelJob, true),
+    b(C::Summaries, "u", A::ResumeBackfill, true),
     b(C::Summaries, "c", A::Create, true),
     b(C::Summaries, "v", A::Validate, true),
     b(C::Summaries, "b", A::Rebuild, true),
     b(C::Summaries, "d", A::Drop, true),
-    b(C::Summaries, "p", A::PauseResume, true),
-    b(C::Summaries, "u", A::ResumeBackfill, false),
-    b(C::Summaries, "x", A::CancelJob, false),
     b(C::Summaries, "enter", A::Compare, true),
     b(C::Summaries, "r", A::Refresh, false),
     b(C::Compare, "enter", A::Run, true),
@@ -171,6 +173,10 @@ pub const DEFAULT_BINDINGS: &[DefaultBinding] = &[
     b(C::Popup, "j", A::Down, false),
     b(C::Popup, "pageup", A::PageUp, false),
     b(C::Popup, "pagedown", A::PageDown, false),
+    b(C::Popup, "home", A::Top, false),
+    b(C::Popup, "g", A::Top, false),
+    b(C::Popup, "end", A::Bottom, false),
+    b(C::Popup, "G", A::Bottom, false),
     b(C::Wizard, "enter", A::Confirm, true),
     b(C::Wizard, "tab", A::NextPane, true),
     b(C::Wizard, "down", A::Down, false),
@@ -321,6 +327,15 @@ impl Keymap {
             .map(|b| b.key.label())
     }
 
+    /// The labels of every key bound to `action` in `context`, in table order.
+    pub fn key_labels(&self, context: Context, action: Action) -> Vec<String> {
+        self.bindings
+            .iter()
+            .filter(|b| b.context == context && b.action == action)
+            .map(|b| b.key.label())
+            .collect()
+    }
+
     /// The action of `key` in `context` alone.
     pub fn lookup(&self, context: Context, key: &Key) -> Option<Action> {
         self.bindings
@@ -359,8 +374,16 @@ impl Keymap {
     /// truncation), then the pane's listed keys, then the listed global
     /// ones; one entry per action, first key wins.
     pub fn footer(&self, pane: Context) -> Vec<(String, &'static str)> {
-        let mut out: Vec<(String, &'static str)> = Vec::new();
-        let mut seen = Vec::new();
+        self.footer_actions(pane)
+            .into_iter()
+            .map(|(key, action)| (key, strings::action_label_in(pane, action)))
+            .collect()
+    }
+
+    /// The footer's keys with their actions, in footer order (see [`Keymap::footer`]); the
+    /// caller drops those that do not apply now.
+    pub fn footer_actions(&self, pane: Context) -> Vec<(String, Action)> {
+        let mut out: Vec<(String, Action)> = Vec::new();
         let listed = |b: &&Binding| {
             b.footer
                 && !(pane == Context::Editor && b.context == Context::Global && b.key.is_text())
@@ -378,21 +401,28 @@ impl Keymap {
             .filter(|b| b.context == pane)
             .filter(listed);
         for b in help.into_iter().chain(own).chain(rest) {
-            if seen.contains(&b.action) {
+            if out.iter().any(|(_, a)| *a == b.action) {
                 continue;
             }
-            seen.push(b.action);
-            out.push((b.key.label(), strings::action_label_in(pane, b.action)));
+            out.push((b.key.label(), b.action));
         }
         out
     }
 
     /// The help overlay: for each context, its actions with all their keys.
-    pub fn help(&self) -> Vec<(Context, Vec<(String, &'static str)>)> {
+    pub fn help(&self, demo: bool) -> Vec<(Context, Vec<(String, &'static str)>)> {
         let mut out = Vec::new();
+        // The demo's keys (and F3, which switches its dashboard) mean nothing outside the demo.
+        let shown =
+            |b: &&Binding| demo || (b.context != Context::Demo && b.action != Action::Dashboard);
         for context in Context::ALL {
             let mut rows: Vec<(Action, Vec<String>)> = Vec::new();
-            for b in self.bindings.iter().filter(|b| b.context == context) {
+            for b in self
+                .bindings
+                .iter()
+                .filter(|b| b.context == context)
+                .filter(shown)
+            {
                 match rows.iter_mut().find(|(a, _)| *a == b.action) {
                     Some((_, keys)) => keys.push(b.key.label()),
                     None => rows.push((b.action, vec![b.key.label()])),
@@ -513,9 +543,16 @@ mod tests {
 
     #[test]
     fn help_lists_every_context_with_merged_keys() {
-        let help = Keymap::default().help();
+        let help = Keymap::default().help(true);
         assert_eq!(help.len(), Context::ALL.len());
         let nav = &help[1].1;
         assert!(nav.iter().any(|(k, a)| k == "↑/k" && *a == "up"), "{nav:?}");
+        // Outside the demo: no demo section, no F3.
+        let help = Keymap::default().help(false);
+        assert!(help.iter().all(|(c, _)| *c != Context::Demo));
+        assert!(help
+            .iter()
+            .flat_map(|(_, rows)| rows)
+            .all(|(k, _)| k != "F3"));
     }
 }

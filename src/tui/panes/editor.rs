@@ -132,10 +132,7 @@ impl EditorState {
     /// Replaces the whole text as one undoable edit.
     pub fn set_text(&mut self, text: &str) {
         let before = self.snapshot();
-        let lines: Vec<String> = text
-            .split('\n')
-            .map(|l| l.trim_end_matches('\r').to_string())
-            .collect();
+        let lines: Vec<String> = plain_text(text).split('\n').map(str::to_string).collect();
         if lines == before.lines {
             return;
         }
@@ -150,7 +147,7 @@ impl EditorState {
     /// Inserts text at the cursor as one undoable edit.
     pub fn insert(&mut self, text: &str) {
         let before = self.snapshot();
-        if self.textarea.insert_str(text) {
+        if self.textarea.insert_str(plain_text(text)) {
             self.record(before, false);
         }
     }
@@ -289,10 +286,45 @@ impl EditorState {
     }
 }
 
+/// Text as the editor keeps it: CRLF and a lone CR (what terminals and Windows clipboards
+/// send for a line break) become newlines, a tab becomes spaces, and other control characters
+/// are dropped (drawn raw they move the terminal's cursor and scribble over other panes).
+pub fn plain_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => {
+                if chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+                out.push('\n');
+            }
+            '\n' => out.push('\n'),
+            '\t' => out.push_str("    "),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crossterm::event::{KeyCode, KeyModifiers};
+
+    #[test]
+    fn pasted_line_breaks_become_lines() {
+        assert_eq!(plain_text("a\r\nb\rc\nd"), "a\nb\nc\nd");
+        assert_eq!(plain_text("a\tb\x1b[2Jc\x07"), "a    b[2Jc");
+        let mut e = EditorState::default();
+        e.insert("SELECT a,\r\n  COUNT(*)\rFROM t\r\nGROUP BY a");
+        assert_eq!(e.text(), "SELECT a,\n  COUNT(*)\nFROM t\nGROUP BY a");
+        assert_eq!(e.cursor(), (3, 10));
+        e.set_text("x\ry");
+        assert_eq!(e.text(), "x\ny");
+    }
 
     #[test]
     fn typing_undo_redo_and_set_text() {

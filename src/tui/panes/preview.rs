@@ -1,7 +1,7 @@
 //! The preview: the generated tables, view and triggers for the query, or
 //! why the query is rejected.
 
-use super::highlight::highlight_sql;
+use super::highlight::{highlight_sql, Piece};
 use crate::tui::keymap::Action;
 use crate::tui::strings;
 use crate::tui::theme::Theme;
@@ -10,6 +10,34 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+/// Statements highlighted so far, by their SQL: the grammar's regexes cost milliseconds per
+/// statement, far more than a frame may take, and a preview is drawn many times unchanged.
+const HIGHLIGHT_CACHE: usize = 64;
+
+/// `sql` followed by `;`, highlighted, from the cache when it was seen before.
+fn highlighted(sql: &str) -> Rc<Vec<Vec<Piece>>> {
+    thread_local! {
+        static CACHE: RefCell<HashMap<String, Rc<Vec<Vec<Piece>>>>> = RefCell::new(HashMap::new());
+    }
+    CACHE.with(|cache| {
+        if let Some(hit) = cache.borrow().get(sql) {
+            return Rc::clone(hit);
+        }
+        let lines: Vec<String> = format!("{sql};").lines().map(str::to_string).collect();
+        let pieces = Rc::new(highlight_sql(&lines));
+        let mut cache = cache.borrow_mut();
+        if cache.len() >= HIGHLIGHT_CACHE {
+            // Older previews are rarely shown again: start over rather than track ages.
+            cache.clear();
+        }
+        cache.insert(sql.to_string(), Rc::clone(&pieces));
+        pieces
+    })
+}
 
 /// What the preview shows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -67,13 +95,11 @@ impl PreviewState {
                 }
                 for st in &doc.statements {
                     out.push(Line::styled(format!("-- {}", st.title), theme.dim));
-                    let sql: Vec<String> =
-                        format!("{};", st.sql).lines().map(str::to_string).collect();
-                    for pieces in highlight_sql(&sql) {
+                    for pieces in highlighted(&st.sql).iter() {
                         out.push(Line::from(
                             pieces
-                                .into_iter()
-                                .map(|(s, t)| Span::styled(t, s))
+                                .iter()
+                                .map(|(s, t)| Span::styled(t.clone(), *s))
                                 .collect::<Vec<_>>(),
                         ));
                     }

@@ -82,7 +82,7 @@ pub struct SchemaState {
     pub databases: Load<Vec<DbNode>>,
     /// The selected node.
     pub selected: Option<NodePath>,
-    /// Filter text (case-insensitive substring of table and database names).
+    /// Filter text (case-insensitive substring of database, table and loaded column names).
     pub filter: String,
     /// Typing goes to the filter.
     pub filtering: bool,
@@ -90,6 +90,37 @@ pub struct SchemaState {
 
 fn matches(filter: &str, name: &str) -> bool {
     filter.is_empty() || name.to_lowercase().contains(&filter.to_lowercase())
+}
+
+/// The loaded columns of `t` whose name the filter matches (none without a filter): a column
+/// match shows its table, and the column under it, even when the table is closed.
+fn column_hits<'a>(filter: &str, t: &'a TableNode) -> Vec<&'a ColumnInfo> {
+    match &t.columns {
+        Load::Loaded(cols) if !filter.is_empty() => {
+            cols.iter().filter(|c| matches(filter, &c.name)).collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The tables of `db` the filter shows: by their name, their database's, or a column's.
+fn shown_tables<'a>(filter: &str, db: &'a DbNode) -> Vec<&'a TableNode> {
+    match &db.tables {
+        Load::Loaded(ts) => ts
+            .iter()
+            .filter(|t| {
+                matches(filter, &t.info.name)
+                    || matches(filter, &db.name)
+                    || !column_hits(filter, t).is_empty()
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Whether the tables of `db` are drawn under it: opened, or a filter shows some of them.
+fn db_open(filter: &str, db: &DbNode) -> bool {
+    db.expanded || (!filter.is_empty() && !shown_tables(filter, db).is_empty())
 }
 
 impl SchemaState {
@@ -224,13 +255,7 @@ impl SchemaState {
         };
         let filter = self.filter.as_str();
         for db in dbs {
-            let tables: Vec<&TableNode> = match &db.tables {
-                Load::Loaded(ts) => ts
-                    .iter()
-                    .filter(|t| matches(filter, &t.info.name) || matches(filter, &db.name))
-                    .collect(),
-                _ => Vec::new(),
-            };
+            let tables = shown_tables(filter, db);
             let db_visible = matches(filter, &db.name)
                 || !tables.is_empty()
                 || !matches!(db.tables, Load::Loaded(_));
@@ -245,7 +270,7 @@ impl SchemaState {
                 },
                 depth: 0,
             });
-            if !(db.expanded || (!filter.is_empty() && !tables.is_empty())) {
+            if !db_open(filter, db) {
                 continue;
             }
             for t in tables {
@@ -257,17 +282,19 @@ impl SchemaState {
                     },
                     depth: 1,
                 });
-                if let (true, Load::Loaded(cols)) = (t.expanded, &t.columns) {
-                    for c in cols {
-                        rows.push(Row {
-                            path: NodePath {
-                                database: db.name.clone(),
-                                table: Some(t.info.name.clone()),
-                                column: Some(c.name.clone()),
-                            },
-                            depth: 2,
-                        });
-                    }
+                let cols: Vec<&ColumnInfo> = match (t.expanded, &t.columns) {
+                    (true, Load::Loaded(cols)) => cols.iter().collect(),
+                    _ => column_hits(filter, t),
+                };
+                for c in cols {
+                    rows.push(Row {
+                        path: NodePath {
+                            database: db.name.clone(),
+                            table: Some(t.info.name.clone()),
+                            column: Some(c.name.clone()),
+                        },
+                        depth: 2,
+                    });
                 }
             }
         }
@@ -460,7 +487,7 @@ impl SchemaState {
         match (&p.table, &p.column) {
             (None, _) => {
                 let db = self.db(&p.database);
-                let open = db.is_some_and(|d| d.expanded) || !self.filter.is_empty();
+                let open = db.is_some_and(|d| db_open(&self.filter, d));
                 let marker = if open { "▾ " } else { "▸ " };
                 let mut spans = vec![Span::raw(format!("{marker}{}", p.database))];
                 match db.map(|d| &d.tables) {
@@ -474,7 +501,8 @@ impl SchemaState {
                 let Some(t) = self.table(&p.database, table) else {
                     return Line::raw(format!("{indent}{table}"));
                 };
-                let marker = match (t.info.kind, t.expanded) {
+                let open = t.expanded || !column_hits(&self.filter, t).is_empty();
+                let marker = match (t.info.kind, open) {
                     (TableKind::Table, true) => "▾ ",
                     (TableKind::Table, false) => "▸ ",
                     (TableKind::View, _) => "◇ ",

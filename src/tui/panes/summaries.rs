@@ -23,6 +23,33 @@ pub enum JobKind {
     Rebuild,
 }
 
+/// What a job is doing, from the events it reported: the label a DBA reads next to its gauge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobPhase {
+    /// Sent; nothing reported yet.
+    Starting,
+    /// Taking the brief table lock that makes the triggers live; `retries` attempts failed.
+    WaitingForLock {
+        /// Failed attempts so far.
+        retries: u32,
+    },
+    /// Reading the existing rows into the summary.
+    Backfilling,
+    /// The backfill waits: the server is loaded.
+    Throttled {
+        /// Status variable checked.
+        variable: String,
+        /// Its value.
+        value: u64,
+    },
+    /// Every row is read: the second brief lock (triggers stop tagging regions).
+    Finalizing,
+    /// Folding the regions into the summary (the last step before `ready`).
+    Folding,
+    /// Stop requested: it stops after the current chunk.
+    Stopping,
+}
+
 /// A create/resume/rebuild started from this window.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobView {
@@ -36,52 +63,86 @@ pub struct JobView {
     pub name: String,
     /// Last progress.
     pub progress: Option<Progress>,
+    /// Whether `progress.rows_total` is the real count (known once every row is read; the
+    /// total is the table statistics' estimate until then).
+    pub total_exact: bool,
     /// Writers' pause, once the triggers are live.
     pub lock_ms: Option<f64>,
     /// Paused by the user.
     pub paused: bool,
     /// Finished (successfully or not).
     pub done: bool,
-    /// What it is doing now, when not backfilling.
-    pub phase: String,
+    /// What it is doing now.
+    pub phase: JobPhase,
+    /// Something worth saying beside the phase (a resumed checkpoint, an object left alone).
+    pub note: Option<String>,
 }
 
 impl JobView {
+    /// A job just sent.
+    pub fn new(id: RequestId, kind: JobKind, schema: Option<String>, name: String) -> JobView {
+        JobView {
+            id,
+            kind,
+            schema,
+            name,
+            progress: None,
+            total_exact: false,
+            lock_ms: None,
+            paused: false,
+            done: false,
+            phase: JobPhase::Starting,
+            note: None,
+        }
+    }
+
     /// Applies a progress event.
     pub fn apply(&mut self, event: &Event) {
-        match event {
-            Event::Prepared { .. } => self.phase = "installing triggers".into(),
-            Event::LockRetry { attempt } => {
-                self.phase = format!("waiting for the table lock (attempt {attempt})");
-            }
+        let stopping = self.phase == JobPhase::Stopping;
+        let phase = match event {
+            Event::Prepared { .. } => Some(JobPhase::WaitingForLock { retries: 0 }),
+            Event::LockRetry { attempt } => Some(JobPhase::WaitingForLock { retries: *attempt }),
             Event::Locked { lock_ms, .. } => {
                 self.lock_ms = Some(*lock_ms);
-                self.phase = "backfilling".into();
+                Some(JobPhase::Backfilling)
             }
-            Event::Progress(p) => self.progress = Some(p.clone()),
-            Event::Checkpoint { .. } => {}
+            Event::Progress(p) => {
+                self.progress = Some(p.clone());
+                Some(JobPhase::Backfilling)
+            }
+            Event::Checkpoint { .. } => None,
             Event::Resumed {
                 regions_done,
                 regions,
                 ..
             } => {
-                self.phase = format!("continuing after checkpoint {regions_done}/{regions}");
+                self.note = Some(strings::resumed_after(*regions_done, *regions));
+                None
             }
-            Event::Finalized { lock_ms, .. } => {
-                self.phase = format!("finalized (writes paused {lock_ms:.1} ms)");
-            }
-            Event::Throttled { variable, value } => {
-                self.phase = format!("throttled: {variable} = {value}");
-            }
+            Event::Finalized { .. } => Some(JobPhase::Folding),
+            Event::Throttled { variable, value } => Some(JobPhase::Throttled {
+                variable: variable.clone(),
+                value: *value,
+            }),
             Event::LeftAlone { object, .. } => {
-                self.phase = format!("left alone {object}: not ours");
+                self.note = Some(strings::left_alone(object));
+                None
             }
-            Event::Done { .. } => {
-                self.phase = "done".into();
+            Event::Done { rows, .. } => {
+                self.total_exact = true;
                 if let Some(p) = &mut self.progress {
-                    p.rows_done = p.rows_total;
+                    p.rows_done = *rows;
+                    p.rows_total = *rows;
                     p.percent = 100.0;
+                    p.eta_secs = 0.0;
                 }
+                Some(JobPhase::Finalizing)
+            }
+        };
+        if let Some(phase) = phase {
+            // A stop asked for stays shown until the job ends (it is honoured between chunks).
+            if !stopping || matches!(phase, JobPhase::Finalizing | JobPhase::Folding) {
+                self.phase = phase;
             }
         }
     }
@@ -282,19 +343,29 @@ fn first_visible(items: &[Item], selected: usize, height: u16) -> usize {
     first
 }
 
-/// Progress and pause state of a running backfill, from the local job or the catalog.
-fn running(item: &Item) -> Option<(Progress, bool)> {
+/// A running backfill as drawn: from the local job or, for one another session runs, the
+/// catalog.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Running {
+    /// Last progress, once there is any.
+    pub progress: Option<Progress>,
+    /// Whether the total is the real count rather than the statistics' estimate.
+    pub exact: bool,
+    /// Paused by the user.
+    pub paused: bool,
+    /// What it is doing.
+    pub phase: JobPhase,
+}
+
+/// The running backfill of `item`, if any.
+pub fn running(item: &Item) -> Option<Running> {
     if let Some(j) = item.job.filter(|j| !j.done) {
-        let p = j.progress.clone().unwrap_or(Progress {
-            rows_done: 0,
-            rows_total: 0,
-            percent: 0.0,
-            rate: 0.0,
-            eta_secs: 0.0,
-            chunk_size: 0,
-            chunks: 0,
+        return Some(Running {
+            progress: j.progress.clone(),
+            exact: j.total_exact,
+            paused: j.paused,
+            phase: j.phase.clone(),
         });
-        return Some((p, j.paused));
     }
     let r = item.report?;
     if r.backfill_running && r.entry.status != Status::Ready {
@@ -302,15 +373,15 @@ fn running(item: &Item) -> Option<(Progress, bool)> {
         let percent = if e.rows_total == 0 {
             0.0
         } else {
-            e.rows_done as f64 * 100.0 / e.rows_total as f64
+            (e.rows_done as f64 * 100.0 / e.rows_total as f64).min(100.0)
         };
         let eta = if e.rate > 0.0 {
             e.rows_total.saturating_sub(e.rows_done) as f64 / e.rate
         } else {
             0.0
         };
-        return Some((
-            Progress {
+        return Some(Running {
+            progress: Some(Progress {
                 rows_done: e.rows_done,
                 rows_total: e.rows_total,
                 percent,
@@ -318,11 +389,57 @@ fn running(item: &Item) -> Option<(Progress, bool)> {
                 eta_secs: eta,
                 chunk_size: e.chunk_size,
                 chunks: 0,
-            },
-            e.status == Status::Paused,
-        ));
+            }),
+            exact: false,
+            paused: e.status == Status::Paused,
+            phase: JobPhase::Backfilling,
+        });
     }
     None
+}
+
+impl Running {
+    /// The gauge's fill, 0..1: never full before the backfill is (the estimate may be low).
+    pub fn ratio(&self) -> f64 {
+        let p = self.progress.as_ref().map_or(0.0, |p| p.percent) / 100.0;
+        if self.exact {
+            p.clamp(0.0, 1.0)
+        } else {
+            p.clamp(0.0, 0.99)
+        }
+    }
+
+    /// The gauge's label.
+    pub fn gauge_label(&self) -> String {
+        match &self.progress {
+            None => strings::job_phase(&self.phase),
+            Some(p) => {
+                strings::gauge_label(p.rows_done, p.rows_total, self.exact, self.ratio() * 100.0)
+            }
+        }
+    }
+
+    /// The line under the gauge: the phase, then rate, ETA and chunk while rows are read.
+    pub fn details(&self, lock_ms: Option<f64>) -> String {
+        let mut parts = vec![strings::job_phase(&self.phase)];
+        if self.paused {
+            parts[0] = strings::PAUSED.to_string();
+        }
+        if let (Some(p), JobPhase::Backfilling | JobPhase::Throttled { .. } | JobPhase::Stopping) =
+            (&self.progress, &self.phase)
+        {
+            parts.push(strings::rate(p.rate));
+            // An ETA only while it means something: rows left, a rate, not paused.
+            if !self.paused && p.rate > 0.0 && p.rows_done < p.rows_total {
+                parts.push(strings::eta(p.eta_secs));
+            }
+            parts.push(strings::chunk(p.chunk_size));
+        }
+        if let Some(ms) = lock_ms {
+            parts.push(strings::writers_paused(ms));
+        }
+        parts.join(" · ")
+    }
 }
 
 fn state_style(theme: &Theme, state: &str) -> ratatui::style::Style {
@@ -390,16 +507,15 @@ fn draw_item(
         width: rect.width.saturating_sub(2),
         height: 1,
     };
-    if let Some((p, paused)) = running(item) {
-        let ratio = (p.percent / 100.0).clamp(0.0, 1.0);
+    if let Some(run) = running(item) {
         let gauge = Gauge::default()
             .gauge_style(theme.accent)
-            .ratio(ratio)
-            .label(strings::gauge_label(p.rows_done, p.rows_total, p.percent));
+            .ratio(run.ratio())
+            .label(run.gauge_label());
         frame.render_widget(gauge, detail_rect);
-        let mut details = strings::backfill_details(p.rate, p.eta_secs, p.chunk_size, paused);
-        if let Some(ms) = lock_ms {
-            details = format!("{details} · {}", strings::writers_paused(ms));
+        let mut details = run.details(lock_ms);
+        if let Some(note) = item.job.and_then(|j| j.note.as_ref()) {
+            details = format!("{details} · {note}");
         }
         frame.render_widget(
             Paragraph::new(Span::styled(details, theme.dim)),
@@ -411,9 +527,6 @@ fn draw_item(
         return;
     }
     let mut parts: Vec<String> = Vec::new();
-    if let Some(j) = item.job.filter(|j| !j.phase.is_empty() && !j.done) {
-        parts.push(j.phase.clone());
-    }
     if let Some(ms) = lock_ms {
         parts.push(strings::writers_paused(ms));
     }

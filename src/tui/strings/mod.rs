@@ -7,6 +7,7 @@ use super::keymap::{Action, Context};
 
 pub mod demo;
 pub mod guide;
+pub mod quit;
 pub mod setup;
 
 /// Name shown in the title bar.
@@ -89,10 +90,20 @@ pub const ERROR_TITLE: &str = "Error";
 pub const VALIDATION_TITLE: &str = "Validation";
 /// Popup: title of the rename popup.
 pub const RENAME_TITLE: &str = "Summary name";
-/// Popup: hint of confirmation popups.
-pub const CONFIRM_HINT: &str = " y/Enter: yes   n/Esc: no   ↑↓: scroll ";
-/// Popup: hint of message popups.
-pub const CLOSE_HINT: &str = " Esc/Enter: close ";
+/// Popup hints (the keys come from the keymap): answer yes.
+pub const HINT_YES: &str = "yes";
+/// Popup hint: answer yes to a drop.
+pub const HINT_DROP: &str = "drop";
+/// Popup hint: answer yes to quitting during a backfill.
+pub const HINT_QUIT: &str = "quit";
+/// Popup hint: answer no.
+pub const HINT_NO: &str = "no";
+/// Popup hint: answer no to quitting.
+pub const HINT_STAY: &str = "stay";
+/// Popup hint: close a message.
+pub const HINT_CLOSE: &str = "close";
+/// Popup hint: scroll.
+pub const HINT_SCROLL: &str = "scroll";
 /// Popup: hint of the rename popup.
 pub const RENAME_HINT: &str = " Enter: keep   Esc: cancel ";
 /// Create confirmation: the text above the statements.
@@ -100,14 +111,22 @@ pub const CREATE_INTRO: &str = "These statements will run, in order (plus bookke
 /// Drop confirmation text.
 pub const DROP_INTRO: &str =
     "This removes the summary's triggers, view and state tables. The base table is not touched.";
-/// Key hint of the drop confirmation: only an explicit yes drops.
-pub const DROP_HINT: &str = " y: drop   n/Esc: keep   ↑↓: scroll ";
 /// Status when Enter answers the drop confirmation.
 pub fn drop_needs_yes(key: &str) -> String {
     format!("Enter does not drop: press {key} to drop the summary, or Esc to keep it")
 }
 /// Rebuild confirmation text.
 pub const REBUILD_INTRO: &str = "The summary is recomputed online into a new generation; readers keep reading the current one until the switch.";
+/// Footer: pause the selected backfill.
+pub const FOOTER_PAUSE: &str = "pause";
+/// Footer: stop the selected backfill.
+pub const FOOTER_STOP: &str = "stop";
+/// Footer: continue the selected paused backfill.
+pub const FOOTER_CONTINUE: &str = "continue";
+/// Status: Esc on a running backfill says which key stops it.
+pub fn esc_keeps_backfill(stop_key: &str, resume_key: &str) -> String {
+    format!("Esc does not stop a backfill: {stop_key} stops it after the current chunk ({resume_key} resumes it later).")
+}
 /// Footer separator between key hints.
 pub const FOOTER_SEP: &str = "  ";
 /// External editor: the program used when neither $VISUAL nor $EDITOR is set.
@@ -149,7 +168,7 @@ pub fn action_label(action: Action) -> &'static str {
         Action::NextPane => "next pane",
         Action::PrevPane => "previous pane",
         Action::Help => "help",
-        Action::Cancel => "cancel / close",
+        Action::Cancel => "cancel request, clear filter",
         Action::Up => "up",
         Action::Down => "down",
         Action::PageUp => "page up",
@@ -175,7 +194,7 @@ pub fn action_label(action: Action) -> &'static str {
         Action::Rebuild => "rebuild",
         Action::Drop => "drop",
         Action::PauseResume => "pause/continue",
-        Action::ResumeBackfill => "resume interrupted",
+        Action::ResumeBackfill => "resume",
         Action::CancelJob => "stop backfill",
         Action::Compare => "compare",
         Action::Confirm => "yes",
@@ -190,6 +209,7 @@ pub fn action_label(action: Action) -> &'static str {
         Action::NextMix => "next mix of writes",
         Action::Autoplay => "autoplay on/off",
         Action::Dashboard => "demo dashboard / full UI",
+        Action::Redraw => "redraw the screen",
     }
 }
 
@@ -230,10 +250,14 @@ pub fn validation_verdict(name: &str, exact: bool, groups: u64, differing: u64) 
     }
 }
 
-/// Title-bar text of the connection.
-pub fn connected_to(label: &str, version: Option<&str>) -> String {
+/// Title bar after the connection failed (the status line says why).
+pub const TITLE_NOT_CONNECTED: &str = "not connected";
+
+/// Title-bar text of the connection; `failed`: the attempt failed and none is under way.
+pub fn connected_to(label: &str, version: Option<&str>, failed: bool) -> String {
     match version {
         Some(v) => format!("{label} · {v}"),
+        None if failed => format!("{label} · {TITLE_NOT_CONNECTED}"),
         None => format!("{label} · {CONNECTING}"),
     }
 }
@@ -267,15 +291,32 @@ pub fn writers_paused(ms: f64) -> String {
     format!("writers paused {ms:.1} ms")
 }
 
-/// Summaries pane: gauge label.
-pub fn gauge_label(done: u64, total: u64, percent: f64) -> String {
-    format!("{done}/{total} rows · {percent:.0}%")
+/// Summaries pane: gauge label; the total is marked `~` while it is the statistics' estimate.
+pub fn gauge_label(done: u64, total: u64, exact: bool, percent: f64) -> String {
+    let approx = if exact { "" } else { "~" };
+    format!("{done}/{approx}{total} rows · {percent:.0}%")
 }
 
-/// Summaries pane: rate, ETA and chunk size of a running backfill.
-pub fn backfill_details(rate: f64, eta_secs: f64, chunk: u64, paused: bool) -> String {
-    let state = if paused { " · PAUSED" } else { "" };
-    format!("{rate:.0} rows/s · ETA {eta_secs:.0} s · chunk {chunk}{state}")
+/// Summaries pane: a paused backfill.
+pub const PAUSED: &str = "PAUSED";
+
+/// Summaries pane: backfill rate.
+pub fn rate(rows_per_sec: f64) -> String {
+    format!("{rows_per_sec:.0} rows/s")
+}
+
+/// Summaries pane: time left, never "0 s" (under a second is said so).
+pub fn eta(secs: f64) -> String {
+    if secs < 1.0 {
+        "ETA <1 s".to_string()
+    } else {
+        format!("ETA {secs:.0} s")
+    }
+}
+
+/// Summaries pane: the chunk size.
+pub fn chunk(rows: u64) -> String {
+    format!("chunk {rows}")
 }
 
 /// A bug surfaced as a panic on a worker thread.
@@ -308,8 +349,8 @@ pub fn differing_value(index: usize, query: &str, summary: &str) -> String {
 }
 
 /// Status: a backfill was stopped.
-pub fn backfill_stopped(name: &str) -> String {
-    format!("{name}: backfill stopped; select it and press u to resume.")
+pub fn backfill_stopped(name: &str, resume_key: &str) -> String {
+    format!("{name}: backfill stopped; select it and press {resume_key} to resume.")
 }
 
 /// Status: a rebuild was stopped before its switch and given up.
@@ -317,8 +358,34 @@ pub fn rebuild_stopped(name: &str) -> String {
     format!("{name}: rebuild stopped; readers keep the previous generation, exact.")
 }
 
-/// Summaries pane: a job is stopping.
-pub const STOPPING: &str = "stopping after the current chunk";
+/// Summaries pane: what a job is doing.
+pub fn job_phase(phase: &crate::tui::panes::summaries::JobPhase) -> String {
+    use crate::tui::panes::summaries::JobPhase as P;
+    match phase {
+        P::Starting => "starting".into(),
+        P::WaitingForLock { retries: 0 } => "waiting for the table lock".into(),
+        P::WaitingForLock { retries } => {
+            format!("waiting for the table lock ({retries} attempts so far)")
+        }
+        P::Backfilling => "backfilling".into(),
+        P::Throttled { variable, value } => {
+            format!("waiting: the server is loaded ({variable} = {value})")
+        }
+        P::Finalizing => "finalizing: second brief lock".into(),
+        P::Folding => "folding the regions into the summary".into(),
+        P::Stopping => "stopping after the current chunk".into(),
+    }
+}
+
+/// Summaries pane: a resume skipped the committed regions.
+pub fn resumed_after(regions_done: u32, regions: u32) -> String {
+    format!("continuing after checkpoint {regions_done}/{regions}")
+}
+
+/// Summaries pane: an object named like ours was left alone.
+pub fn left_alone(object: &str) -> String {
+    format!("left alone {object}: not ours")
+}
 
 /// The external editor failed.
 pub fn editor_failed(reason: &str) -> String {
