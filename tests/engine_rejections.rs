@@ -15,6 +15,8 @@ const CORPUS: &[(&str, &str, &str)] = &[
     ("SELECT user_id, (SELECT 1) FROM transactions GROUP BY user_id", "subquery", ""),
     ("SELECT user_id, COUNT(DISTINCT cost / 3) FROM transactions GROUP BY user_id", "a division inside COUNT(DISTINCT `cost` / 3)", "1:32"),
     ("SELECT user_id, COUNT(DISTINCT kind, NULL) FROM transactions GROUP BY user_id", "NULL in COUNT(DISTINCT `kind`, NULL)", "1:38"),
+    ("SELECT kind, AVG(DISTINCT qty) * 3 FROM transactions GROUP BY kind", "AVG(DISTINCT `qty`) inside an expression or HAVING", "1:27"),
+    ("SELECT kind, AVG(DISTINCT qty) AS a FROM transactions GROUP BY kind HAVING a > 2", "AVG(DISTINCT `qty`) inside an expression or HAVING", "1:27"),
     ("SELECT user_id, GROUP_CONCAT(DISTINCT kind) FROM transactions GROUP BY user_id", "GROUP_CONCAT", "1:17"),
     ("SELECT user_id, AVG(DISTINCT paid_at) FROM transactions GROUP BY user_id", "time_zone", "1:30"),
     ("SELECT user_id, SUM(cost) OVER (PARTITION BY kind) FROM transactions", "window function", "1:17"),

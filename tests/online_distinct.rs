@@ -16,7 +16,7 @@ use support::compare::{assert_same, Strings};
 use support::workload::{let_them_write, make_table, Isolation, Writers};
 
 const BY_G: &str = "SELECT g, COUNT(DISTINCT d) AS dd, SUM(DISTINCT d) AS sd, AVG(DISTINCT d) AS ad, MIN(d) AS lo, COUNT(DISTINCT s) AS ds, COUNT(DISTINCT s, g) AS dsg, COUNT(*) AS n FROM t WHERE d > -250 GROUP BY g";
-const BY_S: &str = "SELECT s, COUNT(DISTINCT g) AS dg, COUNT(DISTINCT g, d) AS dgd, AVG(DISTINCT g) * 3 AS ag3 FROM t GROUP BY s HAVING COUNT(DISTINCT g) > 1 ORDER BY dg DESC, s";
+const BY_S: &str = "SELECT s, COUNT(DISTINCT g) AS dg, COUNT(DISTINCT g, d) AS dgd, AVG(DISTINCT g) AS ag, SUM(DISTINCT g) / COUNT(DISTINCT g) * 3 AS ag3 FROM t GROUP BY s HAVING COUNT(DISTINCT g) > 1 ORDER BY dg DESC, s";
 const GLOBAL: &str =
     "SELECT COUNT(DISTINCT s) AS ds, COUNT(DISTINCT g) AS dg, SUM(DISTINCT g) AS sg FROM t";
 

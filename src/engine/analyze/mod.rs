@@ -180,6 +180,7 @@ pub fn analyze(parsed: &ParsedQuery, table: &TableMeta) -> Result<Analysis, Engi
     let (limit, offset) = limit_offset(parsed)?;
     let aggregates = rewriter.aggregates;
     check_aggregate_arguments(&aggregates)?;
+    distinct::check_avg_placement(&aggregates, &outputs, having.as_ref(), &order_by)?;
     if aggregates.is_empty() && keys.is_empty() {
         return Err(EngineError::unsupported_hint(
             "a query without aggregates or GROUP BY",
