@@ -19,6 +19,7 @@ pub mod backfill;
 pub mod bfprobe;
 pub mod costs;
 pub mod data;
+pub mod distinct;
 pub mod driver;
 pub mod lockprobe;
 pub mod machine;
@@ -128,6 +129,8 @@ pub struct Sections {
     pub backfill: bool,
     /// Read latency (section 4).
     pub reads: bool,
+    /// A COUNT(DISTINCT) summary's write cost and reads (section 5).
+    pub distinct: bool,
 }
 
 impl Sections {
@@ -138,9 +141,11 @@ impl Sections {
         pause: true,
         backfill: true,
         reads: true,
+        distinct: true,
     };
 
-    /// Parses a comma-separated list of section names (`writes,costs,pause,backfill,reads`).
+    /// Parses a comma-separated list of section names
+    /// (`writes,costs,pause,backfill,reads,distinct`).
     pub fn parse(list: &str) -> Result<Sections, String> {
         let mut s = Sections {
             writes: false,
@@ -148,6 +153,7 @@ impl Sections {
             pause: false,
             backfill: false,
             reads: false,
+            distinct: false,
         };
         for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
             match name {
@@ -156,9 +162,10 @@ impl Sections {
                 "pause" => s.pause = true,
                 "backfill" => s.backfill = true,
                 "reads" => s.reads = true,
+                "distinct" => s.distinct = true,
                 other => {
                     return Err(format!(
-                    "unknown section {other:?}; expected writes, costs, pause, backfill or reads"
+                    "unknown section {other:?}; expected writes, costs, pause, backfill, reads or distinct"
                 ))
                 }
             }
@@ -332,6 +339,13 @@ pub fn run(config: &BenchConfig, log: Log<'_>) -> Result<report::BenchReport, Be
         match reads::run(&mut conn, &opts, config, log) {
             Ok(r) => report.reads = Some(r),
             Err(e) => failed(&mut report, "reads", e, log),
+        }
+    }
+    if config.sections.distinct {
+        probe(&mut report, "distinct", log);
+        match distinct::run(&mut conn, &opts, config, log) {
+            Ok(r) => report.distinct = Some(r),
+            Err(e) => failed(&mut report, "distinct", e, log),
         }
     }
     drop(conn);

@@ -62,7 +62,7 @@ pub struct BenchArgs {
     #[arg(long)]
     pub experiments: bool,
 
-    /// Run only these sections: writes,costs,pause,backfill,reads
+    /// Run only these sections: writes,costs,pause,backfill,reads,distinct
     #[arg(long, value_name = "LIST", value_parser = Sections::parse)]
     pub only: Option<Sections>,
 

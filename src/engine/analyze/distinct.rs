@@ -73,8 +73,11 @@ pub(super) fn check_avg_placement(
         let mut found = None;
         let _ = sqlparser::ast::visit_expressions(e, |x| {
             if let Expr::Identifier(id) = x {
-                let i = agg_placeholder_index(&id.value)
-                    .filter(|i| aggregates.get(*i).is_some_and(|a| a.kind == AggKind::AvgDistinct));
+                let i = agg_placeholder_index(&id.value).filter(|i| {
+                    aggregates
+                        .get(*i)
+                        .is_some_and(|a| a.kind == AggKind::AvgDistinct)
+                });
                 if i.is_some() {
                     found = i;
                     return std::ops::ControlFlow::Break(());
