@@ -8,7 +8,7 @@
 mod common;
 mod support;
 
-use lightning_tables::engine::lifecycle::{
+use lightning_tables::lifecycle::{
     create, rebuild, resume, status, ChunkPolicy, Control, CreateOptions, Event, LifecycleError,
 };
 use mysql::prelude::Queryable;

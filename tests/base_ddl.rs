@@ -14,7 +14,7 @@
 mod common;
 mod support;
 
-use lightning_tables::engine::lifecycle::{
+use lightning_tables::lifecycle::{
     create, drop_summary, rebuild, status, validate, Control, CreateOptions,
 };
 use mysql::prelude::Queryable;

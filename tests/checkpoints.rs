@@ -7,7 +7,7 @@
 mod common;
 mod support;
 
-use lightning_tables::engine::lifecycle::{
+use lightning_tables::lifecycle::{
     create, drop_summary, resume, status, validate, ChunkPolicy, Control, CreateOptions, Event,
     LifecycleError,
 };
@@ -215,7 +215,7 @@ fn resume_and_check(
     let report = validate(&db.opts(), &db.name, "s", 5).unwrap();
     assert!(report.exact, "{report:?}");
     let st = status(&db.opts(), &db.name, "s").unwrap();
-    assert_eq!(st.entry.status, "ready");
+    assert_eq!(st.entry.status.as_str(), "ready");
     assert_eq!(st.entry.regions, None, "triggers still tag regions");
 }
 
@@ -229,7 +229,7 @@ fn checkpointed_resume(hint: &str, query: &str, isolation: Isolation, seed: u64)
     let events = create_until_checkpoint(&db, query, 8, 3);
     assert!(events.iter().any(|e| matches!(e, Event::Locked { .. })));
     let st = status(&db.opts(), &db.name, "s").unwrap();
-    assert_eq!(st.entry.status, "backfilling");
+    assert_eq!(st.entry.status.as_str(), "backfilling");
     assert_eq!(st.entry.checkpoint, 3, "{st:?}");
     assert!(st.entry.regions.is_some());
     dangerous_writes(&mut conn, rows);
@@ -686,7 +686,7 @@ fn resume_restarts_into_a_fresh_generation_when_a_trigger_was_replaced_and_remov
         "{interrupted:?}"
     );
     let entry = status(&db.opts(), &db.name, "s").unwrap().entry;
-    assert_eq!(entry.status, "backfilling");
+    assert_eq!(entry.status.as_str(), "backfilling");
     assert_eq!(entry.generation, 2);
     assert!(
         entry.error.as_deref().is_some_and(|e| !e.is_empty()),

@@ -227,12 +227,12 @@ fn a_summary_an_alter_broke_is_named_with_the_way_out() {
             "INSERT INTO t VALUES (1, 1, 1)".into(),
         ],
     );
-    lightning_tables::engine::lifecycle::create(
+    lightning_tables::lifecycle::create(
         &db.opts(),
         "by_g",
         "SELECT g, SUM(v) AS s FROM t GROUP BY g",
         &Default::default(),
-        &lightning_tables::engine::lifecycle::Control::new(),
+        &lightning_tables::lifecycle::Control::new(),
         &mut |_| {},
     )
     .unwrap();

@@ -93,6 +93,27 @@ const CORPUS: &[(&str, &str, &str)] = &[
     ("SELECT user_id, COUNT(*) FROM transactions WHERE DATE(opened) = '2026-01-01' GROUP BY user_id", "current date", "1:50"),
     ("SELECT CAST(opened AS DATETIME) AS d, COUNT(*) FROM transactions GROUP BY d", "a cast to a date of TIME column opened", ""),
     ("SELECT user_id, MAX(DATEDIFF(opened, created_at)) FROM transactions GROUP BY user_id", "DATEDIFF()", "1:21"),
+    // A TIME that meets a DATE/DATETIME value is read on the current date too (measured with
+    // SET timestamp on three days); against a string or a number it is a TIME.
+    ("SELECT user_id, COUNT(*) FROM transactions WHERE opened > created_at GROUP BY user_id", "a comparison (>) of TIME column opened with a DATE/DATETIME value", "1:50"),
+    ("SELECT user_id, COUNT(*) FROM transactions WHERE opened = TIMESTAMP '2026-01-01 09:00:00' GROUP BY user_id", "current date", "1:50"),
+    ("SELECT user_id, COUNT(*) FROM transactions WHERE opened <=> CAST('2026-01-01' AS DATE) GROUP BY user_id", "a comparison (<=>) of TIME column opened", "1:50"),
+    ("SELECT user_id, COUNT(*) FROM transactions WHERE opened BETWEEN '09:00' AND created_at + INTERVAL 1 DAY GROUP BY user_id", "BETWEEN of TIME column opened", "1:50"),
+    ("SELECT user_id, COUNT(*) FROM transactions WHERE opened IN ('09:00', DATE '2026-01-01') GROUP BY user_id", "IN of TIME column opened", "1:50"),
+    ("SELECT COALESCE(opened, created_at) AS d, COUNT(*) FROM transactions GROUP BY d", "COALESCE() of TIME column opened", "1:8"),
+    ("SELECT user_id, MAX(IF(qty > 0, opened, created_at)) FROM transactions GROUP BY user_id", "IF() of TIME column opened", "1:21"),
+    ("SELECT user_id, MIN(CASE WHEN qty > 0 THEN ADDTIME(opened, '01:00') ELSE DATE(created_at) END) AS m FROM transactions GROUP BY user_id", "CASE of TIME column opened", "1:21"),
+    ("SELECT GREATEST(opened, STR_TO_DATE(kind, '%Y-%m-%d')) AS g, COUNT(*) FROM transactions GROUP BY g", "GREATEST()", "1:8"),
+    ("SELECT user_id, COUNT(*) FROM transactions WHERE SEC_TO_TIME(qty) < LAST_DAY(created_at) GROUP BY user_id", "of SEC_TO_TIME() with a DATE/DATETIME value", "1:50"),
+    ("SELECT YEAR(SEC_TO_TIME(qty)) AS y, COUNT(*) FROM transactions GROUP BY y", "YEAR() of SEC_TO_TIME()", "1:8"),
+    ("SELECT CONVERT_TZ(opened, '+00:00', '+01:00') AS c, COUNT(*) FROM transactions GROUP BY c", "CONVERT_TZ() of TIME column opened", "1:8"),
+    // In WHERE, `time = '<date> <time>'` is compared relative to the current date by the
+    // optimizer's equality propagation, without the date by a trigger.
+    ("SELECT user_id, COUNT(*) FROM transactions WHERE opened = '2026-01-01 09:00:00' GROUP BY user_id", "opened = '2026-01-01 09:00:00', a date and time", "1:50"),
+    ("SELECT user_id, COUNT(*) FROM transactions WHERE qty > 1 OR '20260101090000' = opened GROUP BY user_id", "current date", "1:61"),
+    ("SELECT user_id, COUNT(*) FROM transactions WHERE opened = CONCAT('2026-01-01', ' 09:00') GROUP BY user_id", "a computed string", "1:50"),
+    // EXTRACT(WEEK ...) follows default_week_format like WEEK(d).
+    ("SELECT EXTRACT(WEEK FROM created_at) AS w, COUNT(*) FROM transactions GROUP BY w", "EXTRACT(WEEK FROM …), which follows each session's default_week_format", "1:26"),
 ];
 
 #[test]
@@ -106,6 +127,14 @@ fn session_independent_spellings_are_accepted() {
         "SELECT cost DIV 4 AS c, COUNT(*) FROM transactions GROUP BY c",
         "SELECT HOUR(opened) AS h, COUNT(*), MIN(opened) AS first FROM transactions GROUP BY h",
         "SELECT YEAR(created_at) AS y, COUNT(DATE(opened)) AS n FROM transactions GROUP BY y",
+        // EXTRACT reads a TIME as an interval; strings and numbers are read as a TIME.
+        "SELECT EXTRACT(YEAR FROM opened) AS y, EXTRACT(DAY FROM opened) AS d, COUNT(*), MAX(EXTRACT(MICROSECOND FROM opened)) AS mu FROM transactions GROUP BY y, d",
+        "SELECT user_id, COUNT(*) FROM transactions WHERE opened > '2026-01-01 09:00' AND opened BETWEEN '08:00' AND 170000 GROUP BY user_id",
+        "SELECT user_id, MAX(COALESCE(opened, '2026-01-01 00:00')) AS m, MIN(IF(qty > 0, opened, TIME '01:00')) AS n FROM transactions GROUP BY user_id",
+        "SELECT user_id, COUNT(*) FROM transactions WHERE opened > STR_TO_DATE(kind, '%H:%i') AND created_at > DATE '2026-01-01' GROUP BY user_id",
+        "SELECT user_id, COUNT(*) FROM transactions WHERE opened = '09:00:00' OR opened = '-2 10:00' OR opened = 100000 OR opened <=> '2026-01-01 09:00' OR opened = '0930' GROUP BY user_id",
+        "SELECT EXTRACT(YEAR FROM created_at) AS y, COUNT(*) FROM transactions WHERE opened = CONCAT(kind, ':00') GROUP BY y",
+        "SELECT CONVERT_TZ(created_at, '+00:00', '+01:00') AS c, COUNT(*) FROM transactions GROUP BY c",
         "SELECT user_id, COUNT(MONTHNAME(created_at)), COUNT(cost / 2) FROM transactions GROUP BY user_id",
         "SELECT user_id, MONTHNAME(MAX(created_at)) AS m, SUM(cost) / 4 AS q FROM transactions GROUP BY user_id",
     ] {

@@ -6,7 +6,7 @@
 mod common;
 mod support;
 
-use lightning_tables::engine::lifecycle::{create, ChunkPolicy, Control, CreateOptions};
+use lightning_tables::lifecycle::{create, ChunkPolicy, Control, CreateOptions};
 use mysql::prelude::Queryable;
 use mysql::Conn;
 use rand::rngs::StdRng;

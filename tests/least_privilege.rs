@@ -10,7 +10,7 @@ mod support;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use lightning_tables::db::doctor::grants::{Scope, OPERATIONS, REQUIRED_PRIVILEGES};
-use lightning_tables::engine::lifecycle::{
+use lightning_tables::lifecycle::{
     create, drop_summary, rebuild, resume, status, validate, ChunkPolicy, Control, CreateOptions,
     Event, LifecycleError,
 };

@@ -6,7 +6,7 @@ mod common;
 mod support;
 
 use lightning_tables::db::server::PrivateServer;
-use lightning_tables::engine::lifecycle::{
+use lightning_tables::lifecycle::{
     create, drop_summary, rebuild, resume, status, validate, ChunkPolicy, Control, CreateOptions,
     Event, LifecycleError,
 };
@@ -357,7 +357,7 @@ fn killing_the_create_process_mid_backfill_then_resume_is_exact() {
     let _ = child.wait();
     let_them_write(200);
     let st = status(&db.opts(), &db.name, "s").unwrap();
-    assert_eq!(st.entry.status, "backfilling", "{st:?}");
+    assert_eq!(st.entry.status.as_str(), "backfilling", "{st:?}");
     assert!(st.triggers_present);
     let mut from = None;
     resume(
@@ -565,7 +565,7 @@ fn an_overloaded_server_pauses_the_backfill_and_cancel_leaves_it_resumable() {
                 ..quick()
             };
             create(&opts, "s", BY_G, &options, &control, &mut |e| {
-                if let lightning_tables::engine::lifecycle::Event::Throttled { .. } = e {
+                if let lightning_tables::lifecycle::Event::Throttled { .. } = e {
                     throttled.store(true, std::sync::atomic::Ordering::SeqCst);
                 }
             })
@@ -584,7 +584,7 @@ fn an_overloaded_server_pauses_the_backfill_and_cancel_leaves_it_resumable() {
     );
     let st = status(&db.opts(), &db.name, "s").unwrap();
     assert_eq!(st.entry.rows_done, 0, "no chunk ran while throttled");
-    assert_eq!(st.entry.status, "backfilling");
+    assert_eq!(st.entry.status.as_str(), "backfilling");
     conn.query_drop("UPDATE t SET g = 7 WHERE id < 100")
         .unwrap();
     resume(

@@ -5,7 +5,7 @@
 mod common;
 mod support;
 
-use lightning_tables::engine::lifecycle::{create, Control, CreateOptions};
+use lightning_tables::lifecycle::{create, Control, CreateOptions};
 use mysql::prelude::Queryable;
 use mysql::Conn;
 use support::compare::{assert_same, Strings};
@@ -340,7 +340,7 @@ fn sums_that_decimal_65_could_not_hold_are_refused() {
 fn validate_reads_the_view_as_readers_do() {
     // validate compared aggregates rebuilt from the state, so a view that computes something
     // else (here: a sum one too large, by hand) was reported exact.
-    use lightning_tables::engine::lifecycle::validate;
+    use lightning_tables::lifecycle::validate;
     let query = "SELECT g, COUNT(*) AS c, SUM(n) AS s FROM v GROUP BY g";
     let (db, mut conn) = ready(
         "view_checked",
@@ -376,7 +376,7 @@ fn double_sums_past_the_range_never_fail_a_write() {
     // Two rows of 1e308 made the trigger's `s + 1e308` fail the INSERT (ERROR 1690, in any
     // sql_mode); deleting one made the DELETE fail the same way. MariaDB's own SUM/AVG are
     // then infinity, which it prints as 0.
-    use lightning_tables::engine::lifecycle::validate;
+    use lightning_tables::lifecycle::validate;
     let query = "SELECT g, COUNT(*) AS c, SUM(f) AS s, AVG(f) AS a FROM d GROUP BY g";
     let (db, mut conn) = ready(
         "double_range",

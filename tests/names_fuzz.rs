@@ -7,9 +7,7 @@
 mod common;
 mod support;
 
-use lightning_tables::engine::lifecycle::{
-    create, drop_summary, status, validate, Control, CreateOptions,
-};
+use lightning_tables::lifecycle::{create, drop_summary, status, validate, Control, CreateOptions};
 use mysql::prelude::Queryable;
 use mysql::Conn;
 use support::compare::{assert_same, Strings};

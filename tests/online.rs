@@ -4,7 +4,7 @@
 mod common;
 mod support;
 
-use lightning_tables::engine::lifecycle::{
+use lightning_tables::lifecycle::{
     create, drop_summary, rebuild, validate, ChunkPolicy, Control, CreateOptions,
 };
 use support::compare::{assert_same, Strings};

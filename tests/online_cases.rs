@@ -6,9 +6,7 @@
 mod common;
 mod support;
 
-use lightning_tables::engine::lifecycle::{
-    create, validate, ChunkPolicy, Control, CreateOptions, Event,
-};
+use lightning_tables::lifecycle::{create, validate, ChunkPolicy, Control, CreateOptions, Event};
 use mysql::prelude::Queryable;
 use std::sync::mpsc;
 use std::time::Duration;

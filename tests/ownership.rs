@@ -7,7 +7,7 @@
 mod common;
 mod support;
 
-use lightning_tables::engine::lifecycle::{
+use lightning_tables::lifecycle::{
     create, drop_summary, rebuild, resume, status, validate, ChunkPolicy, Control, CreateOptions,
     Event, LifecycleError,
 };

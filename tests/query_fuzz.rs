@@ -12,9 +12,7 @@ mod common;
 mod support;
 
 use lightning_tables::db::introspect::IntrospectError;
-use lightning_tables::engine::lifecycle::{
-    create, ChunkPolicy, Control, CreateOptions, LifecycleError,
-};
+use lightning_tables::lifecycle::{create, ChunkPolicy, Control, CreateOptions, LifecycleError};
 use mysql::prelude::Queryable;
 use mysql::Conn;
 use rand::rngs::StdRng;

@@ -9,7 +9,7 @@
 mod common;
 mod support;
 
-use lightning_tables::engine::lifecycle::{
+use lightning_tables::lifecycle::{
     create, rebuild, resume, status, validate, ChunkPolicy, Control, CreateOptions, Event,
     LifecycleError, StatusReport,
 };
@@ -277,7 +277,7 @@ fn finish(db: &common::TestDb, conn: &mut Conn, writers: Writers, reader: Reader
     let report = validate(&db.opts(), &db.name, "s", 5).unwrap();
     assert!(report.exact, "{report:?}");
     let st = status(&db.opts(), &db.name, "s").unwrap();
-    assert_eq!(st.entry.status, "ready", "{st:?}");
+    assert_eq!(st.entry.status.as_str(), "ready", "{st:?}");
     assert_eq!(st.entry.generation, generation, "{st:?}");
     assert_eq!(st.entry.regions, None, "{st:?}");
     only_generation(conn, &db.name, generation, "at the end");
@@ -324,7 +324,7 @@ fn stop_at(phase: Phase, hint: &str, seed: u64) {
     // Before the switch a stop gives the rebuild up: readers keep generation 1, which the
     // triggers maintain alone again, and nothing is left to resume.
     let st = settled_status(&db);
-    assert_eq!(st.entry.status, "ready", "{st:?}");
+    assert_eq!(st.entry.status.as_str(), "ready", "{st:?}");
     assert_eq!(st.entry.generation, 1, "{st:?}");
     assert!(st.summary.starts_with("ready"), "{}", st.summary);
     only_generation(&mut conn, &db.name, 1, "after the stop");
@@ -435,7 +435,7 @@ fn kill_at(phase: Phase, hint: &str, seed: u64) {
     // `status` says what the readers read.
     let st = settled_status(&db);
     if phase == Phase::Folding {
-        assert_eq!(st.entry.status, "backfilling", "{st:?}");
+        assert_eq!(st.entry.status.as_str(), "backfilling", "{st:?}");
         assert_eq!(st.entry.generation, 2, "{st:?}");
         assert!(
             st.summary.contains("exact") && st.summary.contains("resume"),
@@ -443,7 +443,7 @@ fn kill_at(phase: Phase, hint: &str, seed: u64) {
             st.summary
         );
     } else {
-        assert_eq!(st.entry.status, "rebuilding", "{st:?}");
+        assert_eq!(st.entry.status.as_str(), "rebuilding", "{st:?}");
         assert_eq!(st.entry.generation, 1, "{st:?}");
         assert!(
             st.summary

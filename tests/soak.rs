@@ -12,7 +12,7 @@
 mod common;
 mod support;
 
-use lightning_tables::engine::lifecycle::{
+use lightning_tables::lifecycle::{
     create, rebuild, resume, validate, ChunkPolicy, Control, CreateOptions, Event, LifecycleError,
 };
 use rand::rngs::StdRng;

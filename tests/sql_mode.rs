@@ -9,10 +9,8 @@ mod common;
 
 use common::{fresh_db, TestDb};
 use lightning_tables::db::server::PrivateServer;
-use lightning_tables::engine::catalog;
-use lightning_tables::engine::lifecycle::{
-    create, validate, Control, CreateOptions, LifecycleError,
-};
+use lightning_tables::lifecycle::catalog;
+use lightning_tables::lifecycle::{create, validate, Control, CreateOptions, LifecycleError};
 use mysql::prelude::Queryable;
 use mysql::{Conn, Opts, OptsBuilder};
 

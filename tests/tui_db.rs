@@ -92,7 +92,7 @@ fn listed_status(app: &App, name: &str) -> Option<String> {
         .iter()
         .flatten()
         .find(|r| r.entry.name == name)
-        .map(|r| r.entry.status.clone())
+        .map(|r| r.entry.status.to_string())
 }
 
 #[test]
@@ -324,7 +324,7 @@ fn a_long_statement_is_cancelled_with_kill_query() {
 
 #[test]
 fn a_long_validation_is_cancelled_with_kill_query() {
-    use lightning_tables::engine::lifecycle::{create, Control, CreateOptions};
+    use lightning_tables::lifecycle::{create, Control, CreateOptions};
     use lightning_tables::tui::worker::{Request, RequestKind, ResponseKind};
     let db = common::fresh_db("tui_kill_validate");
     let mut conn = db.conn();

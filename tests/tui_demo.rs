@@ -73,7 +73,7 @@ fn interactive_story_runs_each_step_s_work() {
         &mut h,
         backfill(
             DEBITS_BY_USER,
-            lightning_tables::engine::lifecycle::Event::Locked {
+            lightning_tables::lifecycle::Event::Locked {
                 lock_ms: 3.2,
                 wait_ms: 0.1,
             },

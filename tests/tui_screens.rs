@@ -3,8 +3,8 @@
 
 mod tui_support;
 
-use lightning_tables::engine::lifecycle::{Event, Progress};
 use lightning_tables::engine::Pos;
+use lightning_tables::lifecycle::{Event, Progress};
 use lightning_tables::tui::app::Msg;
 use lightning_tables::tui::panes::PaneId;
 use lightning_tables::tui::worker::*;
@@ -235,7 +235,7 @@ mod demo_screens {
     use super::tui_support::demo::*;
     use super::tui_support::Harness;
     use lightning_tables::demo::runner::{DAILY_KINDS, DEBITS_BY_USER};
-    use lightning_tables::engine::lifecycle::Event;
+    use lightning_tables::lifecycle::Event;
     use lightning_tables::tui::app::Msg;
     use lightning_tables::tui::demo::protocol::DemoReply;
 

@@ -3,8 +3,8 @@
 
 mod tui_support;
 
-use lightning_tables::engine::lifecycle::{Event, Progress};
 use lightning_tables::engine::Pos;
+use lightning_tables::lifecycle::{Event, Progress};
 use lightning_tables::tui::app::Msg;
 use lightning_tables::tui::panes::preview::PreviewContent;
 use lightning_tables::tui::panes::PaneId;
@@ -353,11 +353,12 @@ fn create_confirm_progress_pause_and_finish() {
         |k| matches!(k, RequestKind::Summaries),
         ResponseKind::Summaries(vec![report("orders_by_status", "ready")]),
     );
-    let item = h
-        .app
-        .summaries
-        .selected_item()
-        .map(|i| (i.name.to_string(), i.report.map(|r| r.entry.status.clone())));
+    let item = h.app.summaries.selected_item().map(|i| {
+        (
+            i.name.to_string(),
+            i.report.map(|r| r.entry.status.to_string()),
+        )
+    });
     assert_eq!(
         item,
         Some(("orders_by_status".into(), Some("ready".into())))

@@ -20,7 +20,7 @@ use super::stats::{median, Latency};
 use super::workloads::settle;
 use super::GROUPED_QUERY;
 use super::{exec, lifecycle, query_for, sql, BenchConfig, BenchError, Log, DATABASE};
-use crate::engine::lifecycle::{self as lc, ChunkPolicy, Control, CreateOptions, Event};
+use crate::lifecycle::{self as lc, ChunkPolicy, Control, CreateOptions, Event};
 
 /// Writers of the "with writers" runs.
 pub const WRITERS: usize = 4;

@@ -38,7 +38,7 @@ use mysql::prelude::Queryable;
 use mysql::{Conn, Opts};
 
 use crate::db::server::{PrivateServer, ServerError, ServerOptions};
-use crate::engine::lifecycle::LifecycleError;
+use crate::lifecycle::LifecycleError;
 
 /// The database the benchmark works in, on its private server.
 pub const DATABASE: &str = "bench";

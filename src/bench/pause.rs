@@ -17,7 +17,7 @@ use super::driver::{Clients, Op};
 use super::lockprobe::{self, LockAnatomy};
 use super::stats::{median, Latency};
 use super::{lifecycle, query_for, sql, BenchConfig, BenchError, Log, DATABASE, GROUPED_QUERY};
-use crate::engine::lifecycle::{self as lc, Control, CreateOptions, Event, LifecycleError};
+use crate::lifecycle::{self as lc, Control, CreateOptions, Event, LifecycleError};
 
 /// Concurrent writers during `create`.
 pub const WRITERS: usize = 8;

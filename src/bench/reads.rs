@@ -16,7 +16,7 @@ use super::workloads::HOT_USER;
 use super::GROUPED_QUERY;
 use super::{exec, lifecycle, query_for, sql, BenchConfig, BenchError, Log, DATABASE};
 use crate::engine::codegen::Names;
-use crate::engine::lifecycle as lc;
+use crate::lifecycle as lc;
 
 /// The summary read by this section.
 pub const SUMMARY: &str = "rd_sum";

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::{alt, data, lifecycle, original, query_for, BenchConfig, BenchError, Log};
 use super::{GROUPED_QUERY, NO_GROUP_QUERY};
-use crate::engine::lifecycle::{self as lc, Control, CreateOptions};
+use crate::lifecycle::{self as lc, Control, CreateOptions};
 
 /// The summarized query's shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -8,7 +8,7 @@ use super::output::Failure;
 use super::preview::{engine_error, report_rejection, QuerySource};
 use super::progress::{cancel_on_interrupt, json_line, ms, Mode, ProgressView};
 use super::{exit, Ctx};
-use crate::engine::lifecycle::{
+use crate::lifecycle::{
     self, ChunkPolicy, Control, CreateOptions, CreateReport, Event, LifecycleError,
 };
 

@@ -24,7 +24,7 @@ use crate::demo::runner::{DemoConfig, Loaded, Player, ServerInfo, Target};
 use crate::demo::story::StepId;
 use crate::demo::{DemoError, DEMO_DATABASE};
 use crate::engine::ident::quote;
-use crate::engine::lifecycle::Control;
+use crate::lifecycle::Control;
 
 /// Exit status after Ctrl-C, by shell convention.
 const CANCELLED_EXIT: i32 = 130;

@@ -6,7 +6,7 @@ use super::output::{paint, print_json, stdout_colours, Colour};
 use super::{exit, Ctx};
 use crate::db::doctor::grants::Scope;
 use crate::db::doctor::{diagnose, Check, DoctorError, DoctorReport, Status};
-use crate::engine::lifecycle::list;
+use crate::lifecycle::list;
 
 /// Details at the end of `lightning doctor --help`.
 pub const AFTER_HELP: &str = "\

@@ -11,13 +11,14 @@ use serde::Serialize;
 use super::highlight::SqlHighlighter;
 use super::output::{print_json, stdout_colours, Failure};
 use super::{exit, Ctx};
-use crate::db::introspect::{prepare, IntrospectError, Prepared};
-use crate::engine::catalog::catalog_ddl;
+use crate::db::introspect::{prepare, IntrospectError};
 use crate::engine::codegen::names::CATALOG_TABLE;
 use crate::engine::codegen::{GenOptions, Layout};
-use crate::engine::lifecycle::LifecycleError;
 use crate::engine::plan::Analysis;
 use crate::engine::EngineError;
+use crate::engine::Prepared;
+use crate::lifecycle::catalog::catalog_ddl;
+use crate::lifecycle::LifecycleError;
 
 /// Where the summary's query comes from: exactly one of `--query`, `--file`.
 #[derive(Debug, Clone, clap::Args)]
@@ -308,7 +309,7 @@ fn prepare_like_create(
 
 /// The slot rule `create` applies (one definition, in the engine).
 fn lightning_tables_slots(keys: usize, requested: Option<u16>) -> u16 {
-    crate::engine::lifecycle::slots_for(keys, requested)
+    crate::lifecycle::slots_for(keys, requested)
 }
 
 /// The query's own fault inside a lifecycle error, if that is what it is.

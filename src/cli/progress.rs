@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::engine::lifecycle::{Control, Event, Progress};
+use crate::lifecycle::{Control, Event, Progress};
 
 /// User-visible texts of this module.
 mod msg {

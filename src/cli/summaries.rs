@@ -13,11 +13,11 @@ use super::output::{paint, print_json, stdout_colours, Colour};
 use super::progress::{json_line, ms};
 use super::{exit, Ctx};
 use crate::db::introspect::prepare_in_mode;
-use crate::engine::catalog::{self, status as st};
 use crate::engine::codegen::GenOptions;
 use crate::engine::codegen::Regions;
 use crate::engine::ident::quote;
-use crate::engine::lifecycle::{self, LifecycleError, StatusReport, ValidationReport};
+use crate::lifecycle::catalog::{self, Status};
+use crate::lifecycle::{self, LifecycleError, StatusReport, ValidationReport};
 
 /// User-visible texts of this module.
 mod msg {
@@ -148,18 +148,18 @@ fn short_status(r: &StatusReport) -> String {
         "BROKEN".into()
     } else if r.base_altered {
         "STALE".into()
-    } else if (r.entry.status == st::BACKFILLING || r.entry.status == st::REBUILDING)
+    } else if (r.entry.status == Status::Backfilling || r.entry.status == Status::Rebuilding)
         && !r.backfill_running
     {
         "interrupted".into()
     } else {
-        r.entry.status.clone()
+        r.entry.status.to_string()
     }
 }
 
 fn percent(r: &StatusReport) -> f64 {
     let e = &r.entry;
-    if e.status == st::READY {
+    if e.status == Status::Ready {
         100.0
     } else if e.rows_total == 0 {
         0.0
@@ -213,7 +213,7 @@ pub fn run_status(ctx: &Ctx, args: &StatusArgs) -> anyhow::Result<i32> {
 
 /// Whether watching can stop: nothing is running that would change the status.
 fn settled(r: &StatusReport) -> bool {
-    r.entry.status == st::READY || r.entry.status == st::FAILED || !r.backfill_running
+    r.entry.status == Status::Ready || r.entry.status == Status::Failed || !r.backfill_running
 }
 
 /// Every field of a status report in plain words.
@@ -311,6 +311,9 @@ pub fn render_status(r: &StatusReport, colour: bool) -> String {
     }
     if let Some(err) = &e.error {
         lines.push(("Last error", super::output::one_line(err)));
+    }
+    if let Some(how) = &r.maintained_by {
+        lines.push(("Replication", how.clone()));
     }
     let width = lines.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     let mut out = String::new();

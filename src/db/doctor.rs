@@ -5,6 +5,7 @@
 //! without touching the database, so the judgement is unit-tested.
 
 pub mod grants;
+pub mod replication;
 
 use serde::Serialize;
 
@@ -147,6 +148,8 @@ pub struct DoctorReport {
     pub non_innodb_tables: Option<Vec<TableEngine>>,
     /// Each operation's least privileges (what to grant whom).
     pub operations: Vec<OperationReport>,
+    /// Galera, replication and read-only (`None` when it could not be read).
+    pub topology: Option<crate::db::topology::Topology>,
     /// The verdicts, in display order.
     pub checks: Vec<Check>,
     /// No check is a blocker.
@@ -204,11 +207,12 @@ pub fn diagnose(config: &ConnectionConfig) -> Result<DoctorReport, DoctorError> 
     server_config.database = None;
     let mut conn = connect(&server_config)?;
     let facts = gather(&mut conn, database.as_deref())?;
-    Ok(DoctorReport::assemble(
-        &config.describe(),
-        database.as_deref(),
-        &facts,
-    ))
+    let mut report = DoctorReport::assemble(&config.describe(), database.as_deref(), &facts);
+    // Kept out of `ServerFacts` so that the facts stay a plain record of the basic questions.
+    if let Ok(topology) = crate::db::topology::Topology::probe(&mut conn) {
+        report.add_topology(topology);
+    }
+    Ok(report)
 }
 
 /// Runs the diagnostic queries on an open connection.
@@ -364,9 +368,18 @@ impl DoctorReport {
             isolation: facts.isolation.clone(),
             non_innodb_tables: non_innodb,
             operations,
+            topology: None,
             checks,
             ready,
         }
+    }
+
+    /// Adds the checks of the server's place in a replication topology (`replication`).
+    /// Pure: no database access.
+    pub fn add_topology(&mut self, topology: crate::db::topology::Topology) {
+        self.checks.extend(replication::checks(&topology));
+        self.ready = self.checks.iter().all(|c| c.status != Status::Blocker);
+        self.topology = Some(topology);
     }
 }
 

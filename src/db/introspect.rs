@@ -2,13 +2,12 @@
 //! the one-call path from query text to generated SQL that the CLI and the TUI share.
 
 use crate::engine::analyze::analyze;
-use crate::engine::codegen::{ExprTypes, Gen, GenOptions, Generated, Layout};
-use crate::engine::ident::quote;
+use crate::engine::codegen::{ExprTypes, GenOptions, TypeProbes};
 use crate::engine::meta::{Cascade, ColumnMeta, Index, SqlType, TableMeta};
 use crate::engine::parse::parse_in_mode;
 use crate::engine::plan::Analysis;
 use crate::engine::sql_mode::SqlMode;
-use crate::engine::EngineError;
+use crate::engine::{EngineError, Prepared};
 use mysql::prelude::Queryable;
 use mysql::Conn;
 
@@ -229,37 +228,12 @@ pub fn infer_types(
     analysis: &Analysis,
     table: &TableMeta,
 ) -> Result<ExprTypes, IntrospectError> {
-    let layout = Layout::of(analysis);
-    let base = format!("{}.{}", quote(&table.schema), quote(&table.name));
-    let (first, second) = layout.type_probes(analysis, &base);
-    let mut types = ExprTypes {
-        keys: Vec::new(),
-        sums: vec![None; layout.nums.len()],
-        minmax: Vec::new(),
-        args: Vec::new(),
-    };
-    if let Some(sql) = first {
-        for (field, t) in probe_types(conn, &sql)? {
-            match field.chars().next() {
-                Some('k') => types.keys.push(t),
-                Some('a') => types.args.push(t),
-                _ => types.minmax.push(t),
-            }
-        }
+    let probes = TypeProbes::of(analysis, table);
+    let mut columns = Vec::new();
+    for sql in probes.statements() {
+        columns.extend(probe_types(conn, sql)?);
     }
-    if let Some(sql) = second {
-        for (field, t) in probe_types(conn, &sql)? {
-            if let Some(i) = field
-                .strip_prefix('s')
-                .and_then(|n| n.parse::<usize>().ok())
-            {
-                if let Some(slot) = types.sums.get_mut(i) {
-                    *slot = Some(t);
-                }
-            }
-        }
-    }
-    Ok(types)
+    Ok(probes.decode(columns)?)
 }
 
 /// The default database of the connection, if any.
@@ -269,27 +243,6 @@ pub fn current_database(conn: &mut Conn) -> Result<Option<String>, IntrospectErr
         "reading the current database",
     )?;
     Ok(db.flatten())
-}
-
-/// Everything known about a summary before it is created.
-#[derive(Debug, Clone)]
-pub struct Prepared {
-    /// The analysed query.
-    pub analysis: Analysis,
-    /// The base table.
-    pub table: TableMeta,
-    /// Inferred types.
-    pub types: ExprTypes,
-    /// Generated SQL.
-    pub generated: Generated,
-}
-
-impl Prepared {
-    /// The generator for summary `name` with `options` (another generation or slot count than
-    /// `generated` was made with).
-    pub fn gen(&self, name: &str, options: GenOptions) -> Result<Gen<'_>, EngineError> {
-        Gen::new(&self.analysis, &self.table, &self.types, name, options)
-    }
 }
 
 /// The `sql_mode` of `conn`'s session.
@@ -409,11 +362,7 @@ fn prepare_as(
     let analysis = analyze(&parsed, &table)?;
     server_accepts(conn, sql, &mode)?;
     let types = infer_types(conn, &analysis, &table)?;
-    let generated = Gen::new(&analysis, &table, &types, name, options)?.generate(options);
-    Ok(Prepared {
-        analysis,
-        table,
-        types,
-        generated,
-    })
+    Ok(crate::engine::prepare(
+        analysis, table, types, name, options,
+    )?)
 }

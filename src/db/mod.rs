@@ -5,3 +5,4 @@ pub mod server;
 pub mod connect;
 pub mod doctor;
 pub mod options;
+pub mod topology;

@@ -22,7 +22,7 @@ pub mod schema;
 pub mod story;
 pub mod workload;
 
-use crate::engine::lifecycle::LifecycleError;
+use crate::lifecycle::LifecycleError;
 
 /// The database the demo works in, on a private server and with `--url` alike.
 pub const DEMO_DATABASE: &str = "lightning_demo";

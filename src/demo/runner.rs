@@ -20,7 +20,7 @@ use super::story::{self, Step, StepId};
 use super::workload::{Tuning, Workload, WorkloadConfig, WorkloadCounters};
 use super::{sql, DemoError};
 use crate::engine::ident::quote;
-use crate::engine::lifecycle::{self, Control, CreateOptions, CreateReport, Event, LifecycleError};
+use crate::lifecycle::{self, Control, CreateOptions, CreateReport, Event, LifecycleError};
 
 /// The first summary: debits per user.
 pub const DEBITS_BY_USER: &str = "debits_by_user";

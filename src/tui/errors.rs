@@ -2,7 +2,7 @@
 //! line and popups.
 
 use crate::db::introspect::IntrospectError;
-use crate::engine::lifecycle::LifecycleError;
+use crate::lifecycle::LifecycleError;
 
 use std::sync::Mutex;
 

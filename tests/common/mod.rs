@@ -11,11 +11,35 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
-use lightning_tables::db::server::PrivateServer;
+use lightning_tables::db::server::{BinlogFormat, PrivateServer, ServerOptions};
 use mysql::prelude::Queryable;
 
 /// Environment variable naming an existing server to test against.
 pub const TEST_URL_ENV: &str = "LIGHTNING_TEST_URL";
+
+/// Environment variable choosing the shared test server's binary log: `ROW` (the default, as
+/// production servers run), `MIXED`, `STATEMENT` or `OFF`.
+pub const TEST_BINLOG_ENV: &str = "LIGHTNING_TEST_BINLOG";
+
+/// The shared server's options: binary logging on in ROW format unless `LIGHTNING_TEST_BINLOG`
+/// says otherwise, so that a statement unsafe for the binary log, or a privilege that creating
+/// triggers needs with it, shows up in the suite.
+pub fn test_server_options() -> ServerOptions {
+    let binlog = match std::env::var(TEST_BINLOG_ENV)
+        .unwrap_or_default()
+        .to_ascii_uppercase()
+        .as_str()
+    {
+        "OFF" => None,
+        "MIXED" => Some(BinlogFormat::Mixed),
+        "STATEMENT" => Some(BinlogFormat::Statement),
+        _ => Some(BinlogFormat::Row),
+    };
+    ServerOptions {
+        binlog,
+        ..ServerOptions::default()
+    }
+}
 
 enum Target {
     Private(Box<PrivateServer>),
@@ -32,7 +56,7 @@ fn target() -> &'static Target {
             Target::External { url, opts }
         }
         _ => {
-            let server = PrivateServer::start().unwrap_or_else(|e| {
+            let server = PrivateServer::start_with(test_server_options()).unwrap_or_else(|e| {
                 panic!("cannot start a private MariaDB server for the tests: {e}")
             });
             Target::Private(Box::new(server))

@@ -2,11 +2,11 @@
 #![allow(dead_code)]
 
 use lightning_tables::engine::analyze::analyze;
-use lightning_tables::engine::codegen::{ExprTypes, Gen, GenOptions, Generated, Layout};
+use lightning_tables::engine::codegen::{ExprTypes, GenOptions, Generated, Layout};
 use lightning_tables::engine::meta::{ColumnMeta, SqlType, TableMeta};
 use lightning_tables::engine::parse::parse;
 use lightning_tables::engine::plan::Analysis;
-use lightning_tables::engine::EngineError;
+use lightning_tables::engine::{prepare, EngineError};
 use sqlparser::ast::Expr;
 
 fn col(name: &str, ty: &str, collation: Option<&str>, nullable: bool) -> ColumnMeta {
@@ -110,5 +110,5 @@ pub fn generate(sql: &str, options: GenOptions) -> Result<Generated, EngineError
     let table = transactions();
     let analysis = analyze(&parse(sql)?, &table)?;
     let types = types_for(&analysis, &table);
-    Ok(Gen::new(&analysis, &table, &types, "summary", options)?.generate(options))
+    Ok(prepare(analysis, table, types, "summary", options)?.generated)
 }

@@ -27,7 +27,7 @@
 //! difference that shows only then is charged to the case before.
 #![allow(dead_code)]
 
-use lightning_tables::engine::lifecycle::{
+use lightning_tables::lifecycle::{
     create, drop_summary, validate, ChunkPolicy, Control, CreateOptions,
 };
 use mysql::prelude::Queryable;
@@ -769,7 +769,7 @@ impl Runner {
             Some(session) => {
                 let c = &mut self.writers(session).0;
                 // Read as the checker does: the query answers in the reader's session.
-                must(c, "SET SESSION sql_mode = DEFAULT, time_zone = DEFAULT, lc_time_names = DEFAULT, default_week_format = DEFAULT, div_precision_increment = DEFAULT");
+                must(c, "SET SESSION sql_mode = DEFAULT, time_zone = DEFAULT, lc_time_names = DEFAULT, default_week_format = DEFAULT, div_precision_increment = DEFAULT, timestamp = DEFAULT, sql_select_limit = DEFAULT");
                 must(c, READER_NAMES);
                 let r = read(c);
                 for s in session.set {
@@ -923,6 +923,9 @@ impl Runner {
                 self.report.failed_statements += 1;
             }
             let at = format!("step {} `{}`", i + 1, real_sql.replace('\n', " "));
+            if std::env::var("DML_MATRIX_TRACE").is_ok_and(|v| v == "1") {
+                eprintln!("  {} {at}: {}", script.id, real_out.describe());
+            }
             if shadow_out != real_out {
                 return Err(format!(
                     "{at}: without the summary {}; with it {}",
@@ -1113,6 +1116,19 @@ pub fn assert_known(report: &Report, known: &[(&str, &str)], in_scope: &dyn Fn(&
         }
         let ran = report.ran.iter().any(|c| case_matches(pattern, c));
         if !ran {
+            // A case of a script whose fixture was refused at create never runs: the entry can
+            // no longer fail, so it must go (the default run leaves out some sessions, which
+            // is why only a fixture without any script case counts).
+            let scripts_ran = report
+                .ran
+                .iter()
+                .any(|c| c.starts_with(&format!("{fixture}/")) && c.contains('@'));
+            let created_ran = report.ran.contains(&format!("{fixture}/create"));
+            if fixture != "*" && pattern.contains('@') && created_ran && !scripts_ran {
+                now_pass.push(format!(
+                    "  {pattern} ({why}) never runs: {fixture} is refused at create; remove it from KNOWN_FAILING"
+                ));
+            }
             continue;
         }
         let fails = report

@@ -4,8 +4,8 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use lightning_tables::db::doctor::{DoctorReport, ServerFacts};
-use lightning_tables::engine::catalog::Entry;
-use lightning_tables::engine::lifecycle::StatusReport;
+use lightning_tables::lifecycle::catalog::{Entry, Status};
+use lightning_tables::lifecycle::StatusReport;
 use lightning_tables::tui::app::{App, Effect, Msg};
 use lightning_tables::tui::demo::protocol::DemoRequest;
 use lightning_tables::tui::history::History;
@@ -255,7 +255,7 @@ pub fn report(name: &str, status: &str) -> StatusReport {
             name: name.into(),
             base_table: "orders".into(),
             query: "SELECT status, COUNT(*) AS n FROM orders GROUP BY status".into(),
-            status: status.into(),
+            status: Status::parse(status),
             generation: 1,
             slots: 1,
             rows_done: 1_500_000,
@@ -292,6 +292,7 @@ pub fn report(name: &str, status: &str) -> StatusReport {
         read_error: None,
         size_bytes: 16384,
         summary: "ready: exact and maintained".into(),
+        maintained_by: None,
     }
 }
 
@@ -365,7 +366,7 @@ pub mod demo {
     use lightning_tables::demo::runner::{DemoEvent, SummaryValidation};
     use lightning_tables::demo::schema::LoadReport;
     use lightning_tables::demo::workload::{Tuning, WorkloadCounters};
-    use lightning_tables::engine::lifecycle::{Event, Progress};
+    use lightning_tables::lifecycle::{Event, Progress};
     use lightning_tables::tui::demo::protocol::{Built, DemoReply};
     use lightning_tables::tui::demo::state::DemoSetup;
 

@@ -13,7 +13,7 @@ use crate::cli::progress::{json_line, ms, Mode, ProgressView};
 use crate::demo::compare::{Comparison, Latency};
 use crate::demo::runner::{DemoEvent, DemoOutcome, ServerInfo, SummaryValidation, SUMMARIES};
 use crate::demo::workload::{Tuning, WorkloadCounters};
-use crate::engine::lifecycle::Event;
+use crate::lifecycle::Event;
 
 /// Width explanations are wrapped to (fits an 80-column recording).
 const WRAP: usize = 74;

@@ -4,7 +4,7 @@ use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
-use super::BIN_DIR_ENV;
+use super::{BIN_DIR_ENV, GALERA_PROVIDER_ENV};
 
 /// Errors of the private server launcher.
 #[derive(Debug, thiserror::Error)]
@@ -59,6 +59,20 @@ pub enum ServerError {
         log: String,
         /// The last lines of the error log.
         log_tail: String,
+    },
+    /// The Galera provider library was not found.
+    #[error("the Galera provider libgalera_smm.so was not found (searched {searched}); install it (`apt-get install galera-4`) or set {GALERA_PROVIDER_ENV} to its path")]
+    GaleraNotFound {
+        /// The paths tried, `:`-separated.
+        searched: String,
+    },
+    /// Setting up replication or a cluster between private servers failed.
+    #[error("setting up {what}: {message}")]
+    Topology {
+        /// `replication`, `a Galera cluster`.
+        what: &'static str,
+        /// What went wrong.
+        message: String,
     },
     /// The operation needs a running server.
     #[error("the private MariaDB server is not running")]

@@ -40,10 +40,14 @@ mod process;
 mod registry;
 mod spawn;
 mod template;
+mod topology;
 
 pub use binaries::{find_binaries, Binaries, BIN_DIR_ENV};
 pub use error::ServerError;
 pub use process::PrivateServer;
+pub use topology::{
+    find_galera_provider, BinlogFormat, GaleraCluster, ReplicationPair, GALERA_PROVIDER_ENV,
+};
 
 /// Prefix of instance directory names under [`short_temp_base`].
 const INSTANCE_PREFIX: &str = "lt-srv-";
@@ -67,6 +71,11 @@ pub struct ServerOptions {
     pub port: Option<u16>,
     /// How long to wait for the server to accept connections; default 30 s.
     pub start_timeout: Option<Duration>,
+    /// Binary logging in this format, as production servers run (with a `server_id` of
+    /// [`server_id`](Self::server_id)); default off (`--skip-log-bin`).
+    pub binlog: Option<BinlogFormat>,
+    /// `server_id`; default 1. Servers replicating from each other need different ones.
+    pub server_id: Option<u32>,
 }
 
 /// Whether we run as root: `mariadbd` then needs `--user=root`.

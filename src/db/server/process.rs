@@ -175,7 +175,6 @@ impl PrivateServer {
             "--innodb-lock-wait-timeout=50",
             "--innodb-buffer-pool-load-at-startup=OFF",
             "--innodb-buffer-pool-dump-at-shutdown=OFF",
-            "--skip-log-bin",
             "--max-connections=500",
             "--skip-name-resolve",
             "--character-set-server=utf8mb4",
@@ -184,6 +183,15 @@ impl PrivateServer {
         ] {
             push(s.into());
         }
+        match self.opts.binlog {
+            None => push("--skip-log-bin".into()),
+            Some(format) => {
+                // In the data directory, so a restart keeps the log and its GTID position.
+                push("--log-bin=binlog".into());
+                push(format!("--binlog-format={}", format.name()));
+            }
+        }
+        push(format!("--server-id={}", self.opts.server_id.unwrap_or(1)));
         if restart {
             // After a kill the port may take a moment to be released.
             push("--port-open-timeout=10".into());

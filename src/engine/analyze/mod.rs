@@ -5,6 +5,7 @@ pub mod distinct;
 mod normalize;
 mod rewrite;
 mod session;
+mod time_date;
 mod time_zone;
 
 use super::error::EngineError;

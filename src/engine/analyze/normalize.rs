@@ -1,7 +1,7 @@
 //! Normalization: column references resolved against the base table and quoted, function names
 //! upper-cased, and every construct a summary cannot maintain refused with its position.
 
-use super::{session, Clause};
+use super::{session, time_date, Clause};
 use crate::engine::error::{EngineError, Pos};
 use crate::engine::functions::{
     is_in, NON_DETERMINISTIC, SUPPORTED_AGGREGATES, UNSUPPORTED_AGGREGATES,
@@ -90,29 +90,18 @@ impl Normalizer<'_, '_> {
             || (self.agg_depth > 0 && !self.in_count)
     }
 
-    /// The first positional argument of `f` that is a TIME column (not TIMESTAMP), by name.
+    /// The first positional argument of `f` that is a TIME value (a TIME column, literal, cast
+    /// or function result; not a TIMESTAMP), described.
     fn time_argument(&self, f: &Function) -> Option<String> {
         let FunctionArguments::List(list) = &f.args else {
             return None;
         };
         list.args.iter().find_map(|a| match a {
             sqlparser::ast::FunctionArg::Unnamed(sqlparser::ast::FunctionArgExpr::Expr(e)) => {
-                self.time_column(e)
+                time_date::time_value(self.ctx.table, e)
             }
             _ => None,
         })
-    }
-
-    /// `e`'s name when it is a reference to a TIME column of the base table.
-    fn time_column(&self, e: &Expr) -> Option<String> {
-        let ident = match e {
-            Expr::Identifier(i) => i,
-            Expr::CompoundIdentifier(parts) => parts.last()?,
-            _ => return None,
-        };
-        let c = self.ctx.table.column(&ident.value)?;
-        let ty = c.column_type.to_ascii_lowercase();
-        (ty.starts_with("time") && !ty.starts_with("timestamp")).then(|| c.name.clone())
     }
 
     fn session_dependent(&mut self, why: (String, &str), pos: Option<Pos>) -> ControlFlow<()> {
@@ -320,6 +309,25 @@ impl VisitorMut for Normalizer<'_, '_> {
 
     fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
         let pos = span_pos(expr.span());
+        if self.stored() {
+            if let Some((what, time)) = time_date::meets_a_date(self.ctx.table, expr) {
+                return self.session_dependent(session::time_meets_date(&what, &time), pos);
+            }
+            if let Expr::Extract {
+                field: sqlparser::ast::DateTimeField::Week(_),
+                ..
+            } = expr
+            {
+                return self.session_dependent(session::extract_week(), pos);
+            }
+        }
+        if self.clause == Clause::Where {
+            if let Some((constant, time)) = time_date::equal_to_a_date_string(self.ctx.table, expr)
+            {
+                return self
+                    .session_dependent(session::time_equals_date_string(&constant, &time), pos);
+            }
+        }
         match expr {
             Expr::Identifier(ident) => {
                 let ident = ident.clone();
@@ -362,10 +370,10 @@ impl VisitorMut for Normalizer<'_, '_> {
                     | sqlparser::ast::DataType::Datetime(_)
                     | sqlparser::ast::DataType::Timestamp(..),
                 ..
-            } if self.stored() => match self.time_column(inner) {
-                Some(column) => {
+            } if self.stored() => match time_date::time_value(self.ctx.table, inner) {
+                Some(time) => {
                     let at = pos.or_else(|| span_pos(inner.span()));
-                    self.session_dependent(session::time_as_date("a cast to a date", &column), at)
+                    self.session_dependent(session::time_as_date("a cast to a date", &time), at)
                 }
                 None => ControlFlow::Continue(()),
             },

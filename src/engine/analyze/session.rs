@@ -62,13 +62,42 @@ pub(super) const TAKES_A_DATE: &[&str] = &[
     "TO_SECONDS",
     "DATEDIFF",
     "LAST_DAY",
+    // Measured alike: CONVERT_TZ(t, '+00:00', '+01:00') of a TIME is a DATETIME on today's date.
+    "CONVERT_TZ",
 ];
 
-/// Why `what` (a date function or a cast) of TIME column `column` reads the clock.
-pub(super) fn time_as_date(what: &str, column: &str) -> (String, &'static str) {
+/// Why `what` (a date function or a cast) of `time` (a TIME column or value, described) reads
+/// the clock.
+pub(super) fn time_as_date(what: &str, time: &str) -> (String, &'static str) {
     (
-        format!("{what} of TIME column {column}, which MariaDB reads as a time on the current date"),
+        format!("{what} of {time}, which MariaDB reads as a time on the current date"),
         "a TIME has no date: use HOUR(), MINUTE(), TIME_TO_SEC(), or keep the date in a DATETIME column",
+    )
+}
+
+/// Why `what` (a comparison, CASE, COALESCE, ...) of `time` with a date value reads the clock
+/// (see `time_date.rs`).
+pub(super) fn time_meets_date(what: &str, time: &str) -> (String, &'static str) {
+    (
+        format!("{what} of {time} with a DATE/DATETIME value, where MariaDB reads the TIME as a time on the current date"),
+        "compare a TIME with a TIME or a string ('09:00'), or keep the date in a DATETIME column",
+    )
+}
+
+/// Why `time = constant` in WHERE reads the clock (see `time_date::equal_to_a_date_string`).
+pub(super) fn time_equals_date_string(constant: &str, time: &str) -> (String, &'static str) {
+    (
+        format!("{time} = {constant}, a date and time: MariaDB's optimizer compares it as a time relative to the current date, a trigger without the date"),
+        "compare with the time alone ('23:59:59'), or write <=> (the same without the optimizer's substitution)",
+    )
+}
+
+/// Why `EXTRACT(WEEK FROM d)` reads the session: it follows `default_week_format` (measured:
+/// `EXTRACT(WEEK FROM DATE '2024-12-30')` is 52, under mode 3 it is 1).
+pub(super) fn extract_week() -> (String, &'static str) {
+    (
+        "EXTRACT(WEEK FROM …), which follows each session's default_week_format".into(),
+        "give the mode: WEEK(d, 0)",
     )
 }
 

@@ -1,6 +1,5 @@
 //! The state layout: which inputs the state table and the MIN/MAX multisets keep for an analysis.
 
-use crate::engine::analyze::distinct;
 use crate::engine::error::EngineError;
 use crate::engine::meta::{SqlType, TableMeta};
 use crate::engine::plan::{AggKind, Analysis};
@@ -133,35 +132,6 @@ impl Layout {
             minmax,
             sources,
         }
-    }
-
-    /// The `SELECT`s whose result types a `CREATE TEMPORARY TABLE ... AS` probe reveals:
-    /// `(key and MIN/MAX input types, SUM types)`, each `None` when there is nothing to probe.
-    pub fn type_probes(&self, analysis: &Analysis, base: &str) -> (Option<String>, Option<String>) {
-        let mut cols = Vec::new();
-        for (i, k) in analysis.keys.iter().enumerate() {
-            cols.push(format!("{} AS `k{i}`", k.expr));
-        }
-        for (j, m) in self.minmax.iter().enumerate() {
-            for (c, v) in distinct::values(m).into_iter().enumerate() {
-                cols.push(format!("{v} AS `m{j}_{c}`"));
-            }
-        }
-        for (i, n) in self.nums.iter().enumerate() {
-            cols.push(format!("{} AS `a{i}`", n.arg));
-        }
-        let first =
-            (!cols.is_empty()).then(|| format!("SELECT {} FROM {base} LIMIT 0", cols.join(", ")));
-        let sums: Vec<String> = self
-            .nums
-            .iter()
-            .enumerate()
-            .filter(|(_, n)| n.needs_sum)
-            .map(|(i, n)| format!("SUM({}) AS `s{i}`", n.arg))
-            .collect();
-        let second =
-            (!sums.is_empty()).then(|| format!("SELECT {} FROM {base} LIMIT 0", sums.join(", ")));
-        (first, second)
     }
 
     /// Checks that `types` matches this layout and that every type can be stored.

@@ -15,7 +15,7 @@ use crate::demo::runner::{DemoEvent, SummaryValidation, SUMMARIES};
 use crate::demo::schema::LoadReport;
 use crate::demo::story::{StepId, STORY};
 use crate::demo::workload::{Tuning, WorkloadCounters};
-use crate::engine::lifecycle::{Event, Progress};
+use crate::lifecycle::{Event, Progress};
 use std::time::{Duration, Instant};
 
 /// Writes per second the rate keys step through.

@@ -9,7 +9,7 @@ use crate::demo::compare::{timed, Comparer};
 use crate::demo::runner::{DemoEvent, SummaryValidation, DEBITS_QUERY};
 use crate::demo::workload::{Tuning, Workload, WorkloadConfig};
 use crate::engine::ident::quote;
-use crate::engine::lifecycle::{self, Control, CreateOptions, LifecycleError};
+use crate::lifecycle::{self, Control, CreateOptions, LifecycleError};
 use crate::tui::errors;
 use mysql::prelude::Queryable;
 use mysql::{Conn, Opts};

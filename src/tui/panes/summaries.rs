@@ -1,8 +1,8 @@
 //! The summaries pane: every summary with its state, and running backfills
 //! as gauges (rows done/total, %, rate, ETA, chunk size, writers' pause).
 
-use crate::engine::catalog::status;
-use crate::engine::lifecycle::{Event, Progress, StatusReport};
+use crate::lifecycle::catalog::Status;
+use crate::lifecycle::{Event, Progress, StatusReport};
 use crate::tui::keymap::Action;
 use crate::tui::strings;
 use crate::tui::theme::Theme;
@@ -182,8 +182,8 @@ impl SummariesState {
         self.jobs.iter().any(|j| !j.done)
             || self.list.iter().flatten().any(|r| {
                 r.backfill_running
-                    || r.entry.status == status::CREATING
-                    || r.entry.status == status::REBUILDING
+                    || r.entry.status == Status::Creating
+                    || r.entry.status == Status::Rebuilding
             })
     }
 
@@ -297,7 +297,7 @@ fn running(item: &Item) -> Option<(Progress, bool)> {
         return Some((p, j.paused));
     }
     let r = item.report?;
-    if r.backfill_running && r.entry.status != status::READY {
+    if r.backfill_running && r.entry.status != Status::Ready {
         let e = &r.entry;
         let percent = if e.rows_total == 0 {
             0.0
@@ -319,16 +319,16 @@ fn running(item: &Item) -> Option<(Progress, bool)> {
                 chunk_size: e.chunk_size,
                 chunks: 0,
             },
-            e.status == status::PAUSED,
+            e.status == Status::Paused,
         ));
     }
     None
 }
 
 fn state_style(theme: &Theme, state: &str) -> ratatui::style::Style {
-    match state {
-        status::READY => theme.ok,
-        status::FAILED => theme.error,
+    match Status::parse(state) {
+        Status::Ready => theme.ok,
+        Status::Failed => theme.error,
         _ => theme.warn,
     }
 }
@@ -350,12 +350,12 @@ fn draw_item(
         (Some(r), _) if r.broken() => "BROKEN".into(),
         (Some(r), _) if r.base_altered => "STALE".into(),
         (Some(r), _)
-            if (r.entry.status == status::BACKFILLING || r.entry.status == status::REBUILDING)
+            if (r.entry.status == Status::Backfilling || r.entry.status == Status::Rebuilding)
                 && !r.backfill_running =>
         {
             "interrupted".into()
         }
-        (Some(r), _) => r.entry.status.clone(),
+        (Some(r), _) => r.entry.status.to_string(),
         (None, _) => String::new(),
     };
     let marker = if selected { "▶ " } else { "  " };

@@ -4,7 +4,7 @@
 use super::protocol::*;
 use super::{register, reply, unregister, with_database, Registry, Running};
 use crate::engine::ident::quote_qualified;
-use crate::engine::lifecycle::{self, Control, CreateOptions, Event, LifecycleError};
+use crate::lifecycle::{self, Control, CreateOptions, Event, LifecycleError};
 use crate::tui::errors;
 use mysql::prelude::Queryable;
 use mysql::Opts;

@@ -16,7 +16,7 @@ pub mod session;
 
 pub use protocol::*;
 
-use crate::engine::lifecycle::Control;
+use crate::lifecycle::Control;
 use mysql::prelude::Queryable;
 use std::collections::HashMap;
 use std::sync::mpsc::{self, Receiver, Sender};

@@ -4,8 +4,8 @@
 use crate::db::connect::ConnectFailure;
 use crate::db::doctor::DoctorReport;
 use crate::db::options::ConnectionConfig;
-use crate::engine::lifecycle::{CreateReport, DropReport, Event, StatusReport, ValidationReport};
 use crate::engine::Pos;
+use crate::lifecycle::{CreateReport, DropReport, Event, StatusReport, ValidationReport};
 
 /// Identifies a request; its responses carry the same id.
 pub type RequestId = u64;

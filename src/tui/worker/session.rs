@@ -3,11 +3,12 @@
 
 use super::protocol::*;
 use super::{register, reply, unregister, Registry, Running};
-use crate::db::introspect::{prepare, IntrospectError, Prepared};
-use crate::engine::catalog;
+use crate::db::introspect::{prepare, IntrospectError};
 use crate::engine::codegen::names::CATALOG_TABLE;
 use crate::engine::codegen::GenOptions;
-use crate::engine::lifecycle;
+use crate::engine::Prepared;
+use crate::lifecycle;
+use crate::lifecycle::catalog;
 use crate::tui::errors;
 use mysql::prelude::Queryable;
 use mysql::{Conn, Opts};

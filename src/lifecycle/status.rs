@@ -6,10 +6,10 @@ use super::session::{
 };
 use super::{sql, LifecycleError};
 use crate::db::introspect::table_meta;
-use crate::engine::catalog::{self, status as st, Entry};
 use crate::engine::codegen::names::prefix;
 use crate::engine::codegen::Regions;
 use crate::engine::meta::transactional_engine;
+use crate::lifecycle::catalog::{self, Entry, Status};
 use mysql::prelude::Queryable;
 use mysql::Opts;
 use serde::Serialize;
@@ -58,6 +58,10 @@ pub struct StatusReport {
     pub size_bytes: u64,
     /// Human verdict.
     pub summary: String,
+    /// On a replica, what keeps the summary exact there (`db::topology::Topology::maintenance`);
+    /// set by `status`, `None` elsewhere.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub maintained_by: Option<String>,
 }
 
 /// Finds the schema of summary `name` (`db.name`, or the connection's database, or the only
@@ -128,7 +132,11 @@ pub fn status(opts: &Opts, schema: &str, name: &str) -> Result<StatusReport, Lif
     let mut conn = open(opts)?;
     let entry = sql(catalog::get(&mut conn, schema, name), "reading the catalog")?
         .ok_or_else(|| LifecycleError::NotFound(name.to_string()))?;
-    inspect(&mut conn, entry, true)
+    let mut report = inspect(&mut conn, entry, true)?;
+    report.maintained_by = crate::db::topology::Topology::probe(&mut conn)
+        .ok()
+        .and_then(|t| t.maintenance());
+    Ok(report)
 }
 
 fn inspect(
@@ -240,16 +248,17 @@ fn inspect(
         )
     } else if base_altered {
         "STALE: the base table was altered; run rebuild".to_string()
-    } else if entry.status == st::READY {
+    } else if entry.status == Status::Ready {
         "ready: exact and maintained".to_string()
-    } else if entry.status == st::REBUILDING {
+    } else if entry.status == Status::Rebuilding {
         rebuilding(conn, &entry, backfill_running)?
-    } else if entry.status == st::BACKFILLING && !backfill_running && backfill_complete(&entry) {
+    } else if entry.status == Status::Backfilling && !backfill_running && backfill_complete(&entry)
+    {
         format!(
             "exact: readers read generation {}, completely backfilled; finishing was interrupted; run resume to finish",
             entry.generation
         )
-    } else if entry.status == st::BACKFILLING && !backfill_running {
+    } else if entry.status == Status::Backfilling && !backfill_running {
         "incomplete: the backfill was interrupted; run resume".to_string()
     } else {
         format!("{}: {:.1}% backfilled", entry.status, percent(&entry))
@@ -271,6 +280,7 @@ fn inspect(
         read_error,
         size_bytes: size.unwrap_or(0),
         summary,
+        maintained_by: None,
     })
 }
 

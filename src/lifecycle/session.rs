@@ -1,6 +1,7 @@
 //! Connections the lifecycle opens, with the session settings its statements rely on.
 
 use super::{sql, LifecycleError};
+use crate::db::topology::{self, Operation, TopologyCheckError};
 use crate::engine::codegen::Gen;
 use crate::engine::meta::{ColumnMeta, TableMeta};
 use mysql::prelude::Queryable;
@@ -300,7 +301,27 @@ fn lock_name(schema: &str, name: &str) -> String {
 /// rebuild and drop of one summary never run at the same time (two finalizations would fold the
 /// same region rows twice; a drop would pull the tables from under a backfill). The server
 /// releases the lock when the connection ends, also when the process dies.
-pub fn claim(conn: &mut Conn, schema: &str, name: &str) -> Result<(), LifecycleError> {
+///
+/// Every operation that locks the base table or creates or drops triggers claims the summary
+/// first, so this is where the server's topology is checked (`db::topology`): on a Galera node,
+/// or on a replica whose applier fires no triggers, `operation` is refused before anything is
+/// locked or changed.
+pub fn claim(
+    conn: &mut Conn,
+    schema: &str,
+    name: &str,
+    operation: Operation,
+) -> Result<(), LifecycleError> {
+    match topology::check(conn, operation) {
+        Ok(_) => {}
+        Err(TopologyCheckError::Refused(r)) => return Err(r.into()),
+        Err(TopologyCheckError::Probe(source)) => {
+            return Err(LifecycleError::Server {
+                context: "checking whether this server is a Galera node or a replica".into(),
+                source,
+            })
+        }
+    }
     let lock = lock_name(schema, name);
     let got: Option<Option<i64>> = sql(
         // A short wait: a connection of the previous operation that just ended may not have
@@ -336,9 +357,10 @@ pub fn open_claimed(
     opts: &Opts,
     schema: &str,
     name: &str,
-) -> Result<(Conn, crate::engine::catalog::Entry), LifecycleError> {
+    operation: Operation,
+) -> Result<(Conn, crate::lifecycle::catalog::Entry), LifecycleError> {
     let mut conn = open(opts)?;
-    claim(&mut conn, schema, name)?;
+    claim(&mut conn, schema, name, operation)?;
     let entry = read_entry(&mut conn, schema, name)?;
     Ok((conn, entry))
 }
@@ -348,7 +370,7 @@ pub fn open_summary(
     opts: &Opts,
     schema: &str,
     name: &str,
-) -> Result<(Conn, crate::engine::catalog::Entry), LifecycleError> {
+) -> Result<(Conn, crate::lifecycle::catalog::Entry), LifecycleError> {
     let mut conn = open(opts)?;
     let entry = read_entry(&mut conn, schema, name)?;
     Ok((conn, entry))
@@ -358,13 +380,13 @@ fn read_entry(
     conn: &mut Conn,
     schema: &str,
     name: &str,
-) -> Result<crate::engine::catalog::Entry, LifecycleError> {
+) -> Result<crate::lifecycle::catalog::Entry, LifecycleError> {
     sql(
         conn.query_drop(format!("USE {}", crate::engine::ident::quote(schema))),
         "selecting the database",
     )?;
     sql(
-        crate::engine::catalog::get(conn, schema, name),
+        crate::lifecycle::catalog::get(conn, schema, name),
         "reading the catalog",
     )?
     .ok_or_else(|| LifecycleError::NotFound(name.to_string()))

@@ -5,11 +5,11 @@
 use super::session::{gen_unaltered, open_summary};
 use super::{sql, LifecycleError};
 use crate::db::introspect::{prepare_existing, table_meta, with_sql_mode};
-use crate::engine::catalog::status;
 use crate::engine::codegen::state::zero_flag_placeholder;
 use crate::engine::codegen::{AggSource, GenOptions};
 use crate::engine::ident::quote;
 use crate::engine::plan::{agg_placeholder, key_placeholder};
+use crate::lifecycle::catalog::Status;
 use mysql::prelude::Queryable;
 use mysql::{Opts, Value};
 use serde::Serialize;
@@ -85,7 +85,7 @@ pub fn validate_with(
             entry.base_table, table.engine
         ));
     }
-    if entry.status != status::READY {
+    if entry.status != Status::Ready {
         problems.push(format!(
             "the summary is {} (backfill not complete)",
             entry.status
@@ -248,7 +248,11 @@ pub fn validate_with(
     } else {
         format!("{} differing groups", rows.len())
     };
-    let _ = sql(
+    // A replica (or any read-only server) is not written: the catalog row is the primary's,
+    // and a write here would make the replica differ from it (and fail under read_only).
+    let writable = crate::db::topology::Topology::probe(&mut conn)
+        .is_ok_and(|t| !t.is_replica() && !t.read_only);
+    let _ = writable && sql(
         conn.exec_drop(
             format!(
                 "UPDATE {} SET `last_validated_at` = CURRENT_TIMESTAMP(6), `last_validation` = ? WHERE `name` = ?",
@@ -257,7 +261,8 @@ pub fn validate_with(
             (verdict, name),
         ),
         "recording the validation",
-    );
+    )
+    .is_ok();
     Ok(ValidationReport {
         schema: schema.to_string(),
         name: name.to_string(),

@@ -19,10 +19,12 @@ use super::regions;
 use super::resume::generations;
 use super::session::{gen_fingerprint, gen_unaltered, open, open_claimed, view_generation};
 use super::{sql, Control, CreateOptions, Event, Job, LifecycleError};
-use crate::db::introspect::{prepare_in_mode, Prepared};
-use crate::engine::catalog::{self, status, Entry};
+use crate::db::introspect::prepare_in_mode;
+use crate::db::topology::Operation;
 use crate::engine::codegen::triggers::combined_triggers;
 use crate::engine::codegen::{Gen, GenOptions, Regions};
+use crate::engine::Prepared;
+use crate::lifecycle::catalog::{self, Entry, Status};
 use mysql::prelude::Queryable;
 use mysql::{Conn, Opts};
 
@@ -35,8 +37,8 @@ pub fn rebuild(
     control: &Control,
     on_event: &mut dyn FnMut(Event),
 ) -> Result<CreateReport, LifecycleError> {
-    let (mut admin, entry) = open_claimed(opts, schema, name)?;
-    if entry.status != status::READY && entry.status != status::FAILED {
+    let (mut admin, entry) = open_claimed(opts, schema, name, Operation::Rebuild)?;
+    if entry.status != Status::Ready && entry.status != Status::Failed {
         return Err(LifecycleError::State(format!(
             "{name} is {}; rebuild applies to a ready summary (use resume for an interrupted one)",
             entry.status
@@ -166,7 +168,7 @@ fn start(
             schema,
             name,
             &[
-                ("status", status::REBUILDING.into()),
+                ("status", (&Status::Rebuilding).into()),
                 ("error", mysql::Value::NULL),
                 ("regions", mysql::Value::NULL),
                 ("checkpoint", 0u32.into()),
@@ -354,7 +356,7 @@ fn switch_to_new(
             schema,
             name,
             &[
-                ("status", status::BACKFILLING.into()),
+                ("status", (&Status::Backfilling).into()),
                 ("generation", gens.target.into()),
                 ("base_fingerprint", gen_fingerprint(&gens.new).into()),
                 ("error", mysql::Value::NULL),
@@ -388,7 +390,7 @@ fn abandon(
     let name = job.name;
     let schema = entry.schema.as_str();
     let keep_rebuilding = |admin: &mut Conn, why: String| {
-        let _ = catalog::set_status(admin, schema, name, status::REBUILDING, Some(&why));
+        let _ = catalog::set_status(admin, schema, name, &Status::Rebuilding, Some(&why));
     };
     // Only while readers read the old generation: once they may read the new one (a switch
     // whose outcome is unknown), the new one must stay maintained.
@@ -442,7 +444,7 @@ fn abandon(
         schema,
         name,
         &[
-            ("status", status::READY.into()),
+            ("status", (&Status::Ready).into()),
             ("error", why.into()),
             ("regions", mysql::Value::NULL),
             ("owner", mysql::Value::NULL),

@@ -9,9 +9,10 @@ use super::session::{
 };
 use super::{sql, Control, CreateOptions, Event, Job, LifecycleError};
 use crate::db::introspect::prepare_in_mode;
-use crate::engine::catalog::{self, status};
+use crate::db::topology::Operation;
 use crate::engine::codegen::{Gen, GenOptions};
 use crate::engine::ident::quote_qualified;
+use crate::lifecycle::catalog::{self, Status};
 use mysql::prelude::Queryable;
 use mysql::{Conn, Opts};
 use serde::Serialize;
@@ -76,7 +77,7 @@ pub fn create(
         slots,
     };
     let gen = prepared.gen(name, gen_options)?;
-    claim(&mut admin, &gen.names.schema, name)?;
+    claim(&mut admin, &gen.names.schema, name, Operation::Create)?;
     check_collisions(&mut admin, &gen, name)?;
     let regions = regions::plan(&mut admin, &prepared.table, &gen.base, options.checkpoints)?;
     let gen = gen.with_regions(Some(regions.clone()));
@@ -122,7 +123,7 @@ pub fn create(
                 &mut admin,
                 &schema,
                 name,
-                status::BACKFILLING,
+                &Status::Backfilling,
                 Some(&e.to_string()),
             );
             Err(e)
@@ -161,7 +162,7 @@ fn create_objects(
             &schema,
             job.name,
             &[
-                ("status", status::BACKFILLING.into()),
+                ("status", (&Status::Backfilling).into()),
                 ("lock_ms", lock.lock_ms.into()),
                 ("lock_wait_ms", lock.wait_ms.into()),
             ],
@@ -256,7 +257,7 @@ pub(crate) fn finalize(
                 "UPDATE {} SET `status` = ?, `ready_at` = CURRENT_TIMESTAMP(6), `updated_at` = CURRENT_TIMESTAMP(6), `owner` = NULL, `error` = NULL, `regions` = NULL WHERE `name` = ?",
                 quote_qualified(&schema, catalog_table())
             ),
-            (status::READY, name),
+            (Status::Ready.as_str(), name),
         )
     });
     sql(marked, "folding the regions and marking the summary ready")?;
@@ -358,7 +359,7 @@ fn cleanup(
             conn,
             &gen.names.schema,
             name,
-            status::FAILED,
+            &Status::Failed,
             Some(&format!(
                 "create failed and its triggers could not be removed ({e}); run drop"
             )),

@@ -5,10 +5,10 @@
 use super::keyrange::{after, as_i128, int_value, is_integer_column, range_params, upto, Cursor};
 use super::staging::{is_transient, Staged, WRITE_ATTEMPTS};
 use super::{sql, Control, CreateOptions, Event, Job, LifecycleError};
-use crate::engine::catalog;
 use crate::engine::codegen::names::CATALOG_TABLE;
 use crate::engine::codegen::Gen;
 use crate::engine::ident::{quote, quote_qualified};
+use crate::lifecycle::catalog;
 use mysql::prelude::Queryable;
 use mysql::{Conn, Row, Value};
 use serde::Serialize;

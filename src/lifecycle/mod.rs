@@ -1,8 +1,10 @@
 //! The online lifecycle of a summary: create (brief lock, consistent snapshot, batched backfill),
 //! resume, validate, rebuild, drop, list and status. See `docs/correctness.md` for why creation is
-//! exact under concurrent writes.
+//! exact under concurrent writes. It sits above `engine` (what to create) and `db` (how to
+//! reach the server); nothing below imports it.
 
 mod backfill;
+pub mod catalog;
 mod create;
 mod drop;
 mod keyrange;
@@ -94,6 +96,10 @@ pub enum LifecycleError {
     /// The operation does not apply in the summary's current state.
     #[error("{0}")]
     State(String),
+    /// The server's place in a replication topology (a Galera node, a replica whose applier
+    /// fires no triggers) forbids the operation; nothing was locked or changed.
+    #[error(transparent)]
+    Topology(#[from] crate::db::topology::TopologyRefusal),
     /// An object named like one the operation must create exists and nothing proves it is
     /// ours, so it was not dropped.
     #[error("{object} is in the way and is not LightningTables' ({reason}); rename or drop it yourself, then retry")]

@@ -6,8 +6,9 @@
 use super::ownership::{drop_all, LeftAlone};
 use super::session::{claim, open};
 use super::{sql, CreateOptions, LifecycleError};
-use crate::engine::catalog;
+use crate::db::topology::Operation;
 use crate::engine::ident::string_literal;
+use crate::lifecycle::catalog;
 use mysql::Opts;
 use serde::Serialize;
 
@@ -26,7 +27,7 @@ pub struct DropReport {
 /// Drops summary `name` in `schema`.
 pub fn drop_summary(opts: &Opts, schema: &str, name: &str) -> Result<DropReport, LifecycleError> {
     let mut conn = open(opts)?;
-    claim(&mut conn, schema, name)?;
+    claim(&mut conn, schema, name, Operation::Drop)?;
     let entry = sql(catalog::get(&mut conn, schema, name), "reading the catalog")?;
     // Catalog names compare case-insensitively: `drop SALES` finds `sales`, whose objects and
     // comments are spelled as the catalog has it.

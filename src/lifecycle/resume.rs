@@ -9,10 +9,12 @@ use super::rebuild::drop_other_generations;
 use super::regions;
 use super::session::{connection_alive, gen_fingerprint, gen_unaltered, open, open_claimed};
 use super::{sql, Control, CreateOptions, Event, Job, LifecycleError};
-use crate::db::introspect::{prepare_in_mode, Prepared};
-use crate::engine::catalog::{self, status};
+use crate::db::introspect::prepare_in_mode;
+use crate::db::topology::Operation;
 use crate::engine::codegen::triggers::combined_triggers;
 use crate::engine::codegen::{Gen, GenOptions, Regions};
+use crate::engine::Prepared;
+use crate::lifecycle::catalog::{self, Status};
 use mysql::prelude::Queryable;
 use mysql::{Conn, Opts};
 
@@ -30,8 +32,8 @@ pub fn resume(
     control: &Control,
     on_event: &mut dyn FnMut(Event),
 ) -> Result<CreateReport, LifecycleError> {
-    let (mut admin, entry) = open_claimed(opts, schema, name)?;
-    if entry.status == status::READY {
+    let (mut admin, entry) = open_claimed(opts, schema, name, Operation::Resume)?;
+    if entry.status == Status::Ready {
         return Err(LifecycleError::State(format!(
             "{name} is ready; nothing to resume"
         )));
@@ -49,13 +51,13 @@ pub fn resume(
     };
     let prepared = prepare_in_mode(&mut admin, &entry.query, entry.query_mode(), name, current)?;
     let mut job = Job::new(opts, name, options, control, on_event);
-    if entry.status == status::REBUILDING {
+    if entry.status == Status::Rebuilding {
         // Readers read the previous generation, exact: they keep it until the new one is.
         return super::rebuild::resume_rebuild(&mut job, &mut admin, &entry, &prepared);
     }
     let regions = entry.regions.as_deref().and_then(Regions::from_json);
     if let (true, Some(regions)) = (
-        entry.status == status::BACKFILLING
+        entry.status == Status::Backfilling
             && gen_unaltered(&prepared.gen(name, current)?, &entry.base_fingerprint),
         regions,
     ) {
@@ -237,7 +239,7 @@ fn restart(
             schema,
             name,
             &[
-                ("status", status::BACKFILLING.into()),
+                ("status", (&Status::Backfilling).into()),
                 ("error", mysql::Value::NULL),
                 ("generation", gen_options.generation.into()),
                 ("lock_ms", lock.lock_ms.into()),
@@ -267,7 +269,7 @@ fn record_failure(
             admin,
             schema,
             name,
-            status::BACKFILLING,
+            &Status::Backfilling,
             Some(&e.to_string()),
         );
     }

@@ -7,20 +7,77 @@ use mysql::prelude::Queryable;
 use mysql::Conn;
 use serde::Serialize;
 
-/// Lifecycle states of a summary.
-pub mod status {
+/// Lifecycle state of a summary, as the catalog's `status` column spells it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
     /// Objects being created (lock phase).
-    pub const CREATING: &str = "creating";
+    Creating,
     /// Triggers live; backfill running or interrupted (resume continues it).
-    pub const BACKFILLING: &str = "backfilling";
+    Backfilling,
     /// Backfill paused by the user or by load.
-    pub const PAUSED: &str = "paused";
+    Paused,
     /// Exact and maintained.
-    pub const READY: &str = "ready";
+    Ready,
     /// A rebuild is running; readers still read the previous generation.
-    pub const REBUILDING: &str = "rebuilding";
+    Rebuilding,
     /// Creation failed; `drop` removes what is left.
-    pub const FAILED: &str = "failed";
+    Failed,
+    /// A state this version does not know (written by a newer one), kept as read.
+    Other(String),
+}
+
+impl Status {
+    /// The spelling stored in the catalog.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Status::Creating => "creating",
+            Status::Backfilling => "backfilling",
+            Status::Paused => "paused",
+            Status::Ready => "ready",
+            Status::Rebuilding => "rebuilding",
+            Status::Failed => "failed",
+            Status::Other(s) => s,
+        }
+    }
+
+    /// The state stored as `text`.
+    pub fn parse(text: &str) -> Status {
+        [
+            Status::Creating,
+            Status::Backfilling,
+            Status::Paused,
+            Status::Ready,
+            Status::Rebuilding,
+            Status::Failed,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+        .unwrap_or_else(|| Status::Other(text.to_string()))
+    }
+
+    /// Whether a backfill of this summary's current or next generation is under way or was
+    /// interrupted (a rebuild counts).
+    pub fn backfilling(&self) -> bool {
+        matches!(self, Status::Backfilling | Status::Rebuilding)
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Status {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl From<&Status> for mysql::Value {
+    fn from(s: &Status) -> mysql::Value {
+        s.as_str().into()
+    }
 }
 
 /// `CREATE TABLE IF NOT EXISTS` for the catalog of `schema`.
@@ -68,8 +125,8 @@ pub struct Entry {
     pub base_table: String,
     /// The query.
     pub query: String,
-    /// Lifecycle state (see [`status`]).
-    pub status: String,
+    /// Lifecycle state.
+    pub status: Status,
     /// Current state generation.
     pub generation: u32,
     /// Writer slots.
@@ -146,7 +203,7 @@ fn entry_from_row(schema: &str, mut row: mysql::Row) -> Option<Entry> {
         name: row.take(0)?,
         base_table: row.take(1)?,
         query: row.take(2)?,
-        status: row.take(3)?,
+        status: Status::parse(&row.take::<String, _>(3)?),
         generation: row.take(4)?,
         slots: row.take(5)?,
         rows_done: row.take(6)?,
@@ -245,7 +302,7 @@ pub fn insert(
             "INSERT INTO {} (`name`, `base_table`, `query`, `sql_mode`, `status`, `generation`, `slots`, `base_fingerprint`, `owner`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, CONNECTION_ID())",
             quote_qualified(schema, CATALOG_TABLE)
         ),
-        (name, base_table, query, sql_mode, status::CREATING, generation, slots, fingerprint),
+        (name, base_table, query, sql_mode, Status::Creating.as_str(), generation, slots, fingerprint),
     )
 }
 
@@ -278,7 +335,7 @@ pub fn set_status(
     conn: &mut Conn,
     schema: &str,
     name: &str,
-    status: &str,
+    status: &Status,
     error: Option<&str>,
 ) -> Result<(), mysql::Error> {
     update(
