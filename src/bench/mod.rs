@@ -190,7 +190,7 @@ pub struct BenchConfig {
     pub duration: Duration,
     /// Warm-up before each write-path measurement.
     pub warmup: Duration,
-    /// Rows of the large table (pause, backfill, reads).
+    /// Rows of the large table (pause, backfill, reads, distinct).
     pub rows: u64,
     /// Initial rows of each write-path table.
     pub table_rows: u64,
