@@ -78,6 +78,8 @@ pub fn run(
     log(&format!(
         "distinct: loading three {rows}-row tables and creating their summaries"
     ));
+    // The user is a hash of the row, not a multiple of it: with `seq * k % users` day and user
+    // would both follow `seq mod lcm(DAYS, users)`, and each day would see a tenth of the users.
     for (table, query) in TABLES {
         exec(conn, &format!("DROP TABLE IF EXISTS `{table}`"))?;
         exec(
@@ -87,7 +89,7 @@ pub fn run(
         exec(
             conn,
             &format!(
-                "INSERT INTO `{table}` SELECT seq, seq % {DAYS}, (seq * 7919) % {}, seq % 1000 FROM seq_1_to_{rows}",
+                "INSERT INTO `{table}` SELECT seq, seq % {DAYS}, CRC32(seq) % {}, seq % 1000 FROM seq_1_to_{rows}",
                 config.users
             ),
         )?;
