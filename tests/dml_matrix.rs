@@ -415,6 +415,45 @@ const OTHERS: &[Fixture] = &[
     .refused_at("a division (/), whose digits follow each session's div_precision_increment"),
 ];
 
+/// DISTINCT aggregates (issue 15): one value, a tuple with NULLs in it, shared with MIN/MAX.
+const DISTINCT_TEXT: &str = "SELECT g, COUNT(DISTINCT v) AS dv, COUNT(DISTINCT v, w) AS dvw, MIN(v) AS lo, COUNT(*) AS c FROM t WHERE w IS NULL OR w <> {0} GROUP BY g";
+/// Numbers: SUM/AVG(DISTINCT) as well, and a tuple with a column of another type.
+const DISTINCT_NUMERIC: &str = "SELECT g, COUNT(DISTINCT v) AS dv, SUM(DISTINCT v) AS sdv, AVG(DISTINCT v) AS adv, COUNT(DISTINCT v, n) AS dvn, MAX(v) AS hi, SUM(v) AS sv FROM t WHERE w IS NULL OR w <> {0} GROUP BY g";
+
+#[rustfmt::skip]
+const DISTINCT: &[Fixture] = &[
+    // 'a'/'A ' one value under a _ci PAD SPACE collation, two under NO PAD or _bin.
+    Fixture::new("distinct_varchar_general_ci", "VARCHAR(10) COLLATE utf8mb4_general_ci", STRINGS, DISTINCT_TEXT),
+    Fixture::new("distinct_varchar_general_nopad_ci", "VARCHAR(10) COLLATE utf8mb4_general_nopad_ci", STRINGS, DISTINCT_TEXT),
+    Fixture::new("distinct_varchar_bin", "VARCHAR(10) COLLATE utf8mb4_bin", STRINGS, DISTINCT_TEXT),
+    Fixture::new("distinct_varchar_nopad_bin", "VARCHAR(10) COLLATE utf8mb4_nopad_bin", STRINGS, DISTINCT_TEXT),
+    Fixture::new("distinct_varchar_uca1400_ai_ci", "VARCHAR(10) COLLATE utf8mb4_uca1400_ai_ci", STRINGS, DISTINCT_TEXT),
+    Fixture::new("distinct_char_general_ci", "CHAR(5) COLLATE utf8mb4_general_ci", STRINGS, DISTINCT_TEXT),
+    Fixture::new("distinct_varbinary", "VARBINARY(10)", STRINGS, DISTINCT_TEXT),
+    Fixture::new("distinct_int", "INT", INTS, DISTINCT_NUMERIC),
+    Fixture::new("distinct_small_ints", "INT", SMALL_INTS, DISTINCT_NUMERIC),
+    Fixture::new("distinct_bigint_unsigned", "BIGINT UNSIGNED", ["0", "18446744073709551615", "1", "18446744073709551614", "9223372036854775808", "2"], DISTINCT_NUMERIC),
+    Fixture::new("distinct_decimal", "DECIMAL(12,3)", ["-999999999.999", "999999999.999", "0.001", "-0.001", "1.5", "0"], DISTINCT_NUMERIC),
+    Fixture::new("distinct_double", "DOUBLE", ["-1099511627776", "1099511627776", "0.5", "-0e0", "0", "3.375"], DISTINCT_TEXT),
+    Fixture::new("distinct_date", "DATE", DATES, DISTINCT_TEXT),
+    Fixture::new(
+        "distinct_global",
+        "INT",
+        SMALL_INTS,
+        "SELECT COUNT(DISTINCT g) AS dg, SUM(DISTINCT v) AS sv, AVG(DISTINCT v) AS av, SUM(DISTINCT v) / COUNT(DISTINCT v) * 3 AS r3, COUNT(DISTINCT g, w) AS dgw FROM t WHERE n IS NULL OR n <> 3",
+    ),
+    Fixture::new(
+        "distinct_having_order_limit",
+        "VARCHAR(10) COLLATE utf8mb4_general_ci",
+        STRINGS,
+        "SELECT g, COUNT(DISTINCT v) AS dv, COUNT(*) AS c FROM t GROUP BY g HAVING COUNT(DISTINCT v) >= 1 ORDER BY dv DESC, c DESC, g LIMIT 3",
+    ),
+    Fixture::new("distinct_enum", "ENUM('b','a','c','') COLLATE utf8mb4_general_ci", ENUMS, DISTINCT_TEXT)
+        .refused_at("COUNT(DISTINCT `v`): `v` is an ENUM"),
+    Fixture::new("distinct_double_sum", "DOUBLE", ["-1", "1", "0.5", "-0.25", "0.125", "3.375"], DISTINCT_NUMERIC)
+        .refused_at("SUM(DISTINCT `v`): `v` is of type double"),
+];
+
 // ---------------------------------------------------------------------------------------------
 // Scripts. The starting rows (id, u, g, v, w, n) are
 //   (1, 10, {0}, {1}, {2}, 1)  (2, 20, {0}, {2}, {1}, 2)  (3, 30, {1}, {3}, {0}, 3)
@@ -703,6 +742,11 @@ fn matrix_text() {
 #[test]
 fn matrix_others() {
     run("oth", OTHERS);
+}
+
+#[test]
+fn matrix_distinct() {
+    run("dst", DISTINCT);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -13,8 +13,12 @@ const CORPUS: &[(&str, &str, &str)] = &[
     ("SELECT user_id, COUNT(*) FROM transactions WHERE user_id IN (SELECT id FROM users) GROUP BY user_id", "subquery", ""),
     ("SELECT user_id, COUNT(*) FROM transactions WHERE EXISTS (SELECT 1) GROUP BY user_id", "subquery", ""),
     ("SELECT user_id, (SELECT 1) FROM transactions GROUP BY user_id", "subquery", ""),
-    ("SELECT user_id, COUNT(DISTINCT kind) FROM transactions GROUP BY user_id", "COUNT(DISTINCT ...)", "1:17"),
-    ("SELECT user_id, SUM(DISTINCT cost) FROM transactions GROUP BY user_id", "SUM(DISTINCT ...)", "1:17"),
+    ("SELECT user_id, COUNT(DISTINCT cost / 3) FROM transactions GROUP BY user_id", "a division inside COUNT(DISTINCT `cost` / 3)", "1:32"),
+    ("SELECT user_id, COUNT(DISTINCT kind, NULL) FROM transactions GROUP BY user_id", "NULL in COUNT(DISTINCT `kind`, NULL)", "1:38"),
+    ("SELECT kind, AVG(DISTINCT qty) * 3 FROM transactions GROUP BY kind", "AVG(DISTINCT `qty`) inside an expression or HAVING", "1:27"),
+    ("SELECT kind, AVG(DISTINCT qty) AS a FROM transactions GROUP BY kind HAVING a > 2", "AVG(DISTINCT `qty`) inside an expression or HAVING", "1:27"),
+    ("SELECT user_id, GROUP_CONCAT(DISTINCT kind) FROM transactions GROUP BY user_id", "GROUP_CONCAT", "1:17"),
+    ("SELECT user_id, AVG(DISTINCT paid_at) FROM transactions GROUP BY user_id", "time_zone", "1:30"),
     ("SELECT user_id, SUM(cost) OVER (PARTITION BY kind) FROM transactions", "window function", "1:17"),
     ("SELECT user_id, ROW_NUMBER() OVER () FROM transactions", "ROW_NUMBER", ""),
     ("SELECT user_id FROM transactions UNION SELECT user_id FROM transactions", "UNION", ""),
@@ -58,7 +62,7 @@ const CORPUS: &[(&str, &str, &str)] = &[
     ("SELECT user_id, COUNT(*) FROM transactions WHERE (", "syntax error", ""),
     ("SELECT user_id, LAST_INSERT_ID() FROM transactions GROUP BY user_id", "LAST_INSERT_ID()", ""),
     ("SELECT user_id, COUNT(*) FROM transactions WHERE kind = CONNECTION_ID() GROUP BY user_id", "CONNECTION_ID()", ""),
-    ("SELECT user_id,\n  COUNT(DISTINCT kind)\nFROM transactions GROUP BY user_id", "COUNT(DISTINCT ...)", "2:3"),
+    ("SELECT user_id,\n  SUM(DISTINCT cost / qty)\nFROM transactions GROUP BY user_id", "a division inside SUM(DISTINCT `cost` / `qty`)", "2:16"),
     ("SELECT DATE(paid_at), COUNT(*) FROM transactions GROUP BY DATE(paid_at)", "TIMESTAMP column paid_at in a GROUP BY expression", "1:64"),
     ("SELECT user_id, COUNT(*) FROM transactions WHERE paid_at >= '2026-01-01' GROUP BY user_id", "TIMESTAMP column paid_at in WHERE", "1:50"),
     ("SELECT user_id, AVG(paid_at) FROM transactions GROUP BY user_id", "time_zone", "1:21"),
@@ -136,6 +140,44 @@ fn session_independent_spellings_are_accepted() {
     ] {
         if let Err(e) = analyse(q) {
             panic!("{q}: {e}");
+        }
+    }
+}
+
+/// DISTINCT aggregates over values no multiset can hold are refused once their types are known,
+/// naming the call and where it is written.
+#[test]
+fn distinct_aggregates_of_unkept_types_are_refused_with_their_position() {
+    use lightning_tables::engine::codegen::GenOptions;
+    use support::fixtures::generate;
+    for (sql, needle, pos) in [
+        (
+            "SELECT kind, SUM(DISTINCT score) FROM transactions GROUP BY kind",
+            "SUM(DISTINCT `score`): `score` is of type double",
+            "1:27",
+        ),
+        (
+            "SELECT kind,\n AVG(DISTINCT country) FROM transactions GROUP BY kind",
+            "AVG(DISTINCT `country`)",
+            "2:15",
+        ),
+        (
+            "SELECT kind, COUNT(DISTINCT user_id, note) FROM transactions GROUP BY kind",
+            "`note` is of type text",
+            "1:38",
+        ),
+    ] {
+        match generate(sql, GenOptions::default()) {
+            Ok(_) => panic!("accepted: {sql}"),
+            Err(e) => {
+                let msg = e.to_string();
+                assert!(
+                    msg.contains(needle),
+                    "{sql}: {msg:?} does not name {needle:?}"
+                );
+                let got = e.pos().map(|p| p.to_string()).unwrap_or_default();
+                assert_eq!(got, pos, "{sql}: {msg}");
+            }
         }
     }
 }

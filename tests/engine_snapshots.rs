@@ -39,6 +39,10 @@ const QUERIES: &[(&str, &str)] = &[
     ("shared_inputs", "SELECT kind, SUM(cost), AVG(cost), COUNT(cost), MIN(cost), MAX(cost) FROM transactions GROUP BY kind"),
     ("count_literal", "SELECT kind, COUNT(1) FROM transactions GROUP BY kind"),
     ("date_functions", "SELECT DATE_FORMAT(created_at, '%Y-%m') AS month, SUM(qty) FROM transactions WHERE DATE_ADD(created_at, INTERVAL 1 DAY) > '2024-01-01' GROUP BY DATE_FORMAT(created_at, '%Y-%m')"),
+    ("count_distinct", "SELECT DATE(created_at) AS day, COUNT(DISTINCT user_id) AS users FROM transactions GROUP BY DATE(created_at)"),
+    ("count_distinct_tuple", "SELECT kind, COUNT(DISTINCT user_id, country) AS pairs FROM transactions GROUP BY kind"),
+    ("distinct_shares_multiset", "SELECT kind, COUNT(DISTINCT country), MIN(country), MAX(country), SUM(DISTINCT qty), AVG(DISTINCT qty), COUNT(DISTINCT qty) FROM transactions GROUP BY kind"),
+    ("global_distinct_expressions", "SELECT COUNT(DISTINCT user_id) * 2 AS twice, AVG(DISTINCT qty) AS mean, SUM(DISTINCT qty) / COUNT(DISTINCT qty) * 3 AS r3 FROM transactions HAVING COUNT(DISTINCT user_id) > 0"),
     ("unaliased_text", "SELECT user_id, sum( cost ), Count(*) FROM transactions GROUP BY user_id"),
 ];
 

@@ -433,10 +433,29 @@ const MINMAX_ARGS: &[(&str, bool, bool, bool)] = &[
     ("ABS(g - 2)", false, false, true),
 ];
 
+/// Arguments of SUM/AVG(DISTINCT): exact numbers (floating point is refused), usable in
+/// arithmetic.
+const DISTINCT_SUM_ARGS: &[&str] = &[
+    "d",
+    "g",
+    "b",
+    "id",
+    "d * 2",
+    "-d",
+    "ABS(g)",
+    "IFNULL(d, 0)",
+    "LENGTH(s)",
+    "g % 3",
+];
+
+/// Second items of a `COUNT(DISTINCT a, b)` tuple.
+const DISTINCT_TUPLE_ARGS: &[&str] = &["g", "s", "dt", "d", "LEFT(s, 1)", "g % 2", "f"];
+
 /// Constructs the analyzer refuses (a few queries get one, to exercise the refusal path).
 const REFUSED_ITEMS: &[&str] = &[
     "GROUP_CONCAT(s)",
-    "COUNT(DISTINCT g)",
+    "GROUP_CONCAT(DISTINCT g)",
+    "SUM(DISTINCT f)",
     "STDDEV(f)",
     "BIT_OR(g)",
     "SUM(ts)",
@@ -651,7 +670,7 @@ impl QueryGen<'_> {
             .filter(|a| FEATURE_SUM_OF_DATE || a.0 != "dt")
             .filter(|a| !arith || !a.3)
             .collect();
-        match self.rng.gen_range(0..10) {
+        match self.rng.gen_range(0..12) {
             _ if self.minmax_only => {
                 let (arg, float, ci, numeric) = *self.pick(MINMAX_ARGS);
                 let f = if self.rng.gen_bool(0.5) { "MIN" } else { "MAX" };
@@ -717,6 +736,7 @@ impl QueryGen<'_> {
                     numeric: true,
                 }
             }
+            10 | 11 => self.distinct_leaf(arith),
             _ => {
                 let args: Vec<_> = MINMAX_ARGS
                     .iter()
@@ -737,6 +757,44 @@ impl QueryGen<'_> {
                     ci,
                     numeric: numeric || arg == "b" || arg == "u",
                 }
+            }
+        }
+    }
+
+    /// A DISTINCT aggregate (issue 15): COUNT of one value or a tuple, SUM/AVG of an exact one.
+    fn distinct_leaf(&mut self, arith: bool) -> Val {
+        let numeric = |text: String| Val {
+            text,
+            float: false,
+            ci: false,
+            numeric: true,
+        };
+        match self.rng.gen_range(0..4) {
+            0 => {
+                let a = self.pick(MINMAX_ARGS).0;
+                let text = self.call("COUNT", &format!("DISTINCT {a}"));
+                numeric(text)
+            }
+            1 => {
+                let a = self.pick(MINMAX_ARGS).0;
+                let b = *self.pick(DISTINCT_TUPLE_ARGS);
+                let text = self.call("COUNT", &format!("DISTINCT {a}, {b}"));
+                numeric(text)
+            }
+            _ => {
+                // BIGINT sums stay out of arithmetic (as for SUM_ARGS).
+                let args: Vec<&str> = DISTINCT_SUM_ARGS
+                    .iter()
+                    .copied()
+                    .filter(|a| !arith || *a != "b")
+                    .collect();
+                let a = *self.pick(&args);
+                // AVG(DISTINCT) inside arithmetic is refused (MariaDB rounds it or not
+                // depending on the plan); a few are generated to exercise the refusal.
+                let avg = self.rng.gen_bool(if arith { 0.1 } else { 0.5 });
+                let f = if avg { "AVG" } else { "SUM" };
+                let text = self.call(f, &format!("DISTINCT {a}"));
+                numeric(text)
             }
         }
     }

@@ -21,6 +21,7 @@ pub mod backfill;
 pub mod bfprobe;
 pub mod costs;
 pub mod data;
+pub mod distinct;
 pub mod driver;
 pub mod lockprobe;
 pub mod machine;
@@ -132,6 +133,8 @@ pub struct Sections {
     pub reads: bool,
     /// The terminal UI's frame time (no server).
     pub frames: bool,
+    /// A COUNT(DISTINCT) summary's write cost and reads (section 5).
+    pub distinct: bool,
 }
 
 impl Sections {
@@ -143,9 +146,11 @@ impl Sections {
         backfill: true,
         reads: true,
         frames: true,
+        distinct: true,
     };
 
-    /// Parses a comma-separated list of section names (`writes,costs,pause,backfill,reads`).
+    /// Parses a comma-separated list of section names
+    /// (`writes,costs,pause,backfill,reads,distinct,frames`).
     pub fn parse(list: &str) -> Result<Sections, String> {
         let mut s = Sections {
             writes: false,
@@ -154,6 +159,7 @@ impl Sections {
             backfill: false,
             reads: false,
             frames: false,
+            distinct: false,
         };
         for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
             match name {
@@ -163,9 +169,10 @@ impl Sections {
                 "backfill" => s.backfill = true,
                 "reads" => s.reads = true,
                 "frames" => s.frames = true,
+                "distinct" => s.distinct = true,
                 other => {
                     return Err(format!(
-                    "unknown section {other:?}; expected writes, costs, pause, backfill, reads or frames"
+                    "unknown section {other:?}; expected writes, costs, pause, backfill, reads, distinct or frames"
                 ))
                 }
             }
@@ -175,7 +182,7 @@ impl Sections {
 
     /// Whether a section needs the private server (every one but `frames`).
     pub fn need_server(&self) -> bool {
-        self.writes || self.costs || self.pause || self.backfill || self.reads
+        self.writes || self.costs || self.pause || self.backfill || self.reads || self.distinct
     }
 
     /// Whether a section needs the large table.
@@ -195,7 +202,7 @@ pub struct BenchConfig {
     pub duration: Duration,
     /// Warm-up before each write-path measurement.
     pub warmup: Duration,
-    /// Rows of the large table (pause, backfill, reads).
+    /// Rows of the large table (pause, backfill, reads, distinct).
     pub rows: u64,
     /// Initial rows of each write-path table.
     pub table_rows: u64,
@@ -344,6 +351,13 @@ pub fn run(config: &BenchConfig, log: Log<'_>) -> Result<report::BenchReport, Be
         match reads::run(&mut conn, &opts, config, log) {
             Ok(r) => report.reads = Some(r),
             Err(e) => failed(&mut report, "reads", e, log),
+        }
+    }
+    if config.sections.distinct {
+        probe(&mut report, "distinct", log);
+        match distinct::run(&mut conn, &opts, config, log) {
+            Ok(r) => report.distinct = Some(r),
+            Err(e) => failed(&mut report, "distinct", e, log),
         }
     }
     drop(conn);

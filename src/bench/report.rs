@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::backfill::BackfillReport;
 use super::costs::CostsReport;
+use super::distinct::DistinctReport;
 use super::machine::{FsyncProbe, Machine};
 use super::pause::PauseReport;
 use super::reads::ReadsReport;
@@ -53,6 +54,8 @@ pub struct BenchReport {
     pub backfill: Option<BackfillReport>,
     /// Section 4.
     pub reads: Option<ReadsReport>,
+    /// Section 5.
+    pub distinct: Option<DistinctReport>,
     /// The targets.
     pub targets: Vec<Target>,
     /// Disk flush latency sampled before sections.
@@ -72,6 +75,7 @@ impl BenchReport {
             pause: None,
             backfill: None,
             reads: None,
+            distinct: None,
             targets: Vec::new(),
             fsync_probes: Vec::new(),
             errors: Vec::new(),
@@ -145,6 +149,9 @@ impl BenchReport {
         }
         if let Some(r) = &self.reads {
             reads(&mut o, r);
+        }
+        if let Some(r) = &self.distinct {
+            distinct(&mut o, r);
         }
         for e in &self.errors {
             let _ = writeln!(o, "\nFAILED {e}");
@@ -467,6 +474,31 @@ fn backfill(o: &mut String, b: &BackfillReport, hold: f64) {
                 lat(&h.writers_during)
             );
         }
+    }
+}
+
+fn distinct(o: &mut String, r: &DistinctReport) {
+    let _ = writeln!(
+        o,
+        "\n5. COUNT(DISTINCT) summary on {}-row tables: single-row writes ({} per table and round, insert/update/delete), ms (median)",
+        r.rows, r.statements
+    );
+    for w in &r.writes {
+        let _ = writeln!(
+            o,
+            "     {:>8.3} ms  ×{:<6} vs plain  ×{:<6} vs COUNT(*)  {}",
+            w.ms,
+            ratio(w.vs_plain),
+            ratio(w.vs_count),
+            w.label
+        );
+    }
+    for q in &r.reads {
+        let _ = writeln!(
+            o,
+            "   read {}: view {:.3} ms, query {:.3} ms",
+            q.label, q.view_ms, q.query_ms
+        );
     }
 }
 

@@ -17,7 +17,9 @@ binary log off) and measures, variants interleaved, medians over rounds:
   1b. per-statement execution cost and handler counts inside one transaction;
   2.  writers' latency while `create` takes its brief lock on a large table;
   3.  backfill rate against the best single INSERT ... SELECT, with writers;
-  4.  read latency of one group and of the whole summary against the query.
+  4.  read latency of one group and of the whole summary against the query;
+  5.  a COUNT(DISTINCT) summary: single-row write latency against no triggers
+      and against a COUNT(*) summary, and its reads against the query.
 
 `--json FILE` also writes every figure to FILE; `--json` alone prints the JSON
 instead of the table. A full run takes about 10 minutes, --quick about 3.";
@@ -33,7 +35,7 @@ pub struct BenchArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
     pub rounds: Option<u32>,
 
-    /// Rows of the large table of the pause, backfill and read sections [default: 1000000, quick 200000]
+    /// Rows of the large table of the pause, backfill, read and distinct sections [default: 1000000, quick 200000]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(100..))]
     pub rows: Option<u64>,
 
@@ -62,7 +64,7 @@ pub struct BenchArgs {
     #[arg(long)]
     pub experiments: bool,
 
-    /// Run only these sections: writes,costs,pause,backfill,reads,frames
+    /// Run only these sections: writes,costs,pause,backfill,reads,distinct,frames
     #[arg(long, value_name = "LIST", value_parser = Sections::parse)]
     pub only: Option<Sections>,
 

@@ -16,7 +16,6 @@ use crate::db::introspect::prepare_in_mode;
 use crate::engine::codegen::GenOptions;
 use crate::engine::codegen::Regions;
 use crate::engine::ident::quote;
-use crate::engine::plan::AggKind;
 use crate::lifecycle::catalog::{self, Status};
 use crate::lifecycle::{self, LifecycleError, StatusReport, ValidationReport};
 
@@ -434,14 +433,7 @@ fn labels(ctx: &Ctx, schema: &str, name: &str) -> Labels {
     let a = &prepared.analysis;
     Labels {
         keys: a.keys.iter().map(|k| k.expr.to_string()).collect(),
-        aggregates: a
-            .aggregates
-            .iter()
-            .map(|g| match (&g.kind, &g.arg) {
-                (AggKind::CountStar, _) | (_, None) => "COUNT(*)".to_string(),
-                (kind, Some(arg)) => format!("{}({arg})", kind.sql_name()),
-            })
-            .collect(),
+        aggregates: a.aggregates.iter().map(|g| g.call_sql()).collect(),
     }
 }
 

@@ -29,18 +29,32 @@ pub enum AggKind {
     Min,
     /// `MAX(expr)`
     Max,
+    /// `COUNT(DISTINCT expr[, expr...])`: several arguments are one `Expr::Tuple`.
+    CountDistinct,
+    /// `SUM(DISTINCT expr)`
+    SumDistinct,
+    /// `AVG(DISTINCT expr)`
+    AvgDistinct,
 }
 
 impl AggKind {
     /// The SQL function name.
     pub fn sql_name(self) -> &'static str {
         match self {
-            AggKind::CountStar | AggKind::Count => "COUNT",
-            AggKind::Sum => "SUM",
-            AggKind::Avg => "AVG",
+            AggKind::CountStar | AggKind::Count | AggKind::CountDistinct => "COUNT",
+            AggKind::Sum | AggKind::SumDistinct => "SUM",
+            AggKind::Avg | AggKind::AvgDistinct => "AVG",
             AggKind::Min => "MIN",
             AggKind::Max => "MAX",
         }
+    }
+
+    /// Whether the aggregate reads each distinct value once (kept in a multiset).
+    pub fn is_distinct(self) -> bool {
+        matches!(
+            self,
+            AggKind::CountDistinct | AggKind::SumDistinct | AggKind::AvgDistinct
+        )
     }
 }
 
@@ -64,6 +78,28 @@ pub struct Aggregate {
     /// Its normalized argument (`None` for `COUNT(*)`).
     #[serde(serialize_with = "ser_opt_expr")]
     pub arg: Option<Expr>,
+    /// Where the call is written (for refusals of its argument's type, known only after the
+    /// type probe).
+    #[serde(skip)]
+    pub pos: Option<crate::engine::error::Pos>,
+}
+
+impl Aggregate {
+    /// The call as MariaDB reads it over the base table (`COUNT(DISTINCT a, b)`).
+    pub fn call_sql(&self) -> String {
+        let Some(arg) = &self.arg else {
+            return "COUNT(*)".into();
+        };
+        let name = self.kind.sql_name();
+        if !self.kind.is_distinct() {
+            return format!("{name}({arg})");
+        }
+        let args: Vec<String> = match arg {
+            Expr::Tuple(items) => items.iter().map(|e| e.to_string()).collect(),
+            e => vec![e.to_string()],
+        };
+        format!("{name}(DISTINCT {})", args.join(", "))
+    }
 }
 
 /// One column of the result, as the view will expose it.

@@ -199,7 +199,7 @@ pub fn fold(conn: &mut Conn, gen: &Gen<'_>) -> Result<(), mysql::Error> {
         fold_table(
             conn,
             rows,
-            keys + 1,
+            keys + gen.value_cols(j).len(),
             |n| gen.minmax_upsert_sql(j, n),
             |n| gen.delete_minmax_region_rows_sql(j, n),
         )?;

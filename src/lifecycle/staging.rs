@@ -40,7 +40,7 @@ impl Staged {
         Staged {
             state: Partials::new(keys),
             minmax: (0..gen.layout.minmax.len())
-                .map(|_| Partials::new(keys + 1))
+                .map(|j| Partials::new(keys + gen.value_cols(j).len()))
                 .collect(),
         }
     }

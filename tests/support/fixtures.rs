@@ -92,7 +92,10 @@ pub fn types_for(analysis: &Analysis, table: &TableMeta) -> ExprTypes {
                 })
             })
             .collect(),
-        minmax: layout.minmax.iter().map(|m| type_of(m, table)).collect(),
+        minmax: (0..layout.minmax.len())
+            .flat_map(|j| layout.multiset_values(j))
+            .map(|m| type_of(m, table))
+            .collect(),
         args: layout.nums.iter().map(|n| type_of(&n.arg, table)).collect(),
     }
 }

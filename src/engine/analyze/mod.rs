@@ -1,6 +1,7 @@
 //! Analysis: from a parsed query and the base table's metadata to an [`Analysis`] — group keys,
 //! aggregates and the read-time expression of every result column. Pure: no server involved.
 
+pub mod distinct;
 mod join;
 mod normalize;
 mod rewrite;
@@ -97,6 +98,7 @@ fn analyze_in(parsed: &ParsedQuery, scope: &Scope<'_>) -> Result<Analysis, Engin
     let (limit, offset) = limit_offset(parsed)?;
     let aggregates = rewriter.aggregates;
     check_aggregate_arguments(&aggregates)?;
+    distinct::check_avg_placement(&aggregates, &outputs, having.as_ref(), &order_by)?;
     if aggregates.is_empty() && keys.is_empty() {
         return Err(no_aggregates(select));
     }
@@ -326,17 +328,20 @@ fn check_aggregate_arguments(aggregates: &[Aggregate]) -> Result<(), EngineError
         let _ = arg.visit(&mut found);
         if let Some(d) = found.0 {
             return Err(EngineError::unsupported_hint(
-                format!("a division inside {}({arg})", a.kind.sql_name()),
+                format!("a division inside {}", a.call_sql()),
                 span_pos(d.span()),
                 "MariaDB keeps more digits of each quotient than a stored value has; divide the aggregate instead, e.g. SUM(x) / 3",
             ));
         }
-        let null = matches!(arg, Expr::Value(v) if matches!(v.value, Value::Null));
-        if null && matches!(a.kind, AggKind::Min | AggKind::Max) {
-            return Err(EngineError::unsupported(
-                format!("{}(NULL)", a.kind.sql_name()),
-                span_pos(arg.span()),
-            ));
+        let multiset = matches!(a.kind, AggKind::Min | AggKind::Max) || a.kind.is_distinct();
+        for value in distinct::values(arg) {
+            let null = matches!(value, Expr::Value(v) if matches!(v.value, Value::Null));
+            if null && multiset {
+                return Err(EngineError::unsupported(
+                    format!("NULL in {}", a.call_sql()),
+                    span_pos(value.span()),
+                ));
+            }
         }
     }
     Ok(())

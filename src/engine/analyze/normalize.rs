@@ -268,23 +268,20 @@ impl Normalizer<'_, '_> {
                     pos,
                 ));
             }
+            let distinct = match &f.args {
+                FunctionArguments::List(list) => super::distinct::is_distinct(list),
+                _ => false,
+            };
             if let FunctionArguments::List(list) = &f.args {
-                if list.duplicate_treatment.is_some()
-                    && list.duplicate_treatment.map(|d| d.to_string()) == Some("DISTINCT".into())
-                {
-                    return self.fail(EngineError::unsupported_hint(
-                        format!("{upper}(DISTINCT ...)"),
-                        pos,
-                        "DISTINCT aggregates are planned for a later tier",
-                    ));
-                }
                 if !list.clauses.is_empty() {
                     return self.fail(EngineError::unsupported(
                         format!("{upper}() with ORDER BY/SEPARATOR/LIMIT"),
                         pos,
                     ));
                 }
-                if list.args.len() != 1 {
+                // COUNT(DISTINCT a, b) counts tuples; no other aggregate takes several.
+                let several = distinct && upper == "COUNT" && !list.args.is_empty();
+                if list.args.len() != 1 && !several {
                     return self.fail(EngineError::unsupported(
                         format!("{upper}() with {} arguments", list.args.len()),
                         pos,
@@ -297,7 +294,8 @@ impl Normalizer<'_, '_> {
                 ));
             }
             self.agg_depth += 1;
-            self.in_count = upper == "COUNT";
+            // COUNT(x) only asks whether x is NULL; COUNT(DISTINCT x) compares the values.
+            self.in_count = upper == "COUNT" && !distinct;
         }
         ControlFlow::Continue(())
     }

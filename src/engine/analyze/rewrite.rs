@@ -8,8 +8,8 @@ use crate::engine::functions::{is_in, SUPPORTED_AGGREGATES};
 use crate::engine::parse::{object_parts, span_pos};
 use crate::engine::plan::{agg_placeholder, key_placeholder, AggKind, Aggregate};
 use sqlparser::ast::{
-    Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, Value, VisitMut,
-    VisitorMut,
+    Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, Spanned, Value,
+    VisitMut, VisitorMut,
 };
 use std::collections::BTreeSet;
 use std::ops::ControlFlow;
@@ -41,6 +41,11 @@ impl Rewriter<'_> {
             .cloned()
             .unwrap_or_default()
             .to_ascii_uppercase();
+        if let FunctionArguments::List(list) = &f.args {
+            if let Some(agg) = super::distinct::aggregate(&upper, list, span_pos(f.span())) {
+                return agg;
+            }
+        }
         let arg = match &f.args {
             FunctionArguments::List(list) => match list.args.first() {
                 Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(e))) => Some(e.clone()),
@@ -63,7 +68,11 @@ impl Rewriter<'_> {
             }
             _ => (kind, arg),
         };
-        Aggregate { kind, arg }
+        Aggregate {
+            kind,
+            arg,
+            pos: span_pos(f.span()),
+        }
     }
 }
 

@@ -39,7 +39,10 @@ pub(super) fn check(
     }
     for a in aggregates {
         let Some(arg) = &a.arg else { continue };
-        let as_is = matches!(a.kind, AggKind::Min | AggKind::Max | AggKind::Count) && bare(arg);
+        let as_is = matches!(
+            a.kind,
+            AggKind::Min | AggKind::Max | AggKind::Count | AggKind::CountDistinct
+        ) && bare(arg);
         if !as_is {
             refuse_timestamps(table, arg, "in SUM/AVG or an aggregate's expression")?;
         }

@@ -139,12 +139,16 @@ impl Gen<'_> {
     /// `(value, multiplicity)` per group of MIN/MAX input `j` over the rows matching `range`.
     pub fn chunk_minmax_sql(&self, j: usize, range: Option<&str>) -> String {
         let mut items = self.key_items();
-        let v = &self.layout.minmax[j];
-        items.push(format!(
-            "{} AS `v`",
-            as_stored(&v.to_string(), &self.types.minmax[j])
-        ));
+        let values = self.layout.multiset_values(j);
+        for ((v, t), col) in values
+            .iter()
+            .zip(self.multiset_types(j))
+            .zip(self.value_cols(j))
+        {
+            items.push(format!("{} AS {col}", as_stored(&v.to_string(), t)));
+        }
         items.push("COUNT(*) AS `mult`".into());
+        let not_null = self.values_not_null(j, |v| v.to_string());
         // Chunks are primary-key ranges: the optimizer sometimes prefers a group-key index and
         // walks it with a lookup per row (measured 6x slower on an unbounded chunk).
         let mut sql = format!(
@@ -154,11 +158,11 @@ impl Gen<'_> {
         );
         let filtered = self.filtered(range);
         if filtered.is_empty() {
-            sql.push_str(&format!(" WHERE ({v}) IS NOT NULL"));
+            sql.push_str(&format!(" WHERE {not_null}"));
         } else {
-            sql.push_str(&format!("{filtered} AND ({v}) IS NOT NULL"));
+            sql.push_str(&format!("{filtered} AND {not_null}"));
         }
-        sql.push_str(&self.group_by_positions(self.stored_key_count() + 1));
+        sql.push_str(&self.group_by_positions(self.stored_key_count() + values.len()));
         sql
     }
 
@@ -185,7 +189,7 @@ impl Gen<'_> {
     /// Multi-row upsert of `rows` multiset results of input `j` into the backfill slot.
     pub fn minmax_upsert_sql(&self, j: usize, rows: usize) -> String {
         let mut cols = self.stored_key_columns();
-        cols.push("`v`".into());
+        cols.extend(self.value_cols(j));
         cols.push("`mult`".into());
         let n = cols.len();
         cols.push("`slot`".into());
@@ -211,7 +215,7 @@ impl Gen<'_> {
         )];
         for j in 0..self.layout.minmax.len() {
             let mut cols = self.stored_key_columns();
-            cols.push("`v`".into());
+            cols.extend(self.value_cols(j));
             cols.push("`mult`".into());
             cols.push("`slot`".into());
             out.push(format!(

@@ -32,6 +32,12 @@ pub enum AggSource {
     Min(usize),
     /// `MAX(x)` over multiset j.
     Max(usize),
+    /// `COUNT(DISTINCT x[, y...])`: values of multiset j with a positive multiplicity.
+    CountDistinct(usize),
+    /// `SUM(DISTINCT x)` over multiset j.
+    SumDistinct(usize),
+    /// `AVG(DISTINCT x)` over multiset j.
+    AvgDistinct(usize),
 }
 
 /// The inputs an analysis needs maintained.
@@ -39,7 +45,9 @@ pub enum AggSource {
 pub struct Layout {
     /// Numeric inputs (state columns `nn<i>`, `s<i>`).
     pub nums: Vec<NumInput>,
-    /// MIN/MAX inputs (multiset table `mm<j>` each).
+    /// Multiset inputs of MIN/MAX and DISTINCT aggregates (multiset table `mm<j>` each,
+    /// shared by every aggregate over the same argument); a `COUNT(DISTINCT a, b)` input is an
+    /// `Expr::Tuple`, one value column per item.
     #[serde(serialize_with = "ser_vec")]
     pub minmax: Vec<Expr>,
     /// Source of aggregate `i` (`__a<i>`).
@@ -53,7 +61,7 @@ pub struct ExprTypes {
     pub keys: Vec<SqlType>,
     /// Type of `SUM(input)` for each numeric input that needs a sum (None otherwise).
     pub sums: Vec<Option<SqlType>>,
-    /// Type of each MIN/MAX input.
+    /// Type of each value column of the multisets, in order (a tuple input has one per item).
     pub minmax: Vec<SqlType>,
     /// Type of each COUNT/SUM/AVG argument (its nullability decides whether a non-NULL counter
     /// is kept; an UNSIGNED one is cast before negation).
@@ -76,7 +84,11 @@ impl Layout {
             };
             let text = arg.to_string();
             match agg.kind {
-                AggKind::Min | AggKind::Max => {
+                AggKind::Min
+                | AggKind::Max
+                | AggKind::CountDistinct
+                | AggKind::SumDistinct
+                | AggKind::AvgDistinct => {
                     let j = match minmax.iter().position(|m| m.to_string() == text) {
                         Some(j) => j,
                         None => {
@@ -84,10 +96,12 @@ impl Layout {
                             minmax.len() - 1
                         }
                     };
-                    sources.push(if agg.kind == AggKind::Min {
-                        AggSource::Min(j)
-                    } else {
-                        AggSource::Max(j)
+                    sources.push(match agg.kind {
+                        AggKind::Min => AggSource::Min(j),
+                        AggKind::Max => AggSource::Max(j),
+                        AggKind::CountDistinct => AggSource::CountDistinct(j),
+                        AggKind::SumDistinct => AggSource::SumDistinct(j),
+                        _ => AggSource::AvgDistinct(j),
                     });
                 }
                 _ => {
@@ -134,7 +148,7 @@ impl Layout {
         if types.keys.len() != analysis.keys.len() {
             return Err(mismatch("group keys"));
         }
-        if types.minmax.len() != self.minmax.len() {
+        if types.minmax.len() != self.value_column_count() {
             return Err(mismatch("MIN/MAX inputs"));
         }
         if types.sums.len() != self.nums.len() || types.args.len() != self.nums.len() {
@@ -200,7 +214,13 @@ impl Layout {
                 });
             }
         }
-        for (m, t) in self.minmax.iter().zip(&types.minmax) {
+        self.check_distinct_types(analysis, types)?;
+        for (j, m) in self.minmax.iter().enumerate() {
+            if matches!(m, Expr::Tuple(_)) {
+                // Only COUNT(DISTINCT a, b) has a tuple; check_distinct_types checked it.
+                continue;
+            }
+            let t = &types.minmax[self.value_offset(j)];
             let column = match m {
                 Expr::Identifier(i) => Some(i.value.as_str()),
                 _ => None,

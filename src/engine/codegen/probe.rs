@@ -13,7 +13,8 @@ use crate::engine::plan::Analysis;
 enum ProbeColumn {
     /// Group key `i`.
     Key(usize),
-    /// MIN/MAX input `j`.
+    /// Value column `v` of the multisets, counted over all of them in order (a MIN/MAX or
+    /// single-argument DISTINCT input has one, a `COUNT(DISTINCT a, b)` tuple one per item).
     MinMax(usize),
     /// Argument of numeric input `i`.
     Arg(usize),
@@ -66,8 +67,9 @@ impl TypeProbes {
         for (i, k) in analysis.keys.iter().enumerate() {
             rows.push(column(&k.expr, ProbeColumn::Key(i)));
         }
-        for (j, m) in layout.minmax.iter().enumerate() {
-            rows.push(column(m, ProbeColumn::MinMax(j)));
+        let values = (0..layout.minmax.len()).flat_map(|j| layout.multiset_values(j));
+        for (v, value) in values.enumerate() {
+            rows.push(column(value, ProbeColumn::MinMax(v)));
         }
         for (i, n) in layout.nums.iter().enumerate() {
             rows.push(column(&n.arg, ProbeColumn::Arg(i)));
@@ -87,7 +89,7 @@ impl TypeProbes {
         TypeProbes {
             statements,
             keys: analysis.keys.len(),
-            minmax: layout.minmax.len(),
+            minmax: layout.value_column_count(),
             nums: layout.nums.len(),
         }
     }

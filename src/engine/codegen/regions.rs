@@ -211,14 +211,14 @@ impl Gen<'_> {
     pub fn negated_minmax_sql(&self, j: usize, slots: &[u16]) -> String {
         let keys = self.stored_key_columns();
         let mut items = keys.clone();
-        items.push("`v`".into());
+        items.extend(self.value_cols(j));
         items.push("-SUM(`mult`)".into());
         format!(
             "SELECT {} FROM {} WHERE `slot` IN ({}){}",
             items.join(", "),
             self.qualified(&self.names.minmax[j]),
             slot_list(slots),
-            self.group_by_positions(keys.len() + 1)
+            self.group_by_positions(keys.len() + self.value_cols(j).len())
         )
     }
 
@@ -238,10 +238,10 @@ impl Gen<'_> {
         )
     }
 
-    /// The same for MIN/MAX multiset `j`: keys, `v`, `slot`, `mult`.
+    /// The same for MIN/MAX multiset `j`: keys, its value columns, `slot`, `mult`.
     pub fn minmax_region_rows_sql(&self, j: usize) -> String {
         let mut cols = self.stored_key_columns();
-        cols.push("`v`".into());
+        cols.extend(self.value_cols(j));
         cols.push("`slot`".into());
         cols.push("`mult`".into());
         format!(
@@ -262,10 +262,10 @@ impl Gen<'_> {
         )
     }
 
-    /// The same for MIN/MAX multiset `j` (keys, `v`, `slot`).
+    /// The same for MIN/MAX multiset `j` (keys, its value columns, `slot`).
     pub fn delete_minmax_region_rows_sql(&self, j: usize, rows: usize) -> String {
         let mut cols = self.stored_key_columns();
-        cols.push("`v`".into());
+        cols.extend(self.value_cols(j));
         delete_rows(&self.qualified(&self.names.minmax[j]), cols, rows)
     }
 }

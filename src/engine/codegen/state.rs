@@ -201,13 +201,16 @@ impl Gen<'_> {
             pk.join(", "),
             string_literal(&state_comment(&self.names.view)),
         )];
-        for (j, t) in self.types.minmax.iter().enumerate() {
+        for j in 0..self.layout.minmax.len() {
             let mut cols = key_defs.clone();
-            cols.push(format!("`v` {} NOT NULL", multiset_value_ddl(t)));
+            let values = self.value_cols(j);
+            for (col, t) in values.iter().zip(self.multiset_types(j)) {
+                cols.push(format!("{col} {} NOT NULL", multiset_value_ddl(t)));
+            }
             cols.push("`slot` SMALLINT UNSIGNED NOT NULL".into());
             cols.push("`mult` BIGINT NOT NULL".into());
             let mut pk = key_names.clone();
-            pk.push("`v`".into());
+            pk.extend(values);
             pk.push("`slot`".into());
             out.push(format!(
                 "CREATE TABLE {} (\n  {},\n  PRIMARY KEY ({})\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT={}",

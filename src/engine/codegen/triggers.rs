@@ -156,14 +156,21 @@ impl Gen<'_> {
 
     /// Multiset maintenance of MIN/MAX input `j` for one row image.
     fn minmax_delta(&self, j: usize, row: RowImage, indent: &str) -> String {
-        let v = render(&self.layout.minmax[j], Some(row.qualifier));
+        let values: Vec<String> = self
+            .layout
+            .multiset_values(j)
+            .into_iter()
+            .map(|v| render(v, Some(row.qualifier)))
+            .collect();
+        let not_null = self.values_not_null(j, |v| render(v, Some(row.qualifier)));
         let (mut cols, mut vals) = self.key_values(row.qualifier);
         let mut cond = Vec::new();
         for (c, val) in cols.iter().zip(&vals) {
             cond.push(format!("{c} = {val}"));
         }
-        cols.push("`v`".into());
-        vals.push(v.clone());
+        let value_cols = self.value_cols(j);
+        cols.extend(value_cols.iter().cloned());
+        vals.extend(values.iter().cloned());
         let slot = self.slot_for(row.qualifier);
         cols.push("`slot`".into());
         vals.push(slot.clone());
@@ -171,13 +178,15 @@ impl Gen<'_> {
         vals.push(format!("{}", row.sign));
         let table = self.qualified(&self.names.minmax[j]);
         let mut out = format!(
-            "{indent}IF ({v}) IS NOT NULL THEN\n{indent}  INSERT INTO {table} ({}) VALUES ({})\n{indent}    ON DUPLICATE KEY UPDATE `mult` = `mult` + VALUES(`mult`);\n",
+            "{indent}IF {not_null} THEN\n{indent}  INSERT INTO {table} ({}) VALUES ({})\n{indent}    ON DUPLICATE KEY UPDATE `mult` = `mult` + VALUES(`mult`);\n",
             cols.join(", "),
             vals.join(", ")
         );
         if row.sign < 0 {
             // A slot row that nets to zero contributes nothing: removing it keeps probes short.
-            cond.push(format!("`v` = {v}"));
+            for (c, v) in value_cols.iter().zip(&values) {
+                cond.push(format!("{c} = {v}"));
+            }
             cond.push(format!("`slot` = {slot}"));
             cond.push("`mult` = 0".into());
             out.push_str(&format!(

@@ -42,7 +42,7 @@ impl Gen<'_> {
     }
 
     /// Equality of the group of multiset alias `m` with state alias `s`.
-    fn same_group(&self, m: &str, s: &str) -> Vec<String> {
+    pub(super) fn same_group(&self, m: &str, s: &str) -> Vec<String> {
         self.stored_key_columns()
             .iter()
             .map(|c| format!("`{m}`.{c} = `{s}`.{c}"))
@@ -65,7 +65,9 @@ impl Gen<'_> {
     /// Whether MIN/MAX input `j` is read through a joined derived table rather than a probe:
     /// a scalar subquery returning a BIT or YEAR is materialized through its text (state.rs).
     fn joined_minmax(&self, j: usize) -> bool {
-        self.types.minmax.get(j).is_some_and(materializes_by_text)
+        self.multiset_types(j)
+            .first()
+            .is_some_and(materializes_by_text)
     }
 
     /// Alias of the derived table holding the MIN (`lo`) or MAX (`hi`) of input `j` per group.
@@ -143,6 +145,9 @@ impl Gen<'_> {
             }
             AggSource::Min(j) => self.minmax_probe(j, "ASC"),
             AggSource::Max(j) => self.minmax_probe(j, "DESC"),
+            AggSource::CountDistinct(_) | AggSource::SumDistinct(_) | AggSource::AvgDistinct(_) => {
+                self.distinct_value(source).unwrap_or_default()
+            }
         }
     }
 
@@ -181,6 +186,15 @@ impl Gen<'_> {
                         quote(&avg_count_placeholder(i))
                     ));
                 }
+                AggSource::AvgDistinct(_) if split_avg => {
+                    if let Some((sum, n)) = self.distinct_avg_parts(*src) {
+                        cols.push(format!(
+                            "{sum} AS {}, {n} AS {}",
+                            quote(&avg_sum_placeholder(i)),
+                            quote(&avg_count_placeholder(i))
+                        ));
+                    }
+                }
                 _ => cols.push(format!(
                     "{} AS {}",
                     self.aggregate_value(*src),
@@ -198,7 +212,7 @@ impl Gen<'_> {
             .sources
             .iter()
             .all(|s| matches!(s, AggSource::Min(_) | AggSource::Max(_)));
-        let joins = self.minmax_joins();
+        let joins = format!("{}{}", self.minmax_joins(), self.distinct_joins());
         if self.types.keys.is_empty() && only_probes && joins.is_empty() {
             // `SELECT MAX(x) FROM t` is one row, whatever the state holds: its probes read the
             // multiset alone, and a FROM over the state would repeat them per state row.
@@ -307,8 +321,12 @@ impl Gen<'_> {
         let mut e = e.clone();
         let _ = visit_expressions_mut(&mut e, |x| {
             if let Expr::Identifier(id) = x {
-                let avg = agg_placeholder_index(&id.value)
-                    .filter(|i| matches!(self.layout.sources.get(*i), Some(AggSource::Avg(_))));
+                let avg = agg_placeholder_index(&id.value).filter(|i| {
+                    matches!(
+                        self.layout.sources.get(*i),
+                        Some(AggSource::Avg(_) | AggSource::AvgDistinct(_))
+                    )
+                });
                 if let Some(i) = avg {
                     *x = Expr::Nested(Box::new(Expr::BinaryOp {
                         left: Box::new(Expr::Identifier(Ident::with_quote(
@@ -369,10 +387,7 @@ impl Gen<'_> {
             }
         }
         for (i, agg) in a.aggregates.iter().enumerate() {
-            let call = match &agg.arg {
-                None => "COUNT(*)".to_string(),
-                Some(arg) => format!("{}({arg})", agg.kind.sql_name()),
-            };
+            let call = agg.call_sql();
             // A DOUBLE SUM/AVG past DOUBLE's range is infinity, which MariaDB prints as 0 but
             // a derived table stores as the largest DOUBLE: compare what the query prints.
             let call = match self.layout.sources.get(i) {
