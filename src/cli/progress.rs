@@ -2,7 +2,7 @@
 //! indicatif bar on a terminal, JSON lines with `--json`, or plain periodic
 //! lines otherwise; and Ctrl-C becomes a clean [`Control::cancel`].
 //!
-//! Ctrl-C uses a plain `libc::signal` handler that only sets a flag (the one
+//! Ctrl-C uses a plain signal handler (`sys::on_sigint`) that only sets a flag (the one
 //! thing a handler may safely do); a watcher thread turns the flag into
 //! `Control::cancel`, so the backfill stops between chunks with every chunk
 //! either committed or not, and the summary stays resumable. A second Ctrl-C
