@@ -167,6 +167,20 @@ fn run_bounded(
     })
 }
 
+/// Bounds `admin`'s lock waits by `options.max_lock_wait` and opens the watchdog connection
+/// that kills a statement still waiting past it.
+fn watchdog(
+    opts: &Opts,
+    admin: &mut Conn,
+    options: &CreateOptions,
+) -> Result<Conn, LifecycleError> {
+    set_backstop(admin, options.max_lock_wait.max(Duration::from_millis(10)))?;
+    sql(
+        Conn::new(opts.clone()),
+        "opening the lock watchdog connection",
+    )
+}
+
 /// Installs (or replaces) triggers one at a time, each with a bounded metadata-lock wait.
 /// Returns the longest installation, ms.
 pub fn install_triggers(
@@ -178,12 +192,7 @@ pub fn install_triggers(
     control: Option<&Control>,
     on_event: &mut dyn FnMut(Event),
 ) -> Result<f64, LifecycleError> {
-    let wait = options.max_lock_wait.max(Duration::from_millis(10));
-    set_backstop(admin, wait)?;
-    let mut killer = sql(
-        Conn::new(opts.clone()),
-        "opening the lock watchdog connection",
-    )?;
+    let mut killer = watchdog(opts, admin, options)?;
     let mut longest: f64 = 0.0;
     for t in triggers {
         let (ms, _) = run_bounded(admin, &mut killer, t, label, options, control, on_event)?;
@@ -203,12 +212,7 @@ pub fn run_locked(
     control: Option<&Control>,
     on_event: &mut dyn FnMut(Event),
 ) -> Result<LockOutcome, LifecycleError> {
-    let wait = options.max_lock_wait.max(Duration::from_millis(10));
-    set_backstop(admin, wait)?;
-    let mut killer = sql(
-        Conn::new(opts.clone()),
-        "opening the lock watchdog connection",
-    )?;
+    let mut killer = watchdog(opts, admin, options)?;
     // Only the base table: locking our state tables too made writers that queued on the lock fail
     // with "table doesn't exist" for a state table the new triggers use (seen on 10.11). Nothing
     // under the lock touches the state tables.

@@ -109,7 +109,8 @@ pub(super) fn division() -> (String, &'static str) {
     )
 }
 
-fn positional_args(f: &Function) -> Vec<&Expr> {
+/// The positional (unnamed) arguments of `f`.
+pub(super) fn positional_args(f: &Function) -> Vec<&Expr> {
     match &f.args {
         FunctionArguments::List(list) => list
             .args

@@ -13,11 +13,9 @@
 //! `YEAR(t)`, `DATE(t)`, …, are the list `session::TAKES_A_DATE`.)
 
 use super::scope::Scope;
+use super::session::positional_args;
 use crate::engine::parse::object_parts;
-use sqlparser::ast::{
-    BinaryOperator, DataType, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments,
-    InTarget, Value, ValueWithSpan,
-};
+use sqlparser::ast::{BinaryOperator, DataType, Expr, Function, InTarget, Value, ValueWithSpan};
 
 /// Functions whose result is a DATE or DATETIME whatever their arguments.
 const DATE_RESULT: &[&str] = &[
@@ -334,19 +332,5 @@ fn function_name(f: &Function) -> Option<String> {
     match object_parts(&f.name).as_slice() {
         [name] => Some(name.to_ascii_uppercase()),
         _ => None,
-    }
-}
-
-fn positional_args(f: &Function) -> Vec<&Expr> {
-    match &f.args {
-        FunctionArguments::List(list) => list
-            .args
-            .iter()
-            .filter_map(|a| match a {
-                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e),
-                _ => None,
-            })
-            .collect(),
-        _ => Vec::new(),
     }
 }
