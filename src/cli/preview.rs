@@ -88,6 +88,7 @@ mod msg {
     pub const STATE: &str =
         "state table: partial aggregates per group and writer slot; the view adds the slots up";
     pub const MINMAX: &str = "multiset table for MIN/MAX input";
+    pub const TOTALS: &str = "distinct totals: per group and value, its count summed over slots, so a trigger sees a value appear or disappear and keeps the distinct count";
     pub const VIEW: &str = "the summary itself: a view over the state, read it like the query";
     pub const NOTE: &str = "Preview only: nothing was changed. `lightning create` runs these online (brief lock, consistent backfill); running them by hand gives an empty summary.";
 }
@@ -151,12 +152,18 @@ pub fn plan(prepared: &Prepared) -> Plan<'_> {
         comment: msg::CATALOG.to_string(),
         sql: catalog_ddl(schema),
     }];
+    let totals = (0..g.layout.minmax.len())
+        .filter(|j| g.layout.keeps_totals(*j))
+        .filter_map(|j| g.names.totals.get(j));
     let tables: Vec<&String> = std::iter::once(&g.names.state)
         .chain(g.names.minmax.iter())
+        .chain(totals)
         .collect();
+    let multisets = g.layout.minmax.len();
     for (i, (table, ddl)) in tables.iter().zip(&g.tables).enumerate() {
         let (kind, comment) = match i {
             0 => ("state_table", msg::STATE.to_string()),
+            _ if i > multisets => ("totals_table", msg::TOTALS.to_string()),
             _ => match g.layout.minmax.get(i - 1) {
                 Some(expr) => ("minmax_table", format!("{} {expr}: how many rows hold each value, so a delete finds the next extreme", msg::MINMAX)),
                 None => ("minmax_table", msg::MINMAX.to_string()),

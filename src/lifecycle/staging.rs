@@ -65,8 +65,36 @@ impl Merged {
             for batch in rows.chunks(UPSERT_BATCH) {
                 let params: Vec<Value> = batch.iter().flatten().cloned().collect();
                 writer.exec_drop(gen.minmax_upsert_sql(j, batch.len()), params)?;
+                if gen.layout.keeps_totals(j) {
+                    write_totals(gen, writer, j, batch)?;
+                }
             }
         }
         Ok(())
     }
+}
+
+/// Adds one batch of multiset `j`'s rows (keys, values, multiplicity) to its totals and counts
+/// the values that appeared or disappeared into the backfill slot's distinct count
+/// ([`Gen::totals_settle_sql`]), all inside the caller's transaction.
+fn write_totals(
+    gen: &Gen<'_>,
+    writer: &mut Conn,
+    j: usize,
+    batch: &[Vec<Value>],
+) -> Result<(), mysql::Error> {
+    // The multiplicity a second time: the share this write marks in `bf`.
+    let upsert: Vec<Value> = batch
+        .iter()
+        .flat_map(|row| row.iter().chain(row.last()).cloned())
+        .collect();
+    writer.exec_drop(gen.totals_upsert_sql(j, batch.len()), upsert)?;
+    let at: Vec<Value> = batch
+        .iter()
+        .flat_map(|row| row[..row.len().saturating_sub(1)].iter().cloned())
+        .collect();
+    for statement in gen.totals_settle_sql(j, batch.len()) {
+        writer.exec_drop(statement, at.clone())?;
+    }
+    Ok(())
 }

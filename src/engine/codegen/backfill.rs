@@ -224,6 +224,7 @@ impl Gen<'_> {
                 cols.join(", "),
                 self.chunk_minmax_sql(j, None)
             ));
+            out.extend(self.initial_totals_sql(j));
         }
         out
     }

@@ -168,7 +168,12 @@ impl<'a> Gen<'a> {
 /// Statements that remove one generation's state tables.
 pub fn drop_state_sql(names: &Names) -> Vec<String> {
     let mut out = Vec::new();
-    for t in names.minmax.iter().chain(std::iter::once(&names.state)) {
+    for t in names
+        .totals
+        .iter()
+        .chain(&names.minmax)
+        .chain(std::iter::once(&names.state))
+    {
         out.push(format!(
             "DROP TABLE IF EXISTS {}",
             quote_qualified(&names.schema, t)

@@ -39,7 +39,7 @@ const OLD_MINUS: RowImage = RowImage {
 
 impl Gen<'_> {
     /// Key column values for a row image: (column names, value expressions).
-    fn key_values(&self, q: &str) -> (Vec<String>, Vec<String>) {
+    pub(super) fn key_values(&self, q: &str) -> (Vec<String>, Vec<String>) {
         let mut cols = Vec::new();
         let mut vals = Vec::new();
         for (i, k) in self.analysis.keys.iter().enumerate() {
@@ -194,6 +194,12 @@ impl Gen<'_> {
                 cond.join(" AND ")
             ));
         }
+        out.push_str(&self.totals_trigger_block(
+            j,
+            row.qualifier,
+            row.sign,
+            &format!("{indent}  "),
+        ));
         out.push_str(&format!("{indent}END IF;\n"));
         out
     }

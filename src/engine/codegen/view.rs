@@ -212,7 +212,7 @@ impl Gen<'_> {
             .sources
             .iter()
             .all(|s| matches!(s, AggSource::Min(_) | AggSource::Max(_)));
-        let joins = format!("{}{}", self.minmax_joins(), self.distinct_joins());
+        let joins = self.minmax_joins();
         if self.types.keys.is_empty() && only_probes && joins.is_empty() {
             // `SELECT MAX(x) FROM t` is one row, whatever the state holds: its probes read the
             // multiset alone, and a FROM over the state would repeat them per state row.
