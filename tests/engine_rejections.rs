@@ -26,7 +26,7 @@ const CORPUS: &[(&str, &str, &str)] = &[
     ("SELECT user_id, GROUP_CONCAT(kind) FROM transactions GROUP BY user_id", "GROUP_CONCAT", "1:17"),
     ("SELECT user_id, STDDEV(cost) FROM transactions GROUP BY user_id", "STDDEV", ""),
     ("SELECT user_id, VARIANCE(cost) FROM transactions GROUP BY user_id", "VARIANCE", ""),
-    ("SELECT user_id, BIT_OR(qty) FROM transactions GROUP BY user_id", "BIT_OR", ""),
+    ("SELECT user_id, BIT_XOR(DISTINCT qty) FROM transactions GROUP BY user_id", "BIT_XOR(DISTINCT ...)", "1:17"),
     ("SELECT user_id, JSON_ARRAYAGG(kind) FROM transactions GROUP BY user_id", "JSON_ARRAYAGG", ""),
     ("SELECT user_id, COUNT(*) FROM transactions WHERE created_at > NOW() GROUP BY user_id", "NOW()", "1:63"),
     ("SELECT user_id, SUM(cost * RAND()) FROM transactions GROUP BY user_id", "RAND()", ""),
@@ -165,6 +165,27 @@ fn distinct_aggregates_of_unkept_types_are_refused_with_their_position() {
             "SELECT kind, COUNT(DISTINCT user_id, note) FROM transactions GROUP BY kind",
             "`note` is of type text",
             "1:38",
+        ),
+        // BIT_* of anything but an integer: MariaDB converts it first (rounding, truncating).
+        (
+            "SELECT kind, BIT_OR(cost) FROM transactions GROUP BY kind",
+            "BIT_OR(`cost`): its argument is of type decimal(12,2), not an integer",
+            "1:21",
+        ),
+        (
+            "SELECT kind,\n  BIT_AND(score) FROM transactions GROUP BY kind",
+            "BIT_AND(`score`): its argument is of type double",
+            "2:11",
+        ),
+        (
+            "SELECT kind, BIT_XOR(country) FROM transactions GROUP BY kind",
+            "BIT_XOR(`country`): its argument is of type varchar(2)",
+            "1:22",
+        ),
+        (
+            "SELECT kind, BIT_XOR(created_at) FROM transactions GROUP BY kind",
+            "BIT_XOR(`created_at`): its argument is of type datetime",
+            "1:22",
         ),
     ] {
         match generate(sql, GenOptions::default()) {

@@ -2,6 +2,7 @@
 //! expression types to every statement a summary needs.
 
 pub mod backfill;
+pub mod bits;
 pub mod distinct;
 pub mod layout;
 pub mod names;

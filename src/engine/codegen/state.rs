@@ -197,6 +197,9 @@ impl Gen<'_> {
                 let t = self.sum_type(i);
                 cols.push(format!("`s{i}` {t} NOT NULL DEFAULT 0"));
             }
+            for c in self.bit_columns(i) {
+                cols.push(format!("{c} BIGINT NOT NULL DEFAULT 0"));
+            }
         }
         cols.extend(self.distinct_state_column_defs());
         let mut pk = key_names.clone();

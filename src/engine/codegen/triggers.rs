@@ -104,6 +104,16 @@ impl Gen<'_> {
                 vals.push(format!("{neg}{}", self.sum_input(i, row.qualifier)));
                 updates.push(format!("`s{i}` = `s{i}` + VALUES(`s{i}`)"));
             }
+            let arg = render(&n.arg, Some(row.qualifier));
+            for (c, bit) in self
+                .bit_columns(i)
+                .into_iter()
+                .zip(self.bit_values(i, &arg))
+            {
+                vals.push(format!("{neg}{bit}"));
+                updates.push(format!("{c} = {c} + VALUES({c})"));
+                cols.push(c);
+            }
         }
         format!(
             "{indent}INSERT INTO {} ({}) VALUES ({})\n{indent}  ON DUPLICATE KEY UPDATE {};",
@@ -140,6 +150,15 @@ impl Gen<'_> {
                     self.sum_input(i, "OLD")
                 ));
                 updates.push(format!("`s{i}` = `s{i}` + VALUES(`s{i}`)"));
+            }
+            let (new, old) = (
+                self.bit_values(i, &render(&n.arg, Some("NEW"))),
+                self.bit_values(i, &render(&n.arg, Some("OLD"))),
+            );
+            for ((c, nb), ob) in self.bit_columns(i).into_iter().zip(new).zip(old) {
+                vals.push(format!("{nb} - {ob}"));
+                updates.push(format!("{c} = {c} + VALUES({c})"));
+                cols.push(c);
             }
         }
         if updates.is_empty() {

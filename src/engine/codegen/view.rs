@@ -148,6 +148,9 @@ impl Gen<'_> {
             AggSource::CountDistinct(_) | AggSource::SumDistinct(_) | AggSource::AvgDistinct(_) => {
                 self.distinct_value(source).unwrap_or_default()
             }
+            AggSource::BitAnd(_) | AggSource::BitOr(_) | AggSource::BitXor(_) => {
+                self.bit_value(source).unwrap_or_default()
+            }
         }
     }
 
