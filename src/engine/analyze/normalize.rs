@@ -272,12 +272,8 @@ impl Normalizer<'_, '_> {
                 FunctionArguments::List(list) => super::distinct::is_distinct(list),
                 _ => false,
             };
-            if distinct && upper.starts_with("BIT_") {
-                // MariaDB's grammar has no DISTINCT here (a syntax error there).
-                return self.fail(EngineError::unsupported(
-                    format!("{upper}(DISTINCT ...)"),
-                    pos,
-                ));
+            if let Some(e) = super::distinct::refused_distinct(&upper, distinct, pos) {
+                return self.fail(e);
             }
             if let FunctionArguments::List(list) = &f.args {
                 if !list.clauses.is_empty() {

@@ -91,15 +91,17 @@ impl Gen<'_> {
     /// MariaDB's. Counts are read through COALESCE: a global summary over no state row still
     /// answers one row, BIT_AND all ones.
     pub(super) fn bit_value(&self, source: AggSource) -> Option<String> {
-        let (i, test): (usize, Box<dyn Fn(&str) -> String>) = match source {
-            AggSource::BitOr(i) => (i, Box::new(|c: &str| format!("{c} > 0"))),
-            AggSource::BitXor(i) => (i, Box::new(|c: &str| format!("MOD({c}, 2) = 1"))),
-            AggSource::BitAnd(i) => {
-                let n = format!("COALESCE(SUM(`s`.{}), 0)", self.nonnull_col(i));
-                (i, Box::new(move |c: &str| format!("{c} = {n}")))
-            }
+        // The test on bit k's count, with `{}` standing for the count.
+        let (i, test) = match source {
+            AggSource::BitOr(i) => (i, "{} > 0".to_string()),
+            AggSource::BitXor(i) => (i, "MOD({}, 2) = 1".to_string()),
+            AggSource::BitAnd(i) => (
+                i,
+                format!("{{}} = COALESCE(SUM(`s`.{}), 0)", self.nonnull_col(i)),
+            ),
             _ => return None,
         };
+        let test = |count: &str| test.replace("{}", count);
         let terms: Vec<String> = (0..BITS)
             .map(|k| {
                 let count = format!("COALESCE(SUM(`s`.{}), 0)", bit_col(i, k));
