@@ -417,19 +417,6 @@ fn signal(pid: u32, sig: Signal) -> Result<(), ServerError> {
     sys::kill(pid, sig).map_err(io_err(format!("sending signal {sig:?} to {pid}")))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bind_errors_are_recognised() {
-        assert!(is_bind_error(
-            "[ERROR] Can't start server: Bind on TCP/IP port. Got error: 98: Address already in use"
-        ));
-        assert!(!is_bind_error("[ERROR] Aborting"));
-    }
-}
-
 /// Adds read and write (and search, for directories) for everyone to `path`, and to everything
 /// under it when `recursive`.
 fn open_to_all(path: &Path, recursive: bool) -> std::io::Result<()> {
@@ -445,4 +432,17 @@ fn open_to_all(path: &Path, recursive: bool) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bind_errors_are_recognised() {
+        assert!(is_bind_error(
+            "[ERROR] Can't start server: Bind on TCP/IP port. Got error: 98: Address already in use"
+        ));
+        assert!(!is_bind_error("[ERROR] Aborting"));
+    }
 }
