@@ -435,6 +435,44 @@ fn create_waits_for_a_fresh_preview() {
         .is_none());
 }
 
+/// The lifecycle names no front end's remedy: a lock timeout reads in the TUI with the key
+/// that tries again (the user's own binding), never the CLI's `--max-lock-wait`.
+#[test]
+fn a_lock_timeout_names_the_tuis_key_not_a_cli_flag() {
+    use lightning_tables::lifecycle::LifecycleError;
+    use lightning_tables::tui::errors::lifecycle_failure;
+    use lightning_tables::tui::keymap::Keymap;
+    let keymap = Keymap::default()
+        .with_overrides("[summaries]\nrebuild = \"R\"\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut h = Harness::with_keymap(keymap);
+    h.with_shop();
+    h.app.focus_pane(PaneId::Summaries);
+    h.key("R");
+    h.key("enter");
+    let err = LifecycleError::LockTimeout {
+        table: "shop.orders".into(),
+        attempts: 30,
+        wait_ms: 100,
+    };
+    h.reply(
+        |k| matches!(k, RequestKind::Rebuild { .. }),
+        ResponseKind::Failed(lifecycle_failure(&err)),
+    );
+    let (status, _) = status_line(&h.app);
+    assert!(
+        status.contains("could not lock table shop.orders"),
+        "{status}"
+    );
+    assert!(status.contains("press R to try again"), "{status}");
+    assert!(!status.contains("--"), "{status}");
+    assert!(
+        matches!(&h.app.popup, Some(Popup::Message { body, .. }) if body.iter().any(|l| l.contains("press R"))),
+        "{:?}",
+        h.app.popup
+    );
+}
+
 #[test]
 fn summary_actions_validate_drop_rebuild_compare() {
     let mut h = Harness::new();
@@ -546,7 +584,7 @@ fn slow_server_message_and_cancel() {
     // A late answer to a cancelled request is ignored.
     h.msg(Msg::Worker(Response {
         id: 1,
-        kind: ResponseKind::Failed("boom".into()),
+        kind: ResponseKind::Failed(Failure::Server("boom".into())),
     }));
     assert!(!status_line(&h.app).0.contains("boom"));
 }
@@ -556,7 +594,9 @@ fn server_errors_are_shown_in_plain_words() {
     let mut h = Harness::new();
     h.reply(
         |k| matches!(k, RequestKind::Connect),
-        ResponseKind::Failed("cannot connect to the server: Connection refused".into()),
+        ResponseKind::Failed(Failure::Server(
+            "cannot connect to the server: Connection refused".into(),
+        )),
     );
     assert!(status_line(&h.app).0.contains("Connection refused"));
     // The title no longer says it is connecting.
@@ -576,9 +616,9 @@ fn server_errors_are_shown_in_plain_words() {
     h.key("v");
     h.reply(
         |k| matches!(k, RequestKind::Validate { .. }),
-        ResponseKind::Failed(
+        ResponseKind::Failed(Failure::Lifecycle(
             "reading the catalog: SELECT command denied (MariaDB error 1142)".into(),
-        ),
+        )),
     );
     assert!(
         matches!(&h.app.popup, Some(Popup::Message { error: true, body, .. }) if body[0].contains("denied"))
@@ -723,7 +763,12 @@ fn external_editor_round_trip_and_history() {
         "SELECT status, COUNT(*) FROM orders GROUP BY status"
     );
     assert!(h.app.preview.waiting);
-    h.msg(Msg::ExternalEdited(Err("vi: not found".into())));
+    h.msg(Msg::ExternalEdited(Err(
+        lightning_tables::tui::terminal::EditorError::Spawn {
+            program: "vi".into(),
+            reason: "not found".into(),
+        },
+    )));
     assert!(status_line(&h.app).0.contains("vi: not found"));
     // History: older and newer queries, then the draft again.
     assert!(h.app.history.push("SELECT a FROM t").is_ok());

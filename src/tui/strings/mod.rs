@@ -353,6 +353,11 @@ pub fn backfill_stopped(name: &str, resume_key: &str) -> String {
     format!("{name}: backfill stopped; select it and press {resume_key} to resume.")
 }
 
+/// A lock timeout with the TUI's remedy: the key that tries again (the CLI names a flag instead).
+pub fn lock_timeout(message: &str, retry_key: &str) -> String {
+    format!("{message}; once the long transaction ends, press {retry_key} to try again.")
+}
+
 /// Status: a rebuild was stopped before its switch and given up.
 pub fn rebuild_stopped(name: &str) -> String {
     format!("{name}: rebuild stopped; readers keep the previous generation, exact.")

@@ -57,10 +57,10 @@ pub fn run(opts: Opts, requests: Receiver<Request>, out: Sender<Response>, regis
         }
         let kind = match errors::catch(|| session.serve(&request, &registry)) {
             Ok(kind) => kind,
-            Err(message) => {
+            Err(failure) => {
                 // The connection may be mid-statement: start afresh.
                 session.conn = None;
-                ResponseKind::Failed(message)
+                ResponseKind::Failed(failure)
             }
         };
         unregister(&registry, request.id);
@@ -70,15 +70,15 @@ pub fn run(opts: Opts, requests: Receiver<Request>, out: Sender<Response>, regis
 
 impl Session {
     /// The connection, opened if needed.
-    fn conn(&mut self) -> Result<&mut Conn, String> {
+    fn conn(&mut self) -> Result<&mut Conn, Failure> {
         if self.conn.is_none() {
-            let conn = Conn::new(self.opts.clone()).map_err(|e| errors::mysql_error(&e))?;
+            let conn = Conn::new(self.opts.clone()).map_err(|e| errors::server_failure(&e))?;
             self.database = self.opts.get_db_name().map(str::to_string);
             self.conn = Some(conn);
         }
         self.conn
             .as_mut()
-            .ok_or_else(|| "no connection".to_string())
+            .ok_or_else(|| Failure::Server("no connection".to_string()))
     }
 
     /// Forgets a connection that failed at the transport level.
@@ -92,7 +92,7 @@ impl Session {
         // Record the connection running this request so Cancel can kill it.
         let id = match self.conn() {
             Ok(conn) => u64::from(conn.connection_id()),
-            Err(message) => return ResponseKind::Failed(message),
+            Err(failure) => return ResponseKind::Failed(failure),
         };
         register(
             registry,
@@ -116,10 +116,10 @@ impl Session {
                 let opts = mysql::OptsBuilder::from_opts(self.opts.clone()).db_name(None::<String>);
                 return match lifecycle::list(&opts.into()) {
                     Ok(list) => ResponseKind::Summaries(list),
-                    Err(e) => ResponseKind::Failed(errors::lifecycle_error(&e)),
+                    Err(e) => ResponseKind::Failed(errors::lifecycle_failure(&e)),
                 };
             }
-            _ => return ResponseKind::Failed("not a session request".into()),
+            _ => return ResponseKind::Failed(Failure::Misrouted("session")),
         };
         match result {
             Ok(kind) => kind,
@@ -128,7 +128,7 @@ impl Session {
                 if errors::is_interrupted(&e) {
                     ResponseKind::Cancelled
                 } else {
-                    ResponseKind::Failed(errors::mysql_error(&e))
+                    ResponseKind::Failed(errors::server_failure(&e))
                 }
             }
         }
