@@ -435,6 +435,78 @@ fn create_waits_for_a_fresh_preview() {
         .is_none());
 }
 
+/// Every key hint comes from the keymap, so a user's overrides show everywhere: the editor's
+/// placeholder, the empty summaries and compare panes, the filter footer and its keys, the
+/// rename popup, the slow-server line and the drop confirmation's reminder.
+#[test]
+fn key_hints_follow_the_users_overrides() {
+    use lightning_tables::tui::keymap::{Action, Context, Keymap};
+    let keymap = Keymap::default()
+        .with_overrides(
+            "[schema]\ntemplate = \"T\"\nfilter = \"F\"\n\
+             [summaries]\ncreate = \"C\"\n\
+             [compare]\nrun = [\"ctrl-r\", \"f9\"]\n\
+             [prompt]\nconfirm = \"tab\"\ndeny = \"ctrl-x\"\n\
+             [global]\ncancel = \"ctrl-k\"\n\
+             [popup]\nconfirm = \"space\"\ndeny = \"ctrl-n\"\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    let label =
+        |h: &Harness, c: Context, a: Action| h.app.keymap.key_label(c, a).unwrap_or_default();
+    // Slow server: the cancel key is the user's.
+    let mut h = Harness::with_keymap(keymap.clone());
+    assert_eq!(label(&h, Context::Global, Action::Cancel), "^K");
+    h.tick(3000);
+    let (status, _) = status_line(&h.app);
+    assert!(status.contains("^K cancels"), "{status}");
+    assert!(!status.contains("Esc"), "{status}");
+    // Empty panes.
+    h.reply(
+        |k| matches!(k, RequestKind::Summaries),
+        ResponseKind::Summaries(Vec::new()),
+    );
+    let screen = h.render(160, 48);
+    assert!(screen.contains("press T for a"), "{screen}");
+    assert!(screen.contains("press C to create"), "{screen}");
+    assert!(screen.contains("^R (or F9)"), "{screen}");
+    assert!(
+        !screen.contains("press t for") && !screen.contains("press c to"),
+        "{screen}"
+    );
+    let mut h = Harness::with_keymap(keymap);
+    h.with_shop();
+    // The filter: its footer names the prompt's keys, and they are the ones that work.
+    h.app.focus_pane(PaneId::Schema);
+    h.key("F");
+    h.type_text("ord");
+    let screen = h.render(160, 48);
+    assert!(screen.contains("Tab keep filter"), "{screen}");
+    assert!(screen.contains("^X clear filter"), "{screen}");
+    h.key("tab");
+    assert!(!h.app.schema.filtering);
+    assert_eq!(h.app.schema.filter, "ord");
+    h.key("F");
+    h.key("ctrl-x");
+    assert!(!h.app.schema.filtering && h.app.schema.filter.is_empty());
+    // The rename popup's hint.
+    h.app.focus_pane(PaneId::Editor);
+    h.key("f2");
+    let screen = h.render(160, 48);
+    assert!(
+        screen.contains("Tab: keep") && screen.contains("^X: cancel"),
+        "{screen}"
+    );
+    h.key("ctrl-x");
+    assert!(h.app.popup.is_none());
+    // The drop confirmation: the confirm key does not drop, and says so with the user's keys.
+    h.app.focus_pane(PaneId::Summaries);
+    h.key("d");
+    h.key(" ");
+    let (status, _) = status_line(&h.app);
+    assert!(status.starts_with("Space does not drop"), "{status}");
+    assert!(status.contains("or ^N to keep it"), "{status}");
+}
+
 /// The lifecycle names no front end's remedy: a lock timeout reads in the TUI with the key
 /// that tries again (the user's own binding), never the CLI's `--max-lock-wait`.
 #[test]

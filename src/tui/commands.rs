@@ -643,9 +643,10 @@ impl App {
             // Esc cancels requests waited on; a backfill is stopped only on purpose.
             let stop = self.key_hint(Context::Summaries, Action::CancelJob);
             let resume = self.key_hint(Context::Summaries, Action::ResumeBackfill);
+            let cancel = self.key_hint(Context::Global, Action::Cancel);
             self.set_status(
                 StatusKind::Info,
-                strings::esc_keeps_backfill(&stop, &resume),
+                strings::esc_keeps_backfill(&cancel, &stop, &resume),
             );
         } else {
             self.status = None;

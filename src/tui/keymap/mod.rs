@@ -39,6 +39,8 @@ pub enum Context {
     Compare,
     /// Confirmation and message popups.
     Popup,
+    /// Typing a line of text: the schema filter, a summary's new name.
+    Prompt,
     /// The connection setup wizard.
     Wizard,
     /// The demo dashboard.
@@ -47,7 +49,7 @@ pub enum Context {
 
 impl Context {
     /// Every context, in help order.
-    pub const ALL: [Context; 10] = [
+    pub const ALL: [Context; 11] = [
         Context::Global,
         Context::Navigation,
         Context::Schema,
@@ -56,6 +58,7 @@ impl Context {
         Context::Summaries,
         Context::Compare,
         Context::Popup,
+        Context::Prompt,
         Context::Wizard,
         Context::Demo,
     ];
@@ -71,6 +74,7 @@ impl Context {
             Context::Summaries => "summaries",
             Context::Compare => "compare",
             Context::Popup => "popup",
+            Context::Prompt => "prompt",
             Context::Wizard => "wizard",
             Context::Demo => "demo",
         }
@@ -177,6 +181,8 @@ pub const DEFAULT_BINDINGS: &[DefaultBinding] = &[
     b(C::Popup, "g", A::Top, false),
     b(C::Popup, "end", A::Bottom, false),
     b(C::Popup, "G", A::Bottom, false),
+    b(C::Prompt, "enter", A::Confirm, false),
+    b(C::Prompt, "esc", A::Deny, false),
     b(C::Wizard, "enter", A::Confirm, true),
     b(C::Wizard, "tab", A::NextPane, true),
     b(C::Wizard, "down", A::Down, false),

@@ -294,6 +294,7 @@ impl SummariesState {
         theme: &Theme,
         focused: bool,
         title: Line<'static>,
+        empty: &str,
     ) {
         let block = super::pane_block(title, theme, focused);
         let inner = block.inner(area);
@@ -303,7 +304,7 @@ impl SummariesState {
             let text = match (&self.error, &self.list) {
                 (Some(e), _) => Span::styled(e.clone(), theme.error),
                 (None, None) => Span::styled(strings::waiting(strings::work::SUMMARIES), theme.dim),
-                (None, Some(_)) => Span::styled(strings::SUMMARIES_EMPTY, theme.dim),
+                (None, Some(_)) => Span::styled(empty.to_string(), theme.dim),
             };
             frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), inner);
             return;
