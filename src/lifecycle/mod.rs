@@ -9,6 +9,7 @@ mod create;
 mod drop;
 mod keyrange;
 mod lock;
+pub mod narrate;
 mod ownership;
 mod partials;
 mod rebuild;

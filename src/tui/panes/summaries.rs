@@ -111,12 +111,9 @@ impl JobView {
                 Some(JobPhase::Backfilling)
             }
             Event::Checkpoint { .. } => None,
-            Event::Resumed {
-                regions_done,
-                regions,
-                ..
-            } => {
-                self.note = Some(strings::resumed_after(*regions_done, *regions));
+            // Notes read as the CLI's and the demo's do.
+            Event::Resumed { .. } | Event::LeftAlone { .. } => {
+                self.note = crate::lifecycle::narrate::event(event);
                 None
             }
             Event::Finalized { .. } => Some(JobPhase::Folding),
@@ -124,10 +121,6 @@ impl JobView {
                 variable: variable.clone(),
                 value: *value,
             }),
-            Event::LeftAlone { object, .. } => {
-                self.note = Some(strings::left_alone(object));
-                None
-            }
             Event::Done { rows, .. } => {
                 self.total_exact = true;
                 if let Some(p) = &mut self.progress {
@@ -429,12 +422,7 @@ impl Running {
         if let (Some(p), JobPhase::Backfilling | JobPhase::Throttled { .. } | JobPhase::Stopping) =
             (&self.progress, &self.phase)
         {
-            parts.push(strings::rate(p.rate));
-            // An ETA only while it means something: rows left, a rate, not paused.
-            if !self.paused && p.rate > 0.0 && p.rows_done < p.rows_total {
-                parts.push(strings::eta(p.eta_secs));
-            }
-            parts.push(strings::chunk(p.chunk_size));
+            parts.push(crate::lifecycle::narrate::progress_detail(p, self.paused));
         }
         if let Some(ms) = lock_ms {
             parts.push(strings::writers_paused(ms));

@@ -236,7 +236,8 @@ pub fn action_label(action: Action) -> &'static str {
 
 /// Status message after a summary was created (or resumed, or rebuilt).
 pub fn job_finished(verb: &str, name: &str, rows: u64, secs: f64, lock_ms: f64) -> String {
-    format!("{name} {verb}: {rows} rows backfilled in {secs:.1} s; writers paused {lock_ms:.1} ms.")
+    let how = crate::lifecycle::narrate::finished(rows, secs, lock_ms);
+    format!("{name} {verb}: {how}.")
 }
 
 /// Status message after a summary was dropped; `left_alone` are objects named like its own that
@@ -309,7 +310,7 @@ pub fn speedup(query_ms: f64, summary_ms: f64) -> String {
 
 /// Summaries pane: writers' pause.
 pub fn writers_paused(ms: f64) -> String {
-    format!("writers paused {ms:.1} ms")
+    format!("writers paused {}", crate::lifecycle::narrate::ms(ms))
 }
 
 /// Summaries pane: gauge label; the total is marked `~` while it is the statistics' estimate.
@@ -320,25 +321,6 @@ pub fn gauge_label(done: u64, total: u64, exact: bool, percent: f64) -> String {
 
 /// Summaries pane: a paused backfill.
 pub const PAUSED: &str = "PAUSED";
-
-/// Summaries pane: backfill rate.
-pub fn rate(rows_per_sec: f64) -> String {
-    format!("{rows_per_sec:.0} rows/s")
-}
-
-/// Summaries pane: time left, never "0 s" (under a second is said so).
-pub fn eta(secs: f64) -> String {
-    if secs < 1.0 {
-        "ETA <1 s".to_string()
-    } else {
-        format!("ETA {secs:.0} s")
-    }
-}
-
-/// Summaries pane: the chunk size.
-pub fn chunk(rows: u64) -> String {
-    format!("chunk {rows}")
-}
 
 /// A bug surfaced as a panic on a worker thread.
 pub fn internal_error(what: &str) -> String {
@@ -401,16 +383,6 @@ pub fn job_phase(phase: &crate::tui::panes::summaries::JobPhase) -> String {
         P::Folding => "folding the regions into the summary".into(),
         P::Stopping => "stopping after the current chunk".into(),
     }
-}
-
-/// Summaries pane: a resume skipped the committed regions.
-pub fn resumed_after(regions_done: u32, regions: u32) -> String {
-    format!("continuing after checkpoint {regions_done}/{regions}")
-}
-
-/// Summaries pane: an object named like ours was left alone.
-pub fn left_alone(object: &str) -> String {
-    format!("left alone {object}: not ours")
 }
 
 /// The external editor failed.
