@@ -12,6 +12,7 @@ mod lock;
 pub mod narrate;
 mod ownership;
 mod partials;
+pub mod preview;
 mod rebuild;
 mod regions;
 mod resume;

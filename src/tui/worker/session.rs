@@ -254,53 +254,32 @@ impl Session {
             },
             other => plain(errors::introspect_error(&other)),
         })?;
-        document(&prepared, name).map_err(|e| Rejection {
+        document(prepared, name).map_err(|e| Rejection {
             message: e.to_string(),
             pos: e.pos(),
         })
     }
 }
 
-/// The statements `create` runs for `prepared`, with the slots it would use
-/// (a summary without GROUP BY spreads writers over 16 slot rows).
-pub fn document(prepared: &Prepared, name: &str) -> Result<PreviewDoc, crate::engine::EngineError> {
-    let slots = if prepared.analysis.keys.is_empty() {
-        16
-    } else {
-        1
-    };
-    let options = GenOptions {
-        generation: 1,
-        slots,
-    };
-    let generated = prepared.gen(name, options)?.generate(options);
-    let mut statements = Vec::new();
-    for (i, sql) in generated.tables.iter().enumerate() {
-        let title = if i == 0 {
-            "state table".to_string()
-        } else {
-            format!("MIN/MAX multiset {i}")
-        };
-        statements.push(Statement {
-            title,
-            sql: sql.clone(),
-        });
-    }
-    statements.push(Statement {
-        title: "view".into(),
-        sql: generated.view.clone(),
-    });
-    for t in &generated.triggers {
-        statements.push(Statement {
-            title: format!("trigger {} ({})", t.name, t.event),
-            sql: t.sql.clone(),
-        });
-    }
+/// The preview document of `prepared` as the pane shows it: the statements `create` runs
+/// (from the one preview document, [`lifecycle::preview::plan`], with the slots `create` would
+/// use), without the shared catalog's.
+pub fn document(prepared: Prepared, name: &str) -> Result<PreviewDoc, crate::engine::EngineError> {
+    let prepared = lifecycle::preview::with_create_slots(prepared, name, None)?;
+    let plan = lifecycle::preview::plan(&prepared);
     Ok(PreviewDoc {
-        schema: prepared.table.schema.clone(),
+        schema: plan.schema.to_string(),
         name: name.to_string(),
-        base_table: prepared.table.name.clone(),
-        statements,
-        warnings: generated.warnings,
+        base_table: plan.base_table.to_string(),
+        statements: plan
+            .statements
+            .into_iter()
+            .filter(|s| s.kind != "catalog")
+            .map(|s| Statement {
+                title: s.title,
+                sql: s.sql,
+            })
+            .collect(),
+        warnings: plan.warnings.to_vec(),
     })
 }
