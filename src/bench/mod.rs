@@ -16,19 +16,16 @@
 //!
 //! [`report`] renders the figures as a table of ratios and as JSON.
 
-pub mod alt;
 pub mod backfill;
-pub mod bfprobe;
 pub mod costs;
 pub mod data;
 pub mod distinct;
 pub mod driver;
-pub mod lockprobe;
 pub mod machine;
-pub mod original;
 pub mod pause;
 pub mod reads;
 pub mod report;
+pub mod research;
 pub mod setup;
 pub mod stats;
 pub mod workloads;
