@@ -40,7 +40,7 @@ impl SqlHighlighter {
             for (token, text) in line {
                 match token.ansi() {
                     Some(code) => {
-                        out.push_str(code);
+                        out.push_str(&code);
                         out.push_str(&text);
                         out.push_str(RESET);
                     }

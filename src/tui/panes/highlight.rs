@@ -29,32 +29,79 @@ pub enum Token {
     Comment,
 }
 
+/// The highlighter's colours (`assets/sql-colours.toml`).
+pub const COLOURS_FILE: &str = include_str!("../../../assets/sql-colours.toml");
+
+/// The colours file read once: token name → (colour, bold). A name it lacks (or a file that
+/// does not parse, which a test rules out) is drawn plain.
+fn colours() -> &'static std::collections::BTreeMap<String, (Color, bool)> {
+    static MAP: OnceLock<std::collections::BTreeMap<String, (Color, bool)>> = OnceLock::new();
+    MAP.get_or_init(|| {
+        let table: std::collections::BTreeMap<String, String> =
+            toml::from_str(COLOURS_FILE).unwrap_or_default();
+        table
+            .into_iter()
+            .filter_map(|(name, value)| {
+                let mut words = value.split_whitespace();
+                let colour: Color = words.next()?.parse().ok()?;
+                let bold = words.any(|w| w == "bold");
+                Some((name, (colour, bold)))
+            })
+            .collect()
+    })
+}
+
 impl Token {
+    /// Its name in the colours file.
+    fn name(self) -> &'static str {
+        match self {
+            Token::Plain => "plain",
+            Token::Keyword => "keyword",
+            Token::Function => "function",
+            Token::String => "string",
+            Token::Number => "number",
+            Token::Constant => "constant",
+            Token::Comment => "comment",
+        }
+    }
+
     /// The style the TUI draws it with.
     pub fn style(self) -> Style {
-        match self {
-            Token::Plain => Style::default(),
-            Token::Keyword => Style::default()
-                .fg(Color::Magenta)
-                .add_modifier(Modifier::BOLD),
-            Token::Function => Style::default().fg(Color::Blue),
-            Token::String => Style::default().fg(Color::Green),
-            Token::Number | Token::Constant => Style::default().fg(Color::Cyan),
-            Token::Comment => Style::default().fg(Color::DarkGray),
+        match colours().get(self.name()) {
+            Some((colour, true)) => Style::default().fg(*colour).add_modifier(Modifier::BOLD),
+            Some((colour, false)) => Style::default().fg(*colour),
+            None => Style::default(),
         }
     }
 
     /// The same colour as an ANSI escape sequence, for text written to a terminal (`None`:
-    /// no colour).
-    pub fn ansi(self) -> Option<&'static str> {
-        match self {
-            Token::Plain => None,
-            Token::Keyword => Some("\x1b[1;35m"),
-            Token::Function => Some("\x1b[34m"),
-            Token::String => Some("\x1b[32m"),
-            Token::Number | Token::Constant => Some("\x1b[36m"),
-            Token::Comment => Some("\x1b[90m"),
-        }
+    /// no colour, or one without a 16-colour code).
+    pub fn ansi(self) -> Option<String> {
+        let (colour, bold) = colours().get(self.name())?;
+        let code = match colour {
+            Color::Black => 30,
+            Color::Red => 31,
+            Color::Green => 32,
+            Color::Yellow => 33,
+            Color::Blue => 34,
+            Color::Magenta => 35,
+            Color::Cyan => 36,
+            Color::Gray => 37,
+            Color::DarkGray => 90,
+            Color::LightRed => 91,
+            Color::LightGreen => 92,
+            Color::LightYellow => 93,
+            Color::LightBlue => 94,
+            Color::LightMagenta => 95,
+            Color::LightCyan => 96,
+            Color::White => 97,
+            _ => return None,
+        };
+        Some(if *bold {
+            format!("\x1b[1;{code}m")
+        } else {
+            format!("\x1b[{code}m")
+        })
     }
 }
 
@@ -161,6 +208,23 @@ fn push(pieces: &mut Vec<(Token, String)>, token: Token, text: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_token_has_a_colour_in_the_assets_file() {
+        for token in [
+            Token::Keyword,
+            Token::Function,
+            Token::String,
+            Token::Number,
+            Token::Constant,
+            Token::Comment,
+        ] {
+            assert!(colours().contains_key(token.name()), "{token:?}");
+            assert!(token.ansi().is_some(), "{token:?}");
+        }
+        assert_eq!(Token::Keyword.ansi().as_deref(), Some("\x1b[1;35m"));
+        assert_eq!(Token::Plain.ansi(), None);
+    }
 
     #[test]
     fn pieces_cover_the_text_and_keywords_are_coloured() {
