@@ -435,6 +435,116 @@ fn create_waits_for_a_fresh_preview() {
         .is_none());
 }
 
+/// Every key hint comes from the keymap, so a user's overrides show everywhere: the editor's
+/// placeholder, the empty summaries and compare panes, the filter footer and its keys, the
+/// rename popup, the slow-server line and the drop confirmation's reminder.
+#[test]
+fn key_hints_follow_the_users_overrides() {
+    use lightning_tables::tui::keymap::{Action, Context, Keymap};
+    let keymap = Keymap::default()
+        .with_overrides(
+            "[schema]\ntemplate = \"T\"\nfilter = \"F\"\n\
+             [summaries]\ncreate = \"C\"\n\
+             [compare]\nrun = [\"ctrl-r\", \"f9\"]\n\
+             [prompt]\nconfirm = \"tab\"\ndeny = \"ctrl-x\"\n\
+             [global]\ncancel = \"ctrl-k\"\n\
+             [popup]\nconfirm = \"space\"\ndeny = \"ctrl-n\"\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    let label =
+        |h: &Harness, c: Context, a: Action| h.app.keymap.key_label(c, a).unwrap_or_default();
+    // Slow server: the cancel key is the user's.
+    let mut h = Harness::with_keymap(keymap.clone());
+    assert_eq!(label(&h, Context::Global, Action::Cancel), "^K");
+    h.tick(3000);
+    let (status, _) = status_line(&h.app);
+    assert!(status.contains("^K cancels"), "{status}");
+    assert!(!status.contains("Esc"), "{status}");
+    // Empty panes.
+    h.reply(
+        |k| matches!(k, RequestKind::Summaries),
+        ResponseKind::Summaries(Vec::new()),
+    );
+    let screen = h.render(160, 48);
+    assert!(screen.contains("press T for a"), "{screen}");
+    assert!(screen.contains("press C to create"), "{screen}");
+    assert!(screen.contains("^R (or F9)"), "{screen}");
+    assert!(
+        !screen.contains("press t for") && !screen.contains("press c to"),
+        "{screen}"
+    );
+    let mut h = Harness::with_keymap(keymap);
+    h.with_shop();
+    // The filter: its footer names the prompt's keys, and they are the ones that work.
+    h.app.focus_pane(PaneId::Schema);
+    h.key("F");
+    h.type_text("ord");
+    let screen = h.render(160, 48);
+    assert!(screen.contains("Tab keep filter"), "{screen}");
+    assert!(screen.contains("^X clear filter"), "{screen}");
+    h.key("tab");
+    assert!(!h.app.schema.filtering);
+    assert_eq!(h.app.schema.filter, "ord");
+    h.key("F");
+    h.key("ctrl-x");
+    assert!(!h.app.schema.filtering && h.app.schema.filter.is_empty());
+    // The rename popup's hint.
+    h.app.focus_pane(PaneId::Editor);
+    h.key("f2");
+    let screen = h.render(160, 48);
+    assert!(
+        screen.contains("Tab: keep") && screen.contains("^X: cancel"),
+        "{screen}"
+    );
+    h.key("ctrl-x");
+    assert!(h.app.popup.is_none());
+    // The drop confirmation: the confirm key does not drop, and says so with the user's keys.
+    h.app.focus_pane(PaneId::Summaries);
+    h.key("d");
+    h.key(" ");
+    let (status, _) = status_line(&h.app);
+    assert!(status.starts_with("Space does not drop"), "{status}");
+    assert!(status.contains("or ^N to keep it"), "{status}");
+}
+
+/// The lifecycle names no front end's remedy: a lock timeout reads in the TUI with the key
+/// that tries again (the user's own binding), never the CLI's `--max-lock-wait`.
+#[test]
+fn a_lock_timeout_names_the_tuis_key_not_a_cli_flag() {
+    use lightning_tables::lifecycle::LifecycleError;
+    use lightning_tables::tui::errors::lifecycle_failure;
+    use lightning_tables::tui::keymap::Keymap;
+    let keymap = Keymap::default()
+        .with_overrides("[summaries]\nrebuild = \"R\"\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut h = Harness::with_keymap(keymap);
+    h.with_shop();
+    h.app.focus_pane(PaneId::Summaries);
+    h.key("R");
+    h.key("enter");
+    let err = LifecycleError::LockTimeout {
+        table: "shop.orders".into(),
+        attempts: 30,
+        wait_ms: 100,
+    };
+    h.reply(
+        |k| matches!(k, RequestKind::Rebuild { .. }),
+        ResponseKind::Failed(lifecycle_failure(&err)),
+    );
+    let (status, _) = status_line(&h.app);
+    assert!(
+        status.contains("could not lock table shop.orders"),
+        "{status}"
+    );
+    assert!(status.contains("press R to try again"), "{status}");
+    assert!(!status.contains("--"), "{status}");
+    assert!(
+        matches!(&h.app.popup, Some(Popup::Message { body, .. }) if body.iter().any(|l| l.contains("press R"))),
+        "{:?}",
+        h.app.popup
+    );
+}
+
 #[test]
 fn summary_actions_validate_drop_rebuild_compare() {
     let mut h = Harness::new();
@@ -546,7 +656,7 @@ fn slow_server_message_and_cancel() {
     // A late answer to a cancelled request is ignored.
     h.msg(Msg::Worker(Response {
         id: 1,
-        kind: ResponseKind::Failed("boom".into()),
+        kind: ResponseKind::Failed(Failure::Server("boom".into())),
     }));
     assert!(!status_line(&h.app).0.contains("boom"));
 }
@@ -556,7 +666,9 @@ fn server_errors_are_shown_in_plain_words() {
     let mut h = Harness::new();
     h.reply(
         |k| matches!(k, RequestKind::Connect),
-        ResponseKind::Failed("cannot connect to the server: Connection refused".into()),
+        ResponseKind::Failed(Failure::Server(
+            "cannot connect to the server: Connection refused".into(),
+        )),
     );
     assert!(status_line(&h.app).0.contains("Connection refused"));
     // The title no longer says it is connecting.
@@ -576,9 +688,9 @@ fn server_errors_are_shown_in_plain_words() {
     h.key("v");
     h.reply(
         |k| matches!(k, RequestKind::Validate { .. }),
-        ResponseKind::Failed(
+        ResponseKind::Failed(Failure::Lifecycle(
             "reading the catalog: SELECT command denied (MariaDB error 1142)".into(),
-        ),
+        )),
     );
     assert!(
         matches!(&h.app.popup, Some(Popup::Message { error: true, body, .. }) if body[0].contains("denied"))
@@ -723,7 +835,12 @@ fn external_editor_round_trip_and_history() {
         "SELECT status, COUNT(*) FROM orders GROUP BY status"
     );
     assert!(h.app.preview.waiting);
-    h.msg(Msg::ExternalEdited(Err("vi: not found".into())));
+    h.msg(Msg::ExternalEdited(Err(
+        lightning_tables::tui::terminal::EditorError::Spawn {
+            program: "vi".into(),
+            reason: "not found".into(),
+        },
+    )));
     assert!(status_line(&h.app).0.contains("vi: not found"));
     // History: older and newer queries, then the draft again.
     assert!(h.app.history.push("SELECT a FROM t").is_ok());

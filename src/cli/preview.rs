@@ -6,19 +6,12 @@
 use std::io::Write as _;
 use std::path::PathBuf;
 
-use serde::Serialize;
-
 use super::highlight::SqlHighlighter;
 use super::output::{print_json, stdout_colours, Failure};
 use super::{exit, Ctx};
-use crate::db::introspect::{prepare, IntrospectError};
-use crate::engine::codegen::names::CATALOG_TABLE;
-use crate::engine::codegen::{GenOptions, Layout};
-use crate::engine::plan::Analysis;
+use crate::db::introspect::IntrospectError;
 use crate::engine::EngineError;
-use crate::engine::Prepared;
-use crate::lifecycle::catalog::catalog_ddl;
-use crate::lifecycle::LifecycleError;
+use crate::lifecycle::{preview, LifecycleError};
 
 /// Where the summary's query comes from: exactly one of `--query`, `--file`.
 #[derive(Debug, Clone, clap::Args)]
@@ -83,133 +76,10 @@ pub struct PreviewArgs {
 /// User-visible texts of this module.
 mod msg {
     pub const NO_QUERY: &str = "the query is empty; give it with --query SQL or --file FILE";
-    pub const CATALOG: &str =
-        "catalog of the summaries in this database (created if missing; one row per summary)";
-    pub const STATE: &str =
-        "state table: partial aggregates per group and writer slot; the view adds the slots up";
-    pub const MINMAX: &str = "multiset table for MIN/MAX input";
-    pub const TOTALS: &str = "distinct totals: per group and value, its count summed over slots, so a trigger sees a value appear or disappear and keeps the distinct count";
-    pub const VIEW: &str = "the summary itself: a view over the state, read it like the query";
     pub const NOTE: &str = "Preview only: nothing was changed. `lightning create` runs these online (brief lock, consistent backfill); running them by hand gives an empty summary.";
 }
 
-/// A statement of the plan, with what it creates.
-#[derive(Debug, Clone, Serialize)]
-pub struct PlanStatement {
-    /// `catalog`, `state_table`, `minmax_table`, `view` or `trigger`.
-    pub kind: &'static str,
-    /// The object it creates.
-    pub object: String,
-    /// What the object is for.
-    pub comment: String,
-    /// The statement.
-    pub sql: String,
-}
-
-/// Names of the objects a summary consists of.
-#[derive(Debug, Clone, Serialize)]
-pub struct PlanObjects {
-    /// The catalog table (shared by all summaries of the database).
-    pub catalog: String,
-    /// State tables: the main one, then MIN/MAX multisets.
-    pub state_tables: Vec<String>,
-    /// The view users read.
-    pub view: String,
-    /// The three triggers on the base table.
-    pub triggers: Vec<String>,
-}
-
-/// The machine-readable preview (`--json`).
-#[derive(Debug, Clone, Serialize)]
-pub struct Plan<'a> {
-    /// Database holding the base table and every object.
-    pub schema: &'a str,
-    /// Summary name.
-    pub name: &'a str,
-    /// The base table.
-    pub base_table: &'a str,
-    /// Objects, by kind.
-    pub objects: PlanObjects,
-    /// Statements in the order `create` runs them.
-    pub statements: Vec<PlanStatement>,
-    /// The analysed query: group keys, aggregates, outputs.
-    pub analysis: &'a Analysis,
-    /// How the aggregates are kept in the state.
-    pub layout: &'a Layout,
-    /// Generation options (generation, slots).
-    pub options: GenOptions,
-    /// Things the user should know.
-    pub warnings: &'a [String],
-}
-
-/// Builds the plan of `prepared`.
-pub fn plan(prepared: &Prepared) -> Plan<'_> {
-    let g = &prepared.generated;
-    let schema = g.names.schema.as_str();
-    let mut statements = vec![PlanStatement {
-        kind: "catalog",
-        object: CATALOG_TABLE.to_string(),
-        comment: msg::CATALOG.to_string(),
-        sql: catalog_ddl(schema),
-    }];
-    let totals = (0..g.layout.minmax.len())
-        .filter(|j| g.layout.keeps_totals(*j))
-        .filter_map(|j| g.names.totals.get(j));
-    let tables: Vec<&String> = std::iter::once(&g.names.state)
-        .chain(g.names.minmax.iter())
-        .chain(totals)
-        .collect();
-    let multisets = g.layout.minmax.len();
-    for (i, (table, ddl)) in tables.iter().zip(&g.tables).enumerate() {
-        let (kind, comment) = match i {
-            0 => ("state_table", msg::STATE.to_string()),
-            _ if i > multisets => ("totals_table", msg::TOTALS.to_string()),
-            _ => match g.layout.minmax.get(i - 1) {
-                Some(expr) => ("minmax_table", format!("{} {expr}: how many rows hold each value, so a delete finds the next extreme", msg::MINMAX)),
-                None => ("minmax_table", msg::MINMAX.to_string()),
-            },
-        };
-        statements.push(PlanStatement {
-            kind,
-            object: (*table).clone(),
-            comment,
-            sql: ddl.clone(),
-        });
-    }
-    statements.push(PlanStatement {
-        kind: "view",
-        object: g.names.view.clone(),
-        comment: msg::VIEW.to_string(),
-        sql: g.view.clone(),
-    });
-    for t in &g.triggers {
-        statements.push(PlanStatement {
-            kind: "trigger",
-            object: t.name.clone(),
-            comment: format!(
-                "AFTER {} trigger on {}: applies each change to its group's state",
-                t.event, prepared.table.name
-            ),
-            sql: t.sql.clone(),
-        });
-    }
-    Plan {
-        schema,
-        name: &g.names.view,
-        base_table: &prepared.table.name,
-        objects: PlanObjects {
-            catalog: CATALOG_TABLE.to_string(),
-            state_tables: tables.into_iter().cloned().collect(),
-            view: g.names.view.clone(),
-            triggers: g.triggers.iter().map(|t| t.name.clone()).collect(),
-        },
-        statements,
-        analysis: &prepared.analysis,
-        layout: &g.layout,
-        options: g.options,
-        warnings: &g.warnings,
-    }
-}
+pub use crate::lifecycle::preview::{plan, Plan, PlanObjects, PlanStatement};
 
 /// The plan as SQL text with `-- comments`, pasteable into the mariadb client
 /// (triggers are wrapped in `DELIMITER $$`, since their bodies contain `;`).
@@ -267,7 +137,7 @@ pub fn run(ctx: &Ctx, args: &PreviewArgs) -> anyhow::Result<i32> {
         },
     };
     let mut conn = ctx.connect()?;
-    let prepared = match prepare_like_create(&mut conn, &query, &name, args.slots) {
+    let prepared = match preview::prepare_like_create(&mut conn, &query, &name, args.slots) {
         Ok(p) => p,
         Err(IntrospectError::Engine(e)) => return Ok(report_rejection(&query, &e)),
         Err(e) => return Err(e.into()),
@@ -280,43 +150,6 @@ pub fn run(ctx: &Ctx, args: &PreviewArgs) -> anyhow::Result<i32> {
         print!("{}", render(&plan, &hl));
     }
     Ok(exit::OK)
-}
-
-/// Prepares with the slots `create` would use: without GROUP BY every writer
-/// hits one group, so create spreads it over 16 slots unless told otherwise.
-fn prepare_like_create(
-    conn: &mut mysql::Conn,
-    query: &str,
-    name: &str,
-    slots: Option<u16>,
-) -> Result<Prepared, IntrospectError> {
-    let first = prepare(
-        conn,
-        query,
-        name,
-        GenOptions {
-            generation: 1,
-            slots: slots.unwrap_or(1),
-        },
-    )?;
-    let chosen = lightning_tables_slots(first.analysis.keys.len(), slots);
-    if chosen == first.generated.options.slots {
-        return Ok(first);
-    }
-    prepare(
-        conn,
-        query,
-        name,
-        GenOptions {
-            generation: 1,
-            slots: chosen,
-        },
-    )
-}
-
-/// The slot rule `create` applies (one definition, in the engine).
-fn lightning_tables_slots(keys: usize, requested: Option<u16>) -> u16 {
-    crate::lifecycle::slots_for(keys, requested)
 }
 
 /// The query's own fault inside a lifecycle error, if that is what it is.

@@ -53,13 +53,13 @@ pub enum Msg {
     /// The worker answered.
     Worker(Response),
     /// The external editor returned the query (or failed).
-    ExternalEdited(Result<String, String>),
+    ExternalEdited(Result<String, super::terminal::EditorError>),
     /// The demo worker reported something.
     Demo(Box<DemoReply>),
     /// The connection profile was saved (the path) or not (why).
     ProfileSaved {
         /// Path or reason.
-        result: Result<String, String>,
+        result: Result<String, super::profile::NotSaved>,
         /// The password was saved with it.
         password: bool,
     },
@@ -396,7 +396,7 @@ impl App {
                 }
             }
             Msg::ExternalEdited(Err(e)) => {
-                self.set_status(StatusKind::Error, strings::editor_failed(&e));
+                self.set_status(StatusKind::Error, strings::editor_failed(&e.to_string()));
             }
             Msg::ProfileSaved { result, password } => self.on_profile_saved(result, password),
             Msg::Demo(reply) => self.on_demo_reply(*reply),

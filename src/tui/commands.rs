@@ -9,7 +9,7 @@ use super::panes::PaneId;
 use super::popup::{Confirm, Popup};
 use super::strings;
 use super::template::{ident, template};
-use super::worker::{PreviewDoc, RequestId, RequestKind};
+use super::worker::{Failure, PreviewDoc, RequestId, RequestKind};
 
 /// The selected summary, cloned out of the pane state.
 #[derive(Debug, Clone, PartialEq)]
@@ -495,7 +495,7 @@ impl App {
                 sql,
             } => {
                 if let Err(e) = self.history.push(&sql) {
-                    self.set_status(StatusKind::Error, e);
+                    self.set_status(StatusKind::Error, e.to_string());
                 }
                 let id = self.send(
                     RequestKind::Create {
@@ -626,11 +626,10 @@ impl App {
                     }
                     PendingKind::Compare => self.compare.running = None,
                     PendingKind::Tables(db) => {
-                        self.schema.set_tables(&db, Err(strings::CANCELLED.into()));
+                        self.schema.set_tables(&db, Err(Failure::Cancelled));
                     }
                     PendingKind::Columns(db, t) => {
-                        self.schema
-                            .set_columns(&db, &t, Err(strings::CANCELLED.into()));
+                        self.schema.set_columns(&db, &t, Err(Failure::Cancelled));
                     }
                     _ => {}
                 }
@@ -644,9 +643,10 @@ impl App {
             // Esc cancels requests waited on; a backfill is stopped only on purpose.
             let stop = self.key_hint(Context::Summaries, Action::CancelJob);
             let resume = self.key_hint(Context::Summaries, Action::ResumeBackfill);
+            let cancel = self.key_hint(Context::Global, Action::Cancel);
             self.set_status(
                 StatusKind::Info,
-                strings::esc_keeps_backfill(&stop, &resume),
+                strings::esc_keeps_backfill(&cancel, &stop, &resume),
             );
         } else {
             self.status = None;

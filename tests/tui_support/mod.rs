@@ -39,13 +39,13 @@ pub struct Harness {
 impl Harness {
     /// A fresh app at 80x24.
     pub fn new() -> Harness {
+        Harness::with_keymap(Keymap::default())
+    }
+
+    /// A fresh app at 80x24 with the user's key bindings `keymap`.
+    pub fn with_keymap(keymap: Keymap) -> Harness {
         let now = Instant::now();
-        let app = App::new(
-            "root@127.0.0.1:3306",
-            Keymap::default(),
-            History::load(None),
-            now,
-        );
+        let app = App::new("root@127.0.0.1:3306", keymap, History::load(None), now);
         let mut h = Harness {
             app,
             sent: Vec::new(),

@@ -43,6 +43,7 @@ impl CompareState {
         theme: &Theme,
         focused: bool,
         title: Line<'static>,
+        empty: &str,
     ) {
         let block = super::pane_block(title, theme, focused);
         let inner = block.inner(area);
@@ -52,7 +53,7 @@ impl CompareState {
         } else if let Some(e) = &self.error {
             Some(Span::styled(e.clone(), theme.error))
         } else if self.result.is_none() {
-            Some(Span::styled(strings::COMPARE_EMPTY, theme.dim))
+            Some(Span::styled(empty.to_string(), theme.dim))
         } else {
             None
         };

@@ -192,7 +192,8 @@ impl EditorState {
         row.saturating_sub(usize::from(height.max(1)) - 1)
     }
 
-    /// Draws the editor into `area`.
+    /// Draws the editor into `area`; `placeholder` fills it while empty (its key hint comes
+    /// from the keymap).
     pub fn draw(
         &self,
         frame: &mut Frame,
@@ -200,6 +201,7 @@ impl EditorState {
         theme: &Theme,
         focused: bool,
         database: Option<&str>,
+        placeholder: &str,
     ) {
         let name = if self.name.is_empty() {
             "?"
@@ -218,7 +220,7 @@ impl EditorState {
             if focused {
                 spans.push(Span::styled(" ", theme.cursor));
             }
-            spans.push(Span::styled(strings::EDITOR_PLACEHOLDER, theme.dim));
+            spans.push(Span::styled(placeholder.to_string(), theme.dim));
             frame.render_widget(Paragraph::new(Line::from(spans)), inner);
             return;
         }

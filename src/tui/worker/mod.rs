@@ -149,7 +149,7 @@ fn dispatch(opts: Option<mysql::Opts>, requests: Receiver<Request>, out: Sender<
             (_, None) => reply(
                 &out,
                 request.id,
-                ResponseKind::Failed(super::strings::NOT_CONNECTED.into()),
+                ResponseKind::Failed(Failure::NotConnected),
             ),
             (RequestKind::Cancel { target }, Some(s)) => cancel(&s.opts, &registry, *target),
             (RequestKind::Pause { target, paused }, Some(_)) => {
