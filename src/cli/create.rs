@@ -149,7 +149,7 @@ pub fn run_create(ctx: &Ctx, args: &CreateArgs) -> anyhow::Result<i32> {
     match result {
         Ok(report) => finish(ctx, &report, "created"),
         Err(e) => match engine_error(&e) {
-            Some(engine) => Ok(report_rejection(&query, engine)),
+            Some(engine) => Ok(report_rejection(&query, engine, ctx.json())),
             None => Err(failure(e)),
         },
     }

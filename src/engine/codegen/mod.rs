@@ -4,6 +4,7 @@
 pub mod backfill;
 pub mod distinct;
 pub mod layout;
+pub mod migration;
 pub mod names;
 pub mod probe;
 pub mod regions;
