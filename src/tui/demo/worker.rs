@@ -229,7 +229,7 @@ fn start_writes(shared: &Shared, s: &WriterSettings) -> Result<Workload, String>
 }
 
 fn connect(shared: &Shared) -> Result<Conn, String> {
-    Conn::new(shared.opts.clone()).map_err(|e| errors::mysql_error(&e))
+    errors::connect(&shared.opts).map_err(|e| errors::mysql_error(&e))
 }
 
 fn baseline(shared: &Shared, rounds: usize) -> Result<(), String> {

@@ -72,7 +72,7 @@ impl Session {
     /// The connection, opened if needed.
     fn conn(&mut self) -> Result<&mut Conn, String> {
         if self.conn.is_none() {
-            let conn = Conn::new(self.opts.clone()).map_err(|e| errors::mysql_error(&e))?;
+            let conn = errors::connect(&self.opts).map_err(|e| errors::mysql_error(&e))?;
             self.database = self.opts.get_db_name().map(str::to_string);
             self.conn = Some(conn);
         }
@@ -248,22 +248,28 @@ impl Session {
             .as_mut()
             .ok_or_else(|| plain("no connection".into()))?;
         let prepared = prepare(conn, sql, name, GenOptions::default()).map_err(|e| match e {
+            // The pane shows the position on a line of its own: not twice.
             IntrospectError::Engine(e) => Rejection {
-                message: e.to_string(),
+                message: e.message(),
                 pos: e.pos(),
             },
             other => plain(errors::introspect_error(&other)),
         })?;
-        document(&prepared, name).map_err(|e| Rejection {
-            message: e.to_string(),
+        document(&prepared, name, sql).map_err(|e| Rejection {
+            message: e.message(),
             pos: e.pos(),
         })
     }
 }
 
 /// The statements `create` runs for `prepared`, with the slots it would use
-/// (a summary without GROUP BY spreads writers over 16 slot rows).
-pub fn document(prepared: &Prepared, name: &str) -> Result<PreviewDoc, crate::engine::EngineError> {
+/// (a summary without GROUP BY spreads writers over 16 slot rows), and their migration for
+/// `query`.
+pub fn document(
+    prepared: &Prepared,
+    name: &str,
+    query: &str,
+) -> Result<PreviewDoc, crate::engine::EngineError> {
     let slots = if prepared.analysis.keys.is_empty() {
         16
     } else {
@@ -301,6 +307,12 @@ pub fn document(prepared: &Prepared, name: &str) -> Result<PreviewDoc, crate::en
         name: name.to_string(),
         base_table: prepared.table.name.clone(),
         statements,
+        migration: Some(crate::engine::codegen::migration::migration(
+            &generated,
+            &prepared.table.name,
+            query,
+            &crate::lifecycle::catalog::catalog_ddl(&prepared.table.schema),
+        )),
         warnings: generated.warnings,
     })
 }
