@@ -263,6 +263,11 @@ fn create_validate_corrupt_rebuild_drop() {
     expect_code(&out, 0, "create");
     let said = text(&out.stdout);
     assert!(said.contains("writes were paused for"), "{said}");
+    // Checkpointed backfill: the second pause (plain triggers swapped in) is reported too.
+    assert!(
+        said.contains(" at the start and ") && said.contains(" at the end."),
+        "{said}"
+    );
     assert!(said.contains(&format!("{ROWS} rows")), "{said}");
     // Not a terminal: plain progress lines on stderr, no bar escapes.
     let progress = text(&out.stderr);

@@ -244,10 +244,22 @@ mod tests {
 
     #[test]
     fn rows_with_no_common_key_stand_alone() {
-        let q = set(&[&["a", "1"]]);
-        let s = set(&[&["b", "1"]]);
+        let q = set(&[&["a", "1"], &["b", "2"]]);
+        let s = set(&[&["x", "1"], &["y", "2"]]);
         let g = Aligned::new(&q, &s);
-        assert_eq!(g.rows, vec![(Some(0), None), (None, Some(0))]);
+        assert_eq!(
+            g.rows,
+            vec![
+                (Some(0), None),
+                (Some(1), None),
+                (None, Some(0)),
+                (None, Some(1))
+            ]
+        );
+        // One row left on each side (a global aggregate): the same group, side by side.
+        let g = Aligned::new(&set(&[&["a", "1"]]), &set(&[&["b", "1"]]));
+        assert_eq!(g.rows, vec![(Some(0), Some(0))]);
+        assert_eq!(g.diffs, vec![(0, 0)]);
     }
 
     #[test]
