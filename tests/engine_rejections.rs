@@ -6,9 +6,11 @@ use support::fixtures::analyse;
 
 /// (query, text the error must contain, expected "line:column" or "" when none is required).
 const CORPUS: &[(&str, &str, &str)] = &[
-    ("SELECT user_id, COUNT(*) FROM transactions t JOIN users u ON u.id = t.user_id GROUP BY user_id", "JOIN", "1:51"),
+    ("SELECT user_id, COUNT(*) FROM transactions t JOIN users u ON u.id = t.user_id GROUP BY user_id", "JOIN", "1:46"),
     ("SELECT user_id, COUNT(*) FROM transactions, users GROUP BY user_id", "several tables", "1:45"),
-    ("SELECT user_id, COUNT(*) FROM transactions t LEFT JOIN users u ON u.id = t.user_id GROUP BY user_id", "JOIN", ""),
+    ("SELECT user_id, COUNT(*) FROM transactions t\nNATURAL JOIN users u GROUP BY user_id", "NATURAL JOIN", "2:1"),
+    ("SELECT user_id, COUNT(*) FROM transactions t RIGHT OUTER JOIN users u ON u.id = t.user_id GROUP BY user_id", "RIGHT or FULL JOIN", "1:46"),
+    ("SELECT user_id, COUNT(*) FROM transactions t LEFT JOIN users u ON u.id = t.user_id GROUP BY user_id", "LEFT JOIN", "1:46"),
     ("SELECT x, COUNT(*) FROM (SELECT user_id AS x FROM transactions) d GROUP BY x", "subquery in FROM", "1:26"),
     ("SELECT user_id, COUNT(*) FROM transactions WHERE user_id IN (SELECT id FROM users) GROUP BY user_id", "subquery", ""),
     ("SELECT user_id, COUNT(*) FROM transactions WHERE EXISTS (SELECT 1) GROUP BY user_id", "subquery", ""),
@@ -269,4 +271,26 @@ fn unaliased_items_are_named_as_mariadb_names_them() {
     assert_eq!(a.order_by[0].expr.to_string(), "`cost`");
     analyse("SELECT kind, SUM(cost) AS cost FROM transactions GROUP BY kind ORDER BY SUM(cost)")
         .unwrap();
+}
+
+/// Refusals say "not supported yet" (never an internal tier name), and `message()` leaves the
+/// position out for callers that show it on their own (the CLI's caret, the TUI's line).
+#[test]
+fn refusals_speak_plainly_and_message_omits_the_position() {
+    for (sql, _, pos) in CORPUS {
+        let Err(e) = analyse(sql) else { continue };
+        let text = e.to_string();
+        assert!(!text.contains("tier"), "{sql}: {text}");
+        if let Some(p) = e.pos() {
+            assert!(text.contains(&format!(" at {p}")), "{sql}: {text}");
+            assert!(
+                !e.message().contains(&format!(" at {p}")),
+                "{sql}: {}",
+                e.message()
+            );
+        }
+        if !pos.is_empty() && text.starts_with("not supported") {
+            assert!(text.starts_with("not supported yet: "), "{sql}: {text}");
+        }
+    }
 }

@@ -155,7 +155,7 @@ pub fn run_create(ctx: &Ctx, args: &CreateArgs) -> anyhow::Result<i32> {
     match result {
         Ok(report) => finish(ctx, &report, "created"),
         Err(e) => match engine_error(&e) {
-            Some(engine) => Ok(report_rejection(&query, engine)),
+            Some(engine) => Ok(report_rejection(&query, engine, ctx.json())),
             None => Err(failure(e)),
         },
     }
@@ -238,13 +238,22 @@ pub fn finish(ctx: &Ctx, report: &CreateReport, what: &str) -> anyhow::Result<i3
             report,
         });
     } else {
+        // Both pauses writers saw: the lock that installed the triggers and, with checkpoints,
+        // the one that swapped them for the plain ones at the end.
+        let paused = match &report.finalize {
+            Some(end) => format!(
+                "{} at the start and {} at the end",
+                ms(report.lock.lock_ms),
+                ms(end.lock_ms)
+            ),
+            None => ms(report.lock.lock_ms),
+        };
         println!(
-            "Summary {}.{} {what} and ready: {} rows backfilled in {:.1} s; writes were paused for {}.",
+            "Summary {}.{} {what} and ready: {} rows backfilled in {:.1} s; writes were paused for {paused}.",
             report.schema,
             report.name,
             report.rows,
             report.backfill_secs,
-            ms(report.lock.lock_ms)
         );
     }
     Ok(exit::OK)

@@ -71,11 +71,24 @@ pub struct PreviewArgs {
     /// Writer slots per group, as `create --slots` would use [default: 1, or 16 without GROUP BY]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub slots: Option<u16>,
+
+    /// Write the DDL as a migration to FILE for review, and its drop script next to it
+    /// (FILE with `.drop` before the extension)
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// User-visible texts of this module.
 mod msg {
     pub const NO_QUERY: &str = "the query is empty; give it with --query SQL or --file FILE";
+    /// After `--output`: where the scripts went.
+    pub fn wrote(apply: &std::path::Path, drop: &std::path::Path) -> String {
+        format!(
+            "Wrote the migration to {} and its drop script to {}. Nothing was changed on the server; `lightning create` applies it online.",
+            apply.display(),
+            drop.display()
+        )
+    }
     pub const NOTE: &str = "Preview only: nothing was changed. `lightning create` runs these online (brief lock, consistent backfill); running them by hand gives an empty summary.";
 }
 
@@ -133,15 +146,21 @@ pub fn run(ctx: &Ctx, args: &PreviewArgs) -> anyhow::Result<i32> {
         Some(n) => n.clone(),
         None => match default_name(&query) {
             Ok(n) => n,
-            Err(e) => return Ok(report_rejection(&query, &e)),
+            Err(e) => return Ok(report_rejection(&query, &e, ctx.json())),
         },
     };
     let mut conn = ctx.connect()?;
     let prepared = match preview::prepare_like_create(&mut conn, &query, &name, args.slots) {
         Ok(p) => p,
-        Err(IntrospectError::Engine(e)) => return Ok(report_rejection(&query, &e)),
+        Err(IntrospectError::Engine(e)) => return Ok(report_rejection(&query, &e, ctx.json())),
         Err(e) => return Err(e.into()),
     };
+    if let Some(path) = &args.output {
+        write_migration(&prepared, &query, path)?;
+        if !ctx.json() {
+            return Ok(exit::OK);
+        }
+    }
     let plan = plan(&prepared);
     if ctx.json() {
         print_json(&plan)?;
@@ -150,6 +169,39 @@ pub fn run(ctx: &Ctx, args: &PreviewArgs) -> anyhow::Result<i32> {
         print!("{}", render(&plan, &hl));
     }
     Ok(exit::OK)
+}
+
+/// Writes the migration of `prepared` to `path` and its drop script to [`drop_path`] of it, and
+/// says so on stdout.
+fn write_migration(
+    prepared: &crate::engine::Prepared,
+    query: &str,
+    path: &std::path::Path,
+) -> anyhow::Result<()> {
+    let g = &prepared.generated;
+    let m = crate::engine::codegen::migration::migration(
+        g,
+        &prepared.table.name,
+        query,
+        &crate::lifecycle::catalog::catalog_ddl(&g.names.schema),
+    );
+    let down = drop_path(path);
+    for (file, text) in [(path, &m.apply), (down.as_path(), &m.drop)] {
+        std::fs::write(file, text)
+            .map_err(|e| Failure::new(format!("cannot write {}: {e}", file.display())))?;
+    }
+    println!("{}", msg::wrote(path, &down));
+    Ok(())
+}
+
+/// Where the drop script of a migration written to `path` goes: `x.sql` → `x.drop.sql`.
+pub fn drop_path(path: &std::path::Path) -> PathBuf {
+    let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+    let name = match path.extension() {
+        Some(ext) => format!("{stem}.drop.{}", ext.to_string_lossy()),
+        None => format!("{stem}.drop"),
+    };
+    path.with_file_name(name)
 }
 
 /// The query's own fault inside a lifecycle error, if that is what it is.
@@ -161,17 +213,33 @@ pub fn engine_error(err: &LifecycleError) -> Option<&EngineError> {
 }
 
 /// Prints `error: <message>` and, when the error has a position, the query
-/// line with a caret under the column, to stderr; returns the exit code.
-pub fn report_rejection(query: &str, err: &EngineError) -> i32 {
+/// line with a caret under the column, to stderr; returns the exit code. The position is
+/// printed once: by the excerpt (line number and caret) when there is one, in the message
+/// otherwise. With `json`, the error also goes to stdout as a JSON object.
+pub fn report_rejection(query: &str, err: &EngineError, json: bool) -> i32 {
+    let shown = err
+        .pos()
+        .map(|pos| excerpt(query, pos.line, pos.column))
+        .unwrap_or_default();
+    let message = if shown.is_empty() {
+        err.to_string()
+    } else {
+        err.message()
+    };
+    let message = super::output::one_line(&message);
     let mut stderr = std::io::stderr().lock();
     // If stderr is gone nobody can read it; the exit code still tells.
-    let _ = writeln!(
-        stderr,
-        "error: {}",
-        super::output::one_line(&err.to_string())
-    );
-    if let Some(pos) = err.pos() {
-        let _ = write!(stderr, "{}", excerpt(query, pos.line, pos.column));
+    let _ = writeln!(stderr, "error: {message}");
+    let _ = write!(stderr, "{shown}");
+    if json {
+        super::output::print_json_error(super::output::JsonErrorBody {
+            kind: "rejected",
+            message: super::output::one_line(&err.message()),
+            hint: None,
+            line: err.pos().map(|p| p.line),
+            column: err.pos().map(|p| p.column),
+            exit_code: exit::FAILURE,
+        });
     }
     exit::FAILURE
 }
@@ -210,6 +278,13 @@ mod tests {
         let e = excerpt("\tSELECT x", 1, 3);
         assert_eq!(e, " 1 | \tSELECT x\n   | \t ^\n");
         assert_eq!(excerpt(q, 9, 1), "");
+    }
+
+    #[test]
+    fn drop_script_sits_next_to_the_migration() {
+        let p = |s: &str| drop_path(std::path::Path::new(s));
+        assert_eq!(p("out/by_day.sql"), PathBuf::from("out/by_day.drop.sql"));
+        assert_eq!(p("by_day"), PathBuf::from("by_day.drop"));
     }
 
     #[test]

@@ -43,6 +43,15 @@ pub fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Opens a connection as the CLI does: a server that accepts and then stays silent is given
+/// up after the same connect timeout (5 s), rather than the driver's half a minute or more.
+pub fn connect(opts: &mysql::Opts) -> Result<mysql::Conn, mysql::Error> {
+    crate::db::connect::connect_within(
+        opts.clone(),
+        crate::db::options::DEFAULT_CONNECT_TIMEOUT + std::time::Duration::from_millis(250),
+    )
+}
+
 /// A driver error without the driver's `MySqlError { ... }` wrapping,
 /// with a hint for the common server error codes.
 pub fn mysql_error(err: &mysql::Error) -> String {
@@ -68,6 +77,11 @@ pub fn mysql_error(err: &mysql::Error) -> String {
             format!("{} (MariaDB error {}){hint}", one_line(&e.message), e.code)
         }
         mysql::Error::IoError(e) => format!("lost the connection to the server: {e}"),
+        mysql::Error::CodecError(e) => format!("lost the connection to the server: {e}"),
+        mysql::Error::DriverError(mysql::DriverError::ConnectTimeout) => format!(
+            "the server did not answer within {} s",
+            crate::db::options::DEFAULT_CONNECT_TIMEOUT.as_secs()
+        ),
         mysql::Error::DriverError(mysql::DriverError::CouldNotConnect(Some((_, desc, _)))) => {
             format!("cannot connect to the server: {}", one_line(desc))
         }

@@ -70,6 +70,19 @@ impl History {
         self.save()
     }
 
+    /// Replaces the newest entry with `sql` (the same query, edited further) and saves.
+    pub fn replace_newest(&mut self, sql: &str) -> Result<(), HistoryError> {
+        self.entries.pop();
+        self.push(sql)
+    }
+
+    /// The entry shown while browsing (after [`History::older`]), if any.
+    pub fn shown(&self) -> Option<&str> {
+        self.cursor
+            .and_then(|i| self.entries.get(i))
+            .map(String::as_str)
+    }
+
     fn save(&self) -> Result<(), HistoryError> {
         let Some(path) = &self.path else {
             return Ok(());

@@ -30,6 +30,16 @@ impl App {
             self.on_popup_key(&key);
             return;
         }
+        if self.focus == PaneId::Editor && self.history_search.is_some() {
+            self.on_search_key(&key);
+            return;
+        }
+        if self.focus == PaneId::Editor
+            && self.completion.is_some()
+            && self.on_completion_key(&key, event)
+        {
+            return;
+        }
         if self.focus == PaneId::Schema && self.schema.filtering && self.on_filter_key(&key) {
             return;
         }

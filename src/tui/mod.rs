@@ -14,9 +14,11 @@
 
 pub mod app;
 pub mod commands;
+pub mod completion;
 pub mod config;
 pub mod demo;
 pub mod errors;
+pub mod export;
 pub mod footer;
 pub mod frames;
 pub mod guide;
@@ -224,6 +226,11 @@ fn turn<B: Backend>(
             Effect::Redraw => {
                 terminal.clear()?;
                 app.mark_dirty();
+            }
+            Effect::Export(e) => {
+                let answer =
+                    export::carry_out(&e, std::path::Path::new("."), &mut std::io::stdout());
+                app.update(answer);
             }
         }
     }

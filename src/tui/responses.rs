@@ -52,8 +52,7 @@ impl App {
             ResponseKind::Finished(outcome) => self.finished(outcome, &pending.kind),
             ResponseKind::Compared(result) => {
                 self.compare.running = None;
-                self.compare.result = Some(result);
-                self.compare.scroll = 0;
+                self.compare.set_result(Some(result));
             }
             ResponseKind::Failed(failure) => self.failed(id, &pending.kind, failure),
             ResponseKind::Diagnosed(result) => self.on_tested(id, result),
@@ -84,6 +83,9 @@ impl App {
         let current = revision == self.editor.revision;
         match result {
             Ok(doc) => {
+                if current {
+                    self.record_previewed(&self.editor.text());
+                }
                 self.preview.content = PreviewContent::Ready(doc.clone());
                 if self.create_after_preview && current {
                     self.create_after_preview = false;

@@ -82,6 +82,18 @@ pub fn draw(frame: &mut Frame, app: &App) {
         app.compare
             .draw(frame, r, &app.theme, focused, title, &empty);
     }
+    if app.focus == PaneId::Editor && app.popup.is_none() {
+        use super::panes::complete::{draw_completion, draw_search};
+        if let Some(c) = &app.completion {
+            let at = app.editor.cursor_on_screen(areas.editor);
+            draw_completion(frame, c, at, frame.area(), &app.theme);
+        }
+        if let Some(s) = &app.history_search {
+            let found = s.found(app.history.entries());
+            let inner = super::panes::pane_block("", &app.theme, true).inner(areas.editor);
+            draw_search(frame, s, found, inner, &app.theme);
+        }
+    }
     if let Some(r) = areas.guide {
         super::guide::draw(frame, r, app);
     }

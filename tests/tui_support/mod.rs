@@ -4,10 +4,12 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use lightning_tables::db::doctor::{DoctorReport, ServerFacts};
+use lightning_tables::engine::codegen::migration::Migration;
 use lightning_tables::lifecycle::catalog::{Entry, Status};
 use lightning_tables::lifecycle::StatusReport;
 use lightning_tables::tui::app::{App, Effect, Msg};
 use lightning_tables::tui::demo::protocol::DemoRequest;
+use lightning_tables::tui::export::Export;
 use lightning_tables::tui::history::History;
 use lightning_tables::tui::keymap::Keymap;
 use lightning_tables::tui::profile::Profile;
@@ -34,6 +36,8 @@ pub struct Harness {
     pub now: Instant,
     /// Full redraws asked for (Ctrl-L).
     pub redraws: usize,
+    /// Exports asked for.
+    pub exports: Vec<Export>,
 }
 
 impl Harness {
@@ -54,6 +58,7 @@ impl Harness {
             demo: Vec::new(),
             now,
             redraws: 0,
+            exports: Vec::new(),
         };
         h.drain();
         h
@@ -71,6 +76,7 @@ impl Harness {
             demo: Vec::new(),
             now,
             redraws: 0,
+            exports: Vec::new(),
         };
         h.drain();
         h
@@ -85,6 +91,7 @@ impl Harness {
                 Effect::SaveProfile(p) => self.saved.push(p),
                 Effect::Demo(r) => self.demo.push(r),
                 Effect::Redraw => self.redraws += 1,
+                Effect::Export(e) => self.exports.push(e),
             }
         }
     }
@@ -197,6 +204,7 @@ fn parse(spec: &str) -> (KeyCode, KeyModifiers) {
     };
     let code = match rest {
         "enter" => KeyCode::Enter,
+        "space" => KeyCode::Char(' '),
         "esc" => KeyCode::Esc,
         "tab" => KeyCode::Tab,
         "backtab" => KeyCode::BackTab,
@@ -326,6 +334,10 @@ pub fn preview_doc() -> PreviewDoc {
             },
         ],
         warnings: vec![],
+        migration: Some(Migration {
+            apply: "-- LightningTables migration\nCREATE TABLE x (a INT);\n".into(),
+            drop: "DROP TABLE IF EXISTS x;\n".into(),
+        }),
     }
 }
 

@@ -354,11 +354,7 @@ impl VisitorMut for Normalizer<'_, '_> {
             | Expr::In {
                 target: InTarget::Subquery(_),
                 ..
-            } => self.fail(EngineError::unsupported_hint(
-                "subquery",
-                pos,
-                "subqueries are planned for a later tier",
-            )),
+            } => self.fail(EngineError::unsupported("subquery", pos)),
             Expr::Value(v) if matches!(v.value, Value::Placeholder(_)) => {
                 self.fail(EngineError::unsupported("parameter placeholder", pos))
             }

@@ -5,6 +5,7 @@ pub mod backfill;
 pub mod bits;
 pub mod distinct;
 pub mod layout;
+pub mod migration;
 pub mod names;
 pub mod probe;
 pub mod regions;

@@ -234,7 +234,7 @@ fn start_writes(shared: &Shared, s: &WriterSettings) -> Result<Workload, Failure
 }
 
 fn connect(shared: &Shared) -> Result<Conn, Failure> {
-    Conn::new(shared.opts.clone()).map_err(|e| errors::server_failure(&e))
+    errors::connect(&shared.opts).map_err(|e| errors::server_failure(&e))
 }
 
 fn baseline(shared: &Shared, rounds: usize) -> Result<(), Failure> {

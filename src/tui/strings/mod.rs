@@ -5,7 +5,10 @@
 
 use super::keymap::{Action, Context};
 
+pub mod compare;
+pub mod complete;
 pub mod demo;
+pub mod export;
 pub mod guide;
 pub mod quit;
 pub mod setup;
@@ -171,6 +174,7 @@ pub fn context_name(context: Context) -> &'static str {
 pub fn action_label_in(context: Context, action: Action) -> &'static str {
     match (context, action) {
         (Context::Compare, Action::Run) => "compare",
+        (Context::Compare, Action::ColumnRight) => "columns",
         (Context::Editor | Context::Preview, Action::Run) => "preview",
         (Context::Wizard, Action::NextPane | Action::Down) => "next field",
         (Context::Wizard, Action::PrevPane | Action::Up) => "previous field",
@@ -231,6 +235,13 @@ pub fn action_label(action: Action) -> &'static str {
         Action::Autoplay => "autoplay on/off",
         Action::Dashboard => "demo dashboard / full UI",
         Action::Redraw => "redraw the screen",
+        Action::ColumnLeft => "column left",
+        Action::ColumnRight => "column right",
+        Action::NextDifference => "next difference",
+        Action::PrevDifference => "previous difference",
+        Action::Export => "export migration",
+        Action::Complete => "complete",
+        Action::HistorySearch => "search history",
     }
 }
 

@@ -165,7 +165,7 @@ fn compare(
     query: &str,
 ) -> ResponseKind {
     let opts = with_database(opts, Some(schema));
-    let mut conn = match mysql::Conn::new(opts) {
+    let mut conn = match errors::connect(&opts) {
         Ok(c) => c,
         Err(e) => return ResponseKind::Failed(errors::server_failure(&e)),
     };

@@ -206,7 +206,7 @@ fn cancel(opts: &mysql::Opts, registry: &Registry, target: RequestId) {
     }
     if let Some(id) = running.connection_id {
         // A second, short-lived connection: the first one is busy.
-        if let Ok(mut killer) = mysql::Conn::new(opts.clone()) {
+        if let Ok(mut killer) = super::errors::connect(opts) {
             let _ = killer.query_drop(format!("KILL QUERY {id}"));
         }
     }

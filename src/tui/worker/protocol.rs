@@ -285,6 +285,8 @@ pub struct PreviewDoc {
     pub statements: Vec<Statement>,
     /// Warnings for the user.
     pub warnings: Vec<String>,
+    /// The statements as a migration file and its drop script (for the export key).
+    pub migration: Option<crate::engine::codegen::migration::Migration>,
 }
 
 /// Why a query cannot become a summary (or could not be checked).

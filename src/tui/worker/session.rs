@@ -72,7 +72,7 @@ impl Session {
     /// The connection, opened if needed.
     fn conn(&mut self) -> Result<&mut Conn, Failure> {
         if self.conn.is_none() {
-            let conn = Conn::new(self.opts.clone()).map_err(|e| errors::server_failure(&e))?;
+            let conn = errors::connect(&self.opts).map_err(|e| errors::server_failure(&e))?;
             self.database = self.opts.get_db_name().map(str::to_string);
             self.conn = Some(conn);
         }
@@ -248,14 +248,15 @@ impl Session {
             .as_mut()
             .ok_or_else(|| plain("no connection".into()))?;
         let prepared = prepare(conn, sql, name, GenOptions::default()).map_err(|e| match e {
+            // The pane shows the position on a line of its own: not twice.
             IntrospectError::Engine(e) => Rejection {
-                message: e.to_string(),
+                message: e.message(),
                 pos: e.pos(),
             },
             other => plain(errors::introspect_error(&other)),
         })?;
-        document(prepared, name).map_err(|e| Rejection {
-            message: e.to_string(),
+        document(prepared, name, sql).map_err(|e| Rejection {
+            message: e.message(),
             pos: e.pos(),
         })
     }
@@ -263,10 +264,20 @@ impl Session {
 
 /// The preview document of `prepared` as the pane shows it: the statements `create` runs
 /// (from the one preview document, [`lifecycle::preview::plan`], with the slots `create` would
-/// use), without the shared catalog's.
-pub fn document(prepared: Prepared, name: &str) -> Result<PreviewDoc, crate::engine::EngineError> {
+/// use), without the shared catalog's, and their migration for `query`.
+pub fn document(
+    prepared: Prepared,
+    name: &str,
+    query: &str,
+) -> Result<PreviewDoc, crate::engine::EngineError> {
     let prepared = lifecycle::preview::with_create_slots(prepared, name, None)?;
     let plan = lifecycle::preview::plan(&prepared);
+    let migration = crate::engine::codegen::migration::migration(
+        &prepared.generated,
+        &prepared.table.name,
+        query,
+        &crate::lifecycle::catalog::catalog_ddl(&prepared.table.schema),
+    );
     Ok(PreviewDoc {
         schema: plan.schema.to_string(),
         name: name.to_string(),
@@ -280,6 +291,7 @@ pub fn document(prepared: Prepared, name: &str) -> Result<PreviewDoc, crate::eng
                 sql: s.sql,
             })
             .collect(),
+        migration: Some(migration),
         warnings: plan.warnings.to_vec(),
     })
 }
