@@ -12,7 +12,9 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use lightning_tables::cli::Cli;
-use lightning_tables::db::options::{DbUrl, ResolveEnv};
+use lightning_tables::db::options::profile::Profile;
+use lightning_tables::db::options::store::ProfileStore;
+use lightning_tables::db::options::{DbUrl, Password, ResolveEnv};
 use mysql::prelude::Queryable;
 
 /// A password that must never be printed.
@@ -25,6 +27,8 @@ fn command(home: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_lightning"));
     cmd.args(args)
         .env("HOME", home)
+        // Profiles live under HOME too, whatever the machine's XDG settings are.
+        .env("XDG_CONFIG_HOME", home.join(".config"))
         .env_remove("MYSQL_PWD")
         .env("NO_COLOR", "1")
         .stdin(Stdio::null());
@@ -361,4 +365,63 @@ fn password_never_appears_in_any_output() {
             "{shown}: {stdout} {stderr}"
         );
     }
+}
+
+/// Saves `profile` as `name` (or the default one) in the profile store under `home`.
+fn save_profile(home: &Path, name: Option<&str>, profile: &Profile) {
+    let store = ProfileStore::at(home.join(".config").join("lightning-tables"));
+    if let Err(e) = store.save(name, profile) {
+        panic!("{e}");
+    }
+}
+
+#[test]
+fn every_command_connects_with_the_saved_or_the_named_profile() {
+    let db = common::fresh_db("cli_profiles");
+    let account = create_user(&db, "pf");
+    let (host, port) = host_port(&db);
+    let home = temp_dir();
+    let saved = Profile {
+        user: Some(account.0.clone()),
+        host: Some(host.clone()),
+        port: Some(port),
+        database: Some(db.name.clone()),
+        password: Some(Password::new(SECRET)),
+        ..Profile::default()
+    };
+    // Nothing saved: the command uses the defaults (and here reaches no server).
+    let out = run(home.path(), &["doctor", "--connect-timeout", "2"]);
+    assert_ne!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    // The wizard's default profile: a command without connection options uses it.
+    save_profile(home.path(), None, &saved);
+    let out = run(home.path(), &["list", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    // A named profile, chosen with --profile; a flag given with it wins over its field.
+    let wrong_default = Profile {
+        port: Some(closed_port()),
+        ..saved.clone()
+    };
+    save_profile(home.path(), None, &wrong_default);
+    save_profile(home.path(), Some("prod"), &saved);
+    let out = run(home.path(), &["--profile", "prod", "list", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let closed = closed_port().to_string();
+    let out = run(home.path(), &["--profile", "prod", "-P", &closed, "doctor"]);
+    assert_connection_error(&out, &format!("{}@{host}:{closed}", account.0));
+
+    // An unknown name is a usage problem naming the saved ones; no password is ever printed.
+    let out = run(home.path(), &["--profile", "dev", "list"]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("there is no connection profile named \"dev\" (saved: prod)"),
+        "{err}"
+    );
+    let out = run(home.path(), &["--profile", "../x", "list"]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("has '.' at position 1"), "{err}");
+    assert!(!err.contains(SECRET) && !text(&out.stdout).contains(SECRET));
 }

@@ -5,10 +5,10 @@
 mod tui_support;
 
 use lightning_tables::db::connect::ConnectFailure;
+use lightning_tables::db::options::profile::Profile;
 use lightning_tables::db::options::{ConnectionConfig, Endpoint};
 use lightning_tables::tui::app::{Msg, StatusKind};
 use lightning_tables::tui::guide::stage;
-use lightning_tables::tui::profile::Profile;
 use lightning_tables::tui::setup::form::Field;
 use lightning_tables::tui::setup::{SetupContext, Source, SourceKind, Step};
 use lightning_tables::tui::ui::status_line;

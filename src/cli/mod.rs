@@ -30,6 +30,8 @@ use clap::Subcommand;
 pub use args::Cli;
 
 use crate::db::connect::connect;
+use crate::db::options::choose::{choose, Chosen};
+use crate::db::options::store::ProfileStore;
 use crate::db::options::{ConnectionConfig, DbUrl, OptionsError, Password, REDACTED};
 
 /// Process exit codes, the one place they are defined.
@@ -120,8 +122,16 @@ impl<'a> Ctx<'a> {
         if let Some(config) = self.config.get() {
             return Ok(config);
         }
-        let resolved = self.cli.conn.resolve()?;
+        let resolved = self.chosen()?.args.resolve()?;
         Ok(self.config.get_or_init(|| resolved))
+    }
+
+    /// Where this run connects ([`crate::db::options::choose`]): flags, a profile,
+    /// `~/.my.cnf` or nothing.
+    pub fn chosen(&self) -> Result<Chosen, OptionsError> {
+        let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+        let store = ProfileStore::of_user();
+        Ok(choose(&self.cli.conn, store.as_ref(), home.as_deref())?)
     }
 
     /// Opens a new connection with the resolved settings. Errors are

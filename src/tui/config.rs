@@ -31,7 +31,7 @@ pub const KEYS_FILE_NAME: &str = "keys.toml";
 
 /// The configuration directory (`$XDG_CONFIG_HOME/lightning-tables` on Linux).
 pub fn config_dir() -> Option<PathBuf> {
-    directories::ProjectDirs::from("", "", "lightning-tables").map(|d| d.config_dir().to_path_buf())
+    crate::db::options::store::config_dir()
 }
 
 /// Why the configuration could not be used.

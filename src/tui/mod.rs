@@ -93,7 +93,12 @@ pub fn open(start: Start) -> anyhow::Result<()> {
     let (worker, mut app) = match start {
         Start::Connect(connection) => {
             let worker = worker::Worker::start(connection.to_opts());
-            let mut app = App::new(profile::label(&connection), config.keymap, history, now);
+            let mut app = App::new(
+                crate::db::options::profile::label(&connection),
+                config.keymap,
+                history,
+                now,
+            );
             app.connection = Some(connection);
             app.setup = setup;
             (worker, app)
@@ -133,11 +138,11 @@ fn in_terminal(
 }
 
 /// Saves `profile` where it belongs; the message says how it went.
-fn save_profile(profile: &profile::Profile) -> Msg {
-    let result = match profile::default_path() {
-        Some(path) => profile
-            .save(&path)
-            .map(|()| path.display().to_string())
+fn save_profile(profile: &crate::db::options::profile::Profile) -> Msg {
+    let result = match crate::db::options::store::ProfileStore::of_user() {
+        Some(store) => store
+            .save(None, profile)
+            .map(|path| path.display().to_string())
             .map_err(|e| profile::NotSaved::Write(e.to_string())),
         None => Err(profile::NotSaved::NoConfigDir),
     };

@@ -4,6 +4,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use lightning_tables::db::doctor::{DoctorReport, ServerFacts};
+use lightning_tables::db::options::profile::Profile;
 use lightning_tables::engine::codegen::migration::Migration;
 use lightning_tables::lifecycle::catalog::{Entry, Status};
 use lightning_tables::lifecycle::StatusReport;
@@ -12,7 +13,6 @@ use lightning_tables::tui::demo::protocol::DemoRequest;
 use lightning_tables::tui::export::Export;
 use lightning_tables::tui::history::History;
 use lightning_tables::tui::keymap::Keymap;
-use lightning_tables::tui::profile::Profile;
 use lightning_tables::tui::setup::form::Defaults;
 use lightning_tables::tui::setup::SetupContext;
 use lightning_tables::tui::worker::*;

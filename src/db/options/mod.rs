@@ -16,8 +16,11 @@
 //! * otherwise TCP to `127.0.0.1:3306`.
 
 mod argv;
+pub mod choose;
 mod cnf;
 mod password;
+pub mod profile;
+pub mod store;
 mod url;
 
 pub use argv::{plan_scrub, scrub_process_args, ArgSecret};
@@ -110,6 +113,10 @@ pub struct ConnectionArgs {
     #[arg(long, global = true)]
     pub ssl_verify_server_cert: bool,
 
+    /// Use the connection profile saved under NAME (flags given with it win over its settings)
+    #[arg(long, global = true, value_name = "NAME", conflicts_with = "url")]
+    pub profile: Option<String>,
+
     /// Seconds to wait for the server to answer when connecting [default: 5]
     #[arg(long, global = true, value_name = "SECONDS",
           value_parser = clap::value_parser!(u64).range(1..=3600))]
@@ -166,6 +173,9 @@ pub enum OptionsError {
     /// The `--url` is malformed.
     #[error(transparent)]
     Url(#[from] UrlError),
+    /// The connection profile asked for (or the saved one) is missing or invalid.
+    #[error(transparent)]
+    Profile(#[from] store::StoreError),
     /// `-p` without a value but no terminal to ask on.
     #[error("cannot ask for the password ({0}); give it with --password=..., MYSQL_PWD or an option file")]
     Prompt(io::Error),

@@ -34,7 +34,7 @@ pub fn run(opts: mysql::Opts, setup: DemoSetup) -> anyhow::Result<i32> {
     let config = super::config::Config::load_default()?;
     let history = super::history::History::load(super::history::default_path().as_deref());
     let worker = super::worker::Worker::start(opts.clone());
-    let label = super::profile::label_of_opts(&opts);
+    let label = crate::db::options::profile::label_of_opts(&opts);
     let mut app = App::new(label, config.keymap, history, Instant::now());
     app.theme = config.theme;
     let demo = DemoWorker::start(

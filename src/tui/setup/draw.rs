@@ -65,7 +65,7 @@ pub fn draw(frame: &mut Frame, app: &App, w: &Wizard) {
             let target = w
                 .candidate
                 .as_ref()
-                .map(|c| crate::tui::profile::label(&c.config))
+                .map(|c| crate::db::options::profile::label(&c.config))
                 .unwrap_or_default();
             lines.push(Line::raw(text::TESTING));
             lines.push(Line::styled(target, app.theme.dim));
@@ -222,7 +222,7 @@ fn report_lines(app: &App, w: &Wizard, width: u16, lines: &mut Vec<Line<'static>
     let target = w
         .candidate
         .as_ref()
-        .map(|c| crate::tui::profile::label(&c.config))
+        .map(|c| crate::db::options::profile::label(&c.config))
         .unwrap_or_default();
     lines.push(Line::raw(text::answered(&target, &report.server.version)));
     let confirm = wizard_key(app, Action::Confirm);

@@ -2,6 +2,7 @@
 //! and switching the whole UI to the new connection at the end.
 
 use super::{Outcome, Source, SourceKind, Wizard};
+use crate::db::options::profile::{label, Profile};
 use crate::db::options::ConnectionConfig;
 use crate::tui::app::{App, Effect, PendingKind, StatusKind};
 use crate::tui::guide::Guide;
@@ -10,7 +11,6 @@ use crate::tui::panes::compare::CompareState;
 use crate::tui::panes::schema::SchemaState;
 use crate::tui::panes::summaries::SummariesState;
 use crate::tui::popup::Popup;
-use crate::tui::profile::{label, Profile};
 use crate::tui::strings;
 use crate::tui::worker::{RequestId, RequestKind};
 use crossterm::event::KeyEvent;

@@ -2,8 +2,8 @@
 //! hidden password, database, and the two choices about saving.
 
 use super::input::LineInput;
+use crate::db::options::profile::{quiet_env, Profile};
 use crate::db::options::{ConnectionConfig, Endpoint, Password, DEFAULT_HOST, DEFAULT_PORT};
-use crate::tui::profile::{quiet_env, Profile};
 use crate::tui::strings::setup as text;
 use crossterm::event::{KeyCode, KeyEvent};
 use std::path::PathBuf;

@@ -14,9 +14,9 @@ pub mod sources;
 
 use crate::db::connect::ConnectFailure;
 use crate::db::doctor::DoctorReport;
+use crate::db::options::profile::Profile;
 use crate::db::options::ConnectionConfig;
 use crate::tui::keymap::Action;
-use crate::tui::profile::Profile;
 use crate::tui::strings::setup as text;
 use crate::tui::worker::{DiagnoseFailure, RequestId};
 use crossterm::event::KeyEvent;

@@ -4,16 +4,16 @@
 
 use super::form::Defaults;
 use super::{SetupContext, Source, SourceKind};
+use crate::db::options::profile::{label, option_file_settings, quiet_env, Profile};
 use crate::db::options::{ConnectionArgs, STANDARD_SOCKETS};
-use crate::tui::profile::{label, option_file_settings, quiet_env, Profile};
 use std::path::{Path, PathBuf};
 
 /// Gathers the wizard's context from the real environment (`$HOME`, the
 /// configuration directory). Unreadable files are simply not offered.
 pub fn gather() -> SetupContext {
     let home = std::env::var_os("HOME").map(PathBuf::from);
-    let profile =
-        crate::tui::profile::default_path().and_then(|p| Profile::load(&p).ok().flatten());
+    let profile = crate::db::options::store::ProfileStore::of_user()
+        .and_then(|s| s.load_default().ok().flatten());
     gather_from(home.as_deref(), profile)
 }
 
