@@ -419,3 +419,47 @@ fn the_guide_follows_table_query_preview_create() {
     assert!(!h.app.guide_visible());
     assert!(h.app.areas().guide.is_none() && h.app.areas().schema.height > with_guide);
 }
+
+#[test]
+fn ctrl_o_lists_the_named_profiles_and_switches_to_the_one_chosen() {
+    let mut h = Harness::new();
+    h.with_shop();
+    h.app.connection = Some(ConnectionConfig::tcp("127.0.0.1", 3399, "root"));
+    let mut setup = with_sources();
+    setup.sources.insert(
+        1,
+        Source {
+            kind: SourceKind::Named("reporting".into()),
+            label: "ro@10.9.9.9".into(),
+            config: Some(ConnectionConfig::tcp("10.9.9.9", 3306, "ro")),
+            save_as: Profile {
+                user: Some("ro".into()),
+                host: Some("10.9.9.9".into()),
+                ..Profile::default()
+            },
+            prefill: Profile::default(),
+        },
+    );
+    h.app.setup = setup;
+    h.key("ctrl-o");
+    assert_eq!(step(&h), Some(Step::Source), "known connections first");
+    let page = h.render(100, 30);
+    assert!(
+        page.contains("Profile reporting") && page.contains("ro@10.9.9.9"),
+        "{page}"
+    );
+    h.keys(&["down", "enter"]);
+    assert_eq!(tested_config(&h).user, "ro");
+    h.reply(
+        is_diagnose,
+        ResponseKind::Diagnosed(Ok(Box::new(doctor_report(true)))),
+    );
+    let before = h.sent.len();
+    h.key("enter");
+    assert!(h.app.wizard.is_none());
+    let switched = h.sent[before..]
+        .iter()
+        .any(|r| matches!(&r.kind, RequestKind::Switch { config } if config.user == "ro"));
+    assert!(switched, "the whole window moves to the chosen profile");
+    assert_eq!(h.app.label, "ro@10.9.9.9");
+}

@@ -87,9 +87,10 @@ fn source_lines(w: &Wizard, theme: &Theme, lines: &mut Vec<Line<'static>>) {
     lines.push(Line::raw(text::SOURCE_INTRO));
     lines.push(Line::raw(""));
     for (i, s) in w.sources.iter().enumerate() {
-        let kind = match s.kind {
-            SourceKind::Profile => text::SOURCE_PROFILE,
-            SourceKind::OptionFile => text::SOURCE_OPTION_FILE,
+        let kind = match &s.kind {
+            SourceKind::Profile => text::SOURCE_PROFILE.to_string(),
+            SourceKind::Named(name) => text::source_named(name),
+            SourceKind::OptionFile => text::SOURCE_OPTION_FILE.to_string(),
         };
         let style = if i == w.selected {
             theme.selected

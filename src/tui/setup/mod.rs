@@ -36,10 +36,12 @@ pub enum Step {
 }
 
 /// Where a known connection comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SourceKind {
     /// The saved profile.
     Profile,
+    /// A named profile (`--profile NAME` on the command line).
+    Named(String),
     /// The client settings of `~/.my.cnf`.
     OptionFile,
 }

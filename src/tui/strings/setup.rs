@@ -11,6 +11,10 @@ pub const SOURCE_TITLE: &str = "Which server?";
 pub const SOURCE_INTRO: &str = "Pick a connection you already have, or enter a new one.";
 /// First page: the saved profile.
 pub const SOURCE_PROFILE: &str = "Saved connection";
+/// First page: a named profile.
+pub fn source_named(name: &str) -> String {
+    format!("Profile {name}")
+}
 /// First page: `~/.my.cnf`.
 pub const SOURCE_OPTION_FILE: &str = "From ~/.my.cnf";
 /// First page: enter details.
