@@ -29,7 +29,7 @@ impl Driver {
             match effect {
                 Effect::Send(r) => self.worker.send(r),
                 Effect::EditExternally(_) => panic!("no external editor in this test"),
-                Effect::SaveProfile(_) => panic!("no profile is saved in this test"),
+                Effect::SaveProfile(..) => panic!("no profile is saved in this test"),
                 Effect::Demo(_) => panic!("no demo in this test"),
                 Effect::Redraw => {}
                 Effect::Export(_) => panic!("no export in this test"),

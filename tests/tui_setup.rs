@@ -84,12 +84,15 @@ fn tab_walks_the_fields_and_space_toggles() {
     let w = h.app.wizard.as_ref().map(|w| w.form.fields());
     assert!(w.is_some_and(|f| f.contains(&Field::Socket) && !f.contains(&Field::Host)));
     h.type_text(" ");
-    h.keys(&["up", "up"]);
+    // Up from the first field wraps to the last: save as, remember, save password.
+    h.keys(&["up", "up", "up"]);
     assert_eq!(focus(&h), Some(Field::SavePassword));
     h.type_text(" ");
     assert!(h.app.wizard.as_ref().is_some_and(|w| w.form.save_password));
     h.key("down");
     assert_eq!(focus(&h), Some(Field::Remember));
+    h.key("down");
+    assert_eq!(focus(&h), Some(Field::SaveAs));
     h.key("down");
     assert_eq!(focus(&h), Some(Field::Transport), "wraps around");
 }
@@ -224,7 +227,7 @@ fn report_then_continue_saves_connects_and_starts_the_guide() {
 #[test]
 fn ticking_save_password_saves_it_and_unticking_remember_saves_nothing() {
     let mut h = Harness::first_run(nothing_known());
-    h.keys(&["up", "up", "up"]);
+    h.keys(&["up", "up", "up", "up"]);
     assert_eq!(focus(&h), Some(Field::SavePassword));
     h.type_text(" ");
     h.keys(&["up", "up"]);
@@ -245,7 +248,7 @@ fn ticking_save_password_saves_it_and_unticking_remember_saves_nothing() {
     );
 
     let mut h = Harness::first_run(nothing_known());
-    h.keys(&["up", "up"]);
+    h.keys(&["up", "up", "up"]);
     assert_eq!(focus(&h), Some(Field::Remember));
     h.type_text(" ");
     h.key("enter");
@@ -462,4 +465,39 @@ fn ctrl_o_lists_the_named_profiles_and_switches_to_the_one_chosen() {
         .any(|r| matches!(&r.kind, RequestKind::Switch { config } if config.user == "ro"));
     assert!(switched, "the whole window moves to the chosen profile");
     assert_eq!(h.app.label, "ro@10.9.9.9");
+}
+
+#[test]
+fn the_form_saves_under_a_name_checked_before_anything_is_tried() {
+    let mut h = Harness::first_run(nothing_known());
+    h.keys(&["tab", "ctrl-u"]);
+    h.type_text("3399");
+    h.keys(&["tab", "ctrl-u"]);
+    h.type_text("root");
+    // Password, database, save password, remember, save as.
+    h.keys(&["tab", "tab", "tab", "tab", "tab"]);
+    assert_eq!(focus(&h), Some(Field::SaveAs));
+    h.type_text("eu prod");
+    h.key("enter");
+    assert_eq!(focus(&h), Some(Field::SaveAs), "a bad name is fixed first");
+    assert!(h.sent.is_empty(), "nothing tried: {:?}", h.sent);
+    let page = h.render(100, 30);
+    assert!(page.contains("letters, digits"), "{page}");
+    h.key("ctrl-u");
+    h.type_text("eu-prod");
+    h.key("enter");
+    h.reply(
+        is_diagnose,
+        ResponseKind::Diagnosed(Ok(Box::new(doctor_report(true)))),
+    );
+    h.key("enter");
+    assert_eq!(h.saved_names, vec![Some("eu-prod".to_string())]);
+    assert!(
+        h.app
+            .setup
+            .sources
+            .iter()
+            .any(|s| s.kind == SourceKind::Named("eu-prod".into())),
+        "Ctrl-O offers it from now on"
+    );
 }

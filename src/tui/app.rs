@@ -75,7 +75,7 @@ pub enum Effect {
     /// Suspend the UI and edit this text in `$EDITOR`.
     EditExternally(String),
     /// Save the connection profile (answer with [`Msg::ProfileSaved`]).
-    SaveProfile(Profile),
+    SaveProfile(Option<String>, Profile),
     /// Send this to the demo worker.
     Demo(DemoRequest),
     /// Clear the terminal and draw every cell again (Ctrl-L).

@@ -138,10 +138,10 @@ fn in_terminal(
 }
 
 /// Saves `profile` where it belongs; the message says how it went.
-fn save_profile(profile: &crate::db::options::profile::Profile) -> Msg {
+fn save_profile(name: Option<&str>, profile: &crate::db::options::profile::Profile) -> Msg {
     let result = match crate::db::options::store::ProfileStore::of_user() {
         Some(store) => store
-            .save(None, profile)
+            .save(name, profile)
             .map(|path| path.display().to_string())
             .map_err(|e| profile::NotSaved::Write(e.to_string())),
         None => Err(profile::NotSaved::NoConfigDir),
@@ -222,7 +222,9 @@ fn turn<B: Backend>(
                 app.update(Msg::ExternalEdited(result));
                 app.mark_dirty();
             }
-            Effect::SaveProfile(profile) => app.update(save_profile(&profile)),
+            Effect::SaveProfile(name, profile) => {
+                app.update(save_profile(name.as_deref(), &profile));
+            }
             Effect::Demo(request) => {
                 if let Some(d) = demo {
                     d.send(request);

@@ -30,6 +30,8 @@ pub struct Harness {
     pub edits: Vec<String>,
     /// Profiles the app asked to save.
     pub saved: Vec<Profile>,
+    /// The name each was saved under (`None`: the default profile).
+    pub saved_names: Vec<Option<String>>,
     /// Requests to the demo worker.
     pub demo: Vec<DemoRequest>,
     /// The test clock.
@@ -55,6 +57,7 @@ impl Harness {
             sent: Vec::new(),
             edits: Vec::new(),
             saved: Vec::new(),
+            saved_names: Vec::new(),
             demo: Vec::new(),
             now,
             redraws: 0,
@@ -73,6 +76,7 @@ impl Harness {
             sent: Vec::new(),
             edits: Vec::new(),
             saved: Vec::new(),
+            saved_names: Vec::new(),
             demo: Vec::new(),
             now,
             redraws: 0,
@@ -88,7 +92,10 @@ impl Harness {
             match e {
                 Effect::Send(r) => self.sent.push(r),
                 Effect::EditExternally(t) => self.edits.push(t),
-                Effect::SaveProfile(p) => self.saved.push(p),
+                Effect::SaveProfile(name, p) => {
+                    self.saved_names.push(name);
+                    self.saved.push(p);
+                }
                 Effect::Demo(r) => self.demo.push(r),
                 Effect::Redraw => self.redraws += 1,
                 Effect::Export(e) => self.exports.push(e),

@@ -127,6 +127,7 @@ fn value(form: &Form, field: Field, focused: bool, theme: &Theme) -> Vec<Span<'s
         if shown.is_empty() {
             let placeholder = match field {
                 Field::Database => text::DATABASE_PLACEHOLDER,
+                Field::SaveAs => text::SAVE_AS_PLACEHOLDER,
                 Field::Password => text::PASSWORD_PLACEHOLDER,
                 _ => "",
             };
@@ -193,6 +194,7 @@ fn form_lines(w: &Wizard, theme: &Theme, lines: &mut Vec<Line<'static>>) {
                     Field::Socket => text::LABEL_SOCKET,
                     Field::User => text::LABEL_USER,
                     Field::Password => text::LABEL_PASSWORD,
+                    Field::SaveAs => text::LABEL_SAVE_AS,
                     _ => text::LABEL_DATABASE,
                 };
                 let mut spans = vec![label(name, focused, theme)];

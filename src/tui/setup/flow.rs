@@ -1,6 +1,7 @@
 //! The wizard inside the application: keys in, tests out to the worker,
 //! and switching the whole UI to the new connection at the end.
 
+use super::form::Candidate;
 use super::{Outcome, Source, SourceKind, Wizard};
 use crate::db::options::profile::{label, Profile};
 use crate::db::options::ConnectionConfig;
@@ -67,8 +68,11 @@ impl App {
             Outcome::Finish(candidate) => {
                 self.wizard = None;
                 if candidate.remember {
-                    self.remember(&candidate.profile, &candidate.config);
-                    self.effect(Effect::SaveProfile(candidate.profile.clone()));
+                    self.remember(&candidate);
+                    self.effect(Effect::SaveProfile(
+                        candidate.name.clone(),
+                        candidate.profile.clone(),
+                    ));
                 }
                 self.connect_to(candidate.config);
                 self.guide = Some(Guide::default());
@@ -108,13 +112,23 @@ impl App {
         }
     }
 
-    /// Offers `profile` as the saved connection from now on.
-    fn remember(&mut self, profile: &Profile, config: &ConnectionConfig) {
-        self.setup.sources.retain(|s| s.kind != SourceKind::Profile);
+    /// Offers the candidate's profile (the default or a named one) from now on.
+    fn remember(&mut self, candidate: &Candidate) {
+        let (profile, config) = (&candidate.profile, &candidate.config);
+        let kind = candidate
+            .name
+            .clone()
+            .map_or(SourceKind::Profile, SourceKind::Named);
+        self.setup.sources.retain(|s| s.kind != kind);
+        let at = if kind == SourceKind::Profile {
+            0
+        } else {
+            1.min(self.setup.sources.len())
+        };
         self.setup.sources.insert(
-            0,
+            at,
             Source {
-                kind: SourceKind::Profile,
+                kind,
                 label: label(config),
                 config: Some(config.clone()),
                 save_as: profile.clone(),

@@ -3,6 +3,7 @@
 
 use super::input::LineInput;
 use crate::db::options::profile::{quiet_env, Profile};
+use crate::db::options::store::check_name;
 use crate::db::options::{ConnectionConfig, Endpoint, Password, DEFAULT_HOST, DEFAULT_PORT};
 use crate::tui::strings::setup as text;
 use crossterm::event::{KeyCode, KeyEvent};
@@ -38,6 +39,8 @@ pub enum Field {
     SavePassword,
     /// Save the profile at all.
     Remember,
+    /// The name to save it under (empty: the default profile).
+    SaveAs,
 }
 
 impl Field {
@@ -68,6 +71,8 @@ pub struct Candidate {
     pub profile: Profile,
     /// Whether to save the profile.
     pub remember: bool,
+    /// The name to save it under (`None`: the default profile).
+    pub name: Option<String>,
 }
 
 /// Why the form cannot be submitted yet.
@@ -100,6 +105,8 @@ pub struct Form {
     pub save_password: bool,
     /// Save the profile.
     pub remember: bool,
+    /// The profile name to save under (empty: the default profile).
+    pub save_as: LineInput,
     /// The focused field.
     pub focus: Field,
     /// The values came from `~/.my.cnf` and were not changed (then the
@@ -128,6 +135,7 @@ impl Form {
             database: LineInput::default(),
             save_password: false,
             remember: true,
+            save_as: LineInput::default(),
             focus: Field::Host,
             option_file: false,
             ssl: false,
@@ -194,6 +202,7 @@ impl Form {
             Field::Database,
             Field::SavePassword,
             Field::Remember,
+            Field::SaveAs,
         ]);
         out
     }
@@ -228,6 +237,7 @@ impl Form {
             Field::User => Some(&mut self.user),
             Field::Password => Some(&mut self.password),
             Field::Database => Some(&mut self.database),
+            Field::SaveAs => Some(&mut self.save_as),
             _ => None,
         }
     }
@@ -241,6 +251,7 @@ impl Form {
             Field::User => Some(&self.user),
             Field::Password => Some(&self.password),
             Field::Database => Some(&self.database),
+            Field::SaveAs => Some(&self.save_as),
             _ => None,
         }
     }
@@ -270,7 +281,8 @@ impl Form {
             }
             f => self.input_mut(f).is_some_and(|i| i.key(key)),
         };
-        if used && focus != Field::Password {
+        // The password and the name change nothing about where the values come from.
+        if used && !matches!(focus, Field::Password | Field::SaveAs) {
             self.option_file = false;
         }
         used
@@ -281,7 +293,7 @@ impl Form {
         let focus = self.focus;
         if let Some(i) = self.input_mut(focus) {
             i.insert(text.trim());
-            if focus != Field::Password {
+            if !matches!(focus, Field::Password | Field::SaveAs) {
                 self.option_file = false;
             }
         }
@@ -290,6 +302,10 @@ impl Form {
     /// The settings to try, or the first thing to fix.
     pub fn candidate(&self) -> Result<Candidate, Invalid> {
         let invalid = |field, message| Invalid { field, message };
+        let name = Some(self.save_as.trimmed().to_string()).filter(|n| !n.is_empty());
+        if name.as_deref().is_some_and(|n| check_name(n).is_err()) {
+            return Err(invalid(Field::SaveAs, text::BAD_PROFILE_NAME));
+        }
         let user = self.user.trimmed();
         if user.is_empty() {
             return Err(invalid(Field::User, text::NEED_USER));
@@ -346,6 +362,7 @@ impl Form {
             config,
             profile: saved,
             remember: self.remember,
+            name,
         })
     }
 }

@@ -21,6 +21,7 @@ use crate::tui::strings::setup as text;
 use crate::tui::worker::{DiagnoseFailure, RequestId};
 use crossterm::event::KeyEvent;
 use form::{Candidate, Defaults, Field, Form};
+use input::LineInput;
 
 /// Where the wizard is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -240,11 +241,18 @@ impl Wizard {
         self.form = Form::from_profile(&source.prefill, &self.defaults);
         self.form.option_file = source.kind == SourceKind::OptionFile;
         self.form.remember = remember;
+        // A named profile is saved back under its name, not over the default one.
+        let name = match &source.kind {
+            SourceKind::Named(n) => Some(n.clone()),
+            _ => None,
+        };
+        self.form.save_as = LineInput::new(name.clone().unwrap_or_default());
         match source.config {
             Some(config) => self.test(Candidate {
                 config,
                 profile: source.save_as,
                 remember,
+                name,
             }),
             None => {
                 self.step = Step::Form;

@@ -49,6 +49,12 @@ pub const PASSWORD_PLACEHOLDER: &str = "none";
 pub const SAVE_PASSWORD: &str = "Save the password in the profile (plain text)";
 /// Checkbox: save the profile.
 pub const REMEMBER: &str = "Remember this connection for next time";
+/// Form: the name to save the profile under.
+pub const LABEL_SAVE_AS: &str = "Save as";
+/// Placeholder of the name field.
+pub const SAVE_AS_PLACEHOLDER: &str = "empty: the default; a name: --profile NAME";
+/// The name field holds something that cannot name a file.
+pub const BAD_PROFILE_NAME: &str = "A profile name takes letters, digits, '-' and '_' only.";
 /// Warning shown while "save password" is ticked.
 pub const SAVE_PASSWORD_WARNING: &str = "The password will be stored unencrypted; the file is made readable only by you (mode 600). Leave this off to be asked at start-up instead.";
 /// Title while testing.
