@@ -132,12 +132,13 @@ pub fn run(ctx: &Ctx, args: &BenchArgs) -> anyhow::Result<i32> {
     if config.sections.frames {
         // The UI's frame time needs no server: measured first, printed on its own.
         let frames = if config.quick { 500 } else { 3000 };
-        let report = crate::tui::frames::run(160, 48, frames)?;
-        if ctx.json() {
-            // stdout holds the JSON report alone.
-            eprint!("  {}", report.render());
-        } else {
-            print!("{}", report.render());
+        for report in crate::tui::frames::run_screens(160, 48, frames)? {
+            if ctx.json() {
+                // stdout holds the JSON report alone.
+                eprint!("  {}", report.render());
+            } else {
+                print!("{}", report.render());
+            }
         }
     }
     if config.sections.idle {
