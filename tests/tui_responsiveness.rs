@@ -27,7 +27,7 @@ use ratatui::Terminal;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-/// The real loop waits up to this long for input each turn (`tui::TICK`);
+/// The real loop waits up to this long for input each turn (`tui::app::TICK`);
 /// the test sleeps out the rest of it so frames come at the real pace.
 const TICK: Duration = Duration::from_millis(50);
 /// How long the server is frozen.

@@ -5,7 +5,7 @@ mod tui_support;
 
 use lightning_tables::engine::Pos;
 use lightning_tables::lifecycle::{Event, Progress};
-use lightning_tables::tui::app::Msg;
+use lightning_tables::tui::app::{Msg, REFRESH_IDLE, TICK};
 use lightning_tables::tui::panes::preview::PreviewContent;
 use lightning_tables::tui::panes::PaneId;
 use lightning_tables::tui::popup::{Confirm, Popup};
@@ -1285,10 +1285,17 @@ fn an_idle_ui_asks_for_no_frames() {
     while h.app.take_dirty() {
         h.tick(50);
     }
-    // Nothing waited on, nothing animating: ticks draw nothing.
+    // Nothing waited on, nothing animating: ticks draw nothing, and the loop may sleep until
+    // the summary list's next refresh rather than wake every tick.
     for _ in 0..20 {
         h.tick(50);
         assert!(!h.app.take_dirty());
+        assert!(
+            h.app.wait() > TICK,
+            "idle, the loop sleeps: {:?}",
+            h.app.wait()
+        );
+        assert!(h.app.wait() <= REFRESH_IDLE);
     }
     // A key does.
     h.key("j");
@@ -1296,14 +1303,46 @@ fn an_idle_ui_asks_for_no_frames() {
     // A request waited on animates its spinner: every tick draws until it is answered.
     h.key("tab");
     h.type_text("SELECT status, COUNT(*) FROM orders GROUP BY status");
+    assert_eq!(h.app.wait(), TICK, "a preview is due after the debounce");
     h.tick(400);
     assert!(h.app.take_dirty());
+    assert_eq!(h.app.wait(), TICK, "the preview is waited on");
     h.tick(50);
     assert!(h.app.take_dirty(), "the spinner moves");
     h.reply(is_preview, ResponseKind::Preview(Ok(preview_doc())));
     assert!(h.app.take_dirty());
     h.tick(50);
     assert!(!h.app.take_dirty());
+    assert!(h.app.wait() > TICK);
+}
+
+#[test]
+fn an_idle_ui_wakes_for_the_summary_refresh() {
+    let mut h = Harness::new();
+    h.with_shop();
+    h.tick(50);
+    let wait = h.app.wait();
+    assert!(wait > TICK && wait <= REFRESH_IDLE, "{wait:?}");
+    // Sleeping that long makes the refresh due: the list is asked for again, and while that
+    // answer is awaited the loop ticks.
+    let before = h
+        .sent
+        .iter()
+        .filter(|r| matches!(r.kind, RequestKind::Summaries))
+        .count();
+    h.tick(u64::try_from(wait.as_millis()).unwrap_or(u64::MAX));
+    let after = h
+        .sent
+        .iter()
+        .filter(|r| matches!(r.kind, RequestKind::Summaries))
+        .count();
+    assert_eq!(after, before + 1, "the refresh is due after the wait");
+    assert_eq!(h.app.wait(), TICK);
+    h.reply(
+        |k| matches!(k, RequestKind::Summaries),
+        ResponseKind::Summaries(vec![report("orders_by_status", "ready")]),
+    );
+    assert!(h.app.wait() > TICK);
 }
 
 /// A differing comparison of a wide result, focused in the compare pane.

@@ -2,6 +2,10 @@
 //! inside one transaction (rolled back afterwards, so the tables do not change), timed, with the
 //! session's `Handler_%` counters per statement. Commit costs (redo log flush) are excluded on
 //! purpose: this isolates the trigger's execution cost, which section 1 shows only diluted.
+//!
+//! Besides A (no triggers), B (ours) and C (original-style) it measures F, the floor of a trigger
+//! that writes (one upsert of constants into a one-row table per event, issue 18), and gives B/F
+//! per round, median over rounds.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
@@ -13,8 +17,8 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use serde::Serialize;
 
-use super::data::{amount, user};
-use super::setup::{Shape, Variant, EXPERIMENTS, MAIN};
+use super::data::{amount, multi_insert, user};
+use super::setup::{Shape, Variant, COSTS_ONLY, EXPERIMENTS, MAIN};
 use super::stats::median;
 use super::workloads::settle;
 use super::{sql, BenchConfig, BenchError, Log};
@@ -29,9 +33,33 @@ pub enum CostKind {
     Update,
     /// DELETE of one row.
     Delete,
+    /// One INSERT of 1000 rows, random users.
+    Insert1000,
+    /// UPDATE of one row's `user_id`: the row moves to another group.
+    Move,
 }
 
-const KINDS: [CostKind; 3] = [CostKind::Insert, CostKind::Update, CostKind::Delete];
+const KINDS: [CostKind; 5] = [
+    CostKind::Insert,
+    CostKind::Update,
+    CostKind::Delete,
+    CostKind::Insert1000,
+    CostKind::Move,
+];
+
+/// Rows of one [`CostKind::Insert1000`] statement.
+const BULK_ROWS: u64 = 1000;
+
+impl CostKind {
+    /// Statements per measurement when single-row kinds run `n`: a bulk statement does the work
+    /// of a thousand, so fewer of them (at least 10).
+    fn statements(self, n: usize) -> usize {
+        match self {
+            CostKind::Insert1000 => (n / 100).max(10),
+            _ => n,
+        }
+    }
+}
 
 /// One variant's cost for one statement kind.
 #[derive(Debug, Clone, Serialize)]
@@ -48,6 +76,9 @@ pub struct CostFigure {
     pub micros_median: f64,
     /// `micros` minus A's `micros`: the trigger's cost.
     pub extra_micros: f64,
+    /// This variant's statement latency over the floor's (F) in the same round, median over
+    /// rounds; `None` without a floor measurement.
+    pub floor_ratio: Option<f64>,
     /// `Handler_%` counters per statement (last round, SHOW STATUS overhead removed), non-zero only.
     pub handlers: BTreeMap<String, f64>,
 }
@@ -92,8 +123,8 @@ fn delta(after: &HashMap<String, f64>, before: &HashMap<String, f64>) -> HashMap
         .collect()
 }
 
-/// Times `n` statements of `kind` on `table` in one transaction; returns (µs/statement, handler
-/// deltas over the whole run).
+/// Times the statements of `kind` for `ids` on `table` in one transaction; returns
+/// (µs/statement, handler deltas over the whole run).
 fn one(
     conn: &mut Conn,
     kind: CostKind,
@@ -107,15 +138,28 @@ fn one(
         CostKind::Insert => format!("INSERT INTO `{table}` (user_id, amount) VALUES (?, ?)"),
         CostKind::Update => format!("UPDATE `{table}` SET amount = ? WHERE id = ?"),
         CostKind::Delete => format!("DELETE FROM `{table}` WHERE id = ?"),
+        CostKind::Move => format!("UPDATE `{table}` SET user_id = ? WHERE id = ?"),
+        // Text, not prepared: 2000 placeholders buy nothing; the text is built before timing.
+        CostKind::Insert1000 => String::new(),
     };
-    // Prepare outside the timing.
-    sql(conn.prep(&stmt), "preparing the statement")?;
+    let statements = kind.statements(ids.len()).min(ids.len());
+    let bulk: Vec<String> = if kind == CostKind::Insert1000 {
+        (0..statements)
+            .map(|_| multi_insert(table, BULK_ROWS, users, &mut rng))
+            .collect()
+    } else {
+        // Prepare outside the timing.
+        sql(conn.prep(&stmt), "preparing the statement")?;
+        Vec::new()
+    };
     let params: Vec<mysql::Params> = ids
         .iter()
+        .take(if bulk.is_empty() { statements } else { 0 })
         .map(|id| match kind {
             CostKind::Insert => (user(&mut rng, users), amount(&mut rng)).into(),
             CostKind::Update => (amount(&mut rng), *id).into(),
             CostKind::Delete => (*id,).into(),
+            CostKind::Move | CostKind::Insert1000 => (user(&mut rng, users), *id).into(),
         })
         .collect();
     sql(
@@ -123,11 +167,19 @@ fn one(
         "starting a transaction",
     )?;
     let before = handlers(conn)?;
-    let mut micros = Vec::with_capacity(params.len());
+    let mut micros = Vec::with_capacity(statements);
     let mut result = Ok(());
     for p in params {
         let t = Instant::now();
         if let Err(e) = conn.exec_drop(&stmt, p) {
+            result = Err(e);
+            break;
+        }
+        micros.push(t.elapsed().as_secs_f64() * 1e6);
+    }
+    for text in &bulk {
+        let t = Instant::now();
+        if let Err(e) = conn.query_drop(text) {
             result = Err(e);
             break;
         }
@@ -165,7 +217,17 @@ type Cell = (Vec<f64>, HashMap<String, f64>);
 /// Runs section 1b on the write-path tables.
 pub fn run(conn: &mut Conn, config: &BenchConfig, log: Log<'_>) -> Result<CostsReport, BenchError> {
     let n = config.cost_statements.max(10);
-    let variants: Vec<Variant> = MAIN.iter().chain(EXPERIMENTS.iter()).copied().collect();
+    let experiments: &[Variant] = if config.experiments {
+        &EXPERIMENTS
+    } else {
+        &[]
+    };
+    let variants: Vec<Variant> = MAIN
+        .iter()
+        .chain(&COSTS_ONLY)
+        .chain(experiments)
+        .copied()
+        .collect();
     // SHOW STATUS itself moves some counters: measure that overhead once.
     let overhead = {
         let a = handlers(conn)?;
@@ -206,6 +268,7 @@ pub fn run(conn: &mut Conn, config: &BenchConfig, log: Log<'_>) -> Result<CostsR
             .get(&(kind, Variant::Plain))
             .map(|c| c.0.clone())
             .unwrap_or_default();
+        let floor = cells.get(&(kind, Variant::Floor)).map(|c| c.0.clone());
         let mut figures = Vec::new();
         for v in &variants {
             let Some((rounds, h)) = cells.get(&(kind, *v)) else {
@@ -216,7 +279,7 @@ pub fn run(conn: &mut Conn, config: &BenchConfig, log: Log<'_>) -> Result<CostsR
                 .iter()
                 .map(|(k, x)| {
                     let o = overhead.get(k).copied().unwrap_or(0.0);
-                    (k.clone(), (x - o) / n as f64)
+                    (k.clone(), (x - o) / kind.statements(n) as f64)
                 })
                 .filter(|(_, x)| x.abs() >= 0.005)
                 .collect();
@@ -226,6 +289,7 @@ pub fn run(conn: &mut Conn, config: &BenchConfig, log: Log<'_>) -> Result<CostsR
                 micros: low(rounds),
                 micros_median: median(rounds).unwrap_or(0.0),
                 extra_micros: low(rounds) - low(&base),
+                floor_ratio: floor.as_deref().and_then(|f| per_round_ratio(rounds, f)),
                 micros_rounds: rounds.clone(),
                 handlers,
             });
@@ -245,6 +309,17 @@ pub fn run(conn: &mut Conn, config: &BenchConfig, log: Log<'_>) -> Result<CostsR
         rows,
         our_triggers,
     })
+}
+
+/// The median over rounds of `a[i] / b[i]` (both measured in round `i`).
+fn per_round_ratio(a: &[f64], b: &[f64]) -> Option<f64> {
+    let ratios: Vec<f64> = a
+        .iter()
+        .zip(b)
+        .filter(|(_, b)| **b > 0.0)
+        .map(|(a, b)| a / b)
+        .collect();
+    median(&ratios)
 }
 
 /// Picks each variant's `n` rows to write (shuffled, the same seed for all) and gives every

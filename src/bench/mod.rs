@@ -12,7 +12,8 @@
 //!   a long transaction holding a row lock;
 //! * [`reads`] — reading one group and the whole summary against the original `GROUP BY`;
 //! * `frames` — one frame of the terminal UI at 160×48 (no server), measured in the UI layer
-//!   (`lightning bench` runs it; the UI sits above this layer), only its flag lives here.
+//!   (`lightning bench` runs it; the UI sits above this layer), only its flag lives here;
+//! * `idle` — the UI's CPU use while left alone in a terminal, also measured in the UI layer.
 //!
 //! [`report`] renders the figures as a table of ratios and as JSON.
 
@@ -118,7 +119,7 @@ pub fn lifecycle<T>(r: Result<T, LifecycleError>, context: &str) -> Result<T, Be
 /// A `--sections` name that names no section.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown section {0:?}; expected writes, costs, pause, backfill, reads, distinct or frames"
+    "unknown section {0:?}; expected writes, costs, pause, backfill, reads, distinct, frames or idle"
 )]
 pub struct UnknownSection(pub String);
 
@@ -137,6 +138,8 @@ pub struct Sections {
     pub reads: bool,
     /// The terminal UI's frame time (no server).
     pub frames: bool,
+    /// The terminal UI's CPU use while idle (its own private server, tmux).
+    pub idle: bool,
     /// A COUNT(DISTINCT) summary's write cost and reads (section 5).
     pub distinct: bool,
 }
@@ -150,11 +153,12 @@ impl Sections {
         backfill: true,
         reads: true,
         frames: true,
+        idle: true,
         distinct: true,
     };
 
     /// Parses a comma-separated list of section names
-    /// (`writes,costs,pause,backfill,reads,distinct,frames`).
+    /// (`writes,costs,pause,backfill,reads,distinct,frames,idle`).
     pub fn parse(list: &str) -> Result<Sections, UnknownSection> {
         let mut s = Sections {
             writes: false,
@@ -163,6 +167,7 @@ impl Sections {
             backfill: false,
             reads: false,
             frames: false,
+            idle: false,
             distinct: false,
         };
         for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
@@ -173,6 +178,7 @@ impl Sections {
                 "backfill" => s.backfill = true,
                 "reads" => s.reads = true,
                 "frames" => s.frames = true,
+                "idle" => s.idle = true,
                 "distinct" => s.distinct = true,
                 other => return Err(UnknownSection(other.to_string())),
             }
@@ -180,7 +186,8 @@ impl Sections {
         Ok(s)
     }
 
-    /// Whether a section needs the private server (every one but `frames`).
+    /// Whether a section needs the benchmark's private server (every one but `frames` and
+    /// `idle`, which starts a server of its own for the UI).
     pub fn need_server(&self) -> bool {
         self.writes || self.costs || self.pause || self.backfill || self.reads || self.distinct
     }

@@ -301,23 +301,49 @@ fn costs(o: &mut String, c: &CostsReport) {
         return;
     };
     let labels: Vec<&str> = first.variants.iter().map(|v| v.label).collect();
-    let mut head = format!("{:<8}", "stmt");
+    let mut head = format!("{:<10}", "stmt");
     for l in &labels {
         head.push_str(&format!(" {l:>7}"));
     }
     for l in labels.iter().skip(1) {
         head.push_str(&format!(" {:>8}", format!("{l}-A")));
     }
+    let with_floor = first.variants.iter().any(|v| v.floor_ratio.is_some());
+    if with_floor {
+        head.push_str(&format!(" {:>6} {:>6}  target", "B/F", "C/F"));
+    }
     let _ = writeln!(o, "{head}");
     for row in &c.rows {
-        let mut line = format!("{:<8}", format!("{:?}", row.kind));
+        let mut line = format!("{:<10}", format!("{:?}", row.kind));
         for v in &row.variants {
             line.push_str(&format!(" {:>7.1}", v.micros));
         }
         for v in row.variants.iter().skip(1) {
             line.push_str(&format!(" {:>8.1}", v.extra_micros));
         }
+        if with_floor {
+            let ratio = |label: &str| {
+                row.variants
+                    .iter()
+                    .find(|v| v.label == label)
+                    .and_then(|v| v.floor_ratio)
+                    .map_or_else(|| "-".to_string(), |r| format!("{r:.2}"))
+            };
+            let b = row
+                .variants
+                .iter()
+                .find(|v| v.variant == Variant::Ours)
+                .and_then(|v| v.floor_ratio);
+            let mark = if b.is_some_and(|b| b > 1.10) { "!" } else { "" };
+            line.push_str(&format!(" {:>6} {:>6}  1.10{mark}", ratio("B"), ratio("C")));
+        }
         let _ = writeln!(o, "{line}");
+    }
+    if with_floor {
+        let _ = writeln!(
+            o,
+            "   F = floor: per event one upsert of constants into a one-row table; B/F, C/F = latency over F's in the same round, median over rounds"
+        );
     }
     let _ = writeln!(
         o,

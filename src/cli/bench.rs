@@ -20,6 +20,9 @@ binary log off) and measures, variants interleaved, medians over rounds:
   4.  read latency of one group and of the whole summary against the query;
   5.  a COUNT(DISTINCT) summary: single-row write latency against no triggers
       and against a COUNT(*) summary, and its reads against the query.
+The terminal UI is measured too: `frames`, one frame at 160x48 drawn into a
+test backend; `idle`, this binary left alone in a tmux terminal for 30 s
+(5 s with --quick) against a private server, its CPU time from /proc.
 
 `--json FILE` also writes every figure to FILE; `--json` alone prints the JSON
 instead of the table. A full run takes about 10 minutes, --quick about 3.";
@@ -64,7 +67,7 @@ pub struct BenchArgs {
     #[arg(long)]
     pub experiments: bool,
 
-    /// Run only these sections: writes,costs,pause,backfill,reads,distinct,frames
+    /// Run only these sections: writes,costs,pause,backfill,reads,distinct,frames,idle
     #[arg(long, value_name = "LIST", value_parser = Sections::parse)]
     pub only: Option<Sections>,
 
@@ -129,16 +132,31 @@ pub fn run(ctx: &Ctx, args: &BenchArgs) -> anyhow::Result<i32> {
     if config.sections.frames {
         // The UI's frame time needs no server: measured first, printed on its own.
         let frames = if config.quick { 500 } else { 3000 };
-        let report = crate::tui::frames::run(160, 48, frames)?;
+        for report in crate::tui::frames::run_screens(160, 48, frames)? {
+            if ctx.json() {
+                // stdout holds the JSON report alone.
+                eprint!("  {}", report.render());
+            } else {
+                print!("{}", report.render());
+            }
+        }
+    }
+    if config.sections.idle {
+        let seconds = if config.quick { 5 } else { 30 };
+        // Measured before the other sections, so no benchmark load runs beside it; a machine
+        // without tmux skips it with a line saying so.
+        let line = match crate::tui::idle::run(seconds) {
+            Ok(report) => report.render(),
+            Err(e) => format!("TUI idle: not measured: {e}\n"),
+        };
         if ctx.json() {
-            // stdout holds the JSON report alone.
-            eprint!("  {}", report.render());
+            eprint!("  {line}");
         } else {
-            print!("{}", report.render());
+            print!("{line}");
         }
-        if !config.sections.need_server() {
-            return Ok(exit::OK);
-        }
+    }
+    if (config.sections.frames || config.sections.idle) && !config.sections.need_server() {
+        return Ok(exit::OK);
     }
     let mut progress = |line: &str| eprintln!("  {line}");
     let mut report = bench::run(&config, &mut progress)?;

@@ -36,6 +36,9 @@ pub const SLOW_AFTER: Duration = Duration::from_secs(3);
 pub const REFRESH_BUSY: Duration = Duration::from_secs(1);
 /// Summary list refresh period otherwise.
 pub const REFRESH_IDLE: Duration = Duration::from_secs(15);
+/// How often the loop wakes up without input while something is in flight (the spinner, the
+/// debounce, answers from the workers, the demo).
+pub const TICK: Duration = Duration::from_millis(50);
 
 /// Everything that can happen to the application.
 #[derive(Debug, Clone)]
@@ -387,6 +390,29 @@ impl App {
     /// progress arrives, as every worker answer does.
     pub fn animating(&self) -> bool {
         self.oldest_foreground().is_some() || self.demo.is_some()
+    }
+
+    /// How long the loop may wait for input before its next turn. A [`TICK`] while anything is
+    /// in flight: a request waited on (a job's progress included), a debounced preview, the
+    /// demo, effects not yet carried out, a backfill the list shows running. Otherwise nothing
+    /// can change but by input or the next refresh of the summary list, so the loop sleeps
+    /// until that refresh is due (issue 18: an idle UI sleeps rather than waking 20 times a
+    /// second). The workers answer only requests, so no answer can come while nothing is
+    /// pending.
+    pub fn wait(&self) -> Duration {
+        let in_flight = !self.pending.is_empty()
+            || !self.effects.is_empty()
+            || self.preview_due.is_some()
+            || self.demo.is_some()
+            || self.summaries.busy();
+        if in_flight {
+            return TICK;
+        }
+        let refresh_due = match self.last_refresh {
+            Some(t) if !self.offline => (t + REFRESH_IDLE).saturating_duration_since(self.now),
+            _ => REFRESH_IDLE,
+        };
+        refresh_due.clamp(TICK, REFRESH_IDLE)
     }
 
     /// Applies one message.

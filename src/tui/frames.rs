@@ -1,4 +1,4 @@
-//! Frame time of the terminal UI (issue 18 item 4): the main screen at 160×48 with every pane
+//! Frame time of the terminal UI (issue 18 item 4): the main screens at 160×48 with every pane
 //! filled (schema, a query, its highlighted preview, a running backfill, a comparison) drawn
 //! into ratatui's `TestBackend`, many times; the median and the 99th percentile per frame.
 //! Needs no server: the state is fed to the app as the worker's answers. What it measures is
@@ -21,9 +21,11 @@ use crate::tui::worker::{
     Statement, TableInfo, TableKind,
 };
 
-/// Frame times of one screen size.
+/// Frame times of one screen at one size.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct FrameReport {
+    /// Which screen: the tab shown, or the help.
+    pub screen: &'static str,
     /// Columns.
     pub width: u16,
     /// Rows.
@@ -40,16 +42,39 @@ impl FrameReport {
     /// One line for the report.
     pub fn render(&self) -> String {
         format!(
-            "TUI frame at {}x{}: median {:.0} µs, p99 {:.0} µs over {} frames (target: ≤ 2 ms)\n",
-            self.width, self.height, self.median_us, self.p99_us, self.frames
+            "TUI frame at {}x{}, {:<9}: median {:.0} µs, p99 {:.0} µs over {} frames (target: ≤ 2 ms)\n",
+            self.width, self.height, self.screen, self.median_us, self.p99_us, self.frames
         )
     }
 }
 
-/// Draws `frames` frames of the filled main screen at `width`×`height`; every frame follows a
-/// tick (the spinner moves, so the diff is never empty).
-pub fn run(width: u16, height: u16, frames: usize) -> std::io::Result<FrameReport> {
+/// The screens measured: the main screen with each tab in front (the schema and the query are
+/// always on it), and the help over it.
+const SCREENS: [&str; 4] = ["preview", "summaries", "compare", "help"];
+
+/// Draws `frames` frames of each filled screen at `width`×`height`.
+pub fn run_screens(width: u16, height: u16, frames: usize) -> std::io::Result<Vec<FrameReport>> {
+    SCREENS
+        .iter()
+        .map(|screen| run(screen, width, height, frames))
+        .collect()
+}
+
+/// Draws `frames` frames of the filled `screen` (one of [`SCREENS`]) at `width`×`height`; every
+/// frame follows a tick (the spinner moves, so the diff is never empty).
+pub fn run(
+    screen: &'static str,
+    width: u16,
+    height: u16,
+    frames: usize,
+) -> std::io::Result<FrameReport> {
     let mut app = filled_app(width, height);
+    match screen {
+        "summaries" => app.focus_pane(PaneId::Summaries),
+        "compare" => app.focus_pane(PaneId::Compare),
+        "help" => app.popup = Some(crate::tui::popup::Popup::Help { scroll: 0 }),
+        _ => {}
+    }
     let mut terminal = Terminal::new(TestBackend::new(width, height))?;
     let mut times: Vec<Duration> = Vec::with_capacity(frames);
     let mut now = Instant::now();
@@ -68,6 +93,7 @@ pub fn run(width: u16, height: u16, frames: usize) -> std::io::Result<FrameRepor
         times.get(i).map_or(0.0, |d| d.as_secs_f64() * 1e6)
     };
     Ok(FrameReport {
+        screen,
         width,
         height,
         frames: times.len(),

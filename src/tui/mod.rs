@@ -23,6 +23,7 @@ pub mod footer;
 pub mod frames;
 pub mod guide;
 pub mod history;
+pub mod idle;
 pub mod input;
 pub mod keymap;
 pub mod layout;
@@ -45,9 +46,6 @@ use crossterm::event::Event;
 use ratatui::backend::Backend;
 use ratatui::Terminal;
 use std::time::{Duration, Instant};
-
-/// How often the loop wakes up without input (spinner, debounce, responses).
-const TICK: Duration = Duration::from_millis(50);
 
 /// How the UI starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -173,9 +171,9 @@ fn event_loop(
     Ok(())
 }
 
-/// The next terminal event, waiting up to a [`TICK`] for one.
-fn poll_event() -> std::io::Result<Option<Event>> {
-    if crossterm::event::poll(TICK)? {
+/// The next terminal event, waiting up to `wait` for one.
+fn poll_event(wait: Duration) -> std::io::Result<Option<Event>> {
+    if crossterm::event::poll(wait)? {
         crossterm::event::read().map(Some)
     } else {
         Ok(None)
@@ -198,13 +196,13 @@ pub fn test_turn<B: Backend>(
         worker,
         None,
         |_, _| Err(terminal::EditorError::NoTerminal),
-        || Ok(event),
+        |_| Ok(event),
     )
 }
 
 /// One turn of the event loop: carries out the effects, draws a frame,
-/// applies the input `next_event` gives (the real loop waits up to a
-/// [`TICK`] for it), takes the workers' answers and ticks. `edit` runs
+/// applies the input `next_event` gives (the real loop waits for it as
+/// long as [`App::wait`] allows), takes the workers' answers and ticks. `edit` runs
 /// `$EDITOR` on the terminal.
 fn turn<B: Backend>(
     terminal: &mut Terminal<B>,
@@ -212,7 +210,7 @@ fn turn<B: Backend>(
     worker: &worker::Worker,
     demo: Option<&demo::worker::DemoWorker>,
     mut edit: impl FnMut(&mut Terminal<B>, &str) -> Result<String, terminal::EditorError>,
-    next_event: impl FnOnce() -> std::io::Result<Option<Event>>,
+    next_event: impl FnOnce(Duration) -> std::io::Result<Option<Event>>,
 ) -> anyhow::Result<()> {
     for effect in app.take_effects() {
         match effect {
@@ -244,7 +242,7 @@ fn turn<B: Backend>(
     if app.take_dirty() {
         terminal.draw(|frame| ui::draw(frame, app))?;
     }
-    match next_event()? {
+    match next_event(app.wait())? {
         Some(Event::Key(k)) => app.update(Msg::Key(k)),
         Some(Event::Mouse(m)) => app.update(Msg::Mouse(m)),
         Some(Event::Resize(w, h)) => app.update(Msg::Resize(w, h)),

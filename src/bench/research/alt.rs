@@ -16,6 +16,22 @@ pub enum Style {
     Lean,
     /// A trigger that touches no table (`SET @v = NEW.amount`): the floor any row trigger costs.
     Noop,
+    /// Per event one upsert of constants into a one-row table (issue 18's floor): the least a
+    /// trigger that writes a row costs.
+    Floor,
+}
+
+/// The one-row table of the floor variant on `base`.
+pub fn floor_table(base: &str) -> String {
+    format!("{base}_floor")
+}
+
+/// The floor's statement: one upsert of constants into its one-row table.
+fn floor_upsert(base: &str) -> String {
+    format!(
+        "INSERT INTO `{}` (id, n) VALUES (1, 1) ON DUPLICATE KEY UPDATE n = n + 1;",
+        floor_table(base)
+    )
 }
 
 /// The state table of the experiment on `base`.
@@ -47,6 +63,7 @@ fn delta(style: Style, state: &str, image: &str, sign: i8) -> String {
              IF ROW_COUNT() = 0 THEN\n    {upsert}\n  END IF;"
         ),
         Style::Noop => format!("SET @lt_bench_noop = {image}.amount;"),
+        Style::Floor => String::new(),
         Style::Lean => {
             let op = if sign < 0 { "-" } else { "+" };
             format!(
@@ -73,11 +90,23 @@ fn same_group(style: Style, state: &str) -> String {
              ON DUPLICATE KEY UPDATE s0 = s0 + (NEW.amount - OLD.amount);"
         ),
         Style::Noop => "SET @lt_bench_noop = NEW.amount - OLD.amount;".into(),
+        Style::Floor => String::new(),
     }
 }
 
 /// The three triggers of `style` on `base`.
 pub fn triggers(base: &str, style: Style) -> Vec<String> {
+    if style == Style::Floor {
+        let body = floor_upsert(base);
+        return [("ai", "INSERT"), ("au", "UPDATE"), ("ad", "DELETE")]
+            .iter()
+            .map(|(suffix, event)| {
+                format!(
+                    "CREATE TRIGGER `{base}_x_{suffix}` AFTER {event} ON `{base}` FOR EACH ROW\nBEGIN\n  {body}\nEND"
+                )
+            })
+            .collect();
+    }
     let state = state_table(base);
     let add = delta(style, &state, "NEW", 1);
     let remove = delta(style, &state, "OLD", -1);
@@ -96,7 +125,20 @@ pub fn triggers(base: &str, style: Style) -> Vec<String> {
 /// Creates the experiment's state table, fills slot 0 from `base` and installs the triggers
 /// (offline: nothing writes `base` meanwhile).
 pub fn install(conn: &mut Conn, base: &str, style: Style) -> Result<(), BenchError> {
-    if style == Style::Noop {
+    if style == Style::Floor {
+        exec(
+            conn,
+            &format!(
+                "CREATE TABLE `{}` (id TINYINT UNSIGNED NOT NULL PRIMARY KEY, n BIGINT NOT NULL) ENGINE=InnoDB",
+                floor_table(base)
+            ),
+        )?;
+        exec(
+            conn,
+            &format!("INSERT INTO `{}` (id, n) VALUES (1, 0)", floor_table(base)),
+        )?;
+    }
+    if style == Style::Noop || style == Style::Floor {
         for t in triggers(base, style) {
             exec(conn, &t)?;
         }
