@@ -87,7 +87,7 @@ impl Layout {
                             "its argument is of type {}, with {d} digits",
                             t.column_type
                         ),
-                        &format!("the exact sums of squares of values of more than {MAX_VARIANCE_DIGITS} digits could overflow DECIMAL(65) in a large group; cast the argument to a narrower DECIMAL, e.g. CAST(x AS DECIMAL({MAX_VARIANCE_DIGITS}, 2))"),
+                        &format!("the exact sums of squares of values of more than {MAX_VARIANCE_DIGITS} digits could overflow DECIMAL(65) in a large group; cast the argument to a narrower DECIMAL, e.g. CAST(x AS DECIMAL({MAX_VARIANCE_DIGITS},0))"),
                     )
                 }
                 Some(_) if t.scale() > 0 => {
