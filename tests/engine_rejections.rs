@@ -26,8 +26,8 @@ const CORPUS: &[(&str, &str, &str)] = &[
     ("SELECT user_id FROM transactions UNION SELECT user_id FROM transactions", "UNION", ""),
     ("SELECT user_id, COUNT(*) FROM transactions GROUP BY user_id WITH ROLLUP", "WITH ROLLUP", ""),
     ("SELECT user_id, GROUP_CONCAT(kind) FROM transactions GROUP BY user_id", "GROUP_CONCAT", "1:17"),
-    ("SELECT user_id, STDDEV(cost) FROM transactions GROUP BY user_id", "STDDEV", ""),
-    ("SELECT user_id, VARIANCE(cost) FROM transactions GROUP BY user_id", "VARIANCE", ""),
+    ("SELECT user_id, STDDEV(DISTINCT cost) FROM transactions GROUP BY user_id", "STDDEV(DISTINCT ...)", "1:17"),
+    ("SELECT user_id, VAR_SAMP(cost / 2) FROM transactions GROUP BY user_id", "a division inside VAR_SAMP(`cost` / 2)", "1:26"),
     ("SELECT user_id, BIT_XOR(DISTINCT qty) FROM transactions GROUP BY user_id", "BIT_XOR(DISTINCT ...)", "1:17"),
     ("SELECT user_id, JSON_ARRAYAGG(kind) FROM transactions GROUP BY user_id", "JSON_ARRAYAGG", ""),
     ("SELECT user_id, COUNT(*) FROM transactions WHERE created_at > NOW() GROUP BY user_id", "NOW()", "1:63"),
@@ -188,6 +188,28 @@ fn distinct_aggregates_of_unkept_types_are_refused_with_their_position() {
             "SELECT kind, BIT_XOR(created_at) FROM transactions GROUP BY kind",
             "BIT_XOR(`created_at`): its argument is of type datetime",
             "1:22",
+        ),
+        // STDDEV/VARIANCE of anything but an integer or a DECIMAL of at most 14 digits: MariaDB
+        // adds floating-point values in its own order; wider exact values could overflow.
+        (
+            "SELECT kind, VARIANCE(score) FROM transactions GROUP BY kind",
+            "VAR_POP(`score`): its argument is of type double, not an integer or DECIMAL",
+            "1:23",
+        ),
+        (
+            "SELECT kind,\n  STDDEV_SAMP(id) FROM transactions GROUP BY kind",
+            "STDDEV_SAMP(`id`): its argument is of type bigint(20) unsigned, with 20 digits",
+            "2:15",
+        ),
+        (
+            "SELECT kind, VAR_SAMP(cost) FROM transactions GROUP BY kind",
+            "VAR_SAMP(`cost`): its argument is of type decimal(12,2), with decimals",
+            "1:23",
+        ),
+        (
+            "SELECT kind, STD(country) FROM transactions GROUP BY kind",
+            "STDDEV_POP(`country`): its argument is of type varchar(2)",
+            "1:18",
         ),
     ] {
         match generate(sql, GenOptions::default()) {

@@ -43,6 +43,8 @@ const QUERIES: &[(&str, &str)] = &[
     ("count_distinct_tuple", "SELECT kind, COUNT(DISTINCT user_id, country) AS pairs FROM transactions GROUP BY kind"),
     ("distinct_shares_multiset", "SELECT kind, COUNT(DISTINCT country), MIN(country), MAX(country), SUM(DISTINCT qty), AVG(DISTINCT qty), COUNT(DISTINCT qty) FROM transactions GROUP BY kind"),
     ("bit_aggregates", "SELECT kind, BIT_AND(qty) AS a, BIT_OR(qty) AS o, BIT_XOR(user_id) AS x, SUM(qty) AS s FROM transactions GROUP BY kind"),
+    ("variances", "SELECT kind, VARIANCE(qty) AS v, VAR_SAMP(qty), STDDEV(user_id) AS sd, STDDEV_SAMP(user_id) AS ss, SUM(user_id) AS s FROM transactions GROUP BY kind"),
+    ("variance_in_expressions", "SELECT kind, STD(qty) * 2 AS sd2 FROM transactions GROUP BY kind HAVING VAR_POP(qty) > 1 ORDER BY sd2 DESC"),
     ("global_distinct_expressions", "SELECT COUNT(DISTINCT user_id) * 2 AS twice, AVG(DISTINCT qty) AS mean, SUM(DISTINCT qty) / COUNT(DISTINCT qty) * 3 AS r3 FROM transactions HAVING COUNT(DISTINCT user_id) > 0"),
     ("unaliased_text", "SELECT user_id, sum( cost ), Count(*) FROM transactions GROUP BY user_id"),
 ];

@@ -460,6 +460,9 @@ const BIT_ARGS: &[&str] = &[
     "b DIV 7",
 ];
 
+/// Arguments of STDDEV/VARIANCE: integers and DECIMALs without decimals of at most 14 digits.
+const VARIANCE_ARGS: &[&str] = &["g", "id", "g % 3", "CAST(d AS DECIMAL(12,0))"];
+
 /// Second items of a `COUNT(DISTINCT a, b)` tuple.
 const DISTINCT_TUPLE_ARGS: &[&str] = &["g", "s", "dt", "d", "LEFT(s, 1)", "g % 2", "f"];
 
@@ -469,6 +472,8 @@ const REFUSED_ITEMS: &[&str] = &[
     "GROUP_CONCAT(DISTINCT g)",
     "SUM(DISTINCT f)",
     "STDDEV(f)",
+    "VAR_SAMP(b)",
+    "STDDEV(d)",
     "BIT_OR(f)",
     "SUM(ts)",
 ];
@@ -774,7 +779,8 @@ impl QueryGen<'_> {
     }
 
     /// A DISTINCT aggregate (issue 15): COUNT of one value or a tuple, SUM/AVG of an exact one;
-    /// outside arithmetic (a BIGINT UNSIGNED result) also BIT_AND/BIT_OR/BIT_XOR.
+    /// outside arithmetic (a BIGINT UNSIGNED result) also BIT_AND/BIT_OR/BIT_XOR; and a
+    /// STDDEV/VARIANCE of an exact value (a DOUBLE).
     fn distinct_leaf(&mut self, arith: bool) -> Val {
         let numeric = |text: String| Val {
             text,
@@ -782,7 +788,25 @@ impl QueryGen<'_> {
             ci: false,
             numeric: true,
         };
-        match self.rng.gen_range(0..5) {
+        match self.rng.gen_range(0..6) {
+            5 => {
+                let a = *self.pick(VARIANCE_ARGS);
+                let f = *self.pick(&[
+                    "VARIANCE",
+                    "VAR_POP",
+                    "VAR_SAMP",
+                    "STD",
+                    "STDDEV",
+                    "STDDEV_POP",
+                    "STDDEV_SAMP",
+                ]);
+                Val {
+                    text: self.call(f, a),
+                    float: true,
+                    ci: false,
+                    numeric: true,
+                }
+            }
             4 if !arith => {
                 let a = *self.pick(BIT_ARGS);
                 let f = *self.pick(&["BIT_AND", "BIT_OR", "BIT_XOR"]);

@@ -2,14 +2,14 @@
 
 /// Aggregates the engine maintains incrementally.
 pub const SUPPORTED_AGGREGATES: &[&str] = &[
-    "COUNT", "SUM", "AVG", "MIN", "MAX", "BIT_AND", "BIT_OR", "BIT_XOR",
-];
-
-/// Aggregates MariaDB has that cannot be maintained from per-row deltas (or not yet).
-pub const UNSUPPORTED_AGGREGATES: &[&str] = &[
-    "GROUP_CONCAT",
-    "JSON_ARRAYAGG",
-    "JSON_OBJECTAGG",
+    "COUNT",
+    "SUM",
+    "AVG",
+    "MIN",
+    "MAX",
+    "BIT_AND",
+    "BIT_OR",
+    "BIT_XOR",
     "STD",
     "STDDEV",
     "STDDEV_POP",
@@ -17,6 +17,13 @@ pub const UNSUPPORTED_AGGREGATES: &[&str] = &[
     "VARIANCE",
     "VAR_POP",
     "VAR_SAMP",
+];
+
+/// Aggregates MariaDB has that cannot be maintained from per-row deltas (or not yet).
+pub const UNSUPPORTED_AGGREGATES: &[&str] = &[
+    "GROUP_CONCAT",
+    "JSON_ARRAYAGG",
+    "JSON_OBJECTAGG",
     "PERCENTILE_CONT",
     "PERCENTILE_DISC",
     "MEDIAN",

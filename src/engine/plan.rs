@@ -41,6 +41,14 @@ pub enum AggKind {
     BitOr,
     /// `BIT_XOR(expr)`: the bits set in an odd number of non-NULL inputs.
     BitXor,
+    /// `VAR_POP(expr)` (also `VARIANCE`): population variance of the non-NULL inputs.
+    VarPop,
+    /// `VAR_SAMP(expr)`: sample variance (NULL for fewer than two inputs).
+    VarSamp,
+    /// `STDDEV_POP(expr)` (also `STD`, `STDDEV`): the square root of `VAR_POP`.
+    StddevPop,
+    /// `STDDEV_SAMP(expr)`: the square root of `VAR_SAMP`.
+    StddevSamp,
 }
 
 impl AggKind {
@@ -55,7 +63,31 @@ impl AggKind {
             AggKind::BitAnd => "BIT_AND",
             AggKind::BitOr => "BIT_OR",
             AggKind::BitXor => "BIT_XOR",
+            AggKind::VarPop => "VAR_POP",
+            AggKind::VarSamp => "VAR_SAMP",
+            AggKind::StddevPop => "STDDEV_POP",
+            AggKind::StddevSamp => "STDDEV_SAMP",
         }
+    }
+
+    /// The variance aggregate MariaDB's function `upper` (upper case) is, if it is one: `STD`
+    /// and `STDDEV` are `STDDEV_POP`, `VARIANCE` is `VAR_POP`.
+    pub fn variance(upper: &str) -> Option<AggKind> {
+        match upper {
+            "VARIANCE" | "VAR_POP" => Some(AggKind::VarPop),
+            "VAR_SAMP" => Some(AggKind::VarSamp),
+            "STD" | "STDDEV" | "STDDEV_POP" => Some(AggKind::StddevPop),
+            "STDDEV_SAMP" => Some(AggKind::StddevSamp),
+            _ => None,
+        }
+    }
+
+    /// Whether the aggregate is one of the variances or standard deviations.
+    pub fn is_variance(self) -> bool {
+        matches!(
+            self,
+            AggKind::VarPop | AggKind::VarSamp | AggKind::StddevPop | AggKind::StddevSamp
+        )
     }
 
     /// Whether the aggregate reads each distinct value once (kept in a multiset).

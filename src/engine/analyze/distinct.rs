@@ -48,14 +48,15 @@ pub(super) fn aggregate(
     Some(Aggregate { kind, arg, pos })
 }
 
-/// Refuses `BIT_AND/BIT_OR/BIT_XOR(DISTINCT x)`: MariaDB's grammar has no DISTINCT there (a
-/// syntax error), so no answer to keep.
+/// Refuses `BIT_AND/BIT_OR/BIT_XOR(DISTINCT x)` and `STDDEV/VARIANCE(DISTINCT x)`: MariaDB's
+/// grammar has no DISTINCT there (a syntax error), so no answer to keep.
 pub(super) fn refused_distinct(
     upper: &str,
     distinct: bool,
     pos: Option<Pos>,
 ) -> Option<crate::engine::error::EngineError> {
-    (distinct && upper.starts_with("BIT_")).then(|| {
+    let no_distinct = upper.starts_with("BIT_") || AggKind::variance(upper).is_some();
+    (distinct && no_distinct).then(|| {
         crate::engine::error::EngineError::unsupported(format!("{upper}(DISTINCT ...)"), pos)
     })
 }

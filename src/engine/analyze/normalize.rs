@@ -241,7 +241,7 @@ impl Normalizer<'_, '_> {
             return self.fail(EngineError::unsupported_hint(
                 format!("aggregate {upper}()"),
                 pos,
-                "it cannot be maintained from row changes; use COUNT, SUM, AVG, MIN, MAX or BIT_AND/BIT_OR/BIT_XOR",
+                "it cannot be maintained from row changes; use COUNT, SUM, AVG, MIN, MAX, BIT_AND/BIT_OR/BIT_XOR or STDDEV/VARIANCE",
             ));
         }
         if is_in(SUPPORTED_AGGREGATES, &upper) {

@@ -62,7 +62,7 @@ impl Rewriter<'_> {
             ("BIT_AND", _) => AggKind::BitAnd,
             ("BIT_OR", _) => AggKind::BitOr,
             ("BIT_XOR", _) => AggKind::BitXor,
-            _ => AggKind::Max,
+            (name, _) => AggKind::variance(name).unwrap_or(AggKind::Max),
         };
         // COUNT(<non-null literal>) counts rows exactly like COUNT(*).
         let (kind, arg) = match (&kind, &arg) {

@@ -108,6 +108,7 @@ impl Gen<'_> {
                 cols.push(format!("`s{i}`"));
             }
             cols.extend(self.bit_columns(i));
+            cols.extend(self.square_columns(i).into_iter().map(|(c, _)| c));
         }
         cols
     }
@@ -133,6 +134,13 @@ impl Gen<'_> {
                 .zip(self.bit_values(i, &n.arg.to_string()))
             {
                 items.push(format!("SUM({bit}) AS {c}"));
+            }
+            for ((c, _), square) in self
+                .square_columns(i)
+                .into_iter()
+                .zip(self.square_values(i, &n.arg.to_string()))
+            {
+                items.push(format!("SUM({square}) AS {c}"));
             }
         }
         format!(

@@ -17,6 +17,8 @@ pub struct NumInput {
     pub needs_sum: bool,
     /// Whether 64 per-bit counts are needed (BIT_AND, BIT_OR, BIT_XOR use them).
     pub needs_bits: bool,
+    /// Whether the sum of squares is needed (STDDEV/VARIANCE use it, with the sum).
+    pub needs_squares: bool,
 }
 
 /// Where each aggregate of the query reads its value from.
@@ -46,6 +48,9 @@ pub enum AggSource {
     BitOr(usize),
     /// `BIT_XOR(x)` from the parity of the bit counts of input i.
     BitXor(usize),
+    /// `VAR_POP`/`VAR_SAMP`/`STDDEV_POP`/`STDDEV_SAMP(x)` (the kind) from the non-NULL count,
+    /// sum and sum of squares of input i.
+    Variance(usize, AggKind),
 }
 
 /// The inputs an analysis needs maintained.
@@ -113,13 +118,16 @@ impl Layout {
                     });
                 }
                 _ => {
-                    let needs_sum = matches!(agg.kind, AggKind::Sum | AggKind::Avg);
+                    let needs_squares = agg.kind.is_variance();
+                    let needs_sum =
+                        matches!(agg.kind, AggKind::Sum | AggKind::Avg) || needs_squares;
                     let needs_bits =
                         matches!(agg.kind, AggKind::BitAnd | AggKind::BitOr | AggKind::BitXor);
                     let i = match nums.iter().position(|n| n.arg.to_string() == text) {
                         Some(i) => {
                             nums[i].needs_sum |= needs_sum;
                             nums[i].needs_bits |= needs_bits;
+                            nums[i].needs_squares |= needs_squares;
                             i
                         }
                         None => {
@@ -127,6 +135,7 @@ impl Layout {
                                 arg: arg.clone(),
                                 needs_sum,
                                 needs_bits,
+                                needs_squares,
                             });
                             nums.len() - 1
                         }
@@ -137,7 +146,8 @@ impl Layout {
                         AggKind::BitAnd => AggSource::BitAnd(i),
                         AggKind::BitOr => AggSource::BitOr(i),
                         AggKind::BitXor => AggSource::BitXor(i),
-                        _ => AggSource::Avg(i),
+                        AggKind::Avg => AggSource::Avg(i),
+                        kind => AggSource::Variance(i, kind),
                     });
                 }
             }
@@ -181,6 +191,7 @@ impl Layout {
                 });
             }
         }
+        self.check_variance_types(analysis, types)?;
         for ((n, t), _) in self
             .nums
             .iter()

@@ -12,6 +12,7 @@ pub mod regions;
 pub mod row;
 pub mod state;
 pub mod triggers;
+pub mod variance;
 pub mod view;
 
 use crate::engine::error::EngineError;

@@ -200,6 +200,9 @@ impl Gen<'_> {
             for c in self.bit_columns(i) {
                 cols.push(format!("{c} BIGINT NOT NULL DEFAULT 0"));
             }
+            for (c, t) in self.square_columns(i) {
+                cols.push(format!("{c} {t} NOT NULL DEFAULT 0"));
+            }
         }
         cols.extend(self.distinct_state_column_defs());
         let mut pk = key_names.clone();

@@ -115,6 +115,15 @@ impl Gen<'_> {
                 updates.push(format!("{c} = {c} + VALUES({c})"));
                 cols.push(c);
             }
+            for ((c, _), square) in self
+                .square_columns(i)
+                .into_iter()
+                .zip(self.square_values(i, &arg))
+            {
+                vals.push(format!("{neg}{square}"));
+                updates.push(format!("{c} = {c} + VALUES({c})"));
+                cols.push(c);
+            }
         }
         (cols, vals, updates)
     }
@@ -186,6 +195,15 @@ impl Gen<'_> {
             );
             for ((c, nb), ob) in self.bit_columns(i).into_iter().zip(new).zip(old) {
                 vals.push(format!("{nb} - {ob}"));
+                updates.push(format!("{c} = {c} + VALUES({c})"));
+                cols.push(c);
+            }
+            let (new, old) = (
+                self.square_values(i, &render(&n.arg, Some("NEW"))),
+                self.square_values(i, &render(&n.arg, Some("OLD"))),
+            );
+            for (((c, _), nq), oq) in self.square_columns(i).into_iter().zip(new).zip(old) {
+                vals.push(format!("{nq} - {oq}"));
                 updates.push(format!("{c} = {c} + VALUES({c})"));
                 cols.push(c);
             }

@@ -151,6 +151,7 @@ impl Gen<'_> {
             AggSource::BitAnd(_) | AggSource::BitOr(_) | AggSource::BitXor(_) => {
                 self.bit_value(source).unwrap_or_default()
             }
+            AggSource::Variance(..) => self.variance_value(source).unwrap_or_default(),
         }
     }
 
@@ -186,6 +187,17 @@ impl Gen<'_> {
                         self.sum_read(*j),
                         quote(&avg_sum_placeholder(i)),
                         self.nonnull_col(*j),
+                        quote(&avg_count_placeholder(i))
+                    ));
+                }
+                AggSource::Variance(j, kind) if split_avg => {
+                    // The DOUBLE is computed by the outer query: a derived table would store it
+                    // in a column whose width the division's decimals limit (clipping a large
+                    // variance).
+                    let (m, d) = self.variance_parts(*j, *kind);
+                    cols.push(format!(
+                        "{m} AS {}, {d} AS {}",
+                        quote(&avg_sum_placeholder(i)),
                         quote(&avg_count_placeholder(i))
                     ));
                 }
@@ -319,11 +331,30 @@ impl Gen<'_> {
     }
 
     /// `e` over the derived table of [`Gen::groups_select`] with split AVGs: each AVG
-    /// placeholder becomes the quotient of its sum and count.
+    /// placeholder becomes the quotient of its sum and count, each variance its DOUBLE from
+    /// its parts.
     fn split_avgs(&self, e: &Expr) -> Expr {
         let mut e = e.clone();
         let _ = visit_expressions_mut(&mut e, |x| {
             if let Expr::Identifier(id) = x {
+                let variance = agg_placeholder_index(&id.value).and_then(|i| {
+                    match self.layout.sources.get(i) {
+                        Some(AggSource::Variance(j, kind)) => Some((i, *j, *kind)),
+                        _ => None,
+                    }
+                });
+                if let Some((i, j, kind)) = variance {
+                    let value = self.variance_of(
+                        j,
+                        kind,
+                        &quote(&avg_sum_placeholder(i)),
+                        &quote(&avg_count_placeholder(i)),
+                    );
+                    if let Some(parsed) = super::variance::as_expr(&value) {
+                        *x = Expr::Nested(Box::new(parsed));
+                    }
+                    return ControlFlow::Continue(());
+                }
                 let avg = agg_placeholder_index(&id.value).filter(|i| {
                     matches!(
                         self.layout.sources.get(*i),
