@@ -45,13 +45,40 @@ fn is_interrupted(e: &mysql::Error) -> bool {
     matches!(e, mysql::Error::MySqlError(me) if me.code == ER_QUERY_INTERRUPTED)
 }
 
+/// The states in which a session is waiting for a lock and has not opened the table yet (or has
+/// opened it completely): a `KILL QUERY` there ends the wait and nothing else. Anywhere else a
+/// kill can land while the statement opens the table and parses its stored triggers: MariaDB's
+/// lexer stops at the first token after `thd->killed` is set (`Lex_input_stream::lex_one_token`
+/// begins with that check), `Table_triggers_list::check_n_load` keeps the half-parsed trigger
+/// list as "has an error in its body" instead of failing the open, and that TABLE instance goes
+/// back to the table cache: every later statement that gets it — the application's writers
+/// included — fails with error 1064 until the table is flushed (docs/correctness.md, "Killing a
+/// statement that opens the table").
+const KILLABLE_STATES: &str =
+    "'Waiting for table metadata lock', 'Waiting for table level lock', 'System lock'";
+
+/// One statement that kills `id`'s query only while it waits for a lock, and says whether it did
+/// (the state is read and the kill sent inside the server, microseconds apart).
+fn kill_if_waiting_sql(id: u64) -> String {
+    format!(
+        "BEGIN NOT ATOMIC IF EXISTS (SELECT 1 FROM information_schema.PROCESSLIST WHERE ID = {id} \
+         AND STATE IN ({KILLABLE_STATES})) THEN KILL QUERY {id}; SELECT 1; ELSE SELECT 0; END IF; END"
+    )
+}
+
+/// How often the watchdog looks again at a statement that is past its deadline but not waiting
+/// for a lock (opening the table, parsing triggers, writing the trigger file).
+const RECHECK: Duration = Duration::from_millis(2);
+
 /// Runs `statement` (which waits for a metadata lock: `LOCK TABLES`, `CREATE TRIGGER`) and gives
 /// up after `wait`. MariaDB's lock wait timeout has a
 /// granularity of whole seconds, and while we wait every new writer queues behind us, so a
 /// watchdog on a second connection interrupts the request (`KILL QUERY`, never `KILL`) at the
-/// deadline. The mutex makes the kill and the grant exclusive: once the grant is recorded no kill
-/// is sent, and a kill sent before it can only have hit the lock request itself — or, if it
-/// arrived just after the grant, the sacrificial `DO 0` that follows.
+/// deadline — but only while it is still waiting for the lock ([`KILLABLE_STATES`]); once granted,
+/// the statement is left to finish (it is opening the table, which a kill would poison). The
+/// mutex makes the kill and the grant exclusive: once the grant is recorded no kill is sent, and
+/// a kill sent before it can only have hit the lock request itself — or, if it arrived just after
+/// the grant, the sacrificial `DO 0` that follows.
 fn with_deadline(
     admin: &mut Conn,
     killer: &mut Conn,
@@ -64,18 +91,26 @@ fn with_deadline(
     let killed = std::thread::scope(|scope| {
         let granted_w = granted.clone();
         let watchdog = scope.spawn(move || {
-            if done_rx.recv_timeout(wait).is_ok() {
-                return false;
+            let mut timeout = wait;
+            loop {
+                if done_rx.recv_timeout(timeout).is_ok() {
+                    return false;
+                }
+                timeout = RECHECK;
+                let Ok(guard) = granted_w.lock() else {
+                    return false;
+                };
+                if *guard {
+                    return false;
+                }
+                match killer.query_first::<i64, _>(kill_if_waiting_sql(id)) {
+                    Ok(Some(1)) => return true,
+                    Ok(_) => {}
+                    // The watchdog cannot look: the server-side timeout is the backstop.
+                    Err(_) => return false,
+                }
+                drop(guard);
             }
-            let Ok(guard) = granted_w.lock() else {
-                return false;
-            };
-            if *guard {
-                return false;
-            }
-            let _ = killer.query_drop(format!("KILL QUERY {id}"));
-            drop(guard);
-            true
         });
         let result = admin.query_drop(statement);
         if result.is_ok() {

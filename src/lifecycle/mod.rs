@@ -8,7 +8,7 @@ pub mod catalog;
 mod create;
 mod drop;
 mod keyrange;
-mod lock;
+pub mod lock;
 pub mod narrate;
 mod ownership;
 mod partials;
