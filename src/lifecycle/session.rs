@@ -155,9 +155,17 @@ pub fn gen_unaltered(gen: &Gen<'_>, stored: &str) -> bool {
     unaltered(gen.table, &gen_read_columns(gen), stored)
 }
 
-/// The columns `gen`'s own triggers read.
+/// The columns `gen`'s own triggers on the base table read (a join's dimension triggers read
+/// other tables' columns; `status` reads the base table's triggers only).
 fn gen_read_columns(gen: &Gen<'_>) -> BTreeSet<String> {
-    row_columns(gen.triggers().iter().map(|t| t.sql.as_str()))
+    let n = &gen.names;
+    let own = [&n.trigger_insert, &n.trigger_update, &n.trigger_delete];
+    row_columns(
+        gen.triggers()
+            .iter()
+            .filter(|t| own.contains(&&t.name))
+            .map(|t| t.sql.as_str()),
+    )
 }
 
 /// Whether `table` still has the definition summary fingerprint `stored` was taken of, as far

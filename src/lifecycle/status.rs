@@ -22,6 +22,9 @@ pub struct StatusReport {
     pub entry: Entry,
     /// Whether all three triggers exist.
     pub triggers_present: bool,
+    /// The tables the summary's triggers are on: the base table, and every dimension table of
+    /// a summary over a join.
+    pub tables: Vec<String>,
     /// Whether a backfill is running now: its owner connection is alive, or a create, resume or
     /// rebuild holds the summary.
     pub backfill_running: bool,
@@ -216,9 +219,11 @@ fn inspect(
     } else {
         (None, None)
     };
+    let tables = trigger_tables(conn, &entry.schema, &p)?;
     let mut report = StatusReport {
         entry,
         triggers_present,
+        tables,
         backfill_running,
         base_altered,
         base_missing,
@@ -237,6 +242,38 @@ fn inspect(
     };
     report.summary = verdict(conn, &report)?;
     Ok(report)
+}
+
+/// The tables that the triggers of the summary with prefix `p` are on, base table first.
+fn trigger_tables(
+    conn: &mut mysql::Conn,
+    schema: &str,
+    p: &str,
+) -> Result<Vec<String>, LifecycleError> {
+    let rows: Vec<(String, String)> = sql(
+        conn.exec(
+            "SELECT TRIGGER_NAME, EVENT_OBJECT_TABLE FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? ORDER BY TRIGGER_NAME",
+            (schema,),
+        ),
+        "looking for triggers",
+    )?;
+    let mut out: Vec<String> = Vec::new();
+    let ours = |t: &str| {
+        ["_ins", "_upd", "_del"]
+            .iter()
+            .any(|s| t == format!("{p}{s}"))
+    };
+    for (_, table) in rows.iter().filter(|(t, _)| ours(t)) {
+        if !out.contains(table) {
+            out.push(table.clone());
+        }
+    }
+    for (t, table) in &rows {
+        if super::ownership::dimension_trigger_event(p, t).is_some() && !out.contains(table) {
+            out.push(table.clone());
+        }
+    }
+    Ok(out)
 }
 
 /// The one-line verdict of [`StatusReport::summary`]: the first thing wrong, else the state.
