@@ -68,6 +68,12 @@ impl Joined {
     }
 }
 
+/// The join of a generation that has none (never read: see `Gen::joined`).
+static NO_JOIN: Joined = Joined {
+    plan: JoinPlan { tables: Vec::new() },
+    tables: Vec::new(),
+};
+
 /// A row image (`NEW`/`OLD`) of one table of the join, and the sign its contribution takes.
 #[derive(Clone, Copy)]
 struct Image {
@@ -78,8 +84,8 @@ struct Image {
 
 impl Gen<'_> {
     fn joined(&self) -> &Joined {
-        // Only called on a generation made with `with_join`.
-        self.join.expect("join summary")
+        // Only called on a generation made with `with_join`; a join of no tables otherwise.
+        self.join.unwrap_or(&NO_JOIN)
     }
 
     /// The quoted qualifier of table `t` (alias, or name).
@@ -176,8 +182,7 @@ impl Gen<'_> {
     fn upsert_select(
         &self,
         table: &str,
-        cols: &[String],
-        vals: &[String],
+        (cols, vals): (&[String], &[String]),
         image: Image,
         extra: Option<String>,
         summed: &[String],
@@ -223,8 +228,7 @@ impl Gen<'_> {
         }
         self.upsert_select(
             &self.names.state,
-            &cols,
-            &vals,
+            (&cols, &vals),
             image,
             None,
             &summed,
@@ -237,12 +241,7 @@ impl Gen<'_> {
     /// there is no single value to delete by.
     fn join_minmax_delta(&self, j: usize, image: Image, indent: &str) -> String {
         let r = |e: &Expr| self.render_for(e, image);
-        let values: Vec<String> = self
-            .layout
-            .multiset_values(j)
-            .into_iter()
-            .map(|v| r(v))
-            .collect();
+        let values: Vec<String> = self.layout.multiset_values(j).into_iter().map(&r).collect();
         let not_null = self.values_not_null(j, |v| r(v));
         let (mut cols, mut vals) = self.key_values_by(&r);
         cols.extend(self.value_cols(j));
@@ -253,8 +252,7 @@ impl Gen<'_> {
         vals.push(format!("{}", image.sign));
         self.upsert_select(
             &self.names.minmax[j],
-            &cols,
-            &vals,
+            (&cols, &vals),
             image,
             Some(not_null),
             &["`mult`".to_string()],
