@@ -283,7 +283,7 @@ fn in_background(mut conn: Conn, stmts: Vec<String>) -> Background {
 /// for it; otherwise the order is inserted first and the update waits for the order's
 /// locking read. Either way one of the two triggers accounts for the pair with the committed
 /// values.
-fn write_skew(level: &str, dimension_first: bool) {
+fn write_skew(level: &str, dimension_first: bool, insert: &str) {
     let db = common::fresh_db("joins_skew");
     let mut conn = db.conn();
     schema(&mut conn, 200);
@@ -293,7 +293,7 @@ fn write_skew(level: &str, dimension_first: bool) {
     let mut td = session(&db.opts(), level);
     let mut tf = session(&db.opts(), level);
     let update = "UPDATE customers SET country = 'DE' WHERE id = 7".to_string();
-    let insert = "INSERT INTO orders VALUES (5000, 7, 1, 42.00, 3)".to_string();
+    let insert = insert.to_string();
     let (first, second) = if dimension_first {
         (&mut td, &mut tf)
     } else {
@@ -335,9 +335,18 @@ fn write_skew(level: &str, dimension_first: bool) {
 
 #[test]
 fn dimension_update_against_fact_insert_in_both_orders() {
-    for level in ["READ COMMITTED", "REPEATABLE READ"] {
-        write_skew(level, true);
-        write_skew(level, false);
+    // A plain INSERT's trigger reads with locks anyway (InnoDB locks every read of a statement
+    // that is not a SELECT); an INSERT … SELECT at READ COMMITTED reads without them unless the
+    // trigger's statement says LOCK IN SHARE MODE (measured: without it, the plain INSERT form
+    // still passed).
+    for insert in [
+        "INSERT INTO orders VALUES (5000, 7, 1, 42.00, 3)",
+        "INSERT INTO orders SELECT 5000, 7, 1, 42.00, 3",
+    ] {
+        for level in ["READ COMMITTED", "REPEATABLE READ"] {
+            write_skew(level, true, insert);
+            write_skew(level, false, insert);
+        }
     }
 }
 
