@@ -187,7 +187,8 @@ fn rejected_query_names_construct_and_position() {
         first.contains("self-join of table orders"),
         "construct not named: {err}"
     );
-    assert!(first.contains("2:"), "position not given: {err}");
+    // The position is printed once: by the excerpt's line number and caret.
+    assert!(!first.contains(" at 2:"), "position printed twice: {err}");
     assert!(
         err.contains(" 2 | JOIN orders p"),
         "query line not shown: {err}"
@@ -196,6 +197,41 @@ fn rejected_query_names_construct_and_position() {
         err.lines().any(|l| l.trim_end().ends_with('^')),
         "no caret: {err}"
     );
+
+    // An outer join is refused at its keyword, as not supported yet; with --json the error is
+    // a JSON object on stdout too.
+    let left =
+        "SELECT o.region, COUNT(*) FROM orders o\n  LEFT JOIN orders p ON p.id = o.id GROUP BY o.region";
+    let out = lightning(&url, &["preview", "--query", left]);
+    expect_code(&out, 1, "preview of a LEFT JOIN");
+    let err = text(&out.stderr);
+    assert!(
+        err.starts_with("error: not supported yet: LEFT JOIN"),
+        "{err}"
+    );
+    assert!(
+        err.contains(" 2 |   LEFT JOIN orders p") && err.ends_with("\n   |   ^\n"),
+        "caret not under LEFT JOIN: {err}"
+    );
+    assert!(!err.contains("tier"), "{err}");
+    let out = lightning(&url, &["--json", "preview", "--query", left]);
+    expect_code(&out, 1, "preview --json of a LEFT JOIN");
+    let v = json(&out);
+    assert_eq!(v["error"]["kind"], "rejected", "{v}");
+    assert_eq!(v["error"]["line"], 2, "{v}");
+    assert_eq!(v["error"]["column"], 3, "{v}");
+    assert_eq!(v["error"]["exit_code"], 1, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("not supported yet: LEFT JOIN") && !m.contains(" at ")),
+        "{v}"
+    );
+    // Any other failure under --json is an object too (here: an unknown summary).
+    let out = lightning(&url, &["--json", "status", "no_such_summary"]);
+    assert_ne!(out.status.code(), Some(0), "status of a missing summary");
+    let v = json(&out);
+    assert!(v["error"]["message"].is_string(), "{v}");
 
     let out = lightning(&url, &["create", "bad", "--query", bad]);
     expect_code(&out, 1, "create of a JOIN");
@@ -227,6 +263,11 @@ fn create_validate_corrupt_rebuild_drop() {
     expect_code(&out, 0, "create");
     let said = text(&out.stdout);
     assert!(said.contains("writes were paused for"), "{said}");
+    // Checkpointed backfill: the second pause (plain triggers swapped in) is reported too.
+    assert!(
+        said.contains(" at the start and ") && said.contains(" at the end."),
+        "{said}"
+    );
     assert!(said.contains(&format!("{ROWS} rows")), "{said}");
     // Not a terminal: plain progress lines on stderr, no bar escapes.
     let progress = text(&out.stderr);
@@ -436,4 +477,129 @@ fn ctrl_c_cancels_create_and_resume_finishes() {
     );
     let out = lightning(&url, &["validate", "ev"]);
     expect_code(&out, 0, "validate after resume");
+}
+
+/// The statements of a script as the mariadb client reads it: `DELIMITER x` lines change the
+/// terminator, comment lines between statements are skipped.
+fn client_statements(script: &str) -> Vec<String> {
+    let mut delimiter = ";".to_string();
+    let mut current = String::new();
+    let mut out = Vec::new();
+    for line in script.lines() {
+        if let Some(d) = line.strip_prefix("DELIMITER ") {
+            assert!(current.trim().is_empty(), "DELIMITER inside a statement");
+            delimiter = d.trim().to_string();
+            continue;
+        }
+        if current.trim().is_empty() && (line.starts_with("--") || line.trim().is_empty()) {
+            continue;
+        }
+        current.push_str(line);
+        current.push('\n');
+        let trimmed = current.trim_end();
+        if let Some(statement) = trimmed.strip_suffix(delimiter.as_str()) {
+            out.push(statement.to_string());
+            current.clear();
+        }
+    }
+    assert!(current.trim().is_empty(), "unterminated: {current}");
+    out
+}
+
+#[test]
+fn preview_output_writes_a_migration_and_its_drop_script() {
+    let db = common::fresh_db("cli_migration");
+    let mut conn = db.conn();
+    create_orders(&mut conn);
+    let before = schema_objects(&mut conn, &db.name);
+    let url = db.url();
+    let dir = std::env::temp_dir().join(format!("lt-migration-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let file = dir.join("by_region.sql");
+    let path = file.to_string_lossy().into_owned();
+
+    let out = lightning(
+        &url,
+        &[
+            "preview",
+            "--query",
+            QUERY,
+            "--name",
+            "by_region",
+            "--output",
+            &path,
+        ],
+    );
+    expect_code(&out, 0, "preview --output");
+    assert!(
+        text(&out.stdout).contains("by_region.drop.sql"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(
+        schema_objects(&mut conn, &db.name),
+        before,
+        "preview changed the schema"
+    );
+    let apply = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{e}"));
+    let drop =
+        std::fs::read_to_string(dir.join("by_region.drop.sql")).unwrap_or_else(|e| panic!("{e}"));
+    assert!(apply.contains("-- Query:\n--   SELECT region"), "{apply}");
+    assert!(
+        apply.contains("EMPTY"),
+        "the header says what a hand-applied script gives"
+    );
+
+    // Applied as the mariadb client would: every object is there, and (as the header says)
+    // the state counts only the rows written afterwards, exactly.
+    for s in client_statements(&apply) {
+        conn.query_drop(&s).unwrap_or_else(|e| panic!("{e}\n{s}"));
+    }
+    let created = schema_objects(&mut conn, &db.name);
+    for object in [
+        "VIEW by_region",
+        "trigger _lt_by_region_ins",
+        "trigger _lt_by_region_upd",
+        "trigger _lt_by_region_del",
+        "BASE TABLE _lt_by_region_g1",
+    ] {
+        assert!(
+            created.iter().any(|o| o == object),
+            "{object} missing: {created:?}"
+        );
+    }
+    conn.query_drop("INSERT INTO orders (region, amount) VALUES ('zz', 2.50), ('zz', 1.25)")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let rows: Vec<(String, i64, String)> = conn
+        .query("SELECT region, n, CAST(total AS CHAR) FROM by_region")
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(rows, vec![("zz".to_string(), 2, "3.75".to_string())]);
+
+    // The drop script removes all of it; only the shared catalog table stays.
+    for s in client_statements(&drop) {
+        conn.query_drop(&s).unwrap_or_else(|e| panic!("{e}\n{s}"));
+    }
+    let mut expected = before.clone();
+    expected.push("BASE TABLE _lightning_catalog".to_string());
+    expected.sort();
+    assert_eq!(schema_objects(&mut conn, &db.name), expected);
+
+    // An unwritable path is an error, not a silent success.
+    let out = lightning(
+        &url,
+        &[
+            "preview",
+            "--query",
+            QUERY,
+            "--output",
+            "/nonexistent-dir/x.sql",
+        ],
+    );
+    expect_code(&out, 1, "preview --output to a missing directory");
+    assert!(
+        text(&out.stderr).contains("cannot write"),
+        "{}",
+        text(&out.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -452,7 +452,24 @@ const DISTINCT: &[Fixture] = &[
         .refused_at("COUNT(DISTINCT `v`): `v` is an ENUM"),
     Fixture::new("distinct_double_sum", "DOUBLE", ["-1", "1", "0.5", "-0.25", "0.125", "3.375"], DISTINCT_NUMERIC)
         .refused_at("SUM(DISTINCT `v`): `v` is of type double"),
+    // BIT_AND/BIT_OR/BIT_XOR from per-bit counts: negative values are two's complement, a
+    // group whose v are all NULL has BIT_AND 18446744073709551615.
+    Fixture::new("bits_int", "INT", INTS, BITS),
+    Fixture::new("bits_small_ints", "TINYINT", SMALL_INTS, BITS),
+    Fixture::new("bits_bigint_unsigned", "BIGINT UNSIGNED", ["0", "18446744073709551615", "1", "18446744073709551614", "9223372036854775808", "2"], BITS),
+    Fixture::new("bits_bigint", "BIGINT", ["-9223372036854775808", "9223372036854775807", "0", "-1", "1", "-2"], BITS),
+    Fixture::new(
+        "bits_global",
+        "INT",
+        SMALL_INTS,
+        "SELECT BIT_AND(v) AS a, BIT_OR(v) AS o, BIT_XOR(v) AS x, BIT_XOR(g) AS xg, BIT_AND(v + g) AS avg FROM t WHERE n IS NULL OR n <> 3",
+    ),
+    Fixture::new("bits_decimal", "DECIMAL(12,3)", ["-999999999.999", "999999999.999", "0.001", "-0.001", "1.5", "0"], BITS)
+        .refused_at("BIT_AND(`v`): its argument is of type decimal(12,3), not an integer"),
 ];
+
+/// BIT_AND/BIT_OR/BIT_XOR of the value, of another column, and HAVING/ORDER BY over one.
+const BITS: &str = "SELECT g, BIT_AND(v) AS ba, BIT_OR(v) AS bo, BIT_XOR(v) AS bx, BIT_XOR(n) AS xn, BIT_OR(v) | 1 AS bo1, COUNT(*) AS c FROM t WHERE w IS NULL OR w <> {0} GROUP BY g HAVING BIT_OR(v) >= 0 ORDER BY bx, g";
 
 // ---------------------------------------------------------------------------------------------
 // Scripts. The starting rows (id, u, g, v, w, n) are

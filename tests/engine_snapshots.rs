@@ -42,6 +42,7 @@ const QUERIES: &[(&str, &str)] = &[
     ("count_distinct", "SELECT DATE(created_at) AS day, COUNT(DISTINCT user_id) AS users FROM transactions GROUP BY DATE(created_at)"),
     ("count_distinct_tuple", "SELECT kind, COUNT(DISTINCT user_id, country) AS pairs FROM transactions GROUP BY kind"),
     ("distinct_shares_multiset", "SELECT kind, COUNT(DISTINCT country), MIN(country), MAX(country), SUM(DISTINCT qty), AVG(DISTINCT qty), COUNT(DISTINCT qty) FROM transactions GROUP BY kind"),
+    ("bit_aggregates", "SELECT kind, BIT_AND(qty) AS a, BIT_OR(qty) AS o, BIT_XOR(user_id) AS x, SUM(qty) AS s FROM transactions GROUP BY kind"),
     ("global_distinct_expressions", "SELECT COUNT(DISTINCT user_id) * 2 AS twice, AVG(DISTINCT qty) AS mean, SUM(DISTINCT qty) / COUNT(DISTINCT qty) * 3 AS r3 FROM transactions HAVING COUNT(DISTINCT user_id) > 0"),
     ("unaliased_text", "SELECT user_id, sum( cost ), Count(*) FROM transactions GROUP BY user_id"),
 ];

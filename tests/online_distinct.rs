@@ -2,7 +2,9 @@
 //! online create, a rebuild, a create cancelled after a checkpoint and resumed, validate after
 //! each, status, and a drop that leaves nothing behind. The summaries share one multiset between
 //! `COUNT(DISTINCT d)`, `SUM(DISTINCT d)`, `AVG(DISTINCT d)` and `MIN(d)`; `s` is a `_ci`
-//! column ('a' and 'A' are one value), and a tuple with a NULL in it is not counted.
+//! column ('a' and 'A' are one value), and a tuple with a NULL in it is not counted. `BY_G` and
+//! `GLOBAL` carry BIT_AND/BIT_OR/BIT_XOR too (negative values among them), through the same
+//! create, rebuild and resume.
 
 mod common;
 mod support;
@@ -15,10 +17,10 @@ use mysql::prelude::Queryable;
 use support::compare::{assert_same, Strings};
 use support::workload::{let_them_write, make_table, Isolation, Writers};
 
-const BY_G: &str = "SELECT g, COUNT(DISTINCT d) AS dd, SUM(DISTINCT d) AS sd, AVG(DISTINCT d) AS ad, MIN(d) AS lo, COUNT(DISTINCT s) AS ds, COUNT(DISTINCT s, g) AS dsg, COUNT(*) AS n FROM t WHERE d > -250 GROUP BY g";
+const BY_G: &str = "SELECT g, COUNT(DISTINCT d) AS dd, SUM(DISTINCT d) AS sd, AVG(DISTINCT d) AS ad, MIN(d) AS lo, COUNT(DISTINCT s) AS ds, COUNT(DISTINCT s, g) AS dsg, COUNT(*) AS n, BIT_AND(CAST(d * 100 AS SIGNED)) AS bad, BIT_OR(CAST(d * 100 AS SIGNED)) AS bod, BIT_XOR(id) AS bxi FROM t WHERE d > -250 GROUP BY g";
 const BY_S: &str = "SELECT s, COUNT(DISTINCT g) AS dg, COUNT(DISTINCT g, d) AS dgd, AVG(DISTINCT g) AS ag, SUM(DISTINCT g) / COUNT(DISTINCT g) * 3 AS ag3 FROM t GROUP BY s HAVING COUNT(DISTINCT g) > 1 ORDER BY dg DESC, s";
 const GLOBAL: &str =
-    "SELECT COUNT(DISTINCT s) AS ds, COUNT(DISTINCT g) AS dg, SUM(DISTINCT g) AS sg FROM t";
+    "SELECT COUNT(DISTINCT s) AS ds, COUNT(DISTINCT g) AS dg, SUM(DISTINCT g) AS sg, BIT_XOR(g) AS xg, BIT_AND(g) AS ag FROM t";
 
 fn options(checkpoints: u16) -> CreateOptions {
     CreateOptions {

@@ -448,6 +448,18 @@ const DISTINCT_SUM_ARGS: &[&str] = &[
     "g % 3",
 ];
 
+/// Arguments of BIT_AND/BIT_OR/BIT_XOR: integers, negative ones among them (two's complement).
+const BIT_ARGS: &[&str] = &[
+    "g",
+    "b",
+    "u",
+    "id",
+    "-g",
+    "g % 3",
+    "CAST(d AS SIGNED)",
+    "b DIV 7",
+];
+
 /// Second items of a `COUNT(DISTINCT a, b)` tuple.
 const DISTINCT_TUPLE_ARGS: &[&str] = &["g", "s", "dt", "d", "LEFT(s, 1)", "g % 2", "f"];
 
@@ -457,7 +469,7 @@ const REFUSED_ITEMS: &[&str] = &[
     "GROUP_CONCAT(DISTINCT g)",
     "SUM(DISTINCT f)",
     "STDDEV(f)",
-    "BIT_OR(g)",
+    "BIT_OR(f)",
     "SUM(ts)",
 ];
 
@@ -761,7 +773,8 @@ impl QueryGen<'_> {
         }
     }
 
-    /// A DISTINCT aggregate (issue 15): COUNT of one value or a tuple, SUM/AVG of an exact one.
+    /// A DISTINCT aggregate (issue 15): COUNT of one value or a tuple, SUM/AVG of an exact one;
+    /// outside arithmetic (a BIGINT UNSIGNED result) also BIT_AND/BIT_OR/BIT_XOR.
     fn distinct_leaf(&mut self, arith: bool) -> Val {
         let numeric = |text: String| Val {
             text,
@@ -769,7 +782,13 @@ impl QueryGen<'_> {
             ci: false,
             numeric: true,
         };
-        match self.rng.gen_range(0..4) {
+        match self.rng.gen_range(0..5) {
+            4 if !arith => {
+                let a = *self.pick(BIT_ARGS);
+                let f = *self.pick(&["BIT_AND", "BIT_OR", "BIT_XOR"]);
+                let text = self.call(f, a);
+                numeric(text)
+            }
             0 => {
                 let a = self.pick(MINMAX_ARGS).0;
                 let text = self.call("COUNT", &format!("DISTINCT {a}"));

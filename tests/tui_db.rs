@@ -32,6 +32,7 @@ impl Driver {
                 Effect::SaveProfile(_) => panic!("no profile is saved in this test"),
                 Effect::Demo(_) => panic!("no demo in this test"),
                 Effect::Redraw => {}
+                Effect::Export(_) => panic!("no export in this test"),
             }
         }
         if let Some(r) = self.worker.recv_timeout(Duration::from_millis(20)) {
@@ -202,6 +203,20 @@ fn pick_table_type_query_preview_create_compare_validate_drop() {
         .iter()
         .any(|s| s.sql.contains("TRIGGER") && s.sql.starts_with("CREATE")));
     assert!(doc.statements.iter().any(|s| s.sql.contains("VIEW")));
+    // The export key's migration: the same statements, and a drop script for each object.
+    let migration = doc
+        .migration
+        .clone()
+        .unwrap_or_else(|| panic!("no migration"));
+    for s in &doc.statements {
+        assert!(
+            migration.apply.contains(s.sql.trim_end_matches(';')),
+            "{}",
+            s.title
+        );
+    }
+    assert!(migration.drop.contains("DROP VIEW IF EXISTS"));
+    assert_eq!(migration.drop.matches("DROP TRIGGER IF EXISTS").count(), 3);
 
     // Create: the confirmation shows the statements; yes starts the backfill.
     d.ctrl('s');
@@ -237,13 +252,13 @@ fn pick_table_type_query_preview_create_compare_validate_drop() {
     d.key(KeyCode::Enter, KeyModifiers::NONE);
     assert_eq!(d.app.focus, PaneId::Compare);
     d.until("the comparison", 60, |app| {
-        app.compare.result.is_some() || app.compare.error.is_some()
+        app.compare.result().is_some() || app.compare.error.is_some()
     });
     let result = d
         .app
         .compare
-        .result
-        .clone()
+        .result()
+        .cloned()
         .unwrap_or_else(|| panic!("{:?}", d.app.compare.error));
     assert!(result.matches, "{result:?}");
     assert_eq!(result.query.rows.len(), 3);

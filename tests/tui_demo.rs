@@ -10,6 +10,7 @@ use lightning_tables::tui::app::Msg;
 use lightning_tables::tui::demo::protocol::{DemoReply, DemoRequest};
 use lightning_tables::tui::demo::state::{Phase, KEEP_WRITING};
 use lightning_tables::tui::panes::PaneId;
+use lightning_tables::tui::worker::Failure;
 use std::time::Duration;
 use tui_support::demo::*;
 use tui_support::*;
@@ -195,7 +196,10 @@ fn autoplay(fail_at: Option<StepId>) -> (Harness, Vec<DemoRequest>, Duration) {
             let request = h.demo[answered].clone();
             answered += 1;
             if fail_at == Some(step(&h)) {
-                reply(&mut h, DemoReply::Failed("the server went away".into()));
+                reply(
+                    &mut h,
+                    DemoReply::Failed(Failure::Server("the server went away".into())),
+                );
                 continue;
             }
             match request {

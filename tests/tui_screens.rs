@@ -79,7 +79,7 @@ fn main_screen_160x48() {
             .collect(),
         micros,
     };
-    h.app.compare.result = Some(CompareResult {
+    h.app.compare.set_result(Some(CompareResult {
         schema: "shop".into(),
         name: "orders_by_status".into(),
         query: set(
@@ -97,7 +97,7 @@ fn main_screen_160x48() {
             900,
         ),
         matches: true,
-    });
+    }));
     insta::assert_snapshot!("main_160x48", h.render(160, 48));
 }
 
@@ -124,7 +124,7 @@ fn rejected_query_80x24() {
     h.reply(
         is_preview,
         ResponseKind::Preview(Err(Rejection {
-            message: "unsupported: COUNT(DISTINCT ...) at 1:16 (a DISTINCT count cannot be maintained by adding and subtracting rows)".into(),
+            message: "not supported yet: COUNT(DISTINCT ...) (a DISTINCT count cannot be maintained by adding and subtracting rows)".into(),
             pos: Some(Pos { line: 1, column: 16 }),
         })),
     );
@@ -315,4 +315,106 @@ mod demo_screens {
             h.render(w, hh);
         }
     }
+}
+
+/// A comparison that differs, with a long value and a wide result.
+fn differing() -> Harness {
+    let mut h = Harness::new();
+    h.with_shop();
+    h.app.focus_pane(PaneId::Compare);
+    let set = |rows: &[[&str; 5]], micros| ResultSet {
+        columns: vec![
+            "status".into(),
+            "day".into(),
+            "n".into(),
+            "total_amount".into(),
+            "speedup_note".into(),
+        ],
+        rows: rows
+            .iter()
+            .map(|r| r.iter().map(|v| v.to_string()).collect())
+            .collect(),
+        micros,
+    };
+    h.app.compare.set_result(Some(CompareResult {
+        schema: "shop".into(),
+        name: "orders_by_day".into(),
+        query: set(
+            &[
+                [
+                    "new",
+                    "2026-01-01",
+                    "3",
+                    "148965.30",
+                    "a value far too long to be shown whole",
+                ],
+                ["paid", "2026-01-01", "5", "10.00", "x"],
+                ["paid", "2026-01-02", "7", "70.00", "y"],
+            ],
+            256_100,
+        ),
+        summary: set(
+            &[
+                ["paid", "2026-01-02", "7", "70.00", "y"],
+                [
+                    "new",
+                    "2026-01-01",
+                    "3",
+                    "148965.31",
+                    "a value far too long to be shown whole",
+                ],
+                ["shipped", "2026-01-03", "1", "1.00", "z"],
+            ],
+            1_000,
+        ),
+        matches: false,
+    }));
+    h
+}
+
+#[test]
+fn compare_grid_differing_80x24() {
+    let mut h = differing();
+    insta::assert_snapshot!("compare_differing_80x24", h.render(80, 24));
+}
+
+#[test]
+fn compare_grid_differing_160x48() {
+    let mut h = differing();
+    insta::assert_snapshot!("compare_differing_160x48", h.render(160, 48));
+    // Scrolled right to the long value: it is cut with an ellipsis, and shown whole below.
+    h.keys(&["l"]);
+    insta::assert_snapshot!("compare_scrolled_160x48", h.render(160, 48));
+}
+
+#[test]
+fn completion_list_80x24() {
+    let mut h = Harness::new();
+    h.with_shop();
+    h.keys(&["j", "j", "l"]);
+    h.reply(
+        |k| matches!(k, RequestKind::Columns { .. }),
+        ResponseKind::Columns {
+            database: "shop".into(),
+            table: "orders".into(),
+            columns: order_columns(),
+        },
+    );
+    h.app.focus_pane(PaneId::Editor);
+    h.type_text("SELECT c");
+    h.key("ctrl-space");
+    insta::assert_snapshot!("completion_80x24", h.render(80, 24));
+}
+
+#[test]
+fn history_search_80x24() {
+    let mut h = Harness::new();
+    h.with_shop();
+    h.app.focus_pane(PaneId::Editor);
+    h.type_text("SELECT status, COUNT(*) FROM orders GROUP BY status");
+    h.key("f5");
+    h.reply(is_preview, ResponseKind::Preview(Ok(preview_doc())));
+    h.key("ctrl-r");
+    h.type_text("count");
+    insta::assert_snapshot!("history_search_80x24", h.render(80, 24));
 }

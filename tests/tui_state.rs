@@ -435,6 +435,116 @@ fn create_waits_for_a_fresh_preview() {
         .is_none());
 }
 
+/// Every key hint comes from the keymap, so a user's overrides show everywhere: the editor's
+/// placeholder, the empty summaries and compare panes, the filter footer and its keys, the
+/// rename popup, the slow-server line and the drop confirmation's reminder.
+#[test]
+fn key_hints_follow_the_users_overrides() {
+    use lightning_tables::tui::keymap::{Action, Context, Keymap};
+    let keymap = Keymap::default()
+        .with_overrides(
+            "[schema]\ntemplate = \"T\"\nfilter = \"F\"\n\
+             [summaries]\ncreate = \"C\"\n\
+             [compare]\nrun = [\"ctrl-r\", \"f9\"]\n\
+             [prompt]\nconfirm = \"tab\"\ndeny = \"ctrl-x\"\n\
+             [global]\ncancel = \"ctrl-k\"\n\
+             [popup]\nconfirm = \"space\"\ndeny = \"ctrl-n\"\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    let label =
+        |h: &Harness, c: Context, a: Action| h.app.keymap.key_label(c, a).unwrap_or_default();
+    // Slow server: the cancel key is the user's.
+    let mut h = Harness::with_keymap(keymap.clone());
+    assert_eq!(label(&h, Context::Global, Action::Cancel), "^K");
+    h.tick(3000);
+    let (status, _) = status_line(&h.app);
+    assert!(status.contains("^K cancels"), "{status}");
+    assert!(!status.contains("Esc"), "{status}");
+    // Empty panes.
+    h.reply(
+        |k| matches!(k, RequestKind::Summaries),
+        ResponseKind::Summaries(Vec::new()),
+    );
+    let screen = h.render(160, 48);
+    assert!(screen.contains("press T for a"), "{screen}");
+    assert!(screen.contains("press C to create"), "{screen}");
+    assert!(screen.contains("^R (or F9)"), "{screen}");
+    assert!(
+        !screen.contains("press t for") && !screen.contains("press c to"),
+        "{screen}"
+    );
+    let mut h = Harness::with_keymap(keymap);
+    h.with_shop();
+    // The filter: its footer names the prompt's keys, and they are the ones that work.
+    h.app.focus_pane(PaneId::Schema);
+    h.key("F");
+    h.type_text("ord");
+    let screen = h.render(160, 48);
+    assert!(screen.contains("Tab keep filter"), "{screen}");
+    assert!(screen.contains("^X clear filter"), "{screen}");
+    h.key("tab");
+    assert!(!h.app.schema.filtering);
+    assert_eq!(h.app.schema.filter, "ord");
+    h.key("F");
+    h.key("ctrl-x");
+    assert!(!h.app.schema.filtering && h.app.schema.filter.is_empty());
+    // The rename popup's hint.
+    h.app.focus_pane(PaneId::Editor);
+    h.key("f2");
+    let screen = h.render(160, 48);
+    assert!(
+        screen.contains("Tab: keep") && screen.contains("^X: cancel"),
+        "{screen}"
+    );
+    h.key("ctrl-x");
+    assert!(h.app.popup.is_none());
+    // The drop confirmation: the confirm key does not drop, and says so with the user's keys.
+    h.app.focus_pane(PaneId::Summaries);
+    h.key("d");
+    h.key(" ");
+    let (status, _) = status_line(&h.app);
+    assert!(status.starts_with("Space does not drop"), "{status}");
+    assert!(status.contains("or ^N to keep it"), "{status}");
+}
+
+/// The lifecycle names no front end's remedy: a lock timeout reads in the TUI with the key
+/// that tries again (the user's own binding), never the CLI's `--max-lock-wait`.
+#[test]
+fn a_lock_timeout_names_the_tuis_key_not_a_cli_flag() {
+    use lightning_tables::lifecycle::LifecycleError;
+    use lightning_tables::tui::errors::lifecycle_failure;
+    use lightning_tables::tui::keymap::Keymap;
+    let keymap = Keymap::default()
+        .with_overrides("[summaries]\nrebuild = \"R\"\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut h = Harness::with_keymap(keymap);
+    h.with_shop();
+    h.app.focus_pane(PaneId::Summaries);
+    h.key("R");
+    h.key("enter");
+    let err = LifecycleError::LockTimeout {
+        table: "shop.orders".into(),
+        attempts: 30,
+        wait_ms: 100,
+    };
+    h.reply(
+        |k| matches!(k, RequestKind::Rebuild { .. }),
+        ResponseKind::Failed(lifecycle_failure(&err)),
+    );
+    let (status, _) = status_line(&h.app);
+    assert!(
+        status.contains("could not lock table shop.orders"),
+        "{status}"
+    );
+    assert!(status.contains("press R to try again"), "{status}");
+    assert!(!status.contains("--"), "{status}");
+    assert!(
+        matches!(&h.app.popup, Some(Popup::Message { body, .. }) if body.iter().any(|l| l.contains("press R"))),
+        "{:?}",
+        h.app.popup
+    );
+}
+
 #[test]
 fn summary_actions_validate_drop_rebuild_compare() {
     let mut h = Harness::new();
@@ -515,7 +625,7 @@ fn summary_actions_validate_drop_rebuild_compare() {
         }),
     );
     assert!(h.app.compare.running.is_none());
-    assert!(h.app.compare.result.as_ref().is_some_and(|r| r.matches));
+    assert!(h.app.compare.result().is_some_and(|r| r.matches));
 }
 
 #[test]
@@ -546,7 +656,7 @@ fn slow_server_message_and_cancel() {
     // A late answer to a cancelled request is ignored.
     h.msg(Msg::Worker(Response {
         id: 1,
-        kind: ResponseKind::Failed("boom".into()),
+        kind: ResponseKind::Failed(Failure::Server("boom".into())),
     }));
     assert!(!status_line(&h.app).0.contains("boom"));
 }
@@ -556,7 +666,9 @@ fn server_errors_are_shown_in_plain_words() {
     let mut h = Harness::new();
     h.reply(
         |k| matches!(k, RequestKind::Connect),
-        ResponseKind::Failed("cannot connect to the server: Connection refused".into()),
+        ResponseKind::Failed(Failure::Server(
+            "cannot connect to the server: Connection refused".into(),
+        )),
     );
     assert!(status_line(&h.app).0.contains("Connection refused"));
     // The title no longer says it is connecting.
@@ -576,9 +688,9 @@ fn server_errors_are_shown_in_plain_words() {
     h.key("v");
     h.reply(
         |k| matches!(k, RequestKind::Validate { .. }),
-        ResponseKind::Failed(
+        ResponseKind::Failed(Failure::Lifecycle(
             "reading the catalog: SELECT command denied (MariaDB error 1142)".into(),
-        ),
+        )),
     );
     assert!(
         matches!(&h.app.popup, Some(Popup::Message { error: true, body, .. }) if body[0].contains("denied"))
@@ -723,7 +835,12 @@ fn external_editor_round_trip_and_history() {
         "SELECT status, COUNT(*) FROM orders GROUP BY status"
     );
     assert!(h.app.preview.waiting);
-    h.msg(Msg::ExternalEdited(Err("vi: not found".into())));
+    h.msg(Msg::ExternalEdited(Err(
+        lightning_tables::tui::terminal::EditorError::Spawn {
+            program: "vi".into(),
+            reason: "not found".into(),
+        },
+    )));
     assert!(status_line(&h.app).0.contains("vi: not found"));
     // History: older and newer queries, then the draft again.
     assert!(h.app.history.push("SELECT a FROM t").is_ok());
@@ -1187,4 +1304,272 @@ fn an_idle_ui_asks_for_no_frames() {
     assert!(h.app.take_dirty());
     h.tick(50);
     assert!(!h.app.take_dirty());
+}
+
+/// A differing comparison of a wide result, focused in the compare pane.
+fn differing_comparison() -> Harness {
+    let mut h = Harness::new();
+    h.app.focus_pane(PaneId::Compare);
+    let set = |rows: &[[&str; 4]]| ResultSet {
+        columns: vec![
+            "status".into(),
+            "day".into(),
+            "n".into(),
+            "total_amount".into(),
+        ],
+        rows: rows
+            .iter()
+            .map(|r| r.iter().map(|v| v.to_string()).collect())
+            .collect(),
+        micros: 1_000,
+    };
+    h.app.compare.set_result(Some(CompareResult {
+        schema: "shop".into(),
+        name: "orders_by_day".into(),
+        query: set(&[
+            ["new", "2026-01-01", "3", "148965.30"],
+            ["paid", "2026-01-01", "5", "10.00"],
+            ["paid", "2026-01-02", "7", "70.00"],
+        ]),
+        summary: set(&[
+            ["paid", "2026-01-02", "7", "70.00"],
+            ["new", "2026-01-01", "3", "148965.31"],
+            ["shipped", "2026-01-03", "1", "1.00"],
+        ]),
+        matches: false,
+    }));
+    h
+}
+
+#[test]
+fn compare_grid_pairs_rows_and_walks_differences() {
+    let mut h = differing_comparison();
+    let grid = h.app.compare.grid().clone();
+    // Rows stand beside their twin; the row with one wrong cell beside its group's row.
+    assert_eq!(
+        grid.rows,
+        vec![
+            (Some(0), Some(1)),
+            (Some(1), None),
+            (Some(2), Some(0)),
+            (None, Some(2))
+        ]
+    );
+    assert_eq!(grid.numeric, vec![false, false, true, true]);
+    // The cursor starts on the first differing cell.
+    assert_eq!((h.app.compare.row, h.app.compare.col), (0, 3));
+    h.key("n");
+    assert_eq!((h.app.compare.row, h.app.compare.col), (1, 0));
+    h.key("N");
+    assert_eq!((h.app.compare.row, h.app.compare.col), (0, 3));
+    h.key("N");
+    assert_eq!((h.app.compare.row, h.app.compare.col), (3, 3), "wraps");
+    h.keys(&["h", "left"]);
+    assert_eq!(h.app.compare.col, 1);
+    h.keys(&["l", "right", "right", "l"]);
+    assert_eq!(h.app.compare.col, 3, "stops at the last column");
+    h.keys(&["g"]);
+    assert_eq!(h.app.compare.row, 0);
+    h.keys(&["j", "j", "j", "j"]);
+    assert_eq!(h.app.compare.row, 3, "stops at the last row");
+}
+
+#[test]
+fn next_difference_says_when_there_is_none() {
+    let mut h = Harness::new();
+    h.app.focus_pane(PaneId::Compare);
+    h.key("n");
+    assert!(status_line(&h.app).0.contains("Nothing compared"));
+    let set = ResultSet {
+        columns: vec!["n".into()],
+        rows: vec![vec!["1".into()]],
+        micros: 1,
+    };
+    h.app.compare.set_result(Some(CompareResult {
+        schema: "shop".into(),
+        name: "total".into(),
+        query: set.clone(),
+        summary: set,
+        matches: true,
+    }));
+    h.key("n");
+    assert!(status_line(&h.app).0.contains("No differing cell"));
+    assert_eq!((h.app.compare.row, h.app.compare.col), (0, 0));
+}
+
+#[test]
+fn export_key_writes_the_migration_and_copies_it() {
+    use lightning_tables::tui::export::{carry_out, osc52};
+    let mut h = Harness::new();
+    h.with_shop();
+    h.app.focus_pane(PaneId::Preview);
+    h.key("e");
+    assert!(h.exports.is_empty());
+    assert!(status_line(&h.app).0.contains("Nothing to export"));
+    h.app.focus_pane(PaneId::Editor);
+    h.type_text("SELECT status, COUNT(*) FROM orders GROUP BY status");
+    h.key("f5");
+    h.reply(is_preview, ResponseKind::Preview(Ok(preview_doc())));
+    h.app.focus_pane(PaneId::Preview);
+    h.key("e");
+    let [export] = h
+        .exports
+        .clone()
+        .try_into()
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let names: Vec<String> = export
+        .files
+        .iter()
+        .map(|(p, _)| p.display().to_string())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "shop.orders_by_status.sql",
+            "shop.orders_by_status.drop.sql"
+        ]
+    );
+    // Carried out: both files written, the migration sent to the terminal's clipboard.
+    let dir = std::env::temp_dir().join(format!("lt-export-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let mut terminal = Vec::new();
+    let answer = carry_out(&export, &dir, &mut terminal);
+    h.msg(answer);
+    assert!(status_line(&h.app)
+        .0
+        .contains("shop.orders_by_status.drop.sql"));
+    let doc = preview_doc();
+    let migration = doc.migration.unwrap_or_else(|| panic!("no migration"));
+    let read = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(read("shop.orders_by_status.sql"), migration.apply);
+    assert_eq!(read("shop.orders_by_status.drop.sql"), migration.drop);
+    assert_eq!(String::from_utf8_lossy(&terminal), osc52(&migration.apply));
+    // A directory that cannot be written is reported, not ignored.
+    let answer = carry_out(&export, &dir.join("missing"), &mut Vec::new());
+    h.msg(answer);
+    assert!(status_line(&h.app).0.contains("Cannot write"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The shop schema with the columns of `orders` loaded, the editor focused.
+fn editing_with_columns() -> Harness {
+    let mut h = Harness::new();
+    h.with_shop();
+    h.keys(&["j", "j", "l"]);
+    h.reply(
+        |k| matches!(k, RequestKind::Columns { .. }),
+        ResponseKind::Columns {
+            database: "shop".into(),
+            table: "orders".into(),
+            columns: order_columns(),
+        },
+    );
+    h.app.focus_pane(PaneId::Editor);
+    h
+}
+
+#[test]
+fn completion_of_columns_aliases_tables_and_keywords() {
+    let mut h = editing_with_columns();
+    // One proposal is taken at once.
+    h.type_text("SELECT stat");
+    h.key("ctrl-space");
+    assert_eq!(h.app.editor.text(), "SELECT status");
+    assert!(h.app.completion.is_none());
+    // After an alias: the aliased table's columns only; the list filters as one types.
+    h.type_text(", COUNT(*) FROM orders o WHERE o.c");
+    h.key("ctrl-space");
+    let texts = |h: &Harness| -> Vec<String> {
+        h.app
+            .completion
+            .as_ref()
+            .map(|c| c.items.iter().map(|i| i.text.clone()).collect())
+            .unwrap_or_default()
+    };
+    assert_eq!(texts(&h), ["customer_id", "created_at"]);
+    h.type_text("r");
+    assert_eq!(texts(&h), ["created_at"]);
+    h.key("backspace");
+    h.keys(&["down", "enter"]);
+    assert!(h.app.completion.is_none());
+    assert!(
+        h.app.editor.text().ends_with("WHERE o.created_at"),
+        "{}",
+        h.app.editor.text()
+    );
+    // Keywords follow the case typed; functions come with their parenthesis; Esc closes.
+    h.type_text(" > 0 gr");
+    h.key("ctrl-space");
+    assert!(
+        h.app.editor.text().ends_with(" > 0 group by"),
+        "{}",
+        h.app.editor.text()
+    );
+    h.type_text(" CO");
+    h.key("ctrl-space");
+    assert_eq!(texts(&h), ["COUNT(", "COALESCE(", "CONCAT("]);
+    h.key("esc");
+    assert!(h.app.completion.is_none());
+    assert!(h.app.editor.text().ends_with(" CO"));
+    // Tables by name; nothing at all is said so.
+    h.app.editor.set_text("SELECT COUNT(*) FROM cu");
+    h.key("ctrl-space");
+    assert_eq!(h.app.editor.text(), "SELECT COUNT(*) FROM customers");
+    h.type_text(" zzz");
+    h.key("ctrl-space");
+    assert!(status_line(&h.app).0.contains("Nothing completes"));
+}
+
+#[test]
+fn every_previewed_query_is_in_the_history_and_ctrl_r_finds_it() {
+    let mut h = editing_with_columns();
+    let preview = |h: &mut Harness| {
+        h.key("f5");
+        h.reply(is_preview, ResponseKind::Preview(Ok(preview_doc())));
+    };
+    h.type_text("SELECT status, COUNT(*) FROM orders GROUP BY status");
+    preview(&mut h);
+    // Edited further: the same entry follows the query, no entry per keystroke.
+    h.type_text(" HAVING COUNT(*) > 1");
+    preview(&mut h);
+    assert_eq!(
+        h.app.history.entries(),
+        ["SELECT status, COUNT(*) FROM orders GROUP BY status HAVING COUNT(*) > 1"]
+    );
+    // A new query (here from a template) makes a new entry.
+    h.app.focus_pane(PaneId::Schema);
+    h.key("t");
+    preview(&mut h);
+    assert_eq!(h.app.history.entries().len(), 2);
+    let template = h.app.history.entries()[1].clone();
+    // Ctrl-R: incremental search, newest first; Ctrl-R again goes to older matches.
+    h.app.focus_pane(PaneId::Editor);
+    h.key("ctrl-r");
+    h.type_text("count");
+    let found = |h: &Harness| {
+        h.app
+            .history_search
+            .as_ref()
+            .and_then(|s| s.found(h.app.history.entries()))
+            .map(str::to_string)
+    };
+    assert_eq!(found(&h).as_deref(), Some(template.as_str()));
+    h.key("ctrl-r");
+    assert!(found(&h).is_some_and(|f| f.contains("HAVING")));
+    h.key("ctrl-r");
+    assert!(
+        found(&h).is_some_and(|f| f.contains("HAVING")),
+        "stays on the oldest"
+    );
+    h.type_text("zzz");
+    assert_eq!(found(&h), None);
+    // Editing the needle starts again from the newest match; Enter takes it.
+    h.keys(&["backspace", "backspace", "backspace"]);
+    assert_eq!(found(&h).as_deref(), Some(template.as_str()));
+    h.key("enter");
+    assert!(h.app.history_search.is_none());
+    assert_eq!(h.app.editor.text(), template);
+    // Recalled: no second entry for it.
+    preview(&mut h);
+    assert_eq!(h.app.history.entries().len(), 2);
 }

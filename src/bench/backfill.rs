@@ -12,10 +12,10 @@ use rand::rngs::StdRng;
 use rand::Rng;
 use serde::Serialize;
 
-use super::bfprobe::{self, BackfillAnatomy};
 use super::data::{amount, count, user, BIG};
 use super::driver::{Clients, Log as ClientLog, Op};
 use super::pause::hold_row;
+use super::research::bfprobe::{self, BackfillAnatomy};
 use super::stats::{median, Latency};
 use super::workloads::settle;
 use super::GROUPED_QUERY;

@@ -16,19 +16,16 @@
 //!
 //! [`report`] renders the figures as a table of ratios and as JSON.
 
-pub mod alt;
 pub mod backfill;
-pub mod bfprobe;
 pub mod costs;
 pub mod data;
 pub mod distinct;
 pub mod driver;
-pub mod lockprobe;
 pub mod machine;
-pub mod original;
 pub mod pause;
 pub mod reads;
 pub mod report;
+pub mod research;
 pub mod setup;
 pub mod stats;
 pub mod workloads;
@@ -118,6 +115,13 @@ pub fn lifecycle<T>(r: Result<T, LifecycleError>, context: &str) -> Result<T, Be
     })
 }
 
+/// A `--sections` name that names no section.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown section {0:?}; expected writes, costs, pause, backfill, reads, distinct or frames"
+)]
+pub struct UnknownSection(pub String);
+
 /// Which sections to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Sections {
@@ -151,7 +155,7 @@ impl Sections {
 
     /// Parses a comma-separated list of section names
     /// (`writes,costs,pause,backfill,reads,distinct,frames`).
-    pub fn parse(list: &str) -> Result<Sections, String> {
+    pub fn parse(list: &str) -> Result<Sections, UnknownSection> {
         let mut s = Sections {
             writes: false,
             costs: false,
@@ -170,11 +174,7 @@ impl Sections {
                 "reads" => s.reads = true,
                 "frames" => s.frames = true,
                 "distinct" => s.distinct = true,
-                other => {
-                    return Err(format!(
-                    "unknown section {other:?}; expected writes, costs, pause, backfill, reads, distinct or frames"
-                ))
-                }
+                other => return Err(UnknownSection(other.to_string())),
             }
         }
         Ok(s)

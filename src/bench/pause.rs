@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use super::data::{amount, user, BIG};
 use super::driver::{Clients, Op};
-use super::lockprobe::{self, LockAnatomy};
+use super::research::lockprobe::{self, LockAnatomy};
 use super::stats::{median, Latency};
 use super::{lifecycle, query_for, sql, BenchConfig, BenchError, Log, DATABASE, GROUPED_QUERY};
 use crate::lifecycle::{self as lc, Control, CreateOptions, Event, LifecycleError};

@@ -4,7 +4,8 @@
 use mysql::{Conn, Opts};
 use serde::Serialize;
 
-use super::{alt, data, lifecycle, original, query_for, BenchConfig, BenchError, Log};
+use super::research::{alt, original};
+use super::{data, lifecycle, query_for, BenchConfig, BenchError, Log};
 use super::{GROUPED_QUERY, NO_GROUP_QUERY};
 use crate::lifecycle::{self as lc, Control, CreateOptions};
 

@@ -16,6 +16,12 @@ use crate::lifecycle::{
 mod msg {
     pub const MAX_LOAD_FORMAT: &str = "expected VARIABLE=N, e.g. Threads_running=50";
     pub const NOT_FOUND_HINT: &str = "`lightning list` shows the summaries; write db.name when the database is not selected with -D";
+    pub const LOCK_TIMEOUT_HINT: &str = "retry later or raise --max-lock-wait";
+
+    /// How to finish a cancelled backfill.
+    pub fn resume_hint(name: &str) -> String {
+        format!("run `lightning resume {name}` to finish the backfill")
+    }
 }
 
 /// Lock and backfill tuning shared by `create`, `resume` and `rebuild`.
@@ -82,20 +88,20 @@ impl TuningArgs {
     }
 }
 
+/// `--max-load` is not `VARIABLE=N`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", msg::MAX_LOAD_FORMAT)]
+pub struct MaxLoadFormat;
+
 /// Parses `Threads_running=50`.
-fn parse_max_load(text: &str) -> Result<(String, u64), String> {
-    let (var, n) = text
-        .split_once('=')
-        .ok_or_else(|| msg::MAX_LOAD_FORMAT.to_string())?;
+fn parse_max_load(text: &str) -> Result<(String, u64), MaxLoadFormat> {
+    let (var, n) = text.split_once('=').ok_or(MaxLoadFormat)?;
     let var = var.trim();
     let valid = !var.is_empty() && var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if !valid {
-        return Err(msg::MAX_LOAD_FORMAT.to_string());
+        return Err(MaxLoadFormat);
     }
-    let n = n
-        .trim()
-        .parse::<u64>()
-        .map_err(|_| msg::MAX_LOAD_FORMAT.to_string())?;
+    let n = n.trim().parse::<u64>().map_err(|_| MaxLoadFormat)?;
     Ok((var.to_string(), n))
 }
 
@@ -149,7 +155,7 @@ pub fn run_create(ctx: &Ctx, args: &CreateArgs) -> anyhow::Result<i32> {
     match result {
         Ok(report) => finish(ctx, &report, "created"),
         Err(e) => match engine_error(&e) {
-            Some(engine) => Ok(report_rejection(&query, engine)),
+            Some(engine) => Ok(report_rejection(&query, engine, ctx.json())),
             None => Err(failure(e)),
         },
     }
@@ -232,34 +238,64 @@ pub fn finish(ctx: &Ctx, report: &CreateReport, what: &str) -> anyhow::Result<i3
             report,
         });
     } else {
+        // Both pauses writers saw: the lock that installed the triggers and, with checkpoints,
+        // the one that swapped them for the plain ones at the end.
+        let paused = match &report.finalize {
+            Some(end) => format!(
+                "{} at the start and {} at the end",
+                ms(report.lock.lock_ms),
+                ms(end.lock_ms)
+            ),
+            None => ms(report.lock.lock_ms),
+        };
         println!(
-            "Summary {}.{} {what} and ready: {} rows backfilled in {:.1} s; writes were paused for {}.",
+            "Summary {}.{} {what} and ready: {} rows backfilled in {:.1} s; writes were paused for {paused}.",
             report.schema,
             report.name,
             report.rows,
             report.backfill_secs,
-            ms(report.lock.lock_ms)
         );
     }
     Ok(exit::OK)
 }
 
-/// A lifecycle error as the user sees it, with a hint where one helps.
+/// A lifecycle error as the user sees it, with the CLI's own hint where one helps (the
+/// lifecycle names no flag or command: the TUI gives its keys instead).
 pub fn failure(err: LifecycleError) -> anyhow::Error {
-    let hint = match &err {
-        LifecycleError::NotFound(_) => Some(msg::NOT_FOUND_HINT),
-        _ => None,
-    };
     let failure = Failure::new(err.to_string());
-    match hint {
+    match hint(&err) {
         Some(h) => failure.with_hint(h).into(),
         None => failure.into(),
+    }
+}
+
+/// The CLI's hint for a lifecycle error, in terms of its commands and flags.
+pub fn hint(err: &LifecycleError) -> Option<String> {
+    match err {
+        LifecycleError::NotFound(_) => Some(msg::NOT_FOUND_HINT.to_string()),
+        LifecycleError::LockTimeout { .. } => Some(msg::LOCK_TIMEOUT_HINT.to_string()),
+        LifecycleError::Cancelled(name) => Some(msg::resume_hint(name)),
+        _ => None,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lifecycle_errors_get_the_cli_hints() {
+        let lock = LifecycleError::LockTimeout {
+            table: "t".into(),
+            attempts: 3,
+            wait_ms: 100,
+        };
+        assert!(!lock.to_string().contains("--"), "{lock}");
+        assert_eq!(hint(&lock).as_deref(), Some(msg::LOCK_TIMEOUT_HINT));
+        let cancelled = LifecycleError::Cancelled("ev".into());
+        assert!(!cancelled.to_string().contains("lightning"), "{cancelled}");
+        assert!(hint(&cancelled).is_some_and(|h| h.contains("lightning resume ev")));
+    }
 
     #[test]
     fn max_load_parses() {

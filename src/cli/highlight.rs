@@ -1,66 +1,51 @@
-//! SQL syntax highlighting for the terminal, with syntect's bundled SQL
-//! syntax and a bundled theme. Piped output stays plain so scripts and files
-//! get exactly the SQL.
+//! SQL syntax highlighting for the terminal: the TUI's highlighter (syntect's SQL grammar,
+//! a few colours) written as escape codes. Piped output stays plain so scripts and files get
+//! exactly the SQL.
 
-use syntect::easy::HighlightLines;
-use syntect::highlighting::ThemeSet;
-use syntect::parsing::SyntaxSet;
-use syntect::util::{as_24_bit_terminal_escaped, LinesWithEndings};
-
-/// The bundled theme used; chosen because it reads well on dark and light
-/// terminal backgrounds alike.
-const THEME: &str = "base16-ocean.dark";
+use crate::tui::panes::highlight::tokens;
 
 /// Resets every attribute at the end of highlighted text, so a terminal is
 /// never left coloured.
 const RESET: &str = "\x1b[0m";
 
-/// Highlights SQL for a terminal. Loading syntect's definitions takes a few
-/// milliseconds, so one value is built per command and reused.
+/// Highlights SQL for a terminal with the TUI's highlighter and colours (one highlighter for
+/// both front ends), as escape codes.
 pub struct SqlHighlighter {
-    /// `None` when highlighting is off (not a terminal, `NO_COLOR`) or the
-    /// bundled definitions lack SQL or the theme.
-    loaded: Option<(SyntaxSet, ThemeSet)>,
+    /// Off when output is not a terminal or `NO_COLOR` is set.
+    enabled: bool,
 }
 
 impl SqlHighlighter {
     /// A highlighter that colours only when `enabled`.
     pub fn new(enabled: bool) -> Self {
-        if !enabled {
-            return SqlHighlighter { loaded: None };
-        }
-        let syntaxes = SyntaxSet::load_defaults_newlines();
-        let themes = ThemeSet::load_defaults();
-        let usable =
-            syntaxes.find_syntax_by_extension("sql").is_some() && themes.themes.contains_key(THEME);
-        SqlHighlighter {
-            loaded: usable.then_some((syntaxes, themes)),
-        }
+        SqlHighlighter { enabled }
     }
 
     /// Whether output is coloured.
     pub fn enabled(&self) -> bool {
-        self.loaded.is_some()
+        self.enabled
     }
 
     /// `sql` with ANSI colours, or unchanged when highlighting is off.
     pub fn sql(&self, sql: &str) -> String {
-        let Some((syntaxes, themes)) = &self.loaded else {
+        if !self.enabled {
             return sql.to_string();
-        };
-        let (Some(syntax), Some(theme)) = (
-            syntaxes.find_syntax_by_extension("sql"),
-            themes.themes.get(THEME),
-        ) else {
-            return sql.to_string();
-        };
-        let mut lines = HighlightLines::new(syntax, theme);
+        }
+        let lines: Vec<String> = sql.split('\n').map(str::to_string).collect();
         let mut out = String::with_capacity(sql.len() * 2);
-        for line in LinesWithEndings::from(sql) {
-            match lines.highlight_line(line, syntaxes) {
-                Ok(ranges) => out.push_str(&as_24_bit_terminal_escaped(&ranges, false)),
-                // A highlighting failure must not hide the SQL: show the line plain.
-                Err(_) => out.push_str(line),
+        for (i, line) in tokens(&lines).into_iter().enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            for (token, text) in line {
+                match token.ansi() {
+                    Some(code) => {
+                        out.push_str(&code);
+                        out.push_str(&text);
+                        out.push_str(RESET);
+                    }
+                    None => out.push_str(&text),
+                }
             }
         }
         out.push_str(RESET);
@@ -91,7 +76,7 @@ mod tests {
     #[test]
     fn coloured_when_enabled_and_text_is_kept() {
         let h = SqlHighlighter::new(true);
-        assert!(h.enabled(), "syntect bundles SQL and {THEME}");
+        assert!(h.enabled());
         let out = h.sql("SELECT a, COUNT(*) FROM t GROUP BY a");
         assert!(out.contains("\x1b["), "{out:?}");
         assert!(out.ends_with(RESET));

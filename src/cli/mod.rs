@@ -196,7 +196,7 @@ pub fn run(cli: &Cli) -> i32 {
     };
     match result {
         Ok(code) => code,
-        Err(err) => output::report_error(&err, &|line| ctx.redact(line)),
+        Err(err) => output::report_error(&err, &|line| ctx.redact(line), cli.json),
     }
 }
 

@@ -55,6 +55,39 @@ pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What `--json` prints on stdout when a command fails: `{"error": {...}}`, so that a script
+/// reading stdout gets an object it can parse rather than nothing.
+#[derive(Debug, Clone, Serialize)]
+pub struct JsonError {
+    /// The failure.
+    pub error: JsonErrorBody,
+}
+
+/// The body of [`JsonError`].
+#[derive(Debug, Clone, Serialize)]
+pub struct JsonErrorBody {
+    /// `rejected` (the query cannot become a summary), `connection` or `failed`.
+    pub kind: &'static str,
+    /// What went wrong, on one line, without the position.
+    pub message: String,
+    /// What to try next, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+    /// The query line the error is at (1-based), for a rejected query.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    /// The column (1-based, in characters), for a rejected query.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<u64>,
+    /// The process's exit code.
+    pub exit_code: i32,
+}
+
+/// Prints a [`JsonError`] on stdout; a closed stdout is not reported (the exit code says it).
+pub fn print_json_error(body: JsonErrorBody) {
+    let _ = print_json(&JsonError { error: body });
+}
+
 /// Colours for terminal text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Colour {
@@ -111,8 +144,9 @@ pub fn exit_code_for(err: &anyhow::Error) -> i32 {
 }
 
 /// Prints `error: ...` (and `hint: ...`) to stderr, passing every line
-/// through `redact`, and returns the exit code.
-pub fn report_error(err: &anyhow::Error, redact: &dyn Fn(&str) -> String) -> i32 {
+/// through `redact`, and returns the exit code; with `json` also the error as a JSON object on
+/// stdout.
+pub fn report_error(err: &anyhow::Error, redact: &dyn Fn(&str) -> String, json: bool) -> i32 {
     // `{:#}` joins anyhow's context chain with ": " on one line.
     let message = redact(&one_line(&format!("{err:#}")));
     let hint = err
@@ -123,10 +157,25 @@ pub fn report_error(err: &anyhow::Error, redact: &dyn Fn(&str) -> String) -> i32
     let mut stderr = std::io::stderr().lock();
     // If stderr is gone there is nobody left to tell; the exit code still says it.
     let _ = writeln!(stderr, "error: {message}");
-    if let Some(hint) = hint {
+    if let Some(hint) = &hint {
         let _ = writeln!(stderr, "hint: {hint}");
     }
-    exit_code_for(err)
+    let code = exit_code_for(err);
+    if json {
+        print_json_error(JsonErrorBody {
+            kind: if code == exit::CONNECTION {
+                "connection"
+            } else {
+                "failed"
+            },
+            message,
+            hint,
+            line: None,
+            column: None,
+            exit_code: code,
+        });
+    }
+    code
 }
 
 #[cfg(test)]

@@ -6,19 +6,12 @@
 use std::io::Write as _;
 use std::path::PathBuf;
 
-use serde::Serialize;
-
 use super::highlight::SqlHighlighter;
 use super::output::{print_json, stdout_colours, Failure};
 use super::{exit, Ctx};
-use crate::db::introspect::{prepare, IntrospectError};
-use crate::engine::codegen::names::CATALOG_TABLE;
-use crate::engine::codegen::{GenOptions, Layout};
-use crate::engine::plan::Analysis;
+use crate::db::introspect::IntrospectError;
 use crate::engine::EngineError;
-use crate::engine::Prepared;
-use crate::lifecycle::catalog::catalog_ddl;
-use crate::lifecycle::LifecycleError;
+use crate::lifecycle::{preview, LifecycleError};
 
 /// Where the summary's query comes from: exactly one of `--query`, `--file`.
 #[derive(Debug, Clone, clap::Args)]
@@ -78,131 +71,28 @@ pub struct PreviewArgs {
     /// Writer slots per group, as `create --slots` would use [default: 1, or 16 without GROUP BY]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub slots: Option<u16>,
+
+    /// Write the DDL as a migration to FILE for review, and its drop script next to it
+    /// (FILE with `.drop` before the extension)
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// User-visible texts of this module.
 mod msg {
     pub const NO_QUERY: &str = "the query is empty; give it with --query SQL or --file FILE";
-    pub const CATALOG: &str =
-        "catalog of the summaries in this database (created if missing; one row per summary)";
-    pub const STATE: &str =
-        "state table: partial aggregates per group and writer slot; the view adds the slots up";
-    pub const MINMAX: &str = "multiset table for MIN/MAX input";
-    pub const VIEW: &str = "the summary itself: a view over the state, read it like the query";
+    /// After `--output`: where the scripts went.
+    pub fn wrote(apply: &std::path::Path, drop: &std::path::Path) -> String {
+        format!(
+            "Wrote the migration to {} and its drop script to {}. Nothing was changed on the server; `lightning create` applies it online.",
+            apply.display(),
+            drop.display()
+        )
+    }
     pub const NOTE: &str = "Preview only: nothing was changed. `lightning create` runs these online (brief lock, consistent backfill); running them by hand gives an empty summary.";
 }
 
-/// A statement of the plan, with what it creates.
-#[derive(Debug, Clone, Serialize)]
-pub struct PlanStatement {
-    /// `catalog`, `state_table`, `minmax_table`, `view` or `trigger`.
-    pub kind: &'static str,
-    /// The object it creates.
-    pub object: String,
-    /// What the object is for.
-    pub comment: String,
-    /// The statement.
-    pub sql: String,
-}
-
-/// Names of the objects a summary consists of.
-#[derive(Debug, Clone, Serialize)]
-pub struct PlanObjects {
-    /// The catalog table (shared by all summaries of the database).
-    pub catalog: String,
-    /// State tables: the main one, then MIN/MAX multisets.
-    pub state_tables: Vec<String>,
-    /// The view users read.
-    pub view: String,
-    /// The three triggers on the base table.
-    pub triggers: Vec<String>,
-}
-
-/// The machine-readable preview (`--json`).
-#[derive(Debug, Clone, Serialize)]
-pub struct Plan<'a> {
-    /// Database holding the base table and every object.
-    pub schema: &'a str,
-    /// Summary name.
-    pub name: &'a str,
-    /// The base table.
-    pub base_table: &'a str,
-    /// Objects, by kind.
-    pub objects: PlanObjects,
-    /// Statements in the order `create` runs them.
-    pub statements: Vec<PlanStatement>,
-    /// The analysed query: group keys, aggregates, outputs.
-    pub analysis: &'a Analysis,
-    /// How the aggregates are kept in the state.
-    pub layout: &'a Layout,
-    /// Generation options (generation, slots).
-    pub options: GenOptions,
-    /// Things the user should know.
-    pub warnings: &'a [String],
-}
-
-/// Builds the plan of `prepared`.
-pub fn plan(prepared: &Prepared) -> Plan<'_> {
-    let g = &prepared.generated;
-    let schema = g.names.schema.as_str();
-    let mut statements = vec![PlanStatement {
-        kind: "catalog",
-        object: CATALOG_TABLE.to_string(),
-        comment: msg::CATALOG.to_string(),
-        sql: catalog_ddl(schema),
-    }];
-    let tables: Vec<&String> = std::iter::once(&g.names.state)
-        .chain(g.names.minmax.iter())
-        .collect();
-    for (i, (table, ddl)) in tables.iter().zip(&g.tables).enumerate() {
-        let (kind, comment) = match i {
-            0 => ("state_table", msg::STATE.to_string()),
-            _ => match g.layout.minmax.get(i - 1) {
-                Some(expr) => ("minmax_table", format!("{} {expr}: how many rows hold each value, so a delete finds the next extreme", msg::MINMAX)),
-                None => ("minmax_table", msg::MINMAX.to_string()),
-            },
-        };
-        statements.push(PlanStatement {
-            kind,
-            object: (*table).clone(),
-            comment,
-            sql: ddl.clone(),
-        });
-    }
-    statements.push(PlanStatement {
-        kind: "view",
-        object: g.names.view.clone(),
-        comment: msg::VIEW.to_string(),
-        sql: g.view.clone(),
-    });
-    for t in &g.triggers {
-        statements.push(PlanStatement {
-            kind: "trigger",
-            object: t.name.clone(),
-            comment: format!(
-                "AFTER {} trigger on {}: applies each change to its group's state",
-                t.event, prepared.table.name
-            ),
-            sql: t.sql.clone(),
-        });
-    }
-    Plan {
-        schema,
-        name: &g.names.view,
-        base_table: &prepared.table.name,
-        objects: PlanObjects {
-            catalog: CATALOG_TABLE.to_string(),
-            state_tables: tables.into_iter().cloned().collect(),
-            view: g.names.view.clone(),
-            triggers: g.triggers.iter().map(|t| t.name.clone()).collect(),
-        },
-        statements,
-        analysis: &prepared.analysis,
-        layout: &g.layout,
-        options: g.options,
-        warnings: &g.warnings,
-    }
-}
+pub use crate::lifecycle::preview::{plan, Plan, PlanObjects, PlanStatement};
 
 /// The plan as SQL text with `-- comments`, pasteable into the mariadb client
 /// (triggers are wrapped in `DELIMITER $$`, since their bodies contain `;`).
@@ -256,15 +146,21 @@ pub fn run(ctx: &Ctx, args: &PreviewArgs) -> anyhow::Result<i32> {
         Some(n) => n.clone(),
         None => match default_name(&query) {
             Ok(n) => n,
-            Err(e) => return Ok(report_rejection(&query, &e)),
+            Err(e) => return Ok(report_rejection(&query, &e, ctx.json())),
         },
     };
     let mut conn = ctx.connect()?;
-    let prepared = match prepare_like_create(&mut conn, &query, &name, args.slots) {
+    let prepared = match preview::prepare_like_create(&mut conn, &query, &name, args.slots) {
         Ok(p) => p,
-        Err(IntrospectError::Engine(e)) => return Ok(report_rejection(&query, &e)),
+        Err(IntrospectError::Engine(e)) => return Ok(report_rejection(&query, &e, ctx.json())),
         Err(e) => return Err(e.into()),
     };
+    if let Some(path) = &args.output {
+        write_migration(&prepared, &query, path)?;
+        if !ctx.json() {
+            return Ok(exit::OK);
+        }
+    }
     let plan = plan(&prepared);
     if ctx.json() {
         print_json(&plan)?;
@@ -275,41 +171,37 @@ pub fn run(ctx: &Ctx, args: &PreviewArgs) -> anyhow::Result<i32> {
     Ok(exit::OK)
 }
 
-/// Prepares with the slots `create` would use: without GROUP BY every writer
-/// hits one group, so create spreads it over 16 slots unless told otherwise.
-fn prepare_like_create(
-    conn: &mut mysql::Conn,
+/// Writes the migration of `prepared` to `path` and its drop script to [`drop_path`] of it, and
+/// says so on stdout.
+fn write_migration(
+    prepared: &crate::engine::Prepared,
     query: &str,
-    name: &str,
-    slots: Option<u16>,
-) -> Result<Prepared, IntrospectError> {
-    let first = prepare(
-        conn,
+    path: &std::path::Path,
+) -> anyhow::Result<()> {
+    let g = &prepared.generated;
+    let m = crate::engine::codegen::migration::migration(
+        g,
+        &prepared.table.name,
         query,
-        name,
-        GenOptions {
-            generation: 1,
-            slots: slots.unwrap_or(1),
-        },
-    )?;
-    let chosen = lightning_tables_slots(first.analysis.keys.len(), slots);
-    if chosen == first.generated.options.slots {
-        return Ok(first);
+        &crate::lifecycle::catalog::catalog_ddl(&g.names.schema),
+    );
+    let down = drop_path(path);
+    for (file, text) in [(path, &m.apply), (down.as_path(), &m.drop)] {
+        std::fs::write(file, text)
+            .map_err(|e| Failure::new(format!("cannot write {}: {e}", file.display())))?;
     }
-    prepare(
-        conn,
-        query,
-        name,
-        GenOptions {
-            generation: 1,
-            slots: chosen,
-        },
-    )
+    println!("{}", msg::wrote(path, &down));
+    Ok(())
 }
 
-/// The slot rule `create` applies (one definition, in the engine).
-fn lightning_tables_slots(keys: usize, requested: Option<u16>) -> u16 {
-    crate::lifecycle::slots_for(keys, requested)
+/// Where the drop script of a migration written to `path` goes: `x.sql` → `x.drop.sql`.
+pub fn drop_path(path: &std::path::Path) -> PathBuf {
+    let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+    let name = match path.extension() {
+        Some(ext) => format!("{stem}.drop.{}", ext.to_string_lossy()),
+        None => format!("{stem}.drop"),
+    };
+    path.with_file_name(name)
 }
 
 /// The query's own fault inside a lifecycle error, if that is what it is.
@@ -321,17 +213,33 @@ pub fn engine_error(err: &LifecycleError) -> Option<&EngineError> {
 }
 
 /// Prints `error: <message>` and, when the error has a position, the query
-/// line with a caret under the column, to stderr; returns the exit code.
-pub fn report_rejection(query: &str, err: &EngineError) -> i32 {
+/// line with a caret under the column, to stderr; returns the exit code. The position is
+/// printed once: by the excerpt (line number and caret) when there is one, in the message
+/// otherwise. With `json`, the error also goes to stdout as a JSON object.
+pub fn report_rejection(query: &str, err: &EngineError, json: bool) -> i32 {
+    let shown = err
+        .pos()
+        .map(|pos| excerpt(query, pos.line, pos.column))
+        .unwrap_or_default();
+    let message = if shown.is_empty() {
+        err.to_string()
+    } else {
+        err.message()
+    };
+    let message = super::output::one_line(&message);
     let mut stderr = std::io::stderr().lock();
     // If stderr is gone nobody can read it; the exit code still tells.
-    let _ = writeln!(
-        stderr,
-        "error: {}",
-        super::output::one_line(&err.to_string())
-    );
-    if let Some(pos) = err.pos() {
-        let _ = write!(stderr, "{}", excerpt(query, pos.line, pos.column));
+    let _ = writeln!(stderr, "error: {message}");
+    let _ = write!(stderr, "{shown}");
+    if json {
+        super::output::print_json_error(super::output::JsonErrorBody {
+            kind: "rejected",
+            message: super::output::one_line(&err.message()),
+            hint: None,
+            line: err.pos().map(|p| p.line),
+            column: err.pos().map(|p| p.column),
+            exit_code: exit::FAILURE,
+        });
     }
     exit::FAILURE
 }
@@ -370,6 +278,13 @@ mod tests {
         let e = excerpt("\tSELECT x", 1, 3);
         assert_eq!(e, " 1 | \tSELECT x\n   | \t ^\n");
         assert_eq!(excerpt(q, 9, 1), "");
+    }
+
+    #[test]
+    fn drop_script_sits_next_to_the_migration() {
+        let p = |s: &str| drop_path(std::path::Path::new(s));
+        assert_eq!(p("out/by_day.sql"), PathBuf::from("out/by_day.drop.sql"));
+        assert_eq!(p("by_day"), PathBuf::from("by_day.drop"));
     }
 
     #[test]

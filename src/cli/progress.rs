@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::lifecycle::narrate;
 use crate::lifecycle::{Control, Event, Progress};
 use crate::sys;
 
@@ -122,52 +123,24 @@ impl ProgressView {
             json_line(&event);
             return;
         }
-        match event {
-            Event::Prepared { statements } => {
-                self.note(&format!("Creating {} objects…", statements.len()));
+        if let Event::Progress(p) = &event {
+            self.progress(p);
+            return;
+        }
+        if matches!(event, Event::Throttled { .. }) && !self.throttle_due() {
+            return;
+        }
+        if matches!(event, Event::Done { .. }) {
+            if let Some(bar) = self.bar.take() {
+                bar.finish_and_clear();
             }
-            Event::LockRetry { attempt } => self.note(&format!(
-                "Lock attempt {attempt} timed out (a long transaction holds the table); retrying…"
-            )),
-            Event::Locked { lock_ms, wait_ms } => {
-                self.note(&format!(
-                    "Triggers are live: writes were paused for {} (after waiting {} for the lock).",
-                    ms(lock_ms),
-                    ms(wait_ms)
-                ));
-                if let Some(bar) = &self.bar {
-                    bar.set_message(msg::STARTING);
-                }
-            }
-            Event::Progress(p) => self.progress(&p),
-            Event::Checkpoint { .. } => {}
-            Event::Resumed {
-                regions_done,
-                regions,
-                rows_done,
-            } => self.note(&format!(
-                "Continuing from the last checkpoint: {regions_done} of {regions} regions ({rows_done} rows) were already committed."
-            )),
-            Event::Finalized { lock_ms, wait_ms } => self.note(&format!(
-                "Backfill complete; triggers finalized: writes were paused for {} (after waiting {} for the lock).",
-                ms(lock_ms),
-                ms(wait_ms)
-            )),
-            Event::Throttled { variable, value } => {
-                if self.throttle_due() {
-                    self.note(&format!(
-                        "Backfill paused: {variable} = {value} is above --max-load; waiting…"
-                    ));
-                }
-            }
-            Event::LeftAlone { object, reason } => {
-                self.note(&format!("Left alone {object}, not LightningTables': {reason}."));
-            }
-            Event::Done { rows, seconds } => {
-                if let Some(bar) = self.bar.take() {
-                    bar.finish_and_clear();
-                }
-                self.note(&format!("Backfilled {rows} rows in {seconds:.1} s."));
+        }
+        if let Some(text) = narrate::event(&event) {
+            self.note(&narrate::sentence(&text));
+        }
+        if matches!(event, Event::Locked { .. }) {
+            if let Some(bar) = &self.bar {
+                bar.set_message(msg::STARTING);
             }
         }
     }
@@ -183,12 +156,7 @@ impl ProgressView {
     }
 
     fn progress(&mut self, p: &Progress) {
-        let detail = format!(
-            "{}/s ETA {} chunk {}",
-            human_count(p.rate),
-            clock(p.eta_secs),
-            p.chunk_size
-        );
+        let detail = narrate::progress_detail(p, false);
         if let Some(bar) = &self.bar {
             if bar.length().is_none() {
                 if let Ok(style) = ProgressStyle::with_template(msg::BAR) {
@@ -240,38 +208,8 @@ pub fn json_line<T: serde::Serialize>(value: &T) {
     }
 }
 
-/// `14 ms`, `2.3 s`.
-pub fn ms(ms: f64) -> String {
-    if ms < 1000.0 {
-        format!("{ms:.0} ms")
-    } else {
-        format!("{:.1} s", ms / 1000.0)
-    }
-}
-
-/// `950`, `12.3k`, `4.1M`.
-fn human_count(n: f64) -> String {
-    if n >= 1e6 {
-        format!("{:.1}M", n / 1e6)
-    } else if n >= 1e4 {
-        format!("{:.1}k", n / 1e3)
-    } else {
-        format!("{n:.0}")
-    }
-}
-
-/// `m:ss` or `h:mm:ss`.
-fn clock(secs: f64) -> String {
-    let s = if secs.is_finite() {
-        secs.max(0.0).round() as u64
-    } else {
-        0
-    };
-    match s {
-        0..3600 => format!("{}:{:02}", s / 60, s % 60),
-        _ => format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60),
-    }
-}
+/// Durations read the same in every front end.
+pub use crate::lifecycle::narrate::ms;
 
 /// Set by the SIGINT handler.
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
@@ -348,17 +286,6 @@ impl Drop for InterruptGuard {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn formats() {
-        assert_eq!(ms(14.2), "14 ms");
-        assert_eq!(ms(2300.0), "2.3 s");
-        assert_eq!(clock(75.0), "1:15");
-        assert_eq!(clock(3725.0), "1:02:05");
-        assert_eq!(clock(f64::INFINITY), "0:00");
-        assert_eq!(human_count(950.0), "950");
-        assert_eq!(human_count(12_345.0), "12.3k");
-    }
 
     #[test]
     fn sigint_cancels_the_control() {

@@ -104,7 +104,15 @@ impl ConnectError {
 /// attempt runs on a helper thread. On timeout that thread is abandoned: it
 /// ends on its own when the socket finally fails or the process exits.
 pub fn connect(config: &ConnectionConfig) -> Result<mysql::Conn, ConnectError> {
-    let opts = config.to_opts();
+    // A little slack so the driver's own TCP timeout reports first when it fires.
+    let wait = config.connect_timeout + Duration::from_millis(250);
+    connect_within(config.to_opts(), wait).map_err(|e| classify(config, &e))
+}
+
+/// Opens a connection with driver options `opts`, waiting at most `wait` for the handshake
+/// (see [`connect`] for why on a helper thread); a timeout is the driver's `ConnectTimeout`.
+/// For callers that hold driver options rather than a [`ConnectionConfig`] (the TUI's workers).
+pub fn connect_within(opts: mysql::Opts, wait: Duration) -> Result<mysql::Conn, mysql::Error> {
     let (sender, receiver) = mpsc::channel();
     let spawned = std::thread::Builder::new()
         .name("lightning-connect".into())
@@ -113,23 +121,16 @@ pub fn connect(config: &ConnectionConfig) -> Result<mysql::Conn, ConnectError> {
             let _ = sender.send(mysql::Conn::new(opts));
         });
     if let Err(e) = spawned {
-        return Err(ConnectError::new(
-            config,
-            ConnectFailure::Other,
-            &e.to_string(),
-        ));
+        return Err(mysql::Error::IoError(e));
     }
-    // A little slack so the driver's own TCP timeout reports first when it fires.
-    let wait = config.connect_timeout + Duration::from_millis(250);
     match receiver.recv_timeout(wait) {
-        Ok(Ok(conn)) => Ok(conn),
-        Ok(Err(err)) => Err(classify(config, &err)),
-        Err(mpsc::RecvTimeoutError::Timeout) => Err(timeout_error(config)),
-        Err(mpsc::RecvTimeoutError::Disconnected) => Err(ConnectError::new(
-            config,
-            ConnectFailure::Other,
-            "the connection attempt stopped unexpectedly",
+        Ok(result) => result,
+        Err(mpsc::RecvTimeoutError::Timeout) => Err(mysql::Error::DriverError(
+            mysql::DriverError::ConnectTimeout,
         )),
+        Err(mpsc::RecvTimeoutError::Disconnected) => Err(mysql::Error::IoError(io::Error::other(
+            "the connection attempt stopped unexpectedly",
+        ))),
     }
 }
 

@@ -38,7 +38,7 @@ pub enum EngineError {
         pos: Option<Pos>,
     },
     /// A construct the summary engine does not support.
-    #[error("unsupported: {construct}{}{}", at(.pos), hint_suffix(.hint))]
+    #[error("not supported yet: {construct}{}{}", at(.pos), hint_suffix(.hint))]
     Unsupported {
         /// The construct, named as a DBA would (e.g. "JOIN", "COUNT(DISTINCT ...)").
         construct: String,
@@ -108,6 +108,20 @@ impl EngineError {
             | EngineError::NotGrouped { pos, .. } => *pos,
             _ => None,
         }
+    }
+
+    /// The message without its position, for callers that show the position themselves
+    /// (a caret under the query, a line of its own), so that it is printed once.
+    pub fn message(&self) -> String {
+        let mut e = self.clone();
+        match &mut e {
+            EngineError::Syntax { pos, .. }
+            | EngineError::Unsupported { pos, .. }
+            | EngineError::UnknownColumn { pos, .. }
+            | EngineError::NotGrouped { pos, .. } => *pos = None,
+            _ => {}
+        }
+        e.to_string()
     }
 
     /// Shorthand for an unsupported construct.

@@ -1,7 +1,9 @@
 //! Which functions a summary may use: aggregates it can maintain, and functions it must refuse.
 
 /// Aggregates the engine maintains incrementally.
-pub const SUPPORTED_AGGREGATES: &[&str] = &["COUNT", "SUM", "AVG", "MIN", "MAX"];
+pub const SUPPORTED_AGGREGATES: &[&str] = &[
+    "COUNT", "SUM", "AVG", "MIN", "MAX", "BIT_AND", "BIT_OR", "BIT_XOR",
+];
 
 /// Aggregates MariaDB has that cannot be maintained from per-row deltas (or not yet).
 pub const UNSUPPORTED_AGGREGATES: &[&str] = &[
@@ -15,9 +17,6 @@ pub const UNSUPPORTED_AGGREGATES: &[&str] = &[
     "VARIANCE",
     "VAR_POP",
     "VAR_SAMP",
-    "BIT_AND",
-    "BIT_OR",
-    "BIT_XOR",
     "PERCENTILE_CONT",
     "PERCENTILE_DISC",
     "MEDIAN",

@@ -136,7 +136,7 @@ pub fn parse_in_mode(sql: &str, mode: &SqlMode) -> Result<ParsedQuery, EngineErr
         }
     };
     check_select_clauses(&select)?;
-    let (table, joins) = from_tables(&select)?;
+    let (table, joins) = from_tables(&select, &join_keyword_starts(sql, mode))?;
     Ok(ParsedQuery {
         sql: sql.to_string(),
         mode: mode.clone(),
@@ -496,11 +496,19 @@ pub struct JoinedTable {
     pub condition: JoinCondition,
     /// Where the table is named.
     pub pos: Option<Pos>,
+    /// Where its join operator starts (`JOIN`, `LEFT JOIN`...); the table's position in a
+    /// comma list. Refusals of the join itself point here.
+    pub keyword: Option<Pos>,
 }
 
 /// The first table of FROM and every table joined to it (comma lists and inner joins, flattened
 /// in the order written). Outer, natural and other joins are refused here with their position.
-fn from_tables(select: &Select) -> Result<(TableRef, Vec<JoinedTable>), EngineError> {
+/// `keywords`: where each join operator starts (see [`join_keyword_starts`]), so that a refused
+/// join is shown at its keyword rather than at the joined table.
+fn from_tables(
+    select: &Select,
+    keywords: &[Pos],
+) -> Result<(TableRef, Vec<JoinedTable>), EngineError> {
     let Some(first) = select.from.first() else {
         return Err(EngineError::unsupported_hint(
             "a query without FROM",
@@ -512,27 +520,87 @@ fn from_tables(select: &Select) -> Result<(TableRef, Vec<JoinedTable>), EngineEr
     let mut joins = Vec::new();
     for (i, item) in select.from.iter().enumerate() {
         if i > 0 {
+            let pos = span_pos(item.relation.span());
             joins.push(JoinedTable {
                 table: table_factor(&item.relation)?,
                 condition: JoinCondition::InWhere,
-                pos: span_pos(item.relation.span()),
+                pos,
+                keyword: pos,
             });
         }
         for join in &item.joins {
+            let pos = span_pos(join.relation.span());
             joins.push(JoinedTable {
                 table: table_factor(&join.relation)?,
-                condition: join_condition(join)?,
-                pos: span_pos(join.relation.span()),
+                condition: join_condition(join, keywords)?,
+                pos,
+                keyword: keyword_before(keywords, pos),
             });
         }
     }
     Ok((base, joins))
 }
 
-/// The condition of an inner join; every other kind of join is refused.
-fn join_condition(join: &sqlparser::ast::Join) -> Result<JoinCondition, EngineError> {
+/// Where each join operator of `sql` starts: `JOIN`, `STRAIGHT_JOIN`, or the first of the words
+/// before `JOIN` that say which kind (`LEFT OUTER JOIN` starts at `LEFT`).
+fn join_keyword_starts(sql: &str, mode: &SqlMode) -> Vec<Pos> {
+    use sqlparser::keywords::Keyword;
+    let Ok(tokens) = Tokenizer::new(&mode.dialect(), sql).tokenize_with_location() else {
+        return Vec::new();
+    };
+    let words: Vec<(Keyword, Location)> = tokens
+        .iter()
+        .filter_map(|t| match &t.token {
+            Token::Word(w) if w.quote_style.is_none() => Some((w.keyword, t.span.start)),
+            Token::Whitespace(_) => None,
+            // Anything else breaks a run of join words.
+            _ => Some((Keyword::NoKeyword, t.span.start)),
+        })
+        .collect();
+    let kind = |k: Keyword| {
+        matches!(
+            k,
+            Keyword::LEFT
+                | Keyword::RIGHT
+                | Keyword::FULL
+                | Keyword::OUTER
+                | Keyword::INNER
+                | Keyword::CROSS
+                | Keyword::NATURAL
+        )
+    };
+    let mut out = Vec::new();
+    for (i, (k, at)) in words.iter().enumerate() {
+        if !matches!(k, Keyword::JOIN | Keyword::STRAIGHT_JOIN) {
+            continue;
+        }
+        let mut start = i;
+        while start > 0 && kind(words[start - 1].0) {
+            start -= 1;
+        }
+        out.extend(pos_of(if start == i { *at } else { words[start].1 }));
+    }
+    out
+}
+
+/// The last of `keywords` before `table`: the join operator that joins the table named there.
+fn keyword_before(keywords: &[Pos], table: Option<Pos>) -> Option<Pos> {
+    let table = table?;
+    keywords
+        .iter()
+        .rev()
+        .find(|k| (k.line, k.column) < (table.line, table.column))
+        .copied()
+        .or(Some(table))
+}
+
+/// The condition of an inner join; every other kind of join is refused, at its keyword.
+fn join_condition(
+    join: &sqlparser::ast::Join,
+    keywords: &[Pos],
+) -> Result<JoinCondition, EngineError> {
     use sqlparser::ast::{JoinConstraint, JoinOperator};
-    let at = span_pos(join.relation.span());
+    let at = keyword_before(keywords, span_pos(join.relation.span()));
     let constraint = match &join.join_operator {
         JoinOperator::Join(c)
         | JoinOperator::Inner(c)
@@ -542,7 +610,7 @@ fn join_condition(join: &sqlparser::ast::Join) -> Result<JoinCondition, EngineEr
             return Err(EngineError::unsupported_hint(
                 "LEFT JOIN",
                 at,
-                "only inner joins of a fact table to its dimensions are supported; LEFT JOIN is planned for a later tier",
+                "only inner joins of a fact table to its dimensions are supported",
             ))
         }
         JoinOperator::Right(_) | JoinOperator::RightOuter(_) | JoinOperator::FullOuter(_) => {
@@ -637,7 +705,7 @@ fn table_factor(relation: &TableFactor) -> Result<TableRef, EngineError> {
         TableFactor::Derived { .. } => Err(EngineError::unsupported_hint(
             "subquery in FROM",
             span_pos(relation.span()),
-            "subqueries are planned for a later tier",
+            "name the table itself in FROM",
         )),
         other => Err(EngineError::unsupported(
             format!(

@@ -35,6 +35,12 @@ pub enum AggKind {
     SumDistinct,
     /// `AVG(DISTINCT expr)`
     AvgDistinct,
+    /// `BIT_AND(expr)`: the bits set in every non-NULL input (all 64 for none).
+    BitAnd,
+    /// `BIT_OR(expr)`: the bits set in some non-NULL input.
+    BitOr,
+    /// `BIT_XOR(expr)`: the bits set in an odd number of non-NULL inputs.
+    BitXor,
 }
 
 impl AggKind {
@@ -46,6 +52,9 @@ impl AggKind {
             AggKind::Avg | AggKind::AvgDistinct => "AVG",
             AggKind::Min => "MIN",
             AggKind::Max => "MAX",
+            AggKind::BitAnd => "BIT_AND",
+            AggKind::BitOr => "BIT_OR",
+            AggKind::BitXor => "BIT_XOR",
         }
     }
 

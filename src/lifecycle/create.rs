@@ -320,7 +320,10 @@ fn check_collisions(conn: &mut Conn, gen: &Gen<'_>, name: &str) -> Result<(), Li
             "a table or view {schema}.{name}"
         )));
     }
-    for t in std::iter::once(&gen.names.state).chain(gen.names.minmax.iter()) {
+    for t in std::iter::once(&gen.names.state)
+        .chain(&gen.names.minmax)
+        .chain(&gen.names.totals)
+    {
         if object_exists(conn, schema, t)? {
             return Err(LifecycleError::Exists(format!("table {schema}.{t}")));
         }

@@ -9,8 +9,10 @@ mod create;
 mod drop;
 mod keyrange;
 mod lock;
+pub mod narrate;
 mod ownership;
 mod partials;
+pub mod preview;
 mod rebuild;
 mod regions;
 mod resume;
@@ -56,8 +58,9 @@ pub enum LifecycleError {
     /// The name is taken.
     #[error("{0} already exists; choose another name (nothing was created)")]
     Exists(String),
-    /// The table lock could not be had in time.
-    #[error("could not lock table {table} in {attempts} attempt(s) of {wait_ms} ms each (a long-running transaction holds it); nothing was left behind — retry later or raise --max-lock-wait")]
+    /// The table lock could not be had in time. The message names no remedy of a front end:
+    /// each front end adds its own (the CLI a flag, the TUI a key).
+    #[error("could not lock table {table} in {attempts} attempt(s) of {wait_ms} ms each (a long-running transaction holds it); nothing was left behind")]
     LockTimeout {
         /// The base table.
         table: String,
@@ -80,8 +83,9 @@ pub enum LifecycleError {
         /// The prepared transactions' xids, quoted and comma-separated.
         xids: String,
     },
-    /// Cancelled by the user; the summary stays `backfilling` and `resume` continues it.
-    #[error("cancelled; run `lightning resume {0}` to finish the backfill")]
+    /// Cancelled by the user; the summary stays `backfilling` and `resume` continues it (each
+    /// front end says how to resume in its own terms).
+    #[error("cancelled; {0} stays backfilling until it is resumed")]
     Cancelled(String),
     /// A rebuild was stopped before readers switched to its new generation and given up:
     /// readers keep the previous generation, which the triggers maintain alone again, and

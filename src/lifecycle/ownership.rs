@@ -20,7 +20,7 @@
 use super::lock::install_triggers;
 use super::{sql, CreateOptions, Event, LifecycleError};
 use crate::engine::codegen::names::prefix;
-use crate::engine::codegen::state::{multiset_comment, state_comment};
+use crate::engine::codegen::state::{multiset_comment, state_comment, totals_comment};
 use crate::engine::codegen::Names;
 use crate::engine::ident::{quote, quote_qualified, string_literal};
 use mysql::prelude::Queryable;
@@ -103,7 +103,10 @@ pub(crate) fn is_state_table(p: &str, table: &str) -> bool {
         None => (rest, ""),
     };
     let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
-    digits(generation) && (tail.is_empty() || tail.strip_prefix("_mm").is_some_and(digits))
+    digits(generation)
+        && (tail.is_empty()
+            || tail.strip_prefix("_mm").is_some_and(digits)
+            || tail.strip_prefix("_dv").is_some_and(digits))
 }
 
 /// The state tables of the summary with prefix `p` that `text` (a trigger body or a view
@@ -238,9 +241,11 @@ fn check_table(
             kind.to_lowercase()
         )));
     }
-    let is_multiset = table[p.len()..].contains("_mm");
-    let expected = if is_multiset {
+    let tail = &table[p.len()..];
+    let expected = if tail.contains("_mm") {
         multiset_comment(summary)
+    } else if tail.contains("_dv") {
+        totals_comment(summary)
     } else {
         state_comment(summary)
     };
@@ -446,12 +451,13 @@ pub(crate) fn drop_tables(
     Ok(done)
 }
 
-/// The state and multiset tables of `names`' generation (multisets first, as they were made
-/// last).
+/// The state, multiset and totals tables of `names`' generation (totals and multisets first,
+/// as they were made last).
 fn generation_tables(names: &Names) -> Vec<String> {
     names
-        .minmax
+        .totals
         .iter()
+        .chain(&names.minmax)
         .chain(std::iter::once(&names.state))
         .cloned()
         .collect()
@@ -536,6 +542,7 @@ mod tests {
     fn only_our_generations_match() {
         assert!(is_state_table("_lt_s", "_lt_s_g1"));
         assert!(is_state_table("_lt_s", "_lt_s_g12_mm0"));
+        assert!(is_state_table("_lt_s", "_lt_s_g12_dv3"));
         assert!(!is_state_table("_lt_s", "_lt_s_g1_x"));
         assert!(!is_state_table("_lt_s", "_lt_s2_g1"));
         assert!(!is_state_table("_lt_s", "_lt_s_gx"));

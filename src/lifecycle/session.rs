@@ -207,7 +207,7 @@ pub fn trigger_body(
         None => Ok(None),
         Some((Some(body), _)) => Ok(Some(body)),
         Some((None, table)) => Err(LifecycleError::State(format!(
-            "cannot read trigger {name}: the server hides a trigger's body from accounts without the TRIGGER privilege on its table ({schema}.{table}); grant TRIGGER (`lightning doctor` lists what each command needs)"
+            "cannot read trigger {name}: the server hides a trigger's body from accounts without the TRIGGER privilege on its table ({schema}.{table}); grant TRIGGER on it"
         ))),
     }
 }

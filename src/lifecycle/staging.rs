@@ -25,8 +25,16 @@ pub(crate) struct Merged {
     pub(crate) minmax: Vec<Vec<Vec<Value>>>,
 }
 
-/// Tries of a region's write before giving up (the backfill stays resumable).
-pub(crate) const WRITE_ATTEMPTS: u32 = 5;
+/// Tries of a region's write (or a fold's) before giving up (the backfill stays resumable). On
+/// a Galera node every write set from another node that meets one of our locks aborts us, so a
+/// busy cluster needs more than a single server ever does.
+pub(crate) const WRITE_ATTEMPTS: u32 = 20;
+
+/// The pause before retry `attempt` (1-based) of a deadlock victim: 20 ms more each time, at
+/// most 250 ms.
+pub(crate) fn backoff(attempt: u32) -> std::time::Duration {
+    std::time::Duration::from_millis((20 * u64::from(attempt)).min(250))
+}
 
 /// Deadlock or lock wait timeout: the transaction was rolled back and can be retried.
 pub(crate) fn is_transient(e: &mysql::Error) -> bool {
@@ -65,8 +73,36 @@ impl Merged {
             for batch in rows.chunks(UPSERT_BATCH) {
                 let params: Vec<Value> = batch.iter().flatten().cloned().collect();
                 writer.exec_drop(gen.minmax_upsert_sql(j, batch.len()), params)?;
+                if gen.layout.keeps_totals(j) {
+                    write_totals(gen, writer, j, batch)?;
+                }
             }
         }
         Ok(())
     }
+}
+
+/// Adds one batch of multiset `j`'s rows (keys, values, multiplicity) to its totals and counts
+/// the values that appeared or disappeared into the backfill slot's distinct count
+/// ([`Gen::totals_settle_sql`]), all inside the caller's transaction.
+fn write_totals(
+    gen: &Gen<'_>,
+    writer: &mut Conn,
+    j: usize,
+    batch: &[Vec<Value>],
+) -> Result<(), mysql::Error> {
+    // The multiplicity a second time: the share this write marks in `bf`.
+    let upsert: Vec<Value> = batch
+        .iter()
+        .flat_map(|row| row.iter().chain(row.last()).cloned())
+        .collect();
+    writer.exec_drop(gen.totals_upsert_sql(j, batch.len()), upsert)?;
+    let at: Vec<Value> = batch
+        .iter()
+        .flat_map(|row| row[..row.len().saturating_sub(1)].iter().cloned())
+        .collect();
+    for statement in gen.totals_settle_sql(j, batch.len()) {
+        writer.exec_drop(statement, at.clone())?;
+    }
+    Ok(())
 }

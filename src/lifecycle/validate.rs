@@ -149,8 +149,8 @@ fn structural_problems(
     // reported below as such, not as an ALTER.
     if !gen_unaltered(gen, &entry.base_fingerprint) {
         problems.push(format!(
-            "the base table {} was altered since the summary was built; run `lightning rebuild {}`",
-            entry.base_table, entry.name
+            "the base table {} was altered since the summary was built; a rebuild recomputes it",
+            entry.base_table
         ));
     }
     for t in [

@@ -53,13 +53,15 @@ pub enum Msg {
     /// The worker answered.
     Worker(Response),
     /// The external editor returned the query (or failed).
-    ExternalEdited(Result<String, String>),
+    ExternalEdited(Result<String, super::terminal::EditorError>),
     /// The demo worker reported something.
     Demo(Box<DemoReply>),
+    /// The export was written (the status text) or not (why).
+    Exported(Result<String, String>),
     /// The connection profile was saved (the path) or not (why).
     ProfileSaved {
         /// Path or reason.
-        result: Result<String, String>,
+        result: Result<String, super::profile::NotSaved>,
         /// The password was saved with it.
         password: bool,
     },
@@ -78,6 +80,8 @@ pub enum Effect {
     Demo(DemoRequest),
     /// Clear the terminal and draw every cell again (Ctrl-L).
     Redraw,
+    /// Write the migration files and copy it to the clipboard (answer with [`Msg::Exported`]).
+    Export(super::export::Export),
 }
 
 /// What an outstanding request is for.
@@ -165,6 +169,13 @@ pub struct App {
     pub summaries: SummariesState,
     /// Compare.
     pub compare: CompareState,
+    /// The editor's open completion list.
+    pub completion: Option<super::panes::complete::Completion>,
+    /// The open history search (Ctrl-R).
+    pub history_search: Option<super::panes::complete::HistorySearch>,
+    /// The newest history entry was recorded from the query being edited now (a later preview
+    /// of it replaces that entry rather than adding one per keystroke).
+    pub history_session: bool,
     /// The open popup.
     pub popup: Option<Popup>,
     /// The status line message.
@@ -223,6 +234,9 @@ impl App {
             preview: PreviewState::default(),
             summaries: SummariesState::default(),
             compare: CompareState::default(),
+            completion: None,
+            history_search: None,
+            history_session: false,
             popup: None,
             status: None,
             pending: BTreeMap::new(),
@@ -396,9 +410,11 @@ impl App {
                 }
             }
             Msg::ExternalEdited(Err(e)) => {
-                self.set_status(StatusKind::Error, strings::editor_failed(&e));
+                self.set_status(StatusKind::Error, strings::editor_failed(&e.to_string()));
             }
             Msg::ProfileSaved { result, password } => self.on_profile_saved(result, password),
+            Msg::Exported(Ok(text)) => self.set_status(StatusKind::Info, text),
+            Msg::Exported(Err(e)) => self.set_status(StatusKind::Error, e),
             Msg::Demo(reply) => self.on_demo_reply(*reply),
         }
     }

@@ -9,7 +9,7 @@ use super::panes::PaneId;
 use super::popup::{Confirm, Popup};
 use super::strings;
 use super::template::{ident, template};
-use super::worker::{PreviewDoc, RequestId, RequestKind};
+use super::worker::{Failure, PreviewDoc, RequestId, RequestKind};
 
 /// The selected summary, cloned out of the pane state.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,6 +63,13 @@ impl App {
             | Action::NextMix
             | Action::Autoplay
             | Action::Dashboard => self.demo_action(action),
+            Action::ColumnLeft
+            | Action::ColumnRight
+            | Action::NextDifference
+            | Action::PrevDifference => self.apply_compare(action),
+            Action::Export => self.export(),
+            Action::Complete => self.complete(),
+            Action::HistorySearch => self.start_history_search(),
             Action::Quit
             | Action::Redraw
             | Action::NextPane
@@ -231,6 +238,38 @@ impl App {
         }
     }
 
+    /// Writes the previewed summary's migration (see [`super::export`]).
+    fn export(&mut self) {
+        let export = match &self.preview.content {
+            PreviewContent::Ready(doc) => super::export::export_of(doc),
+            _ => None,
+        };
+        match export {
+            Some(e) => self.effect(Effect::Export(e)),
+            None => self.set_status(StatusKind::Info, strings::export::NOTHING),
+        }
+    }
+
+    /// Actions of the compare grid: columns and differences.
+    fn apply_compare(&mut self, action: Action) {
+        match action {
+            Action::NextDifference | Action::PrevDifference => {
+                if self.compare.result().is_none() {
+                    self.set_status(StatusKind::Info, strings::compare::NOTHING_COMPARED);
+                } else if !self
+                    .compare
+                    .jump_to_difference(action == Action::NextDifference)
+                {
+                    self.set_status(StatusKind::Info, strings::compare::NO_DIFFERENCES);
+                }
+            }
+            _ => {
+                let page = self.page();
+                self.compare.handle(action, page);
+            }
+        }
+    }
+
     /// Moves in the focused pane.
     pub(super) fn navigate(&mut self, action: Action) {
         let page = self.page();
@@ -353,6 +392,8 @@ impl App {
 
     /// Replaces the query (one undoable edit) and previews it at once.
     pub(super) fn replace_query(&mut self, sql: &str) {
+        // A new query: its previews make a new history entry.
+        self.history_session = false;
         self.editor.set_text(sql);
         self.editor.to_top();
         self.preview_now();
@@ -495,8 +536,9 @@ impl App {
                 sql,
             } => {
                 if let Err(e) = self.history.push(&sql) {
-                    self.set_status(StatusKind::Error, e);
+                    self.set_status(StatusKind::Error, e.to_string());
                 }
+                self.history_session = false;
                 let id = self.send(
                     RequestKind::Create {
                         database,
@@ -599,9 +641,8 @@ impl App {
             self.notify(RequestKind::Cancel { target: old });
         }
         self.compare.target = Some((s.schema.clone(), s.name.clone()));
-        self.compare.result = None;
+        self.compare.set_result(None);
         self.compare.error = None;
-        self.compare.scroll = 0;
         let id = self.send(
             RequestKind::Compare {
                 schema: s.schema,
@@ -626,11 +667,10 @@ impl App {
                     }
                     PendingKind::Compare => self.compare.running = None,
                     PendingKind::Tables(db) => {
-                        self.schema.set_tables(&db, Err(strings::CANCELLED.into()));
+                        self.schema.set_tables(&db, Err(Failure::Cancelled));
                     }
                     PendingKind::Columns(db, t) => {
-                        self.schema
-                            .set_columns(&db, &t, Err(strings::CANCELLED.into()));
+                        self.schema.set_columns(&db, &t, Err(Failure::Cancelled));
                     }
                     _ => {}
                 }
@@ -644,9 +684,10 @@ impl App {
             // Esc cancels requests waited on; a backfill is stopped only on purpose.
             let stop = self.key_hint(Context::Summaries, Action::CancelJob);
             let resume = self.key_hint(Context::Summaries, Action::ResumeBackfill);
+            let cancel = self.key_hint(Context::Global, Action::Cancel);
             self.set_status(
                 StatusKind::Info,
-                strings::esc_keeps_backfill(&stop, &resume),
+                strings::esc_keeps_backfill(&cancel, &stop, &resume),
             );
         } else {
             self.status = None;

@@ -24,6 +24,8 @@ use std::path::{Path, PathBuf};
 
 /// Name of the configuration file.
 pub const FILE_NAME: &str = "config.toml";
+/// A commented example configuration (`assets/config.example.toml`); the tests load it.
+pub const EXAMPLE: &str = include_str!("../../assets/config.example.toml");
 /// Name of the older key bindings file, still honoured.
 pub const KEYS_FILE_NAME: &str = "keys.toml";
 
@@ -92,7 +94,7 @@ impl Config {
         let Some(dir) = dir else {
             return Ok(Config::default());
         };
-        let mut keymap = Keymap::load(&dir.join(KEYS_FILE_NAME))?;
+        let keymap = Keymap::load(&dir.join(KEYS_FILE_NAME))?;
         let path = dir.join(FILE_NAME);
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
@@ -104,7 +106,13 @@ impl Config {
             }
             Err(source) => return Err(ConfigError::Read { path, source }),
         };
-        let file: ConfigFile = toml::from_str(&text).map_err(|e| ConfigError::Syntax {
+        Config::from_text(&text, &path, keymap)
+    }
+
+    /// The configuration `text` (read from `path`, which labels errors) applied over `keymap`.
+    pub fn from_text(text: &str, path: &Path, keymap: Keymap) -> Result<Config, ConfigError> {
+        let path = path.to_path_buf();
+        let file: ConfigFile = toml::from_str(text).map_err(|e| ConfigError::Syntax {
             path: path.clone(),
             message: e.message().to_string(),
         })?;
@@ -125,7 +133,7 @@ impl Config {
                 }
             }
         })?;
-        keymap = keymap
+        let keymap = keymap
             .with_override_table(file.keys)
             .map_err(|e| e.in_file(&path))?;
         Ok(Config {
@@ -164,6 +172,22 @@ mod tests {
             Ok(k) => k,
             Err(e) => panic!("{e}"),
         }
+    }
+
+    #[test]
+    fn the_example_configuration_loads() {
+        let config =
+            Config::from_text(EXAMPLE, Path::new("config.example.toml"), Keymap::default())
+                .unwrap_or_else(|e| panic!("{e}"));
+        use crate::tui::keymap::{Action, Context};
+        assert_eq!(
+            config
+                .keymap
+                .key_label(Context::Summaries, Action::Drop)
+                .as_deref(),
+            Some("D")
+        );
+        assert_ne!(config.theme.title_bar, Theme::default().title_bar);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Server and engine errors in plain words, on one line, for the status
 //! line and popups.
 
+use super::worker::Failure;
 use crate::db::introspect::IntrospectError;
 use crate::lifecycle::LifecycleError;
 
@@ -22,8 +23,8 @@ pub fn take_panic() -> Option<String> {
     WORKER_PANIC.lock().ok().and_then(|mut slot| slot.take())
 }
 
-/// Runs `f`, turning a panic into an error message for the user.
-pub fn catch<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+/// Runs `f`, turning a panic into a failure for the user.
+pub fn catch<T>(f: impl FnOnce() -> T) -> Result<T, Failure> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|payload| {
         let what = take_panic()
             .or_else(|| {
@@ -33,13 +34,22 @@ pub fn catch<T>(f: impl FnOnce() -> T) -> Result<T, String> {
             })
             .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown cause".into());
-        super::strings::internal_error(&one_line(&what))
+        Failure::Panicked(one_line(&what))
     })
 }
 
 /// Folds whitespace so a message fits on one line.
 pub fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Opens a connection as the CLI does: a server that accepts and then stays silent is given
+/// up after the same connect timeout (5 s), rather than the driver's half a minute or more.
+pub fn connect(opts: &mysql::Opts) -> Result<mysql::Conn, mysql::Error> {
+    crate::db::connect::connect_within(
+        opts.clone(),
+        crate::db::options::DEFAULT_CONNECT_TIMEOUT + std::time::Duration::from_millis(250),
+    )
 }
 
 /// A driver error without the driver's `MySqlError { ... }` wrapping,
@@ -67,6 +77,11 @@ pub fn mysql_error(err: &mysql::Error) -> String {
             format!("{} (MariaDB error {}){hint}", one_line(&e.message), e.code)
         }
         mysql::Error::IoError(e) => format!("lost the connection to the server: {e}"),
+        mysql::Error::CodecError(e) => format!("lost the connection to the server: {e}"),
+        mysql::Error::DriverError(mysql::DriverError::ConnectTimeout) => format!(
+            "the server did not answer within {} s",
+            crate::db::options::DEFAULT_CONNECT_TIMEOUT.as_secs()
+        ),
         mysql::Error::DriverError(mysql::DriverError::CouldNotConnect(Some((_, desc, _)))) => {
             format!("cannot connect to the server: {}", one_line(desc))
         }
@@ -93,6 +108,19 @@ pub fn lifecycle_error(err: &LifecycleError) -> String {
     }
 }
 
+/// A lifecycle error as a [`Failure`], typed where the app adds a hint of its own.
+pub fn lifecycle_failure(err: &LifecycleError) -> Failure {
+    match err {
+        LifecycleError::LockTimeout { .. } => Failure::LockTimeout(lifecycle_error(err)),
+        _ => Failure::Lifecycle(lifecycle_error(err)),
+    }
+}
+
+/// A driver error as a [`Failure`].
+pub fn server_failure(err: &mysql::Error) -> Failure {
+    Failure::Server(mysql_error(err))
+}
+
 /// Whether a driver error is the server's "query execution was interrupted" (KILL QUERY).
 pub fn is_interrupted(err: &mysql::Error) -> bool {
     matches!(err, mysql::Error::MySqlError(e) if e.code == 1317)
@@ -104,9 +132,9 @@ mod tests {
 
     #[test]
     fn a_panic_becomes_a_message() {
-        let out: Result<u8, String> = catch(|| panic!("kaboom"));
+        let out: Result<u8, Failure> = catch(|| panic!("kaboom"));
         assert!(
-            matches!(&out, Err(m) if m.contains("kaboom") && m.contains("bug")),
+            matches!(&out, Err(m) if m.to_string().contains("kaboom") && m.to_string().contains("bug")),
             "{out:?}"
         );
         assert_eq!(catch(|| 7), Ok(7));

@@ -261,13 +261,13 @@ fn fill_compare(app: &mut App) {
             .collect(),
         micros,
     };
-    app.compare.result = Some(CompareResult {
+    app.compare.set_result(Some(CompareResult {
         schema: "shop".into(),
         name: "orders_by_status".into(),
         query: set(812_000),
         summary: set(900),
         matches: true,
-    });
+    }));
 }
 
 /// A preview as long as a real one of the query above.
@@ -298,5 +298,6 @@ fn preview() -> PreviewDoc {
             trigger("DELETE"),
         ],
         warnings: Vec::new(),
+        migration: None,
     }
 }

@@ -121,7 +121,15 @@ impl App {
             None => (
                 stage::TABLE,
                 false,
-                text::pick_table(&key(Context::Schema, Action::Filter)),
+                text::pick_table(
+                    &format!(
+                        "{}{}",
+                        key(Context::Navigation, Action::Up),
+                        key(Context::Navigation, Action::Down)
+                    ),
+                    &key(Context::Schema, Action::Toggle),
+                    &key(Context::Schema, Action::Filter),
+                ),
             ),
         }
     }

@@ -5,6 +5,16 @@ use std::path::{Path, PathBuf};
 /// Most queries kept.
 pub const MAX_ENTRIES: usize = 200;
 
+/// The history could not be saved (best effort: the status line says so).
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {source}", path.display())]
+pub struct HistoryError {
+    /// The file or directory.
+    pub path: PathBuf,
+    /// The OS's error.
+    pub source: std::io::Error,
+}
+
 /// The history and where it is stored (`None`: in memory only).
 #[derive(Debug, Clone, Default)]
 pub struct History {
@@ -44,7 +54,7 @@ impl History {
 
     /// Adds a query (moving a repeated one to the end) and saves.
     /// Saving is best effort: a failure is returned for the status line.
-    pub fn push(&mut self, sql: &str) -> Result<(), String> {
+    pub fn push(&mut self, sql: &str) -> Result<(), HistoryError> {
         let sql = sql.trim();
         if sql.is_empty() {
             return Ok(());
@@ -60,15 +70,33 @@ impl History {
         self.save()
     }
 
-    fn save(&self) -> Result<(), String> {
+    /// Replaces the newest entry with `sql` (the same query, edited further) and saves.
+    pub fn replace_newest(&mut self, sql: &str) -> Result<(), HistoryError> {
+        self.entries.pop();
+        self.push(sql)
+    }
+
+    /// The entry shown while browsing (after [`History::older`]), if any.
+    pub fn shown(&self) -> Option<&str> {
+        self.cursor
+            .and_then(|i| self.entries.get(i))
+            .map(String::as_str)
+    }
+
+    fn save(&self) -> Result<(), HistoryError> {
         let Some(path) = &self.path else {
             return Ok(());
         };
+        let failed = |at: &Path, source: std::io::Error| HistoryError {
+            path: at.to_path_buf(),
+            source,
+        };
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            std::fs::create_dir_all(dir).map_err(|e| failed(dir, e))?;
         }
-        let text = serde_json::to_string_pretty(&self.entries).map_err(|e| e.to_string())?;
-        std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
+        let text = serde_json::to_string_pretty(&self.entries)
+            .map_err(|e| failed(path, std::io::Error::other(e)))?;
+        std::fs::write(path, text).map_err(|e| failed(path, e))
     }
 
     /// The query before the one shown (`current` is kept as the draft).

@@ -3,7 +3,7 @@
 //! pane, and finally the editor's own text input.
 
 use super::app::{App, StatusKind};
-use super::keymap::{Context, Key, KeyCodeRepr};
+use super::keymap::{Action, Context, Key, KeyCodeRepr};
 use super::panes::PaneId;
 use super::popup::Popup;
 use super::strings;
@@ -30,6 +30,16 @@ impl App {
             self.on_popup_key(&key);
             return;
         }
+        if self.focus == PaneId::Editor && self.history_search.is_some() {
+            self.on_search_key(&key);
+            return;
+        }
+        if self.focus == PaneId::Editor
+            && self.completion.is_some()
+            && self.on_completion_key(&key, event)
+        {
+            return;
+        }
         if self.focus == PaneId::Schema && self.schema.filtering && self.on_filter_key(&key) {
             return;
         }
@@ -46,13 +56,14 @@ impl App {
 
     /// Keys while typing a filter; returns whether the key was used.
     fn on_filter_key(&mut self, key: &Key) -> bool {
-        match key.code {
-            KeyCodeRepr::Char(c) if key.is_text() => self.schema.filter.push(c),
-            KeyCodeRepr::Backspace => {
+        // Text first: the prompt's keys may be letters only if the user wants them to be.
+        match (key.code, self.keymap.lookup(Context::Prompt, key)) {
+            (KeyCodeRepr::Char(c), _) if key.is_text() => self.schema.filter.push(c),
+            (KeyCodeRepr::Backspace, _) => {
                 self.schema.filter.pop();
             }
-            KeyCodeRepr::Enter => self.schema.filtering = false,
-            KeyCodeRepr::Esc => {
+            (_, Some(Action::Confirm)) => self.schema.filtering = false,
+            (_, Some(Action::Deny)) => {
                 self.schema.filtering = false;
                 self.schema.filter.clear();
             }
@@ -79,18 +90,19 @@ impl App {
     }
 
     fn on_popup_key(&mut self, key: &Key) {
+        let prompt = self.keymap.lookup(Context::Prompt, key);
         if let Some(Popup::Rename { text }) = &mut self.popup {
-            match key.code {
-                KeyCodeRepr::Char('c') if key.ctrl => self.request_quit(),
-                KeyCodeRepr::Char(c)
+            match (key.code, prompt) {
+                (KeyCodeRepr::Char('c'), _) if key.ctrl => self.request_quit(),
+                (KeyCodeRepr::Char(c), _)
                     if key.is_text() && (c.is_alphanumeric() || c == '_' || c == '$') =>
                 {
                     text.push(c);
                 }
-                KeyCodeRepr::Backspace => {
+                (KeyCodeRepr::Backspace, _) => {
                     text.pop();
                 }
-                KeyCodeRepr::Enter => {
+                (_, Some(Action::Confirm)) => {
                     let name = text.trim().to_string();
                     self.popup = None;
                     if !name.is_empty() && name != self.editor.name {
@@ -99,24 +111,24 @@ impl App {
                         self.preview_now();
                     }
                 }
-                KeyCodeRepr::Esc => self.popup = None,
+                (_, Some(Action::Deny)) => self.popup = None,
                 _ => {}
             }
             return;
         }
         let action = self.keymap.resolve(Context::Popup, key, false);
         let page = usize::from(self.size.height.saturating_sub(6)).max(1);
-        use super::keymap::Action;
         match action {
             Some(Action::Quit) => self.request_quit(),
             Some(Action::ConfirmDestructive) => self.confirm(),
             Some(Action::Confirm) if self.destructive_popup() => {
+                let confirm = self.key_hint(Context::Popup, Action::Confirm);
                 let yes = self.key_hint(Context::Popup, Action::ConfirmDestructive);
                 let no = self.key_hint(Context::Popup, Action::Deny);
                 let text = if self.quit_popup() {
-                    strings::quit::needs_yes(&yes, &no)
+                    strings::quit::needs_yes(&confirm, &yes, &no)
                 } else {
-                    strings::drop_needs_yes(&yes)
+                    strings::drop_needs_yes(&confirm, &yes, &no)
                 };
                 self.set_status(StatusKind::Info, text);
             }

@@ -14,9 +14,11 @@
 
 pub mod app;
 pub mod commands;
+pub mod completion;
 pub mod config;
 pub mod demo;
 pub mod errors;
+pub mod export;
 pub mod footer;
 pub mod frames;
 pub mod guide;
@@ -136,8 +138,8 @@ fn save_profile(profile: &profile::Profile) -> Msg {
         Some(path) => profile
             .save(&path)
             .map(|()| path.display().to_string())
-            .map_err(|e| e.to_string()),
-        None => Err(strings::NO_CONFIG_DIR.to_string()),
+            .map_err(|e| profile::NotSaved::Write(e.to_string())),
+        None => Err(profile::NotSaved::NoConfigDir),
     };
     Msg::ProfileSaved {
         result,
@@ -190,7 +192,7 @@ pub fn test_turn<B: Backend>(
         app,
         worker,
         None,
-        |_, _| Err(strings::NOT_A_TERMINAL.to_string()),
+        |_, _| Err(terminal::EditorError::NoTerminal),
         || Ok(event),
     )
 }
@@ -204,7 +206,7 @@ fn turn<B: Backend>(
     app: &mut App,
     worker: &worker::Worker,
     demo: Option<&demo::worker::DemoWorker>,
-    mut edit: impl FnMut(&mut Terminal<B>, &str) -> Result<String, String>,
+    mut edit: impl FnMut(&mut Terminal<B>, &str) -> Result<String, terminal::EditorError>,
     next_event: impl FnOnce() -> std::io::Result<Option<Event>>,
 ) -> anyhow::Result<()> {
     for effect in app.take_effects() {
@@ -224,6 +226,11 @@ fn turn<B: Backend>(
             Effect::Redraw => {
                 terminal.clear()?;
                 app.mark_dirty();
+            }
+            Effect::Export(e) => {
+                let answer =
+                    export::carry_out(&e, std::path::Path::new("."), &mut std::io::stdout());
+                app.update(answer);
             }
         }
     }

@@ -153,7 +153,14 @@ impl Popup {
                     Span::raw(text.clone()),
                     Span::styled(" ", theme.cursor),
                 ])],
-                strings::RENAME_HINT.to_string(),
+                strings::rename_hint(
+                    &keymap
+                        .key_label(Context::Prompt, Action::Confirm)
+                        .unwrap_or_default(),
+                    &keymap
+                        .key_label(Context::Prompt, Action::Deny)
+                        .unwrap_or_default(),
+                ),
                 theme.focused_border,
                 0,
             ),

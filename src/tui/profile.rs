@@ -81,6 +81,28 @@ fn is_false(b: &bool) -> bool {
     !*b
 }
 
+/// What is wrong with a profile's text; never quotes a value from the file (it may be the
+/// password), only where and what.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}{message}", line.map(|l| format!("line {l}: ")).unwrap_or_default())]
+pub struct ProfileSyntax {
+    /// The 1-based line, when known.
+    pub line: Option<usize>,
+    /// The parser's message.
+    pub message: String,
+}
+
+/// Why the wizard's profile was not saved (cloneable: it travels in a message).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotSaved {
+    /// There is no configuration directory to save it in.
+    #[error("{}", super::strings::NO_CONFIG_DIR)]
+    NoConfigDir,
+    /// Writing failed (a [`ProfileError`] in words).
+    #[error("{0}")]
+    Write(String),
+}
+
 /// Why a profile could not be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum ProfileError {
@@ -98,7 +120,7 @@ pub enum ProfileError {
         /// The file.
         path: PathBuf,
         /// What is wrong (never a password: values are not quoted back).
-        message: String,
+        message: ProfileSyntax,
     },
     /// Writing failed.
     #[error("cannot save the connection profile {}: {source}", path.display())]
@@ -181,15 +203,15 @@ impl Profile {
     }
 
     /// Parses profile text; the error never repeats a value from the file.
-    pub fn parse(text: &str) -> Result<Profile, String> {
+    pub fn parse(text: &str) -> Result<Profile, ProfileSyntax> {
         let file: ProfileFile = toml::from_str(text).map_err(|e| {
             // toml's message quotes the offending line, which may be the password.
             let line = e
                 .span()
                 .map(|s| text[..s.start.min(text.len())].lines().count().max(1));
-            match line {
-                Some(l) => format!("line {l}: {}", e.message()),
-                None => e.message().to_string(),
+            ProfileSyntax {
+                line,
+                message: e.message().to_string(),
             }
         })?;
         Ok(Profile {
@@ -431,6 +453,7 @@ mod tests {
         assert!(!format!("{p:?}").contains("s3cret"));
         let err = Profile::parse("password = \"s3cret-pw\"\nport = \"x\"\n")
             .err()
+            .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(err.starts_with("line 2"), "{err}");
         assert!(!err.contains("s3cret"), "{err}");

@@ -7,7 +7,9 @@ use super::panes::schema::Load;
 use super::panes::summaries::JobKind;
 use super::popup::Popup;
 use super::strings;
-use super::worker::{JobOutcome, PreviewDoc, Rejection, RequestId, Response, ResponseKind};
+use super::worker::{
+    Failure, JobOutcome, PreviewDoc, Rejection, RequestId, Response, ResponseKind,
+};
 use crate::lifecycle::StatusReport;
 
 impl App {
@@ -50,10 +52,9 @@ impl App {
             ResponseKind::Finished(outcome) => self.finished(outcome, &pending.kind),
             ResponseKind::Compared(result) => {
                 self.compare.running = None;
-                self.compare.result = Some(result);
-                self.compare.scroll = 0;
+                self.compare.set_result(Some(result));
             }
-            ResponseKind::Failed(message) => self.failed(id, &pending.kind, message),
+            ResponseKind::Failed(failure) => self.failed(id, &pending.kind, failure),
             ResponseKind::Diagnosed(result) => self.on_tested(id, result),
             ResponseKind::Cancelled => self.on_cancelled(id, &pending.kind),
         }
@@ -82,6 +83,9 @@ impl App {
         let current = revision == self.editor.revision;
         match result {
             Ok(doc) => {
+                if current {
+                    self.record_previewed(&self.editor.text());
+                }
                 self.preview.content = PreviewContent::Ready(doc.clone());
                 if self.create_after_preview && current {
                     self.create_after_preview = false;
@@ -269,17 +273,39 @@ impl App {
         }
     }
 
-    fn failed(&mut self, id: RequestId, kind: &PendingKind, message: String) {
+    /// The failure in words, with the TUI's own hint (a key, never a CLI flag) where one helps.
+    pub(crate) fn failure_text(&self, id: RequestId, failure: &Failure) -> String {
+        match failure {
+            Failure::LockTimeout(message) => {
+                let (context, action) = match self
+                    .summaries
+                    .jobs
+                    .iter()
+                    .find(|j| j.id == id)
+                    .map(|j| j.kind)
+                {
+                    Some(JobKind::Resume) => (Context::Summaries, Action::ResumeBackfill),
+                    Some(JobKind::Rebuild) => (Context::Summaries, Action::Rebuild),
+                    Some(JobKind::Create) | None => (Context::Editor, Action::Create),
+                };
+                strings::lock_timeout(message, &self.key_hint(context, action))
+            }
+            other => other.to_string(),
+        }
+    }
+
+    fn failed(&mut self, id: RequestId, kind: &PendingKind, failure: Failure) {
+        let message = self.failure_text(id, &failure);
         match kind {
             PendingKind::Connect | PendingKind::Databases => {
                 if !matches!(self.schema.databases, Load::Loaded(_)) {
-                    self.schema.databases = Load::Failed(message.clone());
+                    self.schema.databases = Load::Failed(failure);
                 }
                 self.set_status(StatusKind::Error, message);
             }
-            PendingKind::Tables(db) => self.schema.set_tables(db, Err(message)),
+            PendingKind::Tables(db) => self.schema.set_tables(db, Err(failure)),
             PendingKind::Columns(db, t) => {
-                self.schema.set_columns(db, t, Err(message.clone()));
+                self.schema.set_columns(db, t, Err(failure));
                 self.set_status(StatusKind::Error, message);
             }
             PendingKind::Preview => {

@@ -86,9 +86,40 @@ fn install_panic_hook() {
     });
 }
 
+/// Why the external editor gave no text back (cloneable: it travels in a message; the OS's
+/// reasons are kept in words).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EditorError {
+    /// There is no terminal to lend the editor.
+    #[error("{}", super::strings::NOT_A_TERMINAL)]
+    NoTerminal,
+    /// The temporary file could not be written or read back.
+    #[error("{0}")]
+    File(String),
+    /// The terminal could not be taken back afterwards.
+    #[error("{0}")]
+    Terminal(String),
+    /// The editor could not be started.
+    #[error("{program}: {reason}")]
+    Spawn {
+        /// The editor's program.
+        program: String,
+        /// The OS's reason.
+        reason: String,
+    },
+    /// The editor exited with a failure.
+    #[error("{program} exited with {status}")]
+    Exited {
+        /// The editor's program.
+        program: String,
+        /// Its exit status.
+        status: String,
+    },
+}
+
 /// Runs `$VISUAL`/`$EDITOR` (default `vi`) on `text` with the terminal
 /// given back, then re-enters UI mode; returns the edited text.
-pub fn edit_externally(terminal: &mut Term, text: &str) -> Result<String, String> {
+pub fn edit_externally(terminal: &mut Term, text: &str) -> Result<String, EditorError> {
     let editor = std::env::var("VISUAL")
         .ok()
         .filter(|v| !v.trim().is_empty())
@@ -102,8 +133,8 @@ pub fn edit_externally(terminal: &mut Term, text: &str) -> Result<String, String
         .prefix("lightning-query-")
         .suffix(".sql")
         .tempfile()
-        .map_err(|e| e.to_string())?;
-    std::fs::write(file.path(), text).map_err(|e| e.to_string())?;
+        .map_err(|e| EditorError::File(e.to_string()))?;
+    std::fs::write(file.path(), text).map_err(|e| EditorError::File(e.to_string()))?;
     restore();
     // The editor may be "code -w" or "vim -u NONE": split off its arguments.
     let mut words = editor.split_whitespace();
@@ -114,10 +145,18 @@ pub fn edit_externally(terminal: &mut Term, text: &str) -> Result<String, String
         .status();
     let back = enter().map(|t| *terminal = t);
     let _ = terminal.clear();
-    back.map_err(|e| e.to_string())?;
+    back.map_err(|e| EditorError::Terminal(e.to_string()))?;
     match status {
-        Ok(s) if s.success() => std::fs::read_to_string(file.path()).map_err(|e| e.to_string()),
-        Ok(s) => Err(format!("{program} exited with {s}")),
-        Err(e) => Err(format!("{program}: {e}")),
+        Ok(s) if s.success() => {
+            std::fs::read_to_string(file.path()).map_err(|e| EditorError::File(e.to_string()))
+        }
+        Ok(s) => Err(EditorError::Exited {
+            program: program.to_string(),
+            status: s.to_string(),
+        }),
+        Err(e) => Err(EditorError::Spawn {
+            program: program.to_string(),
+            reason: e.to_string(),
+        }),
     }
 }

@@ -1,6 +1,7 @@
 //! Drawing the main screen: a pure function of the application state.
 
 use super::app::{App, StatusKind, SLOW_AFTER};
+use super::keymap::{Action, Context};
 use super::layout::Areas;
 use super::panes::PaneId;
 use super::strings;
@@ -58,6 +59,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         &app.theme,
         app.focus == PaneId::Editor && app.popup.is_none(),
         app.database.as_deref(),
+        &strings::editor_placeholder(&app.key_hint(Context::Schema, Action::Template)),
     );
     if let Some(r) = areas.preview {
         let title = pane_title(app, &areas, PaneId::Preview);
@@ -66,13 +68,31 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
     if let Some(r) = areas.summaries {
         let title = pane_title(app, &areas, PaneId::Summaries);
+        let empty = strings::summaries_empty(&app.key_hint(Context::Summaries, Action::Create));
+        let focused = app.focus == PaneId::Summaries;
         app.summaries
-            .draw(frame, r, &app.theme, app.focus == PaneId::Summaries, title);
+            .draw(frame, r, &app.theme, focused, title, &empty);
     }
     if let Some(r) = areas.compare {
         let title = pane_title(app, &areas, PaneId::Compare);
+        let empty = strings::compare_empty(&strings::either_key(
+            &app.keymap.key_labels(Context::Compare, Action::Run),
+        ));
+        let focused = app.focus == PaneId::Compare;
         app.compare
-            .draw(frame, r, &app.theme, app.focus == PaneId::Compare, title);
+            .draw(frame, r, &app.theme, focused, title, &empty);
+    }
+    if app.focus == PaneId::Editor && app.popup.is_none() {
+        use super::panes::complete::{draw_completion, draw_search};
+        if let Some(c) = &app.completion {
+            let at = app.editor.cursor_on_screen(areas.editor);
+            draw_completion(frame, c, at, frame.area(), &app.theme);
+        }
+        if let Some(s) = &app.history_search {
+            let found = s.found(app.history.entries());
+            let inner = super::panes::pane_block("", &app.theme, true).inner(areas.editor);
+            draw_search(frame, s, found, inner, &app.theme);
+        }
     }
     if let Some(r) = areas.guide {
         super::guide::draw(frame, r, app);
@@ -157,7 +177,14 @@ pub fn status_line(app: &App) -> (String, Style) {
         let spin = SPINNER[(app.ticks % SPINNER.len() as u64) as usize];
         if waited >= SLOW_AFTER {
             return (
-                format!("{spin} {}", strings::slow_server(p.what, waited.as_secs())),
+                format!(
+                    "{spin} {}",
+                    strings::slow_server(
+                        p.what,
+                        waited.as_secs(),
+                        &app.key_hint(Context::Global, Action::Cancel)
+                    )
+                ),
                 app.theme.warn,
             );
         }
@@ -205,8 +232,14 @@ fn draw_footer(frame: &mut Frame, app: &App, area: Rect) {
     let entries: Vec<(String, &str)> =
         if app.focus == PaneId::Schema && app.schema.filtering && app.popup.is_none() {
             vec![
-                ("Enter".into(), "keep filter"),
-                ("Esc".into(), "clear filter"),
+                (
+                    app.key_hint(Context::Prompt, Action::Confirm),
+                    strings::FILTER_KEEP,
+                ),
+                (
+                    app.key_hint(Context::Prompt, Action::Deny),
+                    strings::FILTER_CLEAR,
+                ),
             ]
         } else if app.popup.is_some() {
             Vec::new()

@@ -4,10 +4,12 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use lightning_tables::db::doctor::{DoctorReport, ServerFacts};
+use lightning_tables::engine::codegen::migration::Migration;
 use lightning_tables::lifecycle::catalog::{Entry, Status};
 use lightning_tables::lifecycle::StatusReport;
 use lightning_tables::tui::app::{App, Effect, Msg};
 use lightning_tables::tui::demo::protocol::DemoRequest;
+use lightning_tables::tui::export::Export;
 use lightning_tables::tui::history::History;
 use lightning_tables::tui::keymap::Keymap;
 use lightning_tables::tui::profile::Profile;
@@ -34,18 +36,20 @@ pub struct Harness {
     pub now: Instant,
     /// Full redraws asked for (Ctrl-L).
     pub redraws: usize,
+    /// Exports asked for.
+    pub exports: Vec<Export>,
 }
 
 impl Harness {
     /// A fresh app at 80x24.
     pub fn new() -> Harness {
+        Harness::with_keymap(Keymap::default())
+    }
+
+    /// A fresh app at 80x24 with the user's key bindings `keymap`.
+    pub fn with_keymap(keymap: Keymap) -> Harness {
         let now = Instant::now();
-        let app = App::new(
-            "root@127.0.0.1:3306",
-            Keymap::default(),
-            History::load(None),
-            now,
-        );
+        let app = App::new("root@127.0.0.1:3306", keymap, History::load(None), now);
         let mut h = Harness {
             app,
             sent: Vec::new(),
@@ -54,6 +58,7 @@ impl Harness {
             demo: Vec::new(),
             now,
             redraws: 0,
+            exports: Vec::new(),
         };
         h.drain();
         h
@@ -71,6 +76,7 @@ impl Harness {
             demo: Vec::new(),
             now,
             redraws: 0,
+            exports: Vec::new(),
         };
         h.drain();
         h
@@ -85,6 +91,7 @@ impl Harness {
                 Effect::SaveProfile(p) => self.saved.push(p),
                 Effect::Demo(r) => self.demo.push(r),
                 Effect::Redraw => self.redraws += 1,
+                Effect::Export(e) => self.exports.push(e),
             }
         }
     }
@@ -197,6 +204,7 @@ fn parse(spec: &str) -> (KeyCode, KeyModifiers) {
     };
     let code = match rest {
         "enter" => KeyCode::Enter,
+        "space" => KeyCode::Char(' '),
         "esc" => KeyCode::Esc,
         "tab" => KeyCode::Tab,
         "backtab" => KeyCode::BackTab,
@@ -327,6 +335,10 @@ pub fn preview_doc() -> PreviewDoc {
             },
         ],
         warnings: vec![],
+        migration: Some(Migration {
+            apply: "-- LightningTables migration\nCREATE TABLE x (a INT);\n".into(),
+            drop: "DROP TABLE IF EXISTS x;\n".into(),
+        }),
     }
 }
 

@@ -13,6 +13,7 @@ use crate::cli::progress::{json_line, ms, Mode, ProgressView};
 use crate::demo::compare::{Comparison, Latency};
 use crate::demo::runner::{DemoEvent, DemoOutcome, ServerInfo, SummaryValidation, SUMMARIES};
 use crate::demo::workload::{Tuning, WorkloadCounters};
+use crate::lifecycle::narrate;
 use crate::lifecycle::Event;
 
 /// Width explanations are wrapped to (fits an 80-column recording).
@@ -210,40 +211,30 @@ impl View {
     /// The lifecycle's own notes, indented like the rest of the story; the
     /// bar (or the plain progress lines) is [`ProgressView`]'s.
     fn backfill_event(&mut self, detail: Event) {
-        match detail {
-            Event::Prepared { statements } => self.ok(&format!(
-                "{} statements prepared: state tables and view first, outside any lock",
-                statements.len()
-            )),
-            Event::LockRetry { attempt } => self.bad(&format!(
-                "lock attempt {attempt} timed out (a long transaction holds the table); retrying"
-            )),
-            Event::Locked { lock_ms, wait_ms } => self.ok(&format!(
-                "triggers are live: the writers paused for {} (after {} waiting for the lock)",
-                ms(lock_ms),
-                ms(wait_ms)
-            )),
-            Event::Finalized { lock_ms, wait_ms } => self.ok(&format!(
-                "backfill complete: triggers finalized, the writers paused for {} (after {} waiting)",
-                ms(lock_ms),
-                ms(wait_ms)
-            )),
-            Event::Done { rows, seconds } => {
-                if let Some(mut view) = self.backfill.take() {
-                    view.finish();
-                }
-                self.ok(&format!(
-                    "backfilled {} rows from the snapshot in {seconds:.1} s while the writes went on",
-                    thousands(rows)
-                ));
+        if matches!(detail, Event::Done { .. }) {
+            if let Some(mut view) = self.backfill.take() {
+                view.finish();
             }
+        }
+        let text = narrate::event(&detail);
+        let retry = matches!(detail, Event::LockRetry { .. });
+        let told = matches!(
+            detail,
+            Event::Prepared { .. }
+                | Event::Locked { .. }
+                | Event::Finalized { .. }
+                | Event::Done { .. }
+        );
+        match text {
+            Some(text) if retry => self.bad(&text),
+            Some(text) if told => self.ok(&text),
             // Progress and throttling: the bar appears with the first chunk,
             // so the lines above are printed before it exists.
-            other => {
+            _ => {
                 let mode = self.mode;
                 self.backfill
                     .get_or_insert_with(|| ProgressView::new(mode))
-                    .on_event(other);
+                    .on_event(detail);
             }
         }
     }

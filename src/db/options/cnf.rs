@@ -57,7 +57,23 @@ pub enum OptionFileError {
         /// 1-based line number.
         line: usize,
         /// What is wrong; never contains a password value.
-        message: String,
+        message: OptionValueError,
+    },
+}
+
+/// A value of a key we use that we cannot understand; never shows a password.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OptionValueError {
+    /// `port` is not 1..=65535.
+    #[error("port must be a number from 1 to 65535, got `{0}`")]
+    Port(String),
+    /// A boolean switch with a value that is not a boolean.
+    #[error("`{key}` expects 0/1/on/off, got `{value}`")]
+    Boolean {
+        /// The key as written (normalised).
+        key: String,
+        /// The value.
+        value: String,
     },
 }
 
@@ -96,7 +112,7 @@ pub fn parse_option_text(text: &str, path: &Path) -> Result<OptionFileValues, Op
         if !in_client_group {
             continue;
         }
-        let invalid = |message: String| OptionFileError::Invalid {
+        let invalid = |message: OptionValueError| OptionFileError::Invalid {
             path: path.to_path_buf(),
             line: index + 1,
             message,
@@ -120,7 +136,11 @@ fn split_key_value(line: &str) -> (String, Option<String>) {
 }
 
 /// Sets one recognised key; unknown keys are ignored on purpose.
-fn apply(values: &mut OptionFileValues, key: &str, value: Option<String>) -> Result<(), String> {
+fn apply(
+    values: &mut OptionFileValues,
+    key: &str,
+    value: Option<String>,
+) -> Result<(), OptionValueError> {
     match key {
         "host" => values.host = value.filter(|v| !v.is_empty()),
         "user" => values.user = value.filter(|v| !v.is_empty()),
@@ -134,7 +154,7 @@ fn apply(values: &mut OptionFileValues, key: &str, value: Option<String>) -> Res
             let port = text
                 .trim()
                 .parse::<u16>()
-                .map_err(|_| format!("port must be a number from 1 to 65535, got `{text}`"))?;
+                .map_err(|_| OptionValueError::Port(text.clone()))?;
             values.port = Some(port);
         }
         _ => {
@@ -152,7 +172,10 @@ fn apply(values: &mut OptionFileValues, key: &str, value: Option<String>) -> Res
 
 /// Interprets boolean switches: `name`, `name=1/0/on/off/true/false`,
 /// `skip-name`, `disable-name`, `enable-name`.
-fn boolean_key<'k>(key: &'k str, value: Option<&str>) -> Result<Option<(&'k str, bool)>, String> {
+fn boolean_key<'k>(
+    key: &'k str,
+    value: Option<&str>,
+) -> Result<Option<(&'k str, bool)>, OptionValueError> {
     let (name, base) = if let Some(n) = key.strip_prefix("skip-") {
         (n, false)
     } else if let Some(n) = key.strip_prefix("disable-") {
@@ -169,7 +192,12 @@ fn boolean_key<'k>(key: &'k str, value: Option<&str>) -> Result<Option<(&'k str,
         None => true,
         Some(v) if ["", "1", "on", "true", "yes"].contains(&v.as_str()) => true,
         Some(v) if ["0", "off", "false", "no"].contains(&v.as_str()) => false,
-        Some(v) => return Err(format!("`{key}` expects 0/1/on/off, got `{v}`")),
+        Some(value) => {
+            return Err(OptionValueError::Boolean {
+                key: key.to_string(),
+                value,
+            })
+        }
     };
     Ok(Some((name, enabled == base)))
 }

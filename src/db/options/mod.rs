@@ -21,9 +21,11 @@ mod password;
 mod url;
 
 pub use argv::{plan_scrub, scrub_process_args, ArgSecret};
-pub use cnf::{parse_option_text, read_option_file, OptionFileError, OptionFileValues};
+pub use cnf::{
+    parse_option_text, read_option_file, OptionFileError, OptionFileValues, OptionValueError,
+};
 pub use password::{Password, REDACTED};
-pub use url::{DbUrl, UrlError, UrlParts};
+pub use url::{DbUrl, UrlError, UrlParts, UrlReason};
 
 use std::ffi::OsString;
 use std::io;

@@ -40,7 +40,36 @@ pub struct UrlError {
     /// The redacted URL.
     pub url: String,
     /// What is wrong with it.
-    pub reason: String,
+    pub reason: UrlReason,
+}
+
+/// What is wrong with a `--url`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UrlReason {
+    /// No `scheme://`.
+    #[error("expected mysql://user[:password]@host[:port]/database")]
+    Shape,
+    /// A scheme other than mysql or mariadb.
+    #[error("the scheme must be mysql:// or mariadb://")]
+    Scheme,
+    /// A `%` not followed by two hex digits.
+    #[error("bad percent-escape (use %XX)")]
+    PercentEscape,
+    /// Decoded bytes that are not UTF-8.
+    #[error("percent-escapes do not form UTF-8 text")]
+    NotUtf8,
+    /// `[` without `]`.
+    #[error("unclosed [ in IPv6 host")]
+    UnclosedBracket,
+    /// Text after `]` that is not `:port`.
+    #[error("unexpected text after ]")]
+    AfterBracket,
+    /// A port that is not 1..=65535.
+    #[error("port must be a number from 1 to 65535, got `{0}`")]
+    Port(String),
+    /// A query parameter we do not know.
+    #[error("unknown URL parameter `{0}` (supported: socket)")]
+    Parameter(String),
 }
 
 impl DbUrl {
@@ -85,16 +114,16 @@ impl DbUrl {
 
     /// Splits the URL into its parts.
     pub fn parse(&self) -> Result<UrlParts, UrlError> {
-        let fail = |reason: &str| UrlError {
+        let fail = |reason: UrlReason| UrlError {
             url: self.redacted(),
-            reason: reason.to_string(),
+            reason,
         };
         let raw = self.0.as_str();
         let (scheme, rest) = raw
             .split_once("://")
-            .ok_or_else(|| fail("expected mysql://user[:password]@host[:port]/database"))?;
+            .ok_or_else(|| fail(UrlReason::Shape))?;
         if !matches!(scheme.to_ascii_lowercase().as_str(), "mysql" | "mariadb") {
-            return Err(fail("the scheme must be mysql:// or mariadb://"));
+            return Err(fail(UrlReason::Scheme));
         }
         let (before_query, query) = match rest.split_once('?') {
             Some((b, q)) => (b, Some(q)),
@@ -108,9 +137,9 @@ impl DbUrl {
                     Some((u, p)) => (u, Some(p)),
                     None => (userinfo, None),
                 };
-                parts.user = non_empty(decode(user).map_err(|r| fail(&r))?);
+                parts.user = non_empty(decode(user).map_err(fail)?);
                 if let Some(p) = password {
-                    parts.password = Some(Password::new(decode(p).map_err(|r| fail(&r))?));
+                    parts.password = Some(Password::new(decode(p).map_err(fail)?));
                 }
                 &before_query[at + 1..]
             }
@@ -120,22 +149,17 @@ impl DbUrl {
             Some((h, p)) => (h, p),
             None => (host_and_path, ""),
         };
-        let (host, port) = split_host_port(hostport).map_err(|r| fail(&r))?;
+        let (host, port) = split_host_port(hostport).map_err(fail)?;
         parts.host = host;
         parts.port = port;
-        parts.database = non_empty(decode(path.trim_end_matches('/')).map_err(|r| fail(&r))?);
+        parts.database = non_empty(decode(path.trim_end_matches('/')).map_err(fail)?);
         for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
             match key {
                 "socket" => {
-                    parts.socket =
-                        non_empty(decode(value).map_err(|r| fail(&r))?).map(PathBuf::from);
+                    parts.socket = non_empty(decode(value).map_err(fail)?).map(PathBuf::from);
                 }
-                other => {
-                    return Err(fail(&format!(
-                        "unknown URL parameter `{other}` (supported: socket)"
-                    )))
-                }
+                other => return Err(fail(UrlReason::Parameter(other.to_string()))),
             }
         }
         Ok(parts)
@@ -168,15 +192,13 @@ fn non_empty(s: String) -> Option<String> {
 }
 
 /// Splits `host`, `host:port`, `[v6]` or `[v6]:port`.
-fn split_host_port(text: &str) -> Result<(Option<String>, Option<u16>), String> {
+fn split_host_port(text: &str) -> Result<(Option<String>, Option<u16>), UrlReason> {
     let (host, port) = if let Some(rest) = text.strip_prefix('[') {
-        let (h, after) = rest
-            .split_once(']')
-            .ok_or_else(|| "unclosed [ in IPv6 host".to_string())?;
+        let (h, after) = rest.split_once(']').ok_or(UrlReason::UnclosedBracket)?;
         let port = match after.strip_prefix(':') {
             Some(p) => Some(p),
             None if after.is_empty() => None,
-            None => return Err("unexpected text after ]".into()),
+            None => return Err(UrlReason::AfterBracket),
         };
         (h.to_string(), port)
     } else {
@@ -190,7 +212,7 @@ fn split_host_port(text: &str) -> Result<(Option<String>, Option<u16>), String> 
             p.parse::<u16>()
                 .ok()
                 .filter(|p| *p != 0)
-                .ok_or_else(|| format!("port must be a number from 1 to 65535, got `{p}`"))?,
+                .ok_or_else(|| UrlReason::Port(p.to_string()))?,
         ),
         None => None,
     };
@@ -198,7 +220,7 @@ fn split_host_port(text: &str) -> Result<(Option<String>, Option<u16>), String> 
 }
 
 /// Percent-decodes one URL component.
-fn decode(text: &str) -> Result<String, String> {
+fn decode(text: &str) -> Result<String, UrlReason> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -208,7 +230,7 @@ fn decode(text: &str) -> Result<String, String> {
                 .get(i + 1..i + 3)
                 .and_then(|h| std::str::from_utf8(h).ok())
                 .and_then(|h| u8::from_str_radix(h, 16).ok())
-                .ok_or_else(|| "bad percent-escape (use %XX)".to_string())?;
+                .ok_or(UrlReason::PercentEscape)?;
             out.push(hex);
             i += 3;
         } else {
@@ -216,7 +238,7 @@ fn decode(text: &str) -> Result<String, String> {
             i += 1;
         }
     }
-    String::from_utf8(out).map_err(|_| "percent-escapes do not form UTF-8 text".to_string())
+    String::from_utf8(out).map_err(|_| UrlReason::NotUtf8)
 }
 
 #[cfg(test)]

@@ -48,6 +48,18 @@ pub(super) fn aggregate(
     Some(Aggregate { kind, arg, pos })
 }
 
+/// Refuses `BIT_AND/BIT_OR/BIT_XOR(DISTINCT x)`: MariaDB's grammar has no DISTINCT there (a
+/// syntax error), so no answer to keep.
+pub(super) fn refused_distinct(
+    upper: &str,
+    distinct: bool,
+    pos: Option<Pos>,
+) -> Option<crate::engine::error::EngineError> {
+    (distinct && upper.starts_with("BIT_")).then(|| {
+        crate::engine::error::EngineError::unsupported(format!("{upper}(DISTINCT ...)"), pos)
+    })
+}
+
 /// The values one argument of a DISTINCT aggregate compares: a tuple's items, or itself.
 pub fn values(arg: &Expr) -> Vec<&Expr> {
     match arg {

@@ -31,7 +31,7 @@ pub(crate) fn not_maintained(first: &JoinedTable) -> EngineError {
     };
     EngineError::unsupported_hint(
         construct,
-        first.pos,
+        first.keyword,
         "summaries over joins are analysed but not maintained yet: triggers on the dimension tables are planned",
     )
 }

@@ -241,7 +241,7 @@ impl Normalizer<'_, '_> {
             return self.fail(EngineError::unsupported_hint(
                 format!("aggregate {upper}()"),
                 pos,
-                "it cannot be maintained from row changes; use COUNT, SUM, AVG, MIN or MAX",
+                "it cannot be maintained from row changes; use COUNT, SUM, AVG, MIN, MAX or BIT_AND/BIT_OR/BIT_XOR",
             ));
         }
         if is_in(SUPPORTED_AGGREGATES, &upper) {
@@ -272,6 +272,9 @@ impl Normalizer<'_, '_> {
                 FunctionArguments::List(list) => super::distinct::is_distinct(list),
                 _ => false,
             };
+            if let Some(e) = super::distinct::refused_distinct(&upper, distinct, pos) {
+                return self.fail(e);
+            }
             if let FunctionArguments::List(list) = &f.args {
                 if !list.clauses.is_empty() {
                     return self.fail(EngineError::unsupported(
@@ -351,11 +354,7 @@ impl VisitorMut for Normalizer<'_, '_> {
             | Expr::In {
                 target: InTarget::Subquery(_),
                 ..
-            } => self.fail(EngineError::unsupported_hint(
-                "subquery",
-                pos,
-                "subqueries are planned for a later tier",
-            )),
+            } => self.fail(EngineError::unsupported("subquery", pos)),
             Expr::Value(v) if matches!(v.value, Value::Placeholder(_)) => {
                 self.fail(EngineError::unsupported("parameter placeholder", pos))
             }

@@ -59,6 +59,9 @@ impl Rewriter<'_> {
             ("SUM", _) => AggKind::Sum,
             ("AVG", _) => AggKind::Avg,
             ("MIN", _) => AggKind::Min,
+            ("BIT_AND", _) => AggKind::BitAnd,
+            ("BIT_OR", _) => AggKind::BitOr,
+            ("BIT_XOR", _) => AggKind::BitXor,
             _ => AggKind::Max,
         };
         // COUNT(<non-null literal>) counts rows exactly like COUNT(*).

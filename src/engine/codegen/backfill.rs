@@ -107,6 +107,7 @@ impl Gen<'_> {
             if n.needs_sum {
                 cols.push(format!("`s{i}`"));
             }
+            cols.extend(self.bit_columns(i));
         }
         cols
     }
@@ -125,6 +126,13 @@ impl Gen<'_> {
                     "SUM({}) AS `s{i}`",
                     self.sum_value(i, &n.arg.to_string())
                 ));
+            }
+            for (c, bit) in self
+                .bit_columns(i)
+                .into_iter()
+                .zip(self.bit_values(i, &n.arg.to_string()))
+            {
+                items.push(format!("SUM({bit}) AS {c}"));
             }
         }
         format!(
@@ -217,6 +225,7 @@ impl Gen<'_> {
                 cols.join(", "),
                 self.chunk_minmax_sql(j, None)
             ));
+            out.extend(self.initial_totals_sql(j));
         }
         out
     }

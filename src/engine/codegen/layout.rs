@@ -15,6 +15,8 @@ pub struct NumInput {
     pub arg: Expr,
     /// Whether a sum column is needed (SUM or AVG use it; COUNT alone does not).
     pub needs_sum: bool,
+    /// Whether 64 per-bit counts are needed (BIT_AND, BIT_OR, BIT_XOR use them).
+    pub needs_bits: bool,
 }
 
 /// Where each aggregate of the query reads its value from.
@@ -38,6 +40,12 @@ pub enum AggSource {
     SumDistinct(usize),
     /// `AVG(DISTINCT x)` over multiset j.
     AvgDistinct(usize),
+    /// `BIT_AND(x)` from the bit counts and non-NULL count of input i.
+    BitAnd(usize),
+    /// `BIT_OR(x)` from the bit counts of input i.
+    BitOr(usize),
+    /// `BIT_XOR(x)` from the parity of the bit counts of input i.
+    BitXor(usize),
 }
 
 /// The inputs an analysis needs maintained.
@@ -106,15 +114,19 @@ impl Layout {
                 }
                 _ => {
                     let needs_sum = matches!(agg.kind, AggKind::Sum | AggKind::Avg);
+                    let needs_bits =
+                        matches!(agg.kind, AggKind::BitAnd | AggKind::BitOr | AggKind::BitXor);
                     let i = match nums.iter().position(|n| n.arg.to_string() == text) {
                         Some(i) => {
                             nums[i].needs_sum |= needs_sum;
+                            nums[i].needs_bits |= needs_bits;
                             i
                         }
                         None => {
                             nums.push(NumInput {
                                 arg: arg.clone(),
                                 needs_sum,
+                                needs_bits,
                             });
                             nums.len() - 1
                         }
@@ -122,6 +134,9 @@ impl Layout {
                     sources.push(match agg.kind {
                         AggKind::Count => AggSource::NonNull(i),
                         AggKind::Sum => AggSource::Sum(i),
+                        AggKind::BitAnd => AggSource::BitAnd(i),
+                        AggKind::BitOr => AggSource::BitOr(i),
+                        AggKind::BitXor => AggSource::BitXor(i),
                         _ => AggSource::Avg(i),
                     });
                 }
@@ -215,6 +230,7 @@ impl Layout {
             }
         }
         self.check_distinct_types(analysis, types)?;
+        self.check_bit_types(analysis, types)?;
         for (j, m) in self.minmax.iter().enumerate() {
             if matches!(m, Expr::Tuple(_)) {
                 // Only COUNT(DISTINCT a, b) has a tuple; check_distinct_types checked it.

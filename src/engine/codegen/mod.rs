@@ -2,9 +2,11 @@
 //! expression types to every statement a summary needs.
 
 pub mod backfill;
+pub mod bits;
 pub mod distinct;
 pub mod join;
 pub mod layout;
+pub mod migration;
 pub mod names;
 pub mod probe;
 pub mod regions;
@@ -183,7 +185,12 @@ impl<'a> Gen<'a> {
 /// Statements that remove one generation's state tables.
 pub fn drop_state_sql(names: &Names) -> Vec<String> {
     let mut out = Vec::new();
-    for t in names.minmax.iter().chain(std::iter::once(&names.state)) {
+    for t in names
+        .totals
+        .iter()
+        .chain(&names.minmax)
+        .chain(std::iter::once(&names.state))
+    {
         out.push(format!(
             "DROP TABLE IF EXISTS {}",
             quote_qualified(&names.schema, t)

@@ -21,6 +21,9 @@ pub struct Names {
     pub state: String,
     /// Multiset tables for MIN/MAX inputs, by input index.
     pub minmax: Vec<String>,
+    /// Per multiset, the name of its table of totals (a value's multiplicity summed over the
+    /// slots, kept only for multisets a DISTINCT aggregate reads; see `codegen::distinct`).
+    pub totals: Vec<String>,
     /// AFTER INSERT trigger.
     pub trigger_insert: String,
     /// AFTER UPDATE trigger.
@@ -108,6 +111,9 @@ impl Names {
             minmax: (0..minmax_inputs)
                 .map(|i| format!("{state}_mm{i}"))
                 .collect(),
+            totals: (0..minmax_inputs)
+                .map(|i| format!("{state}_dv{i}"))
+                .collect(),
             state,
             trigger_insert: format!("{p}_ins"),
             trigger_update: format!("{p}_upd"),
@@ -157,7 +163,7 @@ mod tests {
     fn long_names_are_hashed_within_the_limit() {
         let long = "x".repeat(64);
         let n = Names::new("db", &long, 12, 3);
-        for obj in [&n.state, &n.minmax[2], &n.trigger_update] {
+        for obj in [&n.state, &n.minmax[2], &n.totals[2], &n.trigger_update] {
             assert!(obj.chars().count() <= MAX_IDENT, "{obj}");
         }
         assert_ne!(prefix(&long), prefix(&"x".repeat(63)));

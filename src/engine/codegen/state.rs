@@ -100,6 +100,12 @@ pub fn multiset_comment(summary: &str) -> String {
     format!("LightningTables MIN/MAX multiset of summary {summary}")
 }
 
+/// The COMMENT of summary `summary`'s tables of distinct-value totals (the same proof as
+/// [`state_comment`]).
+pub fn totals_comment(summary: &str) -> String {
+    format!("LightningTables distinct totals of summary {summary}")
+}
+
 /// Column name of the error-value flag of ENUM group key `i`: MariaDB groups the error value
 /// '' (index 0, what a non-strict write of an invalid value stores) apart from a member ''
 /// (measured on 10.11: two groups, both printed ''), while both are stored as the member ''.
@@ -125,7 +131,7 @@ impl Gen<'_> {
     }
 
     /// Key column definitions (and their names, in primary-key order).
-    fn key_columns(&self) -> (Vec<String>, Vec<String>) {
+    pub(super) fn key_columns(&self) -> (Vec<String>, Vec<String>) {
         let mut defs = Vec::new();
         let mut names = Vec::new();
         for (i, t) in self.types.keys.iter().enumerate() {
@@ -191,7 +197,11 @@ impl Gen<'_> {
                 let t = self.sum_type(i);
                 cols.push(format!("`s{i}` {t} NOT NULL DEFAULT 0"));
             }
+            for c in self.bit_columns(i) {
+                cols.push(format!("{c} BIGINT NOT NULL DEFAULT 0"));
+            }
         }
+        cols.extend(self.distinct_state_column_defs());
         let mut pk = key_names.clone();
         pk.push("`slot`".into());
         let mut out = vec![format!(
@@ -220,6 +230,7 @@ impl Gen<'_> {
                 string_literal(&multiset_comment(&self.names.view)),
             ));
         }
+        out.extend(self.totals_ddl());
         out
     }
 

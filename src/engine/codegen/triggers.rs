@@ -40,7 +40,7 @@ const OLD_MINUS: RowImage = RowImage {
 
 impl Gen<'_> {
     /// Key column values for a row image: (column names, value expressions).
-    fn key_values(&self, q: &str) -> (Vec<String>, Vec<String>) {
+    pub(super) fn key_values(&self, q: &str) -> (Vec<String>, Vec<String>) {
         self.key_values_by(&|e| render(e, Some(q)))
     }
 
@@ -110,6 +110,16 @@ impl Gen<'_> {
                 vals.push(format!("{neg}{}", self.sum_input(i, row.qualifier)));
                 updates.push(format!("`s{i}` = `s{i}` + VALUES(`s{i}`)"));
             }
+            let arg = render(&n.arg, Some(row.qualifier));
+            for (c, bit) in self
+                .bit_columns(i)
+                .into_iter()
+                .zip(self.bit_values(i, &arg))
+            {
+                vals.push(format!("{neg}{bit}"));
+                updates.push(format!("{c} = {c} + VALUES({c})"));
+                cols.push(c);
+            }
         }
         format!(
             "{indent}INSERT INTO {} ({}) VALUES ({})\n{indent}  ON DUPLICATE KEY UPDATE {};",
@@ -146,6 +156,15 @@ impl Gen<'_> {
                     self.sum_input(i, "OLD")
                 ));
                 updates.push(format!("`s{i}` = `s{i}` + VALUES(`s{i}`)"));
+            }
+            let (new, old) = (
+                self.bit_values(i, &render(&n.arg, Some("NEW"))),
+                self.bit_values(i, &render(&n.arg, Some("OLD"))),
+            );
+            for ((c, nb), ob) in self.bit_columns(i).into_iter().zip(new).zip(old) {
+                vals.push(format!("{nb} - {ob}"));
+                updates.push(format!("{c} = {c} + VALUES({c})"));
+                cols.push(c);
             }
         }
         if updates.is_empty() {
@@ -200,6 +219,12 @@ impl Gen<'_> {
                 cond.join(" AND ")
             ));
         }
+        out.push_str(&self.totals_trigger_block(
+            j,
+            row.qualifier,
+            row.sign,
+            &format!("{indent}  "),
+        ));
         out.push_str(&format!("{indent}END IF;\n"));
         out
     }

@@ -148,6 +148,9 @@ impl Gen<'_> {
             AggSource::CountDistinct(_) | AggSource::SumDistinct(_) | AggSource::AvgDistinct(_) => {
                 self.distinct_value(source).unwrap_or_default()
             }
+            AggSource::BitAnd(_) | AggSource::BitOr(_) | AggSource::BitXor(_) => {
+                self.bit_value(source).unwrap_or_default()
+            }
         }
     }
 
@@ -212,7 +215,7 @@ impl Gen<'_> {
             .sources
             .iter()
             .all(|s| matches!(s, AggSource::Min(_) | AggSource::Max(_)));
-        let joins = format!("{}{}", self.minmax_joins(), self.distinct_joins());
+        let joins = self.minmax_joins();
         if self.types.keys.is_empty() && only_probes && joins.is_empty() {
             // `SELECT MAX(x) FROM t` is one row, whatever the state holds: its probes read the
             // multiset alone, and a FROM over the state would repeat them per state row.

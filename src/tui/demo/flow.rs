@@ -88,8 +88,8 @@ impl App {
     /// A reply of the demo worker.
     pub(crate) fn on_demo_reply(&mut self, reply: DemoReply) {
         let now = self.now;
-        if let DemoReply::Failed(message) = &reply {
-            self.set_status(StatusKind::Error, text::failed(message));
+        if let DemoReply::Failed(failure) = &reply {
+            self.set_status(StatusKind::Error, text::failed(&failure.to_string()));
         }
         let created = matches!(reply, DemoReply::Created { .. });
         let commands = match &mut self.demo {

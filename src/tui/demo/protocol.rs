@@ -2,6 +2,7 @@
 
 use crate::demo::runner::DemoEvent;
 use crate::demo::workload::Tuning;
+use crate::tui::worker::Failure;
 
 /// What the dashboard asks the demo worker to do.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,8 +60,8 @@ pub enum DemoReply {
         /// `SUM(total)`.
         total: String,
     },
-    /// A task of the story failed; the text is for people.
-    Failed(String),
+    /// A task of the story failed.
+    Failed(Failure),
     /// A writer hit an unexpected error (the writes go on).
     WriterError(String),
 }

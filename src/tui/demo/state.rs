@@ -385,8 +385,8 @@ impl DemoState {
                     s.totals = Some((n, total));
                 }
             }
-            DemoReply::Failed(message) => {
-                self.failure = Some(message);
+            DemoReply::Failed(failure) => {
+                self.failure = Some(failure.to_string());
                 if self.autoplay {
                     self.step = STORY.len().saturating_sub(1);
                     self.phase = Phase::Lingering(now + FAILURE_LINGER);

@@ -11,6 +11,7 @@ use crate::demo::workload::{Tuning, Workload, WorkloadConfig};
 use crate::engine::ident::quote;
 use crate::lifecycle::{self, Control, CreateOptions, LifecycleError};
 use crate::tui::errors;
+use crate::tui::worker::Failure;
 use mysql::prelude::Queryable;
 use mysql::{Conn, Opts};
 use std::collections::HashMap;
@@ -113,18 +114,22 @@ impl Shared {
     }
 
     /// Runs `task` on a thread of its own; a panic becomes a failure.
-    fn spawn(&self, name: &str, task: impl FnOnce(&Shared) -> Result<(), String> + Send + 'static) {
+    fn spawn(
+        &self,
+        name: &str,
+        task: impl FnOnce(&Shared) -> Result<(), Failure> + Send + 'static,
+    ) {
         let shared = self.clone();
         let spawned = std::thread::Builder::new()
             .name(format!("lightning-demo-{name}"))
             .spawn(move || {
                 let result = errors::catch(|| task(&shared)).and_then(|r| r);
-                if let Err(message) = result {
-                    shared.reply(DemoReply::Failed(message));
+                if let Err(failure) = result {
+                    shared.reply(DemoReply::Failed(failure));
                 }
             });
         if let Err(e) = spawned {
-            self.reply(DemoReply::Failed(format!("cannot start a thread: {e}")));
+            self.reply(DemoReply::Failed(Failure::Thread(e.to_string())));
         }
     }
 }
@@ -154,7 +159,7 @@ fn dispatch(
                 DemoRequest::StartWrites if workload.is_none() => {
                     match start_writes(&shared, &settings) {
                         Ok(w) => workload = Some(w),
-                        Err(message) => shared.reply(DemoReply::Failed(message)),
+                        Err(failure) => shared.reply(DemoReply::Failed(failure)),
                     }
                 }
                 DemoRequest::StartWrites => {}
@@ -209,7 +214,7 @@ fn dispatch(
     drop(workload);
 }
 
-fn start_writes(shared: &Shared, s: &WriterSettings) -> Result<Workload, String> {
+fn start_writes(shared: &Shared, s: &WriterSettings) -> Result<Workload, Failure> {
     let workload = Workload::start(
         &shared.opts,
         &WorkloadConfig {
@@ -220,7 +225,7 @@ fn start_writes(shared: &Shared, s: &WriterSettings) -> Result<Workload, String>
             max_id: s.max_id,
         },
     )
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| Failure::Demo(e.to_string()))?;
     shared.event(DemoEvent::WritesStarted {
         writers: workload.handle().writers(),
         tuning: s.tuning,
@@ -228,14 +233,14 @@ fn start_writes(shared: &Shared, s: &WriterSettings) -> Result<Workload, String>
     Ok(workload)
 }
 
-fn connect(shared: &Shared) -> Result<Conn, String> {
-    Conn::new(shared.opts.clone()).map_err(|e| errors::mysql_error(&e))
+fn connect(shared: &Shared) -> Result<Conn, Failure> {
+    errors::connect(&shared.opts).map_err(|e| errors::server_failure(&e))
 }
 
-fn baseline(shared: &Shared, rounds: usize) -> Result<(), String> {
+fn baseline(shared: &Shared, rounds: usize) -> Result<(), Failure> {
     let mut conn = connect(shared)?;
     for _ in 0..rounds.max(1) {
-        let (ms, rows) = timed(&mut conn, DEBITS_QUERY).map_err(|e| errors::mysql_error(&e))?;
+        let (ms, rows) = timed(&mut conn, DEBITS_QUERY).map_err(|e| errors::server_failure(&e))?;
         shared.event(DemoEvent::Baseline {
             ms,
             rows: rows.len(),
@@ -244,7 +249,7 @@ fn baseline(shared: &Shared, rounds: usize) -> Result<(), String> {
     Ok(())
 }
 
-fn create(shared: &Shared, name: &str, query: &str) -> Result<(), String> {
+fn create(shared: &Shared, name: &str, query: &str) -> Result<(), Failure> {
     let report = lifecycle::create(
         &shared.opts,
         name,
@@ -272,14 +277,14 @@ fn create(shared: &Shared, name: &str, query: &str) -> Result<(), String> {
         }
         // Quitting cancels it; nobody is left to tell.
         Err(LifecycleError::Cancelled(_)) => Ok(()),
-        Err(e) => Err(errors::lifecycle_error(&e)),
+        Err(e) => Err(errors::lifecycle_failure(&e)),
     }
 }
 
 /// Compares every watched summary with its query, round after round, until
 /// the dashboard goes away; reports the running comparison and the
 /// summary's totals after each round.
-fn compare_loop(shared: &Shared) -> Result<(), String> {
+fn compare_loop(shared: &Shared) -> Result<(), Failure> {
     let mut conn = connect(shared)?;
     let mut comparers: HashMap<String, Comparer> = HashMap::new();
     while !shared.stop.load(Ordering::SeqCst) {
@@ -291,7 +296,9 @@ fn compare_loop(shared: &Shared) -> Result<(), String> {
             let comparer = comparers
                 .entry(name.clone())
                 .or_insert_with(|| Comparer::new(&query, &name));
-            let round = comparer.round(&mut conn).map_err(|e| e.to_string())?;
+            let round = comparer
+                .round(&mut conn)
+                .map_err(|e| Failure::Demo(e.to_string()))?;
             shared.event(DemoEvent::Compared {
                 summary: name.clone(),
                 round,
@@ -305,7 +312,7 @@ fn compare_loop(shared: &Shared) -> Result<(), String> {
                     "SELECT CAST(SUM(n) AS CHAR), CAST(SUM(total) AS CHAR) FROM {}",
                     quote(&name)
                 ))
-                .map_err(|e| errors::mysql_error(&e))?;
+                .map_err(|e| errors::server_failure(&e))?;
             if let Some((n, total)) = sums {
                 shared.reply(DemoReply::Totals {
                     summary: name.clone(),
@@ -322,10 +329,10 @@ fn compare_loop(shared: &Shared) -> Result<(), String> {
     Ok(())
 }
 
-fn validate(shared: &Shared, names: &[String]) -> Result<(), String> {
+fn validate(shared: &Shared, names: &[String]) -> Result<(), Failure> {
     for name in names {
         let r = lifecycle::validate(&shared.opts, &shared.database, name, MAX_DIFFERENCES)
-            .map_err(|e| errors::lifecycle_error(&e))?;
+            .map_err(|e| errors::lifecycle_failure(&e))?;
         shared.event(DemoEvent::Validated(SummaryValidation {
             summary: name.clone(),
             exact: r.exact,

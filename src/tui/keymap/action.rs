@@ -96,6 +96,20 @@ pub enum Action {
     Dashboard,
     /// Draw the whole screen again (after something else wrote on the terminal).
     Redraw,
+    /// Compare grid: the column to the left.
+    ColumnLeft,
+    /// Compare grid: the column to the right.
+    ColumnRight,
+    /// Compare grid: the next differing cell.
+    NextDifference,
+    /// Compare grid: the previous differing cell.
+    PrevDifference,
+    /// Write the previewed summary's migration and drop script, and copy it to the clipboard.
+    Export,
+    /// Editor: complete the word before the cursor.
+    Complete,
+    /// Editor: search the query history as you type.
+    HistorySearch,
 }
 
 /// Every action with its configuration name.
@@ -146,4 +160,11 @@ pub const ACTION_NAMES: &[(&str, Action)] = &[
     ("autoplay", Action::Autoplay),
     ("dashboard", Action::Dashboard),
     ("redraw", Action::Redraw),
+    ("column_left", Action::ColumnLeft),
+    ("column_right", Action::ColumnRight),
+    ("next_difference", Action::NextDifference),
+    ("prev_difference", Action::PrevDifference),
+    ("export", Action::Export),
+    ("complete", Action::Complete),
+    ("history_search", Action::HistorySearch),
 ];

@@ -39,6 +39,8 @@ pub enum Context {
     Compare,
     /// Confirmation and message popups.
     Popup,
+    /// Typing a line of text: the schema filter, a summary's new name.
+    Prompt,
     /// The connection setup wizard.
     Wizard,
     /// The demo dashboard.
@@ -47,7 +49,7 @@ pub enum Context {
 
 impl Context {
     /// Every context, in help order.
-    pub const ALL: [Context; 10] = [
+    pub const ALL: [Context; 11] = [
         Context::Global,
         Context::Navigation,
         Context::Schema,
@@ -56,6 +58,7 @@ impl Context {
         Context::Summaries,
         Context::Compare,
         Context::Popup,
+        Context::Prompt,
         Context::Wizard,
         Context::Demo,
     ];
@@ -71,6 +74,7 @@ impl Context {
             Context::Summaries => "summaries",
             Context::Compare => "compare",
             Context::Popup => "popup",
+            Context::Prompt => "prompt",
             Context::Wizard => "wizard",
             Context::Demo => "demo",
         }
@@ -147,9 +151,12 @@ pub const DEFAULT_BINDINGS: &[DefaultBinding] = &[
     b(C::Editor, "ctrl-p", A::HistoryPrev, false),
     b(C::Editor, "ctrl-n", A::HistoryNext, false),
     b(C::Editor, "ctrl-e", A::ExternalEditor, true),
+    b(C::Editor, "ctrl-space", A::Complete, false),
+    b(C::Editor, "ctrl-r", A::HistorySearch, false),
     b(C::Preview, "c", A::Create, true),
     b(C::Preview, "f2", A::Rename, true),
     b(C::Preview, "f5", A::Run, false),
+    b(C::Preview, "e", A::Export, true),
     // The backfill keys first: the footer shows them only when they apply, and then they matter most.
     b(C::Summaries, "p", A::PauseResume, true),
     b(C::Summaries, "x", A::CancelJob, true),
@@ -162,6 +169,12 @@ pub const DEFAULT_BINDINGS: &[DefaultBinding] = &[
     b(C::Summaries, "r", A::Refresh, false),
     b(C::Compare, "enter", A::Run, true),
     b(C::Compare, "f5", A::Run, false),
+    b(C::Compare, "n", A::NextDifference, true),
+    b(C::Compare, "N", A::PrevDifference, false),
+    b(C::Compare, "left", A::ColumnLeft, false),
+    b(C::Compare, "h", A::ColumnLeft, false),
+    b(C::Compare, "right", A::ColumnRight, true),
+    b(C::Compare, "l", A::ColumnRight, false),
     b(C::Popup, "y", A::ConfirmDestructive, false),
     b(C::Popup, "enter", A::Confirm, false),
     b(C::Popup, "n", A::Deny, false),
@@ -177,6 +190,8 @@ pub const DEFAULT_BINDINGS: &[DefaultBinding] = &[
     b(C::Popup, "g", A::Top, false),
     b(C::Popup, "end", A::Bottom, false),
     b(C::Popup, "G", A::Bottom, false),
+    b(C::Prompt, "enter", A::Confirm, false),
+    b(C::Prompt, "esc", A::Deny, false),
     b(C::Wizard, "enter", A::Confirm, true),
     b(C::Wizard, "tab", A::NextPane, true),
     b(C::Wizard, "down", A::Down, false),
@@ -193,6 +208,11 @@ pub const DEFAULT_BINDINGS: &[DefaultBinding] = &[
     b(C::Demo, "m", A::NextMix, true),
     b(C::Demo, "a", A::Autoplay, true),
 ];
+/// The default bindings as a file (`assets/keymap.toml`, in the syntax of `config.toml`'s
+/// `[keys.*]` tables), for users to read and copy from; a test keeps it equal to
+/// [`DEFAULT_BINDINGS`].
+pub const DEFAULT_KEYMAP_FILE: &str = include_str!("../../../assets/keymap.toml");
+
 /// One effective binding.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Binding {
@@ -450,6 +470,62 @@ pub fn config_path() -> Option<std::path::PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `assets/keymap.toml` says exactly what [`DEFAULT_BINDINGS`] does: every context and
+    /// action with its keys in table order, nothing more; and applied as overrides it changes
+    /// nothing.
+    #[test]
+    fn the_keymap_asset_is_the_default_table() {
+        let file: BTreeMap<String, BTreeMap<String, toml::Value>> =
+            toml::from_str(DEFAULT_KEYMAP_FILE).unwrap_or_else(|e| panic!("{e}"));
+        let mut from_table: BTreeMap<String, BTreeMap<String, Vec<String>>> = BTreeMap::new();
+        for d in DEFAULT_BINDINGS {
+            let name = ACTION_NAMES
+                .iter()
+                .find(|(_, a)| *a == d.action)
+                .map(|(n, _)| n.to_string())
+                .unwrap_or_default();
+            from_table
+                .entry(d.context.config_name().to_string())
+                .or_default()
+                .entry(name)
+                .or_default()
+                .push(d.key.to_string());
+        }
+        let from_file: BTreeMap<String, BTreeMap<String, Vec<String>>> = file
+            .into_iter()
+            .map(|(context, actions)| {
+                let actions = actions
+                    .into_iter()
+                    .map(|(action, value)| {
+                        let keys = match value {
+                            toml::Value::String(s) => vec![s],
+                            toml::Value::Array(items) => items
+                                .into_iter()
+                                .filter_map(|v| v.as_str().map(str::to_string))
+                                .collect(),
+                            other => panic!("{action}: {other}"),
+                        };
+                        (action, keys)
+                    })
+                    .collect();
+                (context, actions)
+            })
+            .collect();
+        assert_eq!(from_file, from_table);
+        let applied = Keymap::default()
+            .with_overrides(DEFAULT_KEYMAP_FILE)
+            .unwrap_or_else(|e| panic!("{e}"));
+        for context in Context::ALL {
+            for (_, action) in ACTION_NAMES {
+                assert_eq!(
+                    applied.key_labels(context, *action),
+                    Keymap::default().key_labels(context, *action),
+                    "{context:?} {action:?}"
+                );
+            }
+        }
+    }
 
     fn key(spec: &str) -> Key {
         match parse_key(spec) {

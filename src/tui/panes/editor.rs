@@ -152,6 +152,25 @@ impl EditorState {
         }
     }
 
+    /// Replaces the `chars` characters before the cursor (on its line) with `text`, as one
+    /// undoable edit.
+    pub fn replace_before_cursor(&mut self, chars: usize, text: &str) {
+        let before = self.snapshot();
+        for _ in 0..chars {
+            self.textarea.delete_char();
+        }
+        self.textarea.insert_str(plain_text(text));
+        if self.textarea.lines() != before.lines.as_slice() {
+            self.record(before, false);
+        }
+    }
+
+    /// The cursor's line.
+    pub fn current_line(&self) -> &str {
+        let (row, _) = self.cursor();
+        self.textarea.lines().get(row).map_or("", String::as_str)
+    }
+
     /// Undoes the last edit.
     pub fn undo(&mut self) -> bool {
         let Some(snap) = self.undo.pop() else {
@@ -192,7 +211,19 @@ impl EditorState {
         row.saturating_sub(usize::from(height.max(1)) - 1)
     }
 
-    /// Draws the editor into `area`.
+    /// Where the cursor is drawn on the screen when the editor's pane is `area`.
+    pub fn cursor_on_screen(&self, area: Rect) -> (u16, u16) {
+        let inner = super::pane_block("", &Theme::default(), false).inner(area);
+        let (row, col) = self.cursor();
+        let text_width = usize::from(inner.width.saturating_sub(GUTTER));
+        let left = col.saturating_sub(text_width.saturating_sub(1));
+        let x = inner.x + GUTTER + u16::try_from(col - left).unwrap_or(0);
+        let y = inner.y + u16::try_from(row - self.top(inner.height)).unwrap_or(0);
+        (x, y)
+    }
+
+    /// Draws the editor into `area`; `placeholder` fills it while empty (its key hint comes
+    /// from the keymap).
     pub fn draw(
         &self,
         frame: &mut Frame,
@@ -200,6 +231,7 @@ impl EditorState {
         theme: &Theme,
         focused: bool,
         database: Option<&str>,
+        placeholder: &str,
     ) {
         let name = if self.name.is_empty() {
             "?"
@@ -218,7 +250,7 @@ impl EditorState {
             if focused {
                 spans.push(Span::styled(" ", theme.cursor));
             }
-            spans.push(Span::styled(strings::EDITOR_PLACEHOLDER, theme.dim));
+            spans.push(Span::styled(placeholder.to_string(), theme.dim));
             frame.render_widget(Paragraph::new(Line::from(spans)), inner);
             return;
         }

@@ -2,7 +2,9 @@
 //! apart from the methods that change it.
 
 pub mod compare;
+pub mod complete;
 pub mod editor;
+pub mod grid;
 pub mod highlight;
 pub mod preview;
 pub mod schema;

@@ -4,7 +4,7 @@
 use crate::tui::keymap::Action;
 use crate::tui::strings;
 use crate::tui::theme::Theme;
-use crate::tui::worker::{ColumnInfo, TableInfo, TableKind};
+use crate::tui::worker::{ColumnInfo, Failure, TableInfo, TableKind};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
@@ -21,7 +21,7 @@ pub enum Load<T> {
     /// Here.
     Loaded(T),
     /// The server said no.
-    Failed(String),
+    Failed(Failure),
 }
 
 /// A database node.
@@ -187,7 +187,7 @@ impl SchemaState {
     }
 
     /// Stores the tables of `database` (keeping open tables and their columns).
-    pub fn set_tables(&mut self, database: &str, tables: Result<Vec<TableInfo>, String>) {
+    pub fn set_tables(&mut self, database: &str, tables: Result<Vec<TableInfo>, Failure>) {
         if let Some(db) = self.db_mut(database) {
             db.tables = match tables {
                 Ok(list) => {
@@ -229,7 +229,7 @@ impl SchemaState {
         &mut self,
         database: &str,
         table: &str,
-        columns: Result<Vec<ColumnInfo>, String>,
+        columns: Result<Vec<ColumnInfo>, Failure>,
     ) {
         if let Some(t) = self.table_mut(database, table) {
             t.columns = match columns {
@@ -433,7 +433,7 @@ impl SchemaState {
             Load::NotLoaded | Load::Loading => {
                 Some((strings::SCHEMA_LOADING.to_string(), theme.dim))
             }
-            Load::Failed(e) => Some((e.clone(), theme.error)),
+            Load::Failed(e) => Some((e.to_string(), theme.error)),
             Load::Loaded(dbs) if dbs.is_empty() => {
                 Some((strings::SCHEMA_EMPTY.to_string(), theme.dim))
             }

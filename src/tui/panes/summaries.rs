@@ -111,12 +111,9 @@ impl JobView {
                 Some(JobPhase::Backfilling)
             }
             Event::Checkpoint { .. } => None,
-            Event::Resumed {
-                regions_done,
-                regions,
-                ..
-            } => {
-                self.note = Some(strings::resumed_after(*regions_done, *regions));
+            // Notes read as the CLI's and the demo's do.
+            Event::Resumed { .. } | Event::LeftAlone { .. } => {
+                self.note = crate::lifecycle::narrate::event(event);
                 None
             }
             Event::Finalized { .. } => Some(JobPhase::Folding),
@@ -124,10 +121,6 @@ impl JobView {
                 variable: variable.clone(),
                 value: *value,
             }),
-            Event::LeftAlone { object, .. } => {
-                self.note = Some(strings::left_alone(object));
-                None
-            }
             Event::Done { rows, .. } => {
                 self.total_exact = true;
                 if let Some(p) = &mut self.progress {
@@ -294,6 +287,7 @@ impl SummariesState {
         theme: &Theme,
         focused: bool,
         title: Line<'static>,
+        empty: &str,
     ) {
         let block = super::pane_block(title, theme, focused);
         let inner = block.inner(area);
@@ -303,7 +297,7 @@ impl SummariesState {
             let text = match (&self.error, &self.list) {
                 (Some(e), _) => Span::styled(e.clone(), theme.error),
                 (None, None) => Span::styled(strings::waiting(strings::work::SUMMARIES), theme.dim),
-                (None, Some(_)) => Span::styled(strings::SUMMARIES_EMPTY, theme.dim),
+                (None, Some(_)) => Span::styled(empty.to_string(), theme.dim),
             };
             frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), inner);
             return;
@@ -428,12 +422,7 @@ impl Running {
         if let (Some(p), JobPhase::Backfilling | JobPhase::Throttled { .. } | JobPhase::Stopping) =
             (&self.progress, &self.phase)
         {
-            parts.push(strings::rate(p.rate));
-            // An ETA only while it means something: rows left, a rate, not paused.
-            if !self.paused && p.rate > 0.0 && p.rows_done < p.rows_total {
-                parts.push(strings::eta(p.eta_secs));
-            }
-            parts.push(strings::chunk(p.chunk_size));
+            parts.push(crate::lifecycle::narrate::progress_detail(p, self.paused));
         }
         if let Some(ms) = lock_ms {
             parts.push(strings::writers_paused(ms));

@@ -70,7 +70,7 @@ pub fn draw(frame: &mut Frame, app: &App, w: &Wizard) {
             lines.push(Line::raw(text::TESTING));
             lines.push(Line::styled(target, app.theme.dim));
         }
-        Step::Report => report_lines(w, &app.theme, body.width.saturating_sub(2), &mut lines),
+        Step::Report => report_lines(app, w, body.width.saturating_sub(2), &mut lines),
     }
     frame.render_widget(
         Paragraph::new(lines)
@@ -214,7 +214,8 @@ fn form_lines(w: &Wizard, theme: &Theme, lines: &mut Vec<Line<'static>>) {
     }
 }
 
-fn report_lines(w: &Wizard, theme: &Theme, width: u16, lines: &mut Vec<Line<'static>>) {
+fn report_lines(app: &App, w: &Wizard, width: u16, lines: &mut Vec<Line<'static>>) {
+    let theme = &app.theme;
     let Some(report) = &w.report else {
         return;
     };
@@ -224,10 +225,14 @@ fn report_lines(w: &Wizard, theme: &Theme, width: u16, lines: &mut Vec<Line<'sta
         .map(|c| crate::tui::profile::label(&c.config))
         .unwrap_or_default();
     lines.push(Line::raw(text::answered(&target, &report.server.version)));
+    let confirm = wizard_key(app, Action::Confirm);
     let (verdict, style) = if report.ready {
-        (text::READY, theme.ok)
+        (text::ready(&confirm), theme.ok)
     } else {
-        (text::NOT_READY, theme.error)
+        (
+            text::not_ready(&confirm, &wizard_key(app, Action::Deny)),
+            theme.error,
+        )
     };
     lines.push(Line::styled(verdict, style));
     lines.push(Line::raw(""));
@@ -279,6 +284,13 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
         out.push(line);
     }
     out
+}
+
+/// The label of the wizard's first key for `action`.
+fn wizard_key(app: &App, action: Action) -> String {
+    app.keymap
+        .key_label(Context::Wizard, action)
+        .unwrap_or_default()
 }
 
 /// The footer of the current page: the keys that do something here.

@@ -97,10 +97,14 @@ impl App {
     }
 
     /// The profile was saved (or not).
-    pub(crate) fn on_profile_saved(&mut self, result: Result<String, String>, password: bool) {
+    pub(crate) fn on_profile_saved(
+        &mut self,
+        result: Result<String, crate::tui::profile::NotSaved>,
+        password: bool,
+    ) {
         match result {
             Ok(path) => self.set_status(StatusKind::Ok, strings::setup::saved(&path, password)),
-            Err(e) => self.set_status(StatusKind::Error, strings::setup::not_saved(&e)),
+            Err(e) => self.set_status(StatusKind::Error, strings::setup::not_saved(&e.to_string())),
         }
     }
 

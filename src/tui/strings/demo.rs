@@ -50,11 +50,11 @@ pub const NOT_CREATED: &str = "not created yet";
 pub const PREPARING: &str = "installing triggers…";
 /// Summaries: the writers' pause.
 pub fn paused_writers(ms: f64) -> String {
-    format!("writers paused {ms:.1} ms")
+    super::writers_paused(ms)
 }
 /// Summaries: the writers' pause, short.
 pub fn pause(ms: f64) -> String {
-    format!("lock {ms:.1} ms")
+    format!("lock {}", crate::lifecycle::narrate::ms(ms))
 }
 /// Summaries: ready (short).
 pub const READY: &str = "✓";

@@ -12,8 +12,8 @@ pub const CURRENT: &str = "●";
 pub const LATER: &str = "○";
 
 /// Hint: pick a table.
-pub fn pick_table(filter_key: &str) -> String {
-    format!("Pick a table in Schema: ↑↓ move, Enter opens a database, {filter_key} filters.")
+pub fn pick_table(move_keys: &str, open_key: &str, filter_key: &str) -> String {
+    format!("Pick a table in Schema: {move_keys} move, {open_key} opens a database, {filter_key} filters.")
 }
 
 /// Hint: write a query.

@@ -5,7 +5,10 @@
 
 use super::keymap::{Action, Context};
 
+pub mod compare;
+pub mod complete;
 pub mod demo;
+pub mod export;
 pub mod guide;
 pub mod quit;
 pub mod setup;
@@ -25,8 +28,9 @@ pub const COMPARE_TITLE: &str = "Compare";
 /// Title of the help overlay.
 pub const HELP_TITLE: &str = "Keys";
 /// Placeholder in an empty editor.
-pub const EDITOR_PLACEHOLDER: &str =
-    "Type an aggregate query, or pick a table and press t for a template";
+pub fn editor_placeholder(template_key: &str) -> String {
+    format!("Type an aggregate query, or pick a table and press {template_key} for a template")
+}
 /// Schema browser: nothing loaded yet.
 pub const SCHEMA_LOADING: &str = "Loading databases…";
 /// Schema browser: the server has no user databases.
@@ -46,10 +50,25 @@ pub const PREVIEW_WARNINGS: &str = "-- Warnings";
 /// Preview: heading of a rejected query.
 pub const PREVIEW_REJECTED: &str = "This query cannot become a summary:";
 /// Summaries pane: nothing exists yet.
-pub const SUMMARIES_EMPTY: &str = "No summaries yet. Write a query and press c to create one.";
-/// Compare pane: nothing run yet.
-pub const COMPARE_EMPTY: &str =
-    "Select a summary and press Enter (or F5) to run its query and the summary side by side.";
+pub fn summaries_empty(create_key: &str) -> String {
+    format!("No summaries yet. Write a query and press {create_key} to create one.")
+}
+/// Compare pane: nothing run yet; `run_keys`: the keys that run it, e.g. `Enter (or F5)`.
+pub fn compare_empty(run_keys: &str) -> String {
+    format!("Select a summary and press {run_keys} to run its query and the summary side by side.")
+}
+/// Several keys for one thing: `Enter (or F5)`.
+pub fn either_key(keys: &[String]) -> String {
+    match keys {
+        [] => String::new(),
+        [one] => one.clone(),
+        [first, rest @ ..] => format!("{first} (or {})", rest.join(", ")),
+    }
+}
+/// Footer while typing the schema filter: keep it.
+pub const FILTER_KEEP: &str = "keep filter";
+/// Footer while typing the schema filter: clear it.
+pub const FILTER_CLEAR: &str = "clear filter";
 /// Compare pane: heading of the original query column.
 pub const COMPARE_QUERY: &str = "Query";
 /// Compare pane: heading of the summary column.
@@ -105,15 +124,17 @@ pub const HINT_CLOSE: &str = "close";
 /// Popup hint: scroll.
 pub const HINT_SCROLL: &str = "scroll";
 /// Popup: hint of the rename popup.
-pub const RENAME_HINT: &str = " Enter: keep   Esc: cancel ";
+pub fn rename_hint(keep_key: &str, cancel_key: &str) -> String {
+    format!(" {keep_key}: keep   {cancel_key}: cancel ")
+}
 /// Create confirmation: the text above the statements.
 pub const CREATE_INTRO: &str = "These statements will run, in order (plus bookkeeping in _lightning_catalog).\nWriters to the base table pause only while the triggers are installed; the backfill then runs in batches.";
 /// Drop confirmation text.
 pub const DROP_INTRO: &str =
     "This removes the summary's triggers, view and state tables. The base table is not touched.";
 /// Status when Enter answers the drop confirmation.
-pub fn drop_needs_yes(key: &str) -> String {
-    format!("Enter does not drop: press {key} to drop the summary, or Esc to keep it")
+pub fn drop_needs_yes(confirm_key: &str, key: &str, no_key: &str) -> String {
+    format!("{confirm_key} does not drop: press {key} to drop the summary, or {no_key} to keep it")
 }
 /// Rebuild confirmation text.
 pub const REBUILD_INTRO: &str = "The summary is recomputed online into a new generation; readers keep reading the current one until the switch.";
@@ -123,9 +144,9 @@ pub const FOOTER_PAUSE: &str = "pause";
 pub const FOOTER_STOP: &str = "stop";
 /// Footer: continue the selected paused backfill.
 pub const FOOTER_CONTINUE: &str = "continue";
-/// Status: Esc on a running backfill says which key stops it.
-pub fn esc_keeps_backfill(stop_key: &str, resume_key: &str) -> String {
-    format!("Esc does not stop a backfill: {stop_key} stops it after the current chunk ({resume_key} resumes it later).")
+/// Status: the cancel key on a running backfill says which key stops it.
+pub fn esc_keeps_backfill(cancel_key: &str, stop_key: &str, resume_key: &str) -> String {
+    format!("{cancel_key} does not stop a backfill: {stop_key} stops it after the current chunk ({resume_key} resumes it later).")
 }
 /// Footer separator between key hints.
 pub const FOOTER_SEP: &str = "  ";
@@ -143,6 +164,7 @@ pub fn context_name(context: Context) -> &'static str {
         Context::Summaries => "Summaries",
         Context::Compare => "Compare",
         Context::Popup => "Confirmation and message popups",
+        Context::Prompt => "Typing a filter or a name",
         Context::Wizard => "Connection setup",
         Context::Demo => "Demo dashboard",
     }
@@ -152,11 +174,14 @@ pub fn context_name(context: Context) -> &'static str {
 pub fn action_label_in(context: Context, action: Action) -> &'static str {
     match (context, action) {
         (Context::Compare, Action::Run) => "compare",
+        (Context::Compare, Action::ColumnRight) => "columns",
         (Context::Editor | Context::Preview, Action::Run) => "preview",
         (Context::Wizard, Action::NextPane | Action::Down) => "next field",
         (Context::Wizard, Action::PrevPane | Action::Up) => "previous field",
         (Context::Wizard, Action::Confirm) => "test / continue",
         (Context::Wizard, Action::Deny) => "back",
+        (Context::Prompt, Action::Confirm) => "keep",
+        (Context::Prompt, Action::Deny) => "cancel",
         _ => action_label(action),
     }
 }
@@ -210,12 +235,20 @@ pub fn action_label(action: Action) -> &'static str {
         Action::Autoplay => "autoplay on/off",
         Action::Dashboard => "demo dashboard / full UI",
         Action::Redraw => "redraw the screen",
+        Action::ColumnLeft => "column left",
+        Action::ColumnRight => "column right",
+        Action::NextDifference => "next difference",
+        Action::PrevDifference => "previous difference",
+        Action::Export => "export migration",
+        Action::Complete => "complete",
+        Action::HistorySearch => "search history",
     }
 }
 
 /// Status message after a summary was created (or resumed, or rebuilt).
 pub fn job_finished(verb: &str, name: &str, rows: u64, secs: f64, lock_ms: f64) -> String {
-    format!("{name} {verb}: {rows} rows backfilled in {secs:.1} s; writers paused {lock_ms:.1} ms.")
+    let how = crate::lifecycle::narrate::finished(rows, secs, lock_ms);
+    format!("{name} {verb}: {how}.")
 }
 
 /// Status message after a summary was dropped; `left_alone` are objects named like its own that
@@ -232,8 +265,8 @@ pub fn dropped(name: &str, objects: usize, left_alone: &[String]) -> String {
 }
 
 /// Status message while requests are pending for a long time.
-pub fn slow_server(what: &str, secs: u64) -> String {
-    format!("The server has not answered for {secs} s ({what}). Esc cancels.")
+pub fn slow_server(what: &str, secs: u64, cancel_key: &str) -> String {
+    format!("The server has not answered for {secs} s ({what}). {cancel_key} cancels.")
 }
 
 /// Status message while a request is pending.
@@ -288,7 +321,7 @@ pub fn speedup(query_ms: f64, summary_ms: f64) -> String {
 
 /// Summaries pane: writers' pause.
 pub fn writers_paused(ms: f64) -> String {
-    format!("writers paused {ms:.1} ms")
+    format!("writers paused {}", crate::lifecycle::narrate::ms(ms))
 }
 
 /// Summaries pane: gauge label; the total is marked `~` while it is the statistics' estimate.
@@ -299,25 +332,6 @@ pub fn gauge_label(done: u64, total: u64, exact: bool, percent: f64) -> String {
 
 /// Summaries pane: a paused backfill.
 pub const PAUSED: &str = "PAUSED";
-
-/// Summaries pane: backfill rate.
-pub fn rate(rows_per_sec: f64) -> String {
-    format!("{rows_per_sec:.0} rows/s")
-}
-
-/// Summaries pane: time left, never "0 s" (under a second is said so).
-pub fn eta(secs: f64) -> String {
-    if secs < 1.0 {
-        "ETA <1 s".to_string()
-    } else {
-        format!("ETA {secs:.0} s")
-    }
-}
-
-/// Summaries pane: the chunk size.
-pub fn chunk(rows: u64) -> String {
-    format!("chunk {rows}")
-}
 
 /// A bug surfaced as a panic on a worker thread.
 pub fn internal_error(what: &str) -> String {
@@ -353,6 +367,11 @@ pub fn backfill_stopped(name: &str, resume_key: &str) -> String {
     format!("{name}: backfill stopped; select it and press {resume_key} to resume.")
 }
 
+/// A lock timeout with the TUI's remedy: the key that tries again (the CLI names a flag instead).
+pub fn lock_timeout(message: &str, retry_key: &str) -> String {
+    format!("{message}; once the long transaction ends, press {retry_key} to try again.")
+}
+
 /// Status: a rebuild was stopped before its switch and given up.
 pub fn rebuild_stopped(name: &str) -> String {
     format!("{name}: rebuild stopped; readers keep the previous generation, exact.")
@@ -375,16 +394,6 @@ pub fn job_phase(phase: &crate::tui::panes::summaries::JobPhase) -> String {
         P::Folding => "folding the regions into the summary".into(),
         P::Stopping => "stopping after the current chunk".into(),
     }
-}
-
-/// Summaries pane: a resume skipped the committed regions.
-pub fn resumed_after(regions_done: u32, regions: u32) -> String {
-    format!("continuing after checkpoint {regions_done}/{regions}")
-}
-
-/// Summaries pane: an object named like ours was left alone.
-pub fn left_alone(object: &str) -> String {
-    format!("left alone {object}: not ours")
 }
 
 /// The external editor failed.

@@ -66,9 +66,11 @@ pub fn question(yes_key: &str, no_key: &str) -> String {
     format!("Press {yes_key} to quit anyway, {no_key} to stay.")
 }
 
-/// Status when Enter answers the quit question.
-pub fn needs_yes(yes_key: &str, no_key: &str) -> String {
-    format!("Enter does not quit during a backfill: press {yes_key} to quit, {no_key} to stay")
+/// Status when the confirm key answers the quit question.
+pub fn needs_yes(confirm_key: &str, yes_key: &str, no_key: &str) -> String {
+    format!(
+        "{confirm_key} does not quit during a backfill: press {yes_key} to quit, {no_key} to stay"
+    )
 }
 
 /// The line printed on the terminal after quitting for a job that was still running.

@@ -54,10 +54,15 @@ pub const TESTING: &str = "Connecting and asking the server a few questions…";
 /// Title of the report.
 pub const REPORT_TITLE: &str = "What the server said";
 /// Report verdict: ready.
-pub const READY: &str =
-    "Ready: this account can create summaries here. Press Enter to save and continue.";
+pub fn ready(continue_key: &str) -> String {
+    format!(
+        "Ready: this account can create summaries here. Press {continue_key} to save and continue."
+    )
+}
 /// Report verdict: something blocks summaries.
-pub const NOT_READY: &str = "Something is missing (✗ below). You can continue and look around, but creating a summary fails until it is fixed. Press Enter to continue anyway, or Esc to change the connection.";
+pub fn not_ready(continue_key: &str, back_key: &str) -> String {
+    format!("Something is missing (✗ below). You can continue and look around, but creating a summary fails until it is fixed. Press {continue_key} to continue anyway, or {back_key} to change the connection.")
+}
 /// Report: without a database, some checks wait.
 pub const NO_DATABASE: &str = "No database chosen: privileges and table engines are checked per database when you create a summary. Pick a table after connecting.";
 /// Form: user missing.
@@ -72,7 +77,7 @@ pub const NEED_SOCKET: &str =
 /// Form: the source needs a password.
 pub const NEED_PASSWORD: &str = "Enter the password.";
 /// Form: a known connection needs its password typed.
-pub const TYPE_PASSWORD: &str = "Type the password for this connection, then press Enter.";
+pub const TYPE_PASSWORD: &str = "Type the password for this connection, then test it.";
 /// Footer: test the form.
 pub const KEY_TEST: &str = "test connection";
 /// Footer: continue from the report.

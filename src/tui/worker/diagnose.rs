@@ -14,7 +14,7 @@ pub fn spawn(request: Request, out: Sender<Response>) {
         reply(
             &out,
             id,
-            ResponseKind::Failed("not a diagnose request".into()),
+            ResponseKind::Failed(Failure::Misrouted("diagnose")),
         );
         return;
     };
@@ -30,7 +30,7 @@ pub fn spawn(request: Request, out: Sender<Response>) {
         reply(
             &fallback,
             id,
-            ResponseKind::Failed(format!("cannot start a thread: {e}")),
+            ResponseKind::Failed(Failure::Thread(e.to_string())),
         );
     }
 }

@@ -33,7 +33,7 @@ pub fn spawn(opts: Opts, request: Request, out: Sender<Response>, registry: Regi
         reply(
             &fallback,
             id,
-            ResponseKind::Failed(format!("cannot start a thread: {e}")),
+            ResponseKind::Failed(Failure::Thread(e.to_string())),
         );
     }
 }
@@ -46,7 +46,7 @@ fn lifecycle_result(r: Result<ResponseKind, LifecycleError>) -> ResponseKind {
         }
         // Our own KILL QUERY, whichever step it hit.
         Err(e) if e.server_error().is_some_and(errors::is_interrupted) => ResponseKind::Cancelled,
-        Err(e) => ResponseKind::Failed(errors::lifecycle_error(&e)),
+        Err(e) => ResponseKind::Failed(errors::lifecycle_failure(&e)),
     }
 }
 
@@ -150,7 +150,7 @@ fn run(
             name,
             query,
         } => compare(opts, registry, id, schema, name, query),
-        _ => ResponseKind::Failed("not a job request".into()),
+        _ => ResponseKind::Failed(Failure::Misrouted("job")),
     }
 }
 
@@ -165,9 +165,9 @@ fn compare(
     query: &str,
 ) -> ResponseKind {
     let opts = with_database(opts, Some(schema));
-    let mut conn = match mysql::Conn::new(opts) {
+    let mut conn = match errors::connect(&opts) {
         Ok(c) => c,
-        Err(e) => return ResponseKind::Failed(errors::mysql_error(&e)),
+        Err(e) => return ResponseKind::Failed(errors::server_failure(&e)),
     };
     register(
         registry,
@@ -181,7 +181,7 @@ fn compare(
         if errors::is_interrupted(&e) {
             ResponseKind::Cancelled
         } else {
-            ResponseKind::Failed(errors::mysql_error(&e))
+            ResponseKind::Failed(errors::server_failure(&e))
         }
     };
     let original = match timed(&mut conn, query) {

@@ -149,7 +149,7 @@ fn dispatch(opts: Option<mysql::Opts>, requests: Receiver<Request>, out: Sender<
             (_, None) => reply(
                 &out,
                 request.id,
-                ResponseKind::Failed(super::strings::NOT_CONNECTED.into()),
+                ResponseKind::Failed(Failure::NotConnected),
             ),
             (RequestKind::Cancel { target }, Some(s)) => cancel(&s.opts, &registry, *target),
             (RequestKind::Pause { target, paused }, Some(_)) => {
@@ -206,7 +206,7 @@ fn cancel(opts: &mysql::Opts, registry: &Registry, target: RequestId) {
     }
     if let Some(id) = running.connection_id {
         // A second, short-lived connection: the first one is busy.
-        if let Ok(mut killer) = mysql::Conn::new(opts.clone()) {
+        if let Ok(mut killer) = super::errors::connect(opts) {
             let _ = killer.query_drop(format!("KILL QUERY {id}"));
         }
     }

@@ -168,12 +168,45 @@ pub enum ResponseKind {
     Finished(JobOutcome),
     /// A comparison finished.
     Compared(CompareResult),
-    /// The request failed; the text is for people.
-    Failed(String),
+    /// The request failed.
+    Failed(Failure),
     /// The request was cancelled.
     Cancelled,
     /// The answer to [`RequestKind::Diagnose`].
     Diagnosed(Result<Box<DoctorReport>, DiagnoseFailure>),
+}
+
+/// Why a request failed: the cause typed, its details in plain words. The app puts it in words
+/// and adds its own hints (keys, not CLI flags) where one helps.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Failure {
+    /// No server is configured yet.
+    #[error("{}", crate::tui::strings::NOT_CONNECTED)]
+    NotConnected,
+    /// The user cancelled the request.
+    #[error("{}", crate::tui::strings::CANCELLED)]
+    Cancelled,
+    /// A worker thread could not be started.
+    #[error("cannot start a thread: {0}")]
+    Thread(String),
+    /// The request reached a worker that does not serve it (a bug).
+    #[error("{}", crate::tui::strings::internal_error(&format!("not a {} request", .0)))]
+    Misrouted(&'static str),
+    /// The worker panicked; the panic's message.
+    #[error("{}", crate::tui::strings::internal_error(.0))]
+    Panicked(String),
+    /// The server refused or the connection failed (see [`crate::tui::errors::mysql_error`]).
+    #[error("{0}")]
+    Server(String),
+    /// The lifecycle refused or failed (see [`crate::tui::errors::lifecycle_error`]).
+    #[error("{0}")]
+    Lifecycle(String),
+    /// A step of the demo failed (see [`crate::demo::DemoError`]).
+    #[error("{0}")]
+    Demo(String),
+    /// The base table's lock could not be had in time; nothing was left behind.
+    #[error("{0}")]
+    LockTimeout(String),
 }
 
 /// Why a connection could not be tried or checked.
@@ -252,6 +285,8 @@ pub struct PreviewDoc {
     pub statements: Vec<Statement>,
     /// Warnings for the user.
     pub warnings: Vec<String>,
+    /// The statements as a migration file and its drop script (for the export key).
+    pub migration: Option<crate::engine::codegen::migration::Migration>,
 }
 
 /// Why a query cannot become a summary (or could not be checked).

@@ -57,10 +57,10 @@ pub fn run(opts: Opts, requests: Receiver<Request>, out: Sender<Response>, regis
         }
         let kind = match errors::catch(|| session.serve(&request, &registry)) {
             Ok(kind) => kind,
-            Err(message) => {
+            Err(failure) => {
                 // The connection may be mid-statement: start afresh.
                 session.conn = None;
-                ResponseKind::Failed(message)
+                ResponseKind::Failed(failure)
             }
         };
         unregister(&registry, request.id);
@@ -70,15 +70,15 @@ pub fn run(opts: Opts, requests: Receiver<Request>, out: Sender<Response>, regis
 
 impl Session {
     /// The connection, opened if needed.
-    fn conn(&mut self) -> Result<&mut Conn, String> {
+    fn conn(&mut self) -> Result<&mut Conn, Failure> {
         if self.conn.is_none() {
-            let conn = Conn::new(self.opts.clone()).map_err(|e| errors::mysql_error(&e))?;
+            let conn = errors::connect(&self.opts).map_err(|e| errors::server_failure(&e))?;
             self.database = self.opts.get_db_name().map(str::to_string);
             self.conn = Some(conn);
         }
         self.conn
             .as_mut()
-            .ok_or_else(|| "no connection".to_string())
+            .ok_or_else(|| Failure::Server("no connection".to_string()))
     }
 
     /// Forgets a connection that failed at the transport level.
@@ -92,7 +92,7 @@ impl Session {
         // Record the connection running this request so Cancel can kill it.
         let id = match self.conn() {
             Ok(conn) => u64::from(conn.connection_id()),
-            Err(message) => return ResponseKind::Failed(message),
+            Err(failure) => return ResponseKind::Failed(failure),
         };
         register(
             registry,
@@ -116,10 +116,10 @@ impl Session {
                 let opts = mysql::OptsBuilder::from_opts(self.opts.clone()).db_name(None::<String>);
                 return match lifecycle::list(&opts.into()) {
                     Ok(list) => ResponseKind::Summaries(list),
-                    Err(e) => ResponseKind::Failed(errors::lifecycle_error(&e)),
+                    Err(e) => ResponseKind::Failed(errors::lifecycle_failure(&e)),
                 };
             }
-            _ => return ResponseKind::Failed("not a session request".into()),
+            _ => return ResponseKind::Failed(Failure::Misrouted("session")),
         };
         match result {
             Ok(kind) => kind,
@@ -128,7 +128,7 @@ impl Session {
                 if errors::is_interrupted(&e) {
                     ResponseKind::Cancelled
                 } else {
-                    ResponseKind::Failed(errors::mysql_error(&e))
+                    ResponseKind::Failed(errors::server_failure(&e))
                 }
             }
         }
@@ -248,59 +248,50 @@ impl Session {
             .as_mut()
             .ok_or_else(|| plain("no connection".into()))?;
         let prepared = prepare(conn, sql, name, GenOptions::default()).map_err(|e| match e {
+            // The pane shows the position on a line of its own: not twice.
             IntrospectError::Engine(e) => Rejection {
-                message: e.to_string(),
+                message: e.message(),
                 pos: e.pos(),
             },
             other => plain(errors::introspect_error(&other)),
         })?;
-        document(&prepared, name).map_err(|e| Rejection {
-            message: e.to_string(),
+        document(prepared, name, sql).map_err(|e| Rejection {
+            message: e.message(),
             pos: e.pos(),
         })
     }
 }
 
-/// The statements `create` runs for `prepared`, with the slots it would use
-/// (a summary without GROUP BY spreads writers over 16 slot rows).
-pub fn document(prepared: &Prepared, name: &str) -> Result<PreviewDoc, crate::engine::EngineError> {
-    let slots = if prepared.analysis.keys.is_empty() {
-        16
-    } else {
-        1
-    };
-    let options = GenOptions {
-        generation: 1,
-        slots,
-    };
-    let generated = prepared.gen(name, options)?.generate(options);
-    let mut statements = Vec::new();
-    for (i, sql) in generated.tables.iter().enumerate() {
-        let title = if i == 0 {
-            "state table".to_string()
-        } else {
-            format!("MIN/MAX multiset {i}")
-        };
-        statements.push(Statement {
-            title,
-            sql: sql.clone(),
-        });
-    }
-    statements.push(Statement {
-        title: "view".into(),
-        sql: generated.view.clone(),
-    });
-    for t in &generated.triggers {
-        statements.push(Statement {
-            title: format!("trigger {} ({})", t.name, t.event),
-            sql: t.sql.clone(),
-        });
-    }
+/// The preview document of `prepared` as the pane shows it: the statements `create` runs
+/// (from the one preview document, [`lifecycle::preview::plan`], with the slots `create` would
+/// use), without the shared catalog's, and their migration for `query`.
+pub fn document(
+    prepared: Prepared,
+    name: &str,
+    query: &str,
+) -> Result<PreviewDoc, crate::engine::EngineError> {
+    let prepared = lifecycle::preview::with_create_slots(prepared, name, None)?;
+    let plan = lifecycle::preview::plan(&prepared);
+    let migration = crate::engine::codegen::migration::migration(
+        &prepared.generated,
+        &prepared.table.name,
+        query,
+        &crate::lifecycle::catalog::catalog_ddl(&prepared.table.schema),
+    );
     Ok(PreviewDoc {
-        schema: prepared.table.schema.clone(),
+        schema: plan.schema.to_string(),
         name: name.to_string(),
-        base_table: prepared.table.name.clone(),
-        statements,
-        warnings: generated.warnings,
+        base_table: plan.base_table.to_string(),
+        statements: plan
+            .statements
+            .into_iter()
+            .filter(|s| s.kind != "catalog")
+            .map(|s| Statement {
+                title: s.title,
+                sql: s.sql,
+            })
+            .collect(),
+        migration: Some(migration),
+        warnings: plan.warnings.to_vec(),
     })
 }

@@ -8,10 +8,10 @@ use mysql::prelude::Queryable;
 use mysql::{Conn, Opts, Row, Value};
 use serde::Serialize;
 
-use super::backfill::{Method, TARGET};
-use super::data::BIG;
-use super::stats::median;
-use super::{exec, query_for, sql, BenchError, GROUPED_QUERY};
+use crate::bench::backfill::{Method, TARGET};
+use crate::bench::data::{self, BIG};
+use crate::bench::stats::median;
+use crate::bench::{exec, query_for, sql, BenchError, GROUPED_QUERY};
 use crate::db::introspect;
 use crate::engine::codegen::{Gen, GenOptions};
 
@@ -114,7 +114,7 @@ fn accumulated(
         snapshot.query_drop("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"),
         "opening the snapshot",
     )?;
-    let (lo, hi) = super::data::id_range(snapshot, BIG)?;
+    let (lo, hi) = data::id_range(snapshot, BIG)?;
     // The grouped query has one key (column 0); every other column is a COUNT or a SUM with at
     // most two decimals, so all of them add up exactly as cents.
     let mut acc: BTreeMap<i128, Vec<i128>> = BTreeMap::new();
@@ -181,9 +181,9 @@ pub fn run(conn: &mut Conn, opts: &Opts, rounds: usize) -> Result<BackfillAnatom
         exec(conn, &ddl)?;
     }
     let mut snapshot = sql(Conn::new(opts.clone()), "connecting the snapshot")?;
-    let rows = super::data::count(conn, BIG)?;
+    let rows = data::count(conn, BIG)?;
     let chunk_sql = gen.chunk_state_sql(None);
-    let (lo, _) = super::data::id_range(conn, BIG)?;
+    let (lo, _) = data::id_range(conn, BIG)?;
     let range = format!("`id` > {lo} AND `id` <= {}", lo + RANGE_ROWS);
     let range_sql = gen.chunk_state_sql(Some(&range));
     let from = format!("FROM {}", gen.base);

@@ -4,7 +4,7 @@
 
 use mysql::Conn;
 
-use super::{exec, BenchError};
+use crate::bench::{exec, BenchError};
 
 /// Which alternative.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,7 +4,7 @@
 
 use mysql::Conn;
 
-use super::{exec, BenchError};
+use crate::bench::{exec, BenchError};
 
 /// The hand-made grouped summary table of `base`.
 pub fn grouped_table(base: &str) -> String {

@@ -8,8 +8,8 @@ use mysql::prelude::Queryable;
 use mysql::{Conn, Opts};
 use serde::Serialize;
 
-use super::stats::median;
-use super::{data, exec, query_for, sql, BenchError, GROUPED_QUERY};
+use crate::bench::stats::median;
+use crate::bench::{data, exec, query_for, sql, BenchError, GROUPED_QUERY};
 use crate::db::introspect::{self, IntrospectError};
 use crate::engine::codegen::{GenOptions, TriggerSql};
 
