@@ -17,16 +17,7 @@ fn is_preview(k: &RequestKind) -> bool {
 /// The shop schema with `orders` open and a template in the editor, previewed.
 fn previewed() -> Harness {
     let mut h = Harness::new();
-    h.with_shop();
-    h.keys(&["j", "j", "l"]);
-    h.reply(
-        |k| matches!(k, RequestKind::Columns { .. }),
-        ResponseKind::Columns {
-            database: "shop".into(),
-            table: "orders".into(),
-            columns: order_columns(),
-        },
-    );
+    h.with_orders_open();
     h.key("t");
     h.reply(is_preview, ResponseKind::Preview(Ok(preview_doc())));
     h
@@ -390,16 +381,7 @@ fn compare_grid_differing_160x48() {
 #[test]
 fn completion_list_80x24() {
     let mut h = Harness::new();
-    h.with_shop();
-    h.keys(&["j", "j", "l"]);
-    h.reply(
-        |k| matches!(k, RequestKind::Columns { .. }),
-        ResponseKind::Columns {
-            database: "shop".into(),
-            table: "orders".into(),
-            columns: order_columns(),
-        },
-    );
+    h.with_orders_open();
     h.app.focus_pane(PaneId::Editor);
     h.type_text("SELECT c");
     h.key("ctrl-space");

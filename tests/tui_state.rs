@@ -1454,16 +1454,7 @@ fn export_key_writes_the_migration_and_copies_it() {
 /// The shop schema with the columns of `orders` loaded, the editor focused.
 fn editing_with_columns() -> Harness {
     let mut h = Harness::new();
-    h.with_shop();
-    h.keys(&["j", "j", "l"]);
-    h.reply(
-        |k| matches!(k, RequestKind::Columns { .. }),
-        ResponseKind::Columns {
-            database: "shop".into(),
-            table: "orders".into(),
-            columns: order_columns(),
-        },
-    );
+    h.with_orders_open();
     h.app.focus_pane(PaneId::Editor);
     h
 }

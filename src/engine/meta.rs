@@ -175,6 +175,21 @@ impl SqlType {
         0
     }
 
+    /// True for MariaDB's integer types (`BOOL` is `TINYINT(1)`).
+    pub fn is_integer(&self) -> bool {
+        matches!(
+            self.base().as_str(),
+            "tinyint"
+                | "smallint"
+                | "mediumint"
+                | "int"
+                | "integer"
+                | "bigint"
+                | "bool"
+                | "boolean"
+        )
+    }
+
     /// True for exact numeric types whose sums stay exact in DECIMAL.
     pub fn is_exact_numeric(&self) -> bool {
         matches!(

@@ -170,6 +170,20 @@ impl Harness {
         terminal.backend().to_string()
     }
 
+    /// The shop schema with `orders` opened in the browser and its columns loaded.
+    pub fn with_orders_open(&mut self) {
+        self.with_shop();
+        self.keys(&["j", "j", "l"]);
+        self.reply(
+            |k| matches!(k, RequestKind::Columns { .. }),
+            ResponseKind::Columns {
+                database: "shop".into(),
+                table: "orders".into(),
+                columns: order_columns(),
+            },
+        );
+    }
+
     /// Loads the demo schema: databases, tables of `shop`, columns of `orders`.
     pub fn with_shop(&mut self) {
         self.reply(

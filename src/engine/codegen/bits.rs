@@ -39,18 +39,7 @@ impl Layout {
             let Some(t) = types.args.get(i) else {
                 continue;
             };
-            let integer = matches!(
-                t.base().as_str(),
-                "tinyint"
-                    | "smallint"
-                    | "mediumint"
-                    | "int"
-                    | "integer"
-                    | "bigint"
-                    | "bool"
-                    | "boolean"
-            );
-            if !integer {
+            if !t.is_integer() {
                 return Err(EngineError::unsupported_hint(
                     format!(
                         "{}: its argument is of type {}, not an integer",
