@@ -325,3 +325,48 @@ fn star_join_sql_is_pinned() {
     ));
     insta::assert_snapshot!("join_star_generated", out);
 }
+
+/// The trigger of a dimension under a DISTINCT aggregate: after the multiset's set delta, a
+/// cursor over the same locking read fetches each joined row's (group, value) and runs the
+/// single-table block that keeps the totals and the group's distinct count.
+#[test]
+fn distinct_join_dimension_trigger_is_pinned() {
+    use lightning_tables::engine::codegen::{ExprTypes, GenOptions, Joined, Layout};
+    use lightning_tables::engine::meta::SqlType;
+    use lightning_tables::engine::prepared::prepare_joined;
+    let sql = "SELECT c.country, COUNT(DISTINCT o.product_id) FROM orders o JOIN customers c ON c.id = o.customer_id GROUP BY c.country";
+    let parsed = parse(sql).unwrap();
+    let tables: Vec<TableMeta> = ["orders", "customers"].iter().map(|t| schema(t)).collect();
+    let j = analyze_join(&parsed, &tables).unwrap();
+    let layout = Layout::of(&j.analysis);
+    let types = ExprTypes {
+        keys: vec![SqlType::text("varchar(2)", "utf8mb4_general_ci")],
+        sums: layout.nums.iter().map(|_| None).collect(),
+        minmax: vec![SqlType::plain("int(11)").not_null()],
+        args: layout
+            .nums
+            .iter()
+            .map(|_| SqlType::plain("int(11)").not_null())
+            .collect(),
+    };
+    let join = Joined {
+        plan: j.plan,
+        tables,
+    };
+    let prepared = prepare_joined(
+        j.analysis,
+        schema("orders"),
+        types,
+        Some(join),
+        "sales",
+        GenOptions::default(),
+    )
+    .unwrap();
+    let update = prepared
+        .generated
+        .triggers
+        .iter()
+        .find(|t| t.name.ends_with("_d1_upd"))
+        .unwrap();
+    insta::assert_snapshot!("join_distinct_dimension_update", update.sql);
+}

@@ -12,6 +12,7 @@
 //! a dimension row it references, at least one trigger sees the other's committed values.
 
 use super::row::render_image;
+use super::state::multiset_value_ddl;
 use super::triggers::identical;
 use super::Gen;
 use crate::engine::ident::{quote, quote_qualified};
@@ -260,11 +261,83 @@ impl Gen<'_> {
         )
     }
 
+    /// The types of the stored key columns, in [`Gen::key_values`]' order (a key's value, its
+    /// NULL flag, its ENUM error flag), for variables that hold one joined row's key.
+    fn stored_key_types(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (i, t) in self.types.keys.iter().enumerate() {
+            out.push(t.ddl());
+            if self.key_nullable(i) {
+                out.push("TINYINT".into());
+            }
+            if self.key_has_zero_flag(i) {
+                out.push("TINYINT".into());
+            }
+        }
+        out
+    }
+
+    /// Multiset `j`'s totals and distinct counts for `image`'s joined rows: a cursor over the
+    /// joined rows' (stored key, values), read with the same locking read as the deltas above
+    /// (the rows it meets are already locked by this transaction, so it reads the same rows),
+    /// and for each the single-table trigger's block ([`Gen::totals_block_for`]) with the
+    /// fetched variables: one (group, value) at a time, ±1 per fact row, exactly as a
+    /// single-table trigger does per row.
+    fn join_totals_block(&self, j: usize, image: Image, indent: &str) -> String {
+        if !self.layout.keeps_totals(j) {
+            return String::new();
+        }
+        let r = |e: &Expr| self.render_for(e, image);
+        let (_, mut items) = self.key_values_by(&r);
+        let keys: Vec<String> = (0..items.len()).map(|n| format!("`lt_k{n}`")).collect();
+        let values: Vec<String> = (0..self.layout.multiset_values(j).len())
+            .map(|n| format!("`lt_v{n}`"))
+            .collect();
+        items.extend(self.layout.multiset_values(j).into_iter().map(&r));
+        let types = self
+            .stored_key_types()
+            .into_iter()
+            .chain(self.multiset_types(j).iter().map(multiset_value_ddl));
+        let vars: Vec<&String> = keys.iter().chain(&values).collect();
+        let (from, mut conds) = self.image_source(image);
+        conds.push(self.values_not_null(j, |v| r(v)));
+        let i = format!("{indent}  ");
+        let mut out = format!("{indent}BEGIN\n{i}DECLARE `lt_done` INT DEFAULT 0;\n");
+        for (v, t) in vars.iter().zip(types) {
+            out.push_str(&format!("{i}DECLARE {v} {t};\n"));
+        }
+        let vars: Vec<String> = vars.into_iter().cloned().collect();
+        out.push_str(&format!(
+            "{i}DECLARE `lt_rows` CURSOR FOR\n\
+             {i}  SELECT STRAIGHT_JOIN {}\n\
+             {i}  FROM {from}\n\
+             {i}  WHERE {}\n\
+             {i}  LOCK IN SHARE MODE;\n\
+             {i}DECLARE CONTINUE HANDLER FOR NOT FOUND SET `lt_done` = 1;\n\
+             {i}OPEN `lt_rows`;\n\
+             {i}`lt_each`: LOOP\n\
+             {i}  FETCH `lt_rows` INTO {};\n\
+             {i}  IF `lt_done` THEN\n\
+             {i}    LEAVE `lt_each`;\n\
+             {i}  END IF;\n\
+             {}\
+             {i}END LOOP;\n\
+             {i}CLOSE `lt_rows`;\n\
+             {indent}END;\n",
+            items.join(", "),
+            conds.join(" AND "),
+            vars.join(", "),
+            self.totals_block_for(j, &keys, &values, image.sign, &format!("{i}  ")),
+        ));
+        out
+    }
+
     /// Every delta of one row image.
     fn join_block(&self, image: Image, indent: &str) -> String {
         let mut out = self.join_state_delta(image, indent);
         for j in 0..self.layout.minmax.len() {
             out.push_str(&self.join_minmax_delta(j, image, indent));
+            out.push_str(&self.join_totals_block(j, image, indent));
         }
         out
     }
