@@ -637,3 +637,48 @@ fn a_cancelled_create_resumes_exactly_under_writers_and_rebuild_is_refused() {
     cancelled_and_resumed_under_writers("READ COMMITTED");
     cancelled_and_resumed_under_writers("REPEATABLE READ");
 }
+
+/// An ALTER of a dimension column the summary reads is reported by `status` (altered) and by
+/// `validate` (a problem, not exact), as one of the fact table's is; an ALTER of a dimension
+/// column it does not read changes neither.
+#[test]
+fn an_altered_dimension_is_reported_by_status_and_validate() {
+    let db = common::fresh_db("joins_alter");
+    let mut conn = db.conn();
+    schema(&mut conn, 300);
+    let (view, query) = SUMMARIES[0];
+    create(
+        &db.opts(),
+        view,
+        query,
+        &quick(),
+        &Control::new(),
+        &mut |_| {},
+    )
+    .unwrap_or_else(|e| panic!("create {view}: {e}"));
+    let altered = || {
+        let st = status(&db.opts(), &db.name, view).unwrap();
+        let v = validate(&db.opts(), &db.name, view, 3).unwrap();
+        (st.base_altered, v.exact, v.problems)
+    };
+    let (a, exact, problems) = altered();
+    assert!(
+        !a && exact,
+        "fresh: altered {a}, exact {exact}, {problems:?}"
+    );
+    conn.query_drop("ALTER TABLE customers MODIFY note VARCHAR(40) NULL")
+        .unwrap();
+    let (a, exact, problems) = altered();
+    assert!(
+        !a && exact,
+        "a column it does not read: altered {a}, exact {exact}, {problems:?}"
+    );
+    conn.query_drop("ALTER TABLE customers MODIFY country CHAR(3) NULL")
+        .unwrap();
+    let (a, exact, problems) = altered();
+    assert!(a, "status must see the dimension's ALTER");
+    assert!(
+        !exact && problems.iter().any(|p| p.contains("altered")),
+        "validate must report the dimension's ALTER: {problems:?}"
+    );
+}

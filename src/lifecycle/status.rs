@@ -1,18 +1,19 @@
 //! `list` and `status`: what exists, in which state, how far along.
 
 use super::session::{
-    connection_alive, holder, open, row_columns, trigger_bodies, trigger_body, trigger_on,
-    unaltered, view_generation,
+    connection_alive, holder, join_fingerprint, open, row_columns, summary_fingerprint,
+    trigger_bodies, trigger_body, trigger_on, unaltered, view_generation,
 };
 use super::{sql, LifecycleError};
 use crate::db::introspect::table_meta;
 use crate::engine::codegen::names::prefix;
 use crate::engine::codegen::Regions;
-use crate::engine::meta::transactional_engine;
+use crate::engine::meta::{transactional_engine, TableMeta};
 use crate::lifecycle::catalog::{self, Entry, Status};
 use mysql::prelude::Queryable;
 use mysql::Opts;
 use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A catalog entry with what was checked live.
 #[derive(Debug, Clone, Serialize)]
@@ -194,9 +195,15 @@ fn inspect(
     );
     let table = table_meta(conn, &entry.schema, &entry.base_table).ok();
     let base_missing = table.is_none();
-    let base_altered = table
-        .as_ref()
-        .is_none_or(|t| !unaltered(t, &read, &entry.base_fingerprint));
+    let dims = dimension_reads(conn, &entry.schema, &p)?;
+    let base_altered = match (&table, dims) {
+        (None, _) | (_, None) => true,
+        (Some(t), Some(dims)) if dims.is_empty() => !unaltered(t, &read, &entry.base_fingerprint),
+        (Some(t), Some(dims)) => {
+            let dims: Vec<_> = dims.iter().map(|(m, r)| (m, r.clone())).collect();
+            join_fingerprint(&summary_fingerprint(t, &read), &dims) != entry.base_fingerprint
+        }
+    };
     let missing_columns: Vec<String> = match &table {
         Some(t) => read
             .iter()
@@ -242,6 +249,46 @@ fn inspect(
     };
     report.summary = verdict(conn, &report)?;
     Ok(report)
+}
+
+/// The dimension tables of the summary with prefix `p` (a join's), in the join's order (its
+/// triggers `<p>_d1_…`, `<p>_d2_…`), each with the columns its triggers read; `None` when one
+/// of them no longer exists (the summary is then altered). Empty for a single-table summary.
+fn dimension_reads(
+    conn: &mut mysql::Conn,
+    schema: &str,
+    p: &str,
+) -> Result<Option<Vec<(TableMeta, BTreeSet<String>)>>, LifecycleError> {
+    let rows: Vec<(String, String)> = sql(
+        conn.exec(
+            "SELECT TRIGGER_NAME, EVENT_OBJECT_TABLE FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?",
+            (schema,),
+        ),
+        "looking for triggers",
+    )?;
+    let mut by_k: BTreeMap<u32, (String, Vec<String>)> = BTreeMap::new();
+    for (name, table) in rows {
+        if super::ownership::dimension_trigger_event(p, &name).is_none() {
+            continue;
+        }
+        let k = name
+            .strip_prefix(p)
+            .and_then(|r| r.strip_prefix("_d"))
+            .and_then(|r| r.split_once('_'))
+            .and_then(|(k, _)| k.parse::<u32>().ok());
+        let Some(k) = k else { continue };
+        let body = trigger_body(conn, schema, &name)?;
+        let entry = by_k.entry(k).or_insert_with(|| (table, Vec::new()));
+        entry.1.extend(body);
+    }
+    let mut out = Vec::new();
+    for (table, bodies) in by_k.into_values() {
+        let Ok(meta) = table_meta(conn, schema, &table) else {
+            return Ok(None);
+        };
+        out.push((meta, row_columns(bodies.iter().map(String::as_str))));
+    }
+    Ok(Some(out))
 }
 
 /// The tables that the triggers of the summary with prefix `p` are on, base table first.
