@@ -251,6 +251,9 @@ fn inspect(
     Ok(report)
 }
 
+/// A dimension table's definition and the columns its triggers read.
+type DimensionRead = (TableMeta, BTreeSet<String>);
+
 /// The dimension tables of the summary with prefix `p` (a join's), in the join's order (its
 /// triggers `<p>_d1_…`, `<p>_d2_…`), each with the columns its triggers read; `None` when one
 /// of them no longer exists (the summary is then altered). Empty for a single-table summary.
@@ -258,7 +261,7 @@ fn dimension_reads(
     conn: &mut mysql::Conn,
     schema: &str,
     p: &str,
-) -> Result<Option<Vec<(TableMeta, BTreeSet<String>)>>, LifecycleError> {
+) -> Result<Option<Vec<DimensionRead>>, LifecycleError> {
     let rows: Vec<(String, String)> = sql(
         conn.exec(
             "SELECT TRIGGER_NAME, EVENT_OBJECT_TABLE FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?",
