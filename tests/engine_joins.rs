@@ -241,3 +241,132 @@ fn every_join_stays_refused_while_joins_are_not_maintained() {
         );
     }
 }
+
+/// The SQL generated for a star join: the fact table's triggers read each dimension row with a
+/// locking read, each dimension's triggers move the contributions of the fact rows that
+/// reference the changed row (found through the edge's index, with a locking read), the
+/// backfill reads the join chunked over the fact table's key, and the lock names every table.
+#[test]
+fn star_join_sql_is_pinned() {
+    use lightning_tables::engine::codegen::{ExprTypes, GenOptions, Joined, Layout, Regions};
+    use lightning_tables::engine::meta::SqlType;
+    use lightning_tables::engine::prepared::prepare_joined;
+    let sql = "SELECT c.country, p.category, COUNT(*), SUM(o.amount), MAX(o.qty) FROM orders o JOIN customers c ON c.id = o.customer_id JOIN products p ON p.product_id = o.product_id WHERE c.active GROUP BY c.country, p.category";
+    let parsed = parse(sql).unwrap();
+    let tables: Vec<TableMeta> = ["orders", "customers", "products"]
+        .iter()
+        .map(|t| schema(t))
+        .collect();
+    let j = analyze_join(&parsed, &tables).unwrap();
+    let layout = Layout::of(&j.analysis);
+    let types = ExprTypes {
+        keys: vec![
+            SqlType::text("varchar(2)", "utf8mb4_general_ci"),
+            SqlType::text("varchar(16)", "utf8mb4_general_ci").not_null(),
+        ],
+        sums: layout
+            .nums
+            .iter()
+            .map(|n| n.needs_sum.then(|| SqlType::plain("decimal(34,2)")))
+            .collect(),
+        minmax: vec![SqlType::plain("int(11)")],
+        args: layout
+            .nums
+            .iter()
+            .map(|_| SqlType::plain("decimal(12,2)").not_null())
+            .collect(),
+    };
+    let join = Joined {
+        plan: j.plan,
+        tables,
+    };
+    let prepared = prepare_joined(
+        j.analysis,
+        schema("orders"),
+        types,
+        Some(join),
+        "sales",
+        GenOptions::default(),
+    )
+    .unwrap();
+    let g = &prepared.generated;
+    let mut out = String::new();
+    for t in &g.triggers {
+        out.push_str(&format!(
+            "-- trigger {} ({})\n{}\n\n",
+            t.name, t.event, t.sql
+        ));
+    }
+    let gen = prepared.gen("sales", GenOptions::default()).unwrap();
+    out.push_str(&format!(
+        "-- chunk\n{}\n\n",
+        gen.chunk_state_sql(Some("`id` >= ? AND `id` <= ?"))
+    ));
+    out.push_str(&format!(
+        "-- chunk minmax\n{}\n\n",
+        gen.chunk_minmax_sql(0, None)
+    ));
+    out.push_str(&format!("-- truth\n{}\n\n", g.truth_groups));
+    out.push_str(&format!(
+        "-- lock\nLOCK TABLES {}\n\n",
+        gen.lock_tables_sql()
+    ));
+    let tagged = gen.with_regions(Some(Regions {
+        bounds: vec![vec!["100".into()]],
+    }));
+    let dim_update = tagged
+        .triggers()
+        .into_iter()
+        .find(|t| t.name.ends_with("_d1_upd"))
+        .unwrap();
+    out.push_str(&format!(
+        "-- region-tagged customers update\n{}\n",
+        dim_update.sql
+    ));
+    insta::assert_snapshot!("join_star_generated", out);
+}
+
+/// The trigger of a dimension under a DISTINCT aggregate: after the multiset's set delta, a
+/// cursor over the same locking read fetches each joined row's (group, value) and runs the
+/// single-table block that keeps the totals and the group's distinct count.
+#[test]
+fn distinct_join_dimension_trigger_is_pinned() {
+    use lightning_tables::engine::codegen::{ExprTypes, GenOptions, Joined, Layout};
+    use lightning_tables::engine::meta::SqlType;
+    use lightning_tables::engine::prepared::prepare_joined;
+    let sql = "SELECT c.country, COUNT(DISTINCT o.product_id) FROM orders o JOIN customers c ON c.id = o.customer_id GROUP BY c.country";
+    let parsed = parse(sql).unwrap();
+    let tables: Vec<TableMeta> = ["orders", "customers"].iter().map(|t| schema(t)).collect();
+    let j = analyze_join(&parsed, &tables).unwrap();
+    let layout = Layout::of(&j.analysis);
+    let types = ExprTypes {
+        keys: vec![SqlType::text("varchar(2)", "utf8mb4_general_ci")],
+        sums: layout.nums.iter().map(|_| None).collect(),
+        minmax: vec![SqlType::plain("int(11)").not_null()],
+        args: layout
+            .nums
+            .iter()
+            .map(|_| SqlType::plain("int(11)").not_null())
+            .collect(),
+    };
+    let join = Joined {
+        plan: j.plan,
+        tables,
+    };
+    let prepared = prepare_joined(
+        j.analysis,
+        schema("orders"),
+        types,
+        Some(join),
+        "sales",
+        GenOptions::default(),
+    )
+    .unwrap();
+    let update = prepared
+        .generated
+        .triggers
+        .iter()
+        .find(|t| t.name.ends_with("_d1_upd"))
+        .unwrap();
+    insta::assert_snapshot!("join_distinct_dimension_update", update.sql);
+}

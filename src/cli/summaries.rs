@@ -308,6 +308,10 @@ pub fn render_status(r: &StatusReport, colour: bool) -> String {
         ),
         ("Last validated", validated(r)),
     ];
+    // A summary over a join depends on every table its triggers are on.
+    if r.tables.len() > 1 {
+        lines.insert(3, ("Tables", r.tables.join(", ")));
+    }
     // The connection recorded as the owner is only meaningful while its backfill runs.
     if let Some(owner) = e.owner.filter(|_| r.backfill_running) {
         lines.push(("Backfill connection", owner.to_string()));
@@ -634,6 +638,7 @@ mod tests {
                 sql_mode: None,
             },
             triggers_present: true,
+            tables: vec!["orders".into()],
             backfill_running: running,
             base_altered: false,
             base_missing: false,

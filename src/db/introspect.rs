@@ -1,7 +1,8 @@
 //! Introspection: table metadata from `information_schema`, expression types from the server, and
 //! the one-call path from query text to generated SQL that the CLI and the TUI share.
 
-use crate::engine::analyze::{analyze, analyze_join};
+use crate::engine::analyze::{analyze, analyze_join, check_maintained};
+use crate::engine::codegen::Joined;
 use crate::engine::codegen::{ExprTypes, GenOptions, TypeProbes};
 use crate::engine::meta::{Cascade, ColumnMeta, Index, SqlType, TableMeta};
 use crate::engine::parse::parse_in_mode;
@@ -360,9 +361,6 @@ fn prepare_as(
         table.engine = "InnoDB".into();
     }
     if !parsed.joins.is_empty() {
-        // Check the join's shape against every table, so that a join that can never be a
-        // summary is refused with its own reason; `analyze` then refuses the rest, whose
-        // maintenance does not exist yet.
         let mut tables = vec![table.clone()];
         for j in &parsed.joins {
             let s = match &j.table.schema {
@@ -371,7 +369,27 @@ fn prepare_as(
             };
             tables.push(table_meta(conn, &s, &j.table.name)?);
         }
-        analyze_join(&parsed, &tables)?;
+        let joined = analyze_join(&parsed, &tables)?;
+        check_maintained(&parsed, &joined)?;
+        server_accepts(conn, sql, &mode)?;
+        let join = Joined {
+            plan: joined.plan,
+            tables,
+        };
+        let probes = TypeProbes::over(&joined.analysis, &join.probe_from());
+        let mut columns = Vec::new();
+        for sql in probes.statements() {
+            columns.extend(probe_types(conn, sql)?);
+        }
+        let types = probes.decode(columns)?;
+        return Ok(crate::engine::prepared::prepare_joined(
+            joined.analysis,
+            table,
+            types,
+            Some(join),
+            name,
+            options,
+        )?);
     }
     let analysis = analyze(&parsed, &table)?;
     server_accepts(conn, sql, &mode)?;

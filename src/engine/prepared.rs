@@ -1,7 +1,7 @@
 //! A summary ready to be created: the analysed query, its base table, the types the server gives
 //! its expressions, and the generated SQL — assembled without a server from what `db` read.
 
-use crate::engine::codegen::{ExprTypes, Gen, GenOptions, Generated};
+use crate::engine::codegen::{ExprTypes, Gen, GenOptions, Generated, Joined};
 use crate::engine::meta::TableMeta;
 use crate::engine::plan::Analysis;
 use crate::engine::EngineError;
@@ -17,13 +17,18 @@ pub struct Prepared {
     pub types: ExprTypes,
     /// Generated SQL.
     pub generated: Generated,
+    /// For a summary over a join: its tables (`table` is the fact table).
+    pub join: Option<Joined>,
 }
 
 impl Prepared {
     /// The generator for summary `name` with `options` (another generation or slot count than
     /// `generated` was made with).
     pub fn gen(&self, name: &str, options: GenOptions) -> Result<Gen<'_>, EngineError> {
-        Gen::new(&self.analysis, &self.table, &self.types, name, options)
+        Ok(
+            Gen::new(&self.analysis, &self.table, &self.types, name, options)?
+                .with_join(self.join.as_ref(), name),
+        )
     }
 }
 
@@ -36,11 +41,26 @@ pub fn prepare(
     name: &str,
     options: GenOptions,
 ) -> Result<Prepared, EngineError> {
-    let generated = Gen::new(&analysis, &table, &types, name, options)?.generate(options);
+    prepare_joined(analysis, table, types, None, name, options)
+}
+
+/// [`prepare`] for a summary over the join `join` (`None`: over `table` alone).
+pub fn prepare_joined(
+    analysis: Analysis,
+    table: TableMeta,
+    types: ExprTypes,
+    join: Option<Joined>,
+    name: &str,
+    options: GenOptions,
+) -> Result<Prepared, EngineError> {
+    let generated = Gen::new(&analysis, &table, &types, name, options)?
+        .with_join(join.as_ref(), name)
+        .generate(options);
     Ok(Prepared {
         analysis,
         table,
         types,
         generated,
+        join,
     })
 }

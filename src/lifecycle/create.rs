@@ -232,8 +232,8 @@ pub(crate) fn finalize(
     if gen.tags_regions() {
         let plain = gen.without_regions();
         let plan = LockPlan {
-            base: gen.base.clone(),
-            base_label: format!("{}.{}", gen.table.schema, gen.table.name),
+            base: gen.lock_tables_sql(),
+            base_label: gen.lock_label(),
             statements: trigger_statements(&plain.triggers()),
         };
         let lock = run_locked(
@@ -278,8 +278,8 @@ pub(crate) fn go_live(
 ) -> Result<LockOutcome, LifecycleError> {
     ownership::triggers_not_in_the_way(admin, &gen.names)?;
     let plan = LockPlan {
-        base: gen.base.clone(),
-        base_label: format!("{}.{}", gen.table.schema, gen.table.name),
+        base: gen.lock_tables_sql(),
+        base_label: gen.lock_label(),
         statements: triggers,
     };
     let lock = run_locked(
@@ -328,11 +328,7 @@ fn check_collisions(conn: &mut Conn, gen: &Gen<'_>, name: &str) -> Result<(), Li
             return Err(LifecycleError::Exists(format!("table {schema}.{t}")));
         }
     }
-    for t in [
-        &gen.names.trigger_insert,
-        &gen.names.trigger_update,
-        &gen.names.trigger_delete,
-    ] {
+    for (_, t) in gen.names.all_triggers() {
         if trigger_exists(conn, schema, t)? {
             return Err(LifecycleError::Exists(format!("trigger {schema}.{t}")));
         }

@@ -15,9 +15,10 @@ const ER_LOCK_WAIT_TIMEOUT: u16 = 1205;
 
 /// What to do under the lock.
 pub struct LockPlan {
-    /// Quoted base table.
+    /// What `LOCK TABLES` names: the quoted base table (and every dimension table of a join),
+    /// each followed by `WRITE`.
     pub base: String,
-    /// Display name of the base table for errors.
+    /// Display name of the locked tables for errors.
     pub base_label: String,
     /// Statements run while writers are held (trigger installs and swaps).
     pub statements: Vec<String>,
@@ -251,7 +252,7 @@ pub fn run_locked(
     // Only the base table: locking our state tables too made writers that queued on the lock fail
     // with "table doesn't exist" for a state table the new triggers use (seen on 10.11). Nothing
     // under the lock touches the state tables.
-    let lock_sql = format!("LOCK TABLES {} WRITE", plan.base);
+    let lock_sql = format!("LOCK TABLES {}", plan.base);
     // With autocommit off, LOCK TABLES also takes InnoDB's table lock, which waits for every
     // transaction holding a lock on the table. A prepared XA transaction whose client is gone
     // no longer holds the metadata lock but keeps its InnoDB locks: this is what makes the lock

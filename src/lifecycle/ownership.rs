@@ -181,6 +181,8 @@ pub(crate) fn check(
                 "UPDATE"
             } else if trigger == format!("{p}_del") {
                 "DELETE"
+            } else if let Some(event) = dimension_trigger_event(&p, trigger) {
+                event
             } else {
                 return Ok(Verdict::NotOurs(format!(
                     "{summary}'s triggers are named {p}_ins, {p}_upd and {p}_del"
@@ -296,11 +298,7 @@ pub(crate) fn triggers_not_in_the_way(
     conn: &mut Conn,
     names: &Names,
 ) -> Result<(), LifecycleError> {
-    for t in [
-        &names.trigger_insert,
-        &names.trigger_update,
-        &names.trigger_delete,
-    ] {
+    for (_, t) in names.all_triggers() {
         if let Verdict::NotOurs(reason) =
             check(conn, &names.schema, &names.view, Object::Trigger(t))?
         {
@@ -313,7 +311,48 @@ pub(crate) fn triggers_not_in_the_way(
     Ok(())
 }
 
-/// Drops those of `names`' three triggers that are ours, each with the bounded metadata-lock
+/// The names of `names`' triggers: the three on the base table, and every trigger of the schema
+/// named like one on a dimension table of a join (`<prefix>_d<k>_ins`, …), whether or not
+/// `names` lists it (`drop` knows the summary only by name).
+fn summary_triggers(conn: &mut Conn, names: &Names) -> Result<Vec<String>, LifecycleError> {
+    let mut out: Vec<String> = names
+        .all_triggers()
+        .into_iter()
+        .map(|(_, t)| t.to_string())
+        .collect();
+    let existing: Vec<String> = sql(
+        conn.exec(
+            "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?",
+            (&names.schema,),
+        ),
+        "looking for triggers",
+    )?;
+    let p = prefix(&names.view);
+    for t in existing {
+        if dimension_trigger_event(&p, &t).is_some() && !out.contains(&t) {
+            out.push(t);
+        }
+    }
+    Ok(out)
+}
+
+/// The event of a trigger named like one a join summary with prefix `p` puts on a dimension
+/// table (`<p>_d<k>_ins`, `_upd`, `_del`).
+pub(crate) fn dimension_trigger_event(p: &str, trigger: &str) -> Option<&'static str> {
+    let rest = trigger.strip_prefix(p)?.strip_prefix("_d")?;
+    let (k, event) = rest.split_once('_')?;
+    if k.is_empty() || !k.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    match event {
+        "ins" => Some("INSERT"),
+        "upd" => Some("UPDATE"),
+        "del" => Some("DELETE"),
+        _ => None,
+    }
+}
+
+/// Drops those of `names`' triggers that are ours (on every table of a join), each with the bounded metadata-lock
 /// wait of `options` (writers queue behind a trigger drop's wait as behind a lock request).
 pub(crate) fn drop_triggers(
     opts: &Opts,
@@ -323,11 +362,8 @@ pub(crate) fn drop_triggers(
     on_event: &mut dyn FnMut(Event),
 ) -> Result<Cleanup, LifecycleError> {
     let mut done = Cleanup::default();
-    for trigger in [
-        &names.trigger_insert,
-        &names.trigger_update,
-        &names.trigger_delete,
-    ] {
+    for trigger in &summary_triggers(conn, names)? {
+        let trigger = trigger.as_str();
         let object = Object::Trigger(trigger);
         match check(conn, &names.schema, &names.view, object)? {
             Verdict::Absent => {}

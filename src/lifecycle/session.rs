@@ -145,19 +145,72 @@ pub fn summary_fingerprint(table: &TableMeta, read: &BTreeSet<String>) -> String
 }
 
 /// [`summary_fingerprint`] of `gen`'s own triggers: what `create`, `rebuild` and `resume`
-/// record.
+/// record. For a join, [`join_fingerprint`] of every table's, each with the columns its own
+/// triggers read: an ALTER of a dimension column the summary reads is seen as one of the base
+/// table's is.
 pub fn gen_fingerprint(gen: &Gen<'_>) -> String {
-    summary_fingerprint(gen.table, &gen_read_columns(gen))
+    let fact = summary_fingerprint(gen.table, &gen_read_columns(gen));
+    let Some(joined) = gen.join else {
+        return fact;
+    };
+    let triggers = gen.triggers();
+    let dims: Vec<(&TableMeta, BTreeSet<String>)> = gen
+        .names
+        .dimension_triggers
+        .iter()
+        .zip(joined.tables.iter().skip(1))
+        .map(|(names, meta)| {
+            let own = [&names.insert, &names.update, &names.delete];
+            let read = row_columns(
+                triggers
+                    .iter()
+                    .filter(|t| own.contains(&&t.name))
+                    .map(|t| t.sql.as_str()),
+            );
+            (meta, read)
+        })
+        .collect();
+    join_fingerprint(&fact, &dims)
 }
 
-/// [`unaltered`] for a summary whose triggers are `gen`'s.
+/// The fingerprint of a join summary: the fact table's [`summary_fingerprint`] (`fact`), then
+/// each dimension's name and [`summary_fingerprint`] with the columns its triggers read, in
+/// the join's order. Without dimensions, `fact` itself.
+pub fn join_fingerprint(fact: &str, dims: &[(&TableMeta, BTreeSet<String>)]) -> String {
+    if dims.is_empty() {
+        return fact.to_string();
+    }
+    let mut h = Sha256::new();
+    h.update(fact);
+    for (meta, read) in dims {
+        h.update("\u{4}");
+        h.update(&meta.name);
+        h.update("\u{1}");
+        h.update(summary_fingerprint(meta, read));
+    }
+    hex(h)
+}
+
+/// [`unaltered`] for a summary whose triggers are `gen`'s (for a join, every table's
+/// definition as [`gen_fingerprint`] sees it).
 pub fn gen_unaltered(gen: &Gen<'_>, stored: &str) -> bool {
+    if gen.join.is_some() {
+        return gen_fingerprint(gen) == stored;
+    }
     unaltered(gen.table, &gen_read_columns(gen), stored)
 }
 
-/// The columns `gen`'s own triggers read.
+/// The columns `gen`'s own triggers on the base table read (a join's dimension triggers read
+/// other tables' columns; `status` reads the base table's triggers only).
 fn gen_read_columns(gen: &Gen<'_>) -> BTreeSet<String> {
-    row_columns(gen.triggers().iter().map(|t| t.sql.as_str()))
+    let n = &gen.names;
+    let own = [&n.trigger_insert, &n.trigger_update, &n.trigger_delete];
+    row_columns(
+        gen.triggers()
+            .iter()
+            .filter(|t| own.contains(&&t.name))
+            .map(|t| t.sql.as_str()),
+    )
 }
 
 /// Whether `table` still has the definition summary fingerprint `stored` was taken of, as far

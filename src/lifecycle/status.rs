@@ -1,18 +1,19 @@
 //! `list` and `status`: what exists, in which state, how far along.
 
 use super::session::{
-    connection_alive, holder, open, row_columns, trigger_bodies, trigger_body, trigger_on,
-    unaltered, view_generation,
+    connection_alive, holder, join_fingerprint, open, row_columns, summary_fingerprint,
+    trigger_bodies, trigger_body, trigger_on, unaltered, view_generation,
 };
 use super::{sql, LifecycleError};
 use crate::db::introspect::table_meta;
 use crate::engine::codegen::names::prefix;
 use crate::engine::codegen::Regions;
-use crate::engine::meta::transactional_engine;
+use crate::engine::meta::{transactional_engine, TableMeta};
 use crate::lifecycle::catalog::{self, Entry, Status};
 use mysql::prelude::Queryable;
 use mysql::Opts;
 use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A catalog entry with what was checked live.
 #[derive(Debug, Clone, Serialize)]
@@ -22,6 +23,9 @@ pub struct StatusReport {
     pub entry: Entry,
     /// Whether all three triggers exist.
     pub triggers_present: bool,
+    /// The tables the summary's triggers are on: the base table, and every dimension table of
+    /// a summary over a join.
+    pub tables: Vec<String>,
     /// Whether a backfill is running now: its owner connection is alive, or a create, resume or
     /// rebuild holds the summary.
     pub backfill_running: bool,
@@ -191,9 +195,15 @@ fn inspect(
     );
     let table = table_meta(conn, &entry.schema, &entry.base_table).ok();
     let base_missing = table.is_none();
-    let base_altered = table
-        .as_ref()
-        .is_none_or(|t| !unaltered(t, &read, &entry.base_fingerprint));
+    let dims = dimension_reads(conn, &entry.schema, &p)?;
+    let base_altered = match (&table, dims) {
+        (None, _) | (_, None) => true,
+        (Some(t), Some(dims)) if dims.is_empty() => !unaltered(t, &read, &entry.base_fingerprint),
+        (Some(t), Some(dims)) => {
+            let dims: Vec<_> = dims.iter().map(|(m, r)| (m, r.clone())).collect();
+            join_fingerprint(&summary_fingerprint(t, &read), &dims) != entry.base_fingerprint
+        }
+    };
     let missing_columns: Vec<String> = match &table {
         Some(t) => read
             .iter()
@@ -216,9 +226,11 @@ fn inspect(
     } else {
         (None, None)
     };
+    let tables = trigger_tables(conn, &entry.schema, &p)?;
     let mut report = StatusReport {
         entry,
         triggers_present,
+        tables,
         backfill_running,
         base_altered,
         base_missing,
@@ -237,6 +249,81 @@ fn inspect(
     };
     report.summary = verdict(conn, &report)?;
     Ok(report)
+}
+
+/// A dimension table's definition and the columns its triggers read.
+type DimensionRead = (TableMeta, BTreeSet<String>);
+
+/// The dimension tables of the summary with prefix `p` (a join's), in the join's order (its
+/// triggers `<p>_d1_…`, `<p>_d2_…`), each with the columns its triggers read; `None` when one
+/// of them no longer exists (the summary is then altered). Empty for a single-table summary.
+fn dimension_reads(
+    conn: &mut mysql::Conn,
+    schema: &str,
+    p: &str,
+) -> Result<Option<Vec<DimensionRead>>, LifecycleError> {
+    let rows: Vec<(String, String)> = sql(
+        conn.exec(
+            "SELECT TRIGGER_NAME, EVENT_OBJECT_TABLE FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?",
+            (schema,),
+        ),
+        "looking for triggers",
+    )?;
+    let mut by_k: BTreeMap<u32, (String, Vec<String>)> = BTreeMap::new();
+    for (name, table) in rows {
+        if super::ownership::dimension_trigger_event(p, &name).is_none() {
+            continue;
+        }
+        let k = name
+            .strip_prefix(p)
+            .and_then(|r| r.strip_prefix("_d"))
+            .and_then(|r| r.split_once('_'))
+            .and_then(|(k, _)| k.parse::<u32>().ok());
+        let Some(k) = k else { continue };
+        let body = trigger_body(conn, schema, &name)?;
+        let entry = by_k.entry(k).or_insert_with(|| (table, Vec::new()));
+        entry.1.extend(body);
+    }
+    let mut out = Vec::new();
+    for (table, bodies) in by_k.into_values() {
+        let Ok(meta) = table_meta(conn, schema, &table) else {
+            return Ok(None);
+        };
+        out.push((meta, row_columns(bodies.iter().map(String::as_str))));
+    }
+    Ok(Some(out))
+}
+
+/// The tables that the triggers of the summary with prefix `p` are on, base table first.
+fn trigger_tables(
+    conn: &mut mysql::Conn,
+    schema: &str,
+    p: &str,
+) -> Result<Vec<String>, LifecycleError> {
+    let rows: Vec<(String, String)> = sql(
+        conn.exec(
+            "SELECT TRIGGER_NAME, EVENT_OBJECT_TABLE FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? ORDER BY TRIGGER_NAME",
+            (schema,),
+        ),
+        "looking for triggers",
+    )?;
+    let mut out: Vec<String> = Vec::new();
+    let ours = |t: &str| {
+        ["_ins", "_upd", "_del"]
+            .iter()
+            .any(|s| t == format!("{p}{s}"))
+    };
+    for (_, table) in rows.iter().filter(|(t, _)| ours(t)) {
+        if !out.contains(table) {
+            out.push(table.clone());
+        }
+    }
+    for (t, table) in &rows {
+        if super::ownership::dimension_trigger_event(p, t).is_some() && !out.contains(table) {
+            out.push(table.clone());
+        }
+    }
+    Ok(out)
 }
 
 /// The one-line verdict of [`StatusReport::summary`]: the first thing wrong, else the state.

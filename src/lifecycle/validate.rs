@@ -148,9 +148,14 @@ fn structural_problems(
     // What the summary's own triggers read, not the live ones: a trigger someone replaced is
     // reported below as such, not as an ALTER.
     if !gen_unaltered(gen, &entry.base_fingerprint) {
+        // A join's fingerprint covers every table's columns the summary reads.
+        let what = if gen.join.is_some() {
+            format!("a table of the join ({})", gen.lock_label())
+        } else {
+            format!("the base table {}", entry.base_table)
+        };
         problems.push(format!(
-            "the base table {} was altered since the summary was built; a rebuild recomputes it",
-            entry.base_table
+            "{what} was altered since the summary was built; a rebuild recomputes it"
         ));
     }
     for t in [

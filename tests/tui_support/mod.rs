@@ -316,6 +316,7 @@ pub fn report(name: &str, status: &str) -> StatusReport {
             sql_mode: None,
         },
         triggers_present: true,
+        tables: vec!["t".into()],
         backfill_running: false,
         base_altered: false,
         base_missing: false,

@@ -14,7 +14,7 @@ use super::error::EngineError;
 use super::meta::TableMeta;
 use super::parse::{select_item_texts, span_pos, ParsedQuery};
 use super::plan::{AggKind, Aggregate, Analysis, GroupKey, OrderItem, OutputColumn};
-pub use join::{analyze_join, JoinAnalysis};
+pub use join::{analyze_join, check_maintained, JoinAnalysis};
 use normalize::Ctx;
 use rewrite::{collect_columns, contains_aggregate, Rewriter};
 use scope::Scope;

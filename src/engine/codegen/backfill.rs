@@ -70,18 +70,18 @@ impl Gen<'_> {
         self.stored_key_columns().len()
     }
 
-    fn filtered(&self, range: Option<&str>) -> String {
-        let mut conds = Vec::new();
-        if let Some(r) = range {
-            conds.push(format!("({r})"));
-        }
+    /// ` FROM … WHERE …` of the rows matching `range` and the query's WHERE (over the join, for
+    /// a join summary).
+    fn filtered(&self, range: Option<&str>, extra: Option<String>) -> String {
+        let (from, mut conds) = self.rows_source(range);
         if let Some(f) = &self.analysis.filter {
             conds.push(format!("({f})"));
         }
+        conds.extend(extra);
         if conds.is_empty() {
-            String::new()
+            format!(" FROM {from}")
         } else {
-            format!(" WHERE {}", conds.join(" AND "))
+            format!(" FROM {from} WHERE {}", conds.join(" AND "))
         }
     }
 
@@ -144,10 +144,9 @@ impl Gen<'_> {
             }
         }
         format!(
-            "SELECT {} FROM {} FORCE INDEX (PRIMARY){}{}",
+            "SELECT {}{}{}",
             items.join(", "),
-            self.base,
-            self.filtered(range),
+            self.filtered(range, None),
             self.group_by_positions(self.stored_key_count())
         )
     }
@@ -168,16 +167,10 @@ impl Gen<'_> {
         // Chunks are primary-key ranges: the optimizer sometimes prefers a group-key index and
         // walks it with a lookup per row (measured 6x slower on an unbounded chunk).
         let mut sql = format!(
-            "SELECT {} FROM {} FORCE INDEX (PRIMARY)",
+            "SELECT {}{}",
             items.join(", "),
-            self.base
+            self.filtered(range, Some(not_null))
         );
-        let filtered = self.filtered(range);
-        if filtered.is_empty() {
-            sql.push_str(&format!(" WHERE {not_null}"));
-        } else {
-            sql.push_str(&format!("{filtered} AND {not_null}"));
-        }
         sql.push_str(&self.group_by_positions(self.stored_key_count() + values.len()));
         sql
     }

@@ -237,17 +237,35 @@ impl Gen<'_> {
         if !self.layout.keeps_totals(j) {
             return String::new();
         }
-        let (key_cols, key_vals) = self.key_values(q);
+        let (_, key_vals) = self.key_values(q);
         let values: Vec<String> = self
             .layout
             .multiset_values(j)
             .into_iter()
             .map(|v| render(v, Some(q)))
             .collect();
+        self.totals_block_for(j, &key_vals, &values, sign, indent)
+    }
+
+    /// [`Gen::totals_trigger_block`] for one (group, value) given as SQL expressions: the
+    /// stored key values (as [`Gen::key_values`] gives them) and the multiset's values. A join
+    /// trigger calls it once per joined row, with the variables a cursor fetched them into.
+    pub(super) fn totals_block_for(
+        &self,
+        j: usize,
+        key_vals: &[String],
+        values: &[String],
+        sign: i8,
+        indent: &str,
+    ) -> String {
+        if !self.layout.keeps_totals(j) {
+            return String::new();
+        }
+        let key_cols = self.stored_key_columns();
         let value_cols = self.value_cols(j);
         let mut cols = key_cols.clone();
         cols.extend(value_cols.iter().cloned());
-        let mut vals = key_vals.clone();
+        let mut vals = key_vals.to_vec();
         vals.extend(values.iter().cloned());
         let at: Vec<String> = cols
             .iter()
@@ -259,7 +277,7 @@ impl Gen<'_> {
         let mut state_cols = key_cols;
         state_cols.push("`slot`".into());
         state_cols.push(Self::distinct_count_col(j));
-        let mut state_vals = key_vals;
+        let mut state_vals = key_vals.to_vec();
         state_vals.push(self.writer_slot_expr());
         state_vals.push("`lt_d`".into());
         let dn = Self::distinct_count_col(j);

@@ -4,6 +4,7 @@
 pub mod backfill;
 pub mod bits;
 pub mod distinct;
+pub mod join;
 pub mod layout;
 pub mod migration;
 pub mod names;
@@ -19,6 +20,7 @@ use crate::engine::error::EngineError;
 use crate::engine::ident::quote_qualified;
 use crate::engine::meta::TableMeta;
 use crate::engine::plan::Analysis;
+pub use join::Joined;
 pub use layout::{AggSource, ExprTypes, Layout};
 pub use names::Names;
 pub use probe::TypeProbes;
@@ -87,6 +89,8 @@ pub struct Gen<'a> {
     pub slots: u16,
     /// Checkpoint regions the triggers tag deltas with while a backfill runs.
     pub regions: Option<Regions>,
+    /// For a summary over a join: its tables (`table` is the fact table).
+    pub join: Option<&'a Joined>,
 }
 
 impl<'a> Gen<'a> {
@@ -111,7 +115,17 @@ impl<'a> Gen<'a> {
             base: quote_qualified(&table.schema, &table.name),
             slots: options.slots.max(1),
             regions: None,
+            join: None,
         })
+    }
+
+    /// The same generation for a summary over `join` (its triggers on every table of it).
+    pub fn with_join(mut self, join: Option<&'a Joined>, name: &str) -> Self {
+        if let Some(j) = join {
+            self.names = self.names.with_dimensions(name, &j.dimension_names());
+        }
+        self.join = join;
+        self
     }
 
     /// A copy whose triggers do not tag regions (after the backfill).
@@ -125,6 +139,7 @@ impl<'a> Gen<'a> {
             base: self.base.clone(),
             slots: self.slots,
             regions: None,
+            join: self.join,
         }
     }
 
@@ -185,21 +200,18 @@ pub fn drop_state_sql(names: &Names) -> Vec<String> {
     out
 }
 
-/// Statements that remove a summary's triggers.
+/// Statements that remove a summary's triggers (on every table of a join).
 pub fn drop_triggers_sql(names: &Names) -> Vec<String> {
-    [
-        &names.trigger_insert,
-        &names.trigger_update,
-        &names.trigger_delete,
-    ]
-    .iter()
-    .map(|t| {
-        format!(
-            "DROP TRIGGER IF EXISTS {}",
-            quote_qualified(&names.schema, t)
-        )
-    })
-    .collect()
+    names
+        .all_triggers()
+        .into_iter()
+        .map(|(_, t)| {
+            format!(
+                "DROP TRIGGER IF EXISTS {}",
+                quote_qualified(&names.schema, t)
+            )
+        })
+        .collect()
 }
 
 /// Statement that removes the user's view.

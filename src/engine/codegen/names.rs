@@ -30,6 +30,22 @@ pub struct Names {
     pub trigger_update: String,
     /// AFTER DELETE trigger.
     pub trigger_delete: String,
+    /// For a join summary, the triggers on each dimension table (in the join's order).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub dimension_triggers: Vec<DimensionTriggers>,
+}
+
+/// The AFTER INSERT / UPDATE / DELETE triggers a join summary puts on one dimension table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DimensionTriggers {
+    /// The dimension table (in the summary's schema).
+    pub table: String,
+    /// AFTER INSERT trigger.
+    pub insert: String,
+    /// AFTER UPDATE trigger.
+    pub update: String,
+    /// AFTER DELETE trigger.
+    pub delete: String,
 }
 
 /// Checks a summary name chosen by the user.
@@ -102,7 +118,40 @@ impl Names {
             trigger_insert: format!("{p}_ins"),
             trigger_update: format!("{p}_upd"),
             trigger_delete: format!("{p}_del"),
+            dimension_triggers: Vec::new(),
         }
+    }
+
+    /// The same names with triggers on each of `dimensions` (tables of a join summary, in the
+    /// join's order): `<prefix>_d<k>_ins` etc., within the suffix budget of [`prefix`].
+    pub fn with_dimensions(mut self, name: &str, dimensions: &[String]) -> Names {
+        let p = prefix(name);
+        self.dimension_triggers = dimensions
+            .iter()
+            .enumerate()
+            .map(|(k, table)| DimensionTriggers {
+                table: table.clone(),
+                insert: format!("{p}_d{}_ins", k + 1),
+                update: format!("{p}_d{}_upd", k + 1),
+                delete: format!("{p}_d{}_del", k + 1),
+            })
+            .collect();
+        self
+    }
+
+    /// Every trigger name with the table it is on (`None`: the base table), fact table first.
+    pub fn all_triggers(&self) -> Vec<(Option<&str>, &str)> {
+        let mut out: Vec<(Option<&str>, &str)> = vec![
+            (None, self.trigger_insert.as_str()),
+            (None, self.trigger_update.as_str()),
+            (None, self.trigger_delete.as_str()),
+        ];
+        for d in &self.dimension_triggers {
+            for t in [&d.insert, &d.update, &d.delete] {
+                out.push((Some(d.table.as_str()), t.as_str()));
+            }
+        }
+        out
     }
 }
 

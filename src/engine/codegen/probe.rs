@@ -58,8 +58,13 @@ impl TypeProbes {
     /// The probes for `analysis` over `table`. Row-level expressions and `SUM`s are probed in two
     /// statements, since one `SELECT` cannot mix ungrouped columns with an aggregate.
     pub fn of(analysis: &Analysis, table: &TableMeta) -> TypeProbes {
+        Self::over(analysis, &quote_qualified(&table.schema, &table.name))
+    }
+
+    /// The probes for `analysis` over the rows of `from` (a FROM clause: the base table, or
+    /// every table of a join under its qualifier; types do not depend on the join conditions).
+    pub fn over(analysis: &Analysis, base: &str) -> TypeProbes {
         let layout = Layout::of(analysis);
-        let base = quote_qualified(&table.schema, &table.name);
         let column = |expr: &dyn std::fmt::Display, c: ProbeColumn| {
             format!("{expr} AS {}", crate::engine::ident::quote(&c.name()))
         };

@@ -17,6 +17,35 @@ pub fn render(expr: &Expr, qualifier: Option<&str>) -> String {
 
 struct Qualify<'a>(&'a str);
 
+/// Renders a join summary's `expr` (columns qualified by their table, `` `o`.`amount` ``) with
+/// the columns of the table qualified `table` read from row image `image` (`NEW.`amount``);
+/// the other tables' columns stay as they are, read from the statement's FROM.
+pub fn render_image(expr: &Expr, table: &str, image: &str) -> String {
+    let mut e = expr.clone();
+    let mut v = Image { table, image };
+    let _ = e.visit(&mut v);
+    e.to_string()
+}
+
+struct Image<'a> {
+    table: &'a str,
+    image: &'a str,
+}
+
+impl VisitorMut for Image<'_> {
+    type Break = ();
+    fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        if let Expr::CompoundIdentifier(parts) = expr {
+            if let [q, c] = parts.as_slice() {
+                if q.value == self.table {
+                    *expr = Expr::CompoundIdentifier(vec![Ident::new(self.image), c.clone()]);
+                }
+            }
+        }
+        ControlFlow::Continue(())
+    }
+}
+
 impl VisitorMut for Qualify<'_> {
     type Break = ();
     fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {

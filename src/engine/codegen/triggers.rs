@@ -9,6 +9,7 @@ use super::Gen;
 use crate::engine::ident::quote;
 use crate::engine::meta::TableMeta;
 use serde::Serialize;
+use sqlparser::ast::Expr;
 
 /// One generated trigger.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -40,10 +41,15 @@ const OLD_MINUS: RowImage = RowImage {
 impl Gen<'_> {
     /// Key column values for a row image: (column names, value expressions).
     pub(super) fn key_values(&self, q: &str) -> (Vec<String>, Vec<String>) {
+        self.key_values_by(&|e| render(e, Some(q)))
+    }
+
+    /// Key column values with expressions rendered by `r`: (column names, value expressions).
+    pub(super) fn key_values_by(&self, r: &dyn Fn(&Expr) -> String) -> (Vec<String>, Vec<String>) {
         let mut cols = Vec::new();
         let mut vals = Vec::new();
         for (i, k) in self.analysis.keys.iter().enumerate() {
-            let e = render(&k.expr, Some(q));
+            let e = r(&k.expr);
             cols.push(quote(&key_col(i)));
             if self.key_nullable(i) {
                 vals.push(format!(
@@ -317,6 +323,9 @@ impl Gen<'_> {
 
     /// Trigger bodies for INSERT, UPDATE and DELETE (statements between BEGIN and END).
     pub fn trigger_bodies(&self) -> [String; 3] {
+        if self.join.is_some() {
+            return self.join_trigger_bodies(0);
+        }
         let insert = self.row_block(NEW_PLUS, "  ");
         let delete = self.row_block(OLD_MINUS, "  ");
 
@@ -394,7 +403,7 @@ impl Gen<'_> {
 
 /// Byte-for-byte equality of two values of column `c`, NULL-safe: collation equality would hide
 /// `'a'` -> `'A'` or a trailing-space change.
-fn identical(table: &TableMeta, c: &str, a: &str, b: &str) -> String {
+pub(super) fn identical(table: &TableMeta, c: &str, a: &str, b: &str) -> String {
     let textual = table
         .column(c)
         .map(|m| m.collation.is_some())
@@ -463,32 +472,69 @@ fn refused_update_guard(table: &TableMeta, base: &str, body: &str) -> String {
 
 /// Triggers that maintain every generation in `gens` (the first names the triggers): during a
 /// rebuild the old and the new state are both kept current, so readers never see a stale summary.
+/// A join summary has these three on the fact table and three on each dimension table.
 pub fn combined_triggers(gens: &[&Gen<'_>]) -> Vec<TriggerSql> {
     let Some(first) = gens.first() else {
         return Vec::new();
     };
-    let bodies: Vec<[String; 3]> = gens.iter().map(|g| g.trigger_bodies()).collect();
     let n = &first.names;
+    let mut out = table_triggers(
+        gens,
+        first.table,
+        &first.base,
+        [&n.trigger_insert, &n.trigger_update, &n.trigger_delete],
+        &|g| g.trigger_bodies(),
+    );
+    if let Some(joined) = first.join {
+        for (k, names) in n.dimension_triggers.iter().enumerate() {
+            let Some(meta) = joined.tables.get(k + 1) else {
+                continue;
+            };
+            let base = crate::engine::ident::quote_qualified(&meta.schema, &meta.name);
+            out.extend(table_triggers(
+                gens,
+                meta,
+                &base,
+                [&names.insert, &names.update, &names.delete],
+                &|g| g.join_trigger_bodies(k + 1),
+            ));
+        }
+    }
+    out
+}
+
+/// The INSERT, UPDATE and DELETE triggers on `table` (quoted as `base`) named `names`, whose
+/// bodies `bodies` gives for each generation.
+fn table_triggers(
+    gens: &[&Gen<'_>],
+    table: &TableMeta,
+    base: &str,
+    names: [&String; 3],
+    bodies: &dyn Fn(&Gen<'_>) -> [String; 3],
+) -> Vec<TriggerSql> {
+    let Some(first) = gens.first() else {
+        return Vec::new();
+    };
+    let bodies: Vec<[String; 3]> = gens.iter().map(|g| bodies(g)).collect();
     let events = [
-        (&n.trigger_insert, "INSERT"),
-        (&n.trigger_update, "UPDATE"),
-        (&n.trigger_delete, "DELETE"),
+        (names[0], "INSERT"),
+        (names[1], "UPDATE"),
+        (names[2], "DELETE"),
     ];
     events
         .iter()
         .enumerate()
         .map(|(i, (name, event))| {
             let mut body: String = bodies.iter().map(|b| b[i].clone()).collect();
-            if *event == "UPDATE" && !first.table.primary_key.is_empty() {
-                body = refused_update_guard(first.table, &first.base, &body);
+            if *event == "UPDATE" && !table.primary_key.is_empty() {
+                body = refused_update_guard(table, base, &body);
             }
             TriggerSql {
                 name: (*name).clone(),
                 event: event.to_string(),
                 sql: format!(
-                    "CREATE OR REPLACE TRIGGER {} AFTER {event} ON {} FOR EACH ROW\nBEGIN\n{body}END",
+                    "CREATE OR REPLACE TRIGGER {} AFTER {event} ON {base} FOR EACH ROW\nBEGIN\n{body}END",
                     first.qualified(name),
-                    first.base
                 ),
             }
         })

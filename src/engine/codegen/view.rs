@@ -432,9 +432,20 @@ impl Gen<'_> {
             };
             cols.push(format!("{call} AS {}", quote(&agg_placeholder(i))));
         }
-        let mut sql = format!("SELECT {} FROM {}", cols.join(", "), self.base);
+        let (from, mut conds) = match self.join {
+            Some(_) => self.join_from(None),
+            None => (self.base.clone(), Vec::new()),
+        };
         if let Some(f) = &a.filter {
-            sql.push_str(&format!(" WHERE {f}"));
+            conds.push(if self.join.is_some() {
+                format!("({f})")
+            } else {
+                f.to_string()
+            });
+        }
+        let mut sql = format!("SELECT {} FROM {from}", cols.join(", "));
+        if !conds.is_empty() {
+            sql.push_str(&format!(" WHERE {}", conds.join(" AND ")));
         }
         if !a.keys.is_empty() {
             let keys: Vec<String> = a.keys.iter().map(|k| k.expr.to_string()).collect();

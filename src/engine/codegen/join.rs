@@ -1,0 +1,460 @@
+//! Summaries over an inner join of a fact table to dimension tables (docs/correctness.md,
+//! "Summaries over joins"). The summary is a sum over fact rows of the contribution of each
+//! fact row's joined row, so every delta is the change of some fact rows' contributions:
+//! * a fact-table trigger reads the dimension rows of NEW (OLD) with a locking read and applies
+//!   the joined row's contribution, as one `INSERT … SELECT` (no row: an inner join drops it);
+//! * a dimension-table trigger finds the fact rows referencing NEW (OLD) through the edge's
+//!   index, with a locking read, and applies their joined rows' contributions with NEW's (OLD's)
+//!   values, each tagged with the region of its fact row's primary key.
+//!
+//! Each trigger first writes (its row is in the table) and then reads the other side with a
+//! locking read, which waits for an uncommitted change it meets: of a fact row and a change of
+//! a dimension row it references, at least one trigger sees the other's committed values.
+
+use super::row::render_image;
+use super::state::multiset_value_ddl;
+use super::triggers::identical;
+use super::Gen;
+use crate::engine::ident::{quote, quote_qualified};
+use crate::engine::meta::TableMeta;
+use crate::engine::plan::JoinPlan;
+use serde::Serialize;
+use sqlparser::ast::Expr;
+
+/// The tables of a summary over a join, as codegen needs them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Joined {
+    /// How the tables are joined; `plan.tables[0]` is the fact table.
+    pub plan: JoinPlan,
+    /// Metadata of each table, in the plan's order.
+    #[serde(skip)]
+    pub tables: Vec<TableMeta>,
+}
+
+impl Joined {
+    /// The dimension tables' names, in the join's order.
+    pub fn dimension_names(&self) -> Vec<String> {
+        self.plan
+            .tables
+            .iter()
+            .skip(1)
+            .map(|t| t.name.clone())
+            .collect()
+    }
+
+    /// Every table under its qualifier, comma-joined, without conditions: enough to infer the
+    /// types of expressions over the joined row (an inner join keeps every column's type).
+    pub fn probe_from(&self) -> String {
+        self.plan
+            .tables
+            .iter()
+            .map(|t| {
+                format!(
+                    "{} AS {}",
+                    quote_qualified(&t.schema, &t.name),
+                    quote(&t.qualifier)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Whether every dimension is joined to the fact table itself (a star, no chain).
+    pub fn is_star(&self) -> bool {
+        self.plan
+            .tables
+            .iter()
+            .skip(1)
+            .all(|t| t.reached.as_ref().is_some_and(|e| e.from == 0))
+    }
+}
+
+/// The join of a generation that has none (never read: see `Gen::joined`).
+static NO_JOIN: Joined = Joined {
+    plan: JoinPlan { tables: Vec::new() },
+    tables: Vec::new(),
+};
+
+/// A row image (`NEW`/`OLD`) of one table of the join, and the sign its contribution takes.
+#[derive(Clone, Copy)]
+struct Image {
+    table: usize,
+    q: &'static str,
+    sign: i8,
+}
+
+impl Gen<'_> {
+    fn joined(&self) -> &Joined {
+        // Only called on a generation made with `with_join`; a join of no tables otherwise.
+        self.join.unwrap_or(&NO_JOIN)
+    }
+
+    /// The quoted qualifier of table `t` (alias, or name).
+    fn qualifier(&self, t: usize) -> String {
+        quote(&self.joined().plan.tables[t].qualifier)
+    }
+
+    /// Table `t` as FROM names it: `` `s`.`t` AS `q` ``.
+    fn table_as(&self, t: usize) -> String {
+        let jt = &self.joined().plan.tables[t];
+        format!(
+            "{} AS {}",
+            quote_qualified(&jt.schema, &jt.name),
+            quote(&jt.qualifier)
+        )
+    }
+
+    /// Column `c` of table `t`, read from `image` when it is that table's row image.
+    fn column_of(&self, t: usize, c: &str, image: Option<Image>) -> String {
+        match image {
+            Some(i) if i.table == t => format!("{}.{}", i.q, quote(c)),
+            _ => format!("{}.{}", self.qualifier(t), quote(c)),
+        }
+    }
+
+    /// The join conditions (`dimension.key = referencing.column`), with `image`'s table read
+    /// from its row image.
+    fn edge_conditions(&self, image: Option<Image>) -> Vec<String> {
+        let mut out = Vec::new();
+        for (d, t) in self.joined().plan.tables.iter().enumerate() {
+            let Some(e) = &t.reached else { continue };
+            for (c, k) in e.columns.iter().zip(&e.key) {
+                out.push(format!(
+                    "{} = {}",
+                    self.column_of(d, k, image),
+                    self.column_of(e.from, c, image)
+                ));
+            }
+        }
+        out
+    }
+
+    /// `e` with `image`'s table read from its row image.
+    fn render_for(&self, e: &Expr, image: Image) -> String {
+        let q = &self.joined().plan.tables[image.table].qualifier;
+        render_image(e, q, image.q)
+    }
+
+    /// FROM and WHERE of the locking read of the joined rows of a row image: the other tables,
+    /// the fact table first through the index that finds the rows referencing a dimension row,
+    /// each dimension through its unique key.
+    fn image_source(&self, image: Image) -> (String, Vec<String>) {
+        let plan = &self.joined().plan;
+        let mut from = Vec::new();
+        for (t, jt) in plan.tables.iter().enumerate() {
+            if t == image.table {
+                continue;
+            }
+            let index = match &jt.reached {
+                Some(e) => e.key_name.clone(),
+                None => plan
+                    .tables
+                    .get(image.table)
+                    .and_then(|d| d.reached.as_ref())
+                    .filter(|e| e.from == 0)
+                    .map_or_else(|| "PRIMARY".to_string(), |e| e.index.clone()),
+            };
+            let index = if index == "PRIMARY" {
+                index
+            } else {
+                quote(&index)
+            };
+            from.push(format!("{} FORCE INDEX ({index})", self.table_as(t)));
+        }
+        let mut conds = self.edge_conditions(Some(image));
+        if let Some(f) = &self.analysis.filter {
+            conds.push(format!("({})", self.render_for(f, image)));
+        }
+        (from.join(", "), conds)
+    }
+
+    /// The slot a delta of `image` goes to: the region of the fact row's primary key.
+    fn image_slot(&self, image: Image) -> String {
+        if image.table == 0 {
+            self.slot_for(image.q)
+        } else {
+            self.slot_for(&self.qualifier(0))
+        }
+    }
+
+    /// `INSERT INTO <table> (cols) SELECT vals FROM … LOCK IN SHARE MODE ON DUPLICATE KEY
+    /// UPDATE c = c + VALUES(c)`: target columns qualified, since the tables read may have
+    /// columns of the same names.
+    fn upsert_select(
+        &self,
+        table: &str,
+        (cols, vals): (&[String], &[String]),
+        image: Image,
+        extra: Option<String>,
+        summed: &[String],
+        indent: &str,
+    ) -> String {
+        let (from, mut conds) = self.image_source(image);
+        conds.extend(extra);
+        let t = self.qualified(table);
+        let updates: Vec<String> = summed
+            .iter()
+            .map(|c| format!("{t}.{c} = {t}.{c} + VALUES({c})"))
+            .collect();
+        format!(
+            "{indent}INSERT INTO {t} ({})\n{indent}  SELECT STRAIGHT_JOIN {}\n{indent}  FROM {from}\n{indent}  WHERE {}\n{indent}  LOCK IN SHARE MODE\n{indent}  ON DUPLICATE KEY UPDATE {};\n",
+            cols.join(", "),
+            vals.join(", "),
+            conds.join(" AND "),
+            updates.join(", ")
+        )
+    }
+
+    /// The contribution of `image`'s joined rows to the state.
+    fn join_state_delta(&self, image: Image, indent: &str) -> String {
+        let r = |e: &Expr| self.render_for(e, image);
+        let (mut cols, mut vals) = self.key_values_by(&r);
+        let neg = if image.sign < 0 { "-" } else { "" };
+        cols.push("`slot`".into());
+        vals.push(self.image_slot(image));
+        cols.push("`cnt`".into());
+        vals.push(format!("{}", image.sign));
+        let mut summed = vec!["`cnt`".to_string()];
+        for (i, n) in self.layout.nums.iter().enumerate() {
+            if self.tracks_nonnull(i) {
+                cols.push(format!("`nn{i}`"));
+                vals.push(format!("{neg}(({}) IS NOT NULL)", r(&n.arg)));
+                summed.push(format!("`nn{i}`"));
+            }
+            if n.needs_sum {
+                cols.push(format!("`s{i}`"));
+                vals.push(format!("{neg}{}", self.sum_value(i, &r(&n.arg))));
+                summed.push(format!("`s{i}`"));
+            }
+        }
+        self.upsert_select(
+            &self.names.state,
+            (&cols, &vals),
+            image,
+            None,
+            &summed,
+            indent,
+        )
+    }
+
+    /// The multiplicities of multiset `j`'s values in `image`'s joined rows. A slot row whose
+    /// multiplicity reaches 0 stays (readers skip it): with several fact rows per statement
+    /// there is no single value to delete by.
+    fn join_minmax_delta(&self, j: usize, image: Image, indent: &str) -> String {
+        let r = |e: &Expr| self.render_for(e, image);
+        let values: Vec<String> = self.layout.multiset_values(j).into_iter().map(&r).collect();
+        let not_null = self.values_not_null(j, |v| r(v));
+        let (mut cols, mut vals) = self.key_values_by(&r);
+        cols.extend(self.value_cols(j));
+        vals.extend(values);
+        cols.push("`slot`".into());
+        vals.push(self.image_slot(image));
+        cols.push("`mult`".into());
+        vals.push(format!("{}", image.sign));
+        self.upsert_select(
+            &self.names.minmax[j],
+            (&cols, &vals),
+            image,
+            Some(not_null),
+            &["`mult`".to_string()],
+            indent,
+        )
+    }
+
+    /// The types of the stored key columns, in [`Gen::key_values`]' order (a key's value, its
+    /// NULL flag, its ENUM error flag), for variables that hold one joined row's key.
+    fn stored_key_types(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (i, t) in self.types.keys.iter().enumerate() {
+            out.push(t.ddl());
+            if self.key_nullable(i) {
+                out.push("TINYINT".into());
+            }
+            if self.key_has_zero_flag(i) {
+                out.push("TINYINT".into());
+            }
+        }
+        out
+    }
+
+    /// Multiset `j`'s totals and distinct counts for `image`'s joined rows: a cursor over the
+    /// joined rows' (stored key, values), read with the same locking read as the deltas above
+    /// (the rows it meets are already locked by this transaction, so it reads the same rows),
+    /// and for each the single-table trigger's block ([`Gen::totals_block_for`]) with the
+    /// fetched variables: one (group, value) at a time, ±1 per fact row, exactly as a
+    /// single-table trigger does per row.
+    fn join_totals_block(&self, j: usize, image: Image, indent: &str) -> String {
+        if !self.layout.keeps_totals(j) {
+            return String::new();
+        }
+        let r = |e: &Expr| self.render_for(e, image);
+        let (_, mut items) = self.key_values_by(&r);
+        let keys: Vec<String> = (0..items.len()).map(|n| format!("`lt_k{n}`")).collect();
+        let values: Vec<String> = (0..self.layout.multiset_values(j).len())
+            .map(|n| format!("`lt_v{n}`"))
+            .collect();
+        items.extend(self.layout.multiset_values(j).into_iter().map(&r));
+        let types = self
+            .stored_key_types()
+            .into_iter()
+            .chain(self.multiset_types(j).iter().map(multiset_value_ddl));
+        let vars: Vec<&String> = keys.iter().chain(&values).collect();
+        let (from, mut conds) = self.image_source(image);
+        conds.push(self.values_not_null(j, |v| r(v)));
+        let i = format!("{indent}  ");
+        let mut out = format!("{indent}BEGIN\n{i}DECLARE `lt_done` INT DEFAULT 0;\n");
+        for (v, t) in vars.iter().zip(types) {
+            out.push_str(&format!("{i}DECLARE {v} {t};\n"));
+        }
+        let vars: Vec<String> = vars.into_iter().cloned().collect();
+        out.push_str(&format!(
+            "{i}DECLARE `lt_rows` CURSOR FOR\n\
+             {i}  SELECT STRAIGHT_JOIN {}\n\
+             {i}  FROM {from}\n\
+             {i}  WHERE {}\n\
+             {i}  LOCK IN SHARE MODE;\n\
+             {i}DECLARE CONTINUE HANDLER FOR NOT FOUND SET `lt_done` = 1;\n\
+             {i}OPEN `lt_rows`;\n\
+             {i}`lt_each`: LOOP\n\
+             {i}  FETCH `lt_rows` INTO {};\n\
+             {i}  IF `lt_done` THEN\n\
+             {i}    LEAVE `lt_each`;\n\
+             {i}  END IF;\n\
+             {}\
+             {i}END LOOP;\n\
+             {i}CLOSE `lt_rows`;\n\
+             {indent}END;\n",
+            items.join(", "),
+            conds.join(" AND "),
+            vars.join(", "),
+            self.totals_block_for(j, &keys, &values, image.sign, &format!("{i}  ")),
+        ));
+        out
+    }
+
+    /// Every delta of one row image.
+    fn join_block(&self, image: Image, indent: &str) -> String {
+        let mut out = self.join_state_delta(image, indent);
+        for j in 0..self.layout.minmax.len() {
+            out.push_str(&self.join_minmax_delta(j, image, indent));
+            out.push_str(&self.join_totals_block(j, image, indent));
+        }
+        out
+    }
+
+    /// Whether an UPDATE of table `t` left every column the summary reads of it byte-for-byte
+    /// unchanged (for the fact table while regions are tagged, its primary key as well: a key
+    /// change moves the row's deltas between regions).
+    fn join_unchanged(&self, t: usize) -> String {
+        let meta = &self.joined().tables[t];
+        let mut columns = self.joined().plan.tables[t].columns_read.clone();
+        if t == 0 && self.tags_regions() {
+            for c in &meta.primary_key {
+                if !columns.iter().any(|r| r.eq_ignore_ascii_case(c)) {
+                    columns.push(c.clone());
+                }
+            }
+        }
+        let conds: Vec<String> = columns
+            .iter()
+            .map(|c| {
+                identical(
+                    meta,
+                    c,
+                    &format!("OLD.{}", quote(c)),
+                    &format!("NEW.{}", quote(c)),
+                )
+            })
+            .collect();
+        if conds.is_empty() {
+            "TRUE".into()
+        } else {
+            conds.join(" AND ")
+        }
+    }
+
+    /// Trigger bodies for INSERT, UPDATE and DELETE on table `t` of the join (0: the fact
+    /// table). An UPDATE that changes a column the summary reads moves the contributions of
+    /// the joined rows: minus with OLD's values, plus with NEW's.
+    pub fn join_trigger_bodies(&self, t: usize) -> [String; 3] {
+        let new = Image {
+            table: t,
+            q: "NEW",
+            sign: 1,
+        };
+        let old = Image {
+            table: t,
+            q: "OLD",
+            sign: -1,
+        };
+        let insert = self.join_block(new, "  ");
+        let delete = self.join_block(old, "  ");
+        let update = format!(
+            "  IF NOT ({}) THEN\n{}{}  END IF;\n",
+            self.join_unchanged(t),
+            self.join_block(old, "    "),
+            self.join_block(new, "    ")
+        );
+        [insert, update, delete]
+    }
+
+    /// What `LOCK TABLES` names: the base table, and every dimension of a join, each `WRITE`.
+    pub fn lock_tables_sql(&self) -> String {
+        match self.join {
+            Some(j) => j
+                .plan
+                .tables
+                .iter()
+                .map(|t| format!("{} WRITE", quote_qualified(&t.schema, &t.name)))
+                .collect::<Vec<_>>()
+                .join(", "),
+            None => format!("{} WRITE", self.base),
+        }
+    }
+
+    /// The tables a lock names, for messages: `schema.table`, `, `-separated.
+    pub fn lock_label(&self) -> String {
+        match self.join {
+            Some(j) => j
+                .plan
+                .tables
+                .iter()
+                .map(|t| format!("{}.{}", t.schema, t.name))
+                .collect::<Vec<_>>()
+                .join(", "),
+            None => format!("{}.{}", self.table.schema, self.table.name),
+        }
+    }
+
+    /// FROM and WHERE of a read of the joined rows (backfill, validation): the fact table,
+    /// restricted to `range` (a predicate over its unqualified primary key, read in a derived
+    /// table so that it names no dimension's column), then the dimensions.
+    pub fn join_from(&self, range: Option<&str>) -> (String, Vec<String>) {
+        let fact = &self.joined().plan.tables[0];
+        let first = match range {
+            Some(r) => format!(
+                "(SELECT * FROM {} FORCE INDEX (PRIMARY) WHERE {r}) AS {}",
+                quote_qualified(&fact.schema, &fact.name),
+                quote(&fact.qualifier)
+            ),
+            None => self.table_as(0),
+        };
+        let mut from = vec![first];
+        for t in 1..self.joined().plan.tables.len() {
+            from.push(self.table_as(t));
+        }
+        (from.join(", "), self.edge_conditions(None))
+    }
+
+    /// The FROM clause and conditions a read of the query's rows uses: the base table alone, or
+    /// the join with its conditions.
+    pub fn rows_source(&self, range: Option<&str>) -> (String, Vec<String>) {
+        match self.join {
+            Some(_) => self.join_from(range),
+            None => (
+                format!("{} FORCE INDEX (PRIMARY)", self.base),
+                range.map(|r| format!("({r})")).into_iter().collect(),
+            ),
+        }
+    }
+}
