@@ -13,7 +13,7 @@
 
 use super::row::render_image;
 use super::state::multiset_value_ddl;
-use super::triggers::identical;
+use super::triggers::column_unchanged;
 use super::Gen;
 use crate::engine::ident::{quote, quote_qualified};
 use crate::engine::meta::TableMeta;
@@ -355,17 +355,7 @@ impl Gen<'_> {
                 }
             }
         }
-        let conds: Vec<String> = columns
-            .iter()
-            .map(|c| {
-                identical(
-                    meta,
-                    c,
-                    &format!("OLD.{}", quote(c)),
-                    &format!("NEW.{}", quote(c)),
-                )
-            })
-            .collect();
+        let conds: Vec<String> = columns.iter().map(|c| column_unchanged(meta, c)).collect();
         if conds.is_empty() {
             "TRUE".into()
         } else {

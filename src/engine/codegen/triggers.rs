@@ -306,14 +306,7 @@ impl Gen<'_> {
                 }
             }
         }
-        for c in &columns {
-            conds.push(identical(
-                self.table,
-                c,
-                &format!("OLD.{}", quote(c)),
-                &format!("NEW.{}", quote(c)),
-            ));
-        }
+        conds.extend(columns.iter().map(|c| column_unchanged(self.table, c)));
         if conds.is_empty() {
             "TRUE".into()
         } else {
@@ -421,6 +414,16 @@ pub(super) fn identical(table: &TableMeta, c: &str, a: &str, b: &str) -> String 
     }
 }
 
+/// [`identical`] of column `c`'s OLD and NEW values: the UPDATE left `c` as it was.
+pub(super) fn column_unchanged(table: &TableMeta, c: &str) -> String {
+    identical(
+        table,
+        c,
+        &format!("OLD.{}", quote(c)),
+        &format!("NEW.{}", quote(c)),
+    )
+}
+
 /// An AFTER UPDATE `body` wrapped so that it skips a refused row change. `UPDATE IGNORE` fires
 /// AFTER UPDATE for a row it leaves unchanged because the change would duplicate a
 /// PRIMARY/UNIQUE key, lose a parent or orphan a child (`sql_update.cc`: only errors
@@ -439,17 +442,7 @@ fn refused_update_guard(table: &TableMeta, base: &str, body: &str) -> String {
         // No column whose change the server could refuse: every firing is a real change.
         return body.to_string();
     }
-    let unchanged: Vec<String> = columns
-        .iter()
-        .map(|c| {
-            identical(
-                table,
-                c,
-                &format!("OLD.{}", quote(c)),
-                &format!("NEW.{}", quote(c)),
-            )
-        })
-        .collect();
+    let unchanged: Vec<String> = columns.iter().map(|c| column_unchanged(table, c)).collect();
     let mut still_old: Vec<String> = table
         .primary_key
         .iter()
