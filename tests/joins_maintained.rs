@@ -474,6 +474,27 @@ fn start_writers(
         .collect()
 }
 
+/// Stops the writers and checks that they wrote, then that `view` (over `query`) is exact: the
+/// same rows as MariaDB's answer, and `validate` agrees.
+fn stop_writers_then_check(
+    stop: &AtomicBool,
+    writers: Vec<std::thread::JoinHandle<u64>>,
+    conn: &mut Conn,
+    db: &common::TestDb,
+    (view, query): (&str, &str),
+    context: &str,
+) {
+    stop.store(true, Ordering::SeqCst);
+    let written: u64 = writers.into_iter().map(|h| h.join().unwrap()).sum();
+    assert!(
+        written > 20,
+        "{context}: the writers wrote ({written} transactions)"
+    );
+    assert_same(conn, view, query, Strings::Exact, context);
+    let v = validate(&db.opts(), &db.name, view, 3).unwrap();
+    assert!(v.exact, "{context}: validate {v:?}");
+}
+
 fn online_create_under_writers(level: &'static str, view: &str, query: &str) {
     let db = common::fresh_db("joins_online");
     let mut conn = db.conn();
@@ -497,16 +518,8 @@ fn online_create_under_writers(level: &'static str, view: &str, query: &str) {
     )
     .unwrap_or_else(|e| panic!("{level}: create {view}: {e}"));
     std::thread::sleep(Duration::from_millis(500));
-    stop.store(true, Ordering::SeqCst);
-    let written: u64 = writers.into_iter().map(|h| h.join().unwrap()).sum();
-    assert!(
-        written > 20,
-        "{level}: the writers wrote ({written} transactions)"
-    );
     let context = format!("{level}: {view} after online create under writers");
-    assert_same(&mut conn, view, query, Strings::Exact, &context);
-    let v = validate(&db.opts(), &db.name, view, 3).unwrap();
-    assert!(v.exact, "{context}: validate {v:?}");
+    stop_writers_then_check(&stop, writers, &mut conn, &db, (view, query), &context);
 }
 
 #[test]
@@ -620,16 +633,8 @@ fn cancelled_and_resumed_under_writers(level: &'static str) {
         matches!(&refused, Err(LifecycleError::State(m)) if m.contains("join")),
         "{level}: {refused:?}"
     );
-    stop.store(true, Ordering::SeqCst);
-    let written: u64 = writers.into_iter().map(|h| h.join().unwrap()).sum();
-    assert!(
-        written > 20,
-        "{level}: the writers wrote ({written} transactions)"
-    );
     let context = format!("{level}: after cancel and resume under writers");
-    assert_same(&mut conn, view, query, Strings::Exact, &context);
-    let v = validate(&db.opts(), &db.name, view, 3).unwrap();
-    assert!(v.exact, "{context}: validate {v:?}");
+    stop_writers_then_check(&stop, writers, &mut conn, &db, (view, query), &context);
 }
 
 #[test]
