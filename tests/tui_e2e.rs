@@ -6,81 +6,57 @@
 
 mod common;
 
+use lightning_tables::tui::tmux::{self, Tmux};
 use mysql::prelude::Queryable;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-struct Tmux {
-    socket: String,
-}
+/// The shared tmux driver (`lightning_tables::tui::tmux`), failing the test on an error.
+struct Term(Tmux);
 
-impl Tmux {
+impl Term {
+    fn start(socket: String, width: u16, height: u16, command: &str) -> Term {
+        Term(Tmux::start(&socket, width, height, command).unwrap_or_else(|e| panic!("{e}")))
+    }
+
+    fn socket(&self) -> &str {
+        self.0.socket()
+    }
+
     fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .unwrap_or_else(|e| panic!("tmux: {e}"));
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        self.0.run(args).unwrap_or_else(|e| panic!("{e}"))
     }
 
     fn screen(&self) -> String {
-        self.run(&["capture-pane", "-p", "-t", "ui"])
+        self.0.screen().unwrap_or_else(|e| panic!("{e}"))
     }
 
-    /// Sends keys one at a time: an Escape followed at once by another
-    /// escape sequence would read as Alt-something, as in any terminal.
     fn keys(&self, keys: &[&str]) {
-        for key in keys {
-            self.run(&["send-keys", "-t", "ui", key]);
-            std::thread::sleep(Duration::from_millis(150));
-        }
+        self.0.keys(keys).unwrap_or_else(|e| panic!("{e}"));
     }
 
     fn text(&self, text: &str) {
-        self.run(&["send-keys", "-t", "ui", "-l", text]);
-        std::thread::sleep(Duration::from_millis(150));
+        self.0.text(text).unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    fn paste(&self, text: &str) {
+        self.0.paste(text).unwrap_or_else(|e| panic!("{e}"));
     }
 
     fn wait_for(&self, what: &str, secs: u64, done: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        loop {
-            let screen = self.screen();
-            if done(&screen) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}; screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .output();
+        self.0
+            .wait_for(what, Duration::from_secs(secs), done)
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 }
 
 #[test]
 fn the_binary_in_a_terminal() {
-    if Command::new("tmux").arg("-V").output().is_err() {
+    if !tmux::installed() {
         eprintln!("tmux is not installed: end-to-end TUI test not run");
         return;
     }
-    let db = common::fresh_db("tui_e2e");
-    let mut conn = db.conn();
-    for sql in [
-        "CREATE TABLE orders (id INT PRIMARY KEY AUTO_INCREMENT, status ENUM('new','paid','shipped') NOT NULL, amount DECIMAL(10,2) NULL) ENGINE=InnoDB",
-        "INSERT INTO orders (status, amount) SELECT ELT(1 + seq % 3, 'new', 'paid', 'shipped'), seq % 50 FROM seq_1_to_3000",
-    ] {
-        conn.query_drop(sql).unwrap_or_else(|e| panic!("{e}"));
-    }
+    let db = common::orders_db("tui_e2e", 3000);
     let home = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let editor = home.path().join("editor.sh");
     std::fs::write(
@@ -94,9 +70,6 @@ fn the_binary_in_a_terminal() {
         .status()
         .unwrap_or_else(|e| panic!("{e}"));
 
-    let tmux = Tmux {
-        socket: format!("lt-e2e-{}", std::process::id()),
-    };
     let command = format!(
         "env HOME={home} XDG_CONFIG_HOME={home}/config XDG_DATA_HOME={home}/data EDITOR={editor} TERM=xterm-256color {bin} --no-defaults --url {url}; echo EXITED $?; sleep 60",
         home = home.path().display(),
@@ -104,17 +77,7 @@ fn the_binary_in_a_terminal() {
         bin = env!("CARGO_BIN_EXE_lightning"),
         url = db.url(),
     );
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "ui",
-        "-x",
-        "80",
-        "-y",
-        "24",
-        &command,
-    ]);
+    let tmux = Term::start(format!("lt-e2e-{}", std::process::id()), 80, 24, &command);
 
     // Connected, the default database open.
     // The UI must come up: a placeholder or an early exit fails here.
@@ -140,7 +103,7 @@ fn the_binary_in_a_terminal() {
         s.contains("orders_by_status created") && s.contains(" ready")
     });
     // Bigger terminal: every pane at once, each with its own title.
-    tmux.run(&["resize-window", "-t", "ui", "-x", "160", "-y", "48"]);
+    tmux.0.resize(160, 48).unwrap_or_else(|e| panic!("{e}"));
     tmux.wait_for("the wide layout", 10, |s| {
         s.contains("┌ Summaries") && s.contains("┌ Compare")
     });
@@ -176,44 +139,29 @@ fn the_binary_in_a_terminal() {
 /// uses the saved profile.
 #[test]
 fn the_wizard_in_a_terminal() {
-    if Command::new("tmux").arg("-V").output().is_err() {
+    if !tmux::installed() {
         eprintln!("tmux is not installed: end-to-end wizard test not run");
         return;
     }
-    let db = common::fresh_db("tui_wizard");
-    let mut conn = db.conn();
-    for sql in [
-        "CREATE TABLE orders (id INT PRIMARY KEY AUTO_INCREMENT, status ENUM('new','paid','shipped') NOT NULL, amount DECIMAL(10,2) NULL) ENGINE=InnoDB",
-        "INSERT INTO orders (status, amount) SELECT ELT(1 + seq % 3, 'new', 'paid', 'shipped'), seq % 50 FROM seq_1_to_2000",
-    ] {
-        conn.query_drop(sql).unwrap_or_else(|e| panic!("{e}"));
-    }
+    let db = common::orders_db("tui_wizard", 2000);
     let server = mysql::Opts::from_url(&db.url()).unwrap_or_else(|e| panic!("{e}"));
     let port = server.get_tcp_port().to_string();
     let user = server.get_user().unwrap_or("root").to_string();
     let password = server.get_pass().map(str::to_string);
     let home = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let config = home.path().join("config");
-    let tmux = Tmux {
-        socket: format!("lt-e2e-wizard-{}", std::process::id()),
-    };
     let command = format!(
         "env HOME={home} XDG_CONFIG_HOME={config} XDG_DATA_HOME={home}/data USER=nobody MYSQL_PWD= TERM=xterm-256color {bin}; echo EXITED $?; sleep 60",
         home = home.path().display(),
         config = config.display(),
         bin = env!("CARGO_BIN_EXE_lightning"),
     );
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "ui",
-        "-x",
-        "80",
-        "-y",
-        "24",
+    let tmux = Term::start(
+        format!("lt-e2e-wizard-{}", std::process::id()),
+        80,
+        24,
         &command,
-    ]);
+    );
     tmux.wait_for("the wizard", 30, |s| {
         s.contains("Connection setup") && s.contains("Host") || s.contains("EXITED")
     });
@@ -279,9 +227,6 @@ fn the_wizard_in_a_terminal() {
     tmux.run(&["kill-server"]);
     // A fresh tmux server for the second start: reusing the socket right after kill-server can
     // race with the old server's exit and leave no session (seen under load).
-    let tmux = Tmux {
-        socket: format!("{}-again", tmux.socket),
-    };
     let again = format!(
         "env HOME={home} XDG_CONFIG_HOME={config} XDG_DATA_HOME={home}/data MYSQL_PWD={pw} TERM=xterm-256color {bin}; echo EXITED $?; sleep 60",
         home = home.path().display(),
@@ -289,17 +234,7 @@ fn the_wizard_in_a_terminal() {
         pw = password.unwrap_or_default(),
         bin = env!("CARGO_BIN_EXE_lightning"),
     );
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "ui",
-        "-x",
-        "80",
-        "-y",
-        "24",
-        &again,
-    ]);
+    let tmux = Term::start(format!("{}-again", tmux.socket()), 80, 24, &again);
     let screen = tmux.wait_for("the UI from the profile", 30, |s| {
         s.contains("MariaDB") && s.contains(&db.name) || s.contains("EXITED")
     });
@@ -313,30 +248,22 @@ fn the_wizard_in_a_terminal() {
 /// summary exact.
 #[test]
 fn the_demo_autoplays_in_a_terminal() {
-    if Command::new("tmux").arg("-V").output().is_err() {
+    if !tmux::installed() {
         eprintln!("tmux is not installed: end-to-end demo test not run");
         return;
     }
     let home = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let tmux = Tmux {
-        socket: format!("lt-e2e-demo-{}", std::process::id()),
-    };
     let command = format!(
         "env HOME={home} XDG_CONFIG_HOME={home}/config XDG_DATA_HOME={home}/data TERM=xterm-256color {bin} demo --autoplay --rows 20000 --rate 200; echo EXITED $?; sleep 60",
         home = home.path().display(),
         bin = env!("CARGO_BIN_EXE_lightning"),
     );
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "ui",
-        "-x",
-        "100",
-        "-y",
-        "34",
+    let tmux = Term::start(
+        format!("lt-e2e-demo-{}", std::process::id()),
+        100,
+        34,
         &command,
-    ]);
+    );
     tmux.wait_for("the dashboard", 90, |s| {
         s.contains("AUTOPLAY") && s.contains("Writes") || s.contains("EXITED")
     });
@@ -357,51 +284,31 @@ fn the_demo_autoplays_in_a_terminal() {
 /// and what it says works. (The UI's idle CPU is measured by `lightning bench --only idle`.)
 #[test]
 fn paste_and_quit_during_a_backfill_in_a_terminal() {
-    if Command::new("tmux").arg("-V").output().is_err() {
+    if !tmux::installed() {
         eprintln!("tmux is not installed: end-to-end TUI test not run");
         return;
     }
-    let db = common::fresh_db("tui_e2e_quit");
+    let db = common::orders_db("tui_e2e_quit", 3000);
     let mut conn = db.conn();
-    for sql in [
-        "CREATE TABLE orders (id INT PRIMARY KEY AUTO_INCREMENT, status ENUM('new','paid','shipped') NOT NULL, amount DECIMAL(10,2) NULL) ENGINE=InnoDB",
-        "INSERT INTO orders (status, amount) SELECT ELT(1 + seq % 3, 'new', 'paid', 'shipped'), seq % 50 FROM seq_1_to_3000",
-    ] {
-        conn.query_drop(sql).unwrap_or_else(|e| panic!("{e}"));
-    }
     let home = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let tmux = Tmux {
-        socket: format!("lt-e2e-quit-{}", std::process::id()),
-    };
     let bin = env!("CARGO_BIN_EXE_lightning");
     let command = format!(
         "env HOME={home} XDG_CONFIG_HOME={home}/config XDG_DATA_HOME={home}/data TERM=xterm-256color {bin} --no-defaults --url {url}; echo EXITED $?; sleep 60",
         home = home.path().display(),
         url = db.url(),
     );
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "ui",
-        "-x",
-        "160",
-        "-y",
-        "48",
+    let tmux = Term::start(
+        format!("lt-e2e-quit-{}", std::process::id()),
+        160,
+        48,
         &command,
-    ]);
+    );
     tmux.wait_for("the schema", 30, |s| {
         s.contains("LightningTables") && s.contains("MariaDB") && s.contains("orders")
     });
 
-    // Paste, byte for byte (-r: tmux turns no LF into CR), in bracketed paste (-p).
-    tmux.run(&[
-        "set-buffer",
-        "-b",
-        "q",
-        "SELECT status,\r\n  COUNT(*) AS n\rFROM orders\r\nGROUP BY status",
-    ]);
-    tmux.run(&["paste-buffer", "-p", "-r", "-b", "q", "-t", "ui"]);
+    // Pasted byte for byte, in bracketed paste.
+    tmux.paste("SELECT status,\r\n  COUNT(*) AS n\rFROM orders\r\nGROUP BY status");
     let screen = tmux.wait_for("the pasted query's preview", 30, |s| {
         s.contains("CREATE TABLE") && s.contains("orders_summary")
     });
@@ -486,10 +393,40 @@ fn paste_and_quit_during_a_backfill_in_a_terminal() {
     );
 
     // What it said works: the summary is not ready, and resume makes it so, exact.
-    let status: Option<String> = conn
-        .query_first("SELECT status FROM _lightning_catalog WHERE name = 'orders_summary'")
-        .unwrap_or_else(|e| panic!("{e}"));
-    assert_ne!(status.as_deref(), Some("ready"));
+    let (status, owner): (String, Option<u64>) = conn
+        .query_first("SELECT status, owner FROM _lightning_catalog WHERE name = 'orders_summary'")
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("orders_summary is not in the catalog"));
+    assert_ne!(status, "ready");
+    // The UI's process is gone, but the server notices its closed connections a moment later:
+    // until then the backfill's owner connection is still listed and resume rightly refuses
+    // ("is being backfilled by connection N"). This raced the resume below under load; a DBA
+    // typing the command is seconds late. Wait for the server to drop it.
+    if let Some(owner) = owner {
+        let start = Instant::now();
+        let mut checks = 0;
+        loop {
+            checks += 1;
+            let alive: Option<u64> = conn
+                .exec_first(
+                    "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = ?",
+                    (owner,),
+                )
+                .unwrap_or_else(|e| panic!("{e}"));
+            if alive == Some(0) {
+                break;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "the server still lists the quit UI's backfill connection {owner} after 30 s"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        eprintln!(
+            "the UI's backfill connection {owner} was gone from the server's process list after {checks} check(s), {:?}",
+            start.elapsed()
+        );
+    }
     let out = Command::new(bin)
         .args([
             "--no-defaults",

@@ -3,12 +3,11 @@
 //! it uses meanwhile is read from `/proc/<pid>/stat` (utime + stime). A measurement for
 //! `lightning bench --only idle`, not a test: it takes the given seconds of wall time.
 
-use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use mysql::prelude::Queryable;
 
+use super::tmux::{self, shell_quote, Tmux, TmuxError};
 use crate::db::server::{PrivateServer, ServerError};
 
 /// Columns of the measured terminal.
@@ -43,6 +42,9 @@ pub enum IdleError {
         #[source]
         source: std::io::Error,
     },
+    /// Driving the terminal failed.
+    #[error(transparent)]
+    Tmux(#[from] TmuxError),
     /// The UI did not show the schema in time (the screen as last seen).
     #[error("the UI did not show the schema within {SHOW_WITHIN:?}; its screen:\n{0}")]
     NotShown(String),
@@ -79,35 +81,9 @@ impl IdleReport {
     }
 }
 
-/// A tmux server of its own (`-L`), killed on drop.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn run(&self, args: &[&str]) -> Result<String, IdleError> {
-        let out = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .map_err(|source| IdleError::Io {
-                context: "running tmux",
-                source,
-            })?;
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.run(&["kill-server"]);
-    }
-}
-
 /// Runs the UI for `seconds` untouched and measures its CPU time.
 pub fn run(seconds: u64) -> Result<IdleReport, IdleError> {
-    if Command::new("tmux").arg("-V").output().is_err() {
+    if !tmux::installed() {
         return Err(IdleError::NoTmux);
     }
     let server = PrivateServer::start()?;
@@ -127,9 +103,6 @@ pub fn run(seconds: u64) -> Result<IdleReport, IdleError> {
         context: "finding this program",
         source,
     })?;
-    let tmux = Tmux {
-        socket: format!("lt-idle-{}", std::process::id()),
-    };
     // `exec`: the pane's process is the UI itself, so its pid is the pane's.
     let command = format!(
         "exec env HOME={home} XDG_CONFIG_HOME={home}/config XDG_DATA_HOME={home}/data TERM=xterm-256color {exe} --no-defaults --url {url}shop",
@@ -137,25 +110,21 @@ pub fn run(seconds: u64) -> Result<IdleReport, IdleError> {
         exe = shell_quote(&exe),
         url = server.url(),
     );
-    let (w, h) = (WIDTH.to_string(), HEIGHT.to_string());
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "ui",
-        "-x",
-        &w,
-        "-y",
-        &h,
+    let tmux = Tmux::start(
+        &format!("lt-idle-{}", std::process::id()),
+        WIDTH,
+        HEIGHT,
         &command,
-    ])?;
-    wait_for_schema(&tmux)?;
+    )?;
+    tmux.wait_for("the schema", SHOW_WITHIN, |screen| {
+        screen.contains("LightningTables") && screen.contains("orders")
+    })
+    .map_err(|e| match e {
+        TmuxError::Timeout { screen, .. } => IdleError::NotShown(screen),
+        other => IdleError::Tmux(other),
+    })?;
     std::thread::sleep(SETTLE);
-    let pid: u32 = tmux
-        .run(&["display-message", "-p", "-t", "ui", "#{pane_pid}"])?
-        .trim()
-        .parse()
-        .map_err(|_| IdleError::NoProcess)?;
+    let pid = tmux.pane_pid()?.ok_or(IdleError::NoProcess)?;
     let before = cpu_ticks(pid).ok_or(IdleError::NoProcess)?;
     let switches_before = voluntary_switches(pid).ok_or(IdleError::NoProcess)?;
     let start = Instant::now();
@@ -172,21 +141,6 @@ pub fn run(seconds: u64) -> Result<IdleReport, IdleError> {
         percent: used as f64 / TICKS_PER_SEC / wall * 100.0,
         wakeups_per_sec: switches_after.saturating_sub(switches_before) as f64 / wall,
     })
-}
-
-/// Waits until the UI shows the table of the private server.
-fn wait_for_schema(tmux: &Tmux) -> Result<(), IdleError> {
-    let deadline = Instant::now() + SHOW_WITHIN;
-    loop {
-        let screen = tmux.run(&["capture-pane", "-p", "-t", "ui"])?;
-        if screen.contains("LightningTables") && screen.contains("orders") {
-            return Ok(());
-        }
-        if Instant::now() > deadline {
-            return Err(IdleError::NotShown(screen));
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
 }
 
 /// utime + stime of process `pid`, in clock ticks.
@@ -208,9 +162,4 @@ fn voluntary_switches(pid: u32) -> Option<u64> {
         .trim()
         .parse()
         .ok()
-}
-
-/// `path` quoted for the shell tmux runs the command with.
-fn shell_quote(path: &Path) -> String {
-    format!("'{}'", path.display().to_string().replace('\'', r"'\''"))
 }

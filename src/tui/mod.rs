@@ -37,6 +37,7 @@ pub mod strings;
 pub mod template;
 pub mod terminal;
 pub mod theme;
+pub mod tmux;
 pub mod ui;
 pub mod worker;
 

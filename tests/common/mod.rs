@@ -223,3 +223,18 @@ pub fn temp_dir() -> tempfile::TempDir {
         Err(e) => panic!("{e}"),
     }
 }
+
+/// A fresh database holding the `orders` table the TUI and CLI tests start from: an id, a
+/// status (`new`/`paid`/`shipped` in turn) and an amount (`seq % 50`), with `rows` rows.
+pub fn orders_db(hint: &str, rows: u64) -> TestDb {
+    let db = fresh_db(hint);
+    let mut conn = db.conn();
+    for sql in [
+        "CREATE TABLE orders (id INT PRIMARY KEY AUTO_INCREMENT, status ENUM('new','paid','shipped') NOT NULL, amount DECIMAL(10,2) NULL) ENGINE=InnoDB".to_string(),
+        format!("INSERT INTO orders (status, amount) SELECT ELT(1 + seq % 3, 'new', 'paid', 'shipped'), seq % 50 FROM seq_1_to_{rows}"),
+    ] {
+        conn.query_drop(&sql)
+            .unwrap_or_else(|e| panic!("preparing orders in {}: {e}", db.name));
+    }
+    db
+}
