@@ -462,6 +462,15 @@ fn ctrl_c_cancels_create_and_resume_finishes() {
     let st = json(&out);
     assert_eq!(st["status"], "backfilling", "{st}");
     assert_eq!(st["triggers_present"], true);
+    // The plain report of the interrupted backfill claims no complete backfill (issue 17 item 6).
+    let out = lightning(&url, &["status", "ev"]);
+    expect_code(&out, 0, "plain status after cancel");
+    let report = text(&out.stdout);
+    assert!(!report.contains("backfill complete"), "{report}");
+    assert!(
+        report.contains("Checkpoint") && !report.contains("(100.0%)"),
+        "{report}"
+    );
     let out = lightning(&url, &["validate", "ev"]);
     expect_code(&out, 1, "validate of an incomplete summary");
 

@@ -105,6 +105,20 @@ fn create_confirmation_80x24() {
     insta::assert_snapshot!("confirm_create_80x24", h.render(80, 24));
 }
 
+/// The tuning form over the create confirmation, with a refused max load under its field.
+#[test]
+fn create_tuning_80x24() {
+    let mut h = previewed();
+    h.key("ctrl-s");
+    h.key("o");
+    h.type_text("2000");
+    h.key("tab");
+    h.key("tab");
+    h.type_text("Threads_running");
+    h.key("enter");
+    insta::assert_snapshot!("tune_create_80x24", h.render(80, 24));
+}
+
 #[test]
 fn rejected_query_80x24() {
     let mut h = Harness::new();

@@ -4,6 +4,7 @@
 mod tui_support;
 
 use lightning_tables::engine::Pos;
+use lightning_tables::lifecycle::tuning::Tuning;
 use lightning_tables::lifecycle::{Event, Progress};
 use lightning_tables::tui::app::{Msg, REFRESH_IDLE, TICK};
 use lightning_tables::tui::panes::preview::PreviewContent;
@@ -296,6 +297,7 @@ fn created(h: &mut Harness) -> RequestId {
                 database,
                 name,
                 sql,
+                tuning,
             },
     }) = req
     else {
@@ -306,8 +308,111 @@ fn created(h: &mut Harness) -> RequestId {
         (Some("shop"), "orders_by_status")
     );
     assert!(sql.contains("GROUP BY status"));
+    assert_eq!(tuning, Tuning::default(), "untouched, the defaults");
     assert_eq!(h.app.history.entries().last(), Some(&sql));
     id
+}
+
+/// The create confirmation's tuning (issue 17 item 11): `o` opens the form, bad values are
+/// refused under their field, good ones are shown in the confirmation and sent with the create.
+#[test]
+fn the_create_confirmation_sets_chunks_load_and_lock_wait() {
+    let mut h = Harness::new();
+    h.with_shop();
+    h.key("tab");
+    h.type_text("SELECT status, COUNT(*) AS n FROM orders GROUP BY status");
+    h.key("f5");
+    h.reply(is_preview, ResponseKind::Preview(Ok(preview_doc())));
+    h.key("ctrl-s");
+    let text = h.render(160, 48);
+    assert!(text.contains("Tuning (o to change)"), "{text}");
+    assert!(text.contains("100 ms per attempt (default)"), "{text}");
+    h.key("o");
+    assert!(matches!(h.app.popup, Some(Popup::Tune { .. })));
+    // Rows and time per chunk together: refused, the cursor on the second.
+    h.type_text("500");
+    h.key("tab");
+    h.type_text("50");
+    h.key("enter");
+    let Some(Popup::Tune { form, .. }) = &h.app.popup else {
+        panic!("the form closed on a refused value: {:?}", h.app.popup)
+    };
+    assert_eq!(form.field, 1);
+    assert!(form.error.is_some());
+    for _ in 0..2 {
+        h.key("backspace");
+    }
+    h.key("tab");
+    h.type_text("Threads_running=40");
+    h.key("tab");
+    // Below the CLI's bound of 10 ms.
+    h.type_text("5");
+    h.key("enter");
+    assert!(matches!(&h.app.popup, Some(Popup::Tune { form, .. }) if form.field == 3));
+    h.type_text("0");
+    h.key("enter");
+    let text = h.render(160, 48);
+    assert!(
+        text.contains("500 rows each")
+            && text.contains("waits while Threads_running > 40")
+            && text.contains("50 ms per attempt"),
+        "{text}"
+    );
+    // Esc in the form leaves the tuning as it was.
+    h.key("o");
+    h.key("backspace");
+    h.key("esc");
+    assert!(h.render(160, 48).contains("500 rows each"));
+    h.key("y");
+    let Some(Request {
+        kind: RequestKind::Create { tuning, .. },
+        ..
+    }) = h.last(|k| matches!(k, RequestKind::Create { .. }))
+    else {
+        panic!("no create")
+    };
+    assert_eq!(
+        tuning,
+        Tuning {
+            chunk_rows: Some(500),
+            chunk_time_ms: None,
+            max_load: Some(("Threads_running".into(), 40)),
+            lock_wait_ms: Some(50),
+        }
+    );
+}
+
+/// A taken name is said in the preview, and the create is not offered (issue 17 item 9).
+#[test]
+fn a_name_clash_shows_in_the_preview_before_any_confirmation() {
+    let mut h = Harness::new();
+    h.with_shop();
+    h.key("tab");
+    h.type_text("SELECT status, COUNT(*) AS n FROM orders GROUP BY status");
+    h.key("f5");
+    let mut doc = preview_doc();
+    doc.clash = Some("summary shop.orders_by_status".into());
+    h.reply(is_preview, ResponseKind::Preview(Ok(doc)));
+    let screen = h.render(160, 48);
+    assert!(
+        screen.contains("Name taken: summary shop.orders_by_status already exists"),
+        "{screen}"
+    );
+    h.key("ctrl-s");
+    assert!(h.app.popup.is_none(), "{:?}", h.app.popup);
+    let (status, _) = status_line(&h.app);
+    assert!(
+        status.contains("Name taken") && status.contains("F2"),
+        "{status}"
+    );
+    // Renamed: a fresh preview without the clash, and the create is offered.
+    h.key("f2");
+    h.type_text("_2");
+    h.key("enter");
+    h.reply(is_preview, ResponseKind::Preview(Ok(preview_doc())));
+    assert!(!h.render(160, 48).contains("Name taken"));
+    h.key("ctrl-s");
+    assert!(matches!(h.app.popup, Some(Popup::Confirm { .. })));
 }
 
 #[test]
@@ -697,6 +802,41 @@ fn server_errors_are_shown_in_plain_words() {
     );
     h.key("enter");
     assert!(h.app.popup.is_none());
+}
+
+/// After a failed connection, switching to another server clears what was said about the old
+/// one: the status line and the title's "not connected" (issue 17 item 13).
+#[test]
+fn a_reconnect_clears_the_old_status() {
+    use lightning_tables::db::options::{ConnectionConfig, Endpoint};
+    let mut h = Harness::new();
+    h.reply(
+        |k| matches!(k, RequestKind::Connect),
+        ResponseKind::Failed(Failure::Server(
+            "cannot connect to the server: Connection refused".into(),
+        )),
+    );
+    assert!(status_line(&h.app).0.contains("Connection refused"));
+    h.app.connect_to(ConnectionConfig {
+        user: "root".into(),
+        password: None,
+        endpoint: Endpoint::Tcp {
+            host: "127.0.0.1".into(),
+            port: 3400,
+        },
+        database: Some("shop".into()),
+        tls: None,
+        connect_timeout: std::time::Duration::from_secs(5),
+    });
+    assert!(!status_line(&h.app).0.contains("Connection refused"));
+    let title = h
+        .render(160, 48)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    assert!(!title.contains("not connected"), "{title}");
+    assert!(title.contains("root@127.0.0.1:3400"), "{title}");
 }
 
 /// A popup stops scrolling at its last line, and g/G/Home/End go to its top and end.

@@ -8,13 +8,11 @@ use super::output::Failure;
 use super::preview::{engine_error, report_rejection, QuerySource};
 use super::progress::{cancel_on_interrupt, json_line, ms, Mode, ProgressView};
 use super::{exit, Ctx};
-use crate::lifecycle::{
-    self, ChunkPolicy, Control, CreateOptions, CreateReport, Event, LifecycleError,
-};
+use crate::lifecycle::tuning::{self, Tuning};
+use crate::lifecycle::{self, Control, CreateOptions, CreateReport, Event, LifecycleError};
 
 /// User-visible texts of this module.
 mod msg {
-    pub const MAX_LOAD_FORMAT: &str = "expected VARIABLE=N, e.g. Threads_running=50";
     pub const NOT_FOUND_HINT: &str = "`lightning list` shows the summaries; write db.name when the database is not selected with -D";
     pub const LOCK_TIMEOUT_HINT: &str = "retry later or raise --max-lock-wait";
 
@@ -30,7 +28,7 @@ pub struct TuningArgs {
     /// Longest wait for the brief table lock, per attempt, in milliseconds (writers queue
     /// behind the request meanwhile, so keep it short)
     #[arg(long, value_name = "MS", default_value_t = 100,
-          value_parser = clap::value_parser!(u64).range(10..=3_600_000))]
+          value_parser = clap::value_parser!(u64).range(tuning::LOCK_WAIT_MS))]
     pub max_lock_wait: u64,
 
     /// Lock attempts before giving up (nothing is left behind then)
@@ -40,15 +38,15 @@ pub struct TuningArgs {
 
     /// Backfill this many rows per chunk [default: adaptive, about 200 ms per chunk]
     #[arg(long, value_name = "N", conflicts_with = "chunk_time",
-          value_parser = clap::value_parser!(u64).range(1..))]
+          value_parser = clap::value_parser!(u64).range(tuning::CHUNK_ROWS))]
     pub chunk_size: Option<u64>,
 
     /// Size chunks adaptively so that each takes about MS milliseconds
-    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..=600_000))]
+    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(tuning::CHUNK_TIME_MS))]
     pub chunk_time: Option<u64>,
 
     /// Pause the backfill while a global status variable is above N, e.g. Threads_running=50
-    #[arg(long, value_name = "VAR=N", value_parser = parse_max_load)]
+    #[arg(long, value_name = "VAR=N", value_parser = tuning::parse_max_load)]
     pub max_load: Option<(String, u64)>,
 
     /// Checkpoint regions: an interrupted backfill resumes after the last committed one
@@ -63,46 +61,21 @@ pub struct TuningArgs {
 impl TuningArgs {
     /// The lifecycle options these flags describe (`slots` as given).
     pub fn options(&self, slots: Option<u16>) -> CreateOptions {
-        let defaults = CreateOptions::default();
-        let chunk = match (self.chunk_size, self.chunk_time, defaults.chunk) {
-            (Some(n), _, _) => ChunkPolicy::Fixed(n),
-            (None, Some(t), ChunkPolicy::Adaptive { initial, .. }) => ChunkPolicy::Adaptive {
-                target: std::time::Duration::from_millis(t),
-                initial,
-            },
-            (None, Some(t), ChunkPolicy::Fixed(_)) => ChunkPolicy::Adaptive {
-                target: std::time::Duration::from_millis(t),
-                initial: 1000,
-            },
-            (None, None, chunk) => chunk,
-        };
-        CreateOptions {
-            max_lock_wait: std::time::Duration::from_millis(self.max_lock_wait),
-            lock_attempts: self.lock_attempts,
-            chunk,
+        // The same tuning, and the same bounds, as the TUI's confirmation.
+        let tuning = Tuning {
+            chunk_rows: self.chunk_size,
+            chunk_time_ms: self.chunk_time,
             max_load: self.max_load.clone(),
+            lock_wait_ms: Some(self.max_lock_wait),
+        };
+        tuning.apply(CreateOptions {
+            lock_attempts: self.lock_attempts,
             slots,
             checkpoints: self.checkpoints,
             checkpoint_every: std::time::Duration::from_secs(self.checkpoint_every),
-        }
+            ..CreateOptions::default()
+        })
     }
-}
-
-/// `--max-load` is not `VARIABLE=N`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}", msg::MAX_LOAD_FORMAT)]
-pub struct MaxLoadFormat;
-
-/// Parses `Threads_running=50`.
-fn parse_max_load(text: &str) -> Result<(String, u64), MaxLoadFormat> {
-    let (var, n) = text.split_once('=').ok_or(MaxLoadFormat)?;
-    let var = var.trim();
-    let valid = !var.is_empty() && var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if !valid {
-        return Err(MaxLoadFormat);
-    }
-    let n = n.trim().parse::<u64>().map_err(|_| MaxLoadFormat)?;
-    Ok((var.to_string(), n))
 }
 
 /// Arguments of `lightning create`.
@@ -282,6 +255,8 @@ pub fn hint(err: &LifecycleError) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lifecycle::tuning::parse_max_load;
+    use crate::lifecycle::ChunkPolicy;
 
     #[test]
     fn lifecycle_errors_get_the_cli_hints() {

@@ -12,6 +12,7 @@ use crate::db::introspect::prepare_in_mode;
 use crate::db::topology::Operation;
 use crate::engine::codegen::{Gen, GenOptions};
 use crate::engine::ident::quote_qualified;
+use crate::engine::Prepared;
 use crate::lifecycle::catalog::{self, Status};
 use mysql::prelude::Queryable;
 use mysql::{Conn, Opts};
@@ -308,6 +309,22 @@ fn connection_id(conn: &mut Conn) -> Result<u64, LifecycleError> {
         "reading the connection id",
     )?
     .unwrap_or(0))
+}
+
+/// What already holds one of the names `create` would give summary `name` of `prepared` (the
+/// summary, a table or view, a state table, a trigger), or `None`: a preview shows the clash
+/// before anything is confirmed. Reads only.
+pub fn name_clash(
+    conn: &mut Conn,
+    prepared: &Prepared,
+    name: &str,
+) -> Result<Option<String>, LifecycleError> {
+    let gen = prepared.gen(name, prepared.generated.options)?;
+    match check_collisions(conn, &gen, name) {
+        Ok(()) => Ok(None),
+        Err(LifecycleError::Exists(what)) => Ok(Some(what)),
+        Err(e) => Err(e),
+    }
 }
 
 fn check_collisions(conn: &mut Conn, gen: &Gen<'_>, name: &str) -> Result<(), LifecycleError> {

@@ -19,10 +19,11 @@ mod resume;
 mod session;
 mod staging;
 mod status;
+pub mod tuning;
 mod validate;
 
 pub use backfill::{Checkpoint, ChunkPolicy, Progress};
-pub use create::{create, slots_for, CreateReport};
+pub use create::{create, name_clash, slots_for, CreateReport};
 pub use drop::{drop_summary, DropReport};
 pub use ownership::LeftAlone;
 pub use rebuild::rebuild;

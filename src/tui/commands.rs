@@ -10,6 +10,7 @@ use super::popup::{Confirm, Popup};
 use super::strings;
 use super::template::{ident, template};
 use super::worker::{Failure, PreviewDoc, RequestId, RequestKind};
+use crate::lifecycle::tuning::Tuning;
 
 /// The selected summary, cloned out of the pane state.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,6 +71,8 @@ impl App {
             Action::Export => self.export(),
             Action::Complete => self.complete(),
             Action::HistorySearch => self.start_history_search(),
+            // Keys of the tuning form and its confirmation: the popup handles them.
+            Action::Tune | Action::NextField | Action::PrevField => {}
             Action::Quit
             | Action::Redraw
             | Action::NextPane
@@ -173,6 +176,7 @@ impl App {
                     what: Confirm::Rebuild {
                         schema: s.schema,
                         name: s.name,
+                        tuning: Tuning::default(),
                     },
                     scroll: 0,
                 });
@@ -498,6 +502,11 @@ impl App {
 
     /// Opens the create confirmation for a ready preview.
     pub(super) fn confirm_create(&mut self, doc: &PreviewDoc) {
+        // A create that would fail on a taken name is not offered: the preview says why.
+        if let Some(clash) = self.preview.clash.clone().filter(|_| doc.clash.is_some()) {
+            self.set_status(StatusKind::Error, clash);
+            return;
+        }
         let mut body: Vec<String> = strings::CREATE_INTRO.lines().map(str::to_string).collect();
         body.push(String::new());
         for st in &doc.statements {
@@ -518,6 +527,7 @@ impl App {
                 schema: doc.schema.clone(),
                 name: doc.name.clone(),
                 sql: self.editor.text(),
+                tuning: Tuning::default(),
             },
             scroll: 0,
         });
@@ -534,6 +544,7 @@ impl App {
                 schema,
                 name,
                 sql,
+                tuning,
             } => {
                 if let Err(e) = self.history.push(&sql) {
                     self.set_status(StatusKind::Error, e.to_string());
@@ -544,6 +555,7 @@ impl App {
                         database,
                         name: name.clone(),
                         sql,
+                        tuning,
                     },
                     PendingKind::Job,
                     strings::work::CREATE,
@@ -561,11 +573,16 @@ impl App {
                     strings::work::DROP,
                 );
             }
-            Confirm::Rebuild { schema, name } => {
+            Confirm::Rebuild {
+                schema,
+                name,
+                tuning,
+            } => {
                 let id = self.send(
                     RequestKind::Rebuild {
                         schema: schema.clone(),
                         name: name.clone(),
+                        tuning,
                     },
                     PendingKind::Job,
                     strings::work::REBUILD,

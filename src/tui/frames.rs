@@ -324,6 +324,7 @@ fn preview() -> PreviewDoc {
             trigger("DELETE"),
         ],
         warnings: Vec::new(),
+        clash: None,
         migration: None,
     }
 }

@@ -7,6 +7,7 @@ use super::keymap::{Action, Context, Key, KeyCodeRepr};
 use super::panes::PaneId;
 use super::popup::Popup;
 use super::strings;
+use super::tune::TuneForm;
 use super::ui;
 use crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 
@@ -91,6 +92,10 @@ impl App {
 
     fn on_popup_key(&mut self, key: &Key) {
         let prompt = self.keymap.lookup(Context::Prompt, key);
+        if matches!(self.popup, Some(Popup::Tune { .. })) {
+            self.on_tune_key(key, prompt);
+            return;
+        }
         if let Some(Popup::Rename { text }) = &mut self.popup {
             match (key.code, prompt) {
                 (KeyCodeRepr::Char('c'), _) if key.ctrl => self.request_quit(),
@@ -120,6 +125,7 @@ impl App {
         let page = usize::from(self.size.height.saturating_sub(6)).max(1);
         match action {
             Some(Action::Quit) => self.request_quit(),
+            Some(Action::Tune) => self.open_tuning(),
             Some(Action::ConfirmDestructive) => self.confirm(),
             Some(Action::Confirm) if self.destructive_popup() => {
                 let confirm = self.key_hint(Context::Popup, Action::Confirm);
@@ -212,5 +218,65 @@ impl App {
             }
             _ => {}
         }
+    }
+}
+
+impl App {
+    /// The tuning form over a create or rebuild confirmation (other popups have none).
+    fn open_tuning(&mut self) {
+        let Some(popup) = self.popup.take() else {
+            return;
+        };
+        let tuning = match &popup {
+            Popup::Confirm { what, .. } => what.tuning().cloned(),
+            _ => None,
+        };
+        self.popup = Some(match tuning {
+            Some(t) => Popup::Tune {
+                form: TuneForm::new(&t),
+                back: Box::new(popup),
+            },
+            None => popup,
+        });
+    }
+
+    /// A key in the tuning form: typing, moving between fields, apply (checked), or back.
+    fn on_tune_key(&mut self, key: &Key, prompt: Option<Action>) {
+        let Some(Popup::Tune { mut form, back }) = self.popup.take() else {
+            return;
+        };
+        let mut back = *back;
+        match (key.code, prompt) {
+            (KeyCodeRepr::Char('c'), _) if key.ctrl => {
+                self.popup = Some(Popup::Tune {
+                    form,
+                    back: Box::new(back),
+                });
+                self.request_quit();
+                return;
+            }
+            (KeyCodeRepr::Char(c), _) if key.is_text() => form.push(c),
+            (KeyCodeRepr::Backspace, _) => form.pop(),
+            (_, Some(Action::NextField)) => form.move_field(true),
+            (_, Some(Action::PrevField)) => form.move_field(false),
+            (_, Some(Action::Confirm)) => {
+                if let Some(tuning) = form.apply() {
+                    if let Popup::Confirm { what, .. } = &mut back {
+                        what.set_tuning(tuning);
+                    }
+                    self.popup = Some(back);
+                    return;
+                }
+            }
+            (_, Some(Action::Deny)) => {
+                self.popup = Some(back);
+                return;
+            }
+            _ => {}
+        }
+        self.popup = Some(Popup::Tune {
+            form,
+            back: Box::new(back),
+        });
     }
 }

@@ -38,6 +38,7 @@ pub mod template;
 pub mod terminal;
 pub mod theme;
 pub mod tmux;
+pub mod tune;
 pub mod ui;
 pub mod worker;
 

@@ -4,6 +4,8 @@
 use super::keymap::{Action, Context, Keymap};
 use super::strings;
 use super::theme::Theme;
+use super::tune::TuneForm;
+use crate::lifecycle::tuning::Tuning;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
@@ -22,6 +24,8 @@ pub enum Confirm {
         name: String,
         /// The query.
         sql: String,
+        /// Chunk, load and lock tuning.
+        tuning: Tuning,
     },
     /// Drop a summary.
     Drop {
@@ -38,7 +42,26 @@ pub enum Confirm {
         schema: String,
         /// Summary.
         name: String,
+        /// Chunk, load and lock tuning.
+        tuning: Tuning,
     },
+}
+
+impl Confirm {
+    /// The tuning of a create or rebuild (`None`: nothing to tune).
+    pub fn tuning(&self) -> Option<&Tuning> {
+        match self {
+            Confirm::Create { tuning, .. } | Confirm::Rebuild { tuning, .. } => Some(tuning),
+            Confirm::Drop { .. } | Confirm::Quit => None,
+        }
+    }
+
+    /// Sets the tuning of a create or rebuild.
+    pub fn set_tuning(&mut self, new: Tuning) {
+        if let Confirm::Create { tuning, .. } | Confirm::Rebuild { tuning, .. } = self {
+            *tuning = new;
+        }
+    }
 }
 
 /// The open popup.
@@ -76,6 +99,13 @@ pub enum Popup {
         /// The name being typed.
         text: String,
     },
+    /// Tuning a create or rebuild; `back` is its confirmation, shown again afterwards.
+    Tune {
+        /// The form.
+        form: TuneForm,
+        /// The confirmation the tuning belongs to.
+        back: Box<Popup>,
+    },
 }
 
 impl Popup {
@@ -95,7 +125,7 @@ impl Popup {
             Popup::Help { scroll }
             | Popup::Confirm { scroll, .. }
             | Popup::Message { scroll, .. } => scroll,
-            Popup::Rename { .. } => return,
+            Popup::Rename { .. } | Popup::Tune { .. } => return,
         };
         *s = match action {
             Action::Up => s.saturating_sub(1),
@@ -124,13 +154,29 @@ impl Popup {
                 body,
                 scroll,
                 what,
-            } => (
-                title.clone(),
-                body.iter().map(|l| Line::raw(l.clone())).collect(),
-                confirm_hint(keymap, what),
-                theme.warn,
-                *scroll,
-            ),
+            } => {
+                // A create or rebuild shows its tuning first, as it now stands.
+                let tuning = what.tuning().map(|t| {
+                    strings::tune::lines(
+                        t,
+                        &keymap
+                            .key_label(Context::Popup, Action::Tune)
+                            .unwrap_or_default(),
+                    )
+                });
+                (
+                    title.clone(),
+                    tuning
+                        .into_iter()
+                        .flatten()
+                        .chain(body.iter().cloned())
+                        .map(Line::raw)
+                        .collect(),
+                    confirm_hint(keymap, what),
+                    theme.warn,
+                    *scroll,
+                )
+            }
             Popup::Message {
                 title,
                 body,
@@ -154,6 +200,23 @@ impl Popup {
                     Span::styled(" ", theme.cursor),
                 ])],
                 strings::rename_hint(
+                    &keymap
+                        .key_label(Context::Prompt, Action::Confirm)
+                        .unwrap_or_default(),
+                    &keymap
+                        .key_label(Context::Prompt, Action::Deny)
+                        .unwrap_or_default(),
+                ),
+                theme.focused_border,
+                0,
+            ),
+            Popup::Tune { form, .. } => (
+                strings::tune::TITLE.to_string(),
+                tune_lines(form, theme),
+                strings::tune::hint(
+                    &keymap
+                        .key_label(Context::Prompt, Action::NextField)
+                        .unwrap_or_default(),
                     &keymap
                         .key_label(Context::Prompt, Action::Confirm)
                         .unwrap_or_default(),
@@ -253,8 +316,13 @@ fn confirm_hint(keymap: &Keymap, what: &Confirm) -> String {
     } else {
         strings::HINT_NO
     };
+    let tune = if what.tuning().is_some() {
+        format!("{}: {}   ", keys(keymap, Action::Tune), strings::HINT_TUNE)
+    } else {
+        String::new()
+    };
     format!(
-        " {yes}: {label}   {}: {no}   {}: {} ",
+        " {yes}: {label}   {}: {no}   {tune}{}: {} ",
         keys(keymap, Action::Deny),
         scroll_keys(keymap),
         strings::HINT_SCROLL
@@ -278,6 +346,35 @@ fn scroll_keys(keymap: &Keymap) -> String {
         .filter_map(|a| keymap.key_label(Context::Popup, *a))
         .collect::<Vec<_>>()
         .join("")
+}
+
+/// The form's lines: each field's label, its text (the cursor in the current one) and what
+/// empty means; the refusal under its field.
+fn tune_lines(form: &TuneForm, theme: &Theme) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    for (i, label) in strings::tune::FIELDS.iter().enumerate() {
+        let current = i == form.field;
+        let marker = if current { "▶ " } else { "  " };
+        out.push(Line::styled(
+            format!("{marker}{label}"),
+            if current { theme.key } else { theme.dim },
+        ));
+        let mut value = vec![Span::raw(format!("    {}", form.texts[i]))];
+        if current {
+            value.push(Span::styled(" ", theme.cursor));
+        }
+        if form.texts[i].is_empty() {
+            value.push(Span::styled(
+                format!("  ({})", strings::tune::default_of(i)),
+                theme.dim,
+            ));
+        }
+        out.push(Line::from(value));
+        if let Some((_, why)) = form.error.as_ref().filter(|(f, _)| *f == i) {
+            out.push(Line::styled(format!("    {why}"), theme.error));
+        }
+    }
+    out
 }
 
 fn help_lines(keymap: &Keymap, theme: &Theme, demo: bool) -> Vec<Line<'static>> {

@@ -86,6 +86,16 @@ impl App {
                 if current {
                     self.record_previewed(&self.editor.text());
                 }
+                let clash = doc.clash.as_deref().map(|what| {
+                    strings::name_clash(what, &self.key_hint(Context::Editor, Action::Rename))
+                });
+                // A refused create said the old clash on the status line: it is gone now.
+                if self.preview.clash != clash
+                    && matches!((&self.status, &self.preview.clash), (Some((_, said)), Some(old)) if said == old)
+                {
+                    self.status = None;
+                }
+                self.preview.clash = clash;
                 self.preview.content = PreviewContent::Ready(doc.clone());
                 if self.create_after_preview && current {
                     self.create_after_preview = false;

@@ -356,6 +356,7 @@ pub fn preview_doc() -> PreviewDoc {
             },
         ],
         warnings: vec![],
+        clash: None,
         migration: Some(Migration {
             apply: "-- LightningTables migration\nCREATE TABLE x (a INT);\n".into(),
             drop: "DROP TABLE IF EXISTS x;\n".into(),

@@ -110,6 +110,12 @@ pub enum Action {
     Complete,
     /// Editor: search the query history as you type.
     HistorySearch,
+    /// Create or rebuild confirmation: set chunk size or time, max load and lock wait.
+    Tune,
+    /// A form: the next field.
+    NextField,
+    /// A form: the previous field.
+    PrevField,
 }
 
 /// Every action with its configuration name.
@@ -167,4 +173,7 @@ pub const ACTION_NAMES: &[(&str, Action)] = &[
     ("export", Action::Export),
     ("complete", Action::Complete),
     ("history_search", Action::HistorySearch),
+    ("tune", Action::Tune),
+    ("next_field", Action::NextField),
+    ("prev_field", Action::PrevField),
 ];

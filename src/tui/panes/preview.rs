@@ -62,6 +62,8 @@ pub struct PreviewState {
     pub waiting: bool,
     /// First line shown.
     pub scroll: usize,
+    /// A name of the summary is taken (what the create would fail on), said above the SQL.
+    pub clash: Option<String>,
 }
 
 impl PreviewState {
@@ -86,6 +88,10 @@ impl PreviewState {
             }
             PreviewContent::Ready(doc) => {
                 let mut out = Vec::new();
+                if let Some(clash) = &self.clash {
+                    out.push(Line::styled(format!("-- {clash}"), theme.error));
+                    out.push(Line::raw(""));
+                }
                 if !doc.warnings.is_empty() {
                     out.push(Line::styled(strings::PREVIEW_WARNINGS, theme.warn));
                     for w in &doc.warnings {

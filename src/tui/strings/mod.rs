@@ -12,6 +12,7 @@ pub mod export;
 pub mod guide;
 pub mod quit;
 pub mod setup;
+pub mod tune;
 
 /// Name shown in the title bar.
 pub const APP_NAME: &str = "⚡ LightningTables";
@@ -123,6 +124,8 @@ pub const HINT_STAY: &str = "stay";
 pub const HINT_CLOSE: &str = "close";
 /// Popup hint: scroll.
 pub const HINT_SCROLL: &str = "scroll";
+/// Popup hint: change the chunk, load and lock tuning of a create or rebuild.
+pub const HINT_TUNE: &str = "tuning";
 /// Popup: hint of the rename popup.
 pub fn rename_hint(keep_key: &str, cancel_key: &str) -> String {
     format!(" {keep_key}: keep   {cancel_key}: cancel ")
@@ -242,6 +245,9 @@ pub fn action_label(action: Action) -> &'static str {
         Action::Export => "export migration",
         Action::Complete => "complete",
         Action::HistorySearch => "search history",
+        Action::Tune => "tuning: chunks, max load, lock wait",
+        Action::NextField => "next field",
+        Action::PrevField => "previous field",
     }
 }
 
@@ -317,6 +323,12 @@ pub fn speedup(query_ms: f64, summary_ms: f64) -> String {
     } else {
         String::new()
     }
+}
+
+/// Preview: a name the summary would take is taken (`what`: "summary shop.s", "a table or view
+/// shop.s", …), said before any confirmation.
+pub fn name_clash(what: &str, rename_key: &str) -> String {
+    format!("Name taken: {what} already exists, so creating this summary would fail. Choose another name ({rename_key}).")
 }
 
 /// Summaries pane: writers' pause.

@@ -66,7 +66,13 @@ fn run(
             control: Some(control.clone()),
         },
     );
-    let options = CreateOptions::default();
+    // The tuning the confirmation set (the defaults otherwise, as for a resume).
+    let options = match &request.kind {
+        RequestKind::Create { tuning, .. } | RequestKind::Rebuild { tuning, .. } => {
+            tuning.apply(CreateOptions::default())
+        }
+        _ => CreateOptions::default(),
+    };
     let mut last_progress = Instant::now() - PROGRESS_INTERVAL;
     let mut on_event = |event: Event| {
         if let Event::Progress(p) = &event {
@@ -86,6 +92,7 @@ fn run(
             database,
             name,
             sql,
+            ..
         } => {
             let opts = with_database(opts, database.as_deref());
             built(lifecycle::create(
@@ -108,7 +115,7 @@ fn run(
                 &mut on_event,
             ))
         }
-        RequestKind::Rebuild { schema, name } => {
+        RequestKind::Rebuild { schema, name, .. } => {
             let opts = with_database(opts, Some(schema));
             built(lifecycle::rebuild(
                 &opts,

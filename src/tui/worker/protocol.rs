@@ -57,6 +57,8 @@ pub enum RequestKind {
         name: String,
         /// The query.
         sql: String,
+        /// Chunk, load and lock tuning set in the confirmation.
+        tuning: crate::lifecycle::tuning::Tuning,
     },
     /// Resume an interrupted backfill.
     Resume {
@@ -71,6 +73,8 @@ pub enum RequestKind {
         schema: String,
         /// The summary.
         name: String,
+        /// Chunk, load and lock tuning set in the confirmation.
+        tuning: crate::lifecycle::tuning::Tuning,
     },
     /// Compare a summary with its query.
     Validate {
@@ -285,6 +289,9 @@ pub struct PreviewDoc {
     pub statements: Vec<Statement>,
     /// Warnings for the user.
     pub warnings: Vec<String>,
+    /// What already holds a name `create` would use (the create would fail), as the server
+    /// said when the preview was made.
+    pub clash: Option<String>,
     /// The statements as a migration file and its drop script (for the export key).
     pub migration: Option<crate::engine::codegen::migration::Migration>,
 }

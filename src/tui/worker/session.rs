@@ -255,10 +255,15 @@ impl Session {
             },
             other => plain(errors::introspect_error(&other)),
         })?;
-        document(prepared, name, sql).map_err(|e| Rejection {
+        // A clash is shown before anything is confirmed; a check that fails claims none (the
+        // create checks again and says so).
+        let clash = lifecycle::name_clash(conn, &prepared, name).unwrap_or(None);
+        let mut doc = document(prepared, name, sql).map_err(|e| Rejection {
             message: e.message(),
             pos: e.pos(),
-        })
+        })?;
+        doc.clash = clash;
+        Ok(doc)
     }
 }
 
@@ -293,5 +298,6 @@ pub fn document(
             .collect(),
         migration: Some(migration),
         warnings: plan.warnings.to_vec(),
+        clash: None,
     })
 }
