@@ -50,6 +50,16 @@ fn lifecycle_result(r: Result<ResponseKind, LifecycleError>) -> ResponseKind {
     }
 }
 
+/// The tuning the confirmation set (the defaults otherwise, as for a resume).
+fn options_for(kind: &RequestKind) -> CreateOptions {
+    match kind {
+        RequestKind::Create { tuning, .. } | RequestKind::Rebuild { tuning, .. } => {
+            tuning.apply(CreateOptions::default())
+        }
+        _ => CreateOptions::default(),
+    }
+}
+
 fn run(
     opts: &Opts,
     request: &Request,
@@ -66,13 +76,7 @@ fn run(
             control: Some(control.clone()),
         },
     );
-    // The tuning the confirmation set (the defaults otherwise, as for a resume).
-    let options = match &request.kind {
-        RequestKind::Create { tuning, .. } | RequestKind::Rebuild { tuning, .. } => {
-            tuning.apply(CreateOptions::default())
-        }
-        _ => CreateOptions::default(),
-    };
+    let options = options_for(&request.kind);
     let mut last_progress = Instant::now() - PROGRESS_INTERVAL;
     let mut on_event = |event: Event| {
         if let Event::Progress(p) = &event {
