@@ -462,6 +462,9 @@ fn ctrl_c_cancels_create_and_resume_finishes() {
     let st = json(&out);
     assert_eq!(st["status"], "backfilling", "{st}");
     assert_eq!(st["triggers_present"], true);
+    // The stopped job owns nothing: no connection id at once (not only once the server has
+    // noticed the closed connection).
+    assert!(st["owner"].is_null(), "{st}");
     // The plain report of the interrupted backfill claims no complete backfill (issue 17 item 6).
     let out = lightning(&url, &["status", "ev"]);
     expect_code(&out, 0, "plain status after cancel");
@@ -471,6 +474,7 @@ fn ctrl_c_cancels_create_and_resume_finishes() {
         report.contains("Checkpoint") && !report.contains("(100.0%)"),
         "{report}"
     );
+    assert!(!report.contains("Backfill connection"), "{report}");
     let out = lightning(&url, &["validate", "ev"]);
     expect_code(&out, 1, "validate of an incomplete summary");
 

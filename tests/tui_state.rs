@@ -959,6 +959,26 @@ fn insert_name_from_the_browser() {
     assert_eq!(h.app.focus, PaneId::Schema);
 }
 
+/// `i` spaces the name as the cursor needs: after a word, a space before it; before a word, a
+/// space after it; inside brackets, none (issue 17 item 7).
+#[test]
+fn insert_name_spaces_it_as_the_cursor_needs() {
+    let mut h = Harness::new();
+    h.with_shop();
+    h.key("tab");
+    h.type_text("SELECT COUNT(*) FROM");
+    h.key("backtab");
+    h.keys(&["j", "j", "i"]);
+    assert_eq!(h.app.editor.text(), "SELECT COUNT(*) FROM orders");
+    // Before a word: the space goes after, and the cursor stays right after the name.
+    h.key("tab");
+    h.key("home");
+    h.key("backtab");
+    h.key("i");
+    assert_eq!(h.app.editor.text(), "orders SELECT COUNT(*) FROM orders");
+    assert_eq!(h.app.editor.cursor(), (0, 6));
+}
+
 #[test]
 fn external_editor_round_trip_and_history() {
     let mut h = Harness::new();

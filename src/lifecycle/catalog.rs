@@ -349,6 +349,27 @@ pub fn set_status(
     )
 }
 
+/// Records a backfill that stopped with its triggers live (`backfilling`, why in `error`) and
+/// that no connection owns it any more: its writer connection is closed by then, and `status`
+/// and `resume` must not wait for the server to notice that.
+pub fn backfill_stopped(
+    conn: &mut Conn,
+    schema: &str,
+    name: &str,
+    error: &str,
+) -> Result<(), mysql::Error> {
+    update(
+        conn,
+        schema,
+        name,
+        &[
+            ("status", (&Status::Backfilling).into()),
+            ("error", error.into()),
+            ("owner", mysql::Value::NULL),
+        ],
+    )
+}
+
 /// Deletes an entry, and the catalog table itself when it becomes empty (so a drop leaves the
 /// schema as it was before the first create).
 pub fn remove(conn: &mut Conn, schema: &str, name: &str) -> Result<(), mysql::Error> {

@@ -120,13 +120,7 @@ pub fn create(
         Err(e) if live => {
             // The triggers are live and the state is consistent with them: keep the summary
             // (readable, `backfilling`) for `resume`.
-            let _ = catalog::set_status(
-                &mut admin,
-                &schema,
-                name,
-                &Status::Backfilling,
-                Some(&e.to_string()),
-            );
+            let _ = catalog::backfill_stopped(&mut admin, &schema, name, &e.to_string());
             Err(e)
         }
         Err(e) => {

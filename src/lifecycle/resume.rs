@@ -268,13 +268,7 @@ fn record_failure(
     report: Result<CreateReport, LifecycleError>,
 ) -> Result<CreateReport, LifecycleError> {
     if let Err(e) = &report {
-        let _ = catalog::set_status(
-            admin,
-            schema,
-            name,
-            &Status::Backfilling,
-            Some(&e.to_string()),
-        );
+        let _ = catalog::backfill_stopped(admin, schema, name, &e.to_string());
     }
     report
 }

@@ -325,7 +325,7 @@ impl App {
         if sel.table.is_some() {
             self.use_database(&sel.database);
         }
-        self.editor.insert(&text);
+        self.editor.insert_word(&text);
         self.schedule_preview();
         self.set_status(
             StatusKind::Info,

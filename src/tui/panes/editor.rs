@@ -152,6 +152,28 @@ impl EditorState {
         }
     }
 
+    /// Inserts a name at the cursor as one undoable edit, with a space before it when it would
+    /// run into the word before the cursor, and after it when it would run into the next one
+    /// (`FROM|` + `orders` gives `FROM orders`; `(|)` + `n` gives `(n)`).
+    pub fn insert_word(&mut self, word: &str) {
+        let (_, col) = self.cursor();
+        let line: Vec<char> = self.current_line().chars().collect();
+        let joins = |c: Option<&char>| {
+            c.is_some_and(|c| c.is_alphanumeric() || matches!(c, '_' | '`' | '$' | ')' | '\''))
+        };
+        let before = if joins(col.checked_sub(1).and_then(|i| line.get(i))) {
+            " "
+        } else {
+            ""
+        };
+        let after = if joins(line.get(col)) { " " } else { "" };
+        self.insert(&format!("{before}{word}{after}"));
+        // The cursor stays right after the name, before the space that separates it.
+        if !after.is_empty() {
+            self.textarea.move_cursor(CursorMove::Back);
+        }
+    }
+
     /// Replaces the `chars` characters before the cursor (on its line) with `text`, as one
     /// undoable edit.
     pub fn replace_before_cursor(&mut self, chars: usize, text: &str) {
