@@ -751,7 +751,8 @@ fn an_altered_dimension_is_reported_by_status_and_validate() {
 
 /// Two join summaries over the same tables, with writers on the fact table and both dimensions
 /// all along (any writer error but a deadlock, a lock wait timeout or a duplicate key fails the
-/// test): the second created online, the first rebuilt twice, the second dropped. Each step
+/// test): the second created online, the first rebuilt twice, a third rebuild stopped and
+/// given up, the second dropped. Each step
 /// installs triggers over tables whose triggers already read the dimensions, where swapping
 /// them under `LOCK TABLES` over every table made writers fail with 1146 (docs/correctness.md,
 /// "Trigger changes under a lock over several tables"). Both summaries exact after the
@@ -805,6 +806,36 @@ fn rebuild_and_drop_one_of_two_under_writers(level: &'static str) {
     }
     let st = status(&db.opts(), &db.name, first).unwrap();
     assert_eq!(st.entry.generation, 3, "{level}: two rebuilds: {st:?}");
+    // A third rebuild stopped after its first checkpoint is given up: the old generation's
+    // triggers alone again (one at a time, under writers), the new generation's tables gone.
+    let control = Control::new();
+    let stopper = control.clone();
+    let stopping = CreateOptions {
+        checkpoint_every: Duration::from_millis(1),
+        ..options.clone()
+    };
+    let stopped = rebuild(&db.opts(), &db.name, first, &stopping, &control, &mut |e| {
+        if let Event::Checkpoint { .. } = e {
+            stopper.cancel();
+        }
+    });
+    assert!(
+        matches!(
+            stopped,
+            Err(LifecycleError::RebuildStopped { generation: 3, .. })
+        ),
+        "{level}: {stopped:?}"
+    );
+    let st = status(&db.opts(), &db.name, first).unwrap();
+    assert_eq!(st.entry.generation, 3, "{level}: given up: {st:?}");
+    assert!(st.triggers_present, "{level}: given up: {st:?}");
+    let g4: Option<String> = conn
+        .exec_first(
+            "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+            (&db.name, format!("_lt_{first}_g4")),
+        )
+        .unwrap();
+    assert_eq!(g4, None, "{level}: the given-up generation's state table");
     std::thread::sleep(Duration::from_millis(200));
     drop_summary(&db.opts(), &db.name, second)
         .unwrap_or_else(|e| panic!("{level}: drop {second}: {e}"));
