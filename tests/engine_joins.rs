@@ -370,3 +370,69 @@ fn distinct_join_dimension_trigger_is_pinned() {
         .unwrap();
     insta::assert_snapshot!("join_distinct_dimension_update", update.sql);
 }
+
+/// The triggers of a chain (orders → customers → regions): a write to `regions` reads the
+/// customers that reference it through `by_region`, then their orders through `by_customer`
+/// (nearest first, each `FORCE INDEX` of its referencing index, so the locking read touches
+/// only the rows that reference the changed row); a write to `customers` reads its orders
+/// through `by_customer` and its region by its key; a write to `orders` reads its customer,
+/// then that customer's region, each by its key.
+#[test]
+fn chain_join_sql_is_pinned() {
+    use lightning_tables::engine::codegen::{ExprTypes, GenOptions, Joined, Layout};
+    use lightning_tables::engine::meta::SqlType;
+    use lightning_tables::engine::prepared::prepare_joined;
+    let sql = "SELECT r.region, COUNT(*), SUM(o.amount) FROM orders o JOIN customers c ON c.id = o.customer_id JOIN regions r ON r.id = c.region_id GROUP BY r.region";
+    let parsed = parse(sql).unwrap();
+    let tables: Vec<TableMeta> = ["orders", "customers", "regions"]
+        .iter()
+        .map(|t| schema(t))
+        .collect();
+    let j = analyze_join(&parsed, &tables).unwrap();
+    let layout = Layout::of(&j.analysis);
+    let types = ExprTypes {
+        keys: vec![SqlType::text("varchar(16)", "utf8mb4_general_ci")],
+        sums: layout
+            .nums
+            .iter()
+            .map(|n| n.needs_sum.then(|| SqlType::plain("decimal(34,2)")))
+            .collect(),
+        minmax: vec![],
+        args: layout
+            .nums
+            .iter()
+            .map(|_| SqlType::plain("decimal(12,2)").not_null())
+            .collect(),
+    };
+    let join = Joined {
+        plan: j.plan,
+        tables,
+    };
+    let prepared = prepare_joined(
+        j.analysis,
+        schema("orders"),
+        types,
+        Some(join),
+        "by_region",
+        GenOptions::default(),
+    )
+    .unwrap();
+    let mut out = String::new();
+    for t in &prepared.generated.triggers {
+        if t.event.contains("INSERT") {
+            out.push_str(&format!(
+                "-- trigger {} ({})\n{}\n\n",
+                t.name, t.event, t.sql
+            ));
+        }
+    }
+    let regions_trigger = out
+        .split("-- trigger ")
+        .find(|t| t.contains("_d2_ins"))
+        .unwrap_or_default();
+    assert!(
+        regions_trigger.contains("FROM `shop`.`customers` AS `c` FORCE INDEX (`by_region`), `shop`.`orders` AS `o` FORCE INDEX (`by_customer`)"),
+        "{regions_trigger}"
+    );
+    insta::assert_snapshot!("join_chain_generated", out);
+}

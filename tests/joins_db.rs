@@ -1,7 +1,8 @@
 //! Joins against a real server: `prepare` (the path `create`, `preview` and the TUI share) reads
 //! the metadata of every joined table, refuses a shape that can never be a summary with its own
-//! reason, accepts star joins (maintained: tests/joins_maintained.rs) and refuses chains, whose
-//! maintenance is not tested yet. `prepare` creates nothing either way.
+//! reason, accepts star joins and chains (maintained: tests/joins_maintained.rs), refuses a
+//! chain whose middle table has no index on its referencing columns. `prepare` creates nothing
+//! either way.
 
 mod common;
 
@@ -31,7 +32,7 @@ fn refusal(c: &mut mysql::Conn, sql: &str) -> String {
 }
 
 #[test]
-fn joins_are_checked_against_every_table_and_chains_stay_refused() {
+fn joins_are_checked_against_every_table_chains_included() {
     let (_db, mut c) = star();
     let stars = [
         "SELECT c.country, p.category, COUNT(*), SUM(o.amount) FROM orders o JOIN customers c ON c.id = o.customer_id JOIN products p ON p.id = o.product_id GROUP BY c.country, p.category",
@@ -42,11 +43,21 @@ fn joins_are_checked_against_every_table_and_chains_stay_refused() {
             .unwrap_or_else(|e| panic!("{sql}: {e}"));
         assert!(prepared.join.is_some(), "{sql}");
     }
-    let e = refusal(
-        &mut c,
-        "SELECT r.region, SUM(o.amount) FROM orders o JOIN customers c ON c.id = o.customer_id JOIN regions r ON r.id = c.region_id GROUP BY r.region",
+    // A chain (orders → customers → regions): maintained (tests/joins_maintained.rs); a write
+    // to regions finds the customers that reference it through customers' own index.
+    let chain = "SELECT r.region, SUM(o.amount) FROM orders o JOIN customers c ON c.id = o.customer_id JOIN regions r ON r.id = c.region_id GROUP BY r.region";
+    let prepared = prepare(&mut c, chain, "s", GenOptions::default())
+        .unwrap_or_else(|e| panic!("{chain}: {e}"));
+    assert!(prepared.join.is_some(), "{chain}");
+    c.query_drop("ALTER TABLE customers DROP KEY by_region")
+        .unwrap();
+    let e = refusal(&mut c, chain);
+    assert!(
+        e.contains("no index on customers(region_id)") && e.contains("CREATE INDEX"),
+        "{e}"
     );
-    assert!(e.contains("chain") && e.contains("regions"), "{e}");
+    c.query_drop("ALTER TABLE customers ADD KEY by_region (region_id)")
+        .unwrap();
     let shapes = [
         // customers.nick is UNIQUE but nullable: not a key a fact row matches at most once by.
         (

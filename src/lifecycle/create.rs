@@ -1,7 +1,7 @@
 //! `create` and `resume`.
 
 use super::backfill::{self, Checkpoint};
-use super::lock::{run_locked, LockOutcome, LockPlan};
+use super::lock::{install_triggers, run_locked, LockOutcome, LockPlan};
 use super::ownership;
 use super::regions;
 use super::session::{
@@ -263,7 +263,10 @@ pub(crate) fn finalize(
 
 /// Makes `gen` live: under the write lock installs (or swaps in) `triggers` and opens
 /// `snapshot`, so that every write is either in the snapshot or seen by the triggers. Reports
-/// the writers' pause as [`Event::Locked`].
+/// the writers' pause as [`Event::Locked`]. For a join the triggers are installed just before
+/// the lock instead: each `CREATE TRIGGER` waits for every transaction that used its table, so
+/// a write that fired none of them has committed before the snapshot, and the deltas of one
+/// that fired them and committed before it are subtracted by the backfill, as after a resume.
 pub(crate) fn go_live(
     job: &mut Job<'_>,
     admin: &mut Conn,
@@ -272,12 +275,30 @@ pub(crate) fn go_live(
     triggers: Vec<String>,
 ) -> Result<LockOutcome, LifecycleError> {
     ownership::triggers_not_in_the_way(admin, &gen.names)?;
+    // A join's triggers go in before the lock, one statement at a time: replacing a trigger
+    // under `LOCK TABLES` over the fact and dimension tables made writers that had queued on the
+    // lock fail with 1146 for a state table the new triggers name (docs/correctness.md,
+    // "Trigger changes under a lock over several tables").
+    let (under_lock, installed_ms) = if gen.join.is_some() && !triggers.is_empty() {
+        let ms = install_triggers(
+            job.opts,
+            admin,
+            &triggers,
+            &gen.lock_label(),
+            job.options,
+            Some(job.control),
+            &mut *job.on_event,
+        )?;
+        (Vec::new(), ms)
+    } else {
+        (triggers, 0.0)
+    };
     let plan = LockPlan {
         base: gen.lock_tables_sql(),
         base_label: gen.lock_label(),
-        statements: triggers,
+        statements: under_lock,
     };
-    let lock = run_locked(
+    let mut lock = run_locked(
         job.opts,
         admin,
         Some(snapshot),
@@ -286,6 +307,8 @@ pub(crate) fn go_live(
         Some(job.control),
         &mut *job.on_event,
     )?;
+    // Each installation held the writers of its table too.
+    lock.lock_ms = lock.lock_ms.max(installed_ms);
     job.emit(Event::Locked {
         lock_ms: lock.lock_ms,
         wait_ms: lock.wait_ms,

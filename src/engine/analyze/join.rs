@@ -40,9 +40,8 @@ pub(crate) fn not_maintained(first: &JoinedTable) -> EngineError {
 /// servers); until then every join is refused with [`not_maintained`].
 const STAR_JOINS_MAINTAINED: bool = true;
 
-/// Refuses the joins `analyze_join` accepted whose maintenance does not exist: chains (a
-/// dimension reached through another dimension) and dimension tables in another schema than
-/// the fact table (triggers live in their table's schema, the summary's objects in the fact
+/// Refuses the joins `analyze_join` accepted whose maintenance does not exist: dimension
+/// tables in another schema than the fact table (triggers live in their table's schema, the summary's objects in the fact
 /// table's).
 pub fn check_maintained(parsed: &ParsedQuery, joined: &JoinAnalysis) -> Result<(), EngineError> {
     let Some(first) = parsed.joins.first() else {
@@ -54,13 +53,6 @@ pub fn check_maintained(parsed: &ParsedQuery, joined: &JoinAnalysis) -> Result<(
     let fact = &joined.plan.tables[0];
     for (k, t) in joined.plan.tables.iter().enumerate().skip(1) {
         let pos = parsed.joins.get(k - 1).and_then(|j| j.pos);
-        if t.reached.as_ref().is_some_and(|e| e.from != 0) {
-            return Err(EngineError::unsupported_hint(
-                format!("table {} joined through another dimension (a chain)", t.name),
-                pos,
-                "only star joins are maintained yet: join every dimension to the fact table (the first in FROM)",
-            ));
-        }
         if !t.schema.eq_ignore_ascii_case(&fact.schema) {
             return Err(EngineError::unsupported_hint(
                 format!("table {}.{} in another schema than {}", t.schema, t.name, fact.name),

@@ -136,31 +136,41 @@ impl Gen<'_> {
     }
 
     /// FROM and WHERE of the locking read of the joined rows of a row image: the other tables,
-    /// the fact table first through the index that finds the rows referencing a dimension row,
-    /// each dimension through its unique key.
+    /// those between a dimension row and the fact table first, each through the index that
+    /// finds the rows referencing the one before, then the others through their unique keys.
     fn image_source(&self, image: Image) -> (String, Vec<String>) {
         let plan = &self.joined().plan;
-        let mut from = Vec::new();
-        for (t, jt) in plan.tables.iter().enumerate() {
-            if t == image.table {
-                continue;
-            }
-            let index = match &jt.reached {
-                Some(e) => e.key_name.clone(),
-                None => plan
-                    .tables
-                    .get(image.table)
-                    .and_then(|d| d.reached.as_ref())
-                    .filter(|e| e.from == 0)
-                    .map_or_else(|| "PRIMARY".to_string(), |e| e.index.clone()),
-            };
-            let index = if index == "PRIMARY" {
-                index
-            } else {
-                quote(&index)
-            };
-            from.push(format!("{} FORCE INDEX ({index})", self.table_as(t)));
+        // First the path from the trigger's table back to the fact table, each table read
+        // through its index on the columns that reference the one before (in a star: the fact
+        // table alone; in a chain, e.g. a trigger on regions: customers, then orders), so the
+        // locking read touches only the rows that reference the changed row; then every other
+        // table, in the plan's order (each reached from one before it), by its unique key.
+        let mut order: Vec<(usize, String)> = Vec::new();
+        let mut child = image.table;
+        while let Some(e) = plan.tables.get(child).and_then(|t| t.reached.as_ref()) {
+            order.push((e.from, e.index.clone()));
+            child = e.from;
         }
+        for (t, jt) in plan.tables.iter().enumerate() {
+            if t != image.table && !order.iter().any(|(o, _)| *o == t) {
+                let key = jt
+                    .reached
+                    .as_ref()
+                    .map_or_else(|| "PRIMARY".to_string(), |e| e.key_name.clone());
+                order.push((t, key));
+            }
+        }
+        let from: Vec<String> = order
+            .into_iter()
+            .map(|(t, index)| {
+                let index = if index == "PRIMARY" {
+                    index
+                } else {
+                    quote(&index)
+                };
+                format!("{} FORCE INDEX ({index})", self.table_as(t))
+            })
+            .collect();
         let mut conds = self.edge_conditions(Some(image));
         if let Some(f) = &self.analysis.filter {
             conds.push(format!("({})", self.render_for(f, image)));
