@@ -159,26 +159,10 @@ impl Layout {
         }
     }
 
-    /// Checks that `types` matches this layout and that every type can be stored.
-    pub fn check_types(
-        &self,
-        analysis: &Analysis,
-        table: &TableMeta,
-        types: &ExprTypes,
-    ) -> Result<(), EngineError> {
-        let mismatch = |what: &str| EngineError::Type {
-            what: what.to_string(),
-            reason: "type information does not match the query".into(),
-        };
-        if types.keys.len() != analysis.keys.len() {
-            return Err(mismatch("group keys"));
-        }
-        if types.minmax.len() != self.value_column_count() {
-            return Err(mismatch("MIN/MAX inputs"));
-        }
-        if types.sums.len() != self.nums.len() || types.args.len() != self.nums.len() {
-            return Err(mismatch("SUM/AVG inputs"));
-        }
+    /// Refuses group keys that no stored key can group as MariaDB does: types a primary key
+    /// cannot hold and no hash stands for, long keys under collations that do not compare
+    /// bytes, and long keys beside a DISTINCT aggregate.
+    fn check_key_types(&self, analysis: &Analysis, types: &ExprTypes) -> Result<(), EngineError> {
         for (k, t) in analysis.keys.iter().zip(&types.keys) {
             if t.is_blob_like() && !t.hashed_key() {
                 return Err(EngineError::Unsupported {
@@ -204,13 +188,13 @@ impl Layout {
             });
             if distinct && t.max_bytes().is_some_and(|b| b > 1024) {
                 return Err(EngineError::Unsupported {
-                    construct: format!(
-                        "GROUP BY {} (type {}) with a DISTINCT aggregate: MariaDB then groups by sorting and compares only the first max_sort_length bytes of a key (the reader's session variable, 1024 by default), so keys longer than that which differ later are one group or two depending on who reads",
-                        k.expr, t.column_type
-                    ),
-                    pos: k.pos,
-                    hint: Some("GROUP BY LEFT(..., n) or CAST(... AS CHAR(n)) with at most 1024 bytes (256 utf8mb4 characters)".into()),
-                });
+                construct: format!(
+                    "GROUP BY {} (type {}) with a DISTINCT aggregate: MariaDB then groups by sorting and compares only the first max_sort_length bytes of a key (the reader's session variable, 1024 by default), so keys longer than that which differ later are one group or two depending on who reads",
+                    k.expr, t.column_type
+                ),
+                pos: k.pos,
+                hint: Some("GROUP BY LEFT(..., n) or CAST(... AS CHAR(n)) with at most 1024 bytes (256 utf8mb4 characters)".into()),
+            });
             }
             // A hashed key's groups are its hashes: only where the collation compares the
             // bytes is "same hash" the same as "equal" (state.rs, `key_hash`).
@@ -218,18 +202,42 @@ impl Layout {
                 let coll = t.collation.as_deref().unwrap_or("");
                 let charset = coll.split('_').next().unwrap_or("utf8mb4");
                 return Err(EngineError::Unsupported {
-                    construct: format!(
-                        "GROUP BY {}: a {} key under the collation {coll}, which does not compare by bytes (a key this long is stored under a hash of its bytes, which would split values the collation calls equal)",
-                        k.expr, t.column_type
-                    ),
-                    pos: k.pos,
-                    hint: Some(format!(
-                        "GROUP BY {} COLLATE {charset}_bin, or a CAST(... AS CHAR(n)) short enough for an index",
-                        k.expr
-                    )),
-                });
+                construct: format!(
+                    "GROUP BY {}: a {} key under the collation {coll}, which does not compare by bytes (a key this long is stored under a hash of its bytes, which would split values the collation calls equal)",
+                    k.expr, t.column_type
+                ),
+                pos: k.pos,
+                hint: Some(format!(
+                    "GROUP BY {} COLLATE {charset}_bin, or a CAST(... AS CHAR(n)) short enough for an index",
+                    k.expr
+                )),
+            });
             }
         }
+        Ok(())
+    }
+
+    /// Checks that `types` matches this layout and that every type can be stored.
+    pub fn check_types(
+        &self,
+        analysis: &Analysis,
+        table: &TableMeta,
+        types: &ExprTypes,
+    ) -> Result<(), EngineError> {
+        let mismatch = |what: &str| EngineError::Type {
+            what: what.to_string(),
+            reason: "type information does not match the query".into(),
+        };
+        if types.keys.len() != analysis.keys.len() {
+            return Err(mismatch("group keys"));
+        }
+        if types.minmax.len() != self.value_column_count() {
+            return Err(mismatch("MIN/MAX inputs"));
+        }
+        if types.sums.len() != self.nums.len() || types.args.len() != self.nums.len() {
+            return Err(mismatch("SUM/AVG inputs"));
+        }
+        self.check_key_types(analysis, types)?;
         self.check_variance_types(analysis, types)?;
         for ((n, t), _) in self
             .nums
