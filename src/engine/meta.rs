@@ -333,6 +333,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn long_strings_text_blob_and_json_are_hashed_keys() {
+        let t = |ty: &str, c: &str| SqlType::text(ty, c);
+        assert!(t("text", "utf8mb4_bin").hashed_key());
+        assert!(SqlType::plain("blob").hashed_key());
+        assert!(t("longtext", "utf8mb4_bin").hashed_key());
+        // 769 utf8mb4 characters can take 3076 bytes, past InnoDB's 3072.
+        assert!(t("varchar(769)", "utf8mb4_bin").hashed_key());
+        assert!(!t("varchar(768)", "utf8mb4_bin").hashed_key());
+        assert!(!t("varchar(3000)", "latin1_bin").hashed_key());
+        assert!(SqlType::plain("varbinary(3073)").hashed_key());
+        assert!(!SqlType::plain("geometry").hashed_key());
+        assert_eq!(t("varchar(300)", "utf8mb4_bin").max_bytes(), Some(1200));
+        assert!(t("text", "utf8mb4_nopad_bin").compares_by_bytes());
+        assert!(!t("text", "utf8mb4_nopad_bin").pads_spaces());
+        assert!(t("text", "utf8mb4_bin").pads_spaces());
+        assert!(!t("text", "utf8mb4_general_ci").compares_by_bytes());
+        assert!(!SqlType::plain("blob").pads_spaces());
+    }
+
+    #[test]
     fn base_and_scale_are_read_from_the_type() {
         let t = SqlType::plain("decimal(42,2) unsigned");
         assert_eq!(t.base(), "decimal");
