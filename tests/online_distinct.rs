@@ -5,7 +5,9 @@
 //! column ('a' and 'A' are one value), and a tuple with a NULL in it is not counted. `BY_G` and
 //! `GLOBAL` carry BIT_AND/BIT_OR/BIT_XOR too (negative values among them), through the same
 //! create, rebuild and resume, and STDDEV/VARIANCE of DECIMALs without decimals and an INT (a sample variance of
-//! one value is NULL).
+//! one value is NULL). `TEXT_KEY` groups by a string of 3600+ characters under `utf8mb4_bin`,
+//! which the state keeps under its SHA-256 (a primary key cannot hold it), with MIN/MAX
+//! multisets beside it, through create and rebuild.
 
 mod common;
 mod support;
@@ -22,6 +24,8 @@ const BY_G: &str = "SELECT g, COUNT(DISTINCT d) AS dd, SUM(DISTINCT d) AS sd, AV
 const BY_S: &str = "SELECT s, COUNT(DISTINCT g) AS dg, COUNT(DISTINCT g, d) AS dgd, AVG(DISTINCT g) AS ag, SUM(DISTINCT g) / COUNT(DISTINCT g) * 3 AS ag3, STDDEV_SAMP(CAST(d * 100 AS DECIMAL(14,0))) * 2 AS ssd FROM t GROUP BY s HAVING COUNT(DISTINCT g) > 1 ORDER BY dg DESC, s";
 const GLOBAL: &str =
     "SELECT COUNT(DISTINCT s) AS ds, COUNT(DISTINCT g) AS dg, SUM(DISTINCT g) AS sg, BIT_XOR(g) AS xg, BIT_AND(g) AS ag, VARIANCE(g) AS vg FROM t";
+
+const TEXT_KEY: &str = "SELECT CONCAT(REPEAT(s, 600), g) COLLATE utf8mb4_bin AS sg, COUNT(*) AS n, COUNT(g) AS cg, SUM(d) AS sd, MIN(d) AS lo, MAX(g) AS hg FROM t GROUP BY CONCAT(REPEAT(s, 600), g) COLLATE utf8mb4_bin";
 
 fn options(checkpoints: u16) -> CreateOptions {
     CreateOptions {
@@ -47,7 +51,12 @@ fn lifecycle(hint: &str, isolation: Isolation, seed: u64) {
     // Online create of all three while writers run.
     let writers = Writers::start(&db.opts(), 4, seed, isolation, rows);
     let_them_write(150);
-    for (name, query) in [("by_g", BY_G), ("by_s", BY_S), ("global", GLOBAL)] {
+    for (name, query) in [
+        ("by_g", BY_G),
+        ("by_s", BY_S),
+        ("global", GLOBAL),
+        ("text_key", TEXT_KEY),
+    ] {
         create(
             &db.opts(),
             name,
@@ -60,7 +69,12 @@ fn lifecycle(hint: &str, isolation: Isolation, seed: u64) {
     }
     let_them_write(200);
     writers.stop();
-    for (name, query) in [("by_g", BY_G), ("by_s", BY_S), ("global", GLOBAL)] {
+    for (name, query) in [
+        ("by_g", BY_G),
+        ("by_s", BY_S),
+        ("global", GLOBAL),
+        ("text_key", TEXT_KEY),
+    ] {
         check(&db, &mut conn, name, query, "after create");
     }
 
@@ -76,9 +90,19 @@ fn lifecycle(hint: &str, isolation: Isolation, seed: u64) {
         &mut |_| {},
     )
     .unwrap();
+    rebuild(
+        &db.opts(),
+        &db.name,
+        "text_key",
+        &options(8),
+        &Control::new(),
+        &mut |_| {},
+    )
+    .unwrap();
     let_them_write(150);
     writers.stop();
     check(&db, &mut conn, "by_g", BY_G, "after rebuild");
+    check(&db, &mut conn, "text_key", TEXT_KEY, "after rebuild");
 
     // A create cancelled after its second checkpoint, then resumed, all under writers.
     let writers = Writers::start(&db.opts(), 4, seed + 2, isolation, rows);
@@ -129,7 +153,7 @@ fn lifecycle(hint: &str, isolation: Isolation, seed: u64) {
     assert_eq!(st.groups, Some(41), "{st:?}");
 
     // Drop leaves nothing of ours behind: no table, trigger or view.
-    for name in ["by_g", "by_s", "global", "resumed"] {
+    for name in ["by_g", "by_s", "global", "text_key", "resumed"] {
         drop_summary(&db.opts(), &db.name, name).unwrap();
     }
     let left: Vec<String> = conn

@@ -506,7 +506,7 @@ fn backfill(o: &mut String, b: &BackfillReport, hold: f64) {
 fn distinct(o: &mut String, r: &DistinctReport) {
     let _ = writeln!(
         o,
-        "\n5. COUNT(DISTINCT) summary on {}-row tables: single-row writes ({} per table and round, insert/update/delete), ms (median)",
+        "\n5. COUNT(DISTINCT) and VARIANCE summaries on {}-row tables: single-row writes ({} per table and round, insert/update/delete), ms (median)",
         r.rows, r.statements
     );
     for w in &r.writes {

@@ -225,6 +225,61 @@ impl SqlType {
         )
     }
 
+    /// The most bytes a value of a character or binary type can take: its length times the
+    /// charset's widest character (`varchar(2000)` in utf8mb4: 8000); `None` for other types.
+    pub fn max_bytes(&self) -> Option<u64> {
+        let base = self.base();
+        let chars: u64 = match base.as_str() {
+            "tinytext" | "tinyblob" => return Some(255),
+            "text" | "blob" => return Some(65_535),
+            "mediumtext" | "mediumblob" => return Some(16_777_215),
+            "longtext" | "longblob" | "json" => return Some(4_294_967_295),
+            "char" | "varchar" | "binary" | "varbinary" => self.precision().map(u64::from)?,
+            _ => return None,
+        };
+        let width = match self.collation.as_deref().and_then(|c| c.split('_').next()) {
+            Some("latin1" | "ascii" | "binary" | "latin2" | "cp1250" | "cp1251" | "cp1252") => 1,
+            Some("ucs2") => 2,
+            Some("utf8mb3" | "utf8" | "ujis" | "eucjpms") => 3,
+            None if matches!(base.as_str(), "binary" | "varbinary") => 1,
+            _ => 4,
+        };
+        Some(chars * width)
+    }
+
+    /// Whether a group key of this type is stored under a hash of its value
+    /// (`codegen::state::key_hash_col`) instead of the value itself: types a primary key
+    /// cannot hold (TEXT, BLOB, JSON) and strings longer than InnoDB's key limit of 3072 bytes.
+    pub fn hashed_key(&self) -> bool {
+        let base = self.base();
+        if base == "geometry" {
+            return false;
+        }
+        self.is_blob_like()
+            || (matches!(base.as_str(), "varchar" | "varbinary")
+                && self.max_bytes().is_some_and(|b| b > 3072))
+    }
+
+    /// Whether values of this type compare as their bytes, so that a hash of the bytes (after
+    /// removing trailing spaces under a PAD SPACE collation, [`SqlType::pads_spaces`]) is the
+    /// same exactly for the values the type calls equal: binary strings and `_bin` collations
+    /// (a `_bin` collation orders by code point, and the charset's encoding is one to one).
+    pub fn compares_by_bytes(&self) -> bool {
+        match self.collation.as_deref() {
+            None => true,
+            Some(c) => c == "binary" || c.ends_with("_bin"),
+        }
+    }
+
+    /// Whether the collation ignores trailing spaces (PAD SPACE): every collation but binary
+    /// strings and `_nopad_` ones (measured on 10.11: `'a' = 'a '` under `utf8mb4_bin`).
+    pub fn pads_spaces(&self) -> bool {
+        match self.collation.as_deref() {
+            None => false,
+            Some(c) => c != "binary" && !c.contains("nopad"),
+        }
+    }
+
     /// The members of an `enum(...)` or `set(...)` type, unquoted, in definition order; empty for
     /// any other type.
     pub fn members(&self) -> Vec<String> {
@@ -276,6 +331,26 @@ pub fn transactional_engine(engine: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_strings_text_blob_and_json_are_hashed_keys() {
+        let t = |ty: &str, c: &str| SqlType::text(ty, c);
+        assert!(t("text", "utf8mb4_bin").hashed_key());
+        assert!(SqlType::plain("blob").hashed_key());
+        assert!(t("longtext", "utf8mb4_bin").hashed_key());
+        // 769 utf8mb4 characters can take 3076 bytes, past InnoDB's 3072.
+        assert!(t("varchar(769)", "utf8mb4_bin").hashed_key());
+        assert!(!t("varchar(768)", "utf8mb4_bin").hashed_key());
+        assert!(!t("varchar(3000)", "latin1_bin").hashed_key());
+        assert!(SqlType::plain("varbinary(3073)").hashed_key());
+        assert!(!SqlType::plain("geometry").hashed_key());
+        assert_eq!(t("varchar(300)", "utf8mb4_bin").max_bytes(), Some(1200));
+        assert!(t("text", "utf8mb4_nopad_bin").compares_by_bytes());
+        assert!(!t("text", "utf8mb4_nopad_bin").pads_spaces());
+        assert!(t("text", "utf8mb4_bin").pads_spaces());
+        assert!(!t("text", "utf8mb4_general_ci").compares_by_bytes());
+        assert!(!SqlType::plain("blob").pads_spaces());
+    }
 
     #[test]
     fn base_and_scale_are_read_from_the_type() {

@@ -1,7 +1,9 @@
 //! SQL for filling the state from the base table: per-chunk aggregation (read inside a consistent
 //! snapshot) and the upsert that adds a chunk's partial aggregates into backfill slot 0.
 
-use super::state::{key_col, key_null_col, key_zero_col, materializes_by_text, zero_literal};
+use super::state::{
+    key_col, key_hash, key_hash_col, key_null_col, key_zero_col, materializes_by_text, zero_literal,
+};
 use super::Gen;
 use crate::engine::ident::quote;
 use crate::engine::meta::SqlType;
@@ -31,6 +33,10 @@ impl Gen<'_> {
             if self.key_nullable(i) {
                 let value = as_stored(&format!("COALESCE({}, {})", k.expr, zero_literal(t)), t);
                 items.push(format!("{value} AS {}", quote(&key_col(i))));
+                if self.key_hashed(i) {
+                    let h = key_hash(&value, t);
+                    items.push(format!("{h} AS {}", quote(&key_hash_col(i))));
+                }
                 items.push(format!(
                     "({}) IS NULL AS {}",
                     k.expr,
@@ -38,6 +44,10 @@ impl Gen<'_> {
                 ));
             } else {
                 items.push(format!("{value} AS {}", quote(&key_col(i))));
+                if self.key_hashed(i) {
+                    let h = key_hash(&value, t);
+                    items.push(format!("{h} AS {}", quote(&key_hash_col(i))));
+                }
             }
             if self.key_has_zero_flag(i) {
                 items.push(format!(
@@ -55,6 +65,9 @@ impl Gen<'_> {
         let mut cols = Vec::new();
         for i in 0..self.types.keys.len() {
             cols.push(quote(&key_col(i)));
+            if self.key_hashed(i) {
+                cols.push(quote(&key_hash_col(i)));
+            }
             if self.key_nullable(i) {
                 cols.push(quote(&key_null_col(i)));
             }
@@ -63,6 +76,21 @@ impl Gen<'_> {
             }
         }
         cols
+    }
+
+    /// The key columns that identify a group, quoted: [`Gen::stored_key_columns`] without the
+    /// value of a hashed key, whose hash (in the primary key) stands for it. Grouping by them
+    /// uses the primary key's order, and never compares a TEXT value (which MariaDB's GROUP BY
+    /// would sort by its first `max_sort_length` bytes).
+    pub(super) fn group_key_columns(&self) -> Vec<String> {
+        let hashed: Vec<String> = (0..self.types.keys.len())
+            .filter(|i| self.key_hashed(*i))
+            .map(|i| quote(&key_col(i)))
+            .collect();
+        self.stored_key_columns()
+            .into_iter()
+            .filter(|c| !hashed.contains(c))
+            .collect()
     }
 
     /// Stored key columns: the value and, for a nullable key, its NULL flag.

@@ -272,11 +272,14 @@ impl Gen<'_> {
     }
 
     /// The types of the stored key columns, in [`Gen::key_values`]' order (a key's value, its
-    /// NULL flag, its ENUM error flag), for variables that hold one joined row's key.
+    /// hash, its NULL flag, its ENUM error flag), for variables that hold one joined row's key.
     fn stored_key_types(&self) -> Vec<String> {
         let mut out = Vec::new();
         for (i, t) in self.types.keys.iter().enumerate() {
             out.push(t.ddl());
+            if self.key_hashed(i) {
+                out.push("BINARY(32)".into());
+            }
             if self.key_nullable(i) {
                 out.push("TINYINT".into());
             }

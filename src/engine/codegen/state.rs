@@ -10,6 +10,7 @@ use crate::engine::meta::SqlType;
 pub fn zero_literal(t: &SqlType) -> String {
     match t.base().as_str() {
         "char" | "varchar" | "binary" | "varbinary" | "set" => "''".into(),
+        _ if t.hashed_key() => "''".into(),
         "date" => "'1000-01-01'".into(),
         "datetime" => "'1000-01-01 00:00:00'".into(),
         "timestamp" => "'1970-01-01 00:00:01'".into(),
@@ -119,6 +120,26 @@ pub fn zero_flag_placeholder(i: usize) -> String {
     format!("__k{i}_e0")
 }
 
+/// Column name of the hash of group key `i` when its type is [`SqlType::hashed_key`] (TEXT,
+/// BLOB, JSON, long VARCHAR): `BINARY(32)`, the SHA-256 of the value's bytes, trailing spaces
+/// removed under a PAD SPACE collation. It stands in the primary key for the value, which is
+/// kept next to it in `k<i>` (the first spelling that arrived).
+pub fn key_hash_col(i: usize) -> String {
+    format!("k{i}_h")
+}
+
+/// The hash stored in [`key_hash_col`] for a key value `e` of type `t` (never NULL: `e` is
+/// already coalesced for a nullable key). Only keys whose type [`SqlType::compares_by_bytes`]
+/// are stored so, so two values get one hash exactly when MariaDB calls them equal (up to a
+/// SHA-256 collision, which `validate` would report as differing groups).
+pub fn key_hash(e: &str, t: &SqlType) -> String {
+    if t.pads_spaces() {
+        format!("UNHEX(SHA2(RTRIM({e}), 256))")
+    } else {
+        format!("UNHEX(SHA2({e}, 256))")
+    }
+}
+
 /// Column name of the NULL flag of group key `i`.
 pub fn key_null_col(i: usize) -> String {
     format!("k{i}_null")
@@ -130,13 +151,24 @@ impl Gen<'_> {
         self.types.keys[i].nullable
     }
 
-    /// Key column definitions (and their names, in primary-key order).
+    /// Whether key `i` is stored under its hash ([`key_hash_col`]).
+    pub fn key_hashed(&self, i: usize) -> bool {
+        self.types.keys[i].hashed_key()
+    }
+
+    /// Key column definitions (and their names, in primary-key order: a hashed key's hash
+    /// stands in for its value).
     pub(super) fn key_columns(&self) -> (Vec<String>, Vec<String>) {
         let mut defs = Vec::new();
         let mut names = Vec::new();
         for (i, t) in self.types.keys.iter().enumerate() {
             defs.push(format!("{} {} NOT NULL", quote(&key_col(i)), t.ddl()));
-            names.push(quote(&key_col(i)));
+            if self.key_hashed(i) {
+                defs.push(format!("{} BINARY(32) NOT NULL", quote(&key_hash_col(i))));
+                names.push(quote(&key_hash_col(i)));
+            } else {
+                names.push(quote(&key_col(i)));
+            }
             if t.nullable {
                 defs.push(format!("{} TINYINT NOT NULL", quote(&key_null_col(i))));
                 names.push(quote(&key_null_col(i)));

@@ -4,7 +4,7 @@
 //! chunk and a trigger never lock the same state row.
 
 use super::row::render;
-use super::state::{key_col, key_null_col, key_zero_col, zero_literal};
+use super::state::{key_col, key_hash, key_hash_col, key_null_col, key_zero_col, zero_literal};
 use super::Gen;
 use crate::engine::ident::quote;
 use crate::engine::meta::TableMeta;
@@ -50,16 +50,21 @@ impl Gen<'_> {
         let mut vals = Vec::new();
         for (i, k) in self.analysis.keys.iter().enumerate() {
             let e = r(&k.expr);
+            let t = &self.types.keys[i];
             cols.push(quote(&key_col(i)));
+            let value = if self.key_nullable(i) {
+                format!("COALESCE({e}, {})", zero_literal(t))
+            } else {
+                e.clone()
+            };
+            vals.push(value.clone());
+            if self.key_hashed(i) {
+                cols.push(quote(&key_hash_col(i)));
+                vals.push(key_hash(&value, t));
+            }
             if self.key_nullable(i) {
-                vals.push(format!(
-                    "COALESCE({e}, {})",
-                    zero_literal(&self.types.keys[i])
-                ));
                 cols.push(quote(&key_null_col(i)));
                 vals.push(format!("(({e}) IS NULL)"));
-            } else {
-                vals.push(e.clone());
             }
             if self.key_has_zero_flag(i) {
                 cols.push(quote(&key_zero_col(i)));

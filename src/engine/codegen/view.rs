@@ -26,7 +26,16 @@ fn avg_count_placeholder(i: usize) -> String {
 impl Gen<'_> {
     /// The group-key expression of key `i` as stored in table alias `t`.
     fn stored_key(&self, t: &str, i: usize) -> String {
-        if self.key_has_value_col(i) {
+        if self.key_hashed(i) {
+            // Grouped by the hash (`group_key_columns`): the value is one of the group's
+            // spellings, all equal under the key's collation.
+            let value = format!("MIN(`{t}`.{})", quote(&key_col(i)));
+            if self.key_nullable(i) {
+                format!("IF(`{t}`.{}, NULL, {value})", quote(&key_null_col(i)))
+            } else {
+                value
+            }
+        } else if self.key_has_value_col(i) {
             // IF() would be materialized through its text (state.rs); MIN() of a column is
             // kept in the column's type, and the group has one value.
             format!("MIN(`{t}`.{})", quote(&key_value_col(i)))
@@ -43,7 +52,7 @@ impl Gen<'_> {
 
     /// Equality of the group of multiset alias `m` with state alias `s`.
     pub(super) fn same_group(&self, m: &str, s: &str) -> Vec<String> {
-        self.stored_key_columns()
+        self.group_key_columns()
             .iter()
             .map(|c| format!("`{m}`.{c} = `{s}`.{c}"))
             .collect()
@@ -80,7 +89,7 @@ impl Gen<'_> {
     /// multiplicity is positive, as a MIN/MAX of a column (which keeps the column's type).
     fn minmax_joins(&self) -> String {
         let mut out = String::new();
-        let keys = self.stored_key_columns();
+        let keys = self.group_key_columns();
         let mut seen = Vec::new();
         for source in &self.layout.sources {
             let (j, order) = match source {
@@ -236,7 +245,7 @@ impl Gen<'_> {
         let mut sql = format!(" FROM {} AS `s`{joins}", self.qualified(&self.names.state));
         if !self.types.keys.is_empty() {
             let group: Vec<String> = self
-                .stored_key_columns()
+                .group_key_columns()
                 .iter()
                 .map(|c| format!("`s`.{c}"))
                 .collect();
