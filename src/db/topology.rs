@@ -4,11 +4,11 @@
 //! `drop`) asks [`Topology::probe`] first and stops with a [`TopologyRefusal`] before it locks or
 //! changes anything:
 //!
-//! * **Galera** (`wsrep_on` = ON) is not refused: there the lifecycle installs its triggers
-//!   without `LOCK TABLES` (`lifecycle::lock`), each `CREATE TRIGGER` replicated in total order
-//!   (docs/correctness.md, "Galera"). It needs `wsrep_OSU_method` = TOI: under RSU a trigger
-//!   DDL would change this node only, and the summary would miss every other node's writes, so
-//!   every operation is refused there.
+//! * **Galera** (`wsrep_on` = ON). `CREATE TRIGGER` under `LOCK TABLES` waits to run in total
+//!   order isolation while the table lock holds the node's writers, and flow control then stops
+//!   the other nodes: measured on a 3-node cluster (issue 16), no writer statement finished on any
+//!   node for 60 s and the cluster only recovered after SIGKILL of the node. Refused until a
+//!   Galera path without `LOCK TABLES` exists.
 //! * **A replica whose applier fires no triggers for row events** (`slave_run_triggers_for_rbr`
 //!   = NO, the default). Triggers created here never see the rows replicated from the primary,
 //!   so a summary created here drifts silently (measured: 542 wrong rows of 301 groups). A
@@ -36,8 +36,6 @@ pub struct Topology {
     pub galera: bool,
     /// `wsrep_cluster_size` status, when a Galera node.
     pub cluster_size: Option<u64>,
-    /// `wsrep_OSU_method` (`TOI`, `RSU`, `NBO`), when a Galera node.
-    pub osu_method: Option<String>,
     /// Replication connections this server applies (empty: not a replica). Named `''` for the
     /// default connection.
     pub replica_of: Vec<ReplicaSource>,
@@ -65,13 +63,13 @@ pub struct ReplicaSource {
 /// An operation the topology forbids, and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TopologyRefusal {
-    /// A Galera node whose schema changes are not replicated in total order.
-    #[error("refusing to {operation} on this Galera node: wsrep_OSU_method={method}, so the trigger DDL would change this node only (not replicated in total order) and the summary would miss every other node's writes. Nothing was locked or changed. Run it with wsrep_OSU_method=TOI (the default): SET GLOBAL wsrep_OSU_method = 'TOI', then reconnect")]
-    GaleraNotToi {
+    /// A Galera cluster node.
+    #[error("refusing to {operation} on a Galera cluster node (wsrep_on=ON{size}): {operation} takes LOCK TABLES on the base table and creates or drops triggers under it, and on Galera that trigger DDL waits to run in total-order isolation while the lock holds this node's writers, and flow control then stops the other nodes' writes too — measured, the whole cluster's writes stopped and did not resume until this node was killed. Nothing was locked or changed. LightningTables does not support Galera nodes yet: keep summaries on an asynchronous replica of the cluster that runs its triggers for row events (slave_run_triggers_for_rbr=YES; see the README, \"Replicas and clusters\")")]
+    Galera {
         /// `create`, `resume`, `rebuild` or `drop`.
         operation: &'static str,
-        /// The variable's value.
-        method: String,
+        /// `, cluster of N nodes` or empty.
+        size: String,
     },
     /// Binary logging in `STATEMENT` format.
     #[error("refusing to {operation}: this server writes its binary log with binlog_format=STATEMENT, and the backfill's last step (which reads under READ COMMITTED) cannot be logged as a statement — measured, `create` failed at the end with MariaDB error 1665 and left the summary unfinished; replicas would also re-run the triggers instead of applying the rows they wrote. Nothing was locked or changed. Use ROW (or MIXED): SET GLOBAL binlog_format = 'ROW' and set it in my.cnf")]
@@ -127,8 +125,7 @@ impl Topology {
         // build without wsrep), where `SELECT @@wsrep_on` would fail.
         let vars: Vec<(String, String)> = conn.query(
             "SHOW GLOBAL VARIABLES WHERE Variable_name IN \
-             ('wsrep_on', 'wsrep_osu_method', 'slave_run_triggers_for_rbr', 'read_only', 'log_bin', \
-             'binlog_format')",
+             ('wsrep_on', 'slave_run_triggers_for_rbr', 'read_only', 'log_bin', 'binlog_format')",
         )?;
         let var = |name: &str| {
             vars.iter()
@@ -162,7 +159,6 @@ impl Topology {
             } else {
                 None
             },
-            osu_method: var("wsrep_osu_method").filter(|_| galera),
             replica_of,
             run_triggers_for_rbr: var("slave_run_triggers_for_rbr"),
             read_only: on("read_only"),
@@ -200,14 +196,13 @@ impl Topology {
 
     /// Why `operation` must not run on this server, if it must not.
     pub fn refusal(&self, operation: Operation) -> Option<TopologyRefusal> {
-        if let Some(method) = self
-            .osu_method
-            .as_ref()
-            .filter(|m| !m.eq_ignore_ascii_case("TOI"))
-        {
-            return Some(TopologyRefusal::GaleraNotToi {
+        if self.galera {
+            return Some(TopologyRefusal::Galera {
                 operation: operation.name(),
-                method: method.clone(),
+                size: self
+                    .cluster_size
+                    .map(|n| format!(", cluster of {n} node{}", if n == 1 { "" } else { "s" }))
+                    .unwrap_or_default(),
             });
         }
         let statement = self.log_bin
@@ -336,11 +331,10 @@ mod tests {
     }
 
     #[test]
-    fn a_galera_node_is_refused_only_outside_total_order_isolation() {
-        let mut t = Topology {
+    fn a_galera_node_refuses_every_operation() {
+        let t = Topology {
             galera: true,
             cluster_size: Some(3),
-            osu_method: Some("TOI".into()),
             ..Topology::default()
         };
         for op in [
@@ -349,13 +343,9 @@ mod tests {
             Operation::Rebuild,
             Operation::Drop,
         ] {
-            assert!(t.refusal(op).is_none(), "{op:?} refused under TOI");
-        }
-        t.osu_method = Some("RSU".into());
-        for op in [Operation::Create, Operation::Drop] {
             let msg = t.refusal(op).map(|r| r.to_string()).unwrap_or_default();
             assert!(
-                msg.contains(op.name()) && msg.contains("wsrep_OSU_method=RSU"),
+                msg.contains(op.name()) && msg.contains("cluster of 3 nodes"),
                 "{msg}"
             );
             assert!(msg.contains("Nothing was locked or changed"), "{msg}");

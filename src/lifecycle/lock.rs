@@ -3,11 +3,6 @@
 //! can be in flight while the lock is held, every write either committed before the snapshot (and
 //! is in it) or runs after the lock with all triggers in place (and is applied by them) — never
 //! both, never neither. See docs/correctness.md.
-//!
-//! On a Galera node there is no `LOCK TABLES` (a trigger DDL under it waits for total order while
-//! the lock holds the node's writers, and flow control stops the cluster): each trigger's DDL
-//! runs on its own, replicated in total order, and the snapshot opens after the last one — see
-//! [`run_ordered`] and docs/correctness.md, "Galera".
 
 use super::{sql, Control, CreateOptions, Event, LifecycleError};
 use mysql::prelude::Queryable;
@@ -222,8 +217,8 @@ fn watchdog(
     )
 }
 
-/// Installs (or replaces) triggers one at a time, each with a bounded metadata-lock wait (on a
-/// Galera node never killed: [`run_in_total_order`]). Returns the longest installation, ms.
+/// Installs (or replaces) triggers one at a time, each with a bounded metadata-lock wait.
+/// Returns the longest installation, ms.
 pub fn install_triggers(
     opts: &Opts,
     admin: &mut Conn,
@@ -233,10 +228,6 @@ pub fn install_triggers(
     control: Option<&Control>,
     on_event: &mut dyn FnMut(Event),
 ) -> Result<f64, LifecycleError> {
-    if is_galera(admin)? {
-        let took = run_in_total_order(admin, triggers, label, control)?;
-        return Ok(took.into_iter().fold(0.0, f64::max));
-    }
     let mut killer = watchdog(opts, admin, options)?;
     let mut longest: f64 = 0.0;
     for t in triggers {
@@ -257,9 +248,6 @@ pub fn run_locked(
     control: Option<&Control>,
     on_event: &mut dyn FnMut(Event),
 ) -> Result<LockOutcome, LifecycleError> {
-    if is_galera(admin)? {
-        return run_ordered(admin, snapshot, plan, control);
-    }
     let mut killer = watchdog(opts, admin, options)?;
     // Only the base table: locking our state tables too made writers that queued on the lock fail
     // with "table doesn't exist" for a state table the new triggers use (seen on 10.11). Nothing
@@ -334,80 +322,5 @@ pub fn run_locked(
         lock_ms: (released - granted).as_secs_f64() * 1000.0,
         wait_ms: (granted - started).as_secs_f64() * 1000.0,
         attempts,
-    })
-}
-
-/// Whether `admin` is connected to a Galera node (`wsrep_on`; absent on servers without wsrep).
-fn is_galera(admin: &mut Conn) -> Result<bool, LifecycleError> {
-    let row: Option<(String, String)> = sql(
-        admin.query_first("SHOW SESSION VARIABLES WHERE Variable_name = 'wsrep_on'"),
-        "checking whether this server is a Galera node",
-    )?;
-    Ok(row.is_some_and(|(_, v)| v.eq_ignore_ascii_case("ON") || v == "1"))
-}
-
-/// On a Galera node: runs `statements` (DDL) one at a time and returns how long each took, ms.
-///
-/// None of them is ever killed, and the session's lock wait timeouts are left as they are. A
-/// trigger or view DDL enters total order isolation (`WSREP_TO_ISOLATION_BEGIN` in
-/// `mysql_create_or_drop_trigger`) *before* it opens the table: its metadata-lock wait and the
-/// parse of the table's stored triggers come after it has been replicated, and by then every
-/// other node applies it. Interrupting it there (our watchdog's `KILL QUERY`, or a lock wait
-/// timeout) would fail it on this node only and leave the nodes with different triggers
-/// (docs/correctness.md, "Galera"). Its wait is bounded instead by total order isolation
-/// itself: a local transaction holding the table's metadata lock is aborted (BF abort), not
-/// waited for.
-fn run_in_total_order(
-    admin: &mut Conn,
-    statements: &[String],
-    label: &str,
-    control: Option<&Control>,
-) -> Result<Vec<f64>, LifecycleError> {
-    let mut took = Vec::with_capacity(statements.len());
-    for stmt in statements {
-        if control.is_some_and(Control::is_cancelled) {
-            return Err(LifecycleError::Cancelled(label.to_string()));
-        }
-        let t0 = Instant::now();
-        let what = stmt.lines().next().unwrap_or("");
-        sql(
-            admin.query_drop(stmt),
-            &format!("running {what} in total order isolation on {label}"),
-        )?;
-        took.push(t0.elapsed().as_secs_f64() * 1000.0);
-    }
-    Ok(took)
-}
-
-/// [`run_locked`] on a Galera node: `plan.statements` (trigger DDL) one at a time, each in
-/// total order isolation and never killed ([`run_in_total_order`]), then `snapshot`'s consistent
-/// snapshot; no table lock.
-///
-/// Each DDL runs in total order isolation: on every node it is ordered after every write set
-/// that certified before it, and a local transaction that wrote the table without it either
-/// committed before it (its MDL) or is aborted by it. So once the last DDL returns here, every
-/// transaction committed after this point ran with every trigger, and the snapshot opened now
-/// holds every other one, together with the deltas of those that ran with some of the
-/// triggers — which the backfill subtracts as it subtracts any delta its snapshot sees
-/// (docs/correctness.md, "Galera"). The writers' pause is each DDL's own, reported as their sum.
-fn run_ordered(
-    admin: &mut Conn,
-    snapshot: Option<&mut Conn>,
-    plan: &LockPlan,
-    control: Option<&Control>,
-) -> Result<LockOutcome, LifecycleError> {
-    let started = Instant::now();
-    let took = run_in_total_order(admin, &plan.statements, &plan.base_label, control)?;
-    let held_ms: f64 = took.iter().sum();
-    if let Some(s) = snapshot {
-        sql(
-            s.query_drop("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"),
-            "opening the backfill snapshot",
-        )?;
-    }
-    Ok(LockOutcome {
-        lock_ms: held_ms,
-        wait_ms: (started.elapsed().as_secs_f64() * 1000.0 - held_ms).max(0.0),
-        attempts: 1,
     })
 }

@@ -289,10 +289,10 @@ fn transaction(
             Ok(()) => return Ok(()),
             Err(e) => {
                 let _ = conn.query_drop("ROLLBACK");
-                if attempt >= super::staging::WRITE_ATTEMPTS || !super::staging::is_transient(&e) {
+                if attempt >= 5 || !super::staging::is_transient(&e) {
                     return Err(e);
                 }
-                std::thread::sleep(super::staging::backoff(attempt));
+                std::thread::sleep(std::time::Duration::from_millis(20 * u64::from(attempt)));
             }
         }
     }

@@ -25,16 +25,8 @@ pub(crate) struct Merged {
     pub(crate) minmax: Vec<Vec<Vec<Value>>>,
 }
 
-/// Tries of a region's write (or a fold's) before giving up (the backfill stays resumable). On
-/// a Galera node every write set from another node that meets one of our locks aborts us, so a
-/// busy cluster needs more than a single server ever does.
-pub(crate) const WRITE_ATTEMPTS: u32 = 20;
-
-/// The pause before retry `attempt` (1-based) of a deadlock victim: 20 ms more each time, at
-/// most 250 ms.
-pub(crate) fn backoff(attempt: u32) -> std::time::Duration {
-    std::time::Duration::from_millis((20 * u64::from(attempt)).min(250))
-}
+/// Tries of a region's write before giving up (the backfill stays resumable).
+pub(crate) const WRITE_ATTEMPTS: u32 = 5;
 
 /// Deadlock or lock wait timeout: the transaction was rolled back and can be retried.
 pub(crate) fn is_transient(e: &mysql::Error) -> bool {

@@ -7,8 +7,12 @@ use crate::db::topology::{Operation, Topology};
 /// The checks for `t`, in display order.
 pub fn checks(t: &Topology) -> Vec<Check> {
     let mut out = Vec::new();
-    if let Some(check) = galera_check(t) {
-        out.push(check);
+    if let Some(refusal) = t.refusal(Operation::Create).filter(|_| t.galera) {
+        out.push(Check {
+            name: "galera",
+            status: Status::Blocker,
+            message: refusal.to_string(),
+        });
     }
     if let Some(check) = replica_check(t) {
         out.push(check);
@@ -17,31 +21,6 @@ pub fn checks(t: &Topology) -> Vec<Check> {
         out.push(check);
     }
     out
-}
-
-/// On a Galera node: whether summaries can be created here, and how.
-fn galera_check(t: &Topology) -> Option<Check> {
-    if !t.galera {
-        return None;
-    }
-    if let Some(refusal) = t.refusal(Operation::Create) {
-        return Some(Check {
-            name: "galera",
-            status: Status::Blocker,
-            message: refusal.to_string(),
-        });
-    }
-    let size = t
-        .cluster_size
-        .map(|n| format!(" of {n} node{}", if n == 1 { "" } else { "s" }))
-        .unwrap_or_default();
-    Some(Check {
-        name: "galera",
-        status: Status::Warning,
-        message: format!(
-            "a node of a Galera cluster{size} (wsrep_OSU_method=TOI): summaries are created without LOCK TABLES, each trigger DDL replicated in total order, and are exact on every node; the summary's state rows are written on the node where a write happens. Run every operation on one summary from one node: the guard against two operations on one summary at once (GET_LOCK) is per node"
-        ),
-    })
 }
 
 /// On a replica: what maintains summaries here, and whether `create` works here.
@@ -96,19 +75,14 @@ mod tests {
     use crate::db::topology::ReplicaSource;
 
     #[test]
-    fn galera_warns_or_blocks_and_a_replica_says_what_maintains_it() {
-        let mut galera = Topology {
+    fn galera_blocks_and_a_replica_says_what_maintains_it() {
+        let galera = Topology {
             galera: true,
-            cluster_size: Some(3),
-            osu_method: Some("TOI".into()),
             ..Topology::default()
         };
         let c = checks(&galera);
         assert_eq!(c.len(), 1);
-        assert_eq!(c[0].status, Status::Warning);
-        assert!(c[0].message.contains("of 3 nodes") && c[0].message.contains("one node"));
-        galera.osu_method = Some("RSU".into());
-        assert_eq!(checks(&galera)[0].status, Status::Blocker);
+        assert_eq!(c[0].status, Status::Blocker);
         let mut replica = Topology {
             replica_of: vec![ReplicaSource {
                 connection: String::new(),

@@ -8,6 +8,7 @@ use crate::engine::codegen::Gen;
 use crate::engine::ident::quote_qualified;
 use mysql::prelude::Queryable;
 use mysql::Conn;
+use std::time::Duration;
 
 /// What one checkpoint records.
 pub(super) struct Advance<'a> {
@@ -54,14 +55,8 @@ pub(super) fn commit(
             writer.exec_drop(&update, params)?;
             Ok(writer.affected_rows())
         });
-        // On a Galera node the COMMIT is where certification can abort us (error 1213, nothing
-        // committed): retried like a deadlock.
-        let write = write.and_then(|n| match n {
-            1 => writer.query_drop("COMMIT").map(|()| 1),
-            n => Ok(n),
-        });
         match write {
-            Ok(1) => return Ok(()),
+            Ok(1) => return sql(writer.query_drop("COMMIT"), "committing a checkpoint"),
             Ok(_) => {
                 let _ = writer.query_drop("ROLLBACK");
                 return Err(LifecycleError::State(format!(
@@ -72,7 +67,7 @@ pub(super) fn commit(
             Err(e) => {
                 let _ = writer.query_drop("ROLLBACK");
                 if attempt < WRITE_ATTEMPTS && is_transient(&e) {
-                    std::thread::sleep(super::super::staging::backoff(attempt));
+                    std::thread::sleep(Duration::from_millis(20 * u64::from(attempt)));
                     continue;
                 }
                 return sql(Err(e), "adding a checkpoint into the summary");
