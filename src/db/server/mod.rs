@@ -76,6 +76,24 @@ pub struct ServerOptions {
     pub binlog: Option<BinlogFormat>,
     /// `server_id`; default 1. Servers replicating from each other need different ones.
     pub server_id: Option<u32>,
+    /// The node's part in a Galera rsync state transfer, which decides how its data directory
+    /// is prepared.
+    pub state_transfer: StateTransfer,
+}
+
+/// A Galera node's part in an rsync state transfer (SST). The joiner's rsync daemon drops to
+/// `nobody` when started as root: it can only write into a directory open to everyone, and it
+/// cannot change the permissions of what it does not own, so donor and joiner directories are
+/// opened alike (rsync then has nothing to change).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum StateTransfer {
+    /// Not a Galera node: a private data directory.
+    #[default]
+    None,
+    /// The node that bootstraps the cluster and donates its data: the template, opened.
+    Donor,
+    /// A node that joins: an empty directory, opened, which the transfer fills.
+    Joiner,
 }
 
 /// Whether we run as root: `mariadbd` then needs `--user=root`.

@@ -14,6 +14,7 @@ use super::error::{io_err, ServerError};
 use super::registry::{next_id, register_live, sweep_stale_instances, unregister_live, LiveEntry};
 use super::spawn::spawn_tied_to_process;
 use super::template::{copy_dir_all, template_dir};
+use super::StateTransfer;
 use super::{
     is_root, short_temp_base, tail_of_file, ServerOptions, GRACEFUL_STOP_TIMEOUT, INSTANCE_PREFIX,
     OWNER_FILE,
@@ -116,7 +117,9 @@ impl PrivateServer {
         }
         fs::create_dir_all(server.base_dir.join("tmp"))
             .map_err(io_err("creating the server tmpdir"))?;
-        if let Some(template) = template {
+        if let Some(template) =
+            template.filter(|_| server.opts.state_transfer != StateTransfer::Joiner)
+        {
             let empty = fs::read_dir(&server.data_dir)
                 .map(|mut d| d.next().is_none())
                 .unwrap_or(true);
@@ -127,6 +130,12 @@ impl PrivateServer {
                     server.data_dir.display()
                 )))?;
             }
+        }
+        if server.opts.state_transfer != StateTransfer::None {
+            fs::create_dir_all(&server.data_dir)
+                .and_then(|()| open_to_all(&server.base_dir, false))
+                .and_then(|()| open_to_all(&server.data_dir, true))
+                .map_err(io_err("opening the data directory to the state transfer"))?;
         }
         let timeout = server.opts.start_timeout.unwrap_or(DEFAULT_START_TIMEOUT);
         match server.opts.port {
@@ -406,6 +415,23 @@ fn is_bind_error(log: &str) -> bool {
 /// Sends `sig` to `pid`.
 fn signal(pid: u32, sig: Signal) -> Result<(), ServerError> {
     sys::kill(pid, sig).map_err(io_err(format!("sending signal {sig:?} to {pid}")))
+}
+
+/// Adds read and write (and search, for directories) for everyone to `path`, and to everything
+/// under it when `recursive`.
+fn open_to_all(path: &Path, recursive: bool) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = fs::metadata(path)?;
+    let extra = if meta.is_dir() { 0o777 } else { 0o666 };
+    let mut perms = meta.permissions();
+    perms.set_mode(perms.mode() | extra);
+    fs::set_permissions(path, perms)?;
+    if recursive && meta.is_dir() {
+        for entry in fs::read_dir(path)? {
+            open_to_all(&entry?.path(), true)?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

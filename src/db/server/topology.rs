@@ -9,7 +9,7 @@ use mysql::prelude::Queryable;
 
 use super::error::{io_err, ServerError};
 use super::process::PrivateServer;
-use super::ServerOptions;
+use super::{ServerOptions, StateTransfer};
 
 /// Environment variable naming the Galera provider library (`libgalera_smm.so`); searched first.
 pub const GALERA_PROVIDER_ENV: &str = "LIGHTNING_GALERA_PROVIDER";
@@ -194,6 +194,11 @@ impl GaleraCluster {
             let node = PrivateServer::start_with(ServerOptions {
                 extra_args: galera_args(&provider, &address, &ports, i + 1),
                 server_id: Some(1),
+                state_transfer: if i == 0 {
+                    StateTransfer::Donor
+                } else {
+                    StateTransfer::Joiner
+                },
                 // A joiner copies the donor's data before it accepts connections.
                 start_timeout: Some(Duration::from_secs(if i == 0 { 60 } else { 180 })),
                 ..ServerOptions::default()
@@ -224,6 +229,8 @@ fn galera_args(provider: &Path, address: &str, ports: &GaleraPorts, index: usize
         "--binlog-format=ROW".into(),
         "--innodb-autoinc-lock-mode=2".into(),
         "--default-storage-engine=InnoDB".into(),
+        // A transaction aborted for another node's write set says which in the error log.
+        "--wsrep-log-conflicts=ON".into(),
     ]
 }
 
