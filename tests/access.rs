@@ -5,7 +5,6 @@
 //! only): when it is dropped, reads fail, `status` says BROKEN, and a rebuild by another
 //! account restores reading, the grant included.
 
-mod common;
 mod support;
 
 use lightning_tables::lifecycle::{
@@ -26,12 +25,12 @@ const ER_TABLEACCESS_DENIED: u16 = 1142;
 /// database may not select it).
 fn account(
     root: &mut Conn,
-    db: &common::TestDb,
+    db: &support::server::TestDb,
     prefix: &str,
     grants: &[&str],
-) -> (common::Account, Opts) {
-    let user = common::account_name(prefix, &db.name);
-    let account = common::Account(user.clone());
+) -> (support::server::Account, Opts) {
+    let user = support::server::account_name(prefix, &db.name);
+    let account = support::server::Account(user.clone());
     root.query_drop(format!(
         "CREATE USER '{user}'@'%' IDENTIFIED BY 'pw-Access-1'"
     ))
@@ -69,7 +68,7 @@ fn quick() -> CreateOptions {
 }
 
 /// Grants `SELECT` on summary `name` to account `user`.
-fn grant_summary(root: &mut Conn, db: &common::TestDb, name: &str, user: &str) {
+fn grant_summary(root: &mut Conn, db: &support::server::TestDb, name: &str, user: &str) {
     root.query_drop(format!(
         "GRANT SELECT ON `{}`.`{name}` TO '{user}'@'%'",
         db.name
@@ -79,21 +78,18 @@ fn grant_summary(root: &mut Conn, db: &common::TestDb, name: &str, user: &str) {
 
 #[test]
 fn select_on_the_summary_is_enough_and_gives_nothing_else() {
-    let db = common::fresh_db("access");
+    let db = support::server::fresh_db("access");
     let mut root = db.conn();
     make_table(&mut root, 3000);
     let (_analyst, analyst_opts) = account(&mut root, &db, "ana", &[]);
     let (_outsider, outsider_opts) = account(&mut root, &db, "out", &[]);
-    create(
-        &db.opts(),
+    support::server::create_quietly(&db.opts(), "s", BY_G, &quick()).unwrap();
+    grant_summary(
+        &mut root,
+        &db,
         "s",
-        BY_G,
-        &quick(),
-        &Control::new(),
-        &mut |_| {},
-    )
-    .unwrap();
-    grant_summary(&mut root, &db, "s", &common::account_name("ana", &db.name));
+        &support::server::account_name("ana", &db.name),
+    );
     let summary = format!("SELECT * FROM `{}`.`s`", db.name);
     let truth = rows(&mut root, BY_G, Strings::Exact);
     assert!(truth.len() > 10);
@@ -155,7 +151,7 @@ fn select_on_the_summary_is_enough_and_gives_nothing_else() {
 
 #[test]
 fn a_dropped_view_definer_is_broken_in_status_and_rebuild_restores_reading() {
-    let db = common::fresh_db("access_definer");
+    let db = support::server::fresh_db("access_definer");
     let mut root = db.conn();
     make_table(&mut root, 3000);
     let (_creator, creator_opts) = account(
@@ -191,7 +187,7 @@ fn a_dropped_view_definer_is_broken_in_status_and_rebuild_restores_reading() {
         &mut |_| {},
     )
     .unwrap();
-    let creator = common::account_name("cre", &db.name);
+    let creator = support::server::account_name("cre", &db.name);
     let st = status(&db.opts(), &db.name, "s").unwrap();
     assert_eq!(
         st.view_definer.as_deref(),
@@ -199,7 +195,12 @@ fn a_dropped_view_definer_is_broken_in_status_and_rebuild_restores_reading() {
         "{st:?}"
     );
     assert!(st.summary.starts_with("ready"), "{}", st.summary);
-    grant_summary(&mut root, &db, "s", &common::account_name("ana", &db.name));
+    grant_summary(
+        &mut root,
+        &db,
+        "s",
+        &support::server::account_name("ana", &db.name),
+    );
     let summary = format!("SELECT * FROM `{}`.`s`", db.name);
     let mut analyst = connect(&analyst_opts);
     analyst.query_drop(&summary).unwrap();

@@ -11,11 +11,10 @@
 //! * **not exact**: the table no longer rolls back (another engine): `status` and `validate`
 //!   say so instead of "exact".
 
-mod common;
 mod support;
 
 use lightning_tables::lifecycle::{
-    create, drop_summary, rebuild, status, validate, Control, CreateOptions,
+    drop_summary, rebuild, status, validate, Control, CreateOptions,
 };
 use mysql::prelude::Queryable;
 use mysql::Conn;
@@ -165,26 +164,19 @@ fn writes_compared(conn: &mut Conn, name: &str) {
     }
 }
 
-fn exact(db: &common::TestDb, name: &str) {
+fn exact(db: &support::server::TestDb, name: &str) {
     let report = validate(&db.opts(), &db.name, name, 5).unwrap();
     assert!(report.exact, "{name}: validate: {report:?}");
 }
 
 fn run_case(id: &str, ddl: &[&str], after: After) {
-    let db = common::fresh_db(&format!("ddl_{id}"));
+    let db = support::server::fresh_db(&format!("ddl_{id}"));
     let mut conn = db.conn();
     conn.query_drop(TABLE).unwrap();
     conn.query_drop(ROWS).unwrap();
     let name = "s";
-    create(
-        &db.opts(),
-        name,
-        QUERY,
-        &CreateOptions::default(),
-        &Control::new(),
-        &mut |_| {},
-    )
-    .unwrap_or_else(|e| panic!("{id}: create: {e}"));
+    support::server::create_quietly(&db.opts(), name, QUERY, &CreateOptions::default())
+        .unwrap_or_else(|e| panic!("{id}: create: {e}"));
     for stmt in ddl {
         conn.query_drop(stmt)
             .unwrap_or_else(|e| panic!("{id}: {stmt}: {e}"));

@@ -4,7 +4,6 @@
 //! the resume deterministic writes hit rows in finished and unfinished regions, move rows between
 //! regions and groups, and delete them.
 
-mod common;
 mod support;
 
 use lightning_tables::lifecycle::{
@@ -32,7 +31,7 @@ fn options(checkpoints: u16) -> CreateOptions {
 
 /// Creates `query` as `s` and cancels it as soon as `stop_after` regions are committed.
 fn create_until_checkpoint(
-    db: &common::TestDb,
+    db: &support::server::TestDb,
     query: &str,
     checkpoints: u16,
     stop_after: u32,
@@ -42,7 +41,7 @@ fn create_until_checkpoint(
 
 /// [`create_until_checkpoint`] with another summary name.
 fn create_until_checkpoint_as(
-    db: &common::TestDb,
+    db: &support::server::TestDb,
     name: &str,
     query: &str,
     checkpoints: u16,
@@ -77,7 +76,7 @@ fn create_until_checkpoint_as(
 }
 
 /// Resumes summary `name` until it is ready.
-fn resume_to_the_end(db: &common::TestDb, name: &str) {
+fn resume_to_the_end(db: &support::server::TestDb, name: &str) {
     resume(
         &db.opts(),
         &db.name,
@@ -90,7 +89,7 @@ fn resume_to_the_end(db: &common::TestDb, name: &str) {
 }
 
 /// Resumes summary `s`; returns the checkpoint it continued from, if it did.
-fn resume_reporting_checkpoint(db: &common::TestDb) -> Option<u32> {
+fn resume_reporting_checkpoint(db: &support::server::TestDb) -> Option<u32> {
     let mut resumed = None;
     resume(
         &db.opts(),
@@ -169,7 +168,7 @@ fn dangerous_writes(conn: &mut Conn, rows: u64) {
 }
 
 fn resume_and_check(
-    db: &common::TestDb,
+    db: &support::server::TestDb,
     conn: &mut Conn,
     query: &str,
     writers: Writers,
@@ -220,7 +219,7 @@ fn resume_and_check(
 }
 
 fn checkpointed_resume(hint: &str, query: &str, isolation: Isolation, seed: u64) {
-    let db = common::fresh_db(hint);
+    let db = support::server::fresh_db(hint);
     let mut conn = db.conn();
     let rows = 12_000;
     make_table(&mut conn, rows);
@@ -258,7 +257,7 @@ fn a_key_move_that_update_ignore_skips_moves_no_row_between_regions() {
     // key move took a key that `dangerous_writes` had just freed, and the second UPDATE IGNORE
     // then moved a 'c' row of an unfinished region onto it. Here the keys are simply taken. The
     // query does not read `id`: only the region tagging makes a key-only change matter.
-    let db = common::fresh_db("ckskip");
+    let db = support::server::fresh_db("ckskip");
     let mut conn = db.conn();
     make_table(&mut conn, 6000);
     create_until_checkpoint(&db, BY_S, 6, 2);
@@ -288,7 +287,7 @@ fn a_key_move_that_update_ignore_skips_moves_no_row_between_regions() {
 
 #[test]
 fn composite_text_keys_resume_from_a_checkpoint() {
-    let db = common::fresh_db("ckcomp");
+    let db = support::server::fresh_db("ckcomp");
     let mut conn = db.conn();
     conn.query_drop(
         "CREATE TABLE t (k VARCHAR(8) COLLATE utf8mb4_general_ci NOT NULL, n INT NOT NULL,
@@ -324,7 +323,7 @@ fn composite_text_keys_resume_from_a_checkpoint() {
 
 #[test]
 fn datetime_keys_get_regions_and_resume_from_a_checkpoint() {
-    let db = common::fresh_db("ckdate");
+    let db = support::server::fresh_db("ckdate");
     let mut conn = db.conn();
     conn.query_drop(
         "CREATE TABLE t (at DATETIME(3) NOT NULL PRIMARY KEY, g INT NOT NULL, d DECIMAL(10,2) NOT NULL)",
@@ -360,7 +359,7 @@ fn datetime_keys_get_regions_and_resume_from_a_checkpoint() {
 fn float_values_written_during_the_backfill_are_folded_exactly() {
     // FLOAT values are not exact decimals: the fold must move and delete the region rows by
     // their stored values, or a multiset value stays counted twice and a later MAX is stale.
-    let db = common::fresh_db("ckfloat");
+    let db = support::server::fresh_db("ckfloat");
     let mut conn = db.conn();
     conn.query_drop(
         "CREATE TABLE t (id INT NOT NULL PRIMARY KEY, g INT NOT NULL, fl FLOAT NOT NULL)",
@@ -395,7 +394,7 @@ fn float_values_written_during_the_backfill_are_folded_exactly() {
 fn timestamps_stay_instants_whatever_the_writers_time_zone() {
     // Writers in sessions with other time zones than the backfill and the reader: a bare
     // TIMESTAMP key and MIN/MAX of one must come out as the same instants the query returns.
-    let db = common::fresh_db("cktz");
+    let db = support::server::fresh_db("cktz");
     let mut conn = db.conn();
     conn.query_drop(
         "CREATE TABLE t (id INT NOT NULL PRIMARY KEY, ts TIMESTAMP(3) NOT NULL, at TIMESTAMP NULL, g INT NOT NULL)",
@@ -429,7 +428,7 @@ fn timestamps_stay_instants_whatever_the_writers_time_zone() {
 fn a_summary_being_worked_on_refuses_a_second_resume_or_a_drop() {
     // Two processes finalizing one summary would fold its region rows twice, and a drop would
     // pull the tables from under a backfill: while create runs, both are refused.
-    let db = common::fresh_db("ckclaim");
+    let db = support::server::fresh_db("ckclaim");
     let mut conn = db.conn();
     make_table(&mut conn, 3000);
     let control = Control::new();
@@ -476,19 +475,11 @@ fn a_summary_being_worked_on_refuses_a_second_resume_or_a_drop() {
 
 #[test]
 fn a_killed_rebuild_resumes_its_generation_while_writers_run() {
-    let db = common::fresh_db("ckrebuild");
+    let db = support::server::fresh_db("ckrebuild");
     let mut conn = db.conn();
     let rows = 20_000;
     make_table(&mut conn, rows);
-    create(
-        &db.opts(),
-        "s",
-        BY_G,
-        &options(4),
-        &Control::new(),
-        &mut |_| {},
-    )
-    .unwrap();
+    support::server::create_quietly(&db.opts(), "s", BY_G, &options(4)).unwrap();
     let writers = Writers::start(&db.opts(), 3, 9, Isolation::RepeatableRead, rows);
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lightning"))
         .args(["--url", &db.url(), "rebuild", "s", "--chunk-size", "20"])
@@ -556,7 +547,7 @@ fn a_killed_rebuild_resumes_its_generation_while_writers_run() {
 
 #[test]
 fn sparse_and_extreme_integer_keys_are_backfilled_exactly() {
-    let db = common::fresh_db("cksparse");
+    let db = support::server::fresh_db("cksparse");
     let mut conn = db.conn();
     conn.query_drop(
         "CREATE TABLE t (id BIGINT UNSIGNED NOT NULL PRIMARY KEY, g INT NOT NULL, d DECIMAL(10,2) NOT NULL)",
@@ -576,15 +567,7 @@ fn sparse_and_extreme_integer_keys_are_backfilled_exactly() {
         checkpoints: 4,
         ..CreateOptions::default()
     };
-    create(
-        &db.opts(),
-        "s",
-        query,
-        &options,
-        &Control::new(),
-        &mut |_| {},
-    )
-    .unwrap();
+    support::server::create_quietly(&db.opts(), "s", query, &options).unwrap();
     conn.query_drop("UPDATE t SET d = d + 1 WHERE id > 18446744073709551613")
         .unwrap();
     assert_same(&mut conn, "s", query, Strings::Exact, "sparse keys");
@@ -592,7 +575,7 @@ fn sparse_and_extreme_integer_keys_are_backfilled_exactly() {
 
 #[test]
 fn dense_signed_integer_keys_with_a_where_are_backfilled_exactly() {
-    let db = common::fresh_db("ckdense");
+    let db = support::server::fresh_db("ckdense");
     let mut conn = db.conn();
     conn.query_drop(
         "CREATE TABLE t (id BIGINT NOT NULL PRIMARY KEY, g INT NOT NULL, d DECIMAL(10,2) NOT NULL)",
@@ -636,7 +619,7 @@ fn dense_signed_integer_keys_with_a_where_are_backfilled_exactly() {
 
 #[test]
 fn resume_restarts_into_a_fresh_generation_when_a_trigger_was_replaced_and_removed() {
-    let db = common::fresh_db("cktamper");
+    let db = support::server::fresh_db("cktamper");
     let mut conn = db.conn();
     make_table(&mut conn, 6000);
     create_until_checkpoint(&db, BY_G, 6, 2);

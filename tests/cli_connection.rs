@@ -4,7 +4,7 @@
 //! `hint:` line) naming the target, with exit code 2; a password given in
 //! any way must never show up in anything the binary prints.
 
-mod common;
+mod support;
 
 use std::io::Read;
 use std::path::Path;
@@ -20,7 +20,7 @@ use mysql::prelude::Queryable;
 /// A password that must never be printed.
 const SECRET: &str = "Zq7-never-print-93";
 
-use common::{account_name, temp_dir, Account};
+use support::server::{account_name, temp_dir, Account};
 
 /// `lightning` with an empty HOME (no ~/.my.cnf of the machine) and no MYSQL_PWD.
 fn command(home: &Path, args: &[&str]) -> Command {
@@ -73,7 +73,7 @@ fn closed_port() -> u16 {
 }
 
 /// Host and port of a test database, from its URL.
-fn host_port(db: &common::TestDb) -> (String, u16) {
+fn host_port(db: &support::server::TestDb) -> (String, u16) {
     match DbUrl::new(db.url()).parse() {
         Ok(p) => (
             p.host.unwrap_or_else(|| "127.0.0.1".into()),
@@ -84,7 +84,7 @@ fn host_port(db: &common::TestDb) -> (String, u16) {
 }
 
 /// Creates an account with SECRET as password and all privileges on the test database.
-fn create_user(db: &common::TestDb, prefix: &str) -> Account {
+fn create_user(db: &support::server::TestDb, prefix: &str) -> Account {
     let user: String = account_name(prefix, &db.name);
     let account = Account(user.clone());
     let mut conn = db.conn();
@@ -263,7 +263,7 @@ fn debug_prints_of_parsed_and_resolved_options_hide_the_password() {
 
 #[test]
 fn wrong_password_is_one_line_with_exit_code_2() {
-    let db = common::fresh_db("cli_wrong_pw");
+    let db = support::server::fresh_db("cli_wrong_pw");
     let account = create_user(&db, "wp");
     let user = account.0.clone();
     let (host, port) = host_port(&db);
@@ -294,7 +294,7 @@ fn wrong_password_is_one_line_with_exit_code_2() {
 
 #[test]
 fn password_never_appears_in_any_output() {
-    let db = common::fresh_db("cli_redaction");
+    let db = support::server::fresh_db("cli_redaction");
     let account = create_user(&db, "rd");
     let user = account.0.clone();
     let (host, port) = host_port(&db);
@@ -377,7 +377,7 @@ fn save_profile(home: &Path, name: Option<&str>, profile: &Profile) {
 
 #[test]
 fn every_command_connects_with_the_saved_or_the_named_profile() {
-    let db = common::fresh_db("cli_profiles");
+    let db = support::server::fresh_db("cli_profiles");
     let account = create_user(&db, "pf");
     let (host, port) = host_port(&db);
     let home = temp_dir();

@@ -2,7 +2,7 @@
 //! preview (plain, JSON, rejected), create → validate → corrupt → validate →
 //! rebuild → validate → drop, list and status.
 
-mod common;
+mod support;
 
 use std::process::{Command, Output, Stdio};
 
@@ -91,7 +91,7 @@ fn schema_objects(conn: &mut mysql::Conn, db: &str) -> Vec<String> {
 
 #[test]
 fn preview_plain_and_json_change_nothing() {
-    let db = common::fresh_db("cli_preview");
+    let db = support::server::fresh_db("cli_preview");
     let mut conn = db.conn();
     create_orders(&mut conn);
     let before = schema_objects(&mut conn, &db.name);
@@ -167,7 +167,7 @@ fn preview_plain_and_json_change_nothing() {
 
 #[test]
 fn rejected_query_names_construct_and_position() {
-    let db = common::fresh_db("cli_reject");
+    let db = support::server::fresh_db("cli_reject");
     let mut conn = db.conn();
     create_orders(&mut conn);
     let before = schema_objects(&mut conn, &db.name);
@@ -250,7 +250,7 @@ fn rejected_query_names_construct_and_position() {
 
 #[test]
 fn create_validate_corrupt_rebuild_drop() {
-    let db = common::fresh_db("cli_lifecycle");
+    let db = support::server::fresh_db("cli_lifecycle");
     let mut conn = db.conn();
     create_orders(&mut conn);
     let before = schema_objects(&mut conn, &db.name);
@@ -393,7 +393,7 @@ fn create_validate_corrupt_rebuild_drop() {
 fn ctrl_c_cancels_create_and_resume_finishes() {
     use std::io::{BufRead, BufReader};
 
-    let db = common::fresh_db("cli_cancel");
+    let db = support::server::fresh_db("cli_cancel");
     let mut conn = db.conn();
     conn.query_drop(
         "CREATE TABLE events (id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, kind INT NOT NULL) ENGINE=InnoDB",
@@ -521,7 +521,7 @@ fn client_statements(script: &str) -> Vec<String> {
 
 #[test]
 fn preview_output_writes_a_migration_and_its_drop_script() {
-    let db = common::fresh_db("cli_migration");
+    let db = support::server::fresh_db("cli_migration");
     let mut conn = db.conn();
     create_orders(&mut conn);
     let before = schema_objects(&mut conn, &db.name);

@@ -32,11 +32,9 @@
 //! table swapped in by RENAME) is at the end: those must be refused at create or reported by
 //! `validate`.
 
-mod common;
-#[path = "support/matrix.rs"]
-mod matrix;
+mod support;
 
-use matrix::{assert_known, Fixture, Report, Runner, Script, Session};
+use support::matrix::{assert_known, Fixture, Report, Runner, Script, Session};
 
 // ---------------------------------------------------------------------------------------------
 // Queries.
@@ -791,7 +789,7 @@ fn plan(f: usize) -> Vec<(&'static Script, &'static Session)> {
 
 fn run(tag: &str, fixtures: &[Fixture]) {
     let only = std::env::var("DML_MATRIX_ONLY").ok();
-    let mut runner = Runner::new(common::server_opts(), tag);
+    let mut runner = Runner::new(support::server::server_opts(), tag);
     runner.validate_every_statement =
         std::env::var("DML_MATRIX_VALIDATE").is_ok_and(|v| v == "each");
     runner.validate_after = vec![SWEEP.id];
@@ -848,7 +846,7 @@ struct Drift {
 
 #[rustfmt::skip]
 const NO_TRIGGER: &[Drift] = &[
-    Drift { id: "truncate", table: matrix::TABLE, steps: &["TRUNCATE TABLE t"], exact: false },
+    Drift { id: "truncate", table: support::matrix::TABLE, steps: &["TRUNCATE TABLE t"], exact: false },
     Drift { id: "truncate_partition", table: PARTITIONED_TABLE, steps: &["ALTER TABLE t TRUNCATE PARTITION p0"], exact: false },
     Drift { id: "drop_partition", table: PARTITIONED_TABLE, steps: &["ALTER TABLE t DROP PARTITION p1"], exact: false },
     Drift {
@@ -864,7 +862,7 @@ const NO_TRIGGER: &[Drift] = &[
     },
     Drift {
         id: "cascade_delete_added_after_create",
-        table: matrix::TABLE,
+        table: support::matrix::TABLE,
         steps: &[
             "CREATE TABLE p (id INT NOT NULL PRIMARY KEY) ENGINE=InnoDB",
             "INSERT INTO p SELECT id FROM t",
@@ -875,7 +873,7 @@ const NO_TRIGGER: &[Drift] = &[
     },
     Drift {
         id: "cascade_update_added_after_create",
-        table: matrix::TABLE,
+        table: support::matrix::TABLE,
         steps: &[
             "CREATE TABLE p (id INT NOT NULL PRIMARY KEY) ENGINE=InnoDB",
             "INSERT INTO p VALUES (-3), (-1), (0), (1), (5), (7)",
@@ -892,7 +890,7 @@ const NO_TRIGGER: &[Drift] = &[
     },
     Drift {
         id: "rename_swap_then_write",
-        table: matrix::TABLE,
+        table: support::matrix::TABLE,
         steps: &[
             "CREATE TABLE t2 LIKE t",
             "INSERT INTO t2 SELECT * FROM t",
@@ -904,13 +902,13 @@ const NO_TRIGGER: &[Drift] = &[
     // The summary's triggers now sit on t_old: nothing maintains it any more.
     Drift {
         id: "rename_swap",
-        table: matrix::TABLE,
+        table: support::matrix::TABLE,
         steps: &["CREATE TABLE t2 LIKE t", "INSERT INTO t2 SELECT * FROM t", "RENAME TABLE t TO t_old, t2 TO t"],
         exact: false,
     },
-    Drift { id: "alter_modify_column", table: matrix::TABLE, steps: &["SET SESSION sql_mode = ''", "ALTER TABLE t MODIFY v TINYINT"], exact: false },
-    Drift { id: "drop_trigger_then_write", table: matrix::TABLE, steps: &["DROP TRIGGER {upd}", "UPDATE t SET g = 5 WHERE id = 1"], exact: false },
-    Drift { id: "drop_trigger", table: matrix::TABLE, steps: &["DROP TRIGGER {del}"], exact: false },
+    Drift { id: "alter_modify_column", table: support::matrix::TABLE, steps: &["SET SESSION sql_mode = ''", "ALTER TABLE t MODIFY v TINYINT"], exact: false },
+    Drift { id: "drop_trigger_then_write", table: support::matrix::TABLE, steps: &["DROP TRIGGER {upd}", "UPDATE t SET g = 5 WHERE id = 1"], exact: false },
+    Drift { id: "drop_trigger", table: support::matrix::TABLE, steps: &["DROP TRIGGER {del}"], exact: false },
 ];
 
 /// Cases of NO_TRIGGER that fail today: (id, issue).
@@ -918,12 +916,12 @@ const NO_TRIGGER_KNOWN_FAILING: &[(&str, &str)] = &[];
 
 #[test]
 fn what_fires_no_trigger_is_reported() {
-    use lightning_tables::lifecycle::{create, validate, Control, CreateOptions};
+    use lightning_tables::lifecycle::{validate, CreateOptions};
     use mysql::prelude::Queryable;
     let mut failures = Vec::new();
     for case in NO_TRIGGER {
         let fixture = Fixture::new(case.id, "INT", SMALL_INTS, NUMERIC).table(case.table);
-        let db = common::fresh_db(case.id);
+        let db = support::server::fresh_db(case.id);
         let mut c = db.conn();
         for statement in fixture.sql_table().split(";\n") {
             c.query_drop(statement)
@@ -934,13 +932,11 @@ fn what_fires_no_trigger_is_reported() {
             fixture.rows()
         ))
         .unwrap();
-        create(
+        support::server::create_quietly(
             &db.opts(),
             "summary",
             &fixture.sql(),
             &CreateOptions::default(),
-            &Control::new(),
-            &mut |_| {},
         )
         .unwrap_or_else(|e| panic!("{}: {e}", case.id));
         let triggers: Vec<(String, String)> = c
@@ -1001,7 +997,7 @@ fn what_fires_no_trigger_is_reported() {
 // ---------------------------------------------------------------------------------------------
 
 /// Replaces the summary's `event` trigger by one with `body`.
-fn replace_trigger(event: &'static str, body: &'static str) -> matrix::Sabotage {
+fn replace_trigger(event: &'static str, body: &'static str) -> support::matrix::Sabotage {
     use mysql::prelude::Queryable;
     Box::new(move |c: &mut mysql::Conn| {
         let name: String = c
@@ -1025,7 +1021,7 @@ fn the_net_catches_broken_triggers() {
     let default = &SESSIONS[0];
 
     // An UPDATE trigger that does nothing: the summary misses the move.
-    let mut runner = Runner::new(common::server_opts(), "net1");
+    let mut runner = Runner::new(support::server::server_opts(), "net1");
     runner.validate_every_statement = false;
     runner.sabotage = Some(replace_trigger("UPDATE", "DO 0;"));
     runner.run_fixture(
@@ -1054,7 +1050,7 @@ fn the_net_catches_broken_triggers() {
     );
 
     // An INSERT trigger that fails the write.
-    let mut runner = Runner::new(common::server_opts(), "net2");
+    let mut runner = Runner::new(support::server::server_opts(), "net2");
     runner.validate_every_statement = false;
     runner.sabotage = Some(replace_trigger(
         "INSERT",
@@ -1083,7 +1079,7 @@ fn the_net_catches_broken_triggers() {
     // stays hidden, but a multi-table UPDATE counts it in its info ('Warnings: N' from
     // thd->cuted_fields, which a trigger's stores add to; a single-table UPDATE reports the
     // statement's own warnings) — the writer would see it.
-    let mut truncating = Runner::new(common::server_opts(), "net3");
+    let mut truncating = Runner::new(support::server::server_opts(), "net3");
     truncating.validate_every_statement = false;
     truncating.sabotage = Some(Box::new(|c: &mut mysql::Conn| {
         use mysql::prelude::Queryable;

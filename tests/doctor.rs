@@ -1,6 +1,6 @@
 //! `lightning doctor` against private servers, through the real binary.
 
-mod common;
+mod support;
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -14,9 +14,9 @@ const PASSWORD: &str = "doctor-pw-1";
 const ALL_BUT_TRIGGER: &str = "SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, CREATE VIEW, \
      SHOW VIEW, LOCK TABLES, CREATE TEMPORARY TABLES";
 
-use common::{account_name, temp_dir, Account};
+use support::server::{account_name, temp_dir, Account};
 
-fn exec(db: &common::TestDb, statements: &[String]) {
+fn exec(db: &support::server::TestDb, statements: &[String]) {
     let mut conn = db.conn();
     for sql in statements {
         if let Err(e) = conn.query_drop(sql) {
@@ -26,7 +26,7 @@ fn exec(db: &common::TestDb, statements: &[String]) {
 }
 
 /// Creates `prefix_<db>` with PASSWORD and the given database-level grant.
-fn user_with(db: &common::TestDb, prefix: &str, grant: &str) -> Account {
+fn user_with(db: &support::server::TestDb, prefix: &str, grant: &str) -> Account {
     let user: String = account_name(prefix, &db.name);
     let account = Account(user.clone());
     exec(
@@ -40,7 +40,7 @@ fn user_with(db: &common::TestDb, prefix: &str, grant: &str) -> Account {
 }
 
 /// Runs `lightning doctor` as `user` against the test server.
-fn doctor(db: &common::TestDb, home: &Path, user: &str, extra: &[&str]) -> Output {
+fn doctor(db: &support::server::TestDb, home: &Path, user: &str, extra: &[&str]) -> Output {
     let (host, port) = match DbUrl::new(db.url()).parse() {
         Ok(p) => (
             p.host.unwrap_or_else(|| "127.0.0.1".into()),
@@ -84,7 +84,7 @@ fn json(out: &Output) -> serde_json::Value {
 
 #[test]
 fn account_without_trigger_is_reported_and_exits_1() {
-    let db = common::fresh_db("doctor_no_trigger");
+    let db = support::server::fresh_db("doctor_no_trigger");
     let account = user_with(&db, "nt", ALL_BUT_TRIGGER);
     let user = account.0.clone();
     let home = temp_dir();
@@ -114,7 +114,7 @@ fn account_without_trigger_is_reported_and_exits_1() {
 
 #[test]
 fn fully_privileged_account_exits_0() {
-    let db = common::fresh_db("doctor_full");
+    let db = support::server::fresh_db("doctor_full");
     let account = user_with(&db, "fp", &format!("{ALL_BUT_TRIGGER}, TRIGGER"));
     let user = account.0.clone();
     let home = temp_dir();
@@ -142,7 +142,7 @@ fn fully_privileged_account_exits_0() {
 
 #[test]
 fn wildcard_database_grant_counts() {
-    let db = common::fresh_db("doctor_wild");
+    let db = support::server::fresh_db("doctor_wild");
     // `_` is a wildcard in database grants; escaping it names the database exactly.
     let pattern = db.name.replace('_', "\\_");
     let user: String = account_name("wc", &db.name);
@@ -161,7 +161,7 @@ fn wildcard_database_grant_counts() {
 
 #[test]
 fn without_a_database_the_checks_are_skipped_and_said_so() {
-    let db = common::fresh_db("doctor_nodb");
+    let db = support::server::fresh_db("doctor_nodb");
     let account = user_with(&db, "nd", "SELECT");
     let user = account.0.clone();
     let home = temp_dir();
@@ -179,7 +179,7 @@ fn without_a_database_the_checks_are_skipped_and_said_so() {
 
 #[test]
 fn missing_database_blocks() {
-    let db = common::fresh_db("doctor_missing_db");
+    let db = support::server::fresh_db("doctor_missing_db");
     let account = user_with(&db, "md", "ALL PRIVILEGES");
     let user = account.0.clone();
     let home = temp_dir();
@@ -192,7 +192,7 @@ fn missing_database_blocks() {
 
 #[test]
 fn non_innodb_tables_are_listed() {
-    let db = common::fresh_db("doctor_engines");
+    let db = support::server::fresh_db("doctor_engines");
     exec(
         &db,
         &[
@@ -217,7 +217,7 @@ fn non_innodb_tables_are_listed() {
 
 #[test]
 fn a_summary_an_alter_broke_is_named_with_the_way_out() {
-    let db = common::fresh_db("doctor_broken");
+    let db = support::server::fresh_db("doctor_broken");
     let account = user_with(&db, "br", &format!("{ALL_BUT_TRIGGER}, TRIGGER"));
     let home = temp_dir();
     exec(
@@ -250,7 +250,7 @@ fn a_summary_an_alter_broke_is_named_with_the_way_out() {
 
 #[test]
 fn account_without_create_temporary_tables_is_reported() {
-    let db = common::fresh_db("doctor_no_temp");
+    let db = support::server::fresh_db("doctor_no_temp");
     let grant = ALL_BUT_TRIGGER.replace(", CREATE TEMPORARY TABLES", ", TRIGGER");
     let account = user_with(&db, "ntt", &grant);
     let home = temp_dir();

@@ -3,10 +3,9 @@
 //! REPLACE, UPDATE with group moves and keys to and from NULL, DELETE including all rows),
 //! `SELECT * FROM <summary>` equals the original query.
 
-mod common;
 mod support;
 
-use lightning_tables::lifecycle::{create, ChunkPolicy, Control, CreateOptions};
+use lightning_tables::lifecycle::{ChunkPolicy, CreateOptions};
 use mysql::prelude::Queryable;
 use mysql::Conn;
 use rand::rngs::StdRng;
@@ -136,7 +135,7 @@ fn statement(rng: &mut StdRng, next_id: &mut i64) -> String {
 }
 
 fn run_shape(name: &str, query: &str, strings: Strings, seed: u64) {
-    let db = common::fresh_db(name);
+    let db = support::server::fresh_db(name);
     let mut conn: Conn = db.conn();
     conn.query_drop(TABLE).unwrap();
     let mut rng = StdRng::seed_from_u64(seed);
@@ -153,15 +152,8 @@ fn run_shape(name: &str, query: &str, strings: Strings, seed: u64) {
         chunk: ChunkPolicy::Fixed(7),
         ..CreateOptions::default()
     };
-    create(
-        &db.opts(),
-        name,
-        query,
-        &options,
-        &Control::new(),
-        &mut |_| {},
-    )
-    .unwrap_or_else(|e| panic!("{name}: create failed: {e}"));
+    support::server::create_quietly(&db.opts(), name, query, &options)
+        .unwrap_or_else(|e| panic!("{name}: create failed: {e}"));
     assert_same(
         &mut conn,
         name,
@@ -258,7 +250,7 @@ fn division_by_zero_in_aggregates_and_where_never_fails_a_write() {
 
 #[test]
 fn reserved_words_and_odd_identifiers() {
-    let db = common::fresh_db("odd");
+    let db = support::server::fresh_db("odd");
     let mut conn = db.conn();
     conn.query_drop(
         "CREATE TABLE `select` (`from` INT PRIMARY KEY, `we``ird col` VARCHAR(5), `sum` INT)",
@@ -267,15 +259,8 @@ fn reserved_words_and_odd_identifiers() {
     conn.query_drop("INSERT INTO `select` VALUES (1, 'x', 1), (2, NULL, 2), (3, 'x', NULL)")
         .unwrap();
     let query = "SELECT `we``ird col`, SUM(`sum`) AS `total``s`, COUNT(*) FROM `select` GROUP BY `we``ird col`";
-    create(
-        &db.opts(),
-        "odd`view",
-        query,
-        &CreateOptions::default(),
-        &Control::new(),
-        &mut |_| {},
-    )
-    .unwrap();
+    support::server::create_quietly(&db.opts(), "odd`view", query, &CreateOptions::default())
+        .unwrap();
     assert_same(&mut conn, "odd`view", query, Strings::Exact, "odd");
     conn.query_drop("UPDATE `select` SET `we``ird col` = 'y' WHERE `from` = 1")
         .unwrap();

@@ -6,7 +6,6 @@
 //! provider loaded). `LIGHTNING_GALERA_CLUSTER=1` also runs the refusal on a 3-node cluster
 //! whose nodes join by state transfer (slower: see the README).
 
-mod common;
 mod support;
 
 use lightning_tables::db::doctor::Status;
@@ -148,7 +147,7 @@ fn doctor_reports_a_galera_node_as_a_blocker() {
         .args(["doctor", "--json"])
         .env_remove("MYSQL_PWD")
         .stdin(std::process::Stdio::null())
-        .env("HOME", common::temp_dir().path())
+        .env("HOME", support::server::temp_dir().path())
         .output()
         .unwrap();
     let json: serde_json::Value = serde_json::from_slice(&out.stdout)
@@ -167,7 +166,7 @@ fn doctor_reports_a_galera_node_as_a_blocker() {
 #[test]
 fn a_server_without_galera_is_not_refused() {
     // wsrep_on exists and is OFF on Debian's server; the probe reads it as "not Galera".
-    let server = common::private_server();
+    let server = support::server::private_server();
     let Some(server) = server else { return };
     let topology = Topology::probe(&mut server.conn().unwrap()).unwrap();
     assert!(!topology.galera && !topology.is_replica(), "{topology:?}");

@@ -4,14 +4,14 @@
 //! chain whose middle table has no index on its referencing columns. `prepare` creates nothing
 //! either way.
 
-mod common;
+mod support;
 
 use lightning_tables::db::introspect::prepare;
 use lightning_tables::engine::codegen::GenOptions;
 use mysql::prelude::Queryable;
 
-fn star() -> (common::TestDb, mysql::Conn) {
-    let db = common::fresh_db("joins_prepare");
+fn star() -> (support::server::TestDb, mysql::Conn) {
+    let db = support::server::fresh_db("joins_prepare");
     let mut c = db.conn();
     for ddl in [
         "CREATE TABLE regions (id INT PRIMARY KEY, region VARCHAR(16) NOT NULL) ENGINE=InnoDB",

@@ -6,7 +6,6 @@
 //! both orders at READ COMMITTED and REPEATABLE READ, a deadlock's victim retried; randomized
 //! writers on every table during an online `create`; `drop` removes the triggers of every table.
 
-mod common;
 mod support;
 
 use lightning_tables::lifecycle::{
@@ -84,7 +83,7 @@ fn quick() -> CreateOptions {
 
 fn create_all(opts: &Opts) {
     for (view, query) in SUMMARIES {
-        create(opts, view, query, &quick(), &Control::new(), &mut |_| {})
+        support::server::create_quietly(opts, view, query, &quick())
             .unwrap_or_else(|e| panic!("create {view}: {e}"));
     }
 }
@@ -160,7 +159,7 @@ const SCRIPT: &[&str] = &[
 
 #[test]
 fn every_write_on_every_table_is_exact_after_each_statement() {
-    let db = common::fresh_db("joins_script");
+    let db = support::server::fresh_db("joins_script");
     let mut conn = db.conn();
     schema(&mut conn, 500);
     create_all(&db.opts());
@@ -240,7 +239,7 @@ fn random_statement(rng: &mut StdRng, next_order: &mut u64) -> String {
 
 #[test]
 fn random_writes_on_fact_and_dimensions_are_exact_after_each_statement() {
-    let db = common::fresh_db("joins_random");
+    let db = support::server::fresh_db("joins_random");
     let mut conn = db.conn();
     schema(&mut conn, 300);
     create_all(&db.opts());
@@ -331,7 +330,7 @@ fn in_background(mut conn: Conn, stmts: Vec<String>) -> Background {
 /// locking read. Either way one of the two triggers accounts for the pair with the committed
 /// values.
 fn write_skew(level: &str, dimension_first: bool, update: &str, insert: &str, probe: &str) {
-    let db = common::fresh_db("joins_skew");
+    let db = support::server::fresh_db("joins_skew");
     let mut conn = db.conn();
     schema(&mut conn, 200);
     conn.query_drop("UPDATE customers SET country = 'FR', active = 1 WHERE id = 7")
@@ -439,7 +438,7 @@ fn chain_updates_against_fact_and_link_writes_in_both_orders() {
 /// waits for the other's locking read, InnoDB rolls one back, the application retries it, and
 /// the summaries are exact.
 fn deadlock_retried(level: &str) {
-    let db = common::fresh_db("joins_deadlock");
+    let db = support::server::fresh_db("joins_deadlock");
     let mut conn = db.conn();
     schema(&mut conn, 100);
     create_all(&db.opts());
@@ -554,7 +553,7 @@ fn stop_writers_then_check(
     stop: &AtomicBool,
     writers: Vec<std::thread::JoinHandle<u64>>,
     conn: &mut Conn,
-    db: &common::TestDb,
+    db: &support::server::TestDb,
     (view, query): (&str, &str),
     context: &str,
 ) {
@@ -570,7 +569,7 @@ fn stop_writers_then_check(
 }
 
 fn online_create_under_writers(level: &'static str, view: &str, query: &str) {
-    let db = common::fresh_db("joins_online");
+    let db = support::server::fresh_db("joins_online");
     let mut conn = db.conn();
     schema(&mut conn, 3000);
     let stop = Arc::new(AtomicBool::new(false));
@@ -582,15 +581,8 @@ fn online_create_under_writers(level: &'static str, view: &str, query: &str) {
         max_lock_wait: LOCK_WAIT,
         ..CreateOptions::default()
     };
-    create(
-        &db.opts(),
-        view,
-        query,
-        &options,
-        &Control::new(),
-        &mut |_| {},
-    )
-    .unwrap_or_else(|e| panic!("{level}: create {view}: {e}"));
+    support::server::create_quietly(&db.opts(), view, query, &options)
+        .unwrap_or_else(|e| panic!("{level}: create {view}: {e}"));
     std::thread::sleep(Duration::from_millis(500));
     let context = format!("{level}: {view} after online create under writers");
     stop_writers_then_check(&stop, writers, &mut conn, &db, (view, query), &context);
@@ -607,19 +599,11 @@ fn online_create_under_writers_on_every_table_is_exact() {
 
 #[test]
 fn drop_removes_the_triggers_of_every_table() {
-    let db = common::fresh_db("joins_drop");
+    let db = support::server::fresh_db("joins_drop");
     let mut conn = db.conn();
     schema(&mut conn, 50);
     let (view, query) = SUMMARIES[0];
-    create(
-        &db.opts(),
-        view,
-        query,
-        &quick(),
-        &Control::new(),
-        &mut |_| {},
-    )
-    .unwrap();
+    support::server::create_quietly(&db.opts(), view, query, &quick()).unwrap();
     let tables: Vec<String> = conn
         .exec(
             "SELECT DISTINCT EVENT_OBJECT_TABLE FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? ORDER BY 1",
@@ -648,7 +632,7 @@ fn drop_removes_the_triggers_of_every_table() {
 /// the cancel, then resumed (which continues from the checkpoint): exact at the end, and
 /// `validate` says so.
 fn cancelled_and_resumed_under_writers(level: &'static str) {
-    let db = common::fresh_db("joins_resume");
+    let db = support::server::fresh_db("joins_resume");
     let mut conn = db.conn();
     schema(&mut conn, 3000);
     let (view, query) = SUMMARIES[0];
@@ -709,19 +693,12 @@ fn a_cancelled_create_resumes_exactly_under_writers() {
 /// column it does not read changes neither.
 #[test]
 fn an_altered_dimension_is_reported_by_status_and_validate() {
-    let db = common::fresh_db("joins_alter");
+    let db = support::server::fresh_db("joins_alter");
     let mut conn = db.conn();
     schema(&mut conn, 300);
     let (view, query) = SUMMARIES[0];
-    create(
-        &db.opts(),
-        view,
-        query,
-        &quick(),
-        &Control::new(),
-        &mut |_| {},
-    )
-    .unwrap_or_else(|e| panic!("create {view}: {e}"));
+    support::server::create_quietly(&db.opts(), view, query, &quick())
+        .unwrap_or_else(|e| panic!("create {view}: {e}"));
     let altered = || {
         let st = status(&db.opts(), &db.name, view).unwrap();
         let v = validate(&db.opts(), &db.name, view, 3).unwrap();
@@ -758,7 +735,7 @@ fn an_altered_dimension_is_reported_by_status_and_validate() {
 /// "Trigger changes under a lock over several tables"). Both summaries exact after the
 /// writers stop, and `validate` agrees.
 fn rebuild_and_drop_one_of_two_under_writers(level: &'static str) {
-    let db = common::fresh_db("joins_rebuild");
+    let db = support::server::fresh_db("joins_rebuild");
     let mut conn = db.conn();
     schema(&mut conn, 2000);
     // The chain is rebuilt (its triggers are on every table), a star over three of its tables
@@ -771,27 +748,12 @@ fn rebuild_and_drop_one_of_two_under_writers(level: &'static str) {
         max_lock_wait: LOCK_WAIT,
         ..CreateOptions::default()
     };
-    create(
-        &db.opts(),
-        first,
-        first_query,
-        &options,
-        &Control::new(),
-        &mut |_| {},
-    )
-    .unwrap();
+    support::server::create_quietly(&db.opts(), first, first_query, &options).unwrap();
     let stop = Arc::new(AtomicBool::new(false));
     let writers = start_writers(&db.opts(), 4, level, stop.clone());
     std::thread::sleep(Duration::from_millis(300));
-    create(
-        &db.opts(),
-        second,
-        second_query,
-        &options,
-        &Control::new(),
-        &mut |_| {},
-    )
-    .unwrap_or_else(|e| panic!("{level}: create {second}: {e}"));
+    support::server::create_quietly(&db.opts(), second, second_query, &options)
+        .unwrap_or_else(|e| panic!("{level}: create {second}: {e}"));
     for round in 0..2 {
         std::thread::sleep(Duration::from_millis(200));
         rebuild(

@@ -1,6 +1,6 @@
 //! The private MariaDB server launcher (`lightning_tables::db::server`).
 
-mod common;
+mod support;
 
 use std::time::Instant;
 
@@ -285,7 +285,7 @@ fn server_in_static_is_cleaned_up_at_exit() {
 
 #[test]
 fn harness_url_with_db_replaces_the_path() {
-    use common::url_with_db;
+    use support::server::url_with_db;
     assert_eq!(
         url_with_db("mysql://root:pw@127.0.0.1:3306/", "d"),
         "mysql://root:pw@127.0.0.1:3306/d"
@@ -300,8 +300,12 @@ fn harness_url_with_db_replaces_the_path() {
 
 #[test]
 fn harness_fresh_db_is_isolated_and_dropped() {
-    let a = common::fresh_db("Some hint-with/odd chars and a very long tail that must be cut off");
-    let b = common::fresh_db("Some hint-with/odd chars and a very long tail that must be cut off");
+    let a = support::server::fresh_db(
+        "Some hint-with/odd chars and a very long tail that must be cut off",
+    );
+    let b = support::server::fresh_db(
+        "Some hint-with/odd chars and a very long tail that must be cut off",
+    );
     assert_ne!(a.name, b.name);
     assert!(a.name.len() <= 64, "{}", a.name);
     assert!(
@@ -346,7 +350,7 @@ fn harness_fresh_db_is_isolated_and_dropped() {
         .unwrap()
         .unwrap();
     assert_eq!(left, 0, "{name} was not dropped");
-    if std::env::var_os(common::TEST_URL_ENV).is_none() {
-        assert!(common::private_server().is_some());
+    if std::env::var_os(support::server::TEST_URL_ENV).is_none() {
+        assert!(support::server::private_server().is_some());
     }
 }

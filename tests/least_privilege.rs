@@ -4,7 +4,6 @@
 //! the `create` list while an application account with only INSERT, UPDATE, DELETE and SELECT
 //! on the base table writes, and a reader with SELECT on the summary alone reads.
 
-mod common;
 mod support;
 
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -36,13 +35,17 @@ fn quick() -> CreateOptions {
 
 /// An account holding exactly `privileges` on the test database (none when empty), and options
 /// to connect as it with that database selected.
-fn account(root: &mut Conn, db: &common::TestDb, privileges: &[&str]) -> (common::Account, Opts) {
+fn account(
+    root: &mut Conn,
+    db: &support::server::TestDb,
+    privileges: &[&str],
+) -> (support::server::Account, Opts) {
     static N: AtomicU32 = AtomicU32::new(0);
-    let user = common::account_name(
+    let user = support::server::account_name(
         &format!("lp{}", N.fetch_add(1, Ordering::Relaxed)),
         &db.name,
     );
-    let account = common::Account(user.clone());
+    let account = support::server::Account(user.clone());
     root.query_drop(format!(
         "CREATE USER '{user}'@'%' IDENTIFIED BY '{PASSWORD}'"
     ))
@@ -78,7 +81,7 @@ enum Op {
 /// Sets up what `op` starts from (as root), runs `op` as an account holding `privileges`, and
 /// says whether it did its job (`Err` with why not).
 fn attempt(op: Op, privileges: &[&str]) -> Result<(), String> {
-    let db = common::fresh_db("least_priv");
+    let db = support::server::fresh_db("least_priv");
     let mut root = db.conn();
     make_table(&mut root, 2000);
     let as_root = db.opts();
@@ -95,14 +98,14 @@ fn attempt(op: Op, privileges: &[&str]) -> Result<(), String> {
             assert!(matches!(r, Err(LifecycleError::Cancelled(_))), "{r:?}");
         }
         _ => {
-            create(&as_root, "s", BY_G, &quick(), &Control::new(), &mut |_| {})
+            support::server::create_quietly(&as_root, "s", BY_G, &quick())
                 .unwrap_or_else(|e| panic!("setup: {e}"));
         }
     }
     let (_account, opts) = account(&mut root, &db, privileges);
     let schema = db.name.as_str();
     let res: Result<(), String> = match op {
-        Op::Create => create(&opts, "s", BY_G, &quick(), &Control::new(), &mut |_| {})
+        Op::Create => support::server::create_quietly(&opts, "s", BY_G, &quick())
             .map(|_| ())
             .map_err(|e| e.to_string()),
         Op::Rebuild => rebuild(&opts, schema, "s", &quick(), &Control::new(), &mut |_| {})
@@ -249,7 +252,7 @@ fn refusals_name_the_privilege() {
 
 #[test]
 fn a_lifecycle_as_least_privileged_accounts() {
-    let db = common::fresh_db("least_priv_life");
+    let db = support::server::fresh_db("least_priv_life");
     let mut root = db.conn();
     make_table(&mut root, 3000);
     let (_admin, admin) = account(&mut root, &db, REQUIRED_PRIVILEGES);

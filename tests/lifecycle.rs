@@ -2,7 +2,6 @@
 //! triggers, name collisions, failures that must leave nothing behind, TRUNCATE and ALTER, and
 //! crashes of the tool and of the server in the middle of a backfill.
 
-mod common;
 mod support;
 
 use lightning_tables::db::server::PrivateServer;
@@ -47,7 +46,7 @@ fn quick() -> CreateOptions {
 
 #[test]
 fn several_summaries_and_the_users_own_trigger_coexist() {
-    let db = common::fresh_db("several");
+    let db = support::server::fresh_db("several");
     let mut conn = db.conn();
     make_table(&mut conn, 2000);
     conn.query_drop("CREATE TABLE audit (n INT NOT NULL)")
@@ -58,24 +57,8 @@ fn several_summaries_and_the_users_own_trigger_coexist() {
     )
     .unwrap();
     let before = objects(&mut conn, &db.name);
-    create(
-        &db.opts(),
-        "by_g",
-        BY_G,
-        &quick(),
-        &Control::new(),
-        &mut |_| {},
-    )
-    .unwrap();
-    create(
-        &db.opts(),
-        "by_s",
-        BY_S,
-        &quick(),
-        &Control::new(),
-        &mut |_| {},
-    )
-    .unwrap();
+    support::server::create_quietly(&db.opts(), "by_g", BY_G, &quick()).unwrap();
+    support::server::create_quietly(&db.opts(), "by_s", BY_S, &quick()).unwrap();
     conn.query_drop(
         "INSERT INTO t (id, g, s, d) VALUES (100001, 1, 'zz', 5), (100002, NULL, 'a', 7)",
     )
@@ -120,38 +103,22 @@ fn several_summaries_and_the_users_own_trigger_coexist() {
 
 #[test]
 fn a_name_that_collides_is_refused_before_anything_is_created() {
-    let db = common::fresh_db("collide");
+    let db = support::server::fresh_db("collide");
     let mut conn = db.conn();
     make_table(&mut conn, 10);
     conn.query_drop("CREATE TABLE taken (x INT)").unwrap();
     let before = objects(&mut conn, &db.name);
-    let err = create(
-        &db.opts(),
-        "taken",
-        BY_G,
-        &quick(),
-        &Control::new(),
-        &mut |_| {},
-    )
-    .unwrap_err();
+    let err = support::server::create_quietly(&db.opts(), "taken", BY_G, &quick()).unwrap_err();
     assert!(matches!(err, LifecycleError::Exists(_)), "{err}");
     assert!(err.to_string().contains("taken"));
-    let err = create(
-        &db.opts(),
-        "t",
-        BY_G,
-        &quick(),
-        &Control::new(),
-        &mut |_| {},
-    )
-    .unwrap_err();
+    let err = support::server::create_quietly(&db.opts(), "t", BY_G, &quick()).unwrap_err();
     assert!(matches!(err, LifecycleError::Exists(_)), "{err}");
     assert_eq!(objects(&mut conn, &db.name), before);
 }
 
 #[test]
 fn rejected_queries_and_lock_timeouts_leave_nothing_behind() {
-    let db = common::fresh_db("leftovers");
+    let db = support::server::fresh_db("leftovers");
     let mut conn = db.conn();
     make_table(&mut conn, 100);
     let before = objects(&mut conn, &db.name);
@@ -179,15 +146,7 @@ fn rejected_queries_and_lock_timeouts_leave_nothing_behind() {
         ..quick()
     };
     let started = Instant::now();
-    let err = create(
-        &db.opts(),
-        "busy",
-        BY_G,
-        &options,
-        &Control::new(),
-        &mut |_| {},
-    )
-    .unwrap_err();
+    let err = support::server::create_quietly(&db.opts(), "busy", BY_G, &options).unwrap_err();
     assert!(matches!(err, LifecycleError::LockTimeout { .. }), "{err}");
     assert!(started.elapsed() < Duration::from_secs(30));
     holder.query_drop("ROLLBACK").unwrap();
@@ -202,18 +161,10 @@ fn rejected_queries_and_lock_timeouts_leave_nothing_behind() {
 
 #[test]
 fn truncate_and_alter_are_detected_and_rebuild_recovers() {
-    let db = common::fresh_db("ddl");
+    let db = support::server::fresh_db("ddl");
     let mut conn = db.conn();
     make_table(&mut conn, 500);
-    create(
-        &db.opts(),
-        "s",
-        BY_G,
-        &quick(),
-        &Control::new(),
-        &mut |_| {},
-    )
-    .unwrap();
+    support::server::create_quietly(&db.opts(), "s", BY_G, &quick()).unwrap();
     conn.query_drop("TRUNCATE TABLE t").unwrap();
     conn.query_drop("INSERT INTO t (id, g, d) VALUES (1, 1, 1)")
         .unwrap();
@@ -261,11 +212,11 @@ fn truncate_and_alter_are_detected_and_rebuild_recovers() {
 fn a_dropped_trigger_definer_is_reported_and_rebuild_recovers() {
     // Triggers run as the account that created them: once it is dropped, every write to the
     // base table fails. `status` must say so, and a rebuild by another account must fix it.
-    let db = common::fresh_db("definer");
+    let db = support::server::fresh_db("definer");
     let mut conn = db.conn();
     make_table(&mut conn, 300);
-    let user = common::account_name("def", &db.name);
-    let _account = common::Account(user.clone());
+    let user = support::server::account_name("def", &db.name);
+    let _account = support::server::Account(user.clone());
     for s in [
         format!("CREATE USER '{user}'@'%' IDENTIFIED BY 'pw-Definer-1'"),
         format!("GRANT ALL PRIVILEGES ON `{}`.* TO '{user}'@'%'", db.name),
@@ -279,7 +230,7 @@ fn a_dropped_trigger_definer_is_reported_and_rebuild_recovers() {
         .user(Some(user.clone()))
         .pass(Some("pw-Definer-1"))
         .into();
-    create(&as_user, "s", BY_G, &quick(), &Control::new(), &mut |_| {}).unwrap();
+    support::server::create_quietly(&as_user, "s", BY_G, &quick()).unwrap();
     assert!(status(&db.opts(), &db.name, "s")
         .unwrap()
         .missing_definer
@@ -334,7 +285,7 @@ fn wait_for_checkpoint(conn: &mut Conn, db: &str, name: &str) {
 
 #[test]
 fn killing_the_create_process_mid_backfill_then_resume_is_exact() {
-    let db = common::fresh_db("killcli");
+    let db = support::server::fresh_db("killcli");
     let mut conn = db.conn();
     make_table(&mut conn, 40_000);
     let writers = Writers::start(&db.opts(), 3, 21, Isolation::RepeatableRead, 40_000);
@@ -429,7 +380,7 @@ fn killing_the_server_mid_backfill_loses_no_committed_write_and_resume_is_exact(
                 checkpoint_every: Duration::ZERO,
                 ..CreateOptions::default()
             };
-            create(&opts, "s", BY_G, &options, &Control::new(), &mut |_| {})
+            support::server::create_quietly(&opts, "s", BY_G, &options)
         })
     };
     wait_for_checkpoint(&mut conn, "crash", "s");
@@ -483,7 +434,7 @@ fn killing_the_server_mid_backfill_loses_no_committed_write_and_resume_is_exact(
 
 #[test]
 fn a_table_changed_by_cascading_foreign_keys_is_refused() {
-    let db = common::fresh_db("fk");
+    let db = support::server::fresh_db("fk");
     let mut conn = db.conn();
     conn.query_drop("CREATE TABLE parent (id INT PRIMARY KEY)")
         .unwrap();
@@ -511,7 +462,7 @@ fn writers_wait_at_most_about_the_lock_bound_behind_a_long_transaction() {
     // A transaction holds the table for seconds; create asks for the lock with a 200 ms bound.
     // Writers that queue behind the pending lock request are released when it gives up, instead
     // of waiting for the long transaction (the lock convoy a plain LOCK TABLES would cause).
-    let db = common::fresh_db("convoy");
+    let db = support::server::fresh_db("convoy");
     let mut conn = db.conn();
     make_table(&mut conn, 100);
     let mut holder = db.conn();
@@ -526,7 +477,7 @@ fn writers_wait_at_most_about_the_lock_bound_behind_a_long_transaction() {
             lock_attempts: 3,
             ..quick()
         };
-        create(&opts, "s", BY_G, &options, &Control::new(), &mut |_| {})
+        support::server::create_quietly(&opts, "s", BY_G, &options)
     });
     // A writer keeps inserting; count how many statements complete while the holder is open.
     let started = Instant::now();
@@ -554,7 +505,7 @@ fn writers_wait_at_most_about_the_lock_bound_behind_a_long_transaction() {
 
 #[test]
 fn an_overloaded_server_pauses_the_backfill_and_cancel_leaves_it_resumable() {
-    let db = common::fresh_db("load");
+    let db = support::server::fresh_db("load");
     let mut conn = db.conn();
     make_table(&mut conn, 1000);
     let control = Control::new();

@@ -2,7 +2,6 @@
 //! deterministically: a ready summary, the statements that broke it, and after each statement
 //! the summary compared with MariaDB's own answer to the query.
 
-mod common;
 mod support;
 
 use lightning_tables::lifecycle::{create, Control, CreateOptions};
@@ -11,7 +10,7 @@ use mysql::Conn;
 use support::compare::{assert_same, Strings};
 
 /// A database with `ddl` and `rows` in it and summary `name` of `query`, compared once.
-fn ready(name: &str, ddl: &str, rows: &str, query: &str) -> (common::TestDb, Conn) {
+fn ready(name: &str, ddl: &str, rows: &str, query: &str) -> (support::server::TestDb, Conn) {
     ready_compared(name, ddl, rows, query, query)
 }
 
@@ -22,20 +21,13 @@ fn ready_compared(
     rows: &str,
     query: &str,
     compared: &str,
-) -> (common::TestDb, Conn) {
-    let db = common::fresh_db(name);
+) -> (support::server::TestDb, Conn) {
+    let db = support::server::fresh_db(name);
     let mut conn = db.conn();
     conn.query_drop(ddl).unwrap();
     conn.query_drop(rows).unwrap();
-    create(
-        &db.opts(),
-        name,
-        query,
-        &CreateOptions::default(),
-        &Control::new(),
-        &mut |_| {},
-    )
-    .unwrap_or_else(|e| panic!("{name}: create failed: {e}"));
+    support::server::create_quietly(&db.opts(), name, query, &CreateOptions::default())
+        .unwrap_or_else(|e| panic!("{name}: create failed: {e}"));
     assert_same(&mut conn, name, compared, Strings::Exact, "after create");
     (db, conn)
 }
@@ -79,7 +71,7 @@ fn min_max_of_enum_and_set_compare_as_strings() {
 #[test]
 fn min_max_of_an_indexed_enum_is_refused() {
     // With an index MariaDB answers in member order, without one in string order.
-    let db = common::fresh_db("enum_indexed");
+    let db = support::server::fresh_db("enum_indexed");
     let mut conn = db.conn();
     conn.query_drop(
         "CREATE TABLE e (id INT PRIMARY KEY, g INT, grade ENUM('z','a'), KEY (g, grade))",
@@ -123,7 +115,7 @@ const KEYED: &str = "CREATE TABLE u (
 fn update_ignore_of_a_refused_row_changes_nothing() {
     let query =
         "SELECT g, COUNT(*) AS c, SUM(n) AS s, MIN(code) AS lo, MAX(id) AS hi FROM u GROUP BY g";
-    let db = common::fresh_db("upd_ignore");
+    let db = support::server::fresh_db("upd_ignore");
     let mut conn = db.conn();
     conn.query_drop("CREATE TABLE p (id INT PRIMARY KEY)")
         .unwrap();
@@ -138,15 +130,8 @@ fn update_ignore_of_a_refused_row_changes_nothing() {
     )
     .unwrap();
     conn.query_drop("INSERT INTO child VALUES (1, 5)").unwrap();
-    create(
-        &db.opts(),
-        "upd_ignore",
-        query,
-        &CreateOptions::default(),
-        &Control::new(),
-        &mut |_| {},
-    )
-    .unwrap();
+    support::server::create_quietly(&db.opts(), "upd_ignore", query, &CreateOptions::default())
+        .unwrap();
     replay(
         &mut conn,
         "upd_ignore",
@@ -188,20 +173,18 @@ fn a_row_committed_after_the_writers_snapshot_is_seen_as_refused() {
     // Under REPEATABLE READ a plain read inside the trigger would not see row 3 (committed
     // after the writer's snapshot), and would take the refused update for a real one.
     let query = "SELECT g, COUNT(*) AS c, SUM(n) AS s FROM u GROUP BY g";
-    let db = common::fresh_db("upd_ignore_rr");
+    let db = support::server::fresh_db("upd_ignore_rr");
     let mut conn = db.conn();
     conn.query_drop("CREATE TABLE p (id INT PRIMARY KEY)")
         .unwrap();
     conn.query_drop(KEYED).unwrap();
     conn.query_drop("INSERT INTO u VALUES (1, 'k1', 'a', 10, NULL)")
         .unwrap();
-    create(
+    support::server::create_quietly(
         &db.opts(),
         "upd_ignore_rr",
         query,
         &CreateOptions::default(),
-        &Control::new(),
-        &mut |_| {},
     )
     .unwrap();
     let mut writer = db.conn();
@@ -260,7 +243,7 @@ fn writers_session_settings_do_not_change_stored_values() {
 fn a_cascade_into_the_primary_key_is_refused_even_when_the_summary_does_not_read_it() {
     // ON UPDATE CASCADE rewrites `pid` without a trigger; a resumed backfill counted the rows it
     // moved between checkpoint regions twice.
-    let db = common::fresh_db("cascade_pk");
+    let db = support::server::fresh_db("cascade_pk");
     let mut conn = db.conn();
     conn.query_drop("CREATE TABLE p (id INT PRIMARY KEY)")
         .unwrap();
@@ -289,7 +272,7 @@ fn a_cascade_into_the_primary_key_is_refused_even_when_the_summary_does_not_read
 fn sums_that_decimal_65_could_not_hold_are_refused() {
     // AVG of DECIMAL(65,0) holding 10^62 and 3 came out as 9999...9.9999; a DECIMAL(65,30) sum
     // past 10^35 was capped in the state.
-    let db = common::fresh_db("wide_decimal");
+    let db = support::server::fresh_db("wide_decimal");
     let mut conn = db.conn();
     conn.query_drop(
         "CREATE TABLE w (id INT PRIMARY KEY, z DECIMAL(65,0), d DECIMAL(65,30), ok DECIMAL(47,10))",
@@ -301,28 +284,18 @@ fn sums_that_decimal_65_could_not_hold_are_refused() {
         .iter()
         .enumerate()
     {
-        let err = create(
+        let err = support::server::create_quietly(
             &db.opts(),
             &format!("wide{i}"),
             q,
             &CreateOptions::default(),
-            &Control::new(),
-            &mut |_| {},
         )
         .unwrap_err()
         .to_string();
         assert!(err.contains("18 digits of room"), "{q}: {err}");
     }
     let query = "SELECT SUM(ok) AS s, AVG(ok) AS a FROM w";
-    create(
-        &db.opts(),
-        "fits",
-        query,
-        &CreateOptions::default(),
-        &Control::new(),
-        &mut |_| {},
-    )
-    .unwrap();
+    support::server::create_quietly(&db.opts(), "fits", query, &CreateOptions::default()).unwrap();
     conn.query_drop(
         "INSERT INTO w VALUES (3, 0, 0, 99999999999999999999999999999999999.9999999999)",
     )
@@ -411,7 +384,7 @@ fn double_sums_past_the_range_never_fail_a_write() {
 #[test]
 fn a_prepared_xa_whose_client_left_is_waited_for() {
     let query = "SELECT g, COUNT(*) AS c, SUM(n) AS s FROM x GROUP BY g";
-    let db = common::fresh_db("xa_left");
+    let db = support::server::fresh_db("xa_left");
     let mut conn = db.conn();
     conn.query_drop("CREATE TABLE x (id INT PRIMARY KEY, g INT NOT NULL, n INT NOT NULL)")
         .unwrap();
@@ -438,16 +411,9 @@ fn a_prepared_xa_whose_client_left_is_waited_for() {
         lock_attempts: 2,
         ..CreateOptions::default()
     };
-    let err = create(
-        &db.opts(),
-        "xa_left",
-        query,
-        &quick,
-        &Control::new(),
-        &mut |_| {},
-    )
-    .expect_err("the prepared XA holds the table")
-    .to_string();
+    let err = support::server::create_quietly(&db.opts(), "xa_left", query, &quick)
+        .expect_err("the prepared XA holds the table")
+        .to_string();
     assert!(err.contains("prepared XA") && err.contains(&xid), "{err}");
     // A create that waits while the XA commits: the XA's rows are in its snapshot.
     let patient = CreateOptions {
@@ -457,14 +423,7 @@ fn a_prepared_xa_whose_client_left_is_waited_for() {
     };
     let opts = db.opts();
     let waiting = std::thread::spawn(move || {
-        create(
-            &opts,
-            "xa_left",
-            query,
-            &patient,
-            &Control::new(),
-            &mut |_| {},
-        )
+        support::server::create_quietly(&opts, "xa_left", query, &patient)
     });
     std::thread::sleep(std::time::Duration::from_millis(1500));
     conn.query_drop(format!("XA COMMIT '{xid}'")).unwrap();
@@ -588,7 +547,7 @@ fn enum_error_value_and_member_empty_are_two_groups() {
 fn group_by_long_text_under_a_ci_collation_is_refused_with_its_position() {
     // A JSON key is taken since issue 15 (a LONGTEXT under utf8mb4_bin, stored under a hash of
     // its bytes); a TEXT under a collation that does not compare by bytes is refused.
-    let db = common::fresh_db("json_key");
+    let db = support::server::fresh_db("json_key");
     let mut conn = db.conn();
     conn.query_drop("CREATE TABLE j (id INT PRIMARY KEY, g TEXT COLLATE utf8mb4_general_ci)")
         .unwrap();

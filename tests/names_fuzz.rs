@@ -4,10 +4,9 @@
 //! dropped completely — without touching the other summaries, whose names are chosen to collide
 //! with its derived names (`a` and `a_g1`, `Sales` and `sales`, long names sharing a prefix).
 
-mod common;
 mod support;
 
-use lightning_tables::lifecycle::{create, drop_summary, status, validate, Control, CreateOptions};
+use lightning_tables::lifecycle::{drop_summary, status, validate, CreateOptions};
 use mysql::prelude::Queryable;
 use mysql::Conn;
 use support::compare::{assert_same, Strings};
@@ -71,22 +70,15 @@ fn objects(conn: &mut Conn, db: &str) -> Vec<String> {
     out
 }
 
-fn make(db: &common::TestDb, name: &str) -> Result<(), String> {
-    create(
-        &db.opts(),
-        name,
-        QUERY,
-        &CreateOptions::default(),
-        &Control::new(),
-        &mut |_| {},
-    )
-    .map(|_| ())
-    .map_err(|e| e.to_string())
+fn make(db: &support::server::TestDb, name: &str) -> Result<(), String> {
+    support::server::create_quietly(&db.opts(), name, QUERY, &CreateOptions::default())
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 #[test]
 fn names_never_break_out_of_their_quoting_nor_collide() {
-    let db = common::fresh_db("names");
+    let db = support::server::fresh_db("names");
     let mut conn = db.conn();
     conn.query_drop("CREATE TABLE t (id INT PRIMARY KEY, g VARCHAR(10), v INT)")
         .unwrap();
@@ -159,7 +151,7 @@ fn string_literals_keep_their_meaning() {
         "'new\nline'",
         r"'名前'",
     ];
-    let db = common::fresh_db("literals");
+    let db = support::server::fresh_db("literals");
     let mut conn = db.conn();
     conn.query_drop(
         "CREATE TABLE t (id INT PRIMARY KEY, s VARCHAR(20) COLLATE utf8mb4_bin, v INT)",
@@ -179,15 +171,8 @@ fn string_literals_keep_their_meaning() {
         let query = format!(
             "SELECT s, COUNT(*) AS n, SUM(v) AS total, {lit} AS tag FROM t WHERE s = {lit} OR s LIKE CONCAT({lit}, '_') GROUP BY s"
         );
-        create(
-            &db.opts(),
-            &name,
-            &query,
-            &CreateOptions::default(),
-            &Control::new(),
-            &mut |_| {},
-        )
-        .unwrap_or_else(|e| panic!("{lit}: {e}"));
+        support::server::create_quietly(&db.opts(), &name, &query, &CreateOptions::default())
+            .unwrap_or_else(|e| panic!("{lit}: {e}"));
         conn.query_drop(format!("INSERT INTO t VALUES ({}, {lit}, 5)", 100 + i))
             .unwrap();
         assert_same(&mut conn, &name, &query, Strings::Exact, lit);

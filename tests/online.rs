@@ -1,11 +1,10 @@
 //! Online creation and rebuild stay exact while writers run a random mix during the whole
 //! lock, backfill and completion, under REPEATABLE READ and READ COMMITTED.
 
-mod common;
 mod support;
 
 use lightning_tables::lifecycle::{
-    create, drop_summary, rebuild, validate, ChunkPolicy, Control, CreateOptions,
+    drop_summary, rebuild, validate, ChunkPolicy, Control, CreateOptions,
 };
 use support::compare::{assert_same, Strings};
 use support::workload::{let_them_write, make_table, Isolation, Writers};
@@ -21,30 +20,14 @@ fn small_chunks() -> CreateOptions {
 }
 
 fn online_create_and_rebuild(hint: &str, isolation: Isolation, seed: u64) {
-    let db = common::fresh_db(hint);
+    let db = support::server::fresh_db(hint);
     let mut conn = db.conn();
     let rows = 15_000;
     make_table(&mut conn, rows);
     let writers = Writers::start(&db.opts(), 4, seed, isolation, rows);
     let_them_write(150);
-    create(
-        &db.opts(),
-        "s",
-        QUERY,
-        &small_chunks(),
-        &Control::new(),
-        &mut |_| {},
-    )
-    .unwrap();
-    create(
-        &db.opts(),
-        "g",
-        GLOBAL,
-        &small_chunks(),
-        &Control::new(),
-        &mut |_| {},
-    )
-    .unwrap();
+    support::server::create_quietly(&db.opts(), "s", QUERY, &small_chunks()).unwrap();
+    support::server::create_quietly(&db.opts(), "g", GLOBAL, &small_chunks()).unwrap();
     let_them_write(200);
     let stats = writers.stop();
     assert!(

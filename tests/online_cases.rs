@@ -3,7 +3,6 @@
 //! after the lock, the dangerous writes happen, then the backfill runs and the summary must equal
 //! the query.
 
-mod common;
 mod support;
 
 use lightning_tables::lifecycle::{create, validate, ChunkPolicy, Control, CreateOptions, Event};
@@ -17,7 +16,7 @@ const QUERY: &str = "SELECT g, SUM(d) AS total, COUNT(*) AS n, MIN(d) AS lo FROM
 /// Creates the summary in a thread with its backfill paused after the lock; runs `writes` while
 /// paused, then lets the backfill finish and checks exactness.
 fn with_paused_backfill(hint: &str, setup: &[&str], writes: impl FnOnce(&mut mysql::Conn)) {
-    let db = common::fresh_db(hint);
+    let db = support::server::fresh_db(hint);
     let mut conn = db.conn();
     conn.query_drop(
         "CREATE TABLE t (id INT PRIMARY KEY, g INT NULL, d DECIMAL(10,2) NULL,
@@ -99,7 +98,7 @@ fn case_4_application_sets_updated_at_itself_or_leaves_it_unchanged() {
 fn case_5_writes_that_queued_on_the_lock() {
     // A transaction holds the table, so the lock queues; writers queue behind the lock; they run
     // after the triggers exist and must be counted exactly once.
-    let db = common::fresh_db("case5");
+    let db = support::server::fresh_db("case5");
     let mut conn = db.conn();
     conn.query_drop("CREATE TABLE t (id INT PRIMARY KEY, g INT NULL, d DECIMAL(10,2) NULL, updated_at TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP)").unwrap();
     conn.query_drop(ROWS).unwrap();
@@ -115,7 +114,7 @@ fn case_5_writes_that_queued_on_the_lock() {
             chunk: ChunkPolicy::Fixed(2),
             ..CreateOptions::default()
         };
-        create(&opts, "s", QUERY, &options, &Control::new(), &mut |_| {})
+        support::server::create_quietly(&opts, "s", QUERY, &options)
     });
     std::thread::sleep(Duration::from_millis(300));
     let mut queued = Vec::new();
@@ -145,7 +144,7 @@ fn case_5_writes_that_queued_on_the_lock() {
 
 #[test]
 fn case_6_backfill_chunks_and_triggers_on_the_same_group() {
-    let db = common::fresh_db("case6");
+    let db = support::server::fresh_db("case6");
     let mut conn = db.conn();
     conn.query_drop("CREATE TABLE t (id INT PRIMARY KEY, g INT NULL, d DECIMAL(10,2) NULL)")
         .unwrap();
@@ -176,15 +175,7 @@ fn case_6_backfill_chunks_and_triggers_on_the_same_group() {
         chunk: ChunkPolicy::Fixed(50),
         ..CreateOptions::default()
     };
-    create(
-        &db.opts(),
-        "s",
-        QUERY,
-        &options,
-        &Control::new(),
-        &mut |_| {},
-    )
-    .unwrap();
+    support::server::create_quietly(&db.opts(), "s", QUERY, &options).unwrap();
     stop.store(true, std::sync::atomic::Ordering::SeqCst);
     for h in hammer {
         h.join().unwrap();

@@ -9,7 +9,6 @@
 //! which the state keeps under its SHA-256 (a primary key cannot hold it), with MIN/MAX
 //! multisets beside it, through create and rebuild.
 
-mod common;
 mod support;
 
 use lightning_tables::lifecycle::{
@@ -36,14 +35,20 @@ fn options(checkpoints: u16) -> CreateOptions {
     }
 }
 
-fn check(db: &common::TestDb, conn: &mut mysql::Conn, name: &str, query: &str, when: &str) {
+fn check(
+    db: &support::server::TestDb,
+    conn: &mut mysql::Conn,
+    name: &str,
+    query: &str,
+    when: &str,
+) {
     assert_same(conn, name, query, Strings::Collated, when);
     let report = validate(&db.opts(), &db.name, name, 5).unwrap();
     assert!(report.exact, "{name} {when}: {report:?}");
 }
 
 fn lifecycle(hint: &str, isolation: Isolation, seed: u64) {
-    let db = common::fresh_db(hint);
+    let db = support::server::fresh_db(hint);
     let mut conn = db.conn();
     let rows = 12_000;
     make_table(&mut conn, rows);
@@ -57,15 +62,8 @@ fn lifecycle(hint: &str, isolation: Isolation, seed: u64) {
         ("global", GLOBAL),
         ("text_key", TEXT_KEY),
     ] {
-        create(
-            &db.opts(),
-            name,
-            query,
-            &options(8),
-            &Control::new(),
-            &mut |_| {},
-        )
-        .unwrap_or_else(|e| panic!("create {name}: {e}"));
+        support::server::create_quietly(&db.opts(), name, query, &options(8))
+            .unwrap_or_else(|e| panic!("create {name}: {e}"));
     }
     let_them_write(200);
     writers.stop();

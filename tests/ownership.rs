@@ -4,7 +4,6 @@
 //! `rebuild` whose new generation's name is taken, and a `resume` that starts a fresh
 //! generation; each is reported as left alone.
 
-mod common;
 mod support;
 
 use lightning_tables::lifecycle::{
@@ -91,7 +90,7 @@ fn lightning(url: &str, args: &[&str]) -> Output {
 #[test]
 fn dropping_a_name_without_a_summary_removes_nothing_that_is_not_ours() {
     // Issue 19: `lightning drop fake` with no summary `fake` dropped the user's `_lt_fake_g1`.
-    let db = common::fresh_db("own_nocat");
+    let db = support::server::fresh_db("own_nocat");
     let mut conn = db.conn();
     make_table(&mut conn, 10);
     user_table(&mut conn, "_lt_fake_g1");
@@ -132,19 +131,11 @@ fn dropping_a_name_without_a_summary_removes_nothing_that_is_not_ours() {
 
 #[test]
 fn drop_removes_the_summary_and_leaves_look_alikes() {
-    let db = common::fresh_db("own_drop");
+    let db = support::server::fresh_db("own_drop");
     let mut conn = db.conn();
     make_table(&mut conn, 500);
     let before = objects(&mut conn, &db.name);
-    create(
-        &db.opts(),
-        "x",
-        BY_G,
-        &quick(),
-        &Control::new(),
-        &mut |_| {},
-    )
-    .unwrap();
+    support::server::create_quietly(&db.opts(), "x", BY_G, &quick()).unwrap();
     // Look-alikes next to the real summary: tables of other generations and multisets, and
     // the user's own view and trigger put in place of ours.
     user_table(&mut conn, "_lt_x_g7");
@@ -198,15 +189,7 @@ fn drop_removes_the_summary_and_leaves_look_alikes() {
 
     // Without a catalog entry (edited away by hand), objects that carry our marks are still
     // leftovers of ours and go; the report says there was no summary.
-    create(
-        &db.opts(),
-        "y",
-        BY_G,
-        &quick(),
-        &Control::new(),
-        &mut |_| {},
-    )
-    .unwrap();
+    support::server::create_quietly(&db.opts(), "y", BY_G, &quick()).unwrap();
     conn.query_drop("DELETE FROM `_lightning_catalog` WHERE name = 'y'")
         .unwrap();
     let report = drop_summary(&db.opts(), &db.name, "y").unwrap();
@@ -219,7 +202,7 @@ fn drop_removes_the_summary_and_leaves_look_alikes() {
 
 #[test]
 fn a_failed_create_removes_only_what_it_made() {
-    let db = common::fresh_db("own_create");
+    let db = support::server::fresh_db("own_create");
     let mut conn = db.conn();
     make_table(&mut conn, 200);
     // Someone takes names of the summary between create's collision check and its first
@@ -261,7 +244,7 @@ fn a_failed_create_removes_only_what_it_made() {
 
 #[test]
 fn create_never_replaces_a_view_made_after_its_collision_check() {
-    let db = common::fresh_db("own_view");
+    let db = support::server::fresh_db("own_view");
     let mut conn = db.conn();
     make_table(&mut conn, 200);
     // Only the view's name is taken: create must fail rather than replace the user's view.
@@ -282,18 +265,10 @@ fn create_never_replaces_a_view_made_after_its_collision_check() {
 
 #[test]
 fn rebuild_refuses_to_drop_a_table_in_the_new_generations_place() {
-    let db = common::fresh_db("own_rebuild");
+    let db = support::server::fresh_db("own_rebuild");
     let mut conn = db.conn();
     make_table(&mut conn, 500);
-    create(
-        &db.opts(),
-        "r",
-        BY_G,
-        &quick(),
-        &Control::new(),
-        &mut |_| {},
-    )
-    .unwrap();
+    support::server::create_quietly(&db.opts(), "r", BY_G, &quick()).unwrap();
     user_table(&mut conn, "_lt_r_g2_mm0");
     let err = rebuild(
         &db.opts(),
@@ -324,7 +299,7 @@ fn rebuild_refuses_to_drop_a_table_in_the_new_generations_place() {
 
 #[test]
 fn resume_into_a_fresh_generation_drops_only_its_old_generations() {
-    let db = common::fresh_db("own_resume");
+    let db = support::server::fresh_db("own_resume");
     let mut conn = db.conn();
     make_table(&mut conn, 4000);
     // Interrupted after its first checkpoint region, then the table is altered: resume cannot
@@ -391,18 +366,10 @@ fn resume_into_a_fresh_generation_drops_only_its_old_generations() {
 
 #[test]
 fn rebuild_and_resume_never_replace_a_trigger_that_took_one_of_the_names() {
-    let db = common::fresh_db("own_trigger");
+    let db = support::server::fresh_db("own_trigger");
     let mut conn = db.conn();
     make_table(&mut conn, 300);
-    create(
-        &db.opts(),
-        "s",
-        BY_G,
-        &quick(),
-        &Control::new(),
-        &mut |_| {},
-    )
-    .unwrap();
+    support::server::create_quietly(&db.opts(), "s", BY_G, &quick()).unwrap();
     // Someone drops the summary's UPDATE trigger and makes one of their own under its name.
     conn.query_drop("CREATE TABLE audit (id INT)").unwrap();
     conn.query_drop("DROP TRIGGER `_lt_s_upd`").unwrap();

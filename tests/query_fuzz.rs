@@ -8,11 +8,10 @@
 //! Constructs that exposed engine bugs are switched off by the `FEATURE_*` constants below (each
 //! names the bug), so the committed test passes; switch one on to reproduce its bug.
 
-mod common;
 mod support;
 
 use lightning_tables::db::introspect::IntrospectError;
-use lightning_tables::lifecycle::{create, ChunkPolicy, Control, CreateOptions, LifecycleError};
+use lightning_tables::lifecycle::{ChunkPolicy, CreateOptions, LifecycleError};
 use mysql::prelude::Queryable;
 use mysql::Conn;
 use rand::rngs::StdRng;
@@ -1460,7 +1459,7 @@ fn leftovers(conn: &mut Conn) -> String {
 }
 
 fn run_case(case: &Case, every: usize) -> Outcome {
-    let db = common::fresh_db(&case.label);
+    let db = support::server::fresh_db(&case.label);
     let mut conn: Conn = db.conn();
     conn.query_drop(TABLE).unwrap();
     let mut rng = StdRng::seed_from_u64(case.seed ^ WORKLOAD_SALT);
@@ -1487,14 +1486,7 @@ fn run_case(case: &Case, every: usize) -> Outcome {
         slots: case.slots,
         ..CreateOptions::default()
     };
-    match create(
-        &db.opts(),
-        VIEW,
-        &case.query,
-        &options,
-        &Control::new(),
-        &mut |_| {},
-    ) {
+    match support::server::create_quietly(&db.opts(), VIEW, &case.query, &options) {
         Ok(_) => {}
         Err(LifecycleError::Engine(e) | LifecycleError::Prepare(IntrospectError::Engine(e))) => {
             return Outcome::Refused(e.to_string())

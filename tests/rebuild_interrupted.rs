@@ -6,12 +6,11 @@
 //! before the lock, while backfilling, before the switch to the new generation, and while
 //! folding after it.
 
-mod common;
 mod support;
 
 use lightning_tables::lifecycle::{
-    create, rebuild, resume, status, validate, ChunkPolicy, Control, CreateOptions, Event,
-    LifecycleError, StatusReport,
+    rebuild, resume, status, validate, ChunkPolicy, Control, CreateOptions, Event, LifecycleError,
+    StatusReport,
 };
 use mysql::prelude::Queryable;
 use mysql::Conn;
@@ -97,7 +96,7 @@ impl Drop for Reader {
 }
 
 impl Reader {
-    fn start(db: &common::TestDb) -> Reader {
+    fn start(db: &support::server::TestDb) -> Reader {
         let stop = Arc::new(AtomicBool::new(false));
         let step = Arc::new(Mutex::new("before the rebuild".to_string()));
         let mut conn = db.conn();
@@ -177,19 +176,11 @@ fn checking<'a>(
 }
 
 /// A ready summary `s` of [`QUERY`] over [`ROWS`] rows, with writers and a reader running.
-fn ready_summary(hint: &str, seed: u64) -> (common::TestDb, Conn, Writers, Reader) {
-    let db = common::fresh_db(hint);
+fn ready_summary(hint: &str, seed: u64) -> (support::server::TestDb, Conn, Writers, Reader) {
+    let db = support::server::fresh_db(hint);
     let mut conn = db.conn();
     make_table(&mut conn, ROWS);
-    create(
-        &db.opts(),
-        "s",
-        QUERY,
-        &options(),
-        &Control::new(),
-        &mut |_| {},
-    )
-    .unwrap();
+    support::server::create_quietly(&db.opts(), "s", QUERY, &options()).unwrap();
     let writers = Writers::start(&db.opts(), 3, seed, Isolation::RepeatableRead, ROWS);
     let reader = Reader::start(&db);
     let_them_write(150);
@@ -254,7 +245,7 @@ fn generations_in(text: &str) -> Vec<u32> {
 
 /// Waits until no process works on the summary any more (a killed client's connections are
 /// closed by the server a moment after the kill).
-fn settled_status(db: &common::TestDb) -> StatusReport {
+fn settled_status(db: &support::server::TestDb) -> StatusReport {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let st = status(&db.opts(), &db.name, "s").unwrap();
@@ -268,7 +259,13 @@ fn settled_status(db: &common::TestDb) -> StatusReport {
 
 /// The end of every test: writers stop, the reader saw no difference, and the summary equals its
 /// query and validates as exact.
-fn finish(db: &common::TestDb, conn: &mut Conn, writers: Writers, reader: Reader, generation: u32) {
+fn finish(
+    db: &support::server::TestDb,
+    conn: &mut Conn,
+    writers: Writers,
+    reader: Reader,
+    generation: u32,
+) {
     reader.at("after the end");
     let_them_write(150);
     writers.stop();
@@ -373,7 +370,7 @@ impl Drop for Child {
 
 /// Runs `lightning rebuild s` as a child process frozen at `phase`'s event, and waits until it
 /// got there.
-fn frozen_rebuild(db: &common::TestDb, phase: Phase) -> Child {
+fn frozen_rebuild(db: &support::server::TestDb, phase: Phase) -> Child {
     let mut child = Child(
         std::process::Command::new(env!("CARGO_BIN_EXE_lightning"))
             .env(FREEZE_AT, phase.event())

@@ -6,7 +6,6 @@
 //! `LIGHTNING_REPLICATION_LONG=1` adds the measurements that take longer (binlog_format
 //! STATEMENT, slave_run_triggers_for_rbr=ENFORCE); see the README.
 
-mod common;
 mod support;
 
 use lightning_tables::db::server::{BinlogFormat, ReplicationPair};
@@ -232,15 +231,8 @@ fn a_replica_running_its_triggers_keeps_a_summary_of_its_own_exact() {
         start_pair(BinlogFormat::Row, &["--slave-run-triggers-for-rbr=YES"]);
     let w = writers(&primary, 19);
     let_them_write(200);
-    create(
-        &replica,
-        "own",
-        QUERY,
-        &options(),
-        &Control::new(),
-        &mut |_| {},
-    )
-    .unwrap_or_else(|e| panic!("create on the replica: {e}"));
+    support::server::create_quietly(&replica, "own", QUERY, &options())
+        .unwrap_or_else(|e| panic!("create on the replica: {e}"));
     let_them_write(400);
     w.stop();
     sync(&pair);
@@ -251,15 +243,8 @@ fn a_replica_running_its_triggers_keeps_a_summary_of_its_own_exact() {
         .is_some_and(|m| m.contains("slave_run_triggers_for_rbr=YES")),);
 
     // A summary created on the primary on the same table: not applied twice on the replica.
-    create(
-        &primary,
-        "by_g",
-        QUERY,
-        &options(),
-        &Control::new(),
-        &mut |_| {},
-    )
-    .unwrap_or_else(|e| panic!("create on the primary: {e}"));
+    support::server::create_quietly(&primary, "by_g", QUERY, &options())
+        .unwrap_or_else(|e| panic!("create on the primary: {e}"));
     let w = writers(&primary, 20);
     let_them_write(400);
     w.stop();
@@ -290,15 +275,7 @@ fn enforce_stops_replication_at_the_first_write() {
     // replication stops at the first write.
     let (pair, primary, _replica) =
         start_pair(BinlogFormat::Row, &["--slave-run-triggers-for-rbr=ENFORCE"]);
-    create(
-        &primary,
-        "by_g",
-        QUERY,
-        &options(),
-        &Control::new(),
-        &mut |_| {},
-    )
-    .unwrap();
+    support::server::create_quietly(&primary, "by_g", QUERY, &options()).unwrap();
     let w = writers(&primary, 21);
     let_them_write(400);
     w.stop();
@@ -334,14 +311,7 @@ fn statement_format_is_refused_before_anything_changes() {
     let mut c = Conn::new(opts.clone()).unwrap();
     make_table(&mut c, 1000);
     let before = objects(&mut c);
-    let created = create(
-        &opts,
-        "by_g",
-        QUERY,
-        &options(),
-        &Control::new(),
-        &mut |_| {},
-    );
+    let created = support::server::create_quietly(&opts, "by_g", QUERY, &options());
     assert!(
         matches!(
             &created,

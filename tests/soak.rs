@@ -9,7 +9,6 @@
 //! `LIGHTNING_SOAK=100` runs 100 (the record in docs/correctness.md), `LIGHTNING_SOAK_SEED=S`
 //! starts from another seed.
 
-mod common;
 mod support;
 
 use lightning_tables::lifecycle::{
@@ -101,7 +100,7 @@ fn step(
 }
 
 /// Runs `plan` on summary `s`, comparing in one snapshot whenever the summary is ready.
-fn run_plan(db: &common::TestDb, query: &str, plan: Plan) -> Result<(), String> {
+fn run_plan(db: &support::server::TestDb, query: &str, plan: Plan) -> Result<(), String> {
     let opts = db.opts();
     let schema = db.name.as_str();
     let mut reader = db.conn();
@@ -176,7 +175,7 @@ fn soak_run(run: u64, seed: u64) -> Result<(), String> {
     let plan = Plan::pick(&mut rng);
     let rows = rng.gen_range(2_000..8_000);
     let context = format!("run {run} (seed {seed}, {isolation:?}, {plan:?}, {rows} rows, {query})");
-    let db = common::fresh_db(&format!("soak{run}"));
+    let db = support::server::fresh_db(&format!("soak{run}"));
     let mut conn = db.conn();
     make_table(&mut conn, rows);
     let writers = Writers::start(&db.opts(), 3, seed, isolation, rows);

@@ -5,14 +5,14 @@
 //! `validate`; or checks that a query the parser cannot read as MariaDB does is refused, naming
 //! the mode.
 
-mod common;
+mod support;
 
-use common::{fresh_db, TestDb};
 use lightning_tables::db::server::PrivateServer;
 use lightning_tables::lifecycle::catalog;
 use lightning_tables::lifecycle::{create, validate, Control, CreateOptions, LifecycleError};
 use mysql::prelude::Queryable;
 use mysql::{Conn, Opts, OptsBuilder};
+use support::server::{fresh_db, TestDb};
 
 /// Options whose sessions start with `sql_mode = mode`.
 fn with_mode(opts: Opts, mode: &str) -> Opts {
@@ -278,15 +278,7 @@ fn the_servers_global_mode_is_the_default() {
     let mut conn = Conn::new(opts.clone()).unwrap();
     load(&mut conn);
     let query = r#"SELECT s, COUNT(*) AS n FROM t WHERE s IN ('a\b', "x") GROUP BY s"#;
-    create(
-        &opts,
-        "summary",
-        query,
-        &CreateOptions::default(),
-        &Control::new(),
-        &mut |_| {},
-    )
-    .unwrap();
+    support::server::create_quietly(&opts, "summary", query, &CreateOptions::default()).unwrap();
     write(&mut conn);
     assert_eq!(
         rows(&mut conn, "SELECT * FROM summary"),

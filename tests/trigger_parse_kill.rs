@@ -4,7 +4,7 @@
 //! waits too long; it must never do so once the DDL has its lock and is parsing the table's
 //! triggers (docs/correctness.md, "Killing a statement that opens the table").
 
-mod common;
+mod support;
 
 use lightning_tables::lifecycle::lock::install_triggers;
 use lightning_tables::lifecycle::CreateOptions;
@@ -32,7 +32,7 @@ fn big_trigger(statements: usize) -> String {
 
 #[test]
 fn a_trigger_ddl_past_its_deadline_is_not_killed_while_it_parses_the_tables_triggers() {
-    let db = common::fresh_db("parsekill");
+    let db = support::server::fresh_db("parsekill");
     let mut conn = db.conn();
     conn.query_drop("CREATE TABLE t (id INT NOT NULL PRIMARY KEY, v INT NOT NULL)")
         .unwrap();

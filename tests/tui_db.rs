@@ -2,7 +2,7 @@
 //! by keys, from picking a table to a ready summary, compared, validated and
 //! dropped.
 
-mod common;
+mod support;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use lightning_tables::tui::app::{App, Effect, Msg};
@@ -99,7 +99,7 @@ fn listed_status(app: &App, name: &str) -> Option<String> {
 
 #[test]
 fn pick_table_type_query_preview_create_compare_validate_drop() {
-    let db = common::fresh_db("tui");
+    let db = support::server::fresh_db("tui");
     let mut conn = db.conn();
     conn.query_drop(
         "CREATE TABLE orders (id INT PRIMARY KEY AUTO_INCREMENT, status ENUM('new','paid','shipped') NOT NULL, amount DECIMAL(10,2) NULL) ENGINE=InnoDB",
@@ -295,7 +295,7 @@ fn pick_table_type_query_preview_create_compare_validate_drop() {
 
 #[test]
 fn a_long_statement_is_cancelled_with_kill_query() {
-    let db = common::fresh_db("tui_kill");
+    let db = support::server::fresh_db("tui_kill");
     let worker = Worker::start(db.opts());
     use lightning_tables::tui::worker::{Request, RequestKind, ResponseKind};
     // Connect first so the session connection exists.
@@ -342,7 +342,7 @@ fn a_long_statement_is_cancelled_with_kill_query() {
 fn a_long_validation_is_cancelled_with_kill_query() {
     use lightning_tables::lifecycle::{create, Control, CreateOptions};
     use lightning_tables::tui::worker::{Request, RequestKind, ResponseKind};
-    let db = common::fresh_db("tui_kill_validate");
+    let db = support::server::fresh_db("tui_kill_validate");
     let mut conn = db.conn();
     conn.query_drop("CREATE TABLE t (id INT PRIMARY KEY, g INT NOT NULL)")
         .unwrap();

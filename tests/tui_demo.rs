@@ -2,7 +2,7 @@
 //! the writers' tuning, autoplay's timeline and the exit status; the demo
 //! worker's replies are simulated, no terminal, no server.
 
-mod tui_support;
+mod support;
 
 use lightning_tables::demo::runner::{DAILY_KINDS, DEBITS_BY_USER};
 use lightning_tables::demo::story::{StepId, STORY};
@@ -12,8 +12,8 @@ use lightning_tables::tui::demo::state::{Phase, KEEP_WRITING};
 use lightning_tables::tui::panes::PaneId;
 use lightning_tables::tui::worker::Failure;
 use std::time::Duration;
-use tui_support::demo::*;
-use tui_support::*;
+use support::tui::demo::*;
+use support::tui::*;
 
 fn demo_harness(autoplay: bool) -> Harness {
     let mut h = Harness::new();

@@ -4,7 +4,7 @@
 //!
 //! Needs `tmux`; without it the test says so and passes (CI installs it).
 
-mod common;
+mod support;
 
 use lightning_tables::tui::tmux::{self, Tmux};
 use mysql::prelude::Queryable;
@@ -56,7 +56,7 @@ fn the_binary_in_a_terminal() {
         eprintln!("tmux is not installed: end-to-end TUI test not run");
         return;
     }
-    let db = common::orders_db("tui_e2e", 3000);
+    let db = support::server::orders_db("tui_e2e", 3000);
     let home = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let editor = home.path().join("editor.sh");
     std::fs::write(
@@ -143,7 +143,7 @@ fn the_wizard_in_a_terminal() {
         eprintln!("tmux is not installed: end-to-end wizard test not run");
         return;
     }
-    let db = common::orders_db("tui_wizard", 2000);
+    let db = support::server::orders_db("tui_wizard", 2000);
     let server = mysql::Opts::from_url(&db.url()).unwrap_or_else(|e| panic!("{e}"));
     let port = server.get_tcp_port().to_string();
     let user = server.get_user().unwrap_or("root").to_string();
@@ -288,7 +288,7 @@ fn paste_and_quit_during_a_backfill_in_a_terminal() {
         eprintln!("tmux is not installed: end-to-end TUI test not run");
         return;
     }
-    let db = common::orders_db("tui_e2e_quit", 3000);
+    let db = support::server::orders_db("tui_e2e_quit", 3000);
     let mut conn = db.conn();
     let home = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let bin = env!("CARGO_BIN_EXE_lightning");

@@ -1,14 +1,14 @@
 //! Key screens of the TUI rendered with ratatui's `TestBackend` at 80x24 and
 //! 160x48, compared with insta snapshots.
 
-mod tui_support;
+mod support;
 
 use lightning_tables::engine::Pos;
 use lightning_tables::lifecycle::{Event, Progress};
 use lightning_tables::tui::app::Msg;
 use lightning_tables::tui::panes::PaneId;
 use lightning_tables::tui::worker::*;
-use tui_support::*;
+use support::tui::*;
 
 fn is_preview(k: &RequestKind) -> bool {
     matches!(k, RequestKind::Preview { .. })
@@ -237,8 +237,8 @@ fn guide_after_setup_80x24() {
 }
 
 mod demo_screens {
-    use super::tui_support::demo::*;
-    use super::tui_support::Harness;
+    use super::support::tui::demo::*;
+    use super::support::tui::Harness;
     use lightning_tables::demo::runner::{DAILY_KINDS, DEBITS_BY_USER};
     use lightning_tables::lifecycle::Event;
     use lightning_tables::tui::app::Msg;

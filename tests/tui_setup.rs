@@ -2,7 +2,7 @@
 //! follows it: keys and worker answers in, requests and effects out; no
 //! terminal, no server.
 
-mod tui_support;
+mod support;
 
 use lightning_tables::db::connect::ConnectFailure;
 use lightning_tables::db::options::profile::Profile;
@@ -13,7 +13,7 @@ use lightning_tables::tui::setup::form::Field;
 use lightning_tables::tui::setup::{SetupContext, Source, SourceKind, Step};
 use lightning_tables::tui::ui::status_line;
 use lightning_tables::tui::worker::*;
-use tui_support::*;
+use support::tui::*;
 
 fn is_diagnose(k: &RequestKind) -> bool {
     matches!(k, RequestKind::Diagnose { .. })

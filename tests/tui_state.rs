@@ -1,7 +1,7 @@
 //! State transitions of the TUI (keys, actions, worker messages) as plain
 //! tests: no terminal, no server.
 
-mod tui_support;
+mod support;
 
 use lightning_tables::engine::Pos;
 use lightning_tables::lifecycle::tuning::Tuning;
@@ -12,7 +12,7 @@ use lightning_tables::tui::panes::PaneId;
 use lightning_tables::tui::popup::{Confirm, Popup};
 use lightning_tables::tui::ui::status_line;
 use lightning_tables::tui::worker::*;
-use tui_support::*;
+use support::tui::*;
 
 fn is_preview(k: &RequestKind) -> bool {
     matches!(k, RequestKind::Preview { .. })

@@ -1,4 +1,13 @@
-//! Shared helpers for server-free tests.
+//! The test harness, one module for every test binary (`mod support;`):
+//! * [`server`]: private MariaDB servers, a fresh database per test, a short `create`;
+//! * [`compare`], [`fixtures`], [`workload`]: helpers that need no server;
+//! * [`matrix`]: the DML matrix runner;
+//! * [`tui`]: drive the TUI's `App` with keys, ticks and worker responses, without a terminal.
+// Each test binary uses a part of the harness.
+#![allow(dead_code)]
 pub mod compare;
 pub mod fixtures;
+pub mod matrix;
+pub mod server;
+pub mod tui;
 pub mod workload;

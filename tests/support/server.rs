@@ -1,7 +1,7 @@
 //! Shared integration-test harness: one MariaDB server per test binary and a
 //! fresh database per test.
 //!
-//! Include with `mod common;`. By default a private server is started lazily
+//! Included as `support::server`. By default a private server is started lazily
 //! (see `lightning_tables::db::server`) and kept in a static for the whole test
 //! binary; it is killed when the binary exits. Set `LIGHTNING_TEST_URL` (e.g.
 //! `mysql://root:pw@127.0.0.1:3306/`) to run against an existing server instead;
@@ -237,4 +237,23 @@ pub fn orders_db(hint: &str, rows: u64) -> TestDb {
             .unwrap_or_else(|e| panic!("preparing orders in {}: {e}", db.name));
     }
     db
+}
+
+/// Creates summary `name` of `query` with `options`, never interrupted and with no progress
+/// events: the `create` call most tests make.
+pub fn create_quietly(
+    opts: &mysql::Opts,
+    name: &str,
+    query: &str,
+    options: &lightning_tables::lifecycle::CreateOptions,
+) -> Result<lightning_tables::lifecycle::CreateReport, lightning_tables::lifecycle::LifecycleError>
+{
+    lightning_tables::lifecycle::create(
+        opts,
+        name,
+        query,
+        options,
+        &lightning_tables::lifecycle::Control::new(),
+        &mut |_| {},
+    )
 }
