@@ -120,16 +120,33 @@ fn sakila_write(rng: &mut StdRng) -> String {
         0 | 1 => format!(
             "INSERT IGNORE INTO payment VALUES ({p}, {}, {}, {}.99)",
             rng.gen_range(1..40),
-            if rng.gen_bool(0.1) { "NULL".to_string() } else { r.to_string() },
+            if rng.gen_bool(0.1) {
+                "NULL".to_string()
+            } else {
+                r.to_string()
+            },
             rng.gen_range(0..9)
         ),
         2 => format!("DELETE FROM payment WHERE payment_id = {p}"),
-        3 => format!("UPDATE payment SET rental_id = {r}, amount = amount + 1 WHERE payment_id = {p}"),
-        4 => format!("INSERT IGNORE INTO rental VALUES ({r}, {i}, {})", rng.gen_range(1..40)),
-        5 => format!("UPDATE rental SET inventory_id = {i}, customer_id = {} WHERE rental_id = {r}", rng.gen_range(1..40)),
+        3 => format!(
+            "UPDATE payment SET rental_id = {r}, amount = amount + 1 WHERE payment_id = {p}"
+        ),
+        4 => format!(
+            "INSERT IGNORE INTO rental VALUES ({r}, {i}, {})",
+            rng.gen_range(1..40)
+        ),
+        5 => format!(
+            "UPDATE rental SET inventory_id = {i}, customer_id = {} WHERE rental_id = {r}",
+            rng.gen_range(1..40)
+        ),
         6 => format!("DELETE FROM rental WHERE rental_id = {r}"),
-        7 => format!("INSERT IGNORE INTO inventory VALUES ({i}, {f}, {})", rng.gen_range(1..3)),
-        8 => format!("UPDATE inventory SET film_id = {f}, store_id = 3 - store_id WHERE inventory_id = {i}"),
+        7 => format!(
+            "INSERT IGNORE INTO inventory VALUES ({i}, {f}, {})",
+            rng.gen_range(1..3)
+        ),
+        8 => format!(
+            "UPDATE inventory SET film_id = {f}, store_id = 3 - store_id WHERE inventory_id = {i}"
+        ),
         9 => format!("DELETE FROM inventory WHERE inventory_id = {i}"),
         10 => format!(
             "UPDATE film SET rating = {}, rental_rate = rental_rate + 1 WHERE film_id = {f}",
@@ -137,7 +154,10 @@ fn sakila_write(rng: &mut StdRng) -> String {
         ),
         11 => format!("DELETE FROM film WHERE film_id = {f}"),
         12 => format!("INSERT IGNORE INTO film VALUES ({f}, 'NEW', 'PG-13', 2.99)"),
-        _ => format!("UPDATE IGNORE film SET film_id = {} WHERE film_id = {f}", rng.gen_range(1..66)),
+        _ => format!(
+            "UPDATE IGNORE film SET film_id = {} WHERE film_id = {f}",
+            rng.gen_range(1..66)
+        ),
     }
 }
 
@@ -154,7 +174,8 @@ fn options() -> CreateOptions {
 
 fn load(conn: &mut Conn, schema: &Schema) {
     for ddl in schema.ddl {
-        conn.query_drop(ddl).unwrap_or_else(|e| panic!("{ddl}: {e}"));
+        conn.query_drop(ddl)
+            .unwrap_or_else(|e| panic!("{ddl}: {e}"));
     }
 }
 
@@ -169,8 +190,15 @@ fn random_statements_are_exact(schema: &Schema) {
     let mut conn = db.conn();
     load(&mut conn, schema);
     for (view, query) in schema.summaries {
-        create(&db.opts(), view, query, &options(), &Control::new(), &mut |_| {})
-            .unwrap_or_else(|e| panic!("create {view}: {e}"));
+        create(
+            &db.opts(),
+            view,
+            query,
+            &options(),
+            &Control::new(),
+            &mut |_| {},
+        )
+        .unwrap_or_else(|e| panic!("create {view}: {e}"));
     }
     check(&mut conn, schema, "after create");
     let mut rng = StdRng::seed_from_u64(4242);
@@ -248,14 +276,24 @@ fn online_create_under_writers(schema: &Schema, level: &'static str) {
     let handles = writers(&db.opts(), level, schema.write, stop.clone());
     std::thread::sleep(Duration::from_millis(300));
     for (view, query) in schema.summaries {
-        create(&db.opts(), view, query, &options(), &Control::new(), &mut |_| {})
-            .unwrap_or_else(|e| panic!("{level}: create {view}: {e}"));
+        create(
+            &db.opts(),
+            view,
+            query,
+            &options(),
+            &Control::new(),
+            &mut |_| {},
+        )
+        .unwrap_or_else(|e| panic!("{level}: create {view}: {e}"));
     }
     std::thread::sleep(Duration::from_millis(500));
     stop.store(true, Ordering::SeqCst);
     let written: u64 = handles.into_iter().map(|h| h.join().unwrap()).sum();
     assert!(written > 20, "{level}: the writers wrote ({written})");
-    let context = format!("{}: {level}: after online create under writers", schema.name);
+    let context = format!(
+        "{}: {level}: after online create under writers",
+        schema.name
+    );
     check(&mut conn, schema, &context);
     for (view, _) in schema.summaries {
         let v = validate(&db.opts(), &db.name, view, 3).unwrap();
