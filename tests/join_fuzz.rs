@@ -1,5 +1,5 @@
 //! Query fuzzing over joins: random summaries over orders joined to customers (→ regions) and
-//! products, each join inner or LEFT (with ON conditions besides the key on a LEFT JOIN), random
+//! products (ON or USING), each join inner or LEFT (with ON conditions besides the key on a LEFT JOIN), random
 //! group keys, aggregates and WHERE over columns of any table (`c.id IS NULL` included), each
 //! made a summary of on a real server and compared with its query while seeded random writes hit
 //! every table. Deterministic: a failure names the seed, the query and the write after which the
@@ -66,10 +66,12 @@ fn query(rng: &mut StdRng) -> String {
         ));
     }
     if with_p {
-        from.push_str(&format!(
-            " {} products p ON p.product_id = o.product_id",
-            kind(p_left)
-        ));
+        let condition = if rng.gen_bool(0.3) {
+            "USING (product_id)"
+        } else {
+            "ON p.product_id = o.product_id"
+        };
+        from.push_str(&format!(" {} products p {condition}", kind(p_left)));
     }
     let mut keys = vec![
         "c.country",
