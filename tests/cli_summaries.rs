@@ -201,30 +201,30 @@ fn rejected_query_names_construct_and_position() {
     // An outer join is refused at its keyword, as not supported yet; with --json the error is
     // a JSON object on stdout too.
     let left =
-        "SELECT o.region, COUNT(*) FROM orders o\n  LEFT JOIN orders p ON p.id = o.id GROUP BY o.region";
+        "SELECT o.region, COUNT(*) FROM orders o\n  RIGHT JOIN orders p ON p.id = o.id GROUP BY o.region";
     let out = lightning(&url, &["preview", "--query", left]);
-    expect_code(&out, 1, "preview of a LEFT JOIN");
+    expect_code(&out, 1, "preview of a RIGHT JOIN");
     let err = text(&out.stderr);
     assert!(
-        err.starts_with("error: not supported yet: LEFT JOIN"),
+        err.starts_with("error: not supported yet: RIGHT or FULL JOIN"),
         "{err}"
     );
     assert!(
-        err.contains(" 2 |   LEFT JOIN orders p") && err.ends_with("\n   |   ^\n"),
-        "caret not under LEFT JOIN: {err}"
+        err.contains(" 2 |   RIGHT JOIN orders p") && err.ends_with("\n   |   ^\n"),
+        "caret not under RIGHT JOIN: {err}"
     );
     assert!(!err.contains("tier"), "{err}");
     let out = lightning(&url, &["--json", "preview", "--query", left]);
-    expect_code(&out, 1, "preview --json of a LEFT JOIN");
+    expect_code(&out, 1, "preview --json of a RIGHT JOIN");
     let v = json(&out);
     assert_eq!(v["error"]["kind"], "rejected", "{v}");
     assert_eq!(v["error"]["line"], 2, "{v}");
     assert_eq!(v["error"]["column"], 3, "{v}");
     assert_eq!(v["error"]["exit_code"], 1, "{v}");
     assert!(
-        v["error"]["message"]
-            .as_str()
-            .is_some_and(|m| m.starts_with("not supported yet: LEFT JOIN") && !m.contains(" at ")),
+        v["error"]["message"].as_str().is_some_and(|m| m
+            .starts_with("not supported yet: RIGHT or FULL JOIN")
+            && !m.contains(" at ")),
         "{v}"
     );
     // Any other failure under --json is an object too (here: an unknown summary).

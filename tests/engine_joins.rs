@@ -158,6 +158,9 @@ const ACCEPTED: &[(&str, &str)] = &[
     ("unique_not_null_key", "SELECT p.category, SUM(o.qty) FROM orders o INNER JOIN products p ON p.sku = o.coupon GROUP BY p.category"),
     ("on_filters_go_to_the_filter", "SELECT c.country, COUNT(*) FROM orders o JOIN customers c ON c.id = o.customer_id AND c.active = 1 AND o.amount > 0 GROUP BY c.country"),
     ("unqualified_names_resolve", "SELECT category, COUNT(*), SUM(amount) FROM orders JOIN products ON products.product_id = orders.product_id GROUP BY category"),
+    ("left_join", "SELECT c.country, COUNT(*), COUNT(c.id) FROM orders o LEFT JOIN customers c ON c.id = o.customer_id GROUP BY c.country"),
+    ("left_join_on_conditions_stay_in_the_edge", "SELECT c.country, COUNT(*) FROM orders o LEFT OUTER JOIN customers c ON c.id = o.customer_id AND c.active AND o.qty > 1 WHERE c.country IS NULL OR o.amount > 0 GROUP BY c.country"),
+    ("left_chain_and_inner_star", "SELECT r.region, p.category, COUNT(*) FROM orders o JOIN products p ON p.product_id = o.product_id LEFT JOIN customers c ON c.id = o.customer_id LEFT JOIN regions r ON r.id = c.region_id WHERE r.id = c.region_id OR r.id IS NULL GROUP BY r.region, p.category"),
 ];
 
 #[test]
@@ -180,7 +183,12 @@ fn using_columns_resolve_to_the_left_table() {
 /// (query, text the error must contain, expected "line:column" or "").
 const REFUSED: &[(&str, &str, &str)] = &[
     ("SELECT COUNT(*) FROM orders o JOIN orders p ON p.id = o.id", "self-join of table orders", "1:36"),
-    ("SELECT COUNT(*) FROM orders o LEFT JOIN customers c ON c.id = o.customer_id", "LEFT JOIN", "1:31"),
+    ("SELECT COUNT(*) FROM orders o LEFT JOIN customers c ON c.country = o.seller", "many-to-many join of orders and customers", "1:56"),
+    ("SELECT COUNT(*) FROM orders o LEFT JOIN customers c ON c.id = o.customer_id JOIN regions r ON r.id = c.region_id", "an inner join of regions to customers, which is LEFT-joined", "1:77"),
+    ("SELECT COUNT(*) FROM orders o JOIN products p ON p.product_id = o.product_id LEFT JOIN customers c ON c.id = o.customer_id AND p.category = 'x'", "a LEFT JOIN condition on customers that reads products", "1:128"),
+    ("SELECT COUNT(*) FROM orders o LEFT JOIN customers c ON c.id = o.customer_id + 1", "a join on an expression", "1:56"),
+    ("SELECT COUNT(*) FROM orders o LEFT JOIN customers c ON c.id = o.customer_id OR c.active", "a join on an expression", "1:56"),
+    ("SELECT COUNT(*) FROM orders o LEFT JOIN customers c ON o.customer_id = 1", "no join condition connects customers", "1:41"),
     ("SELECT COUNT(*) FROM orders o RIGHT JOIN customers c ON c.id = o.customer_id", "RIGHT or FULL JOIN", "1:31"),
     ("SELECT COUNT(*) FROM orders o NATURAL JOIN customers c", "NATURAL JOIN", "1:31"),
     ("SELECT COUNT(*) FROM orders o JOIN customers c ON c.id = o.customer_id + 1", "a join on an expression", "1:51"),
@@ -435,4 +443,73 @@ fn chain_join_sql_is_pinned() {
         "{regions_trigger}"
     );
     insta::assert_snapshot!("join_chain_generated", out);
+}
+
+/// The triggers of LEFT joins (orders ⟕ customers on its key and `c.active`, customers ⟕
+/// regions): a write to `orders` reads its customer and region with `LEFT JOIN … ON` (a
+/// one-row derived table standing in for the fact row); a write to `customers` moves the
+/// orders it reaches between its row and the NULL-extended version (`LEFT JOIN … ON FALSE`),
+/// both selected by its key and ON condition read from the row image; a write to `regions`
+/// reads through the customers (which must match) to the orders, likewise. The backfill and
+/// the truth read the LEFT JOINs with their ON.
+#[test]
+fn left_join_sql_is_pinned() {
+    use lightning_tables::engine::codegen::{ExprTypes, GenOptions, Joined, Layout};
+    use lightning_tables::engine::meta::SqlType;
+    use lightning_tables::engine::prepared::prepare_joined;
+    let sql = "SELECT r.region, COUNT(*), COUNT(c.id), SUM(o.amount) FROM orders o LEFT JOIN customers c ON c.id = o.customer_id AND c.active LEFT JOIN regions r ON r.id = c.region_id GROUP BY r.region";
+    let parsed = parse(sql).unwrap();
+    let tables: Vec<TableMeta> = ["orders", "customers", "regions"]
+        .iter()
+        .map(|t| schema(t))
+        .collect();
+    let j = analyze_join(&parsed, &tables).unwrap();
+    let layout = Layout::of(&j.analysis);
+    let types = ExprTypes {
+        keys: vec![SqlType::text("varchar(16)", "utf8mb4_general_ci")],
+        sums: layout
+            .nums
+            .iter()
+            .map(|n| n.needs_sum.then(|| SqlType::plain("decimal(34,2)")))
+            .collect(),
+        minmax: vec![],
+        args: layout
+            .nums
+            .iter()
+            .map(|_| SqlType::plain("decimal(12,2)"))
+            .collect(),
+    };
+    let join = Joined {
+        plan: j.plan,
+        tables,
+    };
+    assert_eq!(
+        join.probe_from(),
+        "`shop`.`orders` AS `o` LEFT JOIN `shop`.`customers` AS `c` ON FALSE LEFT JOIN `shop`.`regions` AS `r` ON FALSE"
+    );
+    let prepared = prepare_joined(
+        j.analysis,
+        schema("orders"),
+        types,
+        Some(join),
+        "by_region",
+        GenOptions::default(),
+    )
+    .unwrap();
+    let mut out = String::new();
+    for t in &prepared.generated.triggers {
+        if !t.event.contains("UPDATE") {
+            out.push_str(&format!(
+                "-- trigger {} ({})\n{}\n\n",
+                t.name, t.event, t.sql
+            ));
+        }
+    }
+    let gen = prepared.gen("by_region", GenOptions::default()).unwrap();
+    out.push_str(&format!(
+        "-- chunk\n{}\n\n",
+        gen.chunk_state_sql(Some("`id` >= ? AND `id` <= ?"))
+    ));
+    out.push_str(&format!("-- truth\n{}\n", prepared.generated.truth_groups));
+    insta::assert_snapshot!("join_left_generated", out);
 }

@@ -499,10 +499,14 @@ pub struct JoinedTable {
     /// Where its join operator starts (`JOIN`, `LEFT JOIN`...); the table's position in a
     /// comma list. Refusals of the join itself point here.
     pub keyword: Option<Pos>,
+    /// `LEFT [OUTER] JOIN`: a row of the tables before it without a match still counts, with
+    /// NULL for this table's columns.
+    pub left: bool,
 }
 
-/// The first table of FROM and every table joined to it (comma lists and inner joins, flattened
-/// in the order written). Outer, natural and other joins are refused here with their position.
+/// The first table of FROM and every table joined to it (comma lists, inner and LEFT joins,
+/// flattened in the order written). RIGHT, FULL, natural and other joins are refused here with
+/// their position.
 /// `keywords`: where each join operator starts (see [`join_keyword_starts`]), so that a refused
 /// join is shown at its keyword rather than at the joined table.
 fn from_tables(
@@ -526,15 +530,18 @@ fn from_tables(
                 condition: JoinCondition::InWhere,
                 pos,
                 keyword: pos,
+                left: false,
             });
         }
         for join in &item.joins {
             let pos = span_pos(join.relation.span());
+            let (condition, left) = join_condition(join, keywords)?;
             joins.push(JoinedTable {
                 table: table_factor(&join.relation)?,
-                condition: join_condition(join, keywords)?,
+                condition,
                 pos,
                 keyword: keyword_before(keywords, pos),
+                left,
             });
         }
     }
@@ -594,30 +601,25 @@ fn keyword_before(keywords: &[Pos], table: Option<Pos>) -> Option<Pos> {
         .or(Some(table))
 }
 
-/// The condition of an inner join; every other kind of join is refused, at its keyword.
+/// The condition of an inner or LEFT join, and whether it is a LEFT join; every other kind of
+/// join is refused, at its keyword.
 fn join_condition(
     join: &sqlparser::ast::Join,
     keywords: &[Pos],
-) -> Result<JoinCondition, EngineError> {
+) -> Result<(JoinCondition, bool), EngineError> {
     use sqlparser::ast::{JoinConstraint, JoinOperator};
     let at = keyword_before(keywords, span_pos(join.relation.span()));
-    let constraint = match &join.join_operator {
+    let (constraint, left) = match &join.join_operator {
         JoinOperator::Join(c)
         | JoinOperator::Inner(c)
         | JoinOperator::CrossJoin(c)
-        | JoinOperator::StraightJoin(c) => c,
-        JoinOperator::Left(_) | JoinOperator::LeftOuter(_) => {
-            return Err(EngineError::unsupported_hint(
-                "LEFT JOIN",
-                at,
-                "only inner joins of a fact table to its dimensions are supported",
-            ))
-        }
+        | JoinOperator::StraightJoin(c) => (c, false),
+        JoinOperator::Left(c) | JoinOperator::LeftOuter(c) => (c, true),
         JoinOperator::Right(_) | JoinOperator::RightOuter(_) | JoinOperator::FullOuter(_) => {
             return Err(EngineError::unsupported_hint(
                 "RIGHT or FULL JOIN",
                 at,
-                "a summary joins one fact table to its dimensions with inner joins: name the fact table first",
+                "a summary joins one fact table to its dimensions with inner or LEFT joins: name the fact table first",
             ))
         }
         other => {
@@ -626,8 +628,8 @@ fn join_condition(
             return Err(EngineError::unsupported(format!("{name} join"), at));
         }
     };
-    match constraint {
-        JoinConstraint::On(e) => Ok(JoinCondition::On(Box::new(e.clone()))),
+    let condition = match constraint {
+        JoinConstraint::On(e) => JoinCondition::On(Box::new(e.clone())),
         JoinConstraint::Using(names) => {
             let mut columns = Vec::new();
             for n in names {
@@ -641,16 +643,28 @@ fn join_condition(
                     }
                 }
             }
-            Ok(JoinCondition::Using(columns))
+            JoinCondition::Using(columns)
         }
-        JoinConstraint::None => Ok(JoinCondition::InWhere),
-        JoinConstraint::Natural => Err(EngineError::unsupported_hint(
-            "NATURAL JOIN",
-            at,
-            "name the join columns: JOIN ... USING (c) or JOIN ... ON",
-        )),
-        JoinConstraint::UsingAlias(..) => Err(EngineError::unsupported("USING (...) AS alias", at)),
-    }
+        JoinConstraint::None if left => {
+            return Err(EngineError::unsupported_hint(
+                "LEFT JOIN without ON or USING",
+                at,
+                "join the table on its key: LEFT JOIN d ON d.id = f.d_id",
+            ))
+        }
+        JoinConstraint::None => JoinCondition::InWhere,
+        JoinConstraint::Natural => {
+            return Err(EngineError::unsupported_hint(
+                "NATURAL JOIN",
+                at,
+                "name the join columns: JOIN ... USING (c) or JOIN ... ON",
+            ))
+        }
+        JoinConstraint::UsingAlias(..) => {
+            return Err(EngineError::unsupported("USING (...) AS alias", at))
+        }
+    };
+    Ok((condition, left))
 }
 
 /// A table named in FROM; derived tables, table functions and the like are refused.

@@ -263,4 +263,19 @@ pub struct JoinEdge {
     /// The referencing table's index whose leading columns are `columns`: a dimension write
     /// finds the rows that reference it through it.
     pub index: String,
+    /// `LEFT JOIN`: a referencing row without a match counts, with NULL for the columns of this
+    /// table and of every table reached from it (all LEFT-joined too).
+    #[serde(skip_serializing_if = "is_false")]
+    pub left: bool,
+    /// A LEFT JOIN's ON conditions besides the key equalities (over this table and its
+    /// referencing table): a row matches only where they hold, and is NULL-extended otherwise.
+    #[serde(
+        serialize_with = "ser_opt_expr",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub on: Option<Expr>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }

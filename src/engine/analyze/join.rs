@@ -2,6 +2,8 @@
 //! dimension (star and snowflake schemas). The analysis resolves names over every joined table,
 //! separates the join conditions from the filter and checks the shape: every dimension is reached
 //! many-to-one from exactly one table before it, through an index a dimension's triggers can use.
+//! A LEFT-joined dimension is matched on its own key by its ON's equalities; the rest of its ON
+//! only decides whether a row matches, and every table reached from it is LEFT-joined too.
 
 use super::normalize::Ctx;
 use super::scope::{Scope, ScopeTable};
@@ -26,6 +28,7 @@ pub struct JoinAnalysis {
 /// The refusal of a join where only single-table summaries are maintained.
 pub(crate) fn not_maintained(first: &JoinedTable) -> EngineError {
     let construct = match first.condition {
+        _ if first.left => "LEFT JOIN",
         JoinCondition::InWhere => "several tables in FROM (join)",
         _ => "JOIN",
     };
@@ -107,10 +110,27 @@ pub fn analyze_join(
         scope: &scope,
         aliases: &[],
     };
+    let left: Vec<bool> = std::iter::once(false)
+        .chain(parsed.joins.iter().map(|j| j.left))
+        .collect();
     let mut conjuncts = Vec::new();
-    for j in &parsed.joins {
+    // A LEFT JOIN's ON is not a filter: its equalities with a table before it are the edge,
+    // anything else decides only whether a row matches (`on[t]`).
+    let mut on: Vec<Vec<Expr>> = vec![Vec::new(); scope.tables.len()];
+    for (k, j) in parsed.joins.iter().enumerate() {
         if let JoinCondition::On(e) = &j.condition {
-            split_and(ctx.normalize(e, Clause::Where)?, &mut conjuncts);
+            let mut these = Vec::new();
+            split_and(ctx.normalize(e, Clause::Where)?, &mut these);
+            if !j.left {
+                conjuncts.extend(these);
+                continue;
+            }
+            for c in these {
+                match equality(&scope, &c) {
+                    Some(eq) if eq.left.0.max(eq.right.0) == k + 1 => equalities.push(eq),
+                    _ => on[k + 1].push(c),
+                }
+            }
         }
     }
     if let Some(f) = analysis.filter.take() {
@@ -118,12 +138,20 @@ pub fn analyze_join(
     }
     let mut filter = Vec::new();
     for c in conjuncts {
+        // An equality with a LEFT-joined table outside its ON filters the joined rows (it is
+        // false for a NULL-extended row): a filter, not an edge.
+        // One with a later inner-joined table is an edge from the LEFT-joined table, which
+        // `edges` refuses.
         match equality(&scope, &c) {
-            Some(eq) => equalities.push(eq),
-            None => filter.push(c),
+            Some(eq) if !left[eq.left.0] && !left[eq.right.0] => equalities.push(eq),
+            Some(eq) if !left[eq.left.0.max(eq.right.0)] => equalities.push(eq),
+            _ => filter.push(c),
         }
     }
-    let edges = edges(&scope, parsed, &equalities, &filter)?;
+    // The conditions `edges` looks at to explain a table no equality connects.
+    let hints: Vec<Expr> = filter.iter().chain(on.iter().flatten()).cloned().collect();
+    let mut edges = edges(&scope, parsed, &equalities, &hints, &left)?;
+    attach_on(&scope, parsed, &mut edges, on)?;
     analysis.filter = join_and(filter);
     let plan = plan(&scope, &analysis, edges);
     for (t, meta) in plan.tables.iter().zip(tables) {
@@ -135,6 +163,9 @@ pub fn analyze_join(
         &analysis.keys,
         &analysis.aggregates,
     )?;
+    for e in plan.tables.iter().filter_map(|t| t.reached.as_ref()) {
+        time_zone::check(&scope, e.on.as_ref(), &[], &[])?;
+    }
     analysis.columns_read = plan.tables[0].columns_read.clone();
     Ok(JoinAnalysis { analysis, plan })
 }
@@ -200,6 +231,41 @@ fn using_equalities(
         }
     }
     Ok(out)
+}
+
+/// Marks the LEFT JOIN edges and gives each its further ON conditions, refusing one that reads
+/// a table other than the joined one and its referencing table (a write to a third table would
+/// have to move rows between matched and NULL-extended, which no trigger does).
+fn attach_on(
+    scope: &Scope<'_>,
+    parsed: &ParsedQuery,
+    edges: &mut [Option<JoinEdge>],
+    on: Vec<Vec<Expr>>,
+) -> Result<(), EngineError> {
+    for (t, conds) in on.into_iter().enumerate().skip(1) {
+        if !parsed.joins[t - 1].left {
+            continue;
+        }
+        let Some(edge) = edges[t].as_mut() else {
+            continue;
+        };
+        for c in &conds {
+            let read = tables_read(scope, c);
+            if let Some(&other) = read.iter().find(|&&x| x != t && x != edge.from) {
+                return Err(EngineError::unsupported_hint(
+                    format!(
+                        "a LEFT JOIN condition on {} that reads {} ({c})",
+                        scope.tables[t].meta.name, scope.tables[other].meta.name
+                    ),
+                    span_pos(c.span()).or(parsed.joins[t - 1].keyword),
+                    "a LEFT JOIN's ON may read the joined table and the table it is joined to; move other conditions to WHERE",
+                ));
+            }
+        }
+        edge.left = true;
+        edge.on = join_and(conds);
+    }
+    Ok(())
 }
 
 fn split_and(e: Expr, out: &mut Vec<Expr>) {
@@ -299,6 +365,7 @@ fn edges(
     parsed: &ParsedQuery,
     equalities: &[Equality],
     filter: &[Expr],
+    left: &[bool],
 ) -> Result<Vec<Option<JoinEdge>>, EngineError> {
     let n = scope.tables.len();
     let mut reached: Vec<Option<JoinEdge>> = vec![None; n];
@@ -325,6 +392,10 @@ fn edges(
         let pos = list.first().and_then(|e| e.pos);
         let (from, dim) = if unique_key(scope.tables[*b].meta, &side(*b)).is_some() {
             (*a, *b)
+        } else if left[*b] {
+            // A LEFT-joined table is matched on its own key: each row before it then has at
+            // most one match (its ON's equalities are only with a table before it: b is it).
+            return Err(many_to_many(scope, *a, *b, &side(*b), pos));
         } else if unique_key(scope.tables[*a].meta, &side(*a)).is_some() {
             (*b, *a)
         } else {
@@ -349,6 +420,17 @@ fn edges(
                 ),
                 pos,
                 "each dimension is reached from one table (a star or a chain)",
+            ));
+        }
+        if left[from] && !left[dim] {
+            return Err(EngineError::unsupported_hint(
+                format!(
+                    "an inner join of {} to {}, which is LEFT-joined",
+                    name(dim),
+                    name(from)
+                ),
+                parsed.joins.get(dim - 1).and_then(|j| j.keyword).or(pos),
+                "a table joined to a LEFT-joined table must be LEFT-joined too (an inner join would drop the rows LEFT JOIN keeps)",
             ));
         }
         reached[dim] = Some(edge);
@@ -485,6 +567,8 @@ fn edge(
         key: key_order,
         key_name,
         index,
+        left: false,
+        on: None,
     })
 }
 
@@ -558,6 +642,9 @@ fn plan(scope: &Scope<'_>, analysis: &Analysis, edges: Vec<Option<JoinEdge>>) ->
         if let Some(e) = edge {
             read[e.from].extend(e.columns.iter().cloned());
             read[dim].extend(e.key.iter().cloned());
+            for (t, c) in e.on.iter().flat_map(|on| qualified_columns(scope, on)) {
+                read[t].insert(c);
+            }
         }
     }
     let tables = scope

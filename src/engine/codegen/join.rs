@@ -1,4 +1,4 @@
-//! Summaries over an inner join of a fact table to dimension tables (docs/correctness.md,
+//! Summaries over a join of a fact table to dimension tables (docs/correctness.md,
 //! "Summaries over joins"). The summary is a sum over fact rows of the contribution of each
 //! fact row's joined row, so every delta is the change of some fact rows' contributions:
 //! * a fact-table trigger reads the dimension rows of NEW (OLD) with a locking read and applies
@@ -6,6 +6,10 @@
 //! * a dimension-table trigger finds the fact rows referencing NEW (OLD) through the edge's
 //!   index, with a locking read, and applies their joined rows' contributions with NEW's (OLD's)
 //!   values, each tagged with the region of its fact row's primary key.
+//!
+//! A LEFT-joined dimension is read with `LEFT JOIN … ON` (a fact row without a match counts
+//! with NULLs); its own triggers move the fact rows they reach between the NULL-extended
+//! contribution and the row's (`Image::null`).
 //!
 //! Each trigger first writes (its row is in the table) and then reads the other side with a
 //! locking read, which waits for an uncommitted change it meets: of a fact row and a change of
@@ -42,21 +46,34 @@ impl Joined {
             .collect()
     }
 
-    /// Every table under its qualifier, comma-joined, without conditions: enough to infer the
-    /// types of expressions over the joined row (an inner join keeps every column's type).
+    /// Every table under its qualifier, without conditions: enough to infer the types of
+    /// expressions over the joined row (an inner join keeps every column's type). A LEFT-joined
+    /// table is joined `LEFT JOIN … ON FALSE`, so that its columns are typed nullable, as in the
+    /// query.
     pub fn probe_from(&self) -> String {
-        self.plan
+        let as_named = |t: &crate::engine::plan::JoinTable| {
+            format!(
+                "{} AS {}",
+                quote_qualified(&t.schema, &t.name),
+                quote(&t.qualifier)
+            )
+        };
+        let left = |t: &crate::engine::plan::JoinTable| t.reached.as_ref().is_some_and(|e| e.left);
+        let inner: Vec<String> = self
+            .plan
             .tables
             .iter()
-            .map(|t| {
-                format!(
-                    "{} AS {}",
-                    quote_qualified(&t.schema, &t.name),
-                    quote(&t.qualifier)
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
+            .filter(|t| !left(t))
+            .map(as_named)
+            .collect();
+        let lefts: Vec<String> = self
+            .plan
+            .tables
+            .iter()
+            .filter(|t| left(t))
+            .map(|t| format!(" LEFT JOIN {} ON FALSE", as_named(t)))
+            .collect();
+        with_lefts(inner, &lefts)
     }
 
     /// Whether every dimension is joined to the fact table itself (a star, no chain).
@@ -75,12 +92,30 @@ static NO_JOIN: Joined = Joined {
     tables: Vec::new(),
 };
 
+/// `inner` (tables that must match, comma-joined) followed by `lefts` (` LEFT JOIN … ON …`
+/// clauses): the comma list is parenthesized when a LEFT JOIN follows it, since a comma binds
+/// less tightly than JOIN (the ON could not name the list's first tables otherwise); a
+/// one-row derived table stands in for an empty list.
+fn with_lefts(inner: Vec<String>, lefts: &[String]) -> String {
+    let first = match inner.len() {
+        0 => "(SELECT 1) AS `lt_one`".to_string(),
+        1 => inner.join(""),
+        _ if lefts.is_empty() => inner.join(", "),
+        _ => format!("({})", inner.join(", ")),
+    };
+    format!("{first}{}", lefts.concat())
+}
+
 /// A row image (`NEW`/`OLD`) of one table of the join, and the sign its contribution takes.
+/// `null`: the NULL-extended version of a LEFT-joined dimension's image, i.e. the joined rows
+/// of the fact rows that reference the image's row, with NULL for the columns of its table and
+/// of the tables reached from it (what they count as when the row does not exist).
 #[derive(Clone, Copy)]
 struct Image {
     table: usize,
     q: &'static str,
     sign: i8,
+    null: bool,
 }
 
 impl Gen<'_> {
@@ -104,10 +139,11 @@ impl Gen<'_> {
         )
     }
 
-    /// Column `c` of table `t`, read from `image` when it is that table's row image.
+    /// Column `c` of table `t`, read from `image` when it is that table's row image (and not
+    /// its NULL-extended version).
     fn column_of(&self, t: usize, c: &str, image: Option<Image>) -> String {
         match image {
-            Some(i) if i.table == t => format!("{}.{}", i.q, quote(c)),
+            Some(i) if i.table == t && !i.null => format!("{}.{}", i.q, quote(c)),
             _ => format!("{}.{}", self.qualifier(t), quote(c)),
         }
     }
@@ -129,16 +165,146 @@ impl Gen<'_> {
         out
     }
 
-    /// `e` with `image`'s table read from its row image.
+    /// `e` with `image`'s table read from its row image (from the FROM, where its table is
+    /// NULL-extended, for the NULL-extended version).
     fn render_for(&self, e: &Expr, image: Image) -> String {
+        if image.null {
+            return e.to_string();
+        }
         let q = &self.joined().plan.tables[image.table].qualifier;
         render_image(e, q, image.q)
+    }
+
+    /// Whether table `t` is LEFT-joined.
+    fn is_left(&self, t: usize) -> bool {
+        self.joined().plan.tables[t]
+            .reached
+            .as_ref()
+            .is_some_and(|e| e.left)
+    }
+
+    /// Whether some table of the join is LEFT-joined.
+    fn has_left(&self) -> bool {
+        (1..self.joined().plan.tables.len()).any(|t| self.is_left(t))
+    }
+
+    /// The conditions of table `d`'s edge: its key equalities, then a LEFT JOIN's further ON
+    /// conditions, with `image`'s table read from its row image.
+    fn edge_on(&self, d: usize, image: Option<Image>) -> Vec<String> {
+        let Some(e) = &self.joined().plan.tables[d].reached else {
+            return Vec::new();
+        };
+        let mut out: Vec<String> = e
+            .columns
+            .iter()
+            .zip(&e.key)
+            .map(|(c, k)| {
+                format!(
+                    "{} = {}",
+                    self.column_of(d, k, image),
+                    self.column_of(e.from, c, image)
+                )
+            })
+            .collect();
+        if let Some(on) = &e.on {
+            out.push(match image {
+                Some(i) => format!("({})", self.render_for(on, i)),
+                None => format!("({on})"),
+            });
+        }
+        out
+    }
+
+    /// The tables between table `t` and the fact table, nearest first, each with the index on
+    /// its columns that reference the one before.
+    fn path_to_fact(&self, t: usize) -> Vec<(usize, String)> {
+        let plan = &self.joined().plan;
+        let mut order = Vec::new();
+        let mut child = t;
+        while let Some(e) = plan.tables.get(child).and_then(|t| t.reached.as_ref()) {
+            order.push((e.from, e.index.clone()));
+            child = e.from;
+        }
+        order
+    }
+
+    /// The index table `t` is read through by its key: PRIMARY for the fact table, else the
+    /// unique key its edge matches.
+    fn key_index(&self, t: usize) -> String {
+        self.joined().plan.tables[t]
+            .reached
+            .as_ref()
+            .map_or_else(|| "PRIMARY".to_string(), |e| e.key_name.clone())
+    }
+
+    /// `` `s`.`t` AS `q` FORCE INDEX (i) ``.
+    fn table_forced(&self, t: usize, index: &str) -> String {
+        let index = if index == "PRIMARY" {
+            index.to_string()
+        } else {
+            quote(index)
+        };
+        format!("{} FORCE INDEX ({index})", self.table_as(t))
+    }
+
+    /// [`Gen::image_source`] for a join with LEFT-joined tables: the tables that must match
+    /// (the path from the image's table to the fact table, and every inner-joined table) first,
+    /// as for inner joins, their edges in WHERE; then each other LEFT-joined table as `LEFT
+    /// JOIN … ON <its edge>`, in the join's order (after the table it is joined to). The
+    /// image's own edge selects the fact rows its row reaches (in WHERE, read from the image
+    /// even for the NULL-extended version, which joins the image's table `ON FALSE` instead:
+    /// its columns and those of the tables reached from it then read NULL, with their types).
+    fn left_image_source(&self, image: Image) -> (String, Vec<String>) {
+        let n = self.joined().plan.tables.len();
+        let path = self.path_to_fact(image.table);
+        let on_path = |t: usize| path.iter().any(|(p, _)| *p == t);
+        let mut inner = path.clone();
+        for t in 0..n {
+            if t != image.table && !on_path(t) && !self.is_left(t) {
+                inner.push((t, self.key_index(t)));
+            }
+        }
+        let selecting = Image {
+            null: false,
+            ..image
+        };
+        let mut conds = self.edge_on(image.table, Some(selecting));
+        for (t, _) in &inner {
+            conds.extend(self.edge_on(*t, Some(image)));
+        }
+        let mut lefts = Vec::new();
+        for t in (1..n).filter(|&t| self.is_left(t) && !on_path(t)) {
+            if t != image.table {
+                lefts.push(format!(
+                    " LEFT JOIN {} ON {}",
+                    self.table_forced(t, &self.key_index(t)),
+                    self.edge_on(t, Some(image)).join(" AND ")
+                ));
+            } else if image.null {
+                lefts.push(format!(" LEFT JOIN {} ON FALSE", self.table_as(t)));
+            }
+        }
+        let inner: Vec<String> = inner
+            .iter()
+            .map(|(t, index)| self.table_forced(*t, index))
+            .collect();
+        if let Some(f) = &self.analysis.filter {
+            conds.push(format!("({})", self.render_for(f, image)));
+        }
+        if conds.is_empty() {
+            // A fact row's read over LEFT joins alone: every row counts.
+            conds.push("TRUE".into());
+        }
+        (with_lefts(inner, &lefts), conds)
     }
 
     /// FROM and WHERE of the locking read of the joined rows of a row image: the other tables,
     /// those between a dimension row and the fact table first, each through the index that
     /// finds the rows referencing the one before, then the others through their unique keys.
     fn image_source(&self, image: Image) -> (String, Vec<String>) {
+        if self.has_left() {
+            return self.left_image_source(image);
+        }
         let plan = &self.joined().plan;
         // First the path from the trigger's table back to the fact table, each table read
         // through its index on the columns that reference the one before (in a star: the fact
@@ -345,8 +511,24 @@ impl Gen<'_> {
         out
     }
 
-    /// Every delta of one row image.
+    /// Every delta of one row image; for a LEFT-joined dimension's, also the opposite delta of
+    /// its NULL-extended version: the fact rows it reaches move between counting with NULL for
+    /// its columns (no matching row) and counting with the row's.
     fn join_block(&self, image: Image, indent: &str) -> String {
+        let mut out = self.join_image_block(image, indent);
+        if image.table != 0 && self.is_left(image.table) {
+            let null = Image {
+                null: true,
+                sign: -image.sign,
+                ..image
+            };
+            out.push_str(&self.join_image_block(null, indent));
+        }
+        out
+    }
+
+    /// Every delta of one row image (or of its NULL-extended version).
+    fn join_image_block(&self, image: Image, indent: &str) -> String {
         let mut out = self.join_state_delta(image, indent);
         for j in 0..self.layout.minmax.len() {
             out.push_str(&self.join_minmax_delta(j, image, indent));
@@ -384,11 +566,13 @@ impl Gen<'_> {
             table: t,
             q: "NEW",
             sign: 1,
+            null: false,
         };
         let old = Image {
             table: t,
             q: "OLD",
             sign: -1,
+            null: false,
         };
         let insert = self.join_block(new, "  ");
         let delete = self.join_block(old, "  ");
@@ -432,6 +616,7 @@ impl Gen<'_> {
     /// FROM and WHERE of a read of the joined rows (backfill, validation): the fact table,
     /// restricted to `range` (a predicate over its unqualified primary key, read in a derived
     /// table so that it names no dimension's column), then the dimensions.
+    /// LEFT-joined tables are joined `LEFT JOIN … ON <edge>` after the others.
     pub fn join_from(&self, range: Option<&str>) -> (String, Vec<String>) {
         let fact = &self.joined().plan.tables[0];
         let first = match range {
@@ -443,10 +628,26 @@ impl Gen<'_> {
             None => self.table_as(0),
         };
         let mut from = vec![first];
-        for t in 1..self.joined().plan.tables.len() {
-            from.push(self.table_as(t));
+        if !self.has_left() {
+            for t in 1..self.joined().plan.tables.len() {
+                from.push(self.table_as(t));
+            }
+            return (from.join(", "), self.edge_conditions(None));
         }
-        (from.join(", "), self.edge_conditions(None))
+        let (mut conds, mut lefts) = (Vec::new(), Vec::new());
+        for t in 1..self.joined().plan.tables.len() {
+            if self.is_left(t) {
+                lefts.push(format!(
+                    " LEFT JOIN {} ON {}",
+                    self.table_as(t),
+                    self.edge_on(t, None).join(" AND ")
+                ));
+            } else {
+                from.push(self.table_as(t));
+                conds.extend(self.edge_on(t, None));
+            }
+        }
+        (with_lefts(from, &lefts), conds)
     }
 
     /// The FROM clause and conditions a read of the query's rows uses: the base table alone, or
