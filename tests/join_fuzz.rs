@@ -5,7 +5,6 @@
 //! every table. Deterministic: a failure names the seed, the query and the write after which the
 //! summary first differs. The single-table grammar is tests/query_fuzz.rs.
 
-mod common;
 mod support;
 
 use lightning_tables::lifecycle::{create, validate, ChunkPolicy, Control, CreateOptions};
@@ -191,7 +190,7 @@ fn write(rng: &mut StdRng, next: &mut u64) -> String {
 fn run(seed: u64) -> bool {
     let mut rng = StdRng::seed_from_u64(seed);
     let sql = query(&mut rng);
-    let db = common::fresh_db("join_fuzz");
+    let db = support::server::fresh_db("join_fuzz");
     let mut conn: Conn = db.conn();
     for s in SCHEMA {
         conn.query_drop(s).unwrap();
@@ -202,14 +201,7 @@ fn run(seed: u64) -> bool {
         max_lock_wait: Duration::from_secs(5),
         ..CreateOptions::default()
     };
-    if let Err(e) = create(
-        &db.opts(),
-        "fuzz",
-        &sql,
-        &options,
-        &Control::new(),
-        &mut |_| {},
-    ) {
+    if let Err(e) = support::server::create_quietly(&db.opts(), "fuzz", &sql, &options) {
         // Every shape generated is one the analyzer takes: a refusal is a failure too.
         panic!("seed {seed}: create refused or failed: {e}\n  query: {sql}");
     }

@@ -5,7 +5,6 @@
 //! four randomized writers on every table during an online `create`, exact after they stop
 //! (and `validate` agrees), at READ COMMITTED and REPEATABLE READ.
 
-mod common;
 mod support;
 
 use lightning_tables::lifecycle::{create, validate, ChunkPolicy, Control, CreateOptions};
@@ -186,18 +185,11 @@ fn check(conn: &mut Conn, schema: &Schema, context: &str) {
 }
 
 fn random_statements_are_exact(schema: &Schema) {
-    let db = common::fresh_db(&format!("{}_random", schema.name));
+    let db = support::server::fresh_db(&format!("{}_random", schema.name));
     let mut conn = db.conn();
     load(&mut conn, schema);
     for (view, query) in schema.summaries {
-        create(
-            &db.opts(),
-            view,
-            query,
-            &options(),
-            &Control::new(),
-            &mut |_| {},
-        )
+        support::server::create_quietly(&db.opts(), view, query, &options())
         .unwrap_or_else(|e| panic!("create {view}: {e}"));
     }
     check(&mut conn, schema, "after create");
@@ -269,21 +261,14 @@ fn writers(
 }
 
 fn online_create_under_writers(schema: &Schema, level: &'static str) {
-    let db = common::fresh_db(&format!("{}_online", schema.name));
+    let db = support::server::fresh_db(&format!("{}_online", schema.name));
     let mut conn = db.conn();
     load(&mut conn, schema);
     let stop = Arc::new(AtomicBool::new(false));
     let handles = writers(&db.opts(), level, schema.write, stop.clone());
     std::thread::sleep(Duration::from_millis(300));
     for (view, query) in schema.summaries {
-        create(
-            &db.opts(),
-            view,
-            query,
-            &options(),
-            &Control::new(),
-            &mut |_| {},
-        )
+        support::server::create_quietly(&db.opts(), view, query, &options())
         .unwrap_or_else(|e| panic!("{level}: create {view}: {e}"));
     }
     std::thread::sleep(Duration::from_millis(500));

@@ -8,7 +8,6 @@
 //! COMMITTED and REPEATABLE READ; randomized writers on every table run during an online
 //! `create`, a `rebuild` and a cancelled-then-resumed backfill.
 
-mod common;
 mod support;
 
 use lightning_tables::lifecycle::{
@@ -90,7 +89,7 @@ fn quick() -> CreateOptions {
 
 fn create_all(opts: &Opts) {
     for (view, query) in SUMMARIES {
-        create(opts, view, query, &quick(), &Control::new(), &mut |_| {})
+        support::server::create_quietly(opts, view, query, &quick())
             .unwrap_or_else(|e| panic!("create {view}: {e}"));
     }
 }
@@ -157,7 +156,7 @@ const SCRIPT: &[&str] = &[
 
 #[test]
 fn every_write_on_every_table_is_exact_after_each_statement() {
-    let db = common::fresh_db("left_script");
+    let db = support::server::fresh_db("left_script");
     let mut conn = db.conn();
     schema(&mut conn, 500);
     create_all(&db.opts());
@@ -232,7 +231,7 @@ fn random_statement(rng: &mut StdRng, next_order: &mut u64) -> String {
 
 #[test]
 fn random_writes_on_fact_and_dimensions_are_exact_after_each_statement() {
-    let db = common::fresh_db("left_random");
+    let db = support::server::fresh_db("left_random");
     let mut conn = db.conn();
     schema(&mut conn, 300);
     create_all(&db.opts());
@@ -310,7 +309,7 @@ fn wait_until_blocked(observer: &mut Conn, id: u64, handle: &mut Option<Backgrou
 /// uncommitted fact row), then the first commits. After both, every summary must equal the
 /// query, `probe` must return a row and `validate` must agree.
 fn race(level: &str, dimension_first: bool, dim: &str, fact: &str, probe: &str) {
-    let db = common::fresh_db("left_race");
+    let db = support::server::fresh_db("left_race");
     let mut conn = db.conn();
     schema(&mut conn, 200);
     create_all(&db.opts());
@@ -442,7 +441,7 @@ fn stop_writers_then_check(
     stop: &AtomicBool,
     writers: Vec<std::thread::JoinHandle<u64>>,
     conn: &mut Conn,
-    db: &common::TestDb,
+    db: &support::server::TestDb,
     views: &[(&str, &str)],
     context: &str,
 ) {
@@ -471,21 +470,14 @@ fn online_options() -> CreateOptions {
 /// Every summary created online under writers on every table, then the first and the chain
 /// rebuilt under the same writers; exact after they stop.
 fn online_create_and_rebuild_under_writers(level: &'static str) {
-    let db = common::fresh_db("left_online");
+    let db = support::server::fresh_db("left_online");
     let mut conn = db.conn();
     schema(&mut conn, 3000);
     let stop = Arc::new(AtomicBool::new(false));
     let writers = start_writers(&db.opts(), 4, level, stop.clone());
     std::thread::sleep(Duration::from_millis(300));
     for (view, query) in SUMMARIES {
-        create(
-            &db.opts(),
-            view,
-            query,
-            &online_options(),
-            &Control::new(),
-            &mut |_| {},
-        )
+        support::server::create_quietly(&db.opts(), view, query, &online_options())
         .unwrap_or_else(|e| panic!("{level}: create {view}: {e}"));
     }
     for (view, _) in [SUMMARIES[0], SUMMARIES[4]] {
@@ -514,7 +506,7 @@ fn online_create_and_rebuild_under_writers_on_every_table_are_exact() {
 /// A create cancelled after its second checkpoint, with writers on every table before and after
 /// the cancel, then resumed from the checkpoint: exact at the end.
 fn cancelled_and_resumed_under_writers(level: &'static str) {
-    let db = common::fresh_db("left_resume");
+    let db = support::server::fresh_db("left_resume");
     let mut conn = db.conn();
     schema(&mut conn, 3000);
     let (view, query) = SUMMARIES[1];
@@ -575,7 +567,7 @@ fn a_cancelled_create_resumes_exactly_under_writers() {
 /// that gap lock: a deadlock, InnoDB rolls one back, and the application retries it. At READ
 /// COMMITTED there is no gap lock: the first commits, then the second. Exact either way.
 fn gap_deadlock(level: &str) -> usize {
-    let db = common::fresh_db("left_gap");
+    let db = support::server::fresh_db("left_gap");
     let mut conn = db.conn();
     schema(&mut conn, 100);
     create_all(&db.opts());
