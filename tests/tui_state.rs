@@ -1901,3 +1901,53 @@ fn paste_goes_into_the_tuning_form_and_the_history_search() {
     assert!(h.app.completion.is_none());
     assert_eq!(h.app.editor.text(), "SELECT COUNT(*)");
 }
+
+/// The name of a typed query follows its table (issue 17 item 9): a preview while the query
+/// does not parse yet leaves "summary", which the first parsing preview replaces; another table
+/// gets its own name; a taken name gets a suffix; a name the user chose stays.
+#[test]
+fn the_automatic_name_follows_the_querys_table() {
+    let mut h = Harness::new();
+    h.with_shop();
+    h.app.summaries.list = Some(vec![
+        report("orders_by_status", "ready"),
+        report("customers_summary", "ready"),
+    ]);
+    h.key("tab");
+    let name = |h: &Harness| match h.last(is_preview) {
+        Some(Request {
+            kind: RequestKind::Preview { name, .. },
+            ..
+        }) => name,
+        other => panic!("no preview: {other:?}"),
+    };
+    // A pause while typing previews an incomplete query.
+    h.type_text("SELECT status, COUNT(*) FROM");
+    h.tick(400);
+    assert_eq!(name(&h), "summary");
+    h.type_text(" orders GROUP BY status");
+    h.tick(400);
+    assert_eq!(name(&h), "orders_summary");
+    // The query moves to another table: so does the name, not onto a taken one.
+    h.app
+        .editor
+        .set_text("SELECT country, COUNT(*) FROM customers GROUP BY country");
+    h.key("f5");
+    assert_eq!(name(&h), "customers_summary_2");
+    // Edits on the same table keep it.
+    h.type_text(" ");
+    h.key("f5");
+    assert_eq!(name(&h), "customers_summary_2");
+    // A chosen name stays, whatever the table.
+    h.key("f2");
+    for _ in 0..30 {
+        h.key("backspace");
+    }
+    h.type_text("by_country");
+    h.key("enter");
+    h.app
+        .editor
+        .set_text("SELECT status, COUNT(*) FROM orders GROUP BY status");
+    h.key("f5");
+    assert_eq!(name(&h), "by_country");
+}
