@@ -1132,6 +1132,46 @@ fn the_selection_follows_the_summary_across_refreshes_and_jobs() {
         ResponseKind::Summaries(vec![report("a_by_x", "ready")]),
     );
     assert_eq!(selected(&h).as_deref(), Some("b_by_y"));
+
+    // A create that finishes before any refresh lists it: the selection stays on it through
+    // its end and the refresh that follows (seen in a real run: Enter then compared another).
+    h.app.summaries.jobs.clear();
+    h.app.focus_pane(PaneId::Editor);
+    h.app
+        .editor
+        .set_text("SELECT status, COUNT(*) AS n FROM orders GROUP BY status");
+    h.key("f5");
+    h.reply(is_preview, ResponseKind::Preview(Ok(preview_doc())));
+    h.key("ctrl-s");
+    h.key("y");
+    let Some(Request {
+        id,
+        kind: RequestKind::Create { name: created, .. },
+    }) = h.last(|k| matches!(k, RequestKind::Create { .. }))
+    else {
+        panic!("no create")
+    };
+    assert_eq!(selected(&h).as_deref(), Some(created.as_str()));
+    h.msg(Msg::Worker(Response {
+        id,
+        kind: ResponseKind::Finished(JobOutcome::Built(BuiltReport {
+            schema: "shop".into(),
+            name: created.clone(),
+            rows: 10,
+            backfill_secs: 0.1,
+            lock_ms: 1.0,
+        })),
+    }));
+    assert_eq!(selected(&h).as_deref(), Some(created.as_str()));
+    h.reply(
+        |k| matches!(k, RequestKind::Summaries),
+        ResponseKind::Summaries(vec![
+            report("a_by_x", "ready"),
+            report(&created, "ready"),
+            report("zz_last", "ready"),
+        ]),
+    );
+    assert_eq!(selected(&h).as_deref(), Some(created.as_str()));
 }
 
 /// A create of `orders_by_status` running at 42 % (its triggers live).
