@@ -1991,3 +1991,29 @@ fn the_automatic_name_follows_the_querys_table() {
     h.key("f5");
     assert_eq!(name(&h), "by_country");
 }
+
+/// At 80 columns the footer shows the hints that fit whole, none cut in the middle (seen in a
+/// real run: `Tab next p`).
+#[test]
+fn the_footer_leaves_out_hints_that_do_not_fit() {
+    let mut h = Harness::new();
+    h.with_shop();
+    let screen = h.render(80, 24);
+    let footer = screen
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .trim_matches('"')
+        .trim_end()
+        .to_string();
+    assert!(footer.ends_with("t template query"), "{footer:?}");
+    let screen = h.render(160, 48);
+    let footer = screen
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .trim_matches('"')
+        .trim_end()
+        .to_string();
+    assert!(footer.ends_with("q quit"), "{footer:?}");
+}
