@@ -1132,6 +1132,46 @@ fn the_selection_follows_the_summary_across_refreshes_and_jobs() {
         ResponseKind::Summaries(vec![report("a_by_x", "ready")]),
     );
     assert_eq!(selected(&h).as_deref(), Some("b_by_y"));
+
+    // A create that finishes before any refresh lists it: the selection stays on it through
+    // its end and the refresh that follows (seen in a real run: Enter then compared another).
+    h.app.summaries.jobs.clear();
+    h.app.focus_pane(PaneId::Editor);
+    h.app
+        .editor
+        .set_text("SELECT status, COUNT(*) AS n FROM orders GROUP BY status");
+    h.key("f5");
+    h.reply(is_preview, ResponseKind::Preview(Ok(preview_doc())));
+    h.key("ctrl-s");
+    h.key("y");
+    let Some(Request {
+        id,
+        kind: RequestKind::Create { name: created, .. },
+    }) = h.last(|k| matches!(k, RequestKind::Create { .. }))
+    else {
+        panic!("no create")
+    };
+    assert_eq!(selected(&h).as_deref(), Some(created.as_str()));
+    h.msg(Msg::Worker(Response {
+        id,
+        kind: ResponseKind::Finished(JobOutcome::Built(BuiltReport {
+            schema: "shop".into(),
+            name: created.clone(),
+            rows: 10,
+            backfill_secs: 0.1,
+            lock_ms: 1.0,
+        })),
+    }));
+    assert_eq!(selected(&h).as_deref(), Some(created.as_str()));
+    h.reply(
+        |k| matches!(k, RequestKind::Summaries),
+        ResponseKind::Summaries(vec![
+            report("a_by_x", "ready"),
+            report(&created, "ready"),
+            report("zz_last", "ready"),
+        ]),
+    );
+    assert_eq!(selected(&h).as_deref(), Some(created.as_str()));
 }
 
 /// A create of `orders_by_status` running at 42 % (its triggers live).
@@ -1172,7 +1212,7 @@ fn popup_text(h: &Harness) -> String {
 #[test]
 fn quitting_during_a_backfill_asks_and_says_how_to_continue() {
     let mut h = Harness::new();
-    backfilling_at_42(&mut h);
+    let id = backfilling_at_42(&mut h);
     // q asks instead of quitting; the question says what is left and how to continue.
     h.key("q");
     assert!(!h.app.quit);
@@ -1190,14 +1230,33 @@ fn quitting_during_a_backfill_asks_and_says_how_to_continue() {
     assert!(status_line(&h.app).0.contains("Enter does not quit"));
     h.key("n");
     assert!(!h.app.quit && h.app.popup.is_none());
-    // Ctrl-C asks too; a second Ctrl-C quits, leaving the farewell line.
+    // Ctrl-C asks too; a second Ctrl-C stops the backfill as `x` does and quits once it has
+    // stopped (its owner cleared in the catalog), leaving the farewell line.
     h.key("ctrl-c");
     assert!(!h.app.quit && h.app.popup.is_some());
     h.key("ctrl-c");
+    assert!(!h.app.quit && h.app.popup.is_none());
+    let Some(Request {
+        kind: RequestKind::Cancel { target },
+        ..
+    }) = h.last(|k| matches!(k, RequestKind::Cancel { .. }))
+    else {
+        panic!("quitting did not stop the backfill")
+    };
+    assert_eq!(target, id);
+    assert!(status_line(&h.app).0.contains("Stopping the backfill"));
+    // Other keys wait with it; the stop's answer quits.
+    h.key("tab");
+    h.tick(1000);
+    assert!(!h.app.quit);
+    h.msg(Msg::Worker(Response {
+        id,
+        kind: ResponseKind::Cancelled,
+    }));
     assert!(h.app.quit);
     assert_eq!(h.app.farewell.len(), 1, "{:?}", h.app.farewell);
     assert!(
-        h.app.farewell[0].contains("interrupted at 42%")
+        h.app.farewell[0].contains("stopped at 42%")
             && h.app.farewell[0].ends_with("lightning -D shop resume orders_by_status"),
         "{:?}",
         h.app.farewell
@@ -1205,10 +1264,63 @@ fn quitting_during_a_backfill_asks_and_says_how_to_continue() {
 
     // y quits from the question as well.
     let mut h = Harness::new();
+    let id = backfilling_at_42(&mut h);
+    h.key("q");
+    h.key("y");
+    assert!(!h.app.quit);
+    h.msg(Msg::Worker(Response {
+        id,
+        kind: ResponseKind::Cancelled,
+    }));
+    assert!(h.app.quit);
+}
+
+/// A stop that does not come in time (a chunk stuck on the server): quitting leaves anyway at
+/// the deadline, or at once on a second q, and says the job ended as a killed one would.
+#[test]
+fn quitting_waits_for_the_stop_only_so_long() {
+    let mut h = Harness::new();
     backfilling_at_42(&mut h);
     h.key("q");
     h.key("y");
+    h.tick(9_000);
+    assert!(!h.app.quit);
+    h.tick(1_500);
     assert!(h.app.quit);
+    assert!(
+        h.app.farewell[0].contains("interrupted at 42%"),
+        "{:?}",
+        h.app.farewell
+    );
+
+    let mut h = Harness::new();
+    backfilling_at_42(&mut h);
+    h.key("q");
+    h.key("y");
+    h.key("q");
+    assert!(h.app.quit);
+    assert!(h.app.farewell[0].contains("interrupted at 42%"));
+
+    // A job that finishes before the stop lands leaves nothing to say.
+    let mut h = Harness::new();
+    let id = backfilling_at_42(&mut h);
+    h.key("q");
+    h.key("y");
+    h.msg(Msg::Worker(Response {
+        id,
+        kind: ResponseKind::Finished(JobOutcome::Built(BuiltReport {
+            schema: "shop".into(),
+            name: "orders_by_status".into(),
+            rows: 1000,
+            backfill_secs: 0.5,
+            lock_ms: 4.5,
+        })),
+    }));
+    assert!(
+        h.app.quit && h.app.farewell.is_empty(),
+        "{:?}",
+        h.app.farewell
+    );
 }
 
 #[test]
@@ -1271,11 +1383,22 @@ fn a_rebuild_interrupted_by_quitting_keeps_readers_on_the_current_generation() {
     h.key("q");
     let text = popup_text(&h);
     assert!(
-        text.contains("rebuild") && text.contains("Readers keep the current generation"),
+        text.contains("rebuild stops and is given up")
+            && text.contains("Readers keep the current generation")
+            && text.contains("`lightning -D shop rebuild orders_by_status`"),
         "{text}"
     );
     h.key("y");
-    assert!(h.app.farewell[0].contains("readers keep the current generation"));
+    h.reply(
+        |k| matches!(k, RequestKind::Rebuild { .. }),
+        ResponseKind::Cancelled,
+    );
+    assert!(h.app.quit);
+    assert!(
+        h.app.farewell[0].contains("given up; readers keep the current generation"),
+        "{:?}",
+        h.app.farewell
+    );
 }
 
 fn footer(h: &mut Harness) -> String {
@@ -1762,4 +1885,135 @@ fn every_previewed_query_is_in_the_history_and_ctrl_r_finds_it() {
     // Recalled: no second entry for it.
     preview(&mut h);
     assert_eq!(h.app.history.entries().len(), 2);
+}
+
+/// Paste works wherever text is typed (issue 17 item 8): a tuning field takes the first line
+/// of the paste (control characters left out), the history search its first line as the
+/// needle; an open completion list closes before a paste into the query.
+#[test]
+fn paste_goes_into_the_tuning_form_and_the_history_search() {
+    let mut h = Harness::new();
+    h.with_shop();
+    h.key("tab");
+    h.type_text("SELECT status, COUNT(*) AS n FROM orders GROUP BY status");
+    h.key("f5");
+    h.reply(is_preview, ResponseKind::Preview(Ok(preview_doc())));
+    h.key("ctrl-s");
+    h.key("o");
+    h.msg(Msg::Paste("2000\r\n".into()));
+    h.key("tab");
+    h.key("tab");
+    h.msg(Msg::Paste("Threads_running=30\t\r\nignored".into()));
+    let Some(Popup::Tune { form, .. }) = &h.app.popup else {
+        panic!("the paste closed the form: {:?}", h.app.popup)
+    };
+    assert_eq!(form.texts[0], "2000");
+    assert_eq!(form.texts[2], "Threads_running=30");
+    h.key("enter");
+    h.key("y");
+    let Some(Request {
+        kind: RequestKind::Create { tuning, .. },
+        ..
+    }) = h.last(|k| matches!(k, RequestKind::Create { .. }))
+    else {
+        panic!("no create")
+    };
+    assert_eq!(tuning.chunk_rows, Some(2000));
+    assert_eq!(tuning.max_load, Some(("Threads_running".into(), 30)));
+
+    // The history search: the paste is the needle, the query is left alone.
+    h.app.focus_pane(PaneId::Editor);
+    let query = h.app.editor.text();
+    h.key("ctrl-r");
+    h.msg(Msg::Paste("group by\r\nx".into()));
+    assert_eq!(
+        h.app.history_search.as_ref().map(|s| s.needle.as_str()),
+        Some("group by")
+    );
+    assert_eq!(h.app.editor.text(), query);
+    h.key("esc");
+
+    // An open completion list closes: it was for the word before the paste.
+    h.app.editor.set_text("SELECT CO");
+    h.key("ctrl-space");
+    assert!(h.app.completion.is_some());
+    h.msg(Msg::Paste("UNT(*)".into()));
+    assert!(h.app.completion.is_none());
+    assert_eq!(h.app.editor.text(), "SELECT COUNT(*)");
+}
+
+/// The name of a typed query follows its table (issue 17 item 9): a preview while the query
+/// does not parse yet leaves "summary", which the first parsing preview replaces; another table
+/// gets its own name; a taken name gets a suffix; a name the user chose stays.
+#[test]
+fn the_automatic_name_follows_the_querys_table() {
+    let mut h = Harness::new();
+    h.with_shop();
+    h.app.summaries.list = Some(vec![
+        report("orders_by_status", "ready"),
+        report("customers_summary", "ready"),
+    ]);
+    h.key("tab");
+    let name = |h: &Harness| match h.last(is_preview) {
+        Some(Request {
+            kind: RequestKind::Preview { name, .. },
+            ..
+        }) => name,
+        other => panic!("no preview: {other:?}"),
+    };
+    // A pause while typing previews an incomplete query.
+    h.type_text("SELECT status, COUNT(*) FROM");
+    h.tick(400);
+    assert_eq!(name(&h), "summary");
+    h.type_text(" orders GROUP BY status");
+    h.tick(400);
+    assert_eq!(name(&h), "orders_summary");
+    // The query moves to another table: so does the name, not onto a taken one.
+    h.app
+        .editor
+        .set_text("SELECT country, COUNT(*) FROM customers GROUP BY country");
+    h.key("f5");
+    assert_eq!(name(&h), "customers_summary_2");
+    // Edits on the same table keep it.
+    h.type_text(" ");
+    h.key("f5");
+    assert_eq!(name(&h), "customers_summary_2");
+    // A chosen name stays, whatever the table.
+    h.key("f2");
+    for _ in 0..30 {
+        h.key("backspace");
+    }
+    h.type_text("by_country");
+    h.key("enter");
+    h.app
+        .editor
+        .set_text("SELECT status, COUNT(*) FROM orders GROUP BY status");
+    h.key("f5");
+    assert_eq!(name(&h), "by_country");
+}
+
+/// At 80 columns the footer shows the hints that fit whole, none cut in the middle (seen in a
+/// real run: `Tab next p`).
+#[test]
+fn the_footer_leaves_out_hints_that_do_not_fit() {
+    let mut h = Harness::new();
+    h.with_shop();
+    let screen = h.render(80, 24);
+    let footer = screen
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .trim_matches('"')
+        .trim_end()
+        .to_string();
+    assert!(footer.ends_with("t template query"), "{footer:?}");
+    let screen = h.render(160, 48);
+    let footer = screen
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .trim_matches('"')
+        .trim_end()
+        .to_string();
+    assert!(footer.ends_with("q quit"), "{footer:?}");
 }

@@ -195,6 +195,8 @@ pub struct App {
     pub quit: bool,
     /// Lines printed on the terminal after the UI is gone (what quitting left running jobs in).
     pub farewell: Vec<String>,
+    /// Quitting, waiting for the jobs it stopped.
+    pub leaving: Option<super::quit::Leaving>,
     /// The connection setup wizard, when open.
     pub wizard: Option<Wizard>,
     /// What the wizard offers (known connections, defaults).
@@ -248,6 +250,7 @@ impl App {
             ticks: 0,
             quit: false,
             farewell: Vec::new(),
+            leaving: None,
             wizard: None,
             setup: SetupContext::default(),
             connection: None,
@@ -401,6 +404,7 @@ impl App {
     /// pending.
     pub fn wait(&self) -> Duration {
         let in_flight = !self.pending.is_empty()
+            || self.leaving.is_some()
             || !self.effects.is_empty()
             || self.preview_due.is_some()
             || self.demo.is_some()
@@ -445,8 +449,9 @@ impl App {
         }
     }
 
-    /// Pasted text (bracketed paste): a name or filter takes its first line; anywhere else on
-    /// the main screen it goes into the query, which gets the focus.
+    /// Pasted text (bracketed paste): a name, a tuning field, a filter or the history search
+    /// takes its first line; anywhere else on the main screen it goes into the query, which gets
+    /// the focus.
     fn on_paste(&mut self, text: &str) {
         let first_line = || {
             super::panes::editor::plain_text(text)
@@ -462,6 +467,7 @@ impl App {
                     .chars()
                     .filter(|c| c.is_alphanumeric() || *c == '_' || *c == '$'),
             ),
+            Some(Popup::Tune { form, .. }) => form.paste(&first_line()),
             Some(_) => {}
             None if self.wizard.is_some() => {
                 if let Some(w) = &mut self.wizard {
@@ -472,7 +478,15 @@ impl App {
             None if self.focus == PaneId::Schema && self.schema.filtering => {
                 self.schema.filter.push_str(&first_line());
             }
+            None if self.focus == PaneId::Editor && self.history_search.is_some() => {
+                if let Some(search) = &mut self.history_search {
+                    search.needle.push_str(&first_line());
+                    search.skip = 0;
+                }
+            }
             None => {
+                // The completion list was for the word before the paste.
+                self.completion = None;
                 self.focus_pane(PaneId::Editor);
                 self.editor.insert(text);
                 self.schedule_preview();
@@ -483,6 +497,7 @@ impl App {
     fn on_tick(&mut self, now: Instant) {
         self.now = now;
         self.ticks = self.ticks.wrapping_add(1);
+        self.leaving_check(now, false);
         if self.animating() {
             self.dirty = true;
         }

@@ -347,6 +347,7 @@ impl App {
                 self.use_database(&db);
                 if !self.editor.name_chosen {
                     self.editor.name = self.unused_name(&db, &t.name);
+                    self.editor.name_table = Some(table.clone());
                 }
                 self.replace_query(&t.sql);
                 self.focus_pane(PaneId::Editor);
@@ -427,21 +428,36 @@ impl App {
         }
     }
 
-    /// A name for the summary when the user has not chosen one.
-    fn default_name(&self) -> String {
-        crate::engine::parse::parse(&self.editor.text())
-            .map(|p| format!("{}_summary", p.table.name))
-            .unwrap_or_else(|_| "summary".to_string())
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '_' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .take(48)
-            .collect()
+    /// Names the summary when the user has not: `<table>_summary` (not taken yet) for the
+    /// query's table, again whenever the query moves to another table; a query that does not
+    /// parse (yet: the preview runs while typing) keeps the name it has.
+    fn auto_name(&mut self) {
+        match crate::engine::parse::parse(&self.editor.text()) {
+            Ok(p) if self.editor.name_table.as_deref() != Some(p.table.name.as_str()) => {
+                let db = p
+                    .table
+                    .schema
+                    .clone()
+                    .or_else(|| self.database.clone())
+                    .unwrap_or_default();
+                let name: String = format!("{}_summary", p.table.name)
+                    .chars()
+                    .map(|c| {
+                        if c.is_ascii_alphanumeric() || c == '_' {
+                            c
+                        } else {
+                            '_'
+                        }
+                    })
+                    .take(48)
+                    .collect();
+                self.editor.name = self.unused_name(&db, &name);
+                self.editor.name_table = Some(p.table.name);
+            }
+            Ok(_) => {}
+            Err(_) if self.editor.name.is_empty() => self.editor.name = "summary".into(),
+            Err(_) => {}
+        }
     }
 
     /// Requests a preview of the current query now.
@@ -456,10 +472,8 @@ impl App {
             self.preview.revision = self.editor.revision;
             return;
         }
-        if !self.editor.name_chosen
-            && (self.editor.name.is_empty() || self.editor.name.ends_with("_summary"))
-        {
-            self.editor.name = self.default_name();
+        if !self.editor.name_chosen {
+            self.auto_name();
         }
         let id = self.send(
             RequestKind::Preview {

@@ -13,6 +13,18 @@ use crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 
 impl App {
     pub(crate) fn on_key(&mut self, event: KeyEvent) {
+        if self.leaving.is_some() {
+            // Quitting waits for the stopped jobs: only quitting again (at once) is left to do.
+            let key = Key::from_event(&event);
+            let quit = key.as_ref().is_some_and(|k| {
+                k.ctrl && k.code == KeyCodeRepr::Char('c')
+                    || self.keymap.lookup(Context::Global, k) == Some(Action::Quit)
+            });
+            if quit {
+                self.request_quit();
+            }
+            return;
+        }
         if self.wizard.is_some() && self.popup.is_none() {
             self.on_wizard_key(event);
             return;

@@ -1,16 +1,64 @@
 //! Quitting while a create, resume or rebuild started from this window runs: the UI asks
-//! first and says, for each of them, what the summary is left in and how to continue. Leaving
-//! the process ends the job as a kill would (the server rolls back the open chunk); `resume`
-//! goes on from the last checkpoint, which is what the question and the farewell say.
+//! first and says, for each of them, what the summary is left in and how to continue. A yes
+//! stops every job as `x` (and the CLI's Ctrl-C) does, after its current chunk, and waits for
+//! them, up to [`STOP_WAIT`]: a stopped job records that no connection owns it any more, so
+//! `status` shows no backfill connection and `resume` need not wait for the server to notice
+//! the closed one. A job still running then ends with the process, as a kill would (the server
+//! rolls back the open chunk); the farewell says which of the two happened.
 
-use super::app::App;
+use super::app::{App, StatusKind};
 use super::keymap::{Action, Context};
-use super::panes::summaries::{JobPhase, JobView};
+use super::panes::summaries::{JobKind, JobPhase, JobView};
 use super::popup::{Confirm, Popup};
 use super::strings;
+use super::worker::{RequestId, RequestKind};
+use std::time::{Duration, Instant};
 
-/// How far a job got, for what quitting leaves behind.
+/// How long quitting waits for the stopped jobs (a chunk, a lock attempt) before it leaves
+/// anyway.
+pub const STOP_WAIT: Duration = Duration::from_secs(10);
+
+/// How a job quitting stopped ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// Not yet.
+    Running,
+    /// Stopped after its chunk (or gave up its rebuild).
+    Stopped,
+    /// Finished before the stop took effect.
+    Finished,
+    /// Failed.
+    Failed,
+}
+
+/// A job being stopped by quitting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stopping {
+    /// Its request.
+    pub id: RequestId,
+    /// What it did.
+    pub kind: JobKind,
+    /// How far it got when quitting asked it to stop.
+    pub stage: JobStage,
+    /// Database, when known.
+    pub schema: Option<String>,
+    /// Summary name.
+    pub name: String,
+    /// How it ended.
+    pub ended: Ended,
+}
+
+/// Quitting, waiting for the jobs it stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Leaving {
+    /// When it leaves anyway.
+    pub deadline: Instant,
+    /// The jobs.
+    pub jobs: Vec<Stopping>,
+}
+
+/// How far a job got, for what quitting leaves behind (ordered: a later stage is greater).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum JobStage {
     /// Before its triggers went live (waiting for the table lock).
     BeforeTriggers,
@@ -38,6 +86,10 @@ impl App {
     /// `q` / Ctrl-C: quits at once unless a job of this window runs; then asks. Asked again
     /// while the question is open (a second Ctrl-C), it quits.
     pub(crate) fn request_quit(&mut self) {
+        if self.leaving.is_some() {
+            self.leaving_check(self.now, true);
+            return;
+        }
         if self.quit_popup() {
             self.leave();
             return;
@@ -48,14 +100,16 @@ impl App {
             return;
         }
         let resume_key = self.key_hint(Context::Summaries, Action::ResumeBackfill);
-        let mut body = vec![strings::quit::INTRO.to_string(), String::new()];
+        let rebuild_key = self.key_hint(Context::Summaries, Action::Rebuild);
+        let stop_key = self.key_hint(Context::Summaries, Action::CancelJob);
+        let mut body = vec![strings::quit::intro(&stop_key), String::new()];
         for job in &running {
             body.extend(strings::quit::left_in(
                 job.kind,
                 JobStage::of(job),
                 job.schema.as_deref(),
                 &job.name,
-                &resume_key,
+                (&resume_key, &rebuild_key),
             ));
             body.push(String::new());
         }
@@ -71,13 +125,80 @@ impl App {
         });
     }
 
-    /// Quits for good, leaving on the terminal what each running job was left in.
+    /// The quit was confirmed: stops every running job after its current chunk and waits for
+    /// them (see [`App::leaving_check`]); quits at once when none runs.
     pub(crate) fn leave(&mut self) {
         self.popup = None;
-        self.farewell = self
-            .running_jobs()
+        let running = self.running_jobs();
+        if running.is_empty() {
+            self.quit = true;
+            return;
+        }
+        let mut jobs = Vec::new();
+        for job in running {
+            self.notify(RequestKind::Cancel { target: job.id });
+            jobs.push(Stopping {
+                id: job.id,
+                kind: job.kind,
+                stage: JobStage::of(&job),
+                schema: job.schema.clone(),
+                name: job.name.clone(),
+                ended: Ended::Running,
+            });
+            if let Some(j) = self.summaries.job_mut(job.id) {
+                j.phase = JobPhase::Stopping;
+            }
+        }
+        let again = self.key_hint(Context::Global, Action::Quit);
+        self.set_status(StatusKind::Info, strings::quit::stopping(&again));
+        self.leaving = Some(Leaving {
+            deadline: self.now + STOP_WAIT,
+            jobs,
+        });
+    }
+
+    /// Records how job `id` ended while quitting waits for it, and how far it got (its last
+    /// progress came before its end, on the same channel).
+    pub(crate) fn leaving_job_ended(&mut self, id: RequestId, ended: Ended) {
+        let stage = self
+            .summaries
+            .jobs
             .iter()
-            .map(|j| strings::quit::farewell(j.kind, JobStage::of(j), j.schema.as_deref(), &j.name))
+            .find(|j| j.id == id)
+            .map(JobStage::of);
+        if let Some(l) = &mut self.leaving {
+            for job in l.jobs.iter_mut().filter(|j| j.id == id) {
+                job.ended = ended;
+                // The stop shows as the job's phase, which hides a finishing one: the later
+                // of the two stages is where it got.
+                if let Some(stage) = stage {
+                    job.stage = job.stage.max(stage);
+                }
+            }
+        }
+    }
+
+    /// Quits once every stopped job has ended, or at the deadline (`now`), or at once when
+    /// `now_anyway` (q or Ctrl-C asked again); the farewell says what each job was left in.
+    pub(crate) fn leaving_check(&mut self, now: Instant, now_anyway: bool) {
+        let Some(l) = &self.leaving else { return };
+        let all_ended = l.jobs.iter().all(|j| j.ended != Ended::Running);
+        if !(all_ended || now_anyway || now >= l.deadline) {
+            return;
+        }
+        self.farewell = l
+            .jobs
+            .iter()
+            .filter_map(|j| {
+                let (schema, name) = (j.schema.as_deref(), j.name.as_str());
+                match j.ended {
+                    Ended::Finished => None,
+                    Ended::Stopped | Ended::Failed => {
+                        Some(strings::quit::stopped(j.kind, j.stage, schema, name))
+                    }
+                    Ended::Running => Some(strings::quit::farewell(j.kind, j.stage, schema, name)),
+                }
+            })
             .collect();
         self.quit = true;
     }

@@ -6,6 +6,7 @@ use super::panes::preview::PreviewContent;
 use super::panes::schema::Load;
 use super::panes::summaries::JobKind;
 use super::popup::Popup;
+use super::quit::Ended;
 use super::strings;
 use super::worker::{
     Failure, JobOutcome, PreviewDoc, Rejection, RequestId, Response, ResponseKind,
@@ -26,6 +27,15 @@ impl App {
         let Some(pending) = self.pending.remove(&id) else {
             return;
         };
+        if self.leaving.is_some() && pending.kind == PendingKind::Job {
+            let ended = match &kind {
+                ResponseKind::Finished(_) => Ended::Finished,
+                ResponseKind::Cancelled => Ended::Stopped,
+                _ => Ended::Failed,
+            };
+            self.leaving_job_ended(id, ended);
+            self.leaving_check(self.now, false);
+        }
         match kind {
             ResponseKind::Connected { version, database } => self.on_connected(version, database),
             ResponseKind::Databases(list) => {

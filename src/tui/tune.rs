@@ -56,6 +56,13 @@ impl TuneForm {
         }
     }
 
+    /// Pastes `text` (one line) into the current field, without its control characters.
+    pub fn paste(&mut self, text: &str) {
+        for c in text.chars().filter(|c| !c.is_control()) {
+            self.push(c);
+        }
+    }
+
     /// Deletes the last character of the current field.
     pub fn pop(&mut self) {
         if let Some(text) = self.texts.get_mut(self.field) {

@@ -217,13 +217,22 @@ pub fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
     );
 }
 
-/// Draws a footer of `(key, label)` hints.
+/// Draws a footer of `(key, label)` hints: as many as fit whole (a hint cut in the middle,
+/// `Tab next p`, reads as a typo; help, the first, lists every key).
 pub fn draw_hints(frame: &mut Frame, app: &App, area: Rect, entries: Vec<(String, &str)>) {
     let mut spans = Vec::new();
+    let mut used = 0;
     for (i, (key, label)) in entries.into_iter().enumerate() {
-        spans.push(Span::raw(if i == 0 { " " } else { strings::FOOTER_SEP }));
+        let sep = if i == 0 { " " } else { strings::FOOTER_SEP };
+        let label = format!(" {label}");
+        let width = sep.chars().count() + key.chars().count() + label.chars().count();
+        if used + width > usize::from(area.width) {
+            break;
+        }
+        used += width;
+        spans.push(Span::raw(sep));
         spans.push(Span::styled(key, app.theme.key));
-        spans.push(Span::raw(format!(" {label}")));
+        spans.push(Span::raw(label));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

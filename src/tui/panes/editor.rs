@@ -41,6 +41,8 @@ pub struct EditorState {
     pub name: String,
     /// Whether the name was set by the user (templates then keep it).
     pub name_chosen: bool,
+    /// The table the automatic name was made for: a query on another table gets a new one.
+    pub name_table: Option<String>,
     /// Position of the error of a rejected query, marked in the text.
     pub error_pos: Option<Pos>,
 }
@@ -59,6 +61,7 @@ impl Default for EditorState {
             revision: 0,
             name: String::new(),
             name_chosen: false,
+            name_table: None,
             error_pos: None,
         }
     }

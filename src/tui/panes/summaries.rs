@@ -186,7 +186,13 @@ impl SummariesState {
             let listed = out
                 .iter()
                 .any(|i| i.name == j.name && i.job.is_some_and(|x| x.id == j.id));
-            if !listed && !j.done {
+            // A finished job the catalog does not list yet keeps its row until the refresh it
+            // asked for comes (the selection on it would fall to another summary meanwhile);
+            // an older job of a listed summary has none.
+            let shown = out.iter().any(|i| {
+                i.name == j.name && (j.schema.is_none() || i.schema == j.schema.as_deref())
+            });
+            if !listed && (!j.done || !shown) {
                 out.insert(
                     0,
                     Item {

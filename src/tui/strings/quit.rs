@@ -6,9 +6,10 @@ use crate::tui::quit::JobStage;
 
 /// Title of the question.
 pub const TITLE: &str = "Quit while a backfill runs?";
-/// First line of the question.
-pub const INTRO: &str =
-    "Quitting stops what this window started, as a killed process would; nothing is lost:";
+/// First line of the question (`stop_key` stops a backfill in Summaries).
+pub fn intro(stop_key: &str) -> String {
+    format!("Quitting stops what this window started after its current chunk, as {stop_key} does; nothing is lost:")
+}
 
 /// `schema.name`, or the name alone when the database is not known.
 fn qualified(schema: Option<&str>, name: &str) -> String {
@@ -26,39 +27,93 @@ pub fn resume_command(schema: Option<&str>, name: &str) -> String {
     }
 }
 
-/// What quitting leaves `schema.name` in and how to continue (`resume_key` resumes in the UI).
+/// The command that rebuilds `schema.name` again.
+fn rebuild_command(schema: Option<&str>, name: &str) -> String {
+    match schema {
+        Some(s) => format!("lightning -D {s} rebuild {name}"),
+        None => format!("lightning rebuild {name}"),
+    }
+}
+
+/// What quitting leaves `schema.name` in and how to continue (`resume_key` resumes in the UI,
+/// `rebuild_key` rebuilds).
 pub fn left_in(
     kind: JobKind,
     stage: JobStage,
     schema: Option<&str>,
     name: &str,
-    resume_key: &str,
+    (resume_key, rebuild_key): (&str, &str),
 ) -> Vec<String> {
     let what = qualified(schema, name);
-    let command = resume_command(schema, name);
-    let continue_with =
-        format!("Continue with {resume_key} on it in Summaries next time, or run `{command}`.");
-    let state = match (kind, stage) {
+    let resume = format!(
+        "Continue with {resume_key} on it in Summaries next time, or run `{}`.",
+        resume_command(schema, name)
+    );
+    match (kind, stage) {
+        (_, JobStage::Finishing) => vec![
+            format!("{what}: the backfill is complete; only the finishing steps (a brief lock, folding the regions) are left, and resume does them."),
+            resume,
+        ],
+        (JobKind::Rebuild, _) => vec![
+            format!("{what}: the rebuild stops and is given up. Readers keep the current generation, exact and maintained."),
+            format!(
+                "Rebuild again with {rebuild_key} on it in Summaries, or run `{}`.",
+                rebuild_command(schema, name)
+            ),
+        ],
+        (JobKind::Create, JobStage::BeforeTriggers) => vec![format!(
+            "{what}: its triggers are not live yet (waiting for the table lock): the create stops and removes what it made; nothing is left to resume."
+        )],
+        (JobKind::Resume, JobStage::BeforeTriggers) => vec![
+            format!("{what}: the resume has not taken its table lock yet; the summary stays interrupted as it was, its triggers live."),
+            resume,
+        ],
+        (_, JobStage::Backfilling(p)) => vec![
+            format!("{what}: the backfill stops at {p}%. Its triggers stay live and keep every write, but the summary is incomplete (not ready) until the backfill is resumed, from its last checkpoint."),
+            resume,
+        ],
+    }
+}
+
+/// Status line while quitting waits for the stopped jobs (`quit_key` quits at once).
+pub fn stopping(quit_key: &str) -> String {
+    format!("Stopping the backfill after its current chunk, then quitting ({quit_key} again quits at once)…")
+}
+
+/// The line printed on the terminal after quitting for a job that stopped when asked.
+pub fn stopped(kind: JobKind, stage: JobStage, schema: Option<&str>, name: &str) -> String {
+    let what = qualified(schema, name);
+    match (kind, stage) {
         (_, JobStage::Finishing) => format!(
-            "{what}: the backfill is complete; only the finishing steps (a brief lock, folding the regions) are left, and resume does them."
+            "lightning: the {} of {what} stopped with only the finishing steps left; continue with: {}",
+            verb(kind),
+            resume_command(schema, name)
         ),
-        (JobKind::Rebuild, JobStage::Backfilling(p)) => format!(
-            "{what}: the rebuild stops at {p}%. Readers keep the current generation, exact and maintained; the new one stays part-built until resumed (from its last checkpoint)."
-        ),
-        (JobKind::Rebuild, JobStage::BeforeTriggers) => format!(
-            "{what}: the rebuild has not taken its table lock yet. Readers keep the current generation, exact and maintained; resume starts the rebuild again."
+        (JobKind::Rebuild, _) => format!(
+            "lightning: the rebuild of {what} was stopped and given up; readers keep the current generation, exact; rebuild again with: {}",
+            rebuild_command(schema, name)
         ),
         (JobKind::Create, JobStage::BeforeTriggers) => format!(
-            "{what}: its triggers are not live yet (waiting for the table lock). It is left unfinished and holds nothing; resume starts it over, drop removes it."
+            "lightning: the create of {what} was stopped before its triggers went live; nothing of it is left"
         ),
         (JobKind::Resume, JobStage::BeforeTriggers) => format!(
-            "{what}: the resume has not taken its table lock yet; the summary stays interrupted as it was, its triggers live."
+            "lightning: the resume of {what} was stopped before its table lock; continue with: {}",
+            resume_command(schema, name)
         ),
         (_, JobStage::Backfilling(p)) => format!(
-            "{what}: the backfill stops at {p}%. Its triggers stay live and keep every write, but the summary is incomplete (not ready) until the backfill is resumed, from its last checkpoint."
+            "lightning: the {} of {what} was stopped at {p}%, its triggers live; continue with: {}",
+            verb(kind),
+            resume_command(schema, name)
         ),
-    };
-    vec![state, continue_with]
+    }
+}
+
+fn verb(kind: JobKind) -> &'static str {
+    match kind {
+        JobKind::Create => "create",
+        JobKind::Resume => "resume",
+        JobKind::Rebuild => "rebuild",
+    }
 }
 
 /// The question's last line.
@@ -73,14 +128,11 @@ pub fn needs_yes(confirm_key: &str, yes_key: &str, no_key: &str) -> String {
     )
 }
 
-/// The line printed on the terminal after quitting for a job that was still running.
+/// The line printed on the terminal after quitting for a job that had not stopped when the
+/// process ended (it ends as a killed one would).
 pub fn farewell(kind: JobKind, stage: JobStage, schema: Option<&str>, name: &str) -> String {
     let what = qualified(schema, name);
-    let verb = match kind {
-        JobKind::Create => "create",
-        JobKind::Resume => "resume",
-        JobKind::Rebuild => "rebuild",
-    };
+    let verb = verb(kind);
     let at = match stage {
         JobStage::BeforeTriggers => "before its table lock".to_string(),
         JobStage::Backfilling(p) => format!("at {p}%"),
