@@ -7,7 +7,7 @@
 
 mod support;
 
-use lightning_tables::lifecycle::{create, validate, ChunkPolicy, Control, CreateOptions};
+use lightning_tables::lifecycle::{validate, ChunkPolicy, CreateOptions};
 use mysql::prelude::Queryable;
 use mysql::Conn;
 use rand::rngs::StdRng;

@@ -7,7 +7,7 @@
 
 mod support;
 
-use lightning_tables::lifecycle::{create, validate, ChunkPolicy, Control, CreateOptions};
+use lightning_tables::lifecycle::{validate, ChunkPolicy, CreateOptions};
 use mysql::prelude::Queryable;
 use mysql::{Conn, Opts};
 use rand::rngs::StdRng;
@@ -190,7 +190,7 @@ fn random_statements_are_exact(schema: &Schema) {
     load(&mut conn, schema);
     for (view, query) in schema.summaries {
         support::server::create_quietly(&db.opts(), view, query, &options())
-        .unwrap_or_else(|e| panic!("create {view}: {e}"));
+            .unwrap_or_else(|e| panic!("create {view}: {e}"));
     }
     check(&mut conn, schema, "after create");
     let mut rng = StdRng::seed_from_u64(4242);
@@ -269,7 +269,7 @@ fn online_create_under_writers(schema: &Schema, level: &'static str) {
     std::thread::sleep(Duration::from_millis(300));
     for (view, query) in schema.summaries {
         support::server::create_quietly(&db.opts(), view, query, &options())
-        .unwrap_or_else(|e| panic!("{level}: create {view}: {e}"));
+            .unwrap_or_else(|e| panic!("{level}: create {view}: {e}"));
     }
     std::thread::sleep(Duration::from_millis(500));
     stop.store(true, Ordering::SeqCst);

@@ -478,7 +478,7 @@ fn online_create_and_rebuild_under_writers(level: &'static str) {
     std::thread::sleep(Duration::from_millis(300));
     for (view, query) in SUMMARIES {
         support::server::create_quietly(&db.opts(), view, query, &online_options())
-        .unwrap_or_else(|e| panic!("{level}: create {view}: {e}"));
+            .unwrap_or_else(|e| panic!("{level}: create {view}: {e}"));
     }
     for (view, _) in [SUMMARIES[0], SUMMARIES[4]] {
         std::thread::sleep(Duration::from_millis(200));
