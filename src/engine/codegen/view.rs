@@ -258,15 +258,17 @@ impl Gen<'_> {
 
     /// `FROM` the state, one row per live group (`GROUP BY`/`HAVING`; none without keys).
     fn groups_from(&self) -> String {
-        let only_probes = self
-            .layout
-            .sources
-            .iter()
-            .all(|s| matches!(s, AggSource::Min(_) | AggSource::Max(_)));
+        let only_probes = self.layout.sources.iter().all(|s| {
+            matches!(
+                s,
+                AggSource::Min(_) | AggSource::Max(_) | AggSource::GroupConcat(..)
+            )
+        });
         let joins = self.minmax_joins();
         if self.types.keys.is_empty() && only_probes && joins.is_empty() {
-            // `SELECT MAX(x) FROM t` is one row, whatever the state holds: its probes read the
-            // multiset alone, and a FROM over the state would repeat them per state row.
+            // `SELECT MAX(x) FROM t` is one row, whatever the state holds: its probes (and a
+            // GROUP_CONCAT's subquery) read the multiset or totals alone, and a FROM over the
+            // state, with no aggregate to fold its rows, would repeat them per state row.
             return String::new();
         }
         let mut sql = format!(" FROM {} AS `s`{joins}", self.qualified(&self.names.state));
