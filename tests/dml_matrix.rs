@@ -515,6 +515,14 @@ const DISTINCT: &[Fixture] = &[
         STRINGS,
         "SELECT g, GROUP_CONCAT(DISTINCT v) AS gv, COUNT(*) AS c FROM t GROUP BY g HAVING gv IS NOT NULL ORDER BY gv DESC, g LIMIT 3",
     ),
+    // Keys and values that are comparisons: the triggers' lookups of a (group, value) must
+    // read `k = (g IS NULL)`, not `(k = g) IS NULL` (the query fuzz found it).
+    Fixture::new(
+        "distinct_comparison_keys",
+        "INT",
+        SMALL_INTS,
+        "SELECT g > 0 AS pos, g IS NULL AS gn, COUNT(DISTINCT v) AS dv, SUM(DISTINCT v) AS sv, COUNT(DISTINCT v > 0) AS dp, GROUP_CONCAT(DISTINCT v IN (1, 5) ORDER BY v IN (1, 5)) AS gp, MIN(v > 1) AS lo, COUNT(*) AS c FROM t GROUP BY g > 0, g IS NULL",
+    ),
     Fixture::new("concat_varchar_bin", "VARCHAR(10) COLLATE utf8mb4_bin", STRINGS, CONCATS)
         .refused_at("GROUP_CONCAT(DISTINCT `v`): `v` is of type varchar(10) under the collation utf8mb4_bin"),
     Fixture::new("concat_varchar_general_ci", "VARCHAR(10) COLLATE utf8mb4_general_ci", STRINGS, CONCATS)

@@ -318,7 +318,10 @@ impl Gen<'_> {
         let at: Vec<String> = cols
             .iter()
             .zip(&vals)
-            .map(|(c, v)| format!("{c} = {v}"))
+            // Parenthesized: a key or value such as `s IS NULL` or `g > 2` would otherwise
+            // bind as `(k = s) IS NULL` (the query fuzz found it: no total was ever found, so
+            // no distinct count or sum moved).
+            .map(|(c, v)| format!("{c} = ({v})"))
             .collect();
         let at = at.join(" AND ");
         let table = self.qualified(&self.names.totals[j]);
