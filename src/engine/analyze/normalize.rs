@@ -275,15 +275,6 @@ impl Normalizer<'_, '_> {
             if let Some(e) = super::distinct::refused_distinct(&upper, distinct, pos) {
                 return self.fail(e);
             }
-            if upper == "GROUP_CONCAT" && !distinct {
-                // Each row's value in the order of a sort MariaDB does not make stable, or
-                // repeated as often as it occurs: only the distinct values are kept.
-                return self.fail(EngineError::unsupported_hint(
-                    "GROUP_CONCAT() without DISTINCT",
-                    pos,
-                    "GROUP_CONCAT(DISTINCT x [ORDER BY x [ASC|DESC]] [SEPARATOR s]) is kept",
-                ));
-            }
             if let FunctionArguments::List(list) = &f.args {
                 // GROUP_CONCAT's ORDER BY and SEPARATOR are checked once normalized
                 // (analyze/distinct.rs).
