@@ -486,6 +486,47 @@ const DISTINCT: &[Fixture] = &[
         .refused_at("COUNT(DISTINCT `v`): `v` is an ENUM"),
     Fixture::new("distinct_double_sum", "DOUBLE", ["-1", "1", "0.5", "-0.25", "0.125", "3.375"], DISTINCT_NUMERIC)
         .refused_at("SUM(DISTINCT `v`): `v` is of type double"),
+    // GROUP_CONCAT(DISTINCT) of the present values, concatenated at read time: types whose
+    // equal values have one spelling (binary, NO PAD _bin, CHAR under _bin, numbers, dates).
+    Fixture::new("concat_varchar_nopad_bin", "VARCHAR(10) COLLATE utf8mb4_nopad_bin", STRINGS, CONCATS),
+    Fixture::new("concat_varbinary", "VARBINARY(10)", STRINGS, CONCATS),
+    Fixture::new("concat_char_bin", "CHAR(5) COLLATE utf8mb4_bin", STRINGS, CONCATS),
+    Fixture::new("concat_int", "INT", INTS, CONCATS),
+    Fixture::new("concat_decimal", "DECIMAL(12,3)", ["-999999999.999", "999999999.999", "0.001", "-0.001", "1.5", "0"], CONCATS),
+    Fixture::new("concat_date", "DATE", DATES, CONCATS),
+    // A hashed key (TINYTEXT, at most 255 bytes: short enough beside a DISTINCT aggregate).
+    Fixture::new(
+        "concat_tinytext_bin_key",
+        "TINYTEXT COLLATE utf8mb4_bin",
+        STRINGS,
+        "SELECT g, GROUP_CONCAT(DISTINCT n ORDER BY n DESC) AS gn, COUNT(DISTINCT n) AS dn, SUM(DISTINCT n) AS sn, COUNT(*) AS c FROM t WHERE w IS NULL OR w <> {0} GROUP BY g",
+    ),
+    Fixture::new(
+        "concat_global",
+        "INT",
+        SMALL_INTS,
+        "SELECT GROUP_CONCAT(DISTINCT v ORDER BY v DESC) AS gv, GROUP_CONCAT(DISTINCT g SEPARATOR '') AS gg, COUNT(*) AS c FROM t WHERE n IS NULL OR n <> 3",
+    ),
+    Fixture::new(
+        "concat_having_order_limit",
+        "VARCHAR(10) COLLATE utf8mb4_nopad_bin",
+        STRINGS,
+        "SELECT g, GROUP_CONCAT(DISTINCT v) AS gv, COUNT(*) AS c FROM t GROUP BY g HAVING gv IS NOT NULL ORDER BY gv DESC, g LIMIT 3",
+    ),
+    // Keys and values that are comparisons: the triggers' lookups of a (group, value) must
+    // read `k = (g IS NULL)`, not `(k = g) IS NULL` (the query fuzz found it).
+    Fixture::new(
+        "distinct_comparison_keys",
+        "INT",
+        SMALL_INTS,
+        "SELECT g > 0 AS pos, g IS NULL AS gn, COUNT(DISTINCT v) AS dv, SUM(DISTINCT v) AS sv, COUNT(DISTINCT v > 0) AS dp, GROUP_CONCAT(DISTINCT v IN (1, 5) ORDER BY v IN (1, 5)) AS gp, MIN(v > 1) AS lo, COUNT(*) AS c FROM t GROUP BY g > 0, g IS NULL",
+    ),
+    Fixture::new("concat_varchar_bin", "VARCHAR(10) COLLATE utf8mb4_bin", STRINGS, CONCATS)
+        .refused_at("GROUP_CONCAT(DISTINCT `v`): `v` is of type varchar(10) under the collation utf8mb4_bin"),
+    Fixture::new("concat_varchar_general_ci", "VARCHAR(10) COLLATE utf8mb4_general_ci", STRINGS, CONCATS)
+        .refused_at("GROUP_CONCAT(DISTINCT `v`): `v` is of type varchar(10) under the collation utf8mb4_general_ci"),
+    Fixture::new("concat_double", "DOUBLE", ["-1099511627776", "1099511627776", "0.5", "-0e0", "0", "3.375"], CONCATS)
+        .refused_at("GROUP_CONCAT(DISTINCT `v`): `v` is of type double"),
     // BIT_AND/BIT_OR/BIT_XOR from per-bit counts: negative values are two's complement, a
     // group whose v are all NULL has BIT_AND 18446744073709551615.
     Fixture::new("bits_int", "INT", INTS, BITS),
@@ -527,6 +568,10 @@ const DISTINCT: &[Fixture] = &[
     Fixture::new("var_double", "DOUBLE", ["-1", "1", "0.5", "-0.25", "0.125", "3.375"], VARIANCES)
         .refused_at("VAR_POP(`v`): its argument is of type double, not an integer or DECIMAL"),
 ];
+
+/// GROUP_CONCAT(DISTINCT) without ORDER BY (ascending), descending with a separator, of another
+/// column, beside a COUNT(DISTINCT) sharing its multiset.
+const CONCATS: &str = "SELECT g, GROUP_CONCAT(DISTINCT v) AS gv, GROUP_CONCAT(DISTINCT v ORDER BY v DESC SEPARATOR ' | ') AS gd, COUNT(DISTINCT v) AS dv, GROUP_CONCAT(DISTINCT n ORDER BY n) AS gn, COUNT(*) AS c FROM t WHERE w IS NULL OR w <> {0} GROUP BY g";
 
 /// Every variance and standard deviation of the value, one of another column.
 const VARIANCES: &str = "SELECT g, VARIANCE(v) AS va, VAR_POP(v) AS vp, VAR_SAMP(v) AS vs, STD(v) AS sd, STDDEV(v) AS sd1, STDDEV_POP(v) AS sp, STDDEV_SAMP(v) AS ss, VAR_SAMP(n) AS vn, COUNT(*) AS c FROM t WHERE w IS NULL OR w <> {0} GROUP BY g";

@@ -46,6 +46,8 @@ const QUERIES: &[(&str, &str)] = &[
     ("variances", "SELECT kind, VARIANCE(qty) AS v, VAR_SAMP(qty), STDDEV(user_id) AS sd, STDDEV_SAMP(user_id) AS ss, SUM(user_id) AS s FROM transactions GROUP BY kind"),
     ("variance_in_expressions", "SELECT kind, STD(qty) * 2 AS sd2 FROM transactions GROUP BY kind HAVING VAR_POP(qty) > 1 ORDER BY sd2 DESC"),
     ("global_distinct_expressions", "SELECT COUNT(DISTINCT user_id) * 2 AS twice, AVG(DISTINCT qty) AS mean, SUM(DISTINCT qty) / COUNT(DISTINCT qty) * 3 AS r3 FROM transactions HAVING COUNT(DISTINCT user_id) > 0"),
+    ("group_concat_distinct", "SELECT kind, GROUP_CONCAT(DISTINCT user_id ORDER BY user_id DESC SEPARATOR '|') AS users, GROUP_CONCAT(DISTINCT qty), COUNT(DISTINCT qty) AS n FROM transactions GROUP BY kind"),
+    ("group_concat_distinct_global", "SELECT GROUP_CONCAT(DISTINCT DATE(created_at) ORDER BY DATE(created_at)) AS days, COUNT(*) FROM transactions HAVING days IS NOT NULL"),
     ("unaliased_text", "SELECT user_id, sum( cost ), Count(*) FROM transactions GROUP BY user_id"),
 ];
 

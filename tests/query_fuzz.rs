@@ -369,6 +369,27 @@ const KEYS: &[KeyDef] = &[
     key("g IN (1, 2)", false, true, false),
     key("MOD(id, 3)", false, true, false),
     key("g > 2 AND d > 0", false, true, false),
+    // Keys stored under a SHA-256 of their bytes (issue 15): TEXT and MEDIUMTEXT under a PAD
+    // SPACE `_bin` collation ('a' and 'a ' one group, shown in either spelling) and a
+    // MEDIUMBLOB. Their values are short (g never exceeds 100), their types are not.
+    key(
+        "IF(g > 100, REPEAT(s, 1000), s) COLLATE utf8mb4_bin",
+        false,
+        false,
+        true,
+    ),
+    key(
+        "IF(g > 100, REPEAT(s, 3000), s) COLLATE utf8mb4_bin",
+        false,
+        false,
+        true,
+    ),
+    key(
+        "IF(g > 100, REPEAT(CAST(s AS BINARY), 30000), CAST(s AS BINARY))",
+        false,
+        false,
+        false,
+    ),
 ];
 
 /// Arguments of SUM/AVG/COUNT: expression, DOUBLE-valued, a DECIMAL division, BIGINT-sized
@@ -462,13 +483,28 @@ const BIT_ARGS: &[&str] = &[
 /// Arguments of STDDEV/VARIANCE: integers and DECIMALs without decimals of at most 14 digits.
 const VARIANCE_ARGS: &[&str] = &["g", "id", "g % 3", "CAST(d AS DECIMAL(12,0))"];
 
+/// Arguments of GROUP_CONCAT(DISTINCT): types whose equal values have one spelling.
+const CONCAT_ARGS: &[&str] = &[
+    "g",
+    "d",
+    "id",
+    "dt",
+    "b",
+    "u",
+    "g % 3",
+    "CAST(d AS SIGNED)",
+    "s COLLATE utf8mb4_nopad_bin",
+    "CAST(s AS BINARY)",
+];
+
 /// Second items of a `COUNT(DISTINCT a, b)` tuple.
 const DISTINCT_TUPLE_ARGS: &[&str] = &["g", "s", "dt", "d", "LEFT(s, 1)", "g % 2", "f"];
 
 /// Constructs the analyzer refuses (a few queries get one, to exercise the refusal path).
 const REFUSED_ITEMS: &[&str] = &[
     "GROUP_CONCAT(s)",
-    "GROUP_CONCAT(DISTINCT g)",
+    "GROUP_CONCAT(DISTINCT s)",
+    "GROUP_CONCAT(DISTINCT g ORDER BY id)",
     "SUM(DISTINCT f)",
     "STDDEV(f)",
     "VAR_SAMP(b)",
@@ -778,8 +814,8 @@ impl QueryGen<'_> {
     }
 
     /// A DISTINCT aggregate (issue 15): COUNT of one value or a tuple, SUM/AVG of an exact one;
-    /// outside arithmetic (a BIGINT UNSIGNED result) also BIT_AND/BIT_OR/BIT_XOR; and a
-    /// STDDEV/VARIANCE of an exact value (a DOUBLE).
+    /// outside arithmetic (a BIGINT UNSIGNED result) also BIT_AND/BIT_OR/BIT_XOR and
+    /// GROUP_CONCAT(DISTINCT) (a string); and a STDDEV/VARIANCE of an exact value (a DOUBLE).
     fn distinct_leaf(&mut self, arith: bool) -> Val {
         let numeric = |text: String| Val {
             text,
@@ -787,8 +823,28 @@ impl QueryGen<'_> {
             ci: false,
             numeric: true,
         };
-        match self.rng.gen_range(0..6) {
-            5 => {
+        match self.rng.gen_range(0..7) {
+            6 if !arith => {
+                // A string: ascending without ORDER BY, or as ordered, any separator.
+                let a = *self.pick(CONCAT_ARGS);
+                let order = *self.pick(&[
+                    "",
+                    " ORDER BY {a}",
+                    " ORDER BY {a} ASC",
+                    " ORDER BY {a} DESC",
+                ]);
+                let sep =
+                    *self.pick(&["", "", " SEPARATOR '|'", " SEPARATOR ''", " SEPARATOR ', '"]);
+                let order = order.replace("{a}", a);
+                let text = self.call("GROUP_CONCAT", &format!("DISTINCT {a}{order}{sep}"));
+                Val {
+                    text,
+                    float: false,
+                    ci: false,
+                    numeric: false,
+                }
+            }
+            5 | 6 => {
                 let a = *self.pick(VARIANCE_ARGS);
                 let f = *self.pick(&[
                     "VARIANCE",

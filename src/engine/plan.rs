@@ -49,6 +49,9 @@ pub enum AggKind {
     StddevPop,
     /// `STDDEV_SAMP(expr)`: the square root of `VAR_SAMP`.
     StddevSamp,
+    /// `GROUP_CONCAT(DISTINCT expr [ORDER BY expr [ASC|DESC]] [SEPARATOR s])`: the present
+    /// values in order, joined (the order and separator are in [`Aggregate::concat`]).
+    GroupConcatDistinct,
 }
 
 impl AggKind {
@@ -67,6 +70,7 @@ impl AggKind {
             AggKind::VarSamp => "VAR_SAMP",
             AggKind::StddevPop => "STDDEV_POP",
             AggKind::StddevSamp => "STDDEV_SAMP",
+            AggKind::GroupConcatDistinct => "GROUP_CONCAT",
         }
     }
 
@@ -94,8 +98,42 @@ impl AggKind {
     pub fn is_distinct(self) -> bool {
         matches!(
             self,
-            AggKind::CountDistinct | AggKind::SumDistinct | AggKind::AvgDistinct
+            AggKind::CountDistinct
+                | AggKind::SumDistinct
+                | AggKind::AvgDistinct
+                | AggKind::GroupConcatDistinct
         )
+    }
+}
+
+/// How a `GROUP_CONCAT(DISTINCT x ...)` orders and joins its values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Concat {
+    /// `None` without `ORDER BY` (MariaDB then gives the values ascending, measured), else
+    /// `Some(true)` for `ORDER BY x [ASC]`, `Some(false)` for `ORDER BY x DESC`.
+    pub order: Option<bool>,
+    /// The `SEPARATOR` literal as SQL, when given (MariaDB's default is `','`).
+    pub separator: Option<String>,
+}
+
+impl Concat {
+    /// Whether the values are joined in descending order.
+    pub fn descending(&self) -> bool {
+        self.order == Some(false)
+    }
+
+    /// The clauses after the argument, as written (` ORDER BY x DESC SEPARATOR '|'`).
+    pub fn clauses_sql(&self, arg: &str) -> String {
+        let mut out = String::new();
+        match self.order {
+            Some(true) => out.push_str(&format!(" ORDER BY {arg}")),
+            Some(false) => out.push_str(&format!(" ORDER BY {arg} DESC")),
+            None => {}
+        }
+        if let Some(s) = &self.separator {
+            out.push_str(&format!(" SEPARATOR {s}"));
+        }
+        out
     }
 }
 
@@ -123,6 +161,9 @@ pub struct Aggregate {
     /// type probe).
     #[serde(skip)]
     pub pos: Option<crate::engine::error::Pos>,
+    /// The order and separator of a `GROUP_CONCAT(DISTINCT ...)` (`None` for every other).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub concat: Option<Concat>,
 }
 
 impl Aggregate {
@@ -139,7 +180,11 @@ impl Aggregate {
             Expr::Tuple(items) => items.iter().map(|e| e.to_string()).collect(),
             e => vec![e.to_string()],
         };
-        format!("{name}(DISTINCT {})", args.join(", "))
+        let clauses = match &self.concat {
+            Some(c) => c.clauses_sql(&arg.to_string()),
+            None => String::new(),
+        };
+        format!("{name}(DISTINCT {}{clauses})", args.join(", "))
     }
 }
 

@@ -1,12 +1,15 @@
-//! DISTINCT aggregates: `COUNT(DISTINCT a[, b...])`, `SUM(DISTINCT x)`, `AVG(DISTINCT x)`.
+//! DISTINCT aggregates: `COUNT(DISTINCT a[, b...])`, `SUM(DISTINCT x)`, `AVG(DISTINCT x)`,
+//! `GROUP_CONCAT(DISTINCT x [ORDER BY x [ASC|DESC]] [SEPARATOR s])`.
 //! They read a per-(group, value) multiplicity that the triggers keep (the MIN/MAX multiset,
 //! shared with every aggregate over the same argument); a value counts while its multiplicity
 //! is positive.
 
-use crate::engine::error::Pos;
-use crate::engine::plan::{AggKind, Aggregate};
+use crate::engine::error::{EngineError, Pos};
+use crate::engine::parse::span_pos;
+use crate::engine::plan::{AggKind, Aggregate, Concat};
 use sqlparser::ast::{
-    DuplicateTreatment, Expr, FunctionArg, FunctionArgExpr, FunctionArgumentList,
+    DuplicateTreatment, Expr, FunctionArg, FunctionArgExpr, FunctionArgumentClause,
+    FunctionArgumentList, OrderBySort, Spanned, Value,
 };
 
 /// Whether an aggregate's argument list says DISTINCT.
@@ -22,15 +25,16 @@ pub(super) fn aggregate(
     upper: &str,
     list: &FunctionArgumentList,
     pos: Option<Pos>,
-) -> Option<Aggregate> {
+) -> Result<Option<Aggregate>, EngineError> {
     if !is_distinct(list) {
-        return None;
+        return Ok(None);
     }
     let kind = match upper {
         "COUNT" => AggKind::CountDistinct,
         "SUM" => AggKind::SumDistinct,
         "AVG" => AggKind::AvgDistinct,
-        _ => return None,
+        "GROUP_CONCAT" => AggKind::GroupConcatDistinct,
+        _ => return Ok(None),
     };
     let mut args: Vec<Expr> = list
         .args
@@ -45,16 +49,97 @@ pub(super) fn aggregate(
     } else {
         Some(Expr::Tuple(args))
     };
-    Some(Aggregate { kind, arg, pos })
+    let concat = match (&arg, kind) {
+        (Some(a), AggKind::GroupConcatDistinct) => Some(concat_clauses(a, list, pos)?),
+        _ => None,
+    };
+    Ok(Some(Aggregate {
+        kind,
+        arg,
+        pos,
+        concat,
+    }))
+}
+
+/// The `ORDER BY` and `SEPARATOR` of `GROUP_CONCAT(DISTINCT arg ...)`. Only an order by the
+/// argument itself is kept: the summary keeps the distinct values, nothing else of their rows.
+/// Without `ORDER BY`, MariaDB gives the distinct values ascending (it walks its tree of
+/// distinct values; measured on 10.11.19 for integers, DECIMAL, strings, 300 000 values under a
+/// 16 KB `tmp_table_size`, grouped and global, by index and by scan), which the summary follows.
+fn concat_clauses(
+    arg: &Expr,
+    list: &FunctionArgumentList,
+    pos: Option<Pos>,
+) -> Result<Concat, EngineError> {
+    let mut concat = Concat {
+        order: None,
+        separator: None,
+    };
+    for clause in &list.clauses {
+        match clause {
+            FunctionArgumentClause::OrderBy(items) => {
+                let [item] = items.as_slice() else {
+                    return Err(EngineError::unsupported_hint(
+                        format!("GROUP_CONCAT(DISTINCT {arg}) ordered by several expressions"),
+                        pos,
+                        "order by the argument itself: GROUP_CONCAT(DISTINCT x ORDER BY x [DESC])",
+                    ));
+                };
+                if item.expr.to_string() != arg.to_string() {
+                    return Err(EngineError::unsupported_hint(
+                        format!(
+                            "GROUP_CONCAT(DISTINCT {arg}) ordered by {}, not by its argument",
+                            item.expr
+                        ),
+                        span_pos(item.expr.span()).or(pos),
+                        "order by the argument itself: GROUP_CONCAT(DISTINCT x ORDER BY x [DESC]); the summary keeps the distinct values, not their rows",
+                    ));
+                }
+                concat.order = match (&item.options.sort, item.options.nulls_first) {
+                    (None | Some(OrderBySort::Asc), None) => Some(true),
+                    (Some(OrderBySort::Desc), None) => Some(false),
+                    _ => {
+                        return Err(EngineError::unsupported(
+                            format!("GROUP_CONCAT(DISTINCT {arg}) ordered by {item}"),
+                            span_pos(item.expr.span()).or(pos),
+                        ))
+                    }
+                };
+            }
+            FunctionArgumentClause::Separator(v)
+                if matches!(v.value, Value::SingleQuotedString(_)) =>
+            {
+                concat.separator = Some(v.value.to_string());
+            }
+            other => {
+                return Err(EngineError::unsupported_hint(
+                    format!("GROUP_CONCAT(DISTINCT {arg}) with {other}"),
+                    pos,
+                    "GROUP_CONCAT(DISTINCT x [ORDER BY x [ASC|DESC]] [SEPARATOR 'string']) is kept",
+                ));
+            }
+        }
+    }
+    Ok(concat)
 }
 
 /// Refuses `BIT_AND/BIT_OR/BIT_XOR(DISTINCT x)` and `STDDEV/VARIANCE(DISTINCT x)`: MariaDB's
-/// grammar has no DISTINCT there (a syntax error), so no answer to keep.
+/// grammar has no DISTINCT there (a syntax error), so no answer to keep; and `GROUP_CONCAT`
+/// without DISTINCT.
 pub(super) fn refused_distinct(
     upper: &str,
     distinct: bool,
     pos: Option<Pos>,
 ) -> Option<crate::engine::error::EngineError> {
+    if upper == "GROUP_CONCAT" && !distinct {
+        // Each row's value in the order of a sort MariaDB does not make stable, or repeated as
+        // often as it occurs: only the distinct values are kept.
+        return Some(EngineError::unsupported_hint(
+            "GROUP_CONCAT() without DISTINCT",
+            pos,
+            "GROUP_CONCAT(DISTINCT x [ORDER BY x [ASC|DESC]] [SEPARATOR s]) is kept",
+        ));
+    }
     let no_distinct = upper.starts_with("BIT_") || AggKind::variance(upper).is_some();
     (distinct && no_distinct).then(|| {
         crate::engine::error::EngineError::unsupported(format!("{upper}(DISTINCT ...)"), pos)

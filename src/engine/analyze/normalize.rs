@@ -276,7 +276,9 @@ impl Normalizer<'_, '_> {
                 return self.fail(e);
             }
             if let FunctionArguments::List(list) = &f.args {
-                if !list.clauses.is_empty() {
+                // GROUP_CONCAT's ORDER BY and SEPARATOR are checked once normalized
+                // (analyze/distinct.rs).
+                if !list.clauses.is_empty() && upper != "GROUP_CONCAT" {
                     return self.fail(EngineError::unsupported(
                         format!("{upper}() with ORDER BY/SEPARATOR/LIMIT"),
                         pos,

@@ -35,15 +35,15 @@ impl Rewriter<'_> {
         }
     }
 
-    fn aggregate(&mut self, f: &Function) -> Aggregate {
+    fn aggregate(&mut self, f: &Function) -> Result<Aggregate, EngineError> {
         let upper = object_parts(&f.name)
             .first()
             .cloned()
             .unwrap_or_default()
             .to_ascii_uppercase();
         if let FunctionArguments::List(list) = &f.args {
-            if let Some(agg) = super::distinct::aggregate(&upper, list, span_pos(f.span())) {
-                return agg;
+            if let Some(agg) = super::distinct::aggregate(&upper, list, span_pos(f.span()))? {
+                return Ok(agg);
             }
         }
         let arg = match &f.args {
@@ -71,11 +71,12 @@ impl Rewriter<'_> {
             }
             _ => (kind, arg),
         };
-        Aggregate {
+        Ok(Aggregate {
             kind,
             arg,
             pos: span_pos(f.span()),
-        }
+            concat: None,
+        })
     }
 }
 
@@ -103,11 +104,18 @@ impl VisitorMut for Rewriter<'_> {
         if let Expr::Function(f) = expr {
             let parts = object_parts(&f.name);
             if parts.len() == 1 && is_in(SUPPORTED_AGGREGATES, &parts[0]) {
-                let agg = self.aggregate(f);
+                let agg = match self.aggregate(f) {
+                    Ok(agg) => agg,
+                    Err(e) => {
+                        self.error = Some(e);
+                        return ControlFlow::Break(());
+                    }
+                };
                 let same = |a: &Aggregate| {
                     a.kind == agg.kind
                         && a.arg.as_ref().map(std::string::ToString::to_string)
                             == agg.arg.as_ref().map(std::string::ToString::to_string)
+                        && a.concat == agg.concat
                 };
                 let i = match self.aggregates.iter().position(same) {
                     Some(i) => i,

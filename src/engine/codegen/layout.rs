@@ -42,6 +42,9 @@ pub enum AggSource {
     SumDistinct(usize),
     /// `AVG(DISTINCT x)` over multiset j.
     AvgDistinct(usize),
+    /// `GROUP_CONCAT(DISTINCT x ...)` over multiset j; the second index is the aggregate's own
+    /// (its [`crate::engine::plan::Concat`] says the order and separator).
+    GroupConcat(usize, usize),
     /// `BIT_AND(x)` from the bit counts and non-NULL count of input i.
     BitAnd(usize),
     /// `BIT_OR(x)` from the bit counts of input i.
@@ -101,7 +104,8 @@ impl Layout {
                 | AggKind::Max
                 | AggKind::CountDistinct
                 | AggKind::SumDistinct
-                | AggKind::AvgDistinct => {
+                | AggKind::AvgDistinct
+                | AggKind::GroupConcatDistinct => {
                     let j = match minmax.iter().position(|m| m.to_string() == text) {
                         Some(j) => j,
                         None => {
@@ -114,6 +118,7 @@ impl Layout {
                         AggKind::Max => AggSource::Max(j),
                         AggKind::CountDistinct => AggSource::CountDistinct(j),
                         AggKind::SumDistinct => AggSource::SumDistinct(j),
+                        AggKind::GroupConcatDistinct => AggSource::GroupConcat(j, sources.len()),
                         _ => AggSource::AvgDistinct(j),
                     });
                 }
@@ -184,6 +189,7 @@ impl Layout {
                     AggSource::CountDistinct(_)
                         | AggSource::SumDistinct(_)
                         | AggSource::AvgDistinct(_)
+                        | AggSource::GroupConcat(..)
                 )
             });
             if distinct && t.max_bytes().is_some_and(|b| b > 1024) {

@@ -242,8 +242,10 @@ impl Gen<'_> {
         let not_null = self.values_not_null(j, |v| render(v, Some(row.qualifier)));
         let (mut cols, mut vals) = self.key_values(row.qualifier);
         let mut cond = Vec::new();
+        // Parenthesized: a key or value such as `s IS NULL` or `g > 2` would otherwise bind
+        // as `(k = s) IS NULL`.
         for (c, val) in cols.iter().zip(&vals) {
-            cond.push(format!("{c} = {val}"));
+            cond.push(format!("{c} = ({val})"));
         }
         let value_cols = self.value_cols(j);
         cols.extend(value_cols.iter().cloned());
@@ -262,7 +264,7 @@ impl Gen<'_> {
         if row.sign < 0 {
             // A slot row that nets to zero contributes nothing: removing it keeps probes short.
             for (c, v) in value_cols.iter().zip(&values) {
-                cond.push(format!("{c} = {v}"));
+                cond.push(format!("{c} = ({v})"));
             }
             cond.push(format!("`slot` = {slot}"));
             cond.push("`mult` = 0".into());

@@ -161,7 +161,34 @@ impl Gen<'_> {
                 self.bit_value(source).unwrap_or_default()
             }
             AggSource::Variance(..) => self.variance_value(source).unwrap_or_default(),
+            AggSource::GroupConcat(j, i) => self.group_concat_value(j, i),
         }
+    }
+
+    /// `GROUP_CONCAT(DISTINCT x ...)` of the group of state alias `s`: the values of multiset
+    /// `j`'s totals whose multiplicity is positive, concatenated when the view is read. So the
+    /// reader's `group_concat_max_len` cuts it and decides its type (VARCHAR up to 512, TEXT,
+    /// MEDIUMTEXT ...), with warning 1260, as it does MariaDB's own answer (measured on
+    /// 10.11.19: the same type in a `CREATE TABLE ... AS SELECT` from both, the same cut).
+    fn group_concat_value(&self, j: usize, i: usize) -> String {
+        let concat = self
+            .analysis
+            .aggregates
+            .get(i)
+            .and_then(|a| a.concat.clone())
+            .unwrap_or(crate::engine::plan::Concat {
+                order: None,
+                separator: None,
+            });
+        let mut conds = self.same_group("t", "s");
+        conds.push("`t`.`mult` > 0".into());
+        let order = if concat.descending() { " DESC" } else { "" };
+        let separator = concat.separator.as_deref().unwrap_or("','");
+        format!(
+            "(SELECT GROUP_CONCAT(`t`.`v` ORDER BY `t`.`v`{order} SEPARATOR {separator}) FROM {} AS `t` WHERE {})",
+            self.qualified(&self.names.totals[j]),
+            conds.join(" AND ")
+        )
     }
 
     /// One row per live group: `__k<i>` keys and `__a<i>` aggregate values.
@@ -231,15 +258,17 @@ impl Gen<'_> {
 
     /// `FROM` the state, one row per live group (`GROUP BY`/`HAVING`; none without keys).
     fn groups_from(&self) -> String {
-        let only_probes = self
-            .layout
-            .sources
-            .iter()
-            .all(|s| matches!(s, AggSource::Min(_) | AggSource::Max(_)));
+        let only_probes = self.layout.sources.iter().all(|s| {
+            matches!(
+                s,
+                AggSource::Min(_) | AggSource::Max(_) | AggSource::GroupConcat(..)
+            )
+        });
         let joins = self.minmax_joins();
         if self.types.keys.is_empty() && only_probes && joins.is_empty() {
-            // `SELECT MAX(x) FROM t` is one row, whatever the state holds: its probes read the
-            // multiset alone, and a FROM over the state would repeat them per state row.
+            // `SELECT MAX(x) FROM t` is one row, whatever the state holds: its probes (and a
+            // GROUP_CONCAT's subquery) read the multiset or totals alone, and a FROM over the
+            // state, with no aggregate to fold its rows, would repeat them per state row.
             return String::new();
         }
         let mut sql = format!(" FROM {} AS `s`{joins}", self.qualified(&self.names.state));
