@@ -180,7 +180,7 @@ fn lifecycle(hint: &str, isolation: Isolation, seed: u64) {
 /// A create of `query` cancelled after its second checkpoint and resumed, under four writers;
 /// exact after, with `groups` groups.
 fn cancel_and_resume(
-    db: &common::TestDb,
+    db: &support::server::TestDb,
     conn: &mut mysql::Conn,
     name: &str,
     query: &str,
@@ -258,7 +258,7 @@ fn warnings(conn: &mut mysql::Conn) -> Vec<(String, u32)> {
 /// Also a global summary over an empty table (one row, NULL).
 #[test]
 fn group_concat_follows_the_readers_settings() {
-    let db = common::fresh_db("gcs");
+    let db = support::server::fresh_db("gcs");
     let mut conn = db.conn();
     conn.query_drop(
         "CREATE TABLE `c` (`id` INT NOT NULL PRIMARY KEY, `g` INT NULL, `s` VARCHAR(20) COLLATE utf8mb4_nopad_bin NULL, `n` INT NULL) ENGINE=InnoDB",
