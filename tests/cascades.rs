@@ -137,7 +137,8 @@ const SCRIPT: &[(&str, Option<u16>)] = &[
     ("UPDATE IGNORE departments SET dept_no = 'd004' WHERE dept_no = 'd005'", None),
     // A change of a column the summary does not read: nothing to do.
     ("UPDATE departments SET dept_name = 'Renamed' WHERE dept_no = 'd006'", None),
-    ("UPDATE employees SET emp_no = emp_no + 1000 WHERE emp_no IN (20, 21)", None),
+    // salaries cascades, then dept_emp's RESTRICT on update refuses: all rolled back.
+    ("UPDATE employees SET emp_no = emp_no + 1000 WHERE emp_no IN (20, 21)", Some(1451)),
     ("DELETE FROM departments WHERE dept_no = 'd007'", None),
     // REPLACE of a parent row deletes it (cascading) and inserts it again.
     ("REPLACE INTO departments VALUES ('d008', 'Dept 8 again')", None),
@@ -155,7 +156,7 @@ const SCRIPT: &[(&str, Option<u16>)] = &[
     ("DELETE FROM managers WHERE id IN (3, 7)", Some(1451)),
     ("DELETE IGNORE FROM managers WHERE id IN (3, 7, 5, 8)", None),
     ("UPDATE managers SET id = 40 WHERE id = 9", None),
-    ("UPDATE managers SET id = id + 100 WHERE id >= 10", None),
+    ("UPDATE managers SET id = id + 100 WHERE id BETWEEN 10 AND 12", None),
     ("UPDATE IGNORE managers SET id = 3 WHERE id = 40", None),
     ("UPDATE projects SET manager_id = 40 WHERE id % 5 = 0", None),
     ("INSERT INTO managers VALUES (1, 'back')", None),
@@ -249,7 +250,7 @@ fn random_writes_on_parents_and_children_are_exact_after_each_statement() {
     create_all(&db.opts());
     let mut rng = StdRng::seed_from_u64(14);
     let next = AtomicU64::new(0);
-    let tolerated = [1062, 1451, 1452];
+    let tolerated = [1062, 1451, 1452, 1761];
     for i in 0..300 {
         let stmt = random_statement(&mut rng, &next);
         match conn.query_drop(&stmt) {
@@ -302,7 +303,15 @@ fn wait_until_blocked(observer: &mut Conn, id: u64, handle: &mut Option<Backgrou
                 (id,),
             )
             .unwrap();
-        if waiting == Some(1) {
+        // A wait in a foreign-key check or inside a trigger's statement may show only as the
+        // statement still running: these statements take milliseconds.
+        let running: Option<u64> = observer
+            .exec_first(
+                "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = ? AND COMMAND = 'Query' AND TIME_MS > 500",
+                (id,),
+            )
+            .unwrap();
+        if waiting == Some(1) || running == Some(1) {
             return;
         }
         assert!(
@@ -332,6 +341,7 @@ fn interleave(level: &str, first: &str, second: &str, second_outcome: Option<u16
         .unwrap();
     t1.query_drop(first).unwrap();
     let mut handle = Some(in_background(t2, vec![second.to_string()]));
+    eprintln!("{level}: {first} / {second}");
     wait_until_blocked(&mut conn, t2_id, &mut handle);
     t1.query_drop("COMMIT").unwrap();
     let (mut t2, r) = handle.take().unwrap().join().unwrap();
@@ -404,7 +414,7 @@ fn random_writers_during_online_create_and_rebuild() {
                             // Deadlocks and lock waits are retried by applications; key and
                             // foreign-key refusals are the statements' own.
                             Err(mysql::Error::MySqlError(e))
-                                if [1062, 1205, 1213, 1451, 1452].contains(&e.code) => {}
+                                if [1062, 1205, 1213, 1451, 1452, 1761].contains(&e.code) => {}
                             Err(e) => panic!("writer {w}: {stmt}: {e}"),
                         }
                     }
