@@ -180,16 +180,21 @@ fn every_parent_and_child_write_is_exact_after_each_statement() {
         check_all(&mut conn, stmt);
     }
     // Foreign-key checks off: no action runs, and the parents' triggers do nothing.
-    conn.query_drop("SET SESSION foreign_key_checks = 0").unwrap();
-    conn.query_drop("DELETE FROM employees WHERE emp_no = 50").unwrap();
+    conn.query_drop("SET SESSION foreign_key_checks = 0")
+        .unwrap();
+    conn.query_drop("DELETE FROM employees WHERE emp_no = 50")
+        .unwrap();
     conn.query_drop("UPDATE departments SET dept_no = 'd109' WHERE dept_no = 'd009'")
         .unwrap();
-    conn.query_drop("DELETE FROM managers WHERE id = 40").unwrap();
+    conn.query_drop("DELETE FROM managers WHERE id = 40")
+        .unwrap();
     check_all(&mut conn, "foreign_key_checks = 0");
-    conn.query_drop("SET SESSION foreign_key_checks = 1").unwrap();
+    conn.query_drop("SET SESSION foreign_key_checks = 1")
+        .unwrap();
     // A transaction that deletes a parent, rolled back, changes nothing.
     conn.query_drop("START TRANSACTION").unwrap();
-    conn.query_drop("DELETE FROM employees WHERE emp_no = 60").unwrap();
+    conn.query_drop("DELETE FROM employees WHERE emp_no = 60")
+        .unwrap();
     conn.query_drop("UPDATE departments SET dept_no = 'd200' WHERE dept_no = 'd100'")
         .unwrap();
     check_all(&mut conn, "inside the transaction");
@@ -207,9 +212,7 @@ fn random_statement(rng: &mut StdRng, next: &AtomicU64) -> String {
     let p = rng.gen_range(1..90);
     match rng.gen_range(0..16) {
         0 => format!("DELETE FROM employees WHERE emp_no = {e}"),
-        1 => format!(
-            "INSERT IGNORE INTO employees VALUES ({e}, 'new', 'F', '2000-01-01')"
-        ),
+        1 => format!("INSERT IGNORE INTO employees VALUES ({e}, 'new', 'F', '2000-01-01')"),
         2 => format!(
             "INSERT INTO salaries VALUES ({e}, {}, '2005-01-01' + INTERVAL {} DAY, '9999-01-01')",
             rng.gen_range(500..9000),
@@ -218,9 +221,7 @@ fn random_statement(rng: &mut StdRng, next: &AtomicU64) -> String {
         3 => format!("UPDATE salaries SET emp_no = {e2} WHERE emp_no = {e} LIMIT 1"),
         4 => format!("UPDATE salaries SET salary = salary + 7 WHERE emp_no = {e}"),
         5 => format!("DELETE FROM salaries WHERE emp_no = {e} LIMIT 1"),
-        6 => format!(
-            "INSERT IGNORE INTO dept_emp VALUES ({e}, {d}, '2002-02-02', '9999-01-01')"
-        ),
+        6 => format!("INSERT IGNORE INTO dept_emp VALUES ({e}, {d}, '2002-02-02', '9999-01-01')"),
         7 => format!("UPDATE dept_emp SET dept_no = {d} WHERE emp_no = {e}"),
         8 => format!(
             "UPDATE IGNORE departments SET dept_no = 'd{:03}' WHERE dept_no = {d}",
@@ -365,22 +366,66 @@ fn cascade_against_child_writes_in_both_orders() {
     let delete = "DELETE FROM employees WHERE emp_no = 7";
     let cases: &[(&str, &str, Option<u16>)] = &[
         // The delete first: the child write waits for the parent row, then finds it gone.
-        (delete, "INSERT INTO salaries VALUES (7, 5555, '2010-01-01', '9999-01-01')", Some(1452)),
-        (delete, "UPDATE salaries SET emp_no = 7 WHERE emp_no = 8", Some(1452)),
+        (
+            delete,
+            "INSERT INTO salaries VALUES (7, 5555, '2010-01-01', '9999-01-01')",
+            Some(1452),
+        ),
+        (
+            delete,
+            "UPDATE salaries SET emp_no = 7 WHERE emp_no = 8",
+            Some(1452),
+        ),
         // Moving a child away from the deleted parent: waits for the child row the trigger
         // locked, then finds it gone (0 rows).
-        (delete, "UPDATE salaries SET emp_no = 8 WHERE emp_no = 7", None),
+        (
+            delete,
+            "UPDATE salaries SET emp_no = 8 WHERE emp_no = 7",
+            None,
+        ),
         // The child write first: the delete waits for it, then cascades over what it left.
-        ("INSERT INTO salaries VALUES (7, 5555, '2010-01-01', '9999-01-01')", delete, None),
-        ("UPDATE salaries SET emp_no = 7 WHERE emp_no = 8", delete, None),
-        ("UPDATE salaries SET emp_no = 8 WHERE emp_no = 7", delete, None),
+        (
+            "INSERT INTO salaries VALUES (7, 5555, '2010-01-01', '9999-01-01')",
+            delete,
+            None,
+        ),
+        (
+            "UPDATE salaries SET emp_no = 7 WHERE emp_no = 8",
+            delete,
+            None,
+        ),
+        (
+            "UPDATE salaries SET emp_no = 8 WHERE emp_no = 7",
+            delete,
+            None,
+        ),
         // SET NULL: a project moving to the deleted manager, and away from it.
-        ("DELETE FROM managers WHERE id = 7", "UPDATE projects SET manager_id = 7 WHERE id = 1", Some(1452)),
-        ("UPDATE projects SET manager_id = 7 WHERE id = 1", "DELETE FROM managers WHERE id = 7", None),
-        ("UPDATE projects SET manager_id = 2 WHERE manager_id = 7", "DELETE FROM managers WHERE id = 7", None),
+        (
+            "DELETE FROM managers WHERE id = 7",
+            "UPDATE projects SET manager_id = 7 WHERE id = 1",
+            Some(1452),
+        ),
+        (
+            "UPDATE projects SET manager_id = 7 WHERE id = 1",
+            "DELETE FROM managers WHERE id = 7",
+            None,
+        ),
+        (
+            "UPDATE projects SET manager_id = 2 WHERE manager_id = 7",
+            "DELETE FROM managers WHERE id = 7",
+            None,
+        ),
         // ON UPDATE CASCADE of a department against a dept_emp row moving into it.
-        ("UPDATE departments SET dept_no = 'd300' WHERE dept_no = 'd003'", "UPDATE dept_emp SET dept_no = 'd003' WHERE emp_no = 1", Some(1452)),
-        ("UPDATE dept_emp SET dept_no = 'd003' WHERE emp_no = 1", "UPDATE departments SET dept_no = 'd300' WHERE dept_no = 'd003'", None),
+        (
+            "UPDATE departments SET dept_no = 'd300' WHERE dept_no = 'd003'",
+            "UPDATE dept_emp SET dept_no = 'd003' WHERE emp_no = 1",
+            Some(1452),
+        ),
+        (
+            "UPDATE dept_emp SET dept_no = 'd003' WHERE emp_no = 1",
+            "UPDATE departments SET dept_no = 'd300' WHERE dept_no = 'd003'",
+            None,
+        ),
     ];
     for level in ["READ COMMITTED", "REPEATABLE READ"] {
         for (first, second, outcome) in cases {
@@ -424,8 +469,15 @@ fn random_writers_during_online_create_and_rebuild() {
             .collect();
         std::thread::sleep(Duration::from_millis(300));
         create_all(&db.opts());
-        rebuild(&db.opts(), &db.name, "salary_by_year", &quick(), &Control::new(), &mut |_| {})
-            .unwrap_or_else(|e| panic!("{level}: rebuild: {e}"));
+        rebuild(
+            &db.opts(),
+            &db.name,
+            "salary_by_year",
+            &quick(),
+            &Control::new(),
+            &mut |_| {},
+        )
+        .unwrap_or_else(|e| panic!("{level}: rebuild: {e}"));
         std::thread::sleep(Duration::from_millis(500));
         stop.store(true, Ordering::Relaxed);
         let done: u64 = writers.into_iter().map(|w| w.join().unwrap()).sum();
@@ -489,16 +541,26 @@ fn nested_and_unsupported_cascades_are_refused() {
         conn.query_drop(ddl).unwrap();
     }
     let refused = |query: &str, words: &[&str]| {
-        let err = create(&db.opts(), "s", query, &quick(), &Control::new(), &mut |_| {})
-            .expect_err(query)
-            .to_string();
+        let err = create(
+            &db.opts(),
+            "s",
+            query,
+            &quick(),
+            &Control::new(),
+            &mut |_| {},
+        )
+        .expect_err(query)
+        .to_string();
         for w in words {
             assert!(err.contains(w), "{query}: {err}");
         }
     };
     // grandparent → parent → child: g's delete cascades into p without p's triggers.
     refused("SELECT COUNT(*) FROM c", &["c_p", "nested cascade", "p_g"]);
-    refused("SELECT qid, COUNT(*) FROM u GROUP BY qid", &["u_q", "ON UPDATE SET NULL"]);
+    refused(
+        "SELECT qid, COUNT(*) FROM u GROUP BY qid",
+        &["u_q", "ON UPDATE SET NULL"],
+    );
     refused("SELECT COUNT(*) FROM r", &["r_r", "self-referencing"]);
     // The child as the fact table of a join.
     refused(
@@ -507,7 +569,9 @@ fn nested_and_unsupported_cascades_are_refused() {
     );
     // Nothing was left behind on the parents.
     let n: u64 = conn
-        .query_first("SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()")
+        .query_first(
+            "SELECT COUNT(*) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()",
+        )
         .unwrap()
         .unwrap();
     assert_eq!(n, 0);

@@ -105,14 +105,16 @@ pub fn table_meta(
     let cascades = fks
         .into_iter()
         .map(
-            |(constraint, on_delete, on_update, cols, parent_schema, parent, parent_cols)| Cascade {
-                constraint,
-                columns: cols.split('\0').map(str::to_string).collect(),
-                on_delete,
-                on_update,
-                parent_schema,
-                parent,
-                parent_columns: parent_cols.split('\0').map(str::to_string).collect(),
+            |(constraint, on_delete, on_update, cols, parent_schema, parent, parent_cols)| {
+                Cascade {
+                    constraint,
+                    columns: cols.split('\0').map(str::to_string).collect(),
+                    on_delete,
+                    on_update,
+                    parent_schema,
+                    parent,
+                    parent_columns: parent_cols.split('\0').map(str::to_string).collect(),
+                }
             },
         )
         .collect();

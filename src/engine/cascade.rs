@@ -63,7 +63,10 @@ pub struct Cascades {
 impl Cascades {
     /// The parent tables' names, in the edges' order (one per edge).
     pub fn parent_names(&self) -> Vec<String> {
-        self.edges.iter().map(|e| e.parent.meta.name.clone()).collect()
+        self.edges
+            .iter()
+            .map(|e| e.parent.meta.name.clone())
+            .collect()
     }
 }
 
