@@ -212,9 +212,7 @@ fn inspect(
             .collect(),
         None => Vec::new(),
     };
-    if let Some(t) = &table {
-        triggers_present &= parents_triggers_present(conn, &p, t)?;
-    }
+    triggers_present &= parents_triggers_present(conn, &p, table.as_ref())?;
     let base_engine = table.as_ref().map(|t| t.engine.clone());
     let state = format!("{p}_g{}", entry.generation);
     let size: Option<u64> = sql(
@@ -261,9 +259,10 @@ fn inspect(
 fn parents_triggers_present(
     conn: &mut mysql::Conn,
     p: &str,
-    table: &TableMeta,
+    table: Option<&TableMeta>,
 ) -> Result<bool, LifecycleError> {
-    for c in table.cascades.iter().filter(|c| c.on_delete == "CASCADE") {
+    let cascades = table.iter().flat_map(|t| &t.cascades);
+    for c in cascades.filter(|c| c.on_delete == "CASCADE") {
         let names: Vec<String> = sql(
             conn.exec(
                 "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? AND EVENT_OBJECT_TABLE = ? AND ACTION_TIMING = 'BEFORE'",
