@@ -2,6 +2,7 @@
 //! the one-call path from query text to generated SQL that the CLI and the TUI share.
 
 use crate::engine::analyze::{analyze, analyze_join, check_maintained};
+use crate::engine::cascade::{self, Cascades, Parent, Restricting};
 use crate::engine::codegen::Joined;
 use crate::engine::codegen::{ExprTypes, GenOptions, TypeProbes};
 use crate::engine::meta::{Cascade, ColumnMeta, Index, SqlType, TableMeta};
@@ -83,27 +84,39 @@ pub fn table_meta(
         ),
         "reading the primary key",
     )?;
-    let fks: Vec<(String, String, String, String)> = ctx(
+    // Ordered by constraint name: the parents' triggers are numbered in this order.
+    let fks: Vec<(String, String, String, String, String, String, String)> = ctx(
         conn.exec(
-            "SELECT r.CONSTRAINT_NAME, r.DELETE_RULE, r.UPDATE_RULE, GROUP_CONCAT(k.COLUMN_NAME ORDER BY k.ORDINAL_POSITION SEPARATOR '\\0')
+            "SELECT r.CONSTRAINT_NAME, r.DELETE_RULE, r.UPDATE_RULE,
+                    GROUP_CONCAT(k.COLUMN_NAME ORDER BY k.ORDINAL_POSITION SEPARATOR '\\0'),
+                    MIN(k.REFERENCED_TABLE_SCHEMA), MIN(k.REFERENCED_TABLE_NAME),
+                    GROUP_CONCAT(k.REFERENCED_COLUMN_NAME ORDER BY k.ORDINAL_POSITION SEPARATOR '\\0')
              FROM information_schema.REFERENTIAL_CONSTRAINTS r
              JOIN information_schema.KEY_COLUMN_USAGE k
                ON k.CONSTRAINT_SCHEMA = r.CONSTRAINT_SCHEMA AND k.CONSTRAINT_NAME = r.CONSTRAINT_NAME AND k.TABLE_NAME = r.TABLE_NAME
              WHERE r.CONSTRAINT_SCHEMA = ? AND r.TABLE_NAME = ?
                AND (r.DELETE_RULE NOT IN ('RESTRICT', 'NO ACTION') OR r.UPDATE_RULE NOT IN ('RESTRICT', 'NO ACTION'))
-             GROUP BY r.CONSTRAINT_NAME, r.DELETE_RULE, r.UPDATE_RULE",
+             GROUP BY r.CONSTRAINT_NAME, r.DELETE_RULE, r.UPDATE_RULE
+             ORDER BY r.CONSTRAINT_NAME",
             (schema, &name),
         ),
         "reading foreign keys",
     )?;
     let cascades = fks
         .into_iter()
-        .map(|(constraint, on_delete, on_update, cols)| Cascade {
-            constraint,
-            columns: cols.split('\0').map(str::to_string).collect(),
-            on_delete,
-            on_update,
-        })
+        .map(
+            |(constraint, on_delete, on_update, cols, parent_schema, parent, parent_cols)| {
+                Cascade {
+                    constraint,
+                    columns: cols.split('\0').map(str::to_string).collect(),
+                    on_delete,
+                    on_update,
+                    parent_schema,
+                    parent,
+                    parent_columns: parent_cols.split('\0').map(str::to_string).collect(),
+                }
+            },
+        )
         .collect();
     let keys = index_meta(conn, schema, &name)?;
     Ok(TableMeta {
@@ -392,9 +405,61 @@ fn prepare_as(
         )?);
     }
     let analysis = analyze(&parsed, &table)?;
+    let cascades = cascade_parents(conn, &table, &analysis.columns_read)?;
     server_accepts(conn, sql, &mode)?;
     let types = infer_types(conn, &analysis, &table)?;
-    Ok(crate::engine::prepare(
-        analysis, table, types, name, options,
+    Ok(crate::engine::prepared::prepare_cascading(
+        analysis, table, types, cascades, name, options,
     )?)
+}
+
+/// The cascading foreign keys of `table` that a summary reading `columns_read` is maintained
+/// across, with their parents' metadata (checked by [`cascade::plan`]).
+fn cascade_parents(
+    conn: &mut Conn,
+    table: &TableMeta,
+    columns_read: &[String],
+) -> Result<Cascades, IntrospectError> {
+    let mut parents = Vec::new();
+    for c in cascade::needing_triggers(table, columns_read) {
+        parents.push(Parent {
+            meta: table_meta(conn, &c.parent_schema, &c.parent)?,
+            restricting: restricting(conn, &c.parent_schema, &c.parent)?,
+        });
+    }
+    Ok(cascade::plan(table, columns_read, parents)?)
+}
+
+/// The foreign keys whose `ON DELETE RESTRICT` / `NO ACTION` can refuse the delete of a row of
+/// `schema`.`table`.
+fn restricting(
+    conn: &mut Conn,
+    schema: &str,
+    table: &str,
+) -> Result<Vec<Restricting>, IntrospectError> {
+    let rows: Vec<(String, String, String, String)> = ctx(
+        conn.exec(
+            "SELECT MIN(k.TABLE_SCHEMA), MIN(k.TABLE_NAME),
+                    GROUP_CONCAT(k.COLUMN_NAME ORDER BY k.ORDINAL_POSITION SEPARATOR '\\0'),
+                    GROUP_CONCAT(k.REFERENCED_COLUMN_NAME ORDER BY k.ORDINAL_POSITION SEPARATOR '\\0')
+             FROM information_schema.REFERENTIAL_CONSTRAINTS r
+             JOIN information_schema.KEY_COLUMN_USAGE k
+               ON k.CONSTRAINT_SCHEMA = r.CONSTRAINT_SCHEMA AND k.CONSTRAINT_NAME = r.CONSTRAINT_NAME AND k.TABLE_NAME = r.TABLE_NAME
+             WHERE k.REFERENCED_TABLE_SCHEMA = ? AND k.REFERENCED_TABLE_NAME = ?
+               AND r.DELETE_RULE IN ('RESTRICT', 'NO ACTION')
+             GROUP BY r.CONSTRAINT_SCHEMA, r.TABLE_NAME, r.CONSTRAINT_NAME
+             ORDER BY r.CONSTRAINT_SCHEMA, r.TABLE_NAME, r.CONSTRAINT_NAME",
+            (schema, table),
+        ),
+        "reading the foreign keys that restrict deletes",
+    )?;
+    Ok(rows
+        .into_iter()
+        .map(|(schema, table, cols, parent_cols)| Restricting {
+            schema,
+            table,
+            columns: cols.split('\0').map(str::to_string).collect(),
+            parent_columns: parent_cols.split('\0').map(str::to_string).collect(),
+        })
+        .collect())
 }

@@ -61,6 +61,12 @@ pub struct Cascade {
     pub on_delete: String,
     /// `UPDATE_RULE`.
     pub on_update: String,
+    /// Schema of the referenced (parent) table.
+    pub parent_schema: String,
+    /// The referenced (parent) table.
+    pub parent: String,
+    /// The parent's columns, paired with `columns`.
+    pub parent_columns: Vec<String>,
 }
 
 impl TableMeta {

@@ -1,6 +1,7 @@
 //! The engine: query parsing, analysis and SQL generation. Pure: no server, no I/O.
 
 pub mod analyze;
+pub mod cascade;
 pub mod codegen;
 pub mod error;
 pub mod functions;

@@ -1,6 +1,7 @@
 //! A summary ready to be created: the analysed query, its base table, the types the server gives
 //! its expressions, and the generated SQL — assembled without a server from what `db` read.
 
+use crate::engine::cascade::Cascades;
 use crate::engine::codegen::{ExprTypes, Gen, GenOptions, Generated, Joined};
 use crate::engine::meta::TableMeta;
 use crate::engine::plan::Analysis;
@@ -19,6 +20,9 @@ pub struct Prepared {
     pub generated: Generated,
     /// For a summary over a join: its tables (`table` is the fact table).
     pub join: Option<Joined>,
+    /// For a summary over a table changed by cascading foreign keys: the keys whose parents
+    /// carry triggers too.
+    pub cascades: Option<Cascades>,
 }
 
 impl Prepared {
@@ -27,7 +31,8 @@ impl Prepared {
     pub fn gen(&self, name: &str, options: GenOptions) -> Result<Gen<'_>, EngineError> {
         Ok(
             Gen::new(&self.analysis, &self.table, &self.types, name, options)?
-                .with_join(self.join.as_ref(), name),
+                .with_join(self.join.as_ref(), name)
+                .with_cascades(self.cascades.as_ref(), name),
         )
     }
 }
@@ -62,5 +67,30 @@ pub fn prepare_joined(
         types,
         generated,
         join,
+        cascades: None,
+    })
+}
+
+/// [`prepare`] for a summary over a table some of whose foreign keys cascade: `cascades` are
+/// the keys whose parents get triggers too (none: the same as [`prepare`]).
+pub fn prepare_cascading(
+    analysis: Analysis,
+    table: TableMeta,
+    types: ExprTypes,
+    cascades: Cascades,
+    name: &str,
+    options: GenOptions,
+) -> Result<Prepared, EngineError> {
+    let cascades = (!cascades.edges.is_empty()).then_some(cascades);
+    let generated = Gen::new(&analysis, &table, &types, name, options)?
+        .with_cascades(cascades.as_ref(), name)
+        .generate(options);
+    Ok(Prepared {
+        analysis,
+        table,
+        types,
+        generated,
+        join: None,
+        cascades,
     })
 }

@@ -279,7 +279,7 @@ pub(crate) fn go_live(
     // under `LOCK TABLES` over the fact and dimension tables made writers that had queued on the
     // lock fail with 1146 for a state table the new triggers name (docs/correctness.md,
     // "Trigger changes under a lock over several tables").
-    let (under_lock, installed_ms) = if gen.join.is_some() && !triggers.is_empty() {
+    let (under_lock, installed_ms) = if gen.spans_tables() && !triggers.is_empty() {
         let ms = install_triggers(
             job.opts,
             admin,

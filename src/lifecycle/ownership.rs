@@ -201,7 +201,9 @@ pub(crate) fn check(
             let Some(body) = super::session::trigger_body(conn, schema, trigger)? else {
                 return Ok(Verdict::Absent);
             };
-            if manipulation != event || timing != "AFTER" {
+            // A cascade parent's delete trigger is BEFORE DELETE (`codegen::cascade`).
+            let timing_ours = timing == "AFTER" || (timing == "BEFORE" && event == "DELETE");
+            if manipulation != event || !timing_ours {
                 return Ok(Verdict::NotOurs(format!(
                     "it is a {timing} {manipulation} trigger; {summary}'s {trigger} is AFTER {event}"
                 )));

@@ -141,6 +141,20 @@ pub fn summary_fingerprint(table: &TableMeta, read: &BTreeSet<String>) -> String
         .collect();
     conflicts.sort();
     h.update(conflicts.join("\u{1}"));
+    // Cascading foreign keys decide which parents carry triggers and what they do (only when
+    // there are some: the fingerprints of other tables stay as they were).
+    for c in &table.cascades {
+        h.update(format!(
+            "\u{5}{}\u{1}{}\u{1}{}.{}\u{1}{}\u{1}{}\u{1}{}",
+            c.constraint.to_lowercase(),
+            c.columns.join(",").to_lowercase(),
+            c.parent_schema.to_lowercase(),
+            c.parent.to_lowercase(),
+            c.parent_columns.join(",").to_lowercase(),
+            c.on_delete,
+            c.on_update
+        ));
+    }
     hex(h)
 }
 
@@ -150,15 +164,18 @@ pub fn summary_fingerprint(table: &TableMeta, read: &BTreeSet<String>) -> String
 /// table's is.
 pub fn gen_fingerprint(gen: &Gen<'_>) -> String {
     let fact = summary_fingerprint(gen.table, &gen_read_columns(gen));
-    let Some(joined) = gen.join else {
-        return fact;
+    // The other tables with triggers: a join's dimensions, or the parents of cascading keys.
+    let others: Vec<&TableMeta> = match (gen.join, gen.cascades) {
+        (Some(joined), _) => joined.tables.iter().skip(1).collect(),
+        (None, Some(c)) => c.edges.iter().map(|e| &e.parent.meta).collect(),
+        (None, None) => return fact,
     };
     let triggers = gen.triggers();
     let dims: Vec<(&TableMeta, BTreeSet<String>)> = gen
         .names
         .dimension_triggers
         .iter()
-        .zip(joined.tables.iter().skip(1))
+        .zip(others)
         .map(|(names, meta)| {
             let own = [&names.insert, &names.update, &names.delete];
             let read = row_columns(
@@ -194,7 +211,7 @@ pub fn join_fingerprint(fact: &str, dims: &[(&TableMeta, BTreeSet<String>)]) -> 
 /// [`unaltered`] for a summary whose triggers are `gen`'s (for a join, every table's
 /// definition as [`gen_fingerprint`] sees it).
 pub fn gen_unaltered(gen: &Gen<'_>, stored: &str) -> bool {
-    if gen.join.is_some() {
+    if gen.spans_tables() {
         return gen_fingerprint(gen) == stored;
     }
     unaltered(gen.table, &gen_read_columns(gen), stored)

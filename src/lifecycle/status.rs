@@ -212,6 +212,7 @@ fn inspect(
             .collect(),
         None => Vec::new(),
     };
+    triggers_present &= parents_triggers_present(conn, &p, table.as_ref())?;
     let base_engine = table.as_ref().map(|t| t.engine.clone());
     let state = format!("{p}_g{}", entry.generation);
     let size: Option<u64> = sql(
@@ -249,6 +250,34 @@ fn inspect(
     };
     report.summary = verdict(conn, &report)?;
     Ok(report)
+}
+
+/// Whether every parent whose `ON DELETE CASCADE` deletes rows of `table` carries the BEFORE
+/// DELETE trigger of the summary with prefix `p` (`<p>_d<k>_del`): without it the cascade
+/// drifts the summary. (The parents' other triggers depend on the columns the summary reads,
+/// which `status` does not know; `validate` compares the data.)
+fn parents_triggers_present(
+    conn: &mut mysql::Conn,
+    p: &str,
+    table: Option<&TableMeta>,
+) -> Result<bool, LifecycleError> {
+    let cascades = table.iter().flat_map(|t| &t.cascades);
+    for c in cascades.filter(|c| c.on_delete == "CASCADE") {
+        let names: Vec<String> = sql(
+            conn.exec(
+                "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ? AND EVENT_OBJECT_TABLE = ? AND ACTION_TIMING = 'BEFORE'",
+                (&c.parent_schema, &c.parent),
+            ),
+            "looking for the parents' triggers",
+        )?;
+        let present = names
+            .iter()
+            .any(|n| super::ownership::dimension_trigger_event(p, n) == Some("DELETE"));
+        if !present {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// A dimension table's definition and the columns its triggers read.

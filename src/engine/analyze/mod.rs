@@ -49,7 +49,9 @@ pub fn analyze(parsed: &ParsedQuery, table: &TableMeta) -> Result<Analysis, Engi
         &analysis.keys,
         &analysis.aggregates,
     );
-    check_cascades(table, &analysis.columns_read)?;
+    // Cascading foreign keys are accounted for by triggers on the parent tables
+    // (`crate::engine::cascade`); only the actions no trigger can see are refused here.
+    crate::engine::cascade::check_supported(table, &analysis.columns_read)?;
     time_zone::check(
         &scope,
         analysis.filter.as_ref(),
@@ -347,8 +349,10 @@ fn check_aggregate_arguments(aggregates: &[Aggregate]) -> Result<(), EngineError
     Ok(())
 }
 
-/// Refuses a table whose rows a foreign-key action changes behind the triggers' back: cascaded
-/// deletes always, cascaded updates when they touch a column the summary reads.
+/// Refuses a table of a join whose rows a foreign-key action changes behind the triggers' back:
+/// cascaded deletes always, cascaded updates when they touch a column the summary reads. (A
+/// single-table summary is maintained across them by triggers on the parent tables,
+/// `crate::engine::cascade`; a join's fact or dimension table is not yet.)
 fn check_cascades(table: &TableMeta, columns_read: &[String]) -> Result<(), EngineError> {
     let rewrites = |rule: &str| rule != "RESTRICT" && rule != "NO ACTION";
     for c in &table.cascades {
@@ -366,7 +370,7 @@ fn check_cascades(table: &TableMeta, columns_read: &[String]) -> Result<(), Engi
             return Err(EngineError::Table {
                 table: table.name.clone(),
                 reason: format!(
-                    "foreign key {} has ON DELETE {} / ON UPDATE {}: changes made by a foreign-key action do not fire triggers, so the summary would drift",
+                    "foreign key {} has ON DELETE {} / ON UPDATE {}: changes made by a foreign-key action do not fire triggers, and a summary over a join is not maintained across them (a summary over this table alone is)",
                     c.constraint, c.on_delete, c.on_update
                 ),
             });

@@ -595,7 +595,7 @@ impl Gen<'_> {
                 .map(|t| format!("{} WRITE", quote_qualified(&t.schema, &t.name)))
                 .collect::<Vec<_>>()
                 .join(", "),
-            None => format!("{} WRITE", self.base),
+            None => self.single_lock_tables().0,
         }
     }
 
@@ -609,7 +609,7 @@ impl Gen<'_> {
                 .map(|t| format!("{}.{}", t.schema, t.name))
                 .collect::<Vec<_>>()
                 .join(", "),
-            None => format!("{}.{}", self.table.schema, self.table.name),
+            None => self.single_lock_tables().1,
         }
     }
 

@@ -3,6 +3,7 @@
 
 pub mod backfill;
 pub mod bits;
+pub mod cascade;
 pub mod distinct;
 pub mod join;
 pub mod layout;
@@ -91,6 +92,9 @@ pub struct Gen<'a> {
     pub regions: Option<Regions>,
     /// For a summary over a join: its tables (`table` is the fact table).
     pub join: Option<&'a Joined>,
+    /// For a summary over a table changed by cascading foreign keys: the keys and their
+    /// parents, whose triggers account for the changes (`codegen::cascade`).
+    pub cascades: Option<&'a crate::engine::cascade::Cascades>,
 }
 
 impl<'a> Gen<'a> {
@@ -116,6 +120,7 @@ impl<'a> Gen<'a> {
             slots: options.slots.max(1),
             regions: None,
             join: None,
+            cascades: None,
         })
     }
 
@@ -140,6 +145,7 @@ impl<'a> Gen<'a> {
             slots: self.slots,
             regions: None,
             join: self.join,
+            cascades: self.cascades,
         }
     }
 

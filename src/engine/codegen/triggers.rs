@@ -24,9 +24,11 @@ pub struct TriggerSql {
 
 /// Which row image a delta reads, and with which sign it is applied.
 #[derive(Clone, Copy)]
-struct RowImage {
-    qualifier: &'static str,
-    sign: i8,
+pub(super) struct RowImage {
+    /// `NEW`, `OLD`, or a row variable (`codegen::cascade`).
+    pub(super) qualifier: &'static str,
+    /// +1 or -1.
+    pub(super) sign: i8,
 }
 
 const NEW_PLUS: RowImage = RowImage {
@@ -284,7 +286,7 @@ impl Gen<'_> {
     }
 
     /// All deltas of one row image, guarded by the query's WHERE.
-    fn row_block(&self, row: RowImage, indent: &str) -> String {
+    pub(super) fn row_block(&self, row: RowImage, indent: &str) -> String {
         let inner_indent = if self.filter_on(row.qualifier).is_some() {
             format!("{indent}  ")
         } else {
@@ -443,7 +445,7 @@ pub(super) fn column_unchanged(table: &TableMeta, c: &str) -> String {
 /// and the look-up live in the other branch's own block (issue 18: a `DECLARE` and a second
 /// `IF` on every row were part of what the UPDATE trigger cost beyond the floor). The body is
 /// written twice; the condition is a conjunction of `<=>`, never NULL, so exactly one branch runs.
-fn refused_update_guard(table: &TableMeta, base: &str, body: &str) -> String {
+pub(super) fn refused_update_guard(table: &TableMeta, base: &str, body: &str) -> String {
     let columns = table.conflict_columns();
     if columns.is_empty() {
         // No column whose change the server could refuse: every firing is a real change.
@@ -500,6 +502,7 @@ pub fn combined_triggers(gens: &[&Gen<'_>]) -> Vec<TriggerSql> {
             ));
         }
     }
+    out.extend(super::cascade::cascade_triggers(gens));
     out
 }
 
