@@ -11,7 +11,7 @@
 mod support;
 
 use lightning_tables::lifecycle::{
-    create, drop_summary, rebuild, status, validate, ChunkPolicy, Control, CreateOptions,
+    drop_summary, rebuild, status, validate, ChunkPolicy, Control, CreateOptions,
 };
 use mysql::prelude::Queryable;
 use mysql::{Conn, Opts};
@@ -541,8 +541,8 @@ fn nested_and_unsupported_cascades_are_refused() {
     }
     let refused = |query: &str, words: &[&str]| {
         let err = support::server::create_quietly(&db.opts(), "s", query, &quick())
-        .expect_err(query)
-        .to_string();
+            .expect_err(query)
+            .to_string();
         for w in words {
             assert!(err.contains(w), "{query}: {err}");
         }

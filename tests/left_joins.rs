@@ -601,7 +601,7 @@ fn gap_deadlock(level: &str) -> usize {
     let context = format!("{level}: {first:?} / {second:?}");
     for t in &victims {
         let mut retry = session(&db.opts(), level);
-        for s in t.iter() {
+        for s in *t {
             retry.query_drop(s).unwrap();
         }
     }
