@@ -506,7 +506,7 @@ fn online_create_and_rebuild_under_writers(level: &'static str) {
 }
 
 #[test]
-#[ignore = "known defect: create's checkpoint exhausted its 5 deadlock retries (1213) under these writers in 2 of 3 runs (passed once, exact); run with --ignored"]
+#[ignore = "create's checkpoint exhausted its 5 deadlock retries (1213) under these writers in 2 of 3 runs; with 12 tries 2 of 2 runs passed: kept out of the default run until more runs show it stable; run with --ignored"]
 fn online_create_and_rebuild_under_writers_on_every_table_are_exact() {
     online_create_and_rebuild_under_writers("READ COMMITTED");
     online_create_and_rebuild_under_writers("REPEATABLE READ");
@@ -610,7 +610,7 @@ fn gap_deadlock(level: &str) -> usize {
     let context = format!("{level}: {first:?} / {second:?}");
     for t in &victims {
         let mut retry = session(&db.opts(), level);
-        for s in t.iter() {
+        for s in *t {
             retry.query_drop(s).unwrap();
         }
     }
