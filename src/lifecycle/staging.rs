@@ -25,8 +25,12 @@ pub(crate) struct Merged {
     pub(crate) minmax: Vec<Vec<Vec<Value>>>,
 }
 
-/// Tries of a region's write before giving up (the backfill stays resumable).
-pub(crate) const WRITE_ATTEMPTS: u32 = 5;
+/// Tries of a region's write before giving up (the backfill stays resumable). A checkpoint
+/// writes many rows (state, multisets, DISTINCT totals) that writers' triggers lock too: with
+/// LEFT JOIN summaries under four writers (`tests/left_joins.rs`), five tries 20-80 ms apart
+/// were all deadlock victims in 2 of 3 runs, failing the `create`. A rolled-back try changed
+/// nothing, so trying longer is safe.
+pub(crate) const WRITE_ATTEMPTS: u32 = 12;
 
 /// Deadlock or lock wait timeout: the transaction was rolled back and can be retried.
 pub(crate) fn is_transient(e: &mysql::Error) -> bool {
