@@ -19,8 +19,9 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use support::compare::{assert_same, Strings};
+use support::race::{connection_id, in_background, session, wait_until_blocked};
 
 /// (view, query) over the children of the employees-like schema and of the SET NULL schema.
 const SUMMARIES: &[(&str, &str)] = &[
@@ -261,65 +262,6 @@ fn random_writes_on_parents_and_children_are_exact_after_each_statement() {
         check_all(&mut conn, &format!("statement {i}: {stmt}"));
     }
     validate_all(&db.opts(), &db.name);
-}
-
-fn session(opts: &Opts, level: &str) -> Conn {
-    let mut c = Conn::new(opts.clone()).unwrap();
-    c.query_drop(format!("SET SESSION TRANSACTION ISOLATION LEVEL {level}"))
-        .unwrap();
-    c.query_drop("SET SESSION innodb_lock_wait_timeout = 20")
-        .unwrap();
-    c
-}
-
-fn connection_id(c: &mut Conn) -> u64 {
-    c.query_first("SELECT CONNECTION_ID()").unwrap().unwrap()
-}
-
-type Background = std::thread::JoinHandle<(Conn, Result<(), mysql::Error>)>;
-
-fn in_background(mut conn: Conn, stmts: Vec<String>) -> Background {
-    std::thread::spawn(move || {
-        let r = stmts.iter().try_for_each(|s| conn.query_drop(s));
-        (conn, r)
-    })
-}
-
-/// Waits until connection `id` waits for a row lock, failing after 10 s or when `handle` ended
-/// without waiting (the interleaving the test wants is then not the one that ran).
-fn wait_until_blocked(observer: &mut Conn, id: u64, handle: &mut Option<Background>) {
-    let until = Instant::now() + Duration::from_secs(10);
-    loop {
-        if handle
-            .as_ref()
-            .is_some_and(std::thread::JoinHandle::is_finished)
-        {
-            let (_, r) = handle.take().unwrap().join().unwrap();
-            panic!("connection {id} ended without waiting for a lock: {r:?}");
-        }
-        let waiting: Option<u64> = observer
-            .exec_first(
-                "SELECT COUNT(*) FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id = ? AND trx_state = 'LOCK WAIT'",
-                (id,),
-            )
-            .unwrap();
-        // A wait in a foreign-key check or inside a trigger's statement may show only as the
-        // statement still running: these statements take milliseconds.
-        let running: Option<u64> = observer
-            .exec_first(
-                "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = ? AND COMMAND = 'Query' AND TIME_MS > 500",
-                (id,),
-            )
-            .unwrap();
-        if waiting == Some(1) || running == Some(1) {
-            return;
-        }
-        assert!(
-            Instant::now() < until,
-            "connection {id} never waited for a row lock"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
 }
 
 /// `first` runs in an open transaction; `second` then runs on another connection, must wait

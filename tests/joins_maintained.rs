@@ -18,8 +18,9 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use support::compare::{assert_same, Strings};
+use support::race::{connection_id, in_background, session, wait_until_blocked};
 
 /// (view, query): a star with ON and a filter on a dimension, a comma join, a chain (snowflake:
 /// orders → customers → regions, and products off the fact table), a USING join.
@@ -252,76 +253,6 @@ fn random_writes_on_fact_and_dimensions_are_exact_after_each_statement() {
         check_all(&mut conn, &format!("statement {i}: {stmt}"));
     }
     validate_all(&db.opts(), &db.name);
-}
-
-fn session(opts: &Opts, level: &str) -> Conn {
-    let mut c = Conn::new(opts.clone()).unwrap();
-    c.query_drop(format!("SET SESSION TRANSACTION ISOLATION LEVEL {level}"))
-        .unwrap();
-    c.query_drop("SET SESSION innodb_lock_wait_timeout = 20")
-        .unwrap();
-    c
-}
-
-fn connection_id(c: &mut Conn) -> u64 {
-    c.query_first("SELECT CONNECTION_ID()").unwrap().unwrap()
-}
-
-/// Waits until connection `id`, running `handle`, waits for a row lock (the interleaving the
-/// test wants is then certain), failing after 10 s or when `handle` ended without waiting.
-fn wait_until_blocked(observer: &mut Conn, id: u64, handle: &mut Option<Background>) {
-    let until = Instant::now() + Duration::from_secs(10);
-    loop {
-        if handle
-            .as_ref()
-            .is_some_and(std::thread::JoinHandle::is_finished)
-        {
-            let (_, r) = handle.take().unwrap().join().unwrap();
-            panic!("connection {id} ended without waiting for a lock: {r:?}");
-        }
-        // A row-lock wait inside a trigger's statement shows in INNODB_TRX as `LOCK WAIT`, or
-        // (seen on the test server) only as the trigger's statement still running: these
-        // statements take milliseconds, so one running for half a second waits.
-        let waiting: Option<u64> = observer
-            .exec_first(
-                "SELECT COUNT(*) FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id = ? AND trx_state = 'LOCK WAIT'",
-                (id,),
-            )
-            .unwrap();
-        let running: Option<u64> = observer
-            .exec_first(
-                "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = ? AND COMMAND = 'Query' AND TIME_MS > 500",
-                (id,),
-            )
-            .unwrap();
-        if waiting == Some(1) || running == Some(1) {
-            return;
-        }
-        if Instant::now() > until {
-            let seen: Vec<(u64, String, String)> = observer
-                .query("SELECT trx_mysql_thread_id, trx_state, COALESCE(trx_query, '') FROM information_schema.INNODB_TRX")
-                .unwrap();
-            let state: Vec<(String, String)> = observer
-                .exec(
-                    "SELECT COALESCE(STATE, ''), COALESCE(INFO, '') FROM information_schema.PROCESSLIST WHERE ID = ?",
-                    (id,),
-                )
-                .unwrap();
-            panic!("connection {id} never waited for a row lock: {state:?}; transactions {seen:?}");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-/// Runs `stmts` on `conn` in another thread (it will block), returning the connection and the
-/// outcome when joined.
-type Background = std::thread::JoinHandle<(Conn, Result<(), mysql::Error>)>;
-
-fn in_background(mut conn: Conn, stmts: Vec<String>) -> Background {
-    std::thread::spawn(move || {
-        let r = stmts.iter().try_for_each(|s| conn.query_drop(s));
-        (conn, r)
-    })
 }
 
 /// The write skew of issue 14: customer 7 moves from FR to DE while an order for customer 7 is
