@@ -11,16 +11,15 @@
 mod support;
 
 use lightning_tables::lifecycle::{
-    drop_summary, rebuild, status, validate, ChunkPolicy, Control, CreateOptions,
+    drop_summary, rebuild, status, ChunkPolicy, Control, CreateOptions,
 };
 use mysql::prelude::Queryable;
-use mysql::{Conn, Opts};
+use mysql::Conn;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use support::compare::{assert_same, Strings};
 use support::race::{connection_id, in_background, session, wait_until_blocked};
 
 /// (view, query) over the children of the employees-like schema and of the SET NULL schema.
@@ -100,26 +99,6 @@ fn quick() -> CreateOptions {
     }
 }
 
-fn create_all(opts: &Opts) {
-    for (view, query) in SUMMARIES {
-        support::server::create_quietly(opts, view, query, &quick())
-            .unwrap_or_else(|e| panic!("create {view}: {e}"));
-    }
-}
-
-fn check_all(conn: &mut Conn, context: &str) {
-    for (view, query) in SUMMARIES {
-        assert_same(conn, view, query, Strings::Exact, context);
-    }
-}
-
-fn validate_all(opts: &Opts, db: &str) {
-    for (view, _) in SUMMARIES {
-        let v = validate(opts, db, view, 3).unwrap();
-        assert!(v.exact, "validate {view}: {v:?}");
-    }
-}
-
 /// Each statement, and whether it must fail (then its error code).
 const SCRIPT: &[(&str, Option<u16>)] = &[
     // ON DELETE CASCADE into dept_emp, salaries and titles: one row, then several at once.
@@ -168,8 +147,8 @@ fn every_parent_and_child_write_is_exact_after_each_statement() {
     let db = support::server::fresh_db("cascades_script");
     let mut conn = db.conn();
     schema(&mut conn, 120);
-    create_all(&db.opts());
-    check_all(&mut conn, "after create");
+    support::summaries::create_all(&db.opts(), SUMMARIES, &quick());
+    support::summaries::check_all(&mut conn, SUMMARIES, "after create");
     for (stmt, fails) in SCRIPT {
         let r = conn.query_drop(stmt);
         match (fails, r) {
@@ -177,7 +156,7 @@ fn every_parent_and_child_write_is_exact_after_each_statement() {
             (Some(code), Err(mysql::Error::MySqlError(e))) if e.code == *code => {}
             (_, r) => panic!("{stmt}: expected {fails:?}, got {r:?}"),
         }
-        check_all(&mut conn, stmt);
+        support::summaries::check_all(&mut conn, SUMMARIES, stmt);
     }
     // Foreign-key checks off: no action runs, and the parents' triggers do nothing.
     conn.query_drop("SET SESSION foreign_key_checks = 0")
@@ -188,7 +167,7 @@ fn every_parent_and_child_write_is_exact_after_each_statement() {
         .unwrap();
     conn.query_drop("DELETE FROM managers WHERE id = 40")
         .unwrap();
-    check_all(&mut conn, "foreign_key_checks = 0");
+    support::summaries::check_all(&mut conn, SUMMARIES, "foreign_key_checks = 0");
     conn.query_drop("SET SESSION foreign_key_checks = 1")
         .unwrap();
     // A transaction that deletes a parent, rolled back, changes nothing.
@@ -197,10 +176,10 @@ fn every_parent_and_child_write_is_exact_after_each_statement() {
         .unwrap();
     conn.query_drop("UPDATE departments SET dept_no = 'd200' WHERE dept_no = 'd100'")
         .unwrap();
-    check_all(&mut conn, "inside the transaction");
+    support::summaries::check_all(&mut conn, SUMMARIES, "inside the transaction");
     conn.query_drop("ROLLBACK").unwrap();
-    check_all(&mut conn, "rollback");
-    validate_all(&db.opts(), &db.name);
+    support::summaries::check_all(&mut conn, SUMMARIES, "rollback");
+    support::summaries::validate_all(&db.opts(), &db.name, SUMMARIES);
 }
 
 /// One random statement on a parent or a child.
@@ -248,7 +227,7 @@ fn random_writes_on_parents_and_children_are_exact_after_each_statement() {
     let db = support::server::fresh_db("cascades_random");
     let mut conn = db.conn();
     schema(&mut conn, 120);
-    create_all(&db.opts());
+    support::summaries::create_all(&db.opts(), SUMMARIES, &quick());
     let mut rng = StdRng::seed_from_u64(14);
     let next = AtomicU64::new(0);
     let tolerated = [1062, 1451, 1452, 1761];
@@ -259,9 +238,9 @@ fn random_writes_on_parents_and_children_are_exact_after_each_statement() {
             Err(mysql::Error::MySqlError(e)) if tolerated.contains(&e.code) => {}
             Err(e) => panic!("{stmt}: {e}"),
         }
-        check_all(&mut conn, &format!("statement {i}: {stmt}"));
+        support::summaries::check_all(&mut conn, SUMMARIES, &format!("statement {i}: {stmt}"));
     }
-    validate_all(&db.opts(), &db.name);
+    support::summaries::validate_all(&db.opts(), &db.name, SUMMARIES);
 }
 
 /// `first` runs in an open transaction; `second` then runs on another connection, must wait
@@ -271,7 +250,7 @@ fn interleave(level: &str, first: &str, second: &str, second_outcome: Option<u16
     let db = support::server::fresh_db("cascades_race");
     let mut conn = db.conn();
     schema(&mut conn, 40);
-    create_all(&db.opts());
+    support::summaries::create_all(&db.opts(), SUMMARIES, &quick());
     let mut t1 = session(&db.opts(), level);
     let mut t2 = session(&db.opts(), level);
     let t2_id = connection_id(&mut t2);
@@ -294,8 +273,8 @@ fn interleave(level: &str, first: &str, second: &str, second_outcome: Option<u16
         (_, r) => panic!("{context}: expected {second_outcome:?}, got {r:?}"),
     }
     t2.query_drop("COMMIT").unwrap();
-    check_all(&mut conn, &context);
-    validate_all(&db.opts(), &db.name);
+    support::summaries::check_all(&mut conn, SUMMARIES, &context);
+    support::summaries::validate_all(&db.opts(), &db.name, SUMMARIES);
 }
 
 /// The cascade against a child insert and against a child moving to or from the deleted
@@ -409,7 +388,7 @@ fn random_writers_during_online_create_and_rebuild() {
             })
             .collect();
         std::thread::sleep(Duration::from_millis(300));
-        create_all(&db.opts());
+        support::summaries::create_all(&db.opts(), SUMMARIES, &quick());
         rebuild(
             &db.opts(),
             &db.name,
@@ -423,8 +402,8 @@ fn random_writers_during_online_create_and_rebuild() {
         stop.store(true, Ordering::Relaxed);
         let done: u64 = writers.into_iter().map(|w| w.join().unwrap()).sum();
         assert!(done > 50, "{level}: only {done} writes");
-        check_all(&mut conn, &format!("{level}, after the writers"));
-        validate_all(&db.opts(), &db.name);
+        support::summaries::check_all(&mut conn, SUMMARIES, &format!("{level}, after the writers"));
+        support::summaries::validate_all(&db.opts(), &db.name, SUMMARIES);
     }
 }
 
@@ -435,7 +414,7 @@ fn status_and_drop_cover_the_parents_triggers() {
     let db = support::server::fresh_db("cascades_lifecycle");
     let mut conn = db.conn();
     schema(&mut conn, 30);
-    create_all(&db.opts());
+    support::summaries::create_all(&db.opts(), SUMMARIES, &quick());
     let s = status(&db.opts(), &db.name, "dept_counts").unwrap();
     assert!(s.triggers_present, "{s:?}");
     for t in ["dept_emp", "departments", "employees"] {

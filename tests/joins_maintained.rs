@@ -82,26 +82,6 @@ fn quick() -> CreateOptions {
     }
 }
 
-fn create_all(opts: &Opts) {
-    for (view, query) in SUMMARIES {
-        support::server::create_quietly(opts, view, query, &quick())
-            .unwrap_or_else(|e| panic!("create {view}: {e}"));
-    }
-}
-
-fn check_all(conn: &mut Conn, context: &str) {
-    for (view, query) in SUMMARIES {
-        assert_same(conn, view, query, Strings::Exact, context);
-    }
-}
-
-fn validate_all(opts: &Opts, db: &str) {
-    for (view, _) in SUMMARIES {
-        let v = validate(opts, db, view, 3).unwrap();
-        assert!(v.exact, "validate {view}: {v:?}");
-    }
-}
-
 /// Every kind of write on every table, each compared with the query right after it.
 const SCRIPT: &[&str] = &[
     "INSERT INTO orders VALUES (1000, 1, 1, 10.00, 2)",
@@ -163,12 +143,12 @@ fn every_write_on_every_table_is_exact_after_each_statement() {
     let db = support::server::fresh_db("joins_script");
     let mut conn = db.conn();
     schema(&mut conn, 500);
-    create_all(&db.opts());
-    check_all(&mut conn, "after create");
+    support::summaries::create_all(&db.opts(), SUMMARIES, &quick());
+    support::summaries::check_all(&mut conn, SUMMARIES, "after create");
     for stmt in SCRIPT {
         conn.query_drop(stmt)
             .unwrap_or_else(|e| panic!("{stmt}: {e}"));
-        check_all(&mut conn, stmt);
+        support::summaries::check_all(&mut conn, SUMMARIES, stmt);
     }
     // A transaction that writes both sides, rolled back, changes nothing.
     conn.query_drop("START TRANSACTION").unwrap();
@@ -177,8 +157,8 @@ fn every_write_on_every_table_is_exact_after_each_statement() {
     conn.query_drop("INSERT INTO orders VALUES (3000, 1, 1, 1, 1)")
         .unwrap();
     conn.query_drop("ROLLBACK").unwrap();
-    check_all(&mut conn, "rollback");
-    validate_all(&db.opts(), &db.name);
+    support::summaries::check_all(&mut conn, SUMMARIES, "rollback");
+    support::summaries::validate_all(&db.opts(), &db.name, SUMMARIES);
 }
 
 /// One random statement on the fact table or a dimension.
@@ -243,16 +223,16 @@ fn random_writes_on_fact_and_dimensions_are_exact_after_each_statement() {
     let db = support::server::fresh_db("joins_random");
     let mut conn = db.conn();
     schema(&mut conn, 300);
-    create_all(&db.opts());
+    support::summaries::create_all(&db.opts(), SUMMARIES, &quick());
     let mut rng = StdRng::seed_from_u64(14);
     let mut next_order = 300;
     for i in 0..400 {
         let stmt = random_statement(&mut rng, &mut next_order);
         conn.query_drop(&stmt)
             .unwrap_or_else(|e| panic!("{stmt}: {e}"));
-        check_all(&mut conn, &format!("statement {i}: {stmt}"));
+        support::summaries::check_all(&mut conn, SUMMARIES, &format!("statement {i}: {stmt}"));
     }
-    validate_all(&db.opts(), &db.name);
+    support::summaries::validate_all(&db.opts(), &db.name, SUMMARIES);
 }
 
 /// The write skew of issue 14: customer 7 moves from FR to DE while an order for customer 7 is
@@ -266,7 +246,7 @@ fn write_skew(level: &str, dimension_first: bool, update: &str, insert: &str, pr
     schema(&mut conn, 200);
     conn.query_drop("UPDATE customers SET country = 'FR', active = 1 WHERE id = 7")
         .unwrap();
-    create_all(&db.opts());
+    support::summaries::create_all(&db.opts(), SUMMARIES, &quick());
     let mut td = session(&db.opts(), level);
     let mut tf = session(&db.opts(), level);
     let update = update.to_string();
@@ -302,10 +282,10 @@ fn write_skew(level: &str, dimension_first: bool, update: &str, insert: &str, pr
         "{level}, {} first",
         if dimension_first { "dimension" } else { "fact" }
     );
-    check_all(&mut conn, &context);
+    support::summaries::check_all(&mut conn, SUMMARIES, &context);
     let n: Option<u64> = conn.query_first(probe).unwrap();
     assert!(n.is_some(), "{context}: {update} / {insert}: {probe}");
-    validate_all(&db.opts(), &db.name);
+    support::summaries::validate_all(&db.opts(), &db.name, SUMMARIES);
 }
 
 #[test]
@@ -372,7 +352,7 @@ fn deadlock_retried(level: &str) {
     let db = support::server::fresh_db("joins_deadlock");
     let mut conn = db.conn();
     schema(&mut conn, 100);
-    create_all(&db.opts());
+    support::summaries::create_all(&db.opts(), SUMMARIES, &quick());
     let mut tf = session(&db.opts(), level);
     let td = session(&db.opts(), level);
     let fact_tx = [
@@ -418,11 +398,12 @@ fn deadlock_retried(level: &str) {
         conn.query_drop(s).unwrap();
     }
     conn.query_drop("COMMIT").unwrap();
-    check_all(
+    support::summaries::check_all(
         &mut conn,
+        SUMMARIES,
         &format!("{level}: after the deadlock and the retry"),
     );
-    validate_all(&db.opts(), &db.name);
+    support::summaries::validate_all(&db.opts(), &db.name, SUMMARIES);
 }
 
 #[test]

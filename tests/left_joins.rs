@@ -88,26 +88,6 @@ fn quick() -> CreateOptions {
     }
 }
 
-fn create_all(opts: &Opts) {
-    for (view, query) in SUMMARIES {
-        support::server::create_quietly(opts, view, query, &quick())
-            .unwrap_or_else(|e| panic!("create {view}: {e}"));
-    }
-}
-
-fn check_all(conn: &mut Conn, context: &str) {
-    for (view, query) in SUMMARIES {
-        assert_same(conn, view, query, Strings::Exact, context);
-    }
-}
-
-fn validate_all(opts: &Opts, db: &str) {
-    for (view, _) in SUMMARIES {
-        let v = validate(opts, db, view, 3).unwrap();
-        assert!(v.exact, "validate {view}: {v:?}");
-    }
-}
-
 /// Every kind of write on every table, each compared with the queries right after it.
 const SCRIPT: &[&str] = &[
     // A fact row referencing a missing customer counts with NULLs, then moves to the customer
@@ -160,12 +140,12 @@ fn every_write_on_every_table_is_exact_after_each_statement() {
     let db = support::server::fresh_db("left_script");
     let mut conn = db.conn();
     schema(&mut conn, 500);
-    create_all(&db.opts());
-    check_all(&mut conn, "after create");
+    support::summaries::create_all(&db.opts(), SUMMARIES, &quick());
+    support::summaries::check_all(&mut conn, SUMMARIES, "after create");
     for stmt in SCRIPT {
         conn.query_drop(stmt)
             .unwrap_or_else(|e| panic!("{stmt}: {e}"));
-        check_all(&mut conn, stmt);
+        support::summaries::check_all(&mut conn, SUMMARIES, stmt);
     }
     conn.query_drop("START TRANSACTION").unwrap();
     conn.query_drop("INSERT INTO customers VALUES (97, 'XX', 1, NULL, 1)")
@@ -173,8 +153,8 @@ fn every_write_on_every_table_is_exact_after_each_statement() {
     conn.query_drop("INSERT INTO orders VALUES (3000, 97, 1, 1, 3)")
         .unwrap();
     conn.query_drop("ROLLBACK").unwrap();
-    check_all(&mut conn, "rollback");
-    validate_all(&db.opts(), &db.name);
+    support::summaries::check_all(&mut conn, SUMMARIES, "rollback");
+    support::summaries::validate_all(&db.opts(), &db.name, SUMMARIES);
 }
 
 /// One random statement on the fact table or a dimension; keys range past the existing rows,
@@ -235,16 +215,16 @@ fn random_writes_on_fact_and_dimensions_are_exact_after_each_statement() {
     let db = support::server::fresh_db("left_random");
     let mut conn = db.conn();
     schema(&mut conn, 300);
-    create_all(&db.opts());
+    support::summaries::create_all(&db.opts(), SUMMARIES, &quick());
     let mut rng = StdRng::seed_from_u64(1414);
     let mut next_order = 300;
     for i in 0..400 {
         let stmt = random_statement(&mut rng, &mut next_order);
         conn.query_drop(&stmt)
             .unwrap_or_else(|e| panic!("{stmt}: {e}"));
-        check_all(&mut conn, &format!("statement {i}: {stmt}"));
+        support::summaries::check_all(&mut conn, SUMMARIES, &format!("statement {i}: {stmt}"));
     }
-    validate_all(&db.opts(), &db.name);
+    support::summaries::validate_all(&db.opts(), &db.name, SUMMARIES);
 }
 
 /// A dimension write `dim` and a fact write `fact` on two connections at `level`: the first
@@ -256,7 +236,7 @@ fn race(level: &str, dimension_first: bool, dim: &str, fact: &str, probe: &str) 
     let db = support::server::fresh_db("left_race");
     let mut conn = db.conn();
     schema(&mut conn, 200);
-    create_all(&db.opts());
+    support::summaries::create_all(&db.opts(), SUMMARIES, &quick());
     let (first_stmt, second_stmt) = if dimension_first {
         (dim, fact)
     } else {
@@ -283,10 +263,10 @@ fn race(level: &str, dimension_first: bool, dim: &str, fact: &str, probe: &str) 
         "{level}, {} first: {dim} / {fact}",
         if dimension_first { "dimension" } else { "fact" }
     );
-    check_all(&mut conn, &context);
+    support::summaries::check_all(&mut conn, SUMMARIES, &context);
     let n: Option<u64> = conn.query_first(probe).unwrap();
     assert!(n.is_some(), "{context}: {probe}");
-    validate_all(&db.opts(), &db.name);
+    support::summaries::validate_all(&db.opts(), &db.name, SUMMARIES);
 }
 
 /// The races a LEFT JOIN adds (docs/correctness.md, "LEFT JOIN"): a fact row inserted for a key
@@ -515,7 +495,7 @@ fn gap_deadlock(level: &str) -> usize {
     let db = support::server::fresh_db("left_gap");
     let mut conn = db.conn();
     schema(&mut conn, 100);
-    create_all(&db.opts());
+    support::summaries::create_all(&db.opts(), SUMMARIES, &quick());
     let tx = |order: u64, customer: u64| -> Vec<String> {
         vec![
             "START TRANSACTION".into(),
@@ -550,8 +530,8 @@ fn gap_deadlock(level: &str) -> usize {
             retry.query_drop(s).unwrap();
         }
     }
-    check_all(&mut conn, &context);
-    validate_all(&db.opts(), &db.name);
+    support::summaries::check_all(&mut conn, SUMMARIES, &context);
+    support::summaries::validate_all(&db.opts(), &db.name, SUMMARIES);
     victims.len()
 }
 
